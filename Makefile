@@ -1,0 +1,32 @@
+# lantian — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DATA   ?=
+
+.PHONY: setup demo test bench lock clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed  ## create .venv and install the locked dependencies
+
+demo: setup  ## recompute Changzhi's 2019 CNEMC feed and print a summary (DATA=dir to point elsewhere)
+	$(VENV)/bin/lantian demo $(if $(DATA),--data $(DATA))
+
+test: setup  ## the whole test suite
+	$(PY) -m pytest -q
+
+bench: setup  ## benchmarks/ — lantian against the alternatives, January 2019 national
+	$(PY) benchmarks/bench_cnemc_recompute.py $(if $(DATA),--data $(DATA))
+
+lock:  ## re-pin requirements.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,0 +1,30 @@
+"""Errors that are the user's to fix: shown as one clear message, never a stack trace."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class InputError(Exception):
+    """Bad input: names the file, line and column (field) and what was expected."""
+    file: str | Path
+    message: str
+    line: int | None = None
+    column: str | None = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = str(self.file)
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        text = f"{where}: {self.message}"
+        if self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+
+class UsageError(Exception):
+    """A command asked for something that cannot be done as asked."""

@@ -1,0 +1,1 @@
+"""The time-series side: readers, the engine and the standards' computations over whole tables."""

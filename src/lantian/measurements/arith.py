@@ -1,0 +1,41 @@
+"""Exact integer arithmetic as Ibis expressions, identical on every engine.
+
+Concentrations travel as int64 in thousandths of their unit (``SCALE``), so means,
+GB/T 8170 rounding and the IAQI ceiling are integer operations: no float reaches a
+rounding decision (the CO 2.2 mg/m³ → IAQI 55 trap, DESIGN "Exactness").
+"""
+from __future__ import annotations
+
+import ibis
+from ibis.expr.types import IntegerValue
+
+#: Values are stored as round(value × SCALE): three decimals, exact for every published value.
+SCALE = 1000
+
+
+def floordiv(a: IntegerValue, b) -> IntegerValue:
+    """⌊a / b⌋ for integers 0 ≤ a < 2^53, b > 0.
+
+    Engines compile this as FLOOR(a / b) in double precision, which is exact here: the
+    correctly rounded quotient errs by at most 2^-53·a/b, less than the 1/b that separates a
+    non-integer quotient from the next integer whenever a < 2^53 (values × SCALE stay far below).
+    """
+    return (a // b).cast("int64")
+
+
+def ceildiv(a: IntegerValue, b) -> IntegerValue:
+    """⌈a / b⌉ for a ≥ 0, b > 0 — HJ 633 "全部向上进位"."""
+    return floordiv(a + (b - 1), b)
+
+
+def half_even_div(a: IntegerValue, b) -> IntegerValue:
+    """GB/T 8170 round-half-even of a / b to an integer, for a ≥ 0, b > 0."""
+    q = floordiv(a, b)
+    twice_rest = 2 * (a - q * b)
+    up = (twice_rest > b) | ((twice_rest == b) & (q % 2 == 1))
+    return ibis.ifelse(up, q + 1, q)
+
+
+def to_units(scaled: IntegerValue, decimals: int) -> IntegerValue:
+    """A SCALE-d value rounded (GB/T 8170) to ``decimals``, as an integer count of 10^-decimals."""
+    return half_even_div(scaled, SCALE // 10**decimals)
