@@ -1,0 +1,234 @@
+"""The ``lantian`` command. Thin: parses arguments, calls the services, prints."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lantian import __version__
+from lantian.errors import InputError, UsageError
+
+app = typer.Typer(
+    help="蓝天 lantian — a city's air-quality action plan made executable.\n\n"
+         "Standard-exact air-quality numbers (GB 3095, HJ 633, HJ 663) and the tools of the "
+         "plan office. Start with `lantian demo`.",
+    no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
+cnemc_app = typer.Typer(help="The CNEMC real-time feed (china_sites_*.csv): recompute it and check it.",
+                        no_args_is_help=True)
+aqi_app = typer.Typer(help="HJ 633 air-quality index calculator (2012 and 2026 rules).", no_args_is_help=True)
+app.add_typer(cnemc_app, name="cnemc")
+app.add_typer(aqi_app, name="aqi")
+
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+STATE = {"engine": "duckdb"}
+
+
+def friendly(fn):
+    """Show a user's mistake as one line naming file, line and column — no stack trace."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (InputError, UsageError) as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    return wrapper
+
+
+def version_callback(value: bool):
+    if value:
+        out.print(f"lantian {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(engine: Annotated[str, typer.Option(help="Table engine for the computations: duckdb (embedded, "
+                                                   "default) or spark.", envvar="LANTIAN_ENGINE")] = "duckdb",
+         version: Annotated[Optional[bool], typer.Option("--version", callback=version_callback,
+                                                         is_eager=True, help="Print the version.")] = None):
+    STATE["engine"] = engine
+
+
+def _connect():
+    from lantian.measurements.engine import connect
+    return connect(STATE["engine"])
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal)
+
+
+@cnemc_app.command("recompute")
+@friendly
+def cnemc_recompute(
+        files: Annotated[list[Path], typer.Argument(help="Feed files of consecutive days, .csv or .csv.gz; "
+                                                         "earlier days supply the trailing windows.")],
+        outdir: Annotated[Path, typer.Option("-o", "--out", help="Folder for the recomputed files "
+                                                                 "(same names, same format).")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False):
+    """Recompute every derived row (AQI, *_24h, O3_8h, O3_24h, O3_8h_24h) from the 1-hour rows.
+
+    1-hour rows are copied through unchanged. Nothing is written unless every input is valid.
+    """
+    from lantian.measurements.feed import FeedRules, load_feed, recompute, write_all
+    inputs = {p.resolve() for p in files}
+    for p in files:
+        if (outdir / p.name).resolve() in inputs:
+            raise UsageError(f"{outdir} would overwrite the input {p}; choose another --out folder")
+    with _progress() as bar:
+        task = bar.add_task("reading", total=len(files))
+        feed = load_feed(files, progress=lambda _: bar.advance(task))
+        bar.update(task, description="computing", completed=0, total=1)
+        rec = recompute(feed, _connect(), FeedRules())
+        bar.update(task, description="writing", completed=0, total=len(files))
+        written = write_all(rec, outdir, progress=lambda _: bar.advance(task))
+    summary = {"files": [str(p) for p in written], "stations": len(feed.stations), "hours": feed.n_hours,
+               "rules": rec.rules.describe()}
+    if as_json:
+        out.print_json(json.dumps(summary, ensure_ascii=False))
+    else:
+        out.print(f"recomputed {len(written)} file(s): {len(feed.stations)} stations × {feed.n_hours} hours "
+                  f"→ {outdir}")
+
+
+def _diff_table(report) -> Table:
+    table = Table(title="CNEMC feed: published vs recomputed", title_justify="left")
+    for col in ("type", "window", "compared", "exact", "exact %", "±1 (CO ±0.1) %", "only published",
+                "only recomputed"):
+        table.add_column(col, justify="left" if col in ("type", "window") else "right")
+    for (typ, klass), a in report.rows.items():
+        table.add_row(typ, klass, f"{a.compared:,}", f"{a.exact:,}", f"{100 * a.exact_share:.3f}",
+                      f"{100 * a.within_share:.3f}", f"{a.only_official:,}", f"{a.only_recomputed:,}")
+    return table
+
+
+@cnemc_app.command("diff")
+@friendly
+def cnemc_diff(official: Annotated[Path, typer.Argument(help="Folder of the official files.")],
+               recomputed: Annotated[Path, typer.Argument(help="Folder of lantian's recomputed files.")],
+               as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False):
+    """Per derived type: how many values agree exactly and within ±1 (CO ±0.1), for complete and
+    incomplete windows separately (complete = every 1-hour input present in the official files)."""
+    from lantian.measurements.feed_diff import diff
+    for folder in (official, recomputed):
+        if not folder.is_dir():
+            raise UsageError(f"{folder} is not a folder")
+    report = diff(official, recomputed)
+    if as_json:
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        out.print(_diff_table(report))
+
+
+def _parse_pairs(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"{pair!r}: write ITEM=VALUE, e.g. PM2_5_24h=76")
+        key, value = pair.split("=", 1)
+        values[key.strip().replace("PM2.5", "PM2_5")] = value.strip()
+    return values
+
+
+@aqi_app.command("calc")
+@friendly
+def aqi_calc(pairs: Annotated[list[str], typer.Argument(
+                 help="ITEM=VALUE pairs. Daily: PM2_5_24h PM10_24h SO2_24h NO2_24h CO_24h O3_8h_max "
+                      "(2012 also O3_1h_max). Real-time: PM2_5_1h PM10_1h SO2_1h NO2_1h CO_1h O3_1h.")],
+             ruleset: Annotated[str, typer.Option(help="HJ 633 version: 2012 or 2026.")] = "2026",
+             as_json: Annotated[bool, typer.Option("--json")] = False):
+    """AQI, category, primary pollutant of a set of concentrations (µg/m³; CO mg/m³)."""
+    from lantian.standards import aqi as std
+    values = _parse_pairs(pairs)
+    version = int(ruleset)
+    if version not in (2012, 2026):
+        raise UsageError("--ruleset is 2012 or 2026")
+    try:
+        realtime = any(k.endswith("_1h") for k in values)
+        result = (std.realtime_aqi if realtime else std.daily_aqi)(values, version)
+    except (ValueError, ArithmeticError) as exc:
+        raise UsageError(f"not a concentration: {exc}") from None
+    data = {"aqi": result.value, "published": result.published, "iaqi": result.iaqi,
+            "primary": list(result.primary), "exceeding": list(result.exceeding), "missing": list(result.missing),
+            "category": result.category.name if result.category else None,
+            "level": result.category.level if result.category else None,
+            "colour": result.category.hex if result.category else None, "ruleset": f"HJ633-{version}"}
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    shown = result.value if result.published else "NA"
+    cat = result.category
+    out.print(f"AQI {shown}" + (f"  {cat.grade} {cat.name} ({cat.colour})" if cat else ""))
+    out.print("IAQI " + ", ".join(f"{k} {v}" for k, v in result.iaqi.items()))
+    out.print("首要污染物 primary: " + (", ".join(result.primary) or "—"))
+    if version == 2012:
+        out.print("超标污染物 exceeding: " + (", ".join(result.exceeding) or "—"))
+    if cat:
+        out.print(f"{cat.health}；{cat.advice}")
+    out.print(f"[dim]rule set HJ 633—{version}[/]")
+
+
+@app.command()
+@friendly
+def demo(data: Annotated[Optional[Path], typer.Option(help="The data folder (default: ../shared/data "
+                                                           "beside the repository, or $LANTIAN_DATA).")] = None,
+         outdir: Annotated[Path, typer.Option("-o", "--out", help="Where to write the recomputed feed.")]
+         = Path("lantian-workspace/demo/cnemc")):
+    """Recompute Changzhi's 2019 CNEMC feed, check it against the official one, summarise the year."""
+    from lantian import demo as demo_service
+    from lantian.datadir import find_data_dir
+    folder = find_data_dir(data)
+    out.print(f"[bold]蓝天 lantian[/] demo — data from {folder}")
+    with _progress() as bar:
+        task = bar.add_task("Changzhi 2019 feed", total=None)
+        result = demo_service.run(folder, outdir, _connect(), progress=lambda _: bar.advance(task))
+    feed = result.feed
+    out.print(f"Recomputed {len(feed.stations)} stations × {feed.n_hours:,} hours "
+              f"({', '.join(feed.stations)}) → {outdir}")
+    out.print(_diff_table(result.report))
+    out.print(_city_table(result.city_days, result.stations))
+
+
+def _city_table(city, stations: list[str]) -> Table:
+    import datetime as dt
+    rows = city.to_pylist()
+    table = Table(title=f"长治市 2019 by month — mean of stations {', '.join(stations)} (对照点 excluded); "
+                        "daily AQI HJ 633—2012", title_justify="left")
+    for col in ("month", "valid days", "优良 days", "good-day %", "重污染 days", "PM2.5 mean",
+                "PM10 mean", "O3-8h max", "most frequent primary"):
+        table.add_column(col, justify="right" if col != "month" else "left")
+    months: dict[str, list] = {}
+    for r in rows:
+        d = dt.date(1970, 1, 1) + dt.timedelta(days=r["day"])
+        if d.year == 2019:
+            months.setdefault(f"{d:%Y-%m}", []).append(r)
+    for m, rs in sorted(months.items()):
+        valid = [r for r in rs if r["AQI"] is not None]
+        good = sum(1 for r in valid if r["AQI"] <= 100)
+        heavy = sum(1 for r in valid if r["AQI"] > 200)
+        pm25 = [r["PM2_5"] for r in rs if r["PM2_5"] is not None]
+        pm10 = [r["PM10"] for r in rs if r["PM10"] is not None]
+        o3 = [r["O3_8h_max"] for r in rs if r["O3_8h_max"] is not None]
+        prim: dict[str, int] = {}
+        for r in valid:
+            for p in (r["primary"] or "").split(","):
+                if p:
+                    prim[p] = prim.get(p, 0) + 1
+        top = max(prim, key=prim.get) if prim else "—"
+        table.add_row(m, str(len(valid)), str(good), f"{100 * good / len(valid):.1f}" if valid else "—",
+                      str(heavy), f"{sum(pm25) / len(pm25):.1f}" if pm25 else "—",
+                      f"{sum(pm10) / len(pm10):.1f}" if pm10 else "—", str(max(o3)) if o3 else "—", top)
+    return table
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,72 @@
+"""The referee: the national centre's own published numbers, recomputed by lantian.
+
+All of January 2019 (national, 1,605 stations) and Changzhi's 2019 year. On complete windows
+(every 1-hour input in the archive) the published values must come back: hourly AQI exactly,
+the means and O3 rows exactly but for the few revised hours of the live system, CO within 0.1
+(the platform averages CO before rounding it to one decimal; x.x5 ties cannot be resolved).
+"""
+import pytest
+
+from lantian.measurements.feed import load_feed, recompute, write_all
+from lantian.measurements.feed_diff import diff
+from lantian.measurements.readers.cnemc import DERIVED_TYPES
+
+
+@pytest.fixture(scope="module")
+def january(tmp_path_factory, data_dir, con):
+    files = sorted((data_dir / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
+    assert len(files) == 31
+    out = tmp_path_factory.mktemp("jan")
+    write_all(recompute(load_feed(files), con), out)
+    return files, out, diff(data_dir / "cnemc" / "2019-01", out)
+
+
+@pytest.fixture(scope="module")
+def changzhi(tmp_path_factory, data_dir, con):
+    src = data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
+    out = tmp_path_factory.mktemp("cz")
+    write_all(recompute(load_feed([src]), con), out)
+    return out, diff(src.parent, out)
+
+
+def test_january_same_files_back(january):
+    files, out, report = january
+    assert sorted(p.name for p in out.iterdir()) == [f.name for f in files]
+    assert report.files == [f.name for f in files]
+
+
+@pytest.mark.parametrize("which", ["january", "changzhi"])
+def test_complete_windows(which, request):
+    report = request.getfixturevalue(which)[-1]
+    for typ in DERIVED_TYPES:
+        a = report.rows[(typ, "complete")]
+        assert a.compared > 20_000, typ
+        assert a.only_official == 0 and a.only_recomputed == 0, typ
+        if typ == "AQI":
+            assert a.exact == a.compared                       # 100 % of complete station-hours
+        elif typ == "CO_24h":
+            assert a.within == a.compared and a.exact_share > 0.97
+        else:
+            assert a.exact_share > 0.9995, (typ, a)            # revised hours of the live feed only
+            assert a.within_share >= 0.995
+
+
+def test_january_exact_counts(january):
+    report = january[-1]
+    assert report.rows[("AQI", "complete")].compared == 922_311
+    assert report.rows[("PM2.5_24h", "complete")].compared - report.rows[("PM2.5_24h", "complete")].exact == 1
+    assert report.rows[("SO2_24h", "complete")].exact == report.rows[("SO2_24h", "complete")].compared
+    assert report.rows[("O3_24h", "complete")].exact == report.rows[("O3_24h", "complete")].compared
+
+
+def test_incomplete_windows_are_reported_apart(january):
+    report = january[-1]
+    for typ in DERIVED_TYPES:
+        a = report.rows[(typ, "incomplete")]
+        assert a.compared > 0 and a.within_share > 0.8, (typ, a)
+
+
+def test_changzhi_year_stays_one_file(changzhi):
+    out, report = changzhi
+    assert [p.name for p in out.iterdir()] == ["changzhi_sites_2019_hourly.csv"]
+    assert report.rows[("AQI", "complete")].compared == 40_009

@@ -1,0 +1,63 @@
+import json
+
+from typer.testing import CliRunner
+
+from lantian.cli import app
+
+runner = CliRunner()
+
+
+def test_help_names_the_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for word in ("demo", "cnemc", "aqi", "--engine"):
+        assert word in result.output
+    sub = runner.invoke(app, ["cnemc", "--help"])
+    assert "recompute" in sub.output and "diff" in sub.output
+
+
+def test_aqi_calc_daily_and_json():
+    result = runner.invoke(app, ["aqi", "calc", "PM2.5_24h=76", "PM10_24h=151", "SO2_24h=8", "NO2_24h=33",
+                                 "CO_24h=0.9", "O3_1h_max=250", "O3_8h_max=169", "--ruleset", "2012"])
+    assert result.exit_code == 0 and "AQI 125" in result.output and "轻度污染" in result.output
+    result = runner.invoke(app, ["aqi", "calc", "PM2_5_24h=76", "O3_8h_max=169", "--json"])
+    data = json.loads(result.output)
+    assert data["aqi"] == 115 and data["published"] is True and data["ruleset"] == "HJ633-2026"
+
+
+def test_aqi_calc_bad_value():
+    result = runner.invoke(app, ["aqi", "calc", "PM2_5_24h=abc"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    result = runner.invoke(app, ["aqi", "calc", "PM2_5_24h"])
+    assert result.exit_code == 2 and "ITEM=VALUE" in result.output
+
+
+def test_unknown_engine_is_a_clear_error(tmp_path, data_dir):
+    src = data_dir / "cnemc" / "2019-01" / "china_sites_20190101.csv.gz"
+    result = runner.invoke(app, ["--engine", "oracle", "cnemc", "recompute", str(src), "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown engine" in result.output
+
+
+def test_demo_without_data_says_how(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LANTIAN_DATA", raising=False)
+    result = runner.invoke(app, ["demo", "--data", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "--data DIR" in result.output and "Traceback" not in result.output
+
+
+def test_demo_runs_on_the_real_data(tmp_path, data_dir):
+    result = runner.invoke(app, ["demo", "--data", str(data_dir), "-o", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "1727A" in result.output and "2019-01" in result.output and "100.000" in result.output
+    assert (tmp_path / "demo" / "changzhi_sites_2019_hourly.csv").is_file()
+
+
+def test_diff_command_json(tmp_path, data_dir):
+    src = data_dir / "cnemc" / "changzhi"
+    out = tmp_path / "cz"
+    assert runner.invoke(app, ["cnemc", "recompute", str(src / "changzhi_sites_2019_hourly.csv"),
+                               "-o", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["cnemc", "diff", str(src), str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["types"]["AQI/complete"]["exact_share"] == 1.0
