@@ -1,0 +1,80 @@
+"""The workspace: one folder holding a city's lantian data.
+
+```
+WORKSPACE/
+  lantian.toml         settings (as-of date, engine, …)
+  lantian.sqlite3      operational records (default; $LANTIAN_DATABASE_URL for PostgreSQL)
+  measurements/        the measurement store (Parquet + manifest), see lantian.measurements.store
+```
+``--workspace W``, else ``$LANTIAN_WORKSPACE``, else ``./lantian-workspace``.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from lantian.errors import UsageError
+
+DEFAULT = Path("lantian-workspace")
+CONFIG = "lantian.toml"
+TEMPLATE = """# lantian workspace settings
+[workspace]
+name = "{name}"
+# as_of = "2019-12-31"   # the date every "overdue" and "year to date" is computed against (default today)
+
+[engine]
+name = "duckdb"
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG
+
+    @property
+    def measurements(self) -> Path:
+        return self.root / "measurements"
+
+    @property
+    def database_url(self) -> str:
+        return os.environ.get("LANTIAN_DATABASE_URL") or f"sqlite:///{(self.root / 'lantian.sqlite3').resolve()}"
+
+    @property
+    def config(self) -> dict:
+        if not self.config_path.is_file():
+            return {}
+        return tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+
+    def exists(self) -> bool:
+        return self.config_path.is_file()
+
+
+def locate(explicit: str | Path | None = None) -> Path:
+    return Path(explicit or os.environ.get("LANTIAN_WORKSPACE") or DEFAULT)
+
+
+def init(path: str | Path | None = None) -> Workspace:
+    """Create (or keep) a workspace; idempotent."""
+    ws = Workspace(locate(path))
+    ws.root.mkdir(parents=True, exist_ok=True)
+    ws.measurements.mkdir(exist_ok=True)
+    if not ws.config_path.exists():
+        ws.config_path.write_text(TEMPLATE.format(name=ws.root.resolve().name), encoding="utf-8")
+    return ws
+
+
+def open_workspace(path: str | Path | None = None, create: bool = False) -> Workspace:
+    """The workspace at ``path``; a clear error if there is none (unless ``create``)."""
+    ws = Workspace(locate(path))
+    if ws.exists():
+        return ws
+    if create:
+        return init(ws.root)
+    raise UsageError(f"no lantian workspace at {ws.root}: create one with `lantian init {ws.root}` "
+                     "or name another with --workspace / LANTIAN_WORKSPACE")
