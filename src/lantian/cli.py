@@ -23,8 +23,16 @@ app = typer.Typer(
 cnemc_app = typer.Typer(help="The CNEMC real-time feed (china_sites_*.csv): recompute it and check it.",
                         no_args_is_help=True)
 aqi_app = typer.Typer(help="HJ 633 air-quality index calculator (2012 and 2026 rules).", no_args_is_help=True)
+import_app = typer.Typer(help="Import measurements (one command per format) or a station registry into a workspace.",
+                         no_args_is_help=True)
+store_app = typer.Typer(help="The workspace's measurement store: what it holds, and queries.", no_args_is_help=True)
 app.add_typer(cnemc_app, name="cnemc")
 app.add_typer(aqi_app, name="aqi")
+app.add_typer(import_app, name="import")
+app.add_typer(store_app, name="store")
+
+WorkspaceOpt = Annotated[Optional[Path], typer.Option("--workspace", "-w", help="The workspace folder "
+                         "(default $LANTIAN_WORKSPACE or ./lantian-workspace).", envvar="LANTIAN_WORKSPACE")]
 
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
@@ -228,6 +236,130 @@ def _city_table(city, stations: list[str]) -> Table:
                       str(heavy), f"{sum(pm25) / len(pm25):.1f}" if pm25 else "—",
                       f"{sum(pm10) / len(pm10):.1f}" if pm10 else "—", str(max(o3)) if o3 else "—", top)
     return table
+
+
+@app.command()
+@friendly
+def init(path: Annotated[Optional[Path], typer.Argument(help="Folder to create (default ./lantian-workspace).")]
+         = None):
+    """Create a workspace: settings, the measurement store and the operational database."""
+    from lantian import workspace
+    ws = workspace.init(path)
+    _upgrade_db(ws)
+    out.print(f"workspace ready at {ws.root} (settings {ws.config_path.name}, store {ws.measurements})")
+
+
+def _upgrade_db(ws) -> None:
+    try:
+        from lantian import db
+    except ImportError:      # pragma: no cover - the database arrives with the registry
+        return
+    db.upgrade(ws.database_url)
+
+
+def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path], source: Optional[str],
+                         lenient: bool, mapping: Optional[list[str]], time_label: str, as_json: bool):
+    from lantian.measurements.importer import import_files
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace, create=True)
+    maps = _parse_pairs(mapping or []) if mapping else None
+    for f in files:
+        if not f.is_file():
+            raise UsageError(f"{f}: no such file")
+    with _progress() as bar:
+        task = bar.add_task(f"reading {fmt}", total=len(files))
+        summary = import_files(ws.measurements, fmt, files, source=source, lenient=lenient, mapping=maps,
+                               time_label=time_label, progress=lambda _: bar.advance(task))
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"import {summary.import_id} ({summary.source})", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("files", str(len(summary.files)))
+    table.add_row("rows read", f"{summary.rows_read:,}")
+    table.add_row("values (distinct station, hour, pollutant)", f"{summary.stored:,}")
+    table.add_row("new / changed / unchanged", f"{summary.new:,} / {summary.changed:,} / {summary.unchanged:,}")
+    table.add_row("stations", f"{summary.stations:,}")
+    table.add_row("time span (hour-ending, Beijing)", f"{summary.first} … {summary.last}")
+    if summary.duplicates_identical or summary.duplicates_conflicting:
+        table.add_row("duplicates identical / conflicting (later file kept)",
+                      f"{summary.duplicates_identical:,} / {summary.duplicates_conflicting:,}")
+    for reason, n in sorted(summary.rejected.items()):
+        table.add_row(f"rejected: {reason}", f"{n:,}")
+    for name, n in summary.flagged.items():
+        table.add_row(f"quality flag: {name}", f"{n:,}")
+    out.print(table)
+    for note in summary.notes:
+        out.print(f"note: {note}")
+    if not summary.committed:
+        out.print("nothing new: the store is unchanged")
+
+
+FilesArg = Annotated[list[Path], typer.Argument(help="Files to import.")]
+SourceOpt = Annotated[Optional[str], typer.Option(help="Source name the values are stored under.")]
+LenientOpt = Annotated[bool, typer.Option("--lenient", help="Skip bad rows and count them by reason "
+                                                            "instead of refusing the file.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="FIELD=COLUMN: which column of the file holds "
+                                                                  "station, time, pollutant, value or unit "
+                                                                  "(repeat for each).")]
+TimeLabelOpt = Annotated[str, typer.Option(help="Whether the file's time labels the hour's end (as CNEMC) or "
+                                                "its start.")]
+
+
+@import_app.command("cnemc")
+@friendly
+def import_cnemc(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceOpt = None,
+                 as_json: JsonOpt = False):
+    """CNEMC feed files china_sites_*.csv[.gz]: the 1-hour rows are stored; the derived rows are not."""
+    _import_measurements("cnemc", files, workspace, source, False, None, "end", as_json)
+
+
+@import_app.command("uci")
+@friendly
+def import_uci(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceOpt = None,
+               lenient: LenientOpt = False, as_json: JsonOpt = False):
+    """UCI Beijing Multi-Site Air-Quality CSV files (CO converted from µg/m³ to mg/m³)."""
+    _import_measurements("uci", files, workspace, source, lenient, None, "end", as_json)
+
+
+@import_app.command("long")
+@friendly
+def import_long(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceOpt = None,
+                lenient: LenientOpt = False, mapping: MapOpt = None, time_label: TimeLabelOpt = "end",
+                as_json: JsonOpt = False):
+    """A long table (CSV or XLSX): station, time, pollutant, value[, unit] — vendor exports via --map."""
+    _import_measurements("long", files, workspace, source, lenient, mapping, time_label, as_json)
+
+
+@import_app.command("wide")
+@friendly
+def import_wide(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceOpt = None,
+                lenient: LenientOpt = False, mapping: MapOpt = None, time_label: TimeLabelOpt = "end",
+                as_json: JsonOpt = False):
+    """A wide table (CSV or XLSX): station, time and one column per pollutant."""
+    _import_measurements("wide", files, workspace, source, lenient, mapping, time_label, as_json)
+
+
+@store_app.command("info")
+@friendly
+def store_info(workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
+    """Partitions, values and size of the store, and the imports so far."""
+    from lantian.measurements.store import Store
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    store = Store(ws.measurements)
+    manifest = store.manifest()
+    info = {"values": store.count(), "bytes": store.size_bytes(), "partitions": sorted(manifest["partitions"]),
+            "version": manifest["version"], "imports": len(store.imports())}
+    if as_json:
+        out.print_json(json.dumps(info))
+        return
+    out.print(f"{info['values']:,} values in {len(info['partitions'])} partitions, "
+              f"{info['bytes'] / 1e6:.1f} MB, version {info['version']}, {info['imports']} imports")
+    for key in info["partitions"]:
+        out.print(f"  {key}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -223,3 +223,46 @@ def scaled_values(cells: pa.Table, scale: int) -> np.ndarray:
 def open_text(path: Path):
     """Open a feed file (plain or gzip) as text — used by tests and the diff."""
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+
+
+#: feed type → lantian pollutant key and unit (the feed: µg/m³, CO mg/m³)
+POLLUTANT_OF_TYPE = {"PM2.5": "PM2_5", "PM10": "PM10", "SO2": "SO2", "NO2": "NO2", "O3": "O3", "CO": "CO"}
+
+
+def long_table(f: FeedFile) -> pa.Table:
+    """The 1-hour measurements of a feed file as long rows (station, time, pollutant, value, unit, averaging).
+
+    Only the six 1-hour rows are measurements; the published derived rows are not stored
+    (lantian recomputes them, :mod:`lantian.measurements.feed`). ``time`` is the hour-ending
+    label in Beijing time, naive.
+    """
+    values = pc.cast(_flat(f.cells), pa.float64()).to_numpy(zero_copy_only=False).reshape(len(f.stations), -1)
+    t_seconds = f.t.astype(np.int64) * 3600
+    keys = list(POLLUTANT_OF_TYPE.values())
+    stations, times, codes, vals = [], [], [], []
+    for typ, key in POLLUTANT_OF_TYPE.items():
+        rows = np.nonzero(f.types == typ)[0]
+        if not len(rows):
+            continue
+        block = values[:, rows]                       # stations × rows
+        s_idx, r_idx = np.nonzero(~np.isnan(block))
+        stations.append(s_idx.astype(np.int32))
+        times.append(t_seconds[rows][r_idx])
+        vals.append(block[s_idx, r_idx])
+        codes.append(np.full(len(s_idx), keys.index(key), dtype=np.int8))
+    s_all = np.concatenate(stations) if stations else np.array([], np.int32)
+    code = np.concatenate(codes) if codes else np.array([], np.int8)
+    station = pa.DictionaryArray.from_arrays(pa.array(s_all), pa.array(f.stations, pa.string()))
+    pollutant = pa.DictionaryArray.from_arrays(pa.array(code), pa.array(keys, pa.string()))
+    unit = pa.DictionaryArray.from_arrays(pa.array((code == keys.index("CO")).astype(np.int8)),
+                                          pa.array(["µg/m³", "mg/m³"], pa.string()))
+    n = len(s_all)
+    return pa.table({
+        "station": station.cast(pa.string()),
+        "time": pa.array(np.concatenate(times) if times else np.array([], np.int64)).cast(pa.timestamp("s")),
+        "pollutant": pollutant.cast(pa.string()),
+        "value": pa.array(np.concatenate(vals) if vals else np.array([], np.float64)),
+        "unit": unit.cast(pa.string()),
+        "averaging": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)),
+                                                    pa.array(["1h"])).cast(pa.string()),
+    })
