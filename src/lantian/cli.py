@@ -30,6 +30,9 @@ app.add_typer(cnemc_app, name="cnemc")
 app.add_typer(aqi_app, name="aqi")
 app.add_typer(import_app, name="import")
 app.add_typer(store_app, name="store")
+stations_app = typer.Typer(help="The station registry: list, add, edit, stop, assign to a zone, history.",
+                           no_args_is_help=True)
+app.add_typer(stations_app, name="stations")
 
 WorkspaceOpt = Annotated[Optional[Path], typer.Option("--workspace", "-w", help="The workspace folder "
                          "(default $LANTIAN_WORKSPACE or ./lantian-workspace).", envvar="LANTIAN_WORKSPACE")]
@@ -340,6 +343,143 @@ def import_wide(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceO
                 as_json: JsonOpt = False):
     """A wide table (CSV or XLSX): station, time and one column per pollutant."""
     _import_measurements("wide", files, workspace, source, lenient, mapping, time_label, as_json)
+
+
+def _ws_url(workspace):
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace, create=True)
+    _upgrade_db(ws)
+    return ws.database_url
+
+
+def _date(text: Optional[str]):
+    import datetime as dt
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+@import_app.command("stations")
+@friendly
+def import_stations(file: Annotated[Path, typer.Argument(help="A CNEMC station list (UTF-8 or GBK), e.g. "
+                                                              "NewSiteList_utf8.csv.")],
+                    boundaries: Annotated[Optional[Path], typer.Option(help="A boundary GeoJSON (DataV "
+                                          "export); stations are assigned to its counties by location.")] = None,
+                    workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
+    """Load a station registry file; re-importing changes nothing, a moved station gets a new version."""
+    from lantian.measurements import stations
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    summary = stations.import_stations(_ws_url(workspace), file, boundaries=boundaries)
+    data = summary.__dict__ if not hasattr(summary, "as_dict") else summary.as_dict()
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    out.print(f"{summary.file} ({summary.encoding}): {summary.rows} rows — {summary.added} added, "
+              f"{summary.updated} updated, {summary.unchanged} unchanged; {summary.assigned_by_polygon} placed "
+              f"in a county by location, {summary.assigned_explicitly} assigned explicitly, "
+              f"{summary.unassigned} without a county")
+    for problem in summary.problems[:20]:
+        out.print(f"  note: {problem}")
+    if len(summary.problems) > 20:
+        out.print(f"  … and {len(summary.problems) - 20} more")
+
+
+def _station_table(rows, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("code", "name", "city", "lon", "lat", "对照点", "county / zone", "assigned by", "status",
+                "valid from", "valid to"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.code, r.name, r.city or "", "" if r.lon is None else f"{r.lon:.4f}",
+                      "" if r.lat is None else f"{r.lat:.4f}", "Y" if r.control_point else "",
+                      r.unit_name or "", r.assignment, r.status,
+                      "" if r.valid_from is None else f"{r.valid_from:%Y-%m-%d}",
+                      "" if r.valid_to is None else f"{r.valid_to:%Y-%m-%d}")
+    return table
+
+
+@stations_app.command("list")
+@friendly
+def stations_list(county: Annotated[Optional[str], typer.Option(help="County or zone (code or name).")] = None,
+                  on: Annotated[Optional[str], typer.Option(help="As registered on this date (YYYY-MM-DD).")]
+                  = None,
+                  all_: Annotated[bool, typer.Option("--all", help="Include stopped stations.")] = False,
+                  workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
+    """Stations in the registry (the version valid on --on, default now)."""
+    from lantian.measurements import stations
+    rows = stations.list_stations(_ws_url(workspace), county=county, on=_date(on), include_stopped=all_)
+    if as_json:
+        out.print_json(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, default=str))
+        return
+    out.print(_station_table(rows, f"{len(rows)} stations" + (f" in {county}" if county else "")))
+
+
+@stations_app.command("add")
+@friendly
+def stations_add(code: str, name: str,
+                 lon: Annotated[Optional[float], typer.Option(help="Longitude (°E).")] = None,
+                 lat: Annotated[Optional[float], typer.Option(help="Latitude (°N).")] = None,
+                 city: Annotated[Optional[str], typer.Option()] = None,
+                 control: Annotated[bool, typer.Option("--control", help="A control point (对照点).")] = False,
+                 zone: Annotated[Optional[str], typer.Option(help="Assign to a zone explicitly, e.g. "
+                                                                  "140400-gaoxin (高新区).")] = None,
+                 workspace: WorkspaceOpt = None):
+    """Add a station (placed in its county by location unless --zone is given)."""
+    from lantian.measurements import stations
+    r = stations.add_station(_ws_url(workspace), code, name, lon, lat, city=city, control_point=control,
+                             zone_code=zone)
+    out.print(f"added {r.code} {r.name} → {r.unit_name or 'no county'} ({r.assignment})")
+
+
+@stations_app.command("edit")
+@friendly
+def stations_edit(code: str,
+                  name: Annotated[Optional[str], typer.Option()] = None,
+                  lon: Annotated[Optional[float], typer.Option()] = None,
+                  lat: Annotated[Optional[float], typer.Option()] = None,
+                  when: Annotated[Optional[str], typer.Option(help="Effective date (YYYY-MM-DD).")] = None,
+                  reason: Annotated[Optional[str], typer.Option(help="Why (kept in the history).")] = None,
+                  workspace: WorkspaceOpt = None):
+    """Change a station; the previous version is kept in its history."""
+    from lantian.measurements import stations
+    changes = {k: v for k, v in (("name", name), ("lon", lon), ("lat", lat)) if v is not None}
+    if not changes:
+        raise UsageError("nothing to change: give --name, --lon or --lat")
+    r = stations.edit_station(_ws_url(workspace), code, reason=reason, when=_date(when), **changes)
+    out.print(f"{r.code} {r.name} now in {r.unit_name or 'no county'} (from {r.valid_from:%Y-%m-%d})")
+
+
+@stations_app.command("stop")
+@friendly
+def stations_stop(code: str, when: Annotated[str, typer.Option(help="Date it stopped (YYYY-MM-DD).")],
+                  reason: Annotated[str, typer.Option(help="Why.")], workspace: WorkspaceOpt = None):
+    """Mark a station stopped from a date; its history and data stay."""
+    from lantian.measurements import stations
+    r = stations.stop_station(_ws_url(workspace), code, _date(when), reason)
+    out.print(f"{r.code} {r.name} stopped from {r.valid_from:%Y-%m-%d}")
+
+
+@stations_app.command("assign")
+@friendly
+def stations_assign(code: str, zone: Annotated[Optional[str], typer.Argument(
+                        help="Zone code (e.g. 140400-gaoxin); omit to return to the polygon's county.")] = None,
+                    reason: Annotated[Optional[str], typer.Option()] = None, workspace: WorkspaceOpt = None):
+    """Assign a station to a zone without a polygon (高新区, 经开区); overrides its location."""
+    from lantian.measurements import stations
+    r = stations.assign_zone(_ws_url(workspace), code, zone, reason=reason)
+    out.print(f"{r.code} {r.name} → {r.unit_name or 'no county'} ({r.assignment})")
+
+
+@stations_app.command("history")
+@friendly
+def stations_history(code: str, workspace: WorkspaceOpt = None):
+    """Every version of a station."""
+    from lantian.measurements import stations
+    out.print(_station_table(stations.history(_ws_url(workspace), code), f"history of {code}"))
 
 
 @store_app.command("info")
