@@ -189,6 +189,14 @@ class Store:
         iid = summary.import_id
         staging = self.root / f".staging-{iid}"
         staging.mkdir(parents=True)
+        try:
+            self._write(m, flag, months, keys, manifest, names, source, staging, summary, old_files)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _write(self, m, flag, months, keys, manifest, names, source, staging, summary, old_files) -> None:
+        from lantian.measurements import frame as fr
+        iid = summary.import_id
         row_month = (m.frame.hour * 3600).astype("datetime64[s]").astype("datetime64[M]")
         new_parts = dict(manifest["partitions"])
         for month, key in zip(months, keys):
@@ -213,7 +221,6 @@ class Store:
             os.replace(staging / f"{key.replace('/', '-')}.parquet", final)
         self._commit({"version": manifest["version"] + 1, "partitions": new_parts})
         summary.committed = True
-        shutil.rmtree(staging, ignore_errors=True)
         for old_file in old_files:
             old_file.unlink(missing_ok=True)
 
@@ -270,8 +277,8 @@ class Store:
         con.execute("SET enable_progress_bar = false")
         sql = (f"SELECT station, time, pollutant, value, unit, flag, source FROM read_parquet({[str(f) for f in files]!r}, "
                f"hive_partitioning = true) WHERE {' AND '.join(where)}")
-        rel = con.execute(f"SELECT *, (flag & {mask}) <> 0 AS excluded FROM ({sql}) ORDER BY station, pollutant, time",
-                          params).to_arrow_table()
+        rel = con.sql(f"SELECT *, (flag & {mask}) <> 0 AS excluded FROM ({sql}) ORDER BY station, pollutant, time",
+                      params=params).to_arrow_table()
         con.close()
         excluded = int(pa.compute.sum(rel.column("excluded").cast(pa.int64())).as_py() or 0)
         kept = rel.filter(pa.compute.invert(rel.column("excluded"))).drop_columns(["excluded"])

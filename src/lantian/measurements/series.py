@@ -1,0 +1,97 @@
+"""Queries the later rooms use: hourly and daily series of stations, counties and the city, with coverage.
+
+Daily values follow HJ 663 (:mod:`lantian.measurements.daily`); an area's value is formed from
+its evaluation stations (对照点 excluded) as configured (spec §8, recorded in ``method``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+from lantian.measurements.arith import SCALE
+from lantian.measurements.daily import area_days, station_days
+from lantian.measurements.frame import _codes
+from lantian.measurements.store import HourlySeries, Store
+from lantian.standards.evaluation import settings
+
+POLLUTANTS = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3")
+
+
+@dataclass
+class Grid:
+    stations: list[str]
+    t0: int
+    n_hours: int
+    table: pa.Table          # s, t, one int64 column per pollutant (× SCALE), null = missing
+
+
+def grid_of(hourly: pa.Table, start: datetime, end: datetime, stations: list[str] | None = None) -> Grid:
+    """The filled station × hour grid of a long hourly table, from ``start`` to ``end`` (labels)."""
+    names = sorted(set(stations or []) | set(pa.compute.unique(hourly.column("station")).to_pylist()))
+    col = {s: i for i, s in enumerate(names)}
+    t0 = int(start.timestamp() // 3600) if start.tzinfo else int((start - datetime(1970, 1, 1)).total_seconds() // 3600)
+    t1 = int((end - datetime(1970, 1, 1)).total_seconds() // 3600)
+    n = t1 - t0 + 1
+    S = len(names)
+    secs = pa.compute.cast(hourly.column("time").cast(pa.timestamp("s")), pa.int64()).to_numpy()
+    ti = secs // 3600 - t0
+    si = _codes(hourly.column("station"), np.array(names, dtype=object))
+    values = np.rint(hourly.column("value").to_numpy() * SCALE).astype(np.int64)
+    pcodes = _codes(hourly.column("pollutant"), np.array(sorted(POLLUTANTS), dtype=object))
+    pol = np.array(sorted(POLLUTANTS), dtype=object)[pcodes] if len(pcodes) else np.array([], dtype=object)
+    cols = {"s": pa.array(np.repeat(np.arange(S, dtype=np.int32), n)),
+            "t": pa.array(np.tile(np.arange(t0, t0 + n, dtype=np.int64), S))}
+    for p in POLLUTANTS:
+        grid = np.zeros(S * n, dtype=np.int64)
+        mask = np.ones(S * n, dtype=bool)
+        sel = (pol == p) & (ti >= 0) & (ti < n)
+        pos = si[sel] * n + ti[sel]
+        grid[pos] = values[sel]
+        mask[pos] = False
+        cols[p] = pa.array(grid, mask=mask)
+    return Grid(names, t0, n, pa.table(cols))
+
+
+def _period(start: date, end: date) -> tuple[datetime, datetime]:
+    """Hour-ending labels of whole days: start 01:00 … end+1 00:00."""
+    return datetime(start.year, start.month, start.day, 1), datetime(end.year, end.month, end.day) + timedelta(days=1)
+
+
+@dataclass
+class DailySeries:
+    table: pa.Table              # one row per station (or area) and day; n_* columns are the coverage
+    excluded_hours: int          # hourly values the quality rule excluded
+    rule: list[str]
+    method: str
+
+
+def station_daily(store: Store, stations: list[str], start: date, end: date, con,
+                  exclude: list[str] | None = None) -> DailySeries:
+    """HJ 663 daily values of each station, with the hours counted and what the quality rule excluded."""
+    first, last = _period(start, end)
+    hourly: HourlySeries = store.hourly(stations=stations, start=first, end=last, exclude=exclude)
+    grid = grid_of(hourly.table, first, last, stations)
+    days = con.to_pyarrow(station_days(ibis.memtable(grid.table)).order_by(["s", "day"]))
+    codes = pa.array(grid.stations, pa.string())
+    days = days.append_column("station", pa.compute.take(codes, days.column("s")))
+    days = days.append_column("date", pa.compute.cast(pa.compute.multiply(days.column("day"), 86400)
+                                                      .cast(pa.timestamp("s")), pa.date32()))
+    return DailySeries(days, hourly.excluded, hourly.rule, "station")
+
+
+def area_daily(store: Store, stations: list[str], start: date, end: date, con,
+               exclude: list[str] | None = None) -> DailySeries:
+    """An area's (county's, city's) daily values from its evaluation stations ``stations``."""
+    first, last = _period(start, end)
+    hourly = store.hourly(stations=stations, start=first, end=last, exclude=exclude)
+    grid = grid_of(hourly.table, first, last, stations)
+    days = station_days(ibis.memtable(grid.table))
+    area = con.to_pyarrow(area_days(days, list(range(len(grid.stations)))).order_by("day"))
+    area = area.append_column("date", pa.compute.cast(pa.compute.multiply(area.column("day"), 86400)
+                                                      .cast(pa.timestamp("s")), pa.date32()))
+    method = settings()["city_aggregation"]["daily_means"]
+    return DailySeries(area, hourly.excluded, hourly.rule, method)
