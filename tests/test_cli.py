@@ -45,11 +45,16 @@ def test_demo_without_data_says_how(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "--data DIR" in result.output and "Traceback" not in result.output
 
 
-def test_demo_runs_on_the_real_data(tmp_path, data_dir):
-    result = runner.invoke(app, ["demo", "--data", str(data_dir), "-o", str(tmp_path / "demo")])
+def test_demo_builds_the_workspace_and_reruns_unchanged(tmp_path, data_dir):
+    ws = tmp_path / "ws"
+    result = runner.invoke(app, ["demo", "--data", str(data_dir), "-w", str(ws)])
     assert result.exit_code == 0, result.output
     assert "1727A" in result.output and "2019-01" in result.output and "100.000" in result.output
-    assert (tmp_path / "demo" / "changzhi_sites_2019_hourly.csv").is_file()
+    assert "247,265 hourly values" in result.output and "247,265 new" in result.output
+    assert (ws / "demo" / "cnemc" / "changzhi_sites_2019_hourly.csv").is_file()
+    assert (ws / "lantian.sqlite3").is_file() and (ws / "measurements" / "manifest.json").is_file()
+    again = runner.invoke(app, ["demo", "--data", str(data_dir), "-w", str(ws)])
+    assert again.exit_code == 0 and "0 new, 247,265 already there" in again.output
 
 
 def test_diff_command_json(tmp_path, data_dir):

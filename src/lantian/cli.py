@@ -192,28 +192,32 @@ def aqi_calc(pairs: Annotated[list[str], typer.Argument(
 @friendly
 def demo(data: Annotated[Optional[Path], typer.Option(help="The data folder (default: ../shared/data "
                                                            "beside the repository, or $LANTIAN_DATA).")] = None,
-         outdir: Annotated[Path, typer.Option("-o", "--out", help="Where to write the recomputed feed.")]
-         = Path("lantian-workspace/demo/cnemc")):
-    """Recompute Changzhi's 2019 CNEMC feed, check it against the official one, summarise the year."""
+         workspace: WorkspaceOpt = None):
+    """Build the demo workspace from Changzhi's real 2019 data: stations and counties, the hourly store,
+    the CNEMC feed recomputed and checked against the official one, and the city's year."""
     from lantian import demo as demo_service
     from lantian.datadir import find_data_dir
+    from lantian.workspace import locate
     folder = find_data_dir(data)
-    out.print(f"[bold]蓝天 lantian[/] demo — data from {folder}")
+    out.print(f"[bold]蓝天 lantian[/] demo — data from {folder}, workspace {locate(workspace)}")
     with _progress() as bar:
-        task = bar.add_task("Changzhi 2019 feed", total=None)
-        result = demo_service.run(folder, outdir, _connect(), progress=lambda _: bar.advance(task))
+        task = bar.add_task("Changzhi 2019", total=None)
+        result = demo_service.run(folder, locate(workspace), _connect(), progress=lambda _: bar.advance(task))
     feed = result.feed
-    out.print(f"Recomputed {len(feed.stations)} stations × {feed.n_hours:,} hours "
-              f"({', '.join(feed.stations)}) → {outdir}")
+    imp = result.imported
+    out.print(f"Store: {imp.stored:,} hourly values of {imp.stations} stations ({imp.new:,} new, "
+              f"{imp.unchanged:,} already there) in {result.workspace.measurements}")
+    out.print(f"Feed: recomputed {len(feed.stations)} stations × {feed.n_hours:,} hours → "
+              f"{result.written[0].parent}")
     out.print(_diff_table(result.report))
-    out.print(_city_table(result.city_days, result.stations))
+    out.print(_city_table(result.city.table, result.stations, result.city.method))
 
 
-def _city_table(city, stations: list[str]) -> Table:
+def _city_table(city, stations: list[str], method: str) -> Table:
     import datetime as dt
     rows = city.to_pylist()
-    table = Table(title=f"长治市 2019 by month — mean of stations {', '.join(stations)} (对照点 excluded); "
-                        "daily AQI HJ 633—2012", title_justify="left")
+    table = Table(title=f"长治市 2019 by month — stations {', '.join(stations)} (对照点 excluded), {method}; "
+                        "daily values HJ 663, daily AQI HJ 633—2012", title_justify="left")
     for col in ("month", "valid days", "优良 days", "good-day %", "重污染 days", "PM2.5 mean",
                 "PM10 mean", "O3-8h max", "most frequent primary"):
         table.add_column(col, justify="right" if col != "month" else "left")

@@ -1,40 +1,53 @@
-"""The demo: Changzhi's 2019 CNEMC feed recomputed, checked against the official one, summarised."""
+"""The demo workspace: Changzhi's stations, counties and 2019 data, the feed recomputed and checked.
+
+Everything is read from the data folder (never copied into the repository) and kept in the
+workspace: the station registry with county assignments (SQLite), the 2019 hourly values
+(the Parquet store), the recomputed feed; re-running it changes nothing.
+"""
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-import ibis
-
-from lantian.measurements.daily import area_days, station_days
-from lantian.measurements.feed import Feed, FeedRules, grid_table, load_feed, recompute, write_all
+from lantian import db
+from lantian.measurements import stations as registry
+from lantian.measurements.feed import Feed, FeedRules, load_feed, recompute, write_all
 from lantian.measurements.feed_diff import DiffReport, diff
+from lantian.measurements.importer import import_files
+from lantian.measurements.series import DailySeries, area_daily
+from lantian.measurements.store import ImportSummary, Store
+from lantian.workspace import Workspace, init
+
+CITY = "长治市"
 
 
 @dataclass
 class DemoResult:
+    workspace: Workspace
     feed: Feed
     written: list[Path]
     report: DiffReport
-    city_days: object     # pyarrow.Table, one row per day
-    stations: list[str]   # evaluation (non-control) stations used for the city
+    imported: ImportSummary
+    city: DailySeries
+    stations: list[str]            # the city's evaluation stations with data
 
 
-def control_points(stations_csv: Path) -> set[str]:
-    """Codes flagged 对照点=Y in a CNEMC station list."""
-    with open(stations_csv, encoding="utf-8") as fh:
-        return {row["监测点编码"] for row in csv.DictReader(fh) if row.get("对照点", "").strip() == "Y"}
-
-
-def run(data: Path, outdir: Path, con, progress=None) -> DemoResult:
+def run(data: Path, workspace: Path, con, progress=None) -> DemoResult:
+    ws = init(workspace)
+    db.upgrade(ws.database_url)
+    registry.import_stations(ws.database_url, data / "cnemc" / "stations" / "NewSiteList_utf8.csv",
+                             boundaries=data / "boundaries" / "140400_full.json", changed_by="demo")
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
-    feed = load_feed([source], progress=progress)
-    rec = recompute(feed, con, FeedRules())
-    written = write_all(rec, outdir)
+    imported = import_files(ws.measurements, "cnemc", [source], progress=progress)
+    feed = load_feed([source])
+    outdir = ws.root / "demo" / "cnemc"
+    written = write_all(recompute(feed, con, FeedRules()), outdir)
     report = diff(source.parent, outdir)
-    controls = control_points(data / "cnemc" / "changzhi" / "changzhi_stations.csv")
-    evaluation = [i for i, s in enumerate(feed.stations) if s not in controls]
-    days = station_days(ibis.memtable(grid_table(feed)))
-    city = con.to_pyarrow(area_days(days, evaluation).order_by("day"))
-    return DemoResult(feed, written, report, city, [feed.stations[i] for i in evaluation])
+    evaluation = [r.code for r in registry.list_stations(ws.database_url, include_stopped=True)
+                  if r.prefecture == CITY and not r.control_point]
+    store = Store(ws.measurements)
+    city = area_daily(store, evaluation, date(2019, 1, 1), date(2019, 12, 31), con)
+    with_data = sorted(set(store.hourly(stations=evaluation, pollutants=["PM2_5"]).table.column("station")
+                           .to_pylist()))
+    return DemoResult(ws, feed, written, report, imported, city, with_data)

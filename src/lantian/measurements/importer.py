@@ -4,6 +4,7 @@ Every file is read and checked before anything is stored, so a bad file stores n
 """
 from __future__ import annotations
 
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -41,6 +42,24 @@ def _read_one(fmt: str, path: Path, lenient: bool, mapping: dict | None, time_la
     return out.table, dict(out.rejected), list(out.notes)
 
 
+_COUNTED = re.compile(r"^(.*): ([\d,]+) values?$")
+
+
+def _add_note(summary: ImportSummary, note: str) -> None:
+    """Keep notes once; notes ending in a count ("…: 33,288 values") are added up across files."""
+    m = _COUNTED.match(note)
+    if m:
+        prefix, n = m.group(1), int(m.group(2).replace(",", ""))
+        for i, old in enumerate(summary.notes):
+            mo = _COUNTED.match(old)
+            if mo and mo.group(1) == prefix:
+                total = int(mo.group(2).replace(",", "")) + n
+                summary.notes[i] = f"{prefix}: {total:,} values"
+                return
+    if note not in summary.notes:
+        summary.notes.append(note)
+
+
 def import_files(store_root: Path, fmt: str, files: list[Path], *, source: str | None = None,
                  lenient: bool = False, mapping: dict | None = None, time_label: str = "end",
                  progress=None, threads: int = 4) -> ImportSummary:
@@ -67,8 +86,7 @@ def import_files(store_root: Path, fmt: str, files: list[Path], *, source: str |
         for reason, n in rejected.items():
             summary.rejected[reason] = summary.rejected.get(reason, 0) + n
         for note in notes:
-            if note not in summary.notes:
-                summary.notes.append(note)
+            _add_note(summary, note)
         cols = table.select(["station", "time", "pollutant", "value", "unit", "averaging"])
         cols = cols.set_column(1, "time", cols.column("time").cast(pa.timestamp("s")))
         tables.append(cols.append_column("seq", pa.array(np.full(cols.num_rows, seq, np.int32))))
