@@ -36,7 +36,7 @@ def iaqi(c: IntegerValue, item: str, version: int = 2012, *, fallback: IntegerVa
     levels = spec["iaqi_levels"]
     bps = _scaled_breakpoints(item, version)
     key = ref.TABLE_OF_ITEM.get(item, item)
-    branches = [(c.isnull(), NULL_INT)]
+    branches = [(c.isnull() | (c < 0), NULL_INT)]    # a negative concentration is not indexed
     special = {"SO2_1h": "so2_1h_over_800", "O3_8h": "o3_8h_over_800"}.get(key)
     if special:
         rule = spec[special]

@@ -108,7 +108,7 @@ def load_feed(paths: list[str | Path], threads: int = 4, published: bool = False
         target = feed.hourly if typ in HOURLY_TYPES else feed.published
         target[typ] = np.full((len(stations), n), MISSING, dtype=np.int64)
     for f in files:
-        values = scaled_values(f.cells, SCALE)
+        values = scaled_values(f, SCALE)
         cols = np.array([col[s] for s in f.stations])
         ti = f.t - t0
         feed.present[ti] = True

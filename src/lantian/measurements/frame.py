@@ -45,19 +45,22 @@ class Frame:
 
 
 def _codes(column: pa.ChunkedArray | pa.Array, names: np.ndarray) -> np.ndarray:
-    """Index of each string of ``column`` in the sorted ``names``."""
-    enc = pc.dictionary_encode(column)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks() if enc.num_chunks != 1 else enc.chunk(0)
-    lookup = np.searchsorted(names, np.array(enc.dictionary.to_pylist(), dtype=object))
-    idx = enc.indices.to_numpy(zero_copy_only=False)
-    return lookup[idx].astype(np.int64)
+    """Index of each string of ``column`` in the sorted ``names`` (dictionary columns used as they are)."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    out = []
+    for chunk in chunks:
+        enc = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        lookup = np.searchsorted(names, np.array(enc.dictionary.to_pylist(), dtype=object))
+        out.append(lookup[enc.indices.to_numpy(zero_copy_only=False)])
+    return np.concatenate(out).astype(np.int64) if out else np.array([], np.int64)
 
 
 def station_names(*columns) -> np.ndarray:
     found: set[str] = set()
     for col in columns:
-        found.update(pc.unique(col).to_pylist())
+        for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+            values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else pc.unique(chunk)
+            found.update(values.to_pylist())
     found.discard(None)
     return np.array(sorted(found), dtype=object)
 
@@ -95,8 +98,7 @@ def incoming(table: pa.Table, names: np.ndarray) -> Incoming:
     """A batch keyed and de-duplicated: for a key given twice, the later file (``seq``) wins."""
     key = keys_of(table, names)
     value = table.column("value").to_numpy()
-    seq = table.column("seq").to_numpy()
-    order = np.lexsort((seq, key))
+    order = np.argsort(key, kind="stable")      # rows come in file order: the later file sorts last
     key, value = key[order], value[order]
     last = np.ones(len(key), dtype=bool)
     last[:-1] = key[1:] != key[:-1]
@@ -187,17 +189,14 @@ def to_table(f: Frame, rows: np.ndarray, flag: np.ndarray) -> pa.Table:
     st = f.station[rows]
     pol = f.pollutant[rows]
     n = int(rows.sum())
+    dictionary = pa.DictionaryArray.from_arrays      # Parquet stores these as dictionaries anyway
     return pa.table({
-        "station": pa.DictionaryArray.from_arrays(pa.array(st.astype(np.int32)),
-                                                  pa.array(list(f.names), pa.string())).cast(pa.string()),
+        "station": dictionary(pa.array(st.astype(np.int32)), pa.array(list(f.names), pa.string())),
         "time": pa.array(f.hour[rows] * 3600).cast(pa.timestamp("s")),
-        "pollutant": pa.DictionaryArray.from_arrays(pa.array(pol.astype(np.int8)),
-                                                    pa.array(list(POLLUTANTS) + ["?", "?"])).cast(pa.string()),
+        "pollutant": dictionary(pa.array(pol.astype(np.int8)), pa.array(list(POLLUTANTS) + ["?", "?"])),
         "value": pa.array(f.value[rows]),
-        "unit": pa.DictionaryArray.from_arrays(pa.array(pol.astype(np.int8)),
-                                               pa.array(list(UNITS) + ["?", "?"])).cast(pa.string()),
-        "averaging": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array(["1h"])).cast(pa.string()),
+        "unit": dictionary(pa.array(pol.astype(np.int8)), pa.array(list(UNITS) + ["?", "?"])),
+        "averaging": dictionary(pa.array(np.zeros(n, np.int8)), pa.array(["1h"])),
         "flag": pa.array(flag[rows], pa.int32()),
-        "import_id": pa.DictionaryArray.from_arrays(pa.array(f.origin[rows]),
-                                                    pa.array(f.imports, pa.string())).cast(pa.string()),
+        "import_id": dictionary(pa.array(f.origin[rows]), pa.array(f.imports, pa.string())),
     })

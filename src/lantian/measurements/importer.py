@@ -62,7 +62,7 @@ def _add_note(summary: ImportSummary, note: str) -> None:
 
 def import_files(store_root: Path, fmt: str, files: list[Path], *, source: str | None = None,
                  lenient: bool = False, mapping: dict | None = None, time_label: str = "end",
-                 progress=None, threads: int = 4) -> ImportSummary:
+                 progress=None, threads: int = 2) -> ImportSummary:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if not files:

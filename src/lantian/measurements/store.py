@@ -202,7 +202,7 @@ class Store:
         for month, key in zip(months, keys):
             rows = row_month == np.datetime64(month, "M")
             pq.write_table(fr.to_table(m.frame, rows, flag), staging / f"{key.replace('/', '-')}.parquet",
-                           compression="zstd", row_group_size=1 << 20)
+                           compression="zstd", compression_level=1, row_group_size=1 << 20)
             new_parts[key] = f"source={source}/year={month.year:04d}/month={month.month:02d}/part-{iid}.parquet"
         if m.changes is not None:
             (self.root / "changes").mkdir(exist_ok=True)
@@ -296,12 +296,13 @@ class HourlySeries:
 def check_batch(batch: pa.Table, path: Path) -> None:
     """Units must agree with the pollutant (CO mg/m³, the others µg/m³)."""
     import pyarrow.compute as pc
-    is_co = pc.equal(batch.column("pollutant"), "CO")
-    want = pc.if_else(is_co, "mg/m³", "µg/m³")
-    bad = pc.invert(pc.fill_null(pc.equal(batch.column("unit"), want), False))
-    if pc.any(bad).as_py():
-        i = int(pc.index(bad, True).as_py())
-        row = batch.slice(i, 1).to_pylist()[0]
-        raise InputError(path, f"{row['pollutant']} of station {row['station']} at {row['time']} is in "
-                               f"{row['unit']!r}", column="unit",
-                         expected="CO in mg/m³ and other pollutants in µg/m³")
+    pairs = batch.select(["pollutant", "unit"]).group_by(["pollutant", "unit"]).aggregate([]).to_pylist()
+    for pair in pairs:
+        want = "mg/m³" if pair["pollutant"] == "CO" else "µg/m³"
+        if pair["unit"] != want:
+            rows = pc.and_(pc.equal(pc.cast(batch.column("pollutant"), pa.string()), pair["pollutant"]),
+                           pc.equal(pc.cast(batch.column("unit"), pa.string()), pair["unit"]))
+            row = batch.filter(rows).slice(0, 1).to_pylist()[0]
+            raise InputError(path, f"{row['pollutant']} of station {row['station']} at {row['time']} is in "
+                                   f"{row['unit']!r}", column="unit",
+                             expected="CO in mg/m³ and other pollutants in µg/m³")

@@ -26,7 +26,7 @@ DERIVED_TYPES = ("AQI", "PM2.5_24h", "PM10_24h", "SO2_24h", "NO2_24h", "CO_24h",
                  "O3_8h", "O3_24h", "O3_8h_24h")
 TYPES = HOURLY_TYPES + DERIVED_TYPES
 KEY_COLUMNS = ("date", "hour", "type")
-_NUMBER = r"^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _EPOCH = date(1970, 1, 1).toordinal()
 MISSING = np.iinfo(np.int64).min
 
@@ -42,6 +42,7 @@ class FeedFile:
     types: np.ndarray      # object (str) per row
     cells: pa.Table        # station columns, strings (null = empty)
     crlf: bool = True      # line endings of the original, kept on writing
+    numbers: np.ndarray | None = None   # float64, stations × rows (NaN = empty), parsed once
 
     @property
     def name(self) -> str:
@@ -162,8 +163,8 @@ def read_feed(path: str | Path) -> FeedFile:
                              expected="one of " + ", ".join(TYPES))
     _check_duplicates(path, dates, hours, types)
     cells = table.select(stations)
-    _check_numbers(path, cells)
-    return FeedFile(path, compressed, stations, dates, hours, types, cells, first.endswith(b"\r"))
+    numbers = _numbers(path, cells)
+    return FeedFile(path, compressed, stations, dates, hours, types, cells, first.endswith(b"\r"), numbers)
 
 
 def _int_column(path: Path, table: pa.Table, name: str, pattern: str, expected: str) -> np.ndarray:
@@ -200,24 +201,32 @@ def _flat(cells: pa.Table) -> pa.Array:
     return pa.concat_arrays([c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in cells.columns])
 
 
-def _check_numbers(path: Path, cells: pa.Table) -> None:
-    ok = pc.fill_null(pc.match_substring_regex(_flat(cells), _NUMBER), True)
-    if not pc.all(ok).as_py():
+def _numbers(path: Path, cells: pa.Table) -> np.ndarray:
+    """Every cell as float64 (stations × rows, NaN where empty); the first cell that is not a plain
+    decimal number raises :class:`InputError` with its line and station column."""
+    flat = _flat(cells)
+    try:
+        parsed = pc.cast(flat, pa.float64())
+        clean = not pc.any(pc.or_(pc.is_nan(parsed), pc.is_inf(parsed))).as_py()
+    except pa.ArrowInvalid:
+        clean = False
+    if not clean:
+        ok = pc.fill_null(pc.match_substring_regex(flat, _NUMBER), True)
         k = int(pc.index(ok, False).as_py())
         j, i = divmod(k, cells.num_rows)
         raise InputError(path, f"{cells.column(j)[i].as_py()!r} is not a number", line=i + 2,
-                         column=cells.column_names[j], expected="a non-negative number or an empty cell")
+                         column=cells.column_names[j], expected="a number or an empty cell")
+    return parsed.to_numpy(zero_copy_only=False).reshape(cells.num_columns, cells.num_rows)
 
 
-def scaled_values(cells: pa.Table, scale: int) -> np.ndarray:
+def scaled_values(f: "FeedFile", scale: int) -> np.ndarray:
     """The cells as an int64 matrix rows × stations of round(value × scale); missing = ``MISSING``."""
-    f = pc.cast(_flat(cells), pa.float64()).to_numpy(zero_copy_only=False)
-    v = np.rint(f * scale)
+    v = np.rint(f.numbers.T * scale)
     missing = np.isnan(v)
     v[missing] = 0
     out = v.astype(np.int64)
     out[missing] = MISSING
-    return out.reshape(cells.num_columns, cells.num_rows).T
+    return out
 
 
 def open_text(path: Path):
@@ -236,7 +245,7 @@ def long_table(f: FeedFile) -> pa.Table:
     (lantian recomputes them, :mod:`lantian.measurements.feed`). ``time`` is the hour-ending
     label in Beijing time, naive.
     """
-    values = pc.cast(_flat(f.cells), pa.float64()).to_numpy(zero_copy_only=False).reshape(len(f.stations), -1)
+    values = f.numbers
     t_seconds = f.t.astype(np.int64) * 3600
     keys = list(POLLUTANT_OF_TYPE.values())
     stations, times, codes, vals = [], [], [], []
@@ -253,16 +262,15 @@ def long_table(f: FeedFile) -> pa.Table:
     s_all = np.concatenate(stations) if stations else np.array([], np.int32)
     code = np.concatenate(codes) if codes else np.array([], np.int8)
     station = pa.DictionaryArray.from_arrays(pa.array(s_all), pa.array(f.stations, pa.string()))
-    pollutant = pa.DictionaryArray.from_arrays(pa.array(code), pa.array(keys, pa.string()))
-    unit = pa.DictionaryArray.from_arrays(pa.array((code == keys.index("CO")).astype(np.int8)),
+    pollutant = pa.DictionaryArray.from_arrays(pa.array(code.astype(np.int32)), pa.array(keys, pa.string()))
+    unit = pa.DictionaryArray.from_arrays(pa.array((code == keys.index("CO")).astype(np.int32)),
                                           pa.array(["µg/m³", "mg/m³"], pa.string()))
     n = len(s_all)
     return pa.table({
-        "station": station.cast(pa.string()),
+        "station": station,
         "time": pa.array(np.concatenate(times) if times else np.array([], np.int64)).cast(pa.timestamp("s")),
-        "pollutant": pollutant.cast(pa.string()),
+        "pollutant": pollutant,
         "value": pa.array(np.concatenate(vals) if vals else np.array([], np.float64)),
-        "unit": unit.cast(pa.string()),
-        "averaging": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)),
-                                                    pa.array(["1h"])).cast(pa.string()),
+        "unit": unit,
+        "averaging": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array(["1h"])),
     })
