@@ -18,33 +18,8 @@ from alembic.runtime.migration import MigrationContext
 from lantian import db
 from lantian.measurements import stations as st  # noqa: F401  (declares the registry tables)
 
-PG = os.environ.get("LANTIAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version"}
-
-
-@contextmanager
-def fresh_database(kind: str, folder):
-    """A URL to an empty database: a SQLite file in ``folder``, or a new PostgreSQL schema (dropped after)."""
-    if kind == "sqlite":
-        url = f"sqlite:///{folder / 'lantian.sqlite3'}"
-        try:
-            yield url
-        finally:
-            db.dispose_engines(url)
-        return
-    schema = f"lantian_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(PG).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
-    try:
-        yield url
-    finally:
-        db.dispose_engines(url)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -91,7 +91,8 @@ def test_duplicated_hour_across_files(tmp_path):
     ("20190102,24,PM2.5,1,2", 3, "hour", "0–23"),
     ("20190102,3,PM25,1,2", 3, "type", "unknown type"),
     ("20190102,3,PM2.5,1", 3, None, "fields"),
-    ("20190102,3,PM2.5,-4,2", 3, "1001A", "not a number"),
+    ("20190102,3,PM2.5,4..2,2", 3, "1001A", "not a number"),
+    ("20190102,3,PM2.5,nan,2", 3, "1001A", "not a number"),
 ])
 def test_other_bad_cells(tmp_path, row, line, column, text):
     bad = small(tmp_path, "20190102,1,PM2.5,10,12\r\n" + row + "\r\n")

@@ -14,38 +14,13 @@ from lantian import db
 from lantian.errors import InputError, UsageError
 from lantian.measurements import stations as st
 
-PG = os.environ.get("LANTIAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 KINDS = ["sqlite", "postgresql"]
 URBAN = ["1727A", "1728A", "1729A", "1730A", "1731A", "2845A"]
 COUNTY_OF = {**{c: ("140403", "潞州区") for c in URBAN}, "3568A": ("140404", "上党区"),
              "3569A": ("140405", "屯留区"), "3570A": ("140406", "潞城区")}
 NO_COORDINATES = {"1045A", "1202A", "1254A", "1347A", "2172A", "2184A", "2302A", "2592A", "2666A", "3019A"}
 BJ = db.BEIJING
-
-
-@contextmanager
-def fresh_database(kind: str, folder):
-    """A URL to an empty database: a SQLite file in ``folder``, or a new PostgreSQL schema (dropped after)."""
-    if kind == "sqlite":
-        url = f"sqlite:///{folder / 'lantian.sqlite3'}"
-        try:
-            yield url
-        finally:
-            db.dispose_engines(url)
-        return
-    schema = f"lantian_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(PG).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
-    try:
-        yield url
-    finally:
-        db.dispose_engines(url)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
