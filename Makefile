@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 DATA   ?=
+PORT   ?= 8000
 
 .PHONY: setup demo test bench lock clean
 
@@ -15,8 +16,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 setup: $(VENV)/.installed  ## create .venv and install the locked dependencies
 
-demo: setup  ## recompute Changzhi's 2019 CNEMC feed and print a summary (DATA=dir to point elsewhere)
-	$(VENV)/bin/lantian demo $(if $(DATA),--data $(DATA))
+demo: setup  ## build the demo workspace from ../shared/data and serve it at http://127.0.0.1:8000/
+	$(VENV)/bin/lantian demo init lantian-workspace $(if $(DATA),--data $(DATA))
+	$(VENV)/bin/lantian serve --workspace lantian-workspace --port $(PORT)
 
 test: setup  ## the whole test suite
 	$(PY) -m pytest -q

@@ -188,29 +188,152 @@ def aqi_calc(pairs: Annotated[list[str], typer.Argument(
     out.print(f"[dim]rule set HJ 633—{version}[/]")
 
 
-@app.command()
+demo_app = typer.Typer(help="The demo workspace built from Changzhi's real data.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("init")
 @friendly
-def demo(data: Annotated[Optional[Path], typer.Option(help="The data folder (default: ../shared/data "
-                                                           "beside the repository, or $LANTIAN_DATA).")] = None,
-         workspace: WorkspaceOpt = None):
-    """Build the demo workspace from Changzhi's real 2019 data: stations and counties, the hourly store,
-    the CNEMC feed recomputed and checked against the official one, and the city's year."""
+def demo_init(workspace: Annotated[Optional[Path], typer.Argument(help="Workspace folder (default "
+                                                                       "./lantian-workspace).")] = None,
+              data: Annotated[Optional[Path], typer.Option(help="The data folder (default: ../shared/data "
+                                                                "beside the repository, or $LANTIAN_DATA).")] = None):
+    """Build the demo workspace: stations and counties, January 2019 national and Changzhi's 2019 year,
+    an account per role, as-of 2023-06-30; check the recomputed CNEMC feed against the official one."""
     from lantian import demo as demo_service
     from lantian.datadir import find_data_dir
     from lantian.workspace import locate
     folder = find_data_dir(data)
-    out.print(f"[bold]蓝天 lantian[/] demo — data from {folder}, workspace {locate(workspace)}")
+    root = locate(workspace)
+    out.print(f"[bold]蓝天 lantian[/] demo — data from {folder}, workspace {root}")
     with _progress() as bar:
-        task = bar.add_task("Changzhi 2019", total=None)
-        result = demo_service.run(folder, locate(workspace), _connect(), progress=lambda _: bar.advance(task))
+        task = bar.add_task("building the demo workspace", total=None)
+        result = demo_service.build(folder, root, _connect(), progress=lambda _: bar.advance(task))
     feed = result.feed
-    imp = result.imported
-    out.print(f"Store: {imp.stored:,} hourly values of {imp.stations} stations ({imp.new:,} new, "
-              f"{imp.unchanged:,} already there) in {result.workspace.measurements}")
-    out.print(f"Feed: recomputed {len(feed.stations)} stations × {feed.n_hours:,} hours → "
+    out.print(f"Store: {result.stored:,} hourly values in {result.workspace.measurements}; "
+              f"as-of date {result.workspace.as_of}")
+    out.print(f"Feed: Changzhi 2019 recomputed, {len(feed.stations)} stations × {feed.n_hours:,} hours → "
               f"{result.written[0].parent}")
     out.print(_diff_table(result.report))
     out.print(_city_table(result.city.table, result.stations, result.city.method))
+    out.print(_accounts_table(result.accounts))
+
+
+def _accounts_table(rows) -> Table:
+    from lantian.demo import PASSWORD
+    table = Table(title=f"demo accounts (password: {PASSWORD})", title_justify="left")
+    for col in ("username", "role", "who"):
+        table.add_column(col)
+    for username, role, name in rows:
+        table.add_row(username, role, name)
+    return table
+
+
+@app.command()
+@friendly
+def serve(workspace: WorkspaceOpt = None,
+          host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port.")] = 8000):
+    """Serve a workspace's web app and API (pages at /, API docs at /api/docs)."""
+    import uvicorn
+    from lantian.web.app import create_app
+    from lantian.workspace import locate
+    app_ = create_app(locate(workspace), STATE["engine"])
+    out.print(f"[bold]蓝天 lantian[/] serving {locate(workspace)} at http://{host}:{port}/  (API docs: "
+              f"http://{host}:{port}/api/docs)")
+    if (locate(workspace) / "demo").is_dir():
+        from lantian.demo import ACCOUNTS, PASSWORD
+        out.print("demo accounts: " + ", ".join(f"{u} ({r})" for u, r, *_ in ACCOUNTS) + f" — password {PASSWORD}")
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
+user_app = typer.Typer(help="Accounts: add, list, disable, enable.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for machines (stations, gate systems).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@user_app.command("add")
+@friendly
+def user_add(username: str,
+             role: Annotated[str, typer.Option(help="admin, city (市大气办), department, county, enterprise, "
+                                                    "inspector or viewer.")],
+             password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                                   help="At least 8 characters.")],
+             county: Annotated[Optional[str], typer.Option(help="County adcode or zone code (county role), "
+                                                                "e.g. 140403.")] = None,
+             department: Annotated[Optional[str], typer.Option(help="Department code (department role), "
+                                                                    "e.g. gxj for 市工信局.")] = None,
+             enterprise: Annotated[Optional[int], typer.Option(help="Enterprise id (enterprise role).")] = None,
+             name: Annotated[Optional[str], typer.Option(help="Display name.")] = None,
+             workspace: WorkspaceOpt = None):
+    """Create an account bound to its county, department or enterprise."""
+    from lantian import db
+    from lantian.accounts import service as accounts
+    url = _ws_url(workspace)
+    with db.session(url) as s:
+        accounts.seed_departments(s)
+        u = accounts.add_user(s, username, password, role, county=county, department=department,
+                              enterprise=enterprise, display_name=name)
+        out.print(f"user {u.username} ({u.role}"
+                  + (f", {u.county_code}" if u.county_code else "")
+                  + (f", {u.department_code}" if u.department_code else "") + ") created")
+
+
+@user_app.command("list")
+@friendly
+def user_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
+    """Every account with its role and binding."""
+    from lantian import db
+    from lantian.accounts import service as accounts
+    with db.session(_ws_url(workspace)) as s:
+        rows = [{"username": u.username, "role": u.role, "county": u.county_code, "department": u.department_code,
+                 "enterprise": u.enterprise_id, "active": u.active, "name": u.display_name}
+                for u in accounts.users(s)]
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} accounts", title_justify="left")
+    for col in ("username", "role", "county", "department", "enterprise", "active", "name"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*["" if v is None else str(v) for v in r.values()])
+    out.print(table)
+
+
+@user_app.command("disable")
+@friendly
+def user_disable(username: str, workspace: WorkspaceOpt = None):
+    """Disable an account (it can no longer sign in; its history stays)."""
+    from lantian import db
+    from lantian.accounts import service as accounts
+    with db.session(_ws_url(workspace)) as s:
+        accounts.set_active(s, username, False)
+    out.print(f"user {username} disabled")
+
+
+@user_app.command("enable")
+@friendly
+def user_enable(username: str, workspace: WorkspaceOpt = None):
+    """Enable a disabled account again."""
+    from lantian import db
+    from lantian.accounts import service as accounts
+    with db.session(_ws_url(workspace)) as s:
+        accounts.set_active(s, username, True)
+    out.print(f"user {username} enabled")
+
+
+@token_app.command("create")
+@friendly
+def token_create(username: Annotated[str, typer.Argument(help="The account the machine acts as.")],
+                 name: Annotated[str, typer.Option(help="What the token is for, e.g. 'gate-system-1'.")] = "machine",
+                 workspace: WorkspaceOpt = None):
+    """Create a machine token (printed once; send it as `Authorization: Bearer <token>`)."""
+    from lantian import db
+    from lantian.accounts import service as accounts
+    with db.session(_ws_url(workspace)) as s:
+        token = accounts.create_token(s, username, name)
+    out.print(token)
 
 
 def _city_table(city, stations: list[str], method: str) -> Table:

@@ -1,25 +1,45 @@
-"""The demo workspace: Changzhi's stations, counties and 2019 data, the feed recomputed and checked.
+"""The demo workspace: Changzhi's stations and counties, real hourly data, an account per role.
 
 Everything is read from the data folder (never copied into the repository) and kept in the
-workspace: the station registry with county assignments (SQLite), the 2019 hourly values
-(the Parquet store), the recomputed feed; re-running it changes nothing.
+workspace: the station registry with county assignments, the January 2019 national month and
+Changzhi's 2019 year in the measurement store, the plan's departments, one account per role and
+the as-of date 2023-06-30 (the plan's first hard deadline). Re-running it changes nothing.
+Synthetic records (the demo enterprise) are labelled synthetic in the data and on screen.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from lantian import db
+from lantian.accounts import service as accounts
+from lantian.accounts.models import Enterprise, User
 from lantian.measurements import stations as registry
 from lantian.measurements.feed import Feed, FeedRules, load_feed, recompute, write_all
 from lantian.measurements.feed_diff import DiffReport, diff
 from lantian.measurements.importer import import_files
 from lantian.measurements.series import DailySeries, area_daily
-from lantian.measurements.store import ImportSummary, Store
+from lantian.measurements.store import Store
 from lantian.workspace import Workspace, init
 
 CITY = "长治市"
+AS_OF = dt.date(2023, 6, 30)
+PASSWORD = "lantian-demo"
+#: one demo account per role: username, role, binding, display name
+ACCOUNTS = [
+    ("admin", "admin", {}, "系统管理员"),
+    ("daqiban", "city", {}, "市大气办"),
+    ("gongxin", "department", {"department": "gxj"}, "市工信局"),
+    ("luzhou", "county", {"county": "140403"}, "潞州区"),
+    ("tunliu", "county", {"county": "140405"}, "屯留区"),
+    ("qiye", "enterprise", {"enterprise": "synthetic"}, "示例企业（合成）"),
+    ("jiancha", "inspector", {}, "执法检查"),
+    ("guancha", "viewer", {}, "只读"),
+]
+SYNTHETIC_ENTERPRISE = ("长治示例焦化有限公司（合成数据）", "91140400SYNTH00001", "140403")
 
 
 @dataclass
@@ -28,18 +48,43 @@ class DemoResult:
     feed: Feed
     written: list[Path]
     report: DiffReport
-    imported: ImportSummary
+    stored: int
     city: DailySeries
-    stations: list[str]            # the city's evaluation stations with data
+    stations: list[str]
+    accounts: list[tuple[str, str, str]]
 
 
-def run(data: Path, workspace: Path, con, progress=None) -> DemoResult:
+def _accounts(url: str) -> list[tuple[str, str, str]]:
+    with db.session(url) as s:
+        accounts.seed_departments(s)
+        ent = s.scalar(sa.select(Enterprise).where(Enterprise.credit_code == SYNTHETIC_ENTERPRISE[1]))
+        if ent is None:
+            ent = Enterprise(name=SYNTHETIC_ENTERPRISE[0], credit_code=SYNTHETIC_ENTERPRISE[1],
+                             county_code=SYNTHETIC_ENTERPRISE[2], synthetic=True)
+            s.add(ent)
+            s.flush()
+        out = []
+        for username, role, binding, name in ACCOUNTS:
+            if s.scalar(sa.select(User).where(User.username == username)) is None:
+                enterprise = ent.id if binding.get("enterprise") else None
+                accounts.add_user(s, username, PASSWORD, role, county=binding.get("county"),
+                                  department=binding.get("department"), enterprise=enterprise,
+                                  display_name=name, actor="demo")
+            out.append((username, role, name))
+        return out
+
+
+def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     ws = init(workspace)
     db.upgrade(ws.database_url)
     registry.import_stations(ws.database_url, data / "cnemc" / "stations" / "NewSiteList_utf8.csv",
                              boundaries=data / "boundaries" / "140400_full.json", changed_by="demo")
+    made = _accounts(ws.database_url)
+    january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
-    imported = import_files(ws.measurements, "cnemc", [source], progress=progress)
+    import_files(ws.measurements, "cnemc", january, progress=progress)
+    import_files(ws.measurements, "cnemc", [source], progress=progress)
+    ws.set_as_of(AS_OF)
     feed = load_feed([source])
     outdir = ws.root / "demo" / "cnemc"
     written = write_all(recompute(feed, con, FeedRules()), outdir)
@@ -47,7 +92,7 @@ def run(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     evaluation = [r.code for r in registry.list_stations(ws.database_url, include_stopped=True)
                   if r.prefecture == CITY and not r.control_point]
     store = Store(ws.measurements)
-    city = area_daily(store, evaluation, date(2019, 1, 1), date(2019, 12, 31), con)
+    city = area_daily(store, evaluation, dt.date(2019, 1, 1), dt.date(2019, 12, 31), con)
     with_data = sorted(set(store.hourly(stations=evaluation, pollutants=["PM2_5"]).table.column("station")
                            .to_pylist()))
-    return DemoResult(ws, feed, written, report, imported, city, with_data)
+    return DemoResult(ws, feed, written, report, store.count(), city, with_data, made)

@@ -54,6 +54,37 @@ class Workspace:
     def exists(self) -> bool:
         return self.config_path.is_file()
 
+    @property
+    def as_of(self):
+        """The workspace's as-of date (DESIGN "Time"): every overdue/current/year-to-date uses it."""
+        import datetime as dt
+        value = self.config.get("workspace", {}).get("as_of")
+        if value is None:
+            return dt.date.today()
+        if isinstance(value, dt.date):
+            return value
+        return dt.date.fromisoformat(str(value))
+
+    def set_as_of(self, day) -> None:
+        text = self.config_path.read_text(encoding="utf-8")
+        lines = [ln for ln in text.splitlines() if not ln.strip().startswith("as_of")]
+        out = []
+        for ln in lines:
+            out.append(ln)
+            if ln.strip() == "[workspace]":
+                out.append(f'as_of = "{day.isoformat()}"')
+        self.config_path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+    @property
+    def secret(self) -> str:
+        """The key that signs session cookies and access tokens (made once per workspace)."""
+        import secrets
+        path = self.root / "secret.key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
 
 def locate(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get("LANTIAN_WORKSPACE") or DEFAULT)

@@ -23,7 +23,8 @@ from sqlalchemy import create_engine
 from lantian.db import Base
 
 # Every module that declares tables on lantian.db.Base: imported so autogenerate sees them.
-MODEL_MODULES = ("lantian.measurements.stations",)
+MODEL_MODULES = ("lantian.measurements.stations", "lantian.accounts.models", "lantian.audit",
+                 "lantian.attachments")
 for _name in MODEL_MODULES:
     importlib.import_module(_name)
 

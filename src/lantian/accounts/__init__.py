@@ -1,0 +1,1 @@
+"""Accounts, roles, departments and the scope every query goes through."""

@@ -1,0 +1,260 @@
+"""The city dashboard (首页): one day's AQI per station and per county, and the last 30 days.
+
+What it shows
+-------------
+- Each station's HJ 663 daily values and daily AQI (:func:`lantian.measurements.series.station_daily`),
+  control points (对照点) included and marked.
+- Each county's (or zone's) daily value: the mean of its evaluation stations' daily values
+  (spec §8 ⚠ ``city_aggregation``: 对照点 excluded, ``mean_of_station_daily_values``,
+  ``min_valid_stations``), rounded by GB/T 8170, the AQI recomputed from the means — exactly
+  :func:`lantian.measurements.series.area_daily` over those stations (the tests hold the two
+  equal on every county-day).
+- The category (级别, 类别, colour) of HJ 633 Table 2 (2012) / Table 1 (2026) for the rule set
+  in force on the day (:func:`lantian.standards.rulesets.ruleset_for`).
+
+Scope: ``stations`` are the stations the caller may see, already scoped by role; nothing
+here widens it — counties are formed only from the stations passed in.
+
+Time: with no ``day``, the latest day ≤ ``as_of`` on which any of the stations has a valid
+daily AQI (DESIGN "Time": data pages default to the latest date that has data).
+
+Speed: the daily table of a set of stations is computed once for their whole stored period
+and cached per (store, manifest version, stations and their county membership); any day is
+then answered from the cache with dictionary look-ups. A new import (new manifest version)
+or a changed assignment makes a new key.
+"""
+from __future__ import annotations
+
+import bisect
+import time
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+import duckdb
+import ibis
+import pyarrow as pa
+
+from lantian.measurements import aqi as vaqi
+from lantian.measurements.arith import half_even_div
+from lantian.measurements.daily import DAY0, daily_aqi
+from lantian.measurements.series import station_daily
+from lantian.measurements.store import Store
+from lantian.standards.aqi import category
+from lantian.standards.evaluation import settings
+from lantian.standards.rulesets import SWITCH_2026, ruleset_for
+
+__all__ = ["dashboard", "clear_cache", "SERIES_DAYS"]
+
+#: length of the trend series, days ending at the shown day
+SERIES_DAYS = 30
+#: cached station sets (a city user, each county user, …)
+CACHE_SIZE = 64
+
+_AREA_COLUMNS = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3_8h_max", "O3_1h_max")
+_METHODS = {
+    "mean_of_station_daily_values": ("区县值为所辖评价点日均值的算术平均（对照点不参与），再按均值计算AQI",
+                                     "county value = mean of its stations' daily values (control points "
+                                     "excluded), AQI computed from the means"),
+    "daily_mean_of_city_hourly": ("区县值为所辖评价点小时值均值的日均值（对照点不参与），再计算AQI",
+                                  "county value = daily mean of the hourly means of its stations (control "
+                                  "points excluded), AQI computed from it"),
+}
+
+
+# =========================================================================== cache
+@dataclass(frozen=True)
+class _Daily:
+    """The daily values of one set of stations over their whole stored period."""
+    days: list[date]                                   # days with a valid AQI at any station, sorted
+    stations: dict[str, dict[date, tuple]]             # code → day → (aqi, primary, pm25)
+    units: dict[str, dict[date, tuple]]                # unit → day → (aqi, primary, pm25, n_valid)
+    method: str
+    seconds: float                                     # time the computation took
+
+
+_cache: "OrderedDict[tuple, _Daily]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached daily table (tests; after a store is replaced wholesale)."""
+    with _lock:
+        _cache.clear()
+
+
+def _members(stations: Iterable[Any]) -> dict[str, tuple[str, ...]]:
+    """unit code → the codes of its evaluation stations (对照点 excluded unless configured otherwise)."""
+    non_control = settings()["city_aggregation"]["stations"] == "non_control"
+    out: dict[str, list[str]] = {}
+    for st in stations:
+        unit = getattr(st, "unit_code", None)
+        if unit is None:
+            continue
+        out.setdefault(unit, [])
+        if not (non_control and st.control_point):
+            out[unit].append(st.code)
+    return {u: tuple(sorted(set(c))) for u, c in sorted(out.items())}
+
+
+def _stored_period(store: Store, codes: list[str]) -> tuple[date, date] | None:
+    """First and last day (hour-ending labels: 00:00 belongs to the day before) of the stations' values."""
+    files = store.files()
+    if not files or not codes:
+        return None
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        lo, hi = con.execute(
+            f"SELECT min(time), max(time) FROM read_parquet({[str(f) for f in files]!r}, hive_partitioning = true) "
+            "WHERE station IN (SELECT unnest(?))", [list(codes)]).fetchone()
+    finally:
+        con.close()
+    if lo is None:
+        return None
+    return (lo - timedelta(hours=1)).date(), (hi - timedelta(hours=1)).date()
+
+
+def _unit_days(days: pa.Table, members: dict[str, tuple[str, ...]], con) -> pa.Table:
+    """Every unit's daily values in one query: :func:`lantian.measurements.daily.area_days`
+    grouped by unit as well as day (same sums, counts, GB/T 8170 rounding, ``min_valid_stations``
+    and :func:`~lantian.measurements.daily.daily_aqi`), so one compiled expression serves all units."""
+    unit_of = {code: i for i, (_, codes) in enumerate(members.items()) for code in codes}
+    keep = [i for i, code in enumerate(days.column("station").to_pylist()) if code in unit_of]
+    rows = days.take(pa.array(keep, pa.int64())).drop_columns(["date"])
+    rows = rows.append_column("u", pa.array([unit_of[c] for c in rows.column("station").to_pylist()], pa.int64()))
+    rows = rows.drop_columns(["station"])
+    d = ibis.memtable(rows)
+    aggs = {}
+    for c in _AREA_COLUMNS:
+        aggs[f"sum_{c}"] = d[c].sum()
+        aggs[f"n_{c}"] = d[c].count()
+    a = d.group_by(["u", "day"]).aggregate(n_stations=d.s.nunique(), **aggs)
+    need = settings()["city_aggregation"]["min_valid_stations"]
+    a = a.mutate(**{c: ibis.ifelse(a[f"n_{c}"] >= need, half_even_div(a[f"sum_{c}"], a[f"n_{c}"]), vaqi.NULL_INT)
+                    for c in _AREA_COLUMNS})
+    out = daily_aqi(a).drop(*[f"sum_{c}" for c in _AREA_COLUMNS])
+    return con.to_pyarrow(out.order_by(["u", "day"]))
+
+
+def _compute(store: Store, codes: tuple[str, ...], members: dict[str, tuple[str, ...]], con) -> _Daily:
+
+    t0 = time.perf_counter()
+    method = settings()["city_aggregation"]["daily_means"]
+    period = _stored_period(store, list(codes))
+    stations: dict[str, dict[date, tuple]] = {c: {} for c in codes}
+    units: dict[str, dict[date, tuple]] = {u: {} for u in members}
+    if period is None:
+        return _Daily([], stations, units, method, time.perf_counter() - t0)
+    series = station_daily(store, list(codes), period[0], period[1], con)
+    t = series.table
+    valid: set[date] = set()
+    for code, day, a, primary, pm25 in zip(t.column("station").to_pylist(), t.column("date").to_pylist(),
+                                           t.column("AQI").to_pylist(), t.column("primary").to_pylist(),
+                                           t.column("PM2_5").to_pylist()):
+        if code not in stations:
+            continue
+        if a is not None or pm25 is not None:
+            stations[code][day] = (a, primary, pm25)
+        if a is not None:
+            valid.add(day)
+    if any(members.values()):
+        u = _unit_days(t, members, con)
+        # n_valid: the unit's stations with a valid daily AQI that day
+        names = list(members)
+        for ui, day, a, primary, pm25 in zip(u.column("u").to_pylist(), u.column("day").to_pylist(),
+                                             u.column("AQI").to_pylist(), u.column("primary").to_pylist(),
+                                             u.column("PM2_5").to_pylist()):
+            d = date.fromordinal(DAY0 + day)
+            unit = names[ui]
+            n_valid = sum(1 for c in members[unit] if stations[c].get(d, (None,))[0] is not None)
+            if a is not None or pm25 is not None:
+                units[unit][d] = (a, primary, pm25, n_valid)
+    return _Daily(sorted(valid), stations, units, method, time.perf_counter() - t0)
+
+
+def _daily(store: Store, stations: list[Any], con) -> _Daily:
+    codes = tuple(sorted({s.code for s in stations}))
+    members = _members(stations)
+    key = (str(store.root.resolve()), store.manifest().get("version", 0), codes, tuple(members.items()))
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+        value = _compute(store, codes, members, con)
+        _cache[key] = value
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+        return value
+
+
+# =========================================================================== answer
+def _category(value: int | None, day: date) -> dict:
+    cat = category(value, ruleset_for(day).aqi_version) if value is not None else None
+    if cat is None:
+        return {"level": None, "category": "无数据", "colour": "#bfbfbf"}
+    return {"level": cat.level, "category": cat.name, "colour": cat.hex}
+
+
+def _rule(day: date, method: str) -> str:
+    rs = ruleset_for(day)
+    std = "HJ 633—2012" if rs.aqi_version == 2012 else "HJ 633—2026"
+    evaluation = rs.evaluation.replace("HJ663-", "HJ 663—")
+    zh, en = _METHODS.get(method, (f"区县值：{method}（对照点不参与）", f"county value: {method} (control points excluded)"))
+    switch = f"（{SWITCH_2026:%Y-%m-%d}起按HJ 633—2026）" if rs.aqi_version == 2012 else ""
+    switch_en = f" (HJ 633—2026 from {SWITCH_2026:%Y-%m-%d})" if rs.aqi_version == 2012 else ""
+    return (f"日AQI按{std}计算{switch}，日均值按{evaluation}；{zh}。"
+            f" Daily AQI by {std}{switch_en}, daily values by {evaluation}; {en}.")
+
+
+def dashboard(store: Store, stations: list, day: date | None, con, as_of: date | None = None) -> dict:
+    """The dashboard of ``day`` (None: the latest day ≤ ``as_of`` with a valid daily AQI) for ``stations``.
+
+    ``stations``: :class:`~lantian.measurements.stations.StationRecord` (or objects with ``code``,
+    ``name``, ``control_point``, ``unit_code``, ``unit_name``) the caller may see. ``con``: the
+    Ibis backend (:func:`lantian.measurements.engine.connect`). ``as_of``: the workspace's
+    as-of date (default today). Returns a JSON-serialisable dict (see the module notes and
+    ``tests/monitoring/test_dashboard.py``); values of a day without data are ``None``.
+    """
+    as_of = as_of or date.today()
+    stations = list(stations)
+    daily = _daily(store, stations, con)
+    i = bisect.bisect_right(daily.days, as_of)
+    latest = daily.days[i - 1] if i else None
+    first = daily.days[0] if daily.days and daily.days[0] <= as_of else None
+    shown = day or latest or as_of
+    previous = shown - timedelta(days=1)
+
+    rows = []
+    for st in sorted(stations, key=lambda s: (getattr(s, "unit_code", None) or "~", s.code)):
+        today = daily.stations.get(st.code, {}).get(shown, (None, None, None))
+        before = daily.stations.get(st.code, {}).get(previous, (None, None, None))
+        rows.append({"code": st.code, "name": st.name,
+                     "county_code": getattr(st, "unit_code", None), "county_name": getattr(st, "unit_name", None),
+                     "control_point": bool(st.control_point),
+                     "aqi": today[0], "aqi_previous": before[0], **_category(today[0], shown),
+                     "primary": today[1], "pm25": today[2]})
+
+    names: dict[str, str] = {}
+    for st in stations:
+        if getattr(st, "unit_code", None) is not None:
+            names.setdefault(st.unit_code, getattr(st, "unit_name", None) or st.unit_code)
+    members = _members(stations)
+    counties = []
+    for unit, codes in members.items():
+        today = daily.units.get(unit, {}).get(shown, (None, None, None, 0))
+        before = daily.units.get(unit, {}).get(previous, (None, None, None, 0))
+        counties.append({"code": unit, "name": names[unit], "aqi": today[0], "aqi_previous": before[0],
+                         **_category(today[0], shown), "primary": today[1], "pm25": today[2],
+                         "n_stations": len(codes), "n_valid": today[3]})
+
+    dates = [shown - timedelta(days=k) for k in range(SERIES_DAYS - 1, -1, -1)]
+    series = {"dates": [d.isoformat() for d in dates],
+              "counties": {unit: [daily.units.get(unit, {}).get(d, (None,))[0] for d in dates] for unit in members}}
+    iso = lambda d: d.isoformat() if d else None
+    return {"date": shown.isoformat(), "previous": previous.isoformat(), "latest": iso(latest), "first": iso(first),
+            "as_of": as_of.isoformat(), "ruleset": ruleset_for(shown).id, "method": daily.method,
+            "stations": rows, "counties": counties, "series": series, "rule": _rule(shown, daily.method)}

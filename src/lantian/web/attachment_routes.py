@@ -1,0 +1,102 @@
+"""Evidence files over HTTP: upload, list and download, scoped like the record they belong to."""
+from __future__ import annotations
+
+from typing import Annotated, Callable
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse
+from pydantic import BaseModel
+
+from lantian import attachments
+from lantian.accounts.scope import Scope
+from lantian.db import session, to_beijing
+from lantian.errors import UsageError
+from lantian.web.scoping import scoped
+from lantian.web.security import api_scope, check_csrf
+
+router = APIRouter()
+
+#: entity → function(scope, entity_id) giving the record's county/zone code, or raising 404 when the
+#: caller may not see it. Rooms add their records here.
+ATTACHABLE: dict[str, Callable[[Scope, str], str | None]] = {}
+
+
+def _station_unit(scope: Scope, code: str) -> str | None:
+    station = scope.station(code)
+    if station is None:
+        raise HTTPException(404, "no such record")
+    return station.unit_code
+
+
+ATTACHABLE["station"] = _station_unit
+
+
+def _unit_of(scope: Scope, entity: str, entity_id: str) -> str | None:
+    if entity not in ATTACHABLE:
+        raise HTTPException(404, "no such record")
+    return ATTACHABLE[entity](scope, entity_id)
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    entity: str
+    entity_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: str
+
+
+def _out(a) -> AttachmentOut:
+    return AttachmentOut(id=a.id, entity=a.entity, entity_id=a.entity_id, filename=a.filename,
+                         content_type=a.content_type, size=a.size, sha256=a.sha256, uploaded_by=a.uploaded_by,
+                         uploaded_at=to_beijing(a.uploaded_at).isoformat(timespec="seconds"))
+
+
+@router.post("/api/attachments", response_model=AttachmentOut, status_code=201, tags=["evidence"])
+@scoped("signed_in")
+async def upload(request: Request, entity: Annotated[str, Form()], entity_id: Annotated[str, Form()],
+                 file: Annotated[UploadFile, File()], csrf_token: Annotated[str, Form()] = "",
+                 scope: Scope = Depends(api_scope)):
+    """Attach an evidence file (pdf, jpg, png, docx, xlsx, csv, txt; ≤ 20 MB) to a record you may see."""
+    if not request.headers.get("authorization"):
+        check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
+    unit = _unit_of(scope, entity, entity_id)
+    data = await file.read(attachments.MAX_BYTES + 1)
+    try:
+        with session(request.app.state.db_url) as s:
+            row = attachments.add(s, request.app.state.workspace.root, entity=entity, entity_id=entity_id,
+                                  filename=file.filename or "upload", data=data, actor=scope.who.username,
+                                  role=scope.who.role, scope_unit=unit)
+            result = _out(row)
+        if "text/html" in request.headers.get("accept", ""):          # the page's form: back to the record
+            back = request.headers.get("referer") or "/"
+            return RedirectResponse(back if back.startswith(str(request.base_url)) or back.startswith("/")
+                                    else "/", status_code=303)
+        return result
+    except UsageError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/api/attachments", response_model=list[AttachmentOut], tags=["evidence"])
+@scoped("signed_in")
+def list_attachments(request: Request, entity: str, entity_id: str, scope: Scope = Depends(api_scope)):
+    """The evidence files of one record."""
+    _unit_of(scope, entity, entity_id)
+    with session(request.app.state.db_url) as s:
+        return [_out(a) for a in attachments.of(s, entity, entity_id)]
+
+
+@router.get("/api/attachments/{attachment_id}", tags=["evidence"])
+@scoped("signed_in")
+def download(request: Request, attachment_id: int, scope: Scope = Depends(api_scope)):
+    """Download an evidence file (404 when it belongs to a record outside your scope)."""
+    with session(request.app.state.db_url) as s:
+        a = attachments.get(s, attachment_id)
+        if a is None:
+            raise HTTPException(404, "no such record")
+        _unit_of(scope, a.entity, a.entity_id)
+        path = attachments.store_path(request.app.state.workspace.root, a.sha256)
+        return FileResponse(path, media_type=a.content_type, filename=a.filename)

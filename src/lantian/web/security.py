@@ -1,0 +1,92 @@
+"""Sign-in: sessions in signed cookies with CSRF tokens for forms; bearer tokens for the API."""
+from __future__ import annotations
+
+import secrets
+
+from fastapi import HTTPException, Request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lantian.accounts import service as accounts
+from lantian.accounts.scope import Scope
+from lantian.db import session
+
+ACCESS_TOKEN_SECONDS = 12 * 3600
+
+
+class LoginRequired(Exception):
+    """A page asked for a signed-in user; the app answers with a redirect to /login."""
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret, salt="lantian-access-token")
+
+
+def issue_access_token(request: Request, user_id: int) -> str:
+    return _serializer(request).dumps({"uid": user_id})
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not token or not secrets.compare_digest(expected, token):
+        raise HTTPException(403, "表单已过期或来源不明，请刷新页面后重试 (CSRF check failed)")
+
+
+def _user_from_bearer(request: Request, token: str):
+    url = request.app.state.db_url
+    with session(url) as s:
+        if token.startswith("lt_"):
+            user = accounts.user_of_token(s, token)
+        else:
+            try:
+                data = _serializer(request).loads(token, max_age=ACCESS_TOKEN_SECONDS)
+            except (BadSignature, SignatureExpired):
+                return None
+            from lantian.accounts.models import User
+            user = s.get(User, data.get("uid"))
+            if user is not None and not user.active:
+                user = None
+        return accounts.principal(user) if user is not None else None
+
+
+def _user_from_session(request: Request):
+    uid = request.session.get("uid")
+    if uid is None:
+        return None
+    from lantian.accounts.models import User
+    with session(request.app.state.db_url) as s:
+        user = s.get(User, uid)
+        return accounts.principal(user) if user is not None and user.active else None
+
+
+def caller(request: Request):
+    """The principal of a request: bearer token (API) or session cookie (pages), or None."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return _user_from_bearer(request, auth[7:].strip())
+    return _user_from_session(request)
+
+
+def page_scope(request: Request) -> Scope:
+    """Dependency of pages: the caller's scope, or a redirect to the sign-in page."""
+    who = caller(request)
+    if who is None:
+        raise LoginRequired()
+    request.state.who = who
+    return Scope.of(who, request.app.state.db_url)
+
+
+def api_scope(request: Request) -> Scope:
+    """Dependency of API routes: the caller's scope, or 401."""
+    who = caller(request)
+    if who is None:
+        raise HTTPException(401, "sign in first: POST /api/auth/token", headers={"WWW-Authenticate": "Bearer"})
+    request.state.who = who
+    return Scope.of(who, request.app.state.db_url)

@@ -1,0 +1,25 @@
+"""Jinja2 templates: the shell's layout and every room's templates (``<room>/templates``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from lantian.accounts.models import ROLE_NAMES
+
+HERE = Path(__file__).parent
+ROOMS = [HERE / "templates", HERE.parent / "monitoring" / "templates"]
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.loader = ChoiceLoader([FileSystemLoader(str(p)) for p in ROOMS])
+templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
+
+
+def render(request: Request, name: str, status_code: int = 200, **context):
+    from lantian.web.security import csrf_token
+    context.setdefault("who", getattr(request.state, "who", None))
+    context["csrf"] = csrf_token(request)
+    context["as_of"] = request.app.state.workspace.as_of
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,0 +1,67 @@
+"""A small real workspace for the web tests: the registry with Changzhi's counties, Changzhi's 2019
+year in the store, an account per role — on SQLite and on the real PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from fastapi.testclient import TestClient
+
+from databases import fresh_database
+from lantian import db
+from lantian.demo import PASSWORD, _accounts
+from lantian.measurements import stations as registry
+from lantian.measurements.importer import import_files
+from lantian.workspace import init
+
+
+def build_workspace(root, data_dir):
+    ws = init(root)
+    db.upgrade(ws.database_url)
+    registry.import_stations(ws.database_url, data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv",
+                             boundaries=data_dir / "boundaries" / "140400_full.json", changed_by="test")
+    _accounts(ws.database_url)
+    import_files(ws.measurements, "cnemc", [data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"])
+    ws.set_as_of(dt.date(2023, 6, 30))
+    return ws
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def web_app(request, tmp_path_factory, data_dir):
+    """The app of a fresh workspace, once per database kind."""
+    from lantian.web.app import create_app
+    folder = tmp_path_factory.mktemp(f"web-{request.param}")
+    with fresh_database(request.param, folder) as url:
+        old = os.environ.get("LANTIAN_DATABASE_URL")
+        os.environ["LANTIAN_DATABASE_URL"] = url
+        try:
+            build_workspace(folder / "ws", data_dir)
+            yield create_app(folder / "ws")
+        finally:
+            if old is None:
+                os.environ.pop("LANTIAN_DATABASE_URL", None)
+            else:
+                os.environ["LANTIAN_DATABASE_URL"] = old
+
+
+@pytest.fixture(scope="session")
+def client(web_app):
+    return TestClient(web_app)
+
+
+def bearer(client, username: str) -> dict:
+    r = client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def page_session(web_app, username: str) -> TestClient:
+    """A browser-like client signed in through the login form (cookie session + CSRF)."""
+    c = TestClient(web_app)
+    form = c.get("/login")
+    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = c.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return c

@@ -1,0 +1,129 @@
+"""Scope, route by route: every route has a rule and a case here; a county never sees another's data."""
+from __future__ import annotations
+
+import pytest
+
+from lantian.web.scoping import all_routes, rule_of
+from tests.web.conftest import bearer, page_session
+
+LUZHOU_STATION, TUNLIU_STATION, OUTSIDE_STATION = "1727A", "3569A", "1001A"
+
+#: every route → how a county user (潞州区) is checked on it: (method, own-scope URL, other-scope URL or
+#: None, expected status for the other scope). A new route without a case here fails the suite.
+CASES = {
+    "/login": ("GET", "/login", None, None),
+    "/logout": ("POST", None, None, None),                         # covered by test_logout_needs_csrf
+    "/api/auth/token": ("POST", None, None, None),                 # covered by the bearer() helper
+    "/api/me": ("GET", "/api/me", None, None),
+    "/api/audit": ("GET", "/api/audit", "/api/audit", 403),
+    "/audit": ("GET", "/audit", "/audit", 403),
+    "/api/attachments": ("GET", "/api/attachments?entity=station&entity_id=1727A",
+                         "/api/attachments?entity=station&entity_id=3569A", 404),
+    "/api/attachments/{attachment_id}": ("GET", None, None, None),  # covered by test_attachments_scoped
+    "/": ("GET", "/", None, None),
+    "/api/dashboard": ("GET", "/api/dashboard", None, None),
+    "/api/stations": ("GET", "/api/stations", None, None),
+    "/api/stations/{code}": ("GET", f"/api/stations/{LUZHOU_STATION}", f"/api/stations/{TUNLIU_STATION}", 404),
+    "/stations/{code}": ("GET", f"/stations/{LUZHOU_STATION}", f"/stations/{TUNLIU_STATION}", 404),
+    "/api/geo/counties": ("GET", "/api/geo/counties", None, None),
+    "/static": (None, None, None, None),
+    "/api/openapi.json": ("GET", "/api/openapi.json", None, None),
+    "/api/docs": ("GET", "/api/docs", None, None),
+    "/api/docs/oauth2-redirect": ("GET", None, None, None),
+}
+
+
+def test_every_route_has_a_rule_and_a_case(web_app):
+    paths = {getattr(r, "path", None) for r in all_routes(web_app.routes)}
+    assert all(rule_of(r) for r in all_routes(web_app.routes))
+    assert paths - set(CASES) == set(), "new route(s): add a scope case to CASES"
+    assert set(CASES) - paths == set()
+
+
+def test_app_refuses_a_route_without_rule(web_app, tmp_path):
+    from fastapi import APIRouter, FastAPI
+    from lantian.web.scoping import unscoped_routes
+    rogue = APIRouter()
+
+    @rogue.get("/api/rogue")
+    def handler():
+        return {}
+    app = FastAPI()
+    app.include_router(rogue)
+    assert "/api/rogue" in unscoped_routes(app)
+
+
+@pytest.mark.parametrize("path", [p for p, c in CASES.items() if c[1] and c[0] == "GET"])
+def test_county_user_own_scope(web_app, path):
+    c = page_session(web_app, "luzhou")
+    r = c.get(CASES[path][1])
+    assert r.status_code == (403 if "audit" in path else 200), (path, r.status_code)
+
+
+@pytest.mark.parametrize("path", [p for p, c in CASES.items() if c[2]])
+def test_county_user_other_scope_is_refused(web_app, client, path):
+    method, _, other, status = CASES[path]
+    for c, headers in ((page_session(web_app, "luzhou"), {}), (client, bearer(client, "luzhou"))):
+        r = c.get(other, headers=headers)
+        assert r.status_code == status, (path, r.status_code)
+        assert "3569A" not in r.text or status != 404
+
+
+def test_signed_out_pages_redirect_and_api_answers_401(client):
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert client.get("/api/stations").status_code == 401
+    assert client.get("/api/stations", headers={"Authorization": "Bearer forged"}).status_code == 401
+
+
+def test_station_lists_by_role(client):
+    codes = lambda user: sorted(s["code"] for s in client.get("/api/stations", headers=bearer(client, user)).json())
+    luzhou = codes("luzhou")
+    assert luzhou == ["1727A", "1728A", "1729A", "1730A", "1731A", "2845A"]
+    assert codes("tunliu") == ["3569A"]
+    city = codes("daqiban")
+    assert set(luzhou) | {"3568A", "3569A", "3570A"} == set(city)
+    assert codes("qiye") == luzhou                     # the enterprise sees its county's monitoring
+    assert codes("gongxin") == city and codes("guancha") == city
+    one = client.get("/api/stations", headers=bearer(client, "luzhou")).json()[0]
+    assert {"code", "name", "county"} <= set(one) and one["county"] == "140403"
+    assert client.get(f"/api/stations/{OUTSIDE_STATION}", headers=bearer(client, "daqiban")).status_code == 404
+
+
+def test_dashboard_is_scoped(client):
+    mine = client.get("/api/dashboard", headers=bearer(client, "luzhou")).json()
+    assert {c["code"] for c in mine["counties"]} == {"140403"}
+    assert {s["code"] for s in mine["stations"]} <= {"1727A", "1728A", "1729A", "1730A", "1731A", "2845A"}
+    assert mine["date"] == "2019-12-31"           # latest day with data, not the as-of date
+    other = client.get("/api/dashboard", headers=bearer(client, "tunliu")).json()
+    assert {s["code"] for s in other["stations"]} == {"3569A"}
+    geo = client.get("/api/geo/counties", headers=bearer(client, "luzhou")).json()
+    assert [f["properties"]["adcode"] for f in geo["features"]] == ["140403"]
+    city_geo = client.get("/api/geo/counties", headers=bearer(client, "daqiban")).json()
+    assert len(city_geo["features"]) == 12
+
+
+def test_audit_for_city_and_admin_only(client):
+    for user in ("daqiban", "admin"):
+        r = client.get("/api/audit", headers=bearer(client, user))
+        assert r.status_code == 200 and any(e["action"] == "create" and e["entity"] == "user" for e in r.json())
+    for user in ("luzhou", "gongxin", "qiye", "jiancha", "guancha"):
+        assert client.get("/api/audit", headers=bearer(client, user)).status_code == 403
+
+
+def test_logout_needs_csrf(web_app):
+    c = page_session(web_app, "daqiban")
+    assert c.post("/logout", data={"csrf_token": "wrong"}).status_code == 403
+    assert c.get("/", follow_redirects=False).status_code == 200
+    token = c.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert c.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert c.get("/", follow_redirects=False).status_code == 303
+
+
+def test_login_form_refuses_without_csrf_and_wrong_password(web_app):
+    from fastapi.testclient import TestClient
+    c = TestClient(web_app)
+    assert c.post("/login", data={"username": "daqiban", "password": "lantian-demo"}).status_code == 403
+    token = c.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = c.post("/login", data={"username": "daqiban", "password": "nope-nope", "csrf_token": token})
+    assert r.status_code == 401 and "用户名或密码不正确" in r.text
