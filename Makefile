@@ -14,7 +14,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-setup: $(VENV)/.installed  ## create .venv and install the locked dependencies
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+src/lantian/web/static/vendor/.installed: node_modules/.installed scripts/vendor_assets.py
+	$(PYTHON) scripts/vendor_assets.py
+	touch $@
+
+setup: $(VENV)/.installed src/lantian/web/static/vendor/.installed  ## .venv from the lock file; ECharts and htmx from npm
 
 demo: setup  ## build the demo workspace from ../shared/data and serve it at http://127.0.0.1:8000/
 	$(VENV)/bin/lantian demo init lantian-workspace $(if $(DATA),--data $(DATA))
@@ -31,4 +39,4 @@ lock:  ## re-pin requirements.lock from pyproject.toml (needs uv)
 	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) build *.egg-info src/*.egg-info node_modules src/lantian/web/static/vendor

@@ -41,20 +41,45 @@ def test_unknown_engine_is_a_clear_error(tmp_path, data_dir):
 def test_demo_without_data_says_how(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LANTIAN_DATA", raising=False)
-    result = runner.invoke(app, ["demo", "--data", str(tmp_path / "nowhere")])
+    result = runner.invoke(app, ["demo", "init", str(tmp_path / "ws"), "--data", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "--data DIR" in result.output and "Traceback" not in result.output
 
 
-def test_demo_builds_the_workspace_and_reruns_unchanged(tmp_path, data_dir):
+def test_demo_init_builds_the_workspace_and_reruns_unchanged(tmp_path, data_dir):
     ws = tmp_path / "ws"
-    result = runner.invoke(app, ["demo", "--data", str(data_dir), "-w", str(ws)])
+    result = runner.invoke(app, ["demo", "init", str(ws), "--data", str(data_dir)])
     assert result.exit_code == 0, result.output
     assert "1727A" in result.output and "2019-01" in result.output and "100.000" in result.output
-    assert "247,265 hourly values" in result.output and "247,265 new" in result.output
+    assert "6,492,512 hourly values" in result.output and "as-of date 2023-06-30" in result.output
+    for username in ("admin", "daqiban", "gongxin", "luzhou", "qiye", "jiancha", "guancha"):
+        assert username in result.output
     assert (ws / "demo" / "cnemc" / "changzhi_sites_2019_hourly.csv").is_file()
     assert (ws / "lantian.sqlite3").is_file() and (ws / "measurements" / "manifest.json").is_file()
-    again = runner.invoke(app, ["demo", "--data", str(data_dir), "-w", str(ws)])
-    assert again.exit_code == 0 and "0 new, 247,265 already there" in again.output
+    manifest = (ws / "measurements" / "manifest.json").read_text()
+    again = runner.invoke(app, ["demo", "init", str(ws), "--data", str(data_dir)])
+    assert again.exit_code == 0 and (ws / "measurements" / "manifest.json").read_text() == manifest
+    users = runner.invoke(app, ["user", "list", "-w", str(ws), "--json"])
+    assert len(json.loads(users.output)) == 8
+
+
+def test_user_and_token_commands(tmp_path, data_dir):
+    ws = str(tmp_path / "ws")
+    runner.invoke(app, ["import", "stations", str(data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv"),
+                        "--boundaries", str(data_dir / "boundaries" / "140400_full.json"), "-w", ws])
+    r = runner.invoke(app, ["user", "add", "lz", "--role", "county", "--county", "140403", "--password",
+                            "secret-pw-1", "-w", ws])
+    assert r.exit_code == 0, r.output
+    bad = runner.invoke(app, ["user", "add", "x", "--role", "county", "--county", "999999", "--password",
+                              "secret-pw-1", "-w", ws])
+    assert bad.exit_code == 2 and "999999" in bad.output
+    short = runner.invoke(app, ["user", "add", "y", "--role", "viewer", "--password", "short", "-w", ws])
+    assert short.exit_code == 2 and "8 characters" in short.output
+    token = runner.invoke(app, ["token", "create", "lz", "--name", "gate-1", "-w", ws])
+    assert token.exit_code == 0 and token.output.strip().startswith("lt_")
+    assert runner.invoke(app, ["user", "disable", "lz", "-w", ws]).exit_code == 0
+    listed = json.loads(runner.invoke(app, ["user", "list", "-w", ws, "--json"]).output)
+    assert listed == [{"username": "lz", "role": "county", "county": "140403", "department": None,
+                       "enterprise": None, "active": False, "name": None}]
 
 
 def test_diff_command_json(tmp_path, data_dir):

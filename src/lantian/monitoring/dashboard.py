@@ -26,8 +26,8 @@ or a changed assignment makes a new key.
 from __future__ import annotations
 
 import bisect
-import time
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -140,7 +140,6 @@ def _unit_days(days: pa.Table, members: dict[str, tuple[str, ...]], con) -> pa.T
 
 
 def _compute(store: Store, codes: tuple[str, ...], members: dict[str, tuple[str, ...]], con) -> _Daily:
-
     t0 = time.perf_counter()
     method = settings()["city_aggregation"]["daily_means"]
     period = _stored_period(store, list(codes))
