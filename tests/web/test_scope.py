@@ -127,3 +127,11 @@ def test_login_form_refuses_without_csrf_and_wrong_password(web_app):
     token = c.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
     r = c.post("/login", data={"username": "daqiban", "password": "nope-nope", "csrf_token": token})
     assert r.status_code == 401 and "用户名或密码不正确" in r.text
+
+
+def test_nul_bytes_and_huge_ids_are_client_errors(client):
+    h = bearer(client, "daqiban")
+    assert client.get("/api/audit?entity=a%00b", headers=h).status_code == 400
+    assert client.get("/api/attachments/99999999999", headers=h).status_code == 422
+    r = client.post("/api/auth/token", data={"username": "a\x00b", "password": "x"})
+    assert r.status_code == 401

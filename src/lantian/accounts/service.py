@@ -101,6 +101,9 @@ def add_user(s: Session, username: str, password: str, role: str, *, county: str
 
 
 def authenticate(s: Session, username: str, password: str) -> User | None:
+    if not username or "\x00" in username or len(username) > 64:
+        _hasher.hash("timing-equaliser")
+        return None
     user = s.scalar(sa.select(User).where(User.username == username))
     if user is None or not user.active:
         _hasher.hash("timing-equaliser")     # the same work whether or not the user exists

@@ -46,6 +46,13 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None) -
     for module in (auth_routes, audit_routes, attachment_routes, monitoring):
         app.include_router(module.router)
 
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next):
+        """A NUL byte in a URL is never a real request (PostgreSQL refuses it in text): 400, not 500."""
+        if "%00" in str(request.url) or "\x00" in request.url.path:
+            return JSONResponse({"detail": "NUL byte in the request"}, status_code=400)
+        return await call_next(request)
+
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Callable
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel
 
@@ -91,7 +92,8 @@ def list_attachments(request: Request, entity: str, entity_id: str, scope: Scope
 
 @router.get("/api/attachments/{attachment_id}", tags=["evidence"])
 @scoped("signed_in")
-def download(request: Request, attachment_id: int, scope: Scope = Depends(api_scope)):
+def download(request: Request, attachment_id: Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)],
+             scope: Scope = Depends(api_scope)):
     """Download an evidence file (404 when it belongs to a record outside your scope)."""
     with session(request.app.state.db_url) as s:
         a = attachments.get(s, attachment_id)
