@@ -238,13 +238,13 @@ def serve(workspace: WorkspaceOpt = None,
     import uvicorn
     from lantian.web.app import create_app
     from lantian.workspace import locate
-    app_ = create_app(locate(workspace), STATE["engine"])
+    app_ = create_app(locate(workspace), STATE["engine"], warm=True)
     out.print(f"[bold]蓝天 lantian[/] serving {locate(workspace)} at http://{host}:{port}/  (API docs: "
               f"http://{host}:{port}/api/docs)")
     if (locate(workspace) / "demo").is_dir():
         from lantian.demo import ACCOUNTS, PASSWORD
         out.print("demo accounts: " + ", ".join(f"{u} ({r})" for u, r, *_ in ACCOUNTS) + f" — password {PASSWORD}")
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30)
 
 
 user_app = typer.Typer(help="Accounts: add, list, disable, enable.", no_args_is_help=True)

@@ -154,10 +154,16 @@ def dispose_engines(url: str | URL | None = None) -> None:
                 engine.dispose()
 
 
+_makers: dict[int, sessionmaker] = {}
+
+
 @contextmanager
 def session(url: str | URL) -> Iterator[Session]:
     """A session in one transaction: committed when the block ends, rolled back on an exception."""
-    maker = sessionmaker(engine_for(url), expire_on_commit=False)
+    engine = engine_for(url)
+    maker = _makers.get(id(engine))
+    if maker is None or maker.kw.get("bind") is not engine:
+        maker = _makers[id(engine)] = sessionmaker(engine, expire_on_commit=False)
     with maker() as s:
         with s.begin():
             yield s

@@ -29,6 +29,9 @@ name = "duckdb"
 """
 
 
+_CONFIG_CACHE: dict[Path, tuple[int, dict]] = {}
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path
@@ -47,9 +50,17 @@ class Workspace:
 
     @property
     def config(self) -> dict:
-        if not self.config_path.is_file():
+        """The settings file, parsed again only when it changes (pages read the as-of date per request)."""
+        try:
+            stamp = self.config_path.stat().st_mtime_ns
+        except FileNotFoundError:
             return {}
-        return tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+        cached = _CONFIG_CACHE.get(self.config_path)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        data = tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+        _CONFIG_CACHE[self.config_path] = (stamp, data)
+        return data
 
     def exists(self) -> bool:
         return self.config_path.is_file()
@@ -74,6 +85,7 @@ class Workspace:
             if ln.strip() == "[workspace]":
                 out.append(f'as_of = "{day.isoformat()}"')
         self.config_path.write_text("\n".join(out) + "\n", encoding="utf-8")
+        _CONFIG_CACHE.pop(self.config_path, None)
 
     @property
     def secret(self) -> str:

@@ -30,9 +30,9 @@ def _day(value: str | None) -> dt.date | None:
 def _dashboard(request: Request, scope: Scope, day: dt.date | None) -> dict:
     from lantian.monitoring.dashboard import dashboard
     app = request.app
+    stations = scope.stations(include_stopped=True)
     with app.state.engine_lock:
-        return dashboard(app.state.store, scope.stations(include_stopped=True), day, app.state.con,
-                         as_of=app.state.workspace.as_of)
+        return dashboard(app.state.store, stations, day, app.state.con, as_of=app.state.workspace.as_of)
 
 
 @router.get("/", include_in_schema=False)

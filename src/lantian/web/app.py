@@ -18,7 +18,39 @@ from lantian.workspace import open_workspace
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(workspace: str | Path | None = None, engine: str | None = None) -> FastAPI:
+class RefuseNul:
+    """A NUL byte in a URL is never a real request (PostgreSQL refuses it in text): 400, not 500."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and (b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]
+                                        or b"%00" in scope.get("raw_path", b"")):
+            await JSONResponse({"detail": "NUL byte in the request"}, status_code=400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _warm(app: FastAPI) -> None:
+    """Fill the dashboard cache for the city and each county in the background, so the first visitor
+    of each scope is served from it (the first computation of a station set takes seconds)."""
+    from lantian.accounts.scope import Scope
+    from lantian.accounts.service import Principal
+    from lantian.monitoring.dashboard import dashboard
+    ws = app.state.workspace
+    try:
+        city = Scope(Principal(0, "warm-up", "city"), app.state.db_url, None)
+        scopes = [city] + [Scope(city.who, app.state.db_url, code) for code, _ in city.units()]
+        for scope in scopes:
+            stations = scope.stations(include_stopped=True)
+            with app.state.engine_lock:
+                dashboard(app.state.store, stations, None, app.state.con, as_of=ws.as_of)
+    except Exception:   # warming is an optimisation; a failure here shows up on the first real request
+        pass
+
+
+def create_app(workspace: str | Path | None = None, engine: str | None = None, warm: bool = False) -> FastAPI:
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
     ws = open_workspace(workspace)
@@ -33,6 +65,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None) -
     app.state.store = Store(ws.measurements)
     app.state.con = connect(engine)
     app.state.engine_lock = threading.Lock()
+    app.add_middleware(RefuseNul)
     app.add_middleware(SessionMiddleware, secret_key=ws.secret, session_cookie="lantian_session",
                        same_site="lax", https_only=False, max_age=12 * 3600)
     static = StaticFiles(directory=str(STATIC))
@@ -46,13 +79,6 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None) -
     for module in (auth_routes, audit_routes, attachment_routes, monitoring):
         app.include_router(module.router)
 
-    @app.middleware("http")
-    async def refuse_nul(request: Request, call_next):
-        """A NUL byte in a URL is never a real request (PostgreSQL refuses it in text): 400, not 500."""
-        if "%00" in str(request.url) or "\x00" in request.url.path:
-            return JSONResponse({"detail": "NUL byte in the request"}, status_code=400)
-        return await call_next(request)
-
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
@@ -64,6 +90,9 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None) -
         from lantian.web.templating import render
         return render(request, "error.html", status_code=exc.status_code, status=exc.status_code,
                       message=exc.detail)
+
+    if warm:
+        threading.Thread(target=_warm, args=(app,), daemon=True, name="lantian-warm").start()
 
     missing = unscoped_routes(app)
     if missing:
