@@ -1,0 +1,121 @@
+"""序时进度 — schedule progress against an annual target (spec §6.1; practice, no single national formula).
+
+Three methods, all selectable, all exact (fractions; rounding only for display):
+
+- absolute (绝对值法): the cumulative PM2.5 (mean of the valid daily means from 1 January to the
+  date) is at or below the annual target;
+- improvement rate (改善率法): the cumulative reduction against the same period last year reaches
+  the planned annual reduction rate;
+- remaining daily allowance (剩余日控制值): the mean the rest of the year may not exceed,
+  R = (T·D_year − C_cum·D_elapsed) / (D_year − D_elapsed), over valid-day counts;
+and for good days: the days the target ratio needs, G = ⌈ratio·D_year⌉ (⚠ rounding up is a
+default), the days still needed and the ratio the rest of the year must keep.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from lantian.standards.rounding import Number, ceil_fraction, exact, round_half_even
+
+
+def days_in_year(year: int) -> int:
+    return (date(year + 1, 1, 1) - date(year, 1, 1)).days
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """剩余日控制值: the mean the remaining days may not exceed (None when no day remains)."""
+    value: Fraction | None
+    remaining_days: int
+    feasible: bool          # False when even zero for the rest of the year cannot meet the target
+
+    def shown(self, dp: int = 1):
+        return None if self.value is None else round_half_even(self.value, dp)
+
+
+def absolute_on_track(cumulative: Number, target: Number) -> bool:
+    """绝对值法: cumulative concentration at or below the annual target."""
+    return exact(cumulative) <= exact(target)
+
+
+def improvement_rate(last_year_same_period: Number, cumulative: Number) -> Fraction:
+    """改善率: (C_last − C_cum) / C_last (a fraction; ×100 for %)."""
+    last = exact(last_year_same_period)
+    if last == 0:
+        raise ValueError("the same period last year has no concentration to improve on")
+    return (last - exact(cumulative)) / last
+
+
+def rate_on_track(last_year_same_period: Number, cumulative: Number, planned_rate: Number) -> bool:
+    """改善率法: the cumulative improvement reaches the planned annual reduction rate."""
+    return improvement_rate(last_year_same_period, cumulative) >= exact(planned_rate)
+
+
+def remaining_allowance(target: Number, cumulative: Number, elapsed_days: int, year_days: int) -> Allowance:
+    """剩余日控制值 R = (T·D_year − C_cum·D_elapsed) / (D_year − D_elapsed)."""
+    if not 0 <= elapsed_days <= year_days:
+        raise ValueError(f"elapsed days {elapsed_days} outside 0…{year_days}")
+    remaining = year_days - elapsed_days
+    budget = exact(target) * year_days - exact(cumulative) * elapsed_days
+    if remaining == 0:
+        return Allowance(None, 0, budget >= 0)
+    value = budget / remaining
+    return Allowance(value, remaining, value >= 0)
+
+
+@dataclass(frozen=True)
+class GoodDays:
+    target_days: int        # G = ⌈ratio · D_year⌉
+    so_far: int
+    still_needed: int       # "距离年目标值差 X 天"
+    remaining_days: int
+    required_ratio: Fraction | None   # what the rest of the year must keep (None: no day remains)
+    on_track: bool          # cumulative ratio ≥ target ratio
+
+    def required_percent(self, dp: int = 1):
+        return None if self.required_ratio is None else round_half_even(self.required_ratio * 100, dp)
+
+
+def good_days(target_ratio: Number, good_so_far: int, valid_so_far: int, year_days: int) -> GoodDays:
+    """Good-day (优良天数) schedule: target days, days still needed, the ratio the rest must keep."""
+    ratio = exact(target_ratio)
+    target = ceil_fraction(ratio * year_days)
+    remaining = year_days - valid_so_far
+    needed = max(target - good_so_far, 0)
+    required = Fraction(needed, remaining) if remaining > 0 else None
+    on_track = valid_so_far > 0 and Fraction(good_so_far, valid_so_far) >= ratio
+    return GoodDays(target, good_so_far, needed, remaining, required, on_track)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str             # "on_schedule" | "behind" | "seriously_behind"
+    reasons: tuple[str, ...]
+    rule: str
+
+
+#: ⚠ defaults, configurable: behind = cumulative PM2.5 above target or good-day ratio below target;
+#: seriously behind = behind and also worse than the same period last year.
+DEFAULT_RULE = "behind: PM2.5 cumulative > target or good-day ratio < target; seriously: and worse than last year"
+
+
+def verdict(*, pm25_cumulative: Number | None, pm25_target: Number | None, good: GoodDays | None = None,
+            pm25_last_year: Number | None = None, good_ratio_last_year: Number | None = None,
+            good_ratio_now: Number | None = None) -> Verdict:
+    reasons = []
+    if pm25_cumulative is not None and pm25_target is not None and not absolute_on_track(pm25_cumulative, pm25_target):
+        reasons.append("pm25_above_target")
+    if good is not None and not good.on_track:
+        reasons.append("good_days_below_target")
+    if not reasons:
+        return Verdict("on_schedule", (), DEFAULT_RULE)
+    worse = []
+    if pm25_last_year is not None and pm25_cumulative is not None and exact(pm25_cumulative) > exact(pm25_last_year):
+        worse.append("pm25_worse_than_last_year")
+    if good_ratio_last_year is not None and good_ratio_now is not None and \
+            exact(good_ratio_now) < exact(good_ratio_last_year):
+        worse.append("good_days_worse_than_last_year")
+    status = "seriously_behind" if worse else "behind"
+    return Verdict(status, tuple(reasons + worse), DEFAULT_RULE)

@@ -1,0 +1,44 @@
+"""序时进度 — the worked example of spec §6.1 and the edges (leap year, last day, infeasible)."""
+from fractions import Fraction
+
+import pytest
+
+from lantian.standards.progress import (absolute_on_track, days_in_year, good_days, improvement_rate,
+                                        rate_on_track, remaining_allowance, verdict)
+
+
+def test_worked_example():
+    # target 32, Jan–Jun 181 days at 38 ⇒ not on track; R = (32×365 − 38×181)/184 = 4802/184 = 26.1
+    assert not absolute_on_track(38, 32)
+    r = remaining_allowance(32, 38, 181, 365)
+    assert r.value == Fraction(4802, 184) and str(r.shown()) == "26.1" and r.remaining_days == 184
+    # last year same period 42, plan −10 %: r = 4/42 = 9.5 % < 10 %
+    assert improvement_rate(42, 38) == Fraction(4, 42)
+    assert not rate_on_track(42, 38, Fraction(1, 10)) and rate_on_track(42, 37, Fraction(1, 10))
+    # good days: 80 % of 365 = 292; 140 of 181 so far; need 152 of 184 (82.6 %)
+    g = good_days(Fraction(8, 10), 140, 181, 365)
+    assert (g.target_days, g.still_needed, g.remaining_days) == (292, 152, 184)
+    assert str(g.required_percent()) == "82.6" and not g.on_track
+
+
+def test_leap_year_and_edges():
+    assert days_in_year(2020) == 366 and days_in_year(2019) == 365 and days_in_year(2100) == 365
+    assert good_days("0.8", 0, 0, 366).target_days == 293          # ⌈292.8⌉
+    end = remaining_allowance(32, 31, 365, 365)
+    assert end.value is None and end.feasible
+    assert not remaining_allowance(32, 32.5, 365, 365).feasible        # the year is over, above target
+    hopeless = remaining_allowance(30, 60, 300, 365)
+    assert hopeless.value < 0 and not hopeless.feasible
+    with pytest.raises(ValueError):
+        remaining_allowance(30, 30, 366, 365)
+    with pytest.raises(ValueError):
+        improvement_rate(0, 10)
+
+
+def test_verdicts():
+    g_ok = good_days("0.8", 150, 181, 365)
+    assert verdict(pm25_cumulative=30, pm25_target=32, good=g_ok).status == "on_schedule"
+    behind = verdict(pm25_cumulative=38, pm25_target=32, good=g_ok, pm25_last_year=42)
+    assert behind.status == "behind" and behind.reasons == ("pm25_above_target",)
+    serious = verdict(pm25_cumulative=38, pm25_target=32, pm25_last_year=35)
+    assert serious.status == "seriously_behind" and "pm25_worse_than_last_year" in serious.reasons
