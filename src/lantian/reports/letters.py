@@ -1,0 +1,201 @@
+"""Letters built on the document service. First: the 预警通知函 to a county government that lags
+its air-quality targets (assessment feeds it real numbers).
+
+Every number is stated together with the arithmetic behind it, so the county can check it:
+the remaining daily allowance is (target × days in year − cumulative × days elapsed) ÷ days
+remaining, e.g. (32×365−38×181)÷184 = 26.1 µg/m³. Values are rounded once, from the exact
+value, half to even (GB/T 8170—2008 §3.3, :mod:`lantian.standards.rounding`).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from lantian.standards.rounding import Number, ceil_fraction, exact, round_half_even
+
+from .content import Heading, OfficialDocument, Paragraph, Table, cn_date
+
+UNIT = "微克/立方米"
+
+DEFAULT_REQUIREMENTS = [
+    ("压实属地责任。", "你区要切实扛起大气污染防治属地责任，主要负责同志亲自部署、亲自调度，认真分析"
+     "空气质量改善滞后的原因，制定针对性整改措施，明确责任单位、责任人和完成时限。"),
+    ("强化重点污染源管控。", "聚焦工业企业、燃煤散烧、扬尘、机动车等重点领域，全面排查整治突出问题，"
+     "严格落实重污染天气应急减排措施，确保各项管控措施落实到位。"),
+    ("加强站点周边精细化管理。", "加密对辖区国控、省控站点周边的巡查检查，开展站点周边污染源排查整治，"
+     "对发现的问题即查即改、立行立改。"),
+    ("确保完成年度目标。", "按照剩余时段日均浓度控制要求，将目标分解到月、落实到周，逐月调度、"
+     "滚动推进，确保完成全年目标任务。"),
+]
+
+
+def fmt(value: Number | Decimal, dp: int | None = None) -> str:
+    """A number as written in the letter: 38, 26.1, 72.0 (``dp`` fixes the decimals, half-even)."""
+    if dp is not None:
+        return str(round_half_even(value, dp))
+    d = Decimal(str(value)) if not isinstance(value, (Fraction, Decimal)) else value
+    if isinstance(d, Fraction):
+        d = round_half_even(d, 1)
+    return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
+
+
+@dataclass
+class WarningLetterContext:
+    """What a 预警通知函 states. Concentrations in µg/m³, ratios in percent."""
+    county: str  # 潞州区
+    year: int
+    period_end: dt.date  # cumulative values run from 1 January to this day
+    pm25: Number  # cumulative PM2.5 concentration
+    pm25_target: Number  # annual target
+    good_days: int  # days with AQI ≤ 100 so far
+    valid_days: int  # days with a valid AQI so far
+    good_ratio_target: Number  # annual target, percent
+    deadline: dt.date  # 整改报告 due
+    date: dt.date  # 成文日期
+    doc_number: str = ""  # 长气防办函〔2023〕12号
+    issuer: str = "长治市大气污染防治工作领导小组办公室"
+    issuer_short: str = "市大气办"
+    recipient: str = ""  # default: {county}人民政府
+    county_short: str = "区"  # 你区 / 你县 / 你市
+    basis: str = "根据《长治市环境空气质量改善目标考核办法》"
+    rank: int | None = None  # among `ranked` counties, 1 = best
+    ranked: int | None = None
+    pm25_allowance: Number | None = None  # given by assessment, else computed
+    monthly: list[tuple] = field(default_factory=list)  # (month, PM2.5, good-day ratio %)
+    requirements: list[tuple[str, str]] = field(default_factory=lambda: list(DEFAULT_REQUIREMENTS))
+    contact: str = ""  # 联系人：张三；联系电话：0355-1234567
+
+    # --- the arithmetic, exact ----------------------------------------------------------------
+    @property
+    def days_in_year(self) -> int:
+        return 366 if calendar.isleap(self.year) else 365
+
+    @property
+    def days_elapsed(self) -> int:
+        return (self.period_end - dt.date(self.year, 1, 1)).days + 1
+
+    @property
+    def days_remaining(self) -> int:
+        return self.days_in_year - self.days_elapsed
+
+    @property
+    def allowance_exact(self) -> Fraction:
+        """Mean PM2.5 the remaining days may average for the year to meet the target."""
+        if self.pm25_allowance is not None:
+            return exact(self.pm25_allowance)
+        if self.days_remaining <= 0:
+            raise ValueError("no days remain in the year")
+        return (exact(self.pm25_target) * self.days_in_year - exact(self.pm25) * self.days_elapsed) \
+            / self.days_remaining
+
+    @property
+    def good_ratio(self) -> Decimal:
+        return round_half_even(Fraction(self.good_days * 100, self.valid_days), 1)
+
+    @property
+    def good_days_needed(self) -> int:
+        """Good days the whole year needs: days in year × target ratio, rounded up."""
+        return ceil_fraction(exact(self.good_ratio_target) * self.days_in_year / 100)
+
+    @property
+    def period(self) -> str:
+        end = self.period_end
+        if end.day == calendar.monthrange(end.year, end.month)[1]:
+            return f"{end.month}月" if end.month == 1 else f"1—{end.month}月"
+        return f"1月1日—{end.month}月{end.day}日"
+
+    # --- the sentences -------------------------------------------------------------------------
+    def pm25_sentence(self) -> str:
+        you, p = f"你{self.county_short}", self.period
+        c, t = exact(self.pm25), exact(self.pm25_target)
+        text = f"{p}{you}PM2.5累计浓度为{fmt(self.pm25)}{UNIT}，"
+        if c > t:
+            text += (f"高于年度目标（{fmt(self.pm25_target)}{UNIT}）{fmt(c - t)}{UNIT}，"
+                     f"超出{fmt((c - t) / t * 100, 1)}%。")
+        elif c == t:
+            text += f"与年度目标（{fmt(self.pm25_target)}{UNIT}）持平。"
+        else:
+            text += f"低于年度目标（{fmt(self.pm25_target)}{UNIT}）{fmt(t - c)}{UNIT}。"
+        a = self.allowance_exact
+        n, e, r = self.days_in_year, self.days_elapsed, self.days_remaining
+        formula = (f"（{fmt(self.pm25_target)}×{n}－{fmt(self.pm25)}×{e}）÷{r}"
+                   if self.pm25_allowance is None else "")
+        if a <= 0:
+            return text + (f"按全年{n}天测算，即使剩余{r}天PM2.5浓度均为零，也无法完成年度目标"
+                           f"{'［' + formula + '≈' + fmt(a, 1) + '］' if formula else ''}。")
+        text += (f"按全年{n}天测算，要完成年度目标，剩余{r}天日均浓度须控制在{fmt(a, 1)}{UNIT}以内"
+                 f"{'［' + formula + '≈' + fmt(a, 1) + '］' if formula else ''}")
+        if a < c:
+            text += f"，较{p}累计浓度下降{fmt((c - a) / c * 100, 1)}%。"
+        else:
+            text += "。"
+        return text
+
+    def good_days_sentence(self) -> str:
+        you, p = f"你{self.county_short}", self.period
+        ratio, target = self.good_ratio, exact(self.good_ratio_target)
+        text = f"{p}{you}优良天数为{self.good_days}天，优良天数比例为{ratio}%，"
+        if exact(ratio) < target:
+            text += (f"低于年度目标（{fmt(self.good_ratio_target, 1)}%）"
+                     f"{fmt(target - exact(ratio), 1)}个百分点。")
+        else:
+            text += f"达到年度目标（{fmt(self.good_ratio_target, 1)}%）。"
+        n, r, need = self.days_in_year, self.days_remaining, self.good_days_needed
+        rest = need - self.good_days
+        text += (f"按全年{n}天测算，全年须有{need}天达到优良（{n}×{fmt(self.good_ratio_target, 1)}%，"
+                 f"向上取整），")
+        if rest <= 0:
+            return text + "已达到全年优良天数目标，须继续保持。"
+        if rest > r:
+            return text + f"剩余{r}天即使全部为优良，全年也只有{self.good_days + r}天，已无法完成年度目标。"
+        return text + (f"剩余{r}天中须至少有{rest}天达到优良，"
+                       f"优良天数比例须达到{fmt(Fraction(rest * 100, r), 1)}%以上。")
+
+    @property
+    def lagging(self) -> list[str]:
+        out = []
+        if exact(self.pm25) > exact(self.pm25_target):
+            out.append("PM2.5累计浓度")
+        if exact(self.good_ratio) < exact(self.good_ratio_target):
+            out.append("优良天数比例")
+        return out
+
+
+def warning_letter(context: WarningLetterContext) -> OfficialDocument:
+    """The 预警通知函 (信函格式, red head) as a content model for :func:`render_docx`."""
+    c = context
+    you = f"你{c.county_short}"
+    lag = "和".join(c.lagging) or "空气质量改善"
+    blocks: list = [
+        Paragraph(f"{c.basis}，{c.issuer_short}对各县（区）{c.year}年{c.period}环境空气质量目标完成情况"
+                  f"进行了调度核算。{you}{lag}未达到年度目标进度要求，现予以预警。有关情况和要求函告如下："),
+        Heading("目标完成情况"),
+        Paragraph(c.pm25_sentence()),
+        Paragraph(c.good_days_sentence()),
+    ]
+    if c.rank and c.ranked:
+        blocks.append(Paragraph(f"{c.period}{you}环境空气质量综合排名在全市{c.ranked}个县（区）中"
+                                f"列第{c.rank}位。"))
+    if c.monthly:
+        rows = [["月份", f"PM2.5浓度（{UNIT}）", "优良天数比例（%）"]]
+        rows += [[f"{m}月" if isinstance(m, int) else str(m), fmt(v), fmt(g, 1)] for m, v, g in c.monthly]
+        blocks.append(Table(rows, caption=f"{c.county}{c.year}年{c.period}主要指标", widths=[1, 2, 2]))
+    blocks.append(Heading("整改要求"))
+    for lead, text in c.requirements:
+        blocks.append(Heading(lead, level=2, body=text))
+    blocks.append(Heading("报送要求"))
+    blocks.append(Paragraph(
+        f"请{you}于{cn_date(c.deadline)}前将整改报告（包括原因分析、整改措施、责任分工和完成时限）"
+        f"报送{c.issuer_short}。{c.issuer_short}将对整改落实情况跟踪督导，对整改不力、"
+        f"空气质量持续恶化的，将按有关规定提请约谈、问责。"))
+    if c.contact:
+        blocks.append(Paragraph(f"（{c.contact}）"))
+    return OfficialDocument(
+        title=f"关于{c.county}环境空气质量改善目标\n进度滞后的预警通知函",
+        recipients=c.recipient or f"{c.county}人民政府",
+        blocks=blocks, issuer=c.issuer, issuer_mark=c.issuer, date=c.date,
+        red_head=True, doc_number=c.doc_number,
+    )

@@ -1,0 +1,73 @@
+"""The 预警通知函 states the numbers it is given and the arithmetic behind them."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from docx import Document
+
+from lantian.reports import render_docx
+from lantian.reports.content import Heading, Paragraph, Table
+from lantian.reports.letters import warning_letter
+
+
+def body_text(doc) -> str:
+    parts = []
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            parts.append(b.text)
+        elif isinstance(b, Heading):
+            parts.append(b.text + b.body)
+    return "\n".join(parts)
+
+
+def test_arithmetic(letter_context):
+    c = letter_context
+    assert (c.days_in_year, c.days_elapsed, c.days_remaining) == (365, 181, 184)
+    assert str(round(float(c.allowance_exact), 4)) == "26.0978"  # (32×365−38×181)/184 = 4802/184
+    assert str(c.good_ratio) == "65.2" and c.good_days_needed == 263 and c.period == "1—6月"
+
+
+def test_letter_states_the_numbers(letter_context):
+    doc = warning_letter(letter_context)
+    text = body_text(doc)
+    assert doc.recipients == "潞州区人民政府"
+    assert "1—6月你区PM2.5累计浓度为38微克/立方米，高于年度目标（32微克/立方米）6微克/立方米，超出18.8%" in text
+    assert "剩余184天日均浓度须控制在26.1微克/立方米以内" in text
+    assert "（32×365－38×181）÷184≈26.1" in text
+    assert "较1—6月累计浓度下降31.3%" in text
+    assert "优良天数为118天，优良天数比例为65.2%，低于年度目标（72.0%）6.8个百分点" in text
+    assert "全年须有263天达到优良" in text and "剩余184天中须至少有145天达到优良，优良天数比例须达到78.8%以上" in text
+    assert "在全市14个县（区）中列第13位" in text
+    assert "请你区于2023年7月20日前将整改报告" in text
+    assert [b.text for b in doc.blocks if isinstance(b, Heading) and b.level == 1] == \
+        ["目标完成情况", "整改要求", "报送要求"]
+    (table,) = [b for b in doc.blocks if isinstance(b, Table)]
+    assert table.rows[1] == ["1月", "62", "41.9"]
+    assert doc.red_head and doc.doc_number == "长气防办函〔2023〕12号" and doc.date == dt.date(2023, 7, 5)
+
+
+def test_numbers_reach_the_docx(tmp_path, letter_context):
+    out = Document(str(render_docx("letter", warning_letter(letter_context), tmp_path / "w.docx")))
+    text = "\n".join(p.text for p in out.paragraphs)
+    for piece in ("潞州区人民政府：", "38微克/立方米", "26.1微克/立方米", "剩余184天", "2023年7月20日前"):
+        assert piece in text
+
+
+def test_targets_out_of_reach_and_met(letter_context):
+    hopeless = dataclasses.replace(letter_context, pm25=70, period_end=dt.date(2023, 11, 30),
+                                   good_days=100, valid_days=334)
+    text = body_text(warning_letter(hopeless))
+    assert "即使剩余31天PM2.5浓度均为零，也无法完成年度目标" in text
+    assert "剩余31天即使全部为优良，全年也只有131天，已无法完成年度目标" in text
+    fine = dataclasses.replace(letter_context, pm25=30, good_days=170)
+    text = body_text(warning_letter(fine))
+    assert "低于年度目标（32微克/立方米）2微克/立方米" in text and "下降" not in text.split("整改")[0]
+    assert "达到年度目标（72.0%）" in text
+
+
+def test_given_allowance_is_used(letter_context):
+    given = dataclasses.replace(letter_context, pm25_allowance="26.0", county="屯留区", county_short="区")
+    text = body_text(warning_letter(given))
+    assert "须控制在26.0微克/立方米以内" in text and "÷184" not in text
+    assert warning_letter(given).recipients == "屯留区人民政府"
