@@ -18,13 +18,14 @@ from alembic.runtime.migration import MigrationContext
 from lantian import db
 from lantian import attachments, audit  # noqa: F401  (declare their tables)
 from lantian.accounts import models  # noqa: F401
+from lantian.assessment import models as assessment_models  # noqa: F401
 from lantian.measurements import stations as st  # noqa: F401  (declares the registry tables)
 
-HEAD = "0002"
+HEAD = "0003"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
-          "users", "api_tokens", "attachments", "audit_log"}
+          "users", "api_tokens", "attachments", "audit_log", "targets", "letters"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

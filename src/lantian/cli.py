@@ -609,6 +609,163 @@ def stations_history(code: str, workspace: WorkspaceOpt = None):
     out.print(_station_table(stations.history(_ws_url(workspace), code), f"history of {code}"))
 
 
+def _period(text: str):
+    """2019-10 (month), 2019-Q3, 2019-H1, 2019 (year), 2019-AW (autumn-winter 2019-10…2020-03)."""
+    from lantian.standards import period as ref
+    try:
+        if "-Q" in text:
+            y, q = text.split("-Q")
+            return ref.quarter(int(y), int(q))
+        if "-H" in text:
+            y, h = text.split("-H")
+            return ref.half_year(int(y), int(h))
+        if text.endswith("-AW"):
+            return ref.autumn_winter(int(text[:-3]))
+        if len(text) == 4:
+            return ref.year(int(text))
+        y, m = text.split("-")
+        return ref.month(int(y), int(m))
+    except ValueError:
+        raise UsageError(f"{text!r} is not a period: write 2019-10, 2019-Q3, 2019-H1, 2019 or 2019-AW") from None
+
+
+RANK_COLUMNS = ["unit", "rank", "composite_index", "pm25", "pm10", "so2", "no2", "co_p95", "o3_8h_p90",
+                "good_day_ratio", "largest_index_pollutant", "change_rate", "change_rank", "valid", "coverage"]
+
+
+@app.command()
+@friendly
+def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 2019 or 2019-AW.")],
+         level: Annotated[str, typer.Option(help="county (the workspace's counties) or city (the cities of "
+                                                 "--province, from the CNEMC site list).")] = "county",
+         province: Annotated[Optional[str], typer.Option(help="Province whose cities are ranked (level city), "
+                                                              "e.g. 山西省.")] = None,
+         yoy: Annotated[bool, typer.Option("--yoy", help="Add the change against the same period last year.")]
+         = False,
+         fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+         data: Annotated[Optional[Path], typer.Option(help="Data folder (for the CNEMC site list).")] = None,
+         workspace: WorkspaceOpt = None):
+    """Rank counties or cities by the composite index (环境空气质量综合指数), ties 并列."""
+    import csv as csvmod
+    import io
+    from lantian.assessment.ranking import rank_units, units_from_site_list
+    from lantian.assessment.units import county_units
+    from lantian.measurements.store import Store
+    from lantian.standards import period as ref
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    p = _period(period)
+    if level == "city":
+        if not province:
+            raise UsageError("--level city needs --province (e.g. 山西省)")
+        from lantian.datadir import find_data_dir
+        units = units_from_site_list(find_data_dir(data) / "cnemc" / "stations" / "NewSiteList_utf8.csv", province)
+        if not units:
+            raise UsageError(f"no cities of {province!r} in the site list")
+    elif level == "county":
+        units, _ = county_units(_ws_url(workspace))
+        units.pop("140400", None)
+    else:
+        raise UsageError("--level is county or city")
+    result = rank_units(Store(ws.measurements), units, p, _connect(),
+                        previous=ref.same_period_last_year(p) if yoy else None)
+    rows = result.table.to_pylist()
+    for r in rows:
+        r["good_day_ratio"] = r.pop("good_ratio", None)
+    if fmt == "json":
+        out.print_json(json.dumps({"period": p.label, "scheme": result.scheme, "method": result.method,
+                                   "rows": rows}, ensure_ascii=False, default=str))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csvmod.DictWriter(buf, fieldnames=RANK_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+        return
+    table = Table(title=f"{p.label} 综合指数排名 — {result.scheme} scheme, {result.method}", title_justify="left")
+    for col in RANK_COLUMNS[:11] + (["change_rate", "change_rank"] if yoy else []):
+        table.add_column(col, justify="left" if col in ("unit", "largest_index_pollutant") else "right")
+    for r in rows:
+        table.add_row(*["—" if r.get(c) is None else str(r.get(c)) for c in RANK_COLUMNS[:11]
+                        + (["change_rate", "change_rank"] if yoy else [])])
+    out.print(table)
+
+
+def _progress_rows(workspace, day):
+    from lantian import db
+    from lantian.assessment.progress import progress
+    from lantian.assessment.targets import targets
+    from lantian.assessment.units import county_units
+    from lantian.measurements.store import Store
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    url = _ws_url(workspace)
+    units, names = county_units(url)
+    with db.session(url) as s:
+        t = targets(s, day.year, list(units))
+        rows = progress(Store(ws.measurements), units, names, day, t, _connect())
+    return ws, rows
+
+
+@app.command("progress")
+@friendly
+def progress_cmd(date: Annotated[Optional[str], typer.Option(help="Assess up to this day (default the "
+                                                                   "workspace's as-of date).")] = None,
+                 workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
+    """序时进度: each county's year-to-date PM2.5 and good days against its targets, the remaining
+    daily allowance (剩余日控制值), and on schedule / behind / seriously behind."""
+    from lantian.workspace import open_workspace
+    day = _date(date) or open_workspace(workspace).as_of
+    _, rows = _progress_rows(workspace, day)
+    data = [r.as_dict() for r in rows]
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"序时进度 to {day} (1 Jan – {day})", title_justify="left")
+    for col in ("unit", "PM2.5 cum.", "target", "remaining allowance", "good days", "good %", "target %",
+                "good days needed", "status"):
+        table.add_column(col, justify="left" if col in ("unit", "status") else "right")
+    for d in data:
+        label = d["unit"] if d["name"] == d["unit"] else f"{d['name']} ({d['unit']})"
+        if d["synthetic_targets"]:
+            label += " [合成目标 synthetic]"
+        table.add_row(label, *["—" if d[k] is None else str(d[k]) for k in
+                               ("pm25", "pm25_target", "remaining_allowance", "good_days", "good_ratio",
+                                "good_ratio_target", "good_days_needed")],
+                      d["status"] or (d["notes"][0] if d["notes"] else "—"))
+    out.print(table)
+
+
+@app.command()
+@friendly
+def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day (default the as-of date).")]
+         = None,
+         dry_run: Annotated[bool, typer.Option("--dry-run", help="Show who would get a letter; record nothing.")]
+         = False,
+         workspace: WorkspaceOpt = None):
+    """预警通知函 for every county behind schedule (a .docx each, recorded as a draft letter), and the
+    约谈 proposal list for the seriously behind."""
+    from lantian import db
+    from lantian.assessment import letters as letter_service
+    from lantian.workspace import open_workspace
+    day = _date(date) or open_workspace(workspace).as_of
+    ws, rows = _progress_rows(workspace, day)
+    found = letter_service.drafts(rows)
+    if not found:
+        out.print(f"every assessed unit is on schedule on {day} (or has no target): no letter")
+        return
+    if not dry_run:
+        with db.session(ws.database_url) as s:
+            letter_service.issue_drafts(s, ws.root, found, day, actor="cli")
+    for d in found:
+        what = "预警通知函" if d.kind == "warning" else "约谈建议"
+        where = f" → {d.document}" if d.document else ""
+        out.print(f"{what}: {d.name} ({d.unit}) — {d.status}; PM2.5 {d.numbers['pm25']} vs target "
+                  f"{d.numbers['pm25_target']}, allowance {d.numbers['remaining_allowance']}{where}"
+                  + (" — dry run, nothing recorded" if dry_run else ""), markup=False)
+
+
 @store_app.command("info")
 @friendly
 def store_info(workspace: WorkspaceOpt = None, as_json: JsonOpt = False):

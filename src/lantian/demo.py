@@ -74,12 +74,31 @@ def _accounts(url: str) -> list[tuple[str, str, str]]:
         return out
 
 
+#: synthetic demo targets for 2019 (no 2019 targets exist): the city's, decomposed to its counties
+DEMO_TARGETS = {"pm25_mean": "45", "good_day_ratio": "65"}
+
+
+def _targets(url: str) -> None:
+    from lantian.assessment.targets import set_target, targets
+    with db.session(url) as s:
+        if targets(s, 2019, ["140400"]):
+            return
+        units = sorted({r.unit_code for r in registry.list_stations(url, include_stopped=True) if r.unit_code})
+        for indicator, value in DEMO_TARGETS.items():
+            city = set_target(s, "140400", 2019, indicator, value, by="demo", synthetic=True,
+                              note="合成演示目标 synthetic demo target")
+            for unit in units:
+                set_target(s, unit, 2019, indicator, value, by="demo", parent=city.id, synthetic=True,
+                           note="由市级目标分解（合成） decomposed from the city's (synthetic)")
+
+
 def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     ws = init(workspace)
     db.upgrade(ws.database_url)
     registry.import_stations(ws.database_url, data / "cnemc" / "stations" / "NewSiteList_utf8.csv",
                              boundaries=data / "boundaries" / "140400_full.json", changed_by="demo")
     made = _accounts(ws.database_url)
+    _targets(ws.database_url)
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
     import_files(ws.measurements, "cnemc", january, progress=progress)

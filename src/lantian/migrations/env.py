@@ -24,7 +24,7 @@ from lantian.db import Base
 
 # Every module that declares tables on lantian.db.Base: imported so autogenerate sees them.
 MODEL_MODULES = ("lantian.measurements.stations", "lantian.accounts.models", "lantian.audit",
-                 "lantian.attachments")
+                 "lantian.attachments", "lantian.assessment.models")
 for _name in MODEL_MODULES:
     importlib.import_module(_name)
 

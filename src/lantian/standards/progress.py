@@ -78,14 +78,19 @@ class GoodDays:
         return None if self.required_ratio is None else round_half_even(self.required_ratio * 100, dp)
 
 
-def good_days(target_ratio: Number, good_so_far: int, valid_so_far: int, year_days: int) -> GoodDays:
-    """Good-day (优良天数) schedule: target days, days still needed, the ratio the rest must keep."""
+def good_days(target_ratio: Number, good_so_far: int, elapsed: int, year_days: int,
+              valid_so_far: int | None = None) -> GoodDays:
+    """Good-day (优良天数) schedule: target days, days still needed, the ratio the rest must keep.
+
+    ``elapsed`` days of the year have passed; the ratio so far is over ``valid_so_far`` days with a
+    valid AQI (default: all elapsed days)."""
     ratio = exact(target_ratio)
     target = ceil_fraction(ratio * year_days)
-    remaining = year_days - valid_so_far
+    remaining = year_days - elapsed
     needed = max(target - good_so_far, 0)
     required = Fraction(needed, remaining) if remaining > 0 else None
-    on_track = valid_so_far > 0 and Fraction(good_so_far, valid_so_far) >= ratio
+    valid = elapsed if valid_so_far is None else valid_so_far
+    on_track = valid > 0 and Fraction(good_so_far, valid) >= ratio
     return GoodDays(target, good_so_far, needed, remaining, required, on_track)
 
 

@@ -1,0 +1,107 @@
+"""预警通知函 and 约谈 proposals from schedule progress: drafted as records with their .docx."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from lantian import audit
+from lantian.assessment.models import Letter
+from lantian.assessment.progress import UnitProgress
+from lantian.db import now_utc
+from lantian.errors import UsageError
+
+RECTIFICATION_DAYS = 15          # ⚠ default: the rectification report is due 15 days after issue
+STATUSES = ("draft", "issued", "received", "rectified")
+
+
+@dataclass
+class Draft:
+    unit: str
+    name: str
+    kind: str                    # warning | interview
+    status: str                  # the progress verdict behind it
+    numbers: dict
+    letter_id: int | None = None
+    document: Path | None = None
+
+
+def drafts(rows: list[UnitProgress]) -> list[Draft]:
+    """A warning letter for every unit behind schedule; an interview proposal for the seriously behind."""
+    from lantian.assessment.units import CITY_CODE
+    out = []
+    for p in rows:
+        if p.unit == CITY_CODE or p.verdict is None or p.verdict.status == "on_schedule":
+            continue
+        out.append(Draft(p.unit, p.name, "warning", p.verdict.status, p.as_dict()))
+        if p.verdict.status == "seriously_behind":
+            out.append(Draft(p.unit, p.name, "interview", p.verdict.status, p.as_dict()))
+    return out
+
+
+def _letter_context(d: Draft, day: dt.date, number: str):
+    from lantian.reports.letters import WarningLetterContext
+    n = d.numbers
+    short = "县" if d.name.endswith("县") else "区"
+    return WarningLetterContext(
+        county=d.name, year=day.year, period_end=day, pm25=n["pm25"], pm25_target=n["pm25_target"],
+        good_days=n["good_days"], valid_days=n["aqi_days"], good_ratio_target=n["good_ratio_target"] or 0,
+        deadline=day + dt.timedelta(days=RECTIFICATION_DAYS), date=day, doc_number=number, county_short=short,
+        pm25_allowance=n["remaining_allowance"])
+
+
+def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, actor: str) -> list[Draft]:
+    """Record each draft (status draft) and write the warning letters' .docx under WORKSPACE/letters/."""
+    from lantian.reports import render_docx
+    from lantian.reports.letters import warning_letter
+    folder = root / "letters"
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in found:
+        existing = s.scalar(sa.select(Letter).where(Letter.unit_code == d.unit, Letter.kind == d.kind,
+                                                    Letter.assessed_on == day))
+        if existing is not None:                       # one letter per unit, kind and assessment date
+            d.letter_id, d.document = existing.id, (root / existing.document if existing.document else None)
+            continue
+        row = Letter(kind=d.kind, unit_code=d.unit, assessed_on=day, status="draft",
+                     numbers=json.dumps(d.numbers, ensure_ascii=False), created_by=actor, created_at=now_utc(),
+                     rectification_due=day + dt.timedelta(days=RECTIFICATION_DAYS))
+        s.add(row)
+        s.flush()
+        row.doc_number = f"长气防办函〔{day.year}〕{row.id}号"
+        if d.kind == "warning" and d.numbers.get("pm25_target") is not None and d.numbers.get("pm25") is not None:
+            out = folder / f"{day.isoformat()}-{d.unit}-预警通知函.docx"
+            render_docx("letter", warning_letter(_letter_context(d, day, row.doc_number)), out)
+            row.document = str(out.relative_to(root))
+            d.document = out
+        d.letter_id = row.id
+        audit.record(s, actor=actor, action="draft", entity="letter", entity_id=str(row.id),
+                     after={"kind": d.kind, "unit": d.unit, "status": d.status}, scope_unit=d.unit)
+    return found
+
+
+def advance(s: Session, letter_id: int, status: str, *, actor: str) -> Letter:
+    """Move a letter on: draft → issued → received → rectified (audited)."""
+    if status not in STATUSES:
+        raise UsageError(f"status is one of {', '.join(STATUSES)}")
+    row = s.get(Letter, letter_id)
+    if row is None:
+        raise UsageError(f"no letter {letter_id}")
+    if STATUSES.index(status) != STATUSES.index(row.status) + 1:
+        raise UsageError(f"letter {letter_id} is {row.status}; it cannot become {status}")
+    before = row.status
+    row.status = status
+    setattr(row, {"issued": "issued_at", "received": "received_at", "rectified": "rectified_at"}[status], now_utc())
+    audit.record(s, actor=actor, action=status, entity="letter", entity_id=str(row.id), before={"status": before},
+                 after={"status": status}, scope_unit=row.unit_code)
+    return row
+
+
+def letters(s: Session, unit: str | None = None) -> list[Letter]:
+    q = sa.select(Letter).order_by(Letter.assessed_on.desc(), Letter.id)
+    if unit is not None:
+        q = q.where(Letter.unit_code == unit)
+    return list(s.scalars(q))

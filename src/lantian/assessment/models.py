@@ -1,0 +1,47 @@
+"""Targets (目标) per unit and year, and warning letters (预警通知函) as records."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lantian.db import Base, UTCDateTime
+
+#: indicators a target may set (any other key is allowed too: targets are data)
+INDICATORS = {"pm25_mean": "PM2.5年均浓度（微克/立方米）", "good_day_ratio": "优良天数比例（%）",
+              "heavy_days": "重污染天数（天）", "composite_index": "综合指数", "pm25_reduction": "PM2.5下降率（%）"}
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    __table_args__ = (sa.UniqueConstraint("unit_code", "year", "indicator"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("admin_units.code"))
+    year: Mapped[int] = mapped_column(sa.Integer)
+    indicator: Mapped[str] = mapped_column(sa.String(32))
+    value: Mapped[str] = mapped_column(sa.String(32))          # exact decimal text
+    parent_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("targets.id"))
+    synthetic: Mapped[bool] = mapped_column(sa.Boolean)
+    set_by: Mapped[str] = mapped_column(sa.String(64))
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Letter(Base):
+    """预警通知函 or 约谈建议: drafted from the numbers, issued, received, rectified (with evidence)."""
+    __tablename__ = "letters"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))           # warning | interview
+    unit_code: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("admin_units.code"))
+    assessed_on: Mapped[dt.date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(16))         # draft | issued | received | rectified
+    doc_number: Mapped[str | None] = mapped_column(sa.String(64))
+    numbers: Mapped[str] = mapped_column(sa.Text)              # JSON: the figures and the verdict
+    document: Mapped[str | None] = mapped_column(sa.String(255))   # .docx path inside the workspace
+    rectification_due: Mapped[dt.date | None] = mapped_column(sa.Date)
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rectified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,98 @@
+"""序时进度 over the store: each county's (and the city's) year-to-date against its targets."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Mapping, Sequence
+
+from lantian.assessment.statistics import area_daily_units, period_statistics
+from lantian.measurements.store import Store
+from lantian.standards import period as ref
+from lantian.standards import progress as std
+
+
+@dataclass
+class UnitProgress:
+    unit: str
+    name: str
+    date: dt.date
+    valid_days: int
+    pm25: float | None                      # cumulative (year-to-date) PM2.5, statistics decimals
+    pm25_last_year: float | None
+    good_days: int
+    good_ratio: float | None                # %
+    heavy_days: int
+    pm25_target: Fraction | None = None
+    good_ratio_target: Fraction | None = None
+    allowance: std.Allowance | None = None
+    good: std.GoodDays | None = None
+    verdict: std.Verdict | None = None
+    synthetic_targets: bool = False
+    aqi_days: int = 0                       # days with a valid daily AQI
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"unit": self.unit, "name": self.name, "date": self.date.isoformat(), "valid_days": self.valid_days,
+                "aqi_days": self.aqi_days,
+                "pm25": self.pm25, "pm25_last_year": self.pm25_last_year, "pm25_target":
+                None if self.pm25_target is None else float(self.pm25_target),
+                "good_days": self.good_days, "good_ratio": self.good_ratio,
+                "good_ratio_target": None if self.good_ratio_target is None else float(self.good_ratio_target * 100),
+                "heavy_days": self.heavy_days,
+                "remaining_allowance": None if not self.allowance or self.allowance.value is None
+                else float(self.allowance.shown()),
+                "remaining_days": None if not self.allowance else self.allowance.remaining_days,
+                "good_days_target": None if not self.good else self.good.target_days,
+                "good_days_needed": None if not self.good else self.good.still_needed,
+                "required_good_ratio": None if not self.good or self.good.required_ratio is None
+                else float(self.good.required_percent()),
+                "status": None if not self.verdict else self.verdict.status,
+                "reasons": [] if not self.verdict else list(self.verdict.reasons),
+                "rule": None if not self.verdict else self.verdict.rule,
+                "synthetic_targets": self.synthetic_targets, "notes": self.notes}
+
+
+def progress(store: Store, units: Mapping[str, Sequence[str]], names: Mapping[str, str], day: dt.date,
+             targets: Mapping[str, Mapping[str, object]], con) -> list[UnitProgress]:
+    """Year-to-date statistics of every unit up to ``day`` and the three methods of spec §6.1."""
+    ytd = ref.year_to_date(day)
+    last = ref.same_period_last_year(ytd)
+    daily = area_daily_units(store, units, last.start, ytd.end, con)
+    stats = period_statistics(daily.table, [ytd, last], con, method=daily.method).table.to_pylist()
+    by = {(r["unit"], r["period"]): r for r in stats}
+    year_days = std.days_in_year(day.year)
+    out = []
+    for unit in units:
+        now = by.get((unit, ytd.label))
+        before = by.get((unit, last.label))
+        if now is None or not now["n_aqi_days"]:
+            out.append(UnitProgress(unit, names.get(unit, unit), day, 0, None, None, 0, None, 0,
+                                    notes=["no data in the period"]))
+            continue
+        p = UnitProgress(unit, names.get(unit, unit), day, int(now["n_PM2_5"] or 0), now["mean_PM2_5"],
+                         None if before is None else before["mean_PM2_5"], int(now["good_days"] or 0),
+                         now["good_ratio"], int(now["heavy_days"] or 0))
+        t = targets.get(unit, {})
+        p.aqi_days = int(now["n_aqi_days"] or 0)
+        # elapsed = calendar days since 1 January (⚠ default; the letter states the same arithmetic)
+        elapsed = ytd.n_days
+        if "pm25_mean" in t:
+            p.pm25_target = Fraction(str(t["pm25_mean"].value))
+            if p.pm25 is not None:
+                p.allowance = std.remaining_allowance(p.pm25_target, Fraction(str(p.pm25)), elapsed, year_days)
+        if "good_day_ratio" in t:
+            p.good_ratio_target = Fraction(str(t["good_day_ratio"].value)) / 100
+            p.good = std.good_days(p.good_ratio_target, p.good_days, elapsed, year_days, valid_so_far=p.aqi_days)
+        p.synthetic_targets = any(getattr(x, "synthetic", False) for x in t.values())
+        if p.pm25_target is not None or p.good is not None:
+            last_ratio = None if before is None or before["good_ratio"] is None else Fraction(str(before["good_ratio"]))
+            p.verdict = std.verdict(pm25_cumulative=None if p.pm25 is None else Fraction(str(p.pm25)),
+                                    pm25_target=p.pm25_target, good=p.good,
+                                    pm25_last_year=None if p.pm25_last_year is None else Fraction(str(p.pm25_last_year)),
+                                    good_ratio_last_year=last_ratio,
+                                    good_ratio_now=None if p.good_ratio is None else Fraction(str(p.good_ratio)))
+        else:
+            p.notes.append("no targets for this year")
+        out.append(p)
+    return out

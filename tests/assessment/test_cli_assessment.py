@@ -1,0 +1,89 @@
+"""`lantian rank`, `lantian progress`, `lantian warn` on a real workspace with synthetic 2019 targets."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import docx
+import pytest
+from typer.testing import CliRunner
+
+from lantian import db
+from lantian.assessment import letters as letter_service
+from lantian.assessment.models import Letter
+from lantian.cli import app
+from lantian.demo import _targets
+from lantian.errors import UsageError
+from tests.web.conftest import build_workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory, data_dir):
+    root = tmp_path_factory.mktemp("assess") / "ws"
+    w = build_workspace(root, data_dir)
+    from lantian.measurements.importer import import_files
+    import_files(w.measurements, "cnemc", sorted((data_dir / "cnemc" / "2019-01").glob("*.csv.gz")))
+    _targets(w.database_url)
+    return w
+
+
+def test_rank_shanxi_cities_csv(ws, data_dir):
+    r = runner.invoke(app, ["rank", "--period", "2019-01", "--level", "city", "--province", "山西省", "--format",
+                            "csv", "-w", str(ws.root), "--data", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.output)))
+    assert len(rows) == 11
+    for col in ("unit", "rank", "composite_index", "pm25", "pm10", "so2", "no2", "co_p95", "o3_8h_p90",
+                "good_day_ratio"):
+        assert col in rows[0]
+    assert rows[0]["unit"] == "大同市" and rows[0]["rank"] == "1" and rows[-1]["unit"] == "临汾市"
+    changzhi = next(x for x in rows if x["unit"] == "长治市")
+    assert changzhi["composite_index"] == "8.35" and changzhi["pm25"] == "99.0"
+    composites = [float(x["composite_index"]) for x in rows]
+    assert composites == sorted(composites)
+
+
+def test_rank_needs_a_real_period(ws):
+    r = runner.invoke(app, ["rank", "--period", "2019-13", "-w", str(ws.root)])
+    assert r.exit_code == 2 and "not a period" in r.output
+
+
+def test_progress_and_remaining_allowance(ws):
+    r = runner.invoke(app, ["progress", "--date", "2019-06-30", "-w", str(ws.root), "--json"])
+    assert r.exit_code == 0, r.output
+    rows = {d["unit"]: d for d in json.loads(r.output)}
+    lz = rows["140403"]
+    assert lz["pm25"] == 55.9 and lz["pm25_target"] == 45.0 and lz["synthetic_targets"] is True
+    # R = (45×365 − 55.9×181)/184 = 34.28 → 34.3
+    assert lz["remaining_allowance"] == 34.3 and lz["remaining_days"] == 184
+    assert lz["status"] == "behind" and "pm25_above_target" in lz["reasons"]
+    assert rows["140404"]["status"] is None and rows["140404"]["notes"] == ["no data in the period"]
+
+
+def test_warn_dry_run_records_nothing_then_drafts_letters(ws):
+    dry = runner.invoke(app, ["warn", "--date", "2019-06-30", "--dry-run", "-w", str(ws.root)])
+    assert dry.exit_code == 0 and "潞州区" in dry.output and "dry run, nothing recorded" in dry.output
+    assert "长治市" not in dry.output                      # letters go to counties, not to the city
+    with db.session(ws.database_url) as s:
+        assert letter_service.letters(s) == []
+    real = runner.invoke(app, ["warn", "--date", "2019-06-30", "-w", str(ws.root)])
+    assert real.exit_code == 0, real.output
+    with db.session(ws.database_url) as s:
+        rows = letter_service.letters(s)
+        assert [(r.unit_code, r.kind, r.status) for r in rows] == [("140403", "warning", "draft")]
+        path = ws.root / rows[0].document
+        letter_id = rows[0].id
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "潞州区人民政府" in text and "55.9微克/立方米" in text and "34.3微克/立方米" in text
+    again = runner.invoke(app, ["warn", "--date", "2019-06-30", "-w", str(ws.root)])
+    with db.session(ws.database_url) as s:
+        assert len(letter_service.letters(s)) == 1        # one letter per unit and assessment date
+    with db.session(ws.database_url) as s:
+        letter_service.advance(s, letter_id, "issued", actor="test")
+        with pytest.raises(UsageError):
+            letter_service.advance(s, letter_id, "rectified", actor="test")
+        letter_service.advance(s, letter_id, "received", actor="test")
+        assert s.get(Letter, letter_id).received_at is not None
