@@ -30,6 +30,11 @@ CASES = {
     "/api/openapi.json": ("GET", "/api/openapi.json", None, None),
     "/api/docs": ("GET", "/api/docs", None, None),
     "/api/docs/oauth2-redirect": ("GET", None, None, None),
+    "/api/ranking": ("GET", "/api/ranking?month=2019-06", None, None),     # rows: test_assessment_is_scoped
+    "/api/progress": ("GET", "/api/progress?date=2019-06-30", None, None),
+    "/api/letters": ("GET", "/api/letters", None, None),
+    "/api/letters/{letter_id}/document": ("GET", None, None, None),      # test_assessment_is_scoped
+    "/assessment": ("GET", "/assessment?month=2019-06&date=2019-06-30", None, None),
 }
 
 
@@ -135,3 +140,40 @@ def test_nul_bytes_and_huge_ids_are_client_errors(client):
     assert client.get("/api/attachments/99999999999", headers=h).status_code == 422
     r = client.post("/api/auth/token", data={"username": "a\x00b", "password": "x"})
     assert r.status_code == 401
+
+
+def test_assessment_is_scoped(client, web_app):
+    import datetime as dt
+
+    from lantian import db
+    from lantian.assessment import letters as letter_service
+    from lantian.assessment.progress import progress
+    from lantian.assessment.targets import targets
+    from lantian.assessment.units import county_units
+    from lantian.demo import _targets
+    _targets(web_app.state.db_url)                                   # synthetic 2019 targets
+    city = client.get("/api/progress?date=2019-06-30", headers=bearer(client, "daqiban")).json()
+    assert {"140403", "140400"} <= {r["unit"] for r in city}
+    mine = client.get("/api/progress?date=2019-06-30", headers=bearer(client, "luzhou")).json()
+    assert [r["unit"] for r in mine] == ["140403"] and mine[0]["status"] == "behind"
+    other = client.get("/api/progress?date=2019-06-30", headers=bearer(client, "tunliu")).json()
+    assert [r["unit"] for r in other] == ["140405"]
+    ranked = client.get("/api/ranking?month=2019-06", headers=bearer(client, "daqiban")).json()
+    assert ranked[0]["unit"] == "140403" and ranked[0]["rank"] == 1
+    assert all(r["unit"] == "140405" for r in client.get("/api/ranking?month=2019-06",
+                                                          headers=bearer(client, "tunliu")).json())
+    units, names = county_units(web_app.state.db_url)
+    with db.session(web_app.state.db_url) as s:
+        t = targets(s, 2019, list(units))
+    with web_app.state.engine_lock:
+        rows = progress(web_app.state.store, units, names, dt.date(2019, 6, 30), t, web_app.state.con)
+    with db.session(web_app.state.db_url) as s:
+        made = letter_service.issue_drafts(s, web_app.state.workspace.root, letter_service.drafts(rows),
+                                           dt.date(2019, 6, 30), actor="test")
+    letter_id = made[0].letter_id
+    assert client.get(f"/api/letters/{letter_id}/document", headers=bearer(client, "luzhou")).status_code == 200
+    assert client.get(f"/api/letters/{letter_id}/document", headers=bearer(client, "tunliu")).status_code == 404
+    assert client.get("/api/letters", headers=bearer(client, "tunliu")).json() == []
+    assert [x["unit"] for x in client.get("/api/letters", headers=bearer(client, "luzhou")).json()] == ["140403"]
+    page = page_session(web_app, "daqiban").get("/assessment?month=2019-06&date=2019-06-30")
+    assert page.status_code == 200 and "潞州区" in page.text and "滞后" in page.text

@@ -74,9 +74,10 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
         if getattr(route, "path", None) == "/static":
             route.__scope_rule__ = "public"
 
+    from lantian.assessment import routes as assessment
     from lantian.monitoring import routes as monitoring
     from lantian.web import attachment_routes, audit_routes, auth_routes
-    for module in (auth_routes, audit_routes, attachment_routes, monitoring):
+    for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

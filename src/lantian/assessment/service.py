@@ -1,0 +1,57 @@
+"""What the assessment pages and API show, confined to the caller's scope."""
+from __future__ import annotations
+
+import datetime as dt
+
+from lantian import db
+from lantian.accounts.scope import Scope
+from lantian.assessment import letters as letter_service
+from lantian.assessment.progress import progress
+from lantian.assessment.ranking import rank_units
+from lantian.assessment.targets import targets
+from lantian.assessment.units import CITY_CODE, county_units
+from lantian.standards import period as ref
+
+
+def _visible(scope: Scope, unit: str) -> bool:
+    return scope.city_wide or unit == scope.unit
+
+
+def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False) -> list[dict]:
+    """The counties ranked for ``p`` (the ranks are over every county); a county sees its own row."""
+    units, names = county_units(scope.url)
+    units.pop(CITY_CODE, None)
+    result = rank_units(store, units, p, con, previous=ref.same_period_last_year(p) if yoy else None)
+    rows = []
+    for r in result.table.to_pylist():
+        if _visible(scope, r["unit"]):
+            r["name"] = names.get(r["unit"], r["unit"])
+            rows.append(r)
+    return rows
+
+
+def unit_progress(scope: Scope, store, con, day: dt.date) -> list[dict]:
+    units, names = county_units(scope.url)
+    units = {u: s for u, s in units.items() if _visible(scope, u)}
+    with db.session(scope.url) as s:
+        t = targets(s, day.year, list(units))
+    return [p.as_dict() for p in progress(store, units, names, day, t, con)]
+
+
+def letters(scope: Scope) -> list[dict]:
+    _, names = county_units(scope.url)
+    with db.session(scope.url) as s:
+        return [{"id": r.id, "kind": r.kind, "unit": r.unit_code, "name": names.get(r.unit_code, r.unit_code),
+                 "assessed_on": r.assessed_on.isoformat(), "status": r.status, "doc_number": r.doc_number,
+                 "document": r.document, "rectification_due": r.rectification_due.isoformat()
+                 if r.rectification_due else None}
+                for r in letter_service.letters(s) if _visible(scope, r.unit_code)]
+
+
+def letter(scope: Scope, letter_id: int):
+    from lantian.assessment.models import Letter
+    with db.session(scope.url) as s:
+        row = s.get(Letter, letter_id)
+        if row is None or not _visible(scope, row.unit_code):
+            return None
+        return {"id": row.id, "unit": row.unit_code, "document": row.document, "kind": row.kind}
