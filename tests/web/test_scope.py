@@ -177,3 +177,10 @@ def test_assessment_is_scoped(client, web_app):
     assert [x["unit"] for x in client.get("/api/letters", headers=bearer(client, "luzhou")).json()] == ["140403"]
     page = page_session(web_app, "daqiban").get("/assessment?month=2019-06&date=2019-06-30")
     assert page.status_code == 200 and "潞州区" in page.text and "滞后" in page.text
+
+
+def test_out_of_range_dates_are_client_errors(client):
+    h = bearer(client, "daqiban")
+    for url in ("/api/dashboard?date=0001-01-01", "/api/progress?date=0001-01-01", "/api/ranking?month=0001-01",
+                "/api/ranking?month=2019-13", "/api/progress?date=2019-02-30"):
+        assert client.get(url, headers=h).status_code == 422, url

@@ -23,9 +23,11 @@ def _month(request: Request, text: str | None) -> ref.Period:
     if text:
         try:
             y, m = text.split("-")
+            if not 1900 < int(y) < 2200:
+                raise ValueError(y)
             return ref.month(int(y), int(m))
         except ValueError:
-            raise HTTPException(422, f"{text!r} is not a month (YYYY-MM)") from None
+            raise HTTPException(422, f"{text!r} is not a month (YYYY-MM, 1901–2199)") from None
     day = _latest(request)
     return ref.month(day.year, day.month)
 
@@ -46,9 +48,12 @@ def _latest(request: Request) -> dt.date:
 def _day(request: Request, text: str | None) -> dt.date:
     if text:
         try:
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
+            if not 1900 < day.year < 2200:
+                raise ValueError(text)
+            return day
         except ValueError:
-            raise HTTPException(422, f"{text!r} is not a date (YYYY-MM-DD)") from None
+            raise HTTPException(422, f"{text!r} is not a date (YYYY-MM-DD, 1901–2199)") from None
     return _latest(request)
 
 

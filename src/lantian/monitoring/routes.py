@@ -22,9 +22,12 @@ def _day(value: str | None) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
+        if not 1900 < day.year < 2200:
+            raise ValueError(value)
+        return day
     except ValueError:
-        raise HTTPException(422, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise HTTPException(422, f"{value!r} is not a date (YYYY-MM-DD, 1901–2199)") from None
 
 
 def _dashboard(request: Request, scope: Scope, day: dt.date | None) -> dict:
