@@ -21,11 +21,12 @@ from lantian.accounts import models  # noqa: F401
 from lantian.assessment import models as assessment_models  # noqa: F401
 from lantian.measurements import stations as st  # noqa: F401  (declares the registry tables)
 
-HEAD = "0003"
+HEAD = "0004"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
-          "users", "api_tokens", "attachments", "audit_log", "targets", "letters"}
+          "users", "api_tokens", "attachments", "audit_log", "targets", "letters",
+          "sand_dust_days"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

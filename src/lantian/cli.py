@@ -667,8 +667,10 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
         units.pop("140400", None)
     else:
         raise UsageError("--level is county or city")
-    result = rank_units(Store(ws.measurements), units, p, _connect(),
-                        previous=ref.same_period_last_year(p) if yoy else None)
+    from lantian.assessment.service import _sand_dust
+    previous = ref.same_period_last_year(p) if yoy else None
+    dust = _sand_dust(_ws_url(workspace), units, (previous or p).start, p.end) if level == "county" else None
+    result = rank_units(Store(ws.measurements), units, p, _connect(), previous=previous, sand_dust=dust)
     rows = result.table.to_pylist()
     for r in rows:
         r["good_day_ratio"] = r.pop("good_ratio", None)
@@ -693,6 +695,7 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
 
 
 def _progress_rows(workspace, day):
+    import datetime as dt
     from lantian import db
     from lantian.assessment.progress import progress
     from lantian.assessment.targets import targets
@@ -702,9 +705,11 @@ def _progress_rows(workspace, day):
     ws = open_workspace(workspace)
     url = _ws_url(workspace)
     units, names = county_units(url)
+    from lantian.assessment.service import _sand_dust
     with db.session(url) as s:
         t = targets(s, day.year, list(units))
-        rows = progress(Store(ws.measurements), units, names, day, t, _connect())
+    dust = _sand_dust(url, units, dt.date(day.year - 1, 1, 1), day)
+    rows = progress(Store(ws.measurements), units, names, day, t, _connect(), sand_dust=dust)
     return ws, rows
 
 
@@ -764,6 +769,111 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
         out.print(f"{what}: {d.name} ({d.unit}) — {d.status}; PM2.5 {d.numbers['pm25']} vs target "
                   f"{d.numbers['pm25_target']}, allowance {d.numbers['remaining_allowance']}{where}"
                   + (" — dry run, nothing recorded" if dry_run else ""), markup=False)
+
+
+target_app = typer.Typer(help="Annual targets per county and the city (目标), decomposed and audited.",
+                         no_args_is_help=True)
+sand_app = typer.Typer(help="Sand-dust days (沙尘天气影响日): deducted from PM statistics as CNEMC does.",
+                       no_args_is_help=True)
+letter_app = typer.Typer(help="Warning letters (预警通知函): issue, receipt, rectification with its report.",
+                         no_args_is_help=True)
+app.add_typer(target_app, name="target")
+app.add_typer(sand_app, name="sand-dust")
+app.add_typer(letter_app, name="letter")
+
+
+@target_app.command("set")
+@friendly
+def target_set(unit: Annotated[str, typer.Argument(help="Unit code: 140400 (the city), a county adcode or zone.")],
+               year: int,
+               indicator: Annotated[str, typer.Argument(help="pm25_mean, good_day_ratio (%), heavy_days, "
+                                                             "composite_index, or any indicator name.")],
+               value: str,
+               from_city: Annotated[bool, typer.Option("--from-city", help="Record it as decomposed from the "
+                                                                         "city's target of the same indicator.")]
+               = False,
+               note: Annotated[Optional[str], typer.Option()] = None, workspace: WorkspaceOpt = None):
+    """Set (or change) a target; who set it and the previous value go to the audit log."""
+    from lantian import db
+    from lantian.assessment.targets import set_target, targets
+    with db.session(_ws_url(workspace)) as s:
+        parent = None
+        if from_city:
+            city = targets(s, year, ["140400"]).get("140400", {}).get(indicator)
+            if city is None:
+                raise UsageError(f"the city has no {indicator} target for {year}: set it first")
+            parent = city.id
+        t = set_target(s, unit, year, indicator, value, by="cli", parent=parent, note=note)
+        out.print(f"{t.unit_code} {t.year} {t.indicator} = {t.value}" + (" (from the city's)" if parent else ""))
+
+
+@target_app.command("list")
+@friendly
+def target_list(year: int, workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
+    """Every target of a year."""
+    from lantian import db
+    from lantian.assessment.targets import targets
+    with db.session(_ws_url(workspace)) as s:
+        rows = [{"unit": u, "indicator": k, "value": t.value, "synthetic": t.synthetic, "set_by": t.set_by,
+                 "from_city": t.parent_id is not None} for u, ts in sorted(targets(s, year).items())
+                for k, t in sorted(ts.items())]
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"targets {year}", title_justify="left")
+    for col in ("unit", "indicator", "value", "synthetic", "set_by", "from_city"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*[str(v) for v in r.values()])
+    out.print(table)
+
+
+@sand_app.command("mark")
+@friendly
+def sand_mark(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
+              unit: Annotated[Optional[str], typer.Option(help="One county; default city-wide.")] = None,
+              basis: Annotated[Optional[str], typer.Option(help="Why (e.g. the sand-dust notice).")] = None,
+              workspace: WorkspaceOpt = None):
+    """Mark a day as sand-dust affected."""
+    from lantian import db
+    from lantian.assessment.sand_dust import mark
+    with db.session(_ws_url(workspace)) as s:
+        mark(s, _date(day), unit=unit, by="cli", basis=basis)
+    out.print(f"{day} marked sand-dust affected ({unit or 'city-wide'})")
+
+
+@sand_app.command("unmark")
+@friendly
+def sand_unmark(day: str, unit: Annotated[Optional[str], typer.Option()] = None, workspace: WorkspaceOpt = None):
+    """Remove a sand-dust mark."""
+    from lantian import db
+    from lantian.assessment.sand_dust import unmark
+    with db.session(_ws_url(workspace)) as s:
+        found = unmark(s, _date(day), unit=unit, by="cli")
+    out.print(f"{day}: " + ("mark removed" if found else "was not marked"))
+
+
+@letter_app.command("advance")
+@friendly
+def letter_advance(letter_id: int, status: Annotated[str, typer.Argument(help="issued, received or rectified.")],
+                   report: Annotated[Optional[Path], typer.Option(help="The rectification report (with "
+                                                                        "status rectified).")] = None,
+                   workspace: WorkspaceOpt = None):
+    """Move a letter on: draft → issued → received → rectified (with the county's report attached)."""
+    from lantian import attachments, db
+    from lantian.assessment import letters as letter_service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    if status == "rectified" and report is None:
+        raise UsageError("a rectified letter needs its rectification report: --report FILE")
+    with db.session(_ws_url(workspace)) as s:
+        row = letter_service.advance(s, letter_id, status, actor="cli")
+        if report is not None:
+            if not report.is_file():
+                raise UsageError(f"{report}: no such file")
+            attachments.add(s, ws.root, entity="letter", entity_id=str(letter_id), filename=report.name,
+                            data=report.read_bytes(), actor="cli", scope_unit=row.unit_code)
+        out.print(f"letter {letter_id} ({row.doc_number}) is now {row.status}")
 
 
 @store_app.command("info")

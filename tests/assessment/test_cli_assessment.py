@@ -87,3 +87,41 @@ def test_warn_dry_run_records_nothing_then_drafts_letters(ws):
             letter_service.advance(s, letter_id, "rectified", actor="test")
         letter_service.advance(s, letter_id, "received", actor="test")
         assert s.get(Letter, letter_id).received_at is not None
+
+
+def test_targets_sand_dust_and_letter_lifecycle(ws, tmp_path):
+    root = str(ws.root)
+    assert runner.invoke(app, ["target", "set", "140400", "2020", "pm25_mean", "40", "-w", root]).exit_code == 0
+    r = runner.invoke(app, ["target", "set", "140403", "2020", "pm25_mean", "42", "--from-city", "-w", root])
+    assert r.exit_code == 0 and "from the city" in r.output
+    bad = runner.invoke(app, ["target", "set", "140403", "2020", "pm25_mean", "forty", "-w", root])
+    assert bad.exit_code == 2 and "not a number" in bad.output
+    listed = json.loads(runner.invoke(app, ["target", "list", "2020", "-w", root, "--json"]).output)
+    assert {"unit": "140403", "indicator": "pm25_mean", "value": "42", "synthetic": False, "set_by": "cli",
+            "from_city": True} in listed
+    before = json.loads(runner.invoke(app, ["progress", "--date", "2019-03-31", "-w", root, "--json"]).output)
+    pm_before = {d["unit"]: d["pm25"] for d in before}["140403"]
+    assert runner.invoke(app, ["sand-dust", "mark", "2019-01-07", "--basis", "test", "-w", root]).exit_code == 0
+    after = json.loads(runner.invoke(app, ["progress", "--date", "2019-03-31", "-w", root, "--json"]).output)
+    lz = {d["unit"]: d for d in after}["140403"]
+    assert lz["pm25"] != pm_before                                  # deducted from the PM2.5 mean …
+    assert lz["good_days"] == {d["unit"]: d for d in before}["140403"]["good_days"]   # … kept in good days
+    assert runner.invoke(app, ["sand-dust", "unmark", "2019-01-07", "-w", root]).exit_code == 0
+    runner.invoke(app, ["warn", "--date", "2019-06-30", "-w", root])
+    with db.session(ws.database_url) as s:
+        letter_id = letter_service.letters(s)[0].id
+    report = tmp_path / "整改报告.pdf"
+    report.write_bytes(b"%PDF-1.4 rectification")
+    with db.session(ws.database_url) as s:
+        status = s.get(Letter, letter_id).status
+    for step in ("issued", "received")[("draft", "issued", "received").index(status):]:
+        r = runner.invoke(app, ["letter", "advance", str(letter_id), step, "-w", root])
+        assert r.exit_code == 0, r.output
+    no_report = runner.invoke(app, ["letter", "advance", str(letter_id), "rectified", "-w", root])
+    assert no_report.exit_code == 2 and "--report" in no_report.output
+    done = runner.invoke(app, ["letter", "advance", str(letter_id), "rectified", "--report", str(report), "-w", root])
+    assert done.exit_code == 0 and "rectified" in done.output
+    from lantian import attachments
+    with db.session(ws.database_url) as s:
+        files = attachments.of(s, "letter", str(letter_id))
+        assert [f.filename for f in files] == ["整改报告.pdf"]

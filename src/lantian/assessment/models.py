@@ -45,3 +45,15 @@ class Letter(Base):
     issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     rectified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SandDustDay(Base):
+    """沙尘天气影响日: a day marked sand-dust affected, city-wide (unit NULL) or for one unit."""
+    __tablename__ = "sand_dust_days"
+    __table_args__ = (sa.UniqueConstraint("day", "unit_code"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    unit_code: Mapped[str | None] = mapped_column(sa.String(32), sa.ForeignKey("admin_units.code"))
+    marked_by: Mapped[str] = mapped_column(sa.String(64))
+    marked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    basis: Mapped[str | None] = mapped_column(sa.Text)      # e.g. the CNEMC sand-dust notice

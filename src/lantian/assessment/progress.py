@@ -54,12 +54,17 @@ class UnitProgress:
 
 
 def progress(store: Store, units: Mapping[str, Sequence[str]], names: Mapping[str, str], day: dt.date,
-             targets: Mapping[str, Mapping[str, object]], con) -> list[UnitProgress]:
-    """Year-to-date statistics of every unit up to ``day`` and the three methods of spec §6.1."""
+             targets: Mapping[str, Mapping[str, object]], con,
+             sand_dust: Mapping[str, Sequence[dt.date]] | None = None) -> list[UnitProgress]:
+    """Year-to-date statistics of every unit up to ``day`` and the three methods of spec §6.1.
+
+    ``sand_dust`` days (unit → dates) are deducted from the PM2.5 cumulative mean, kept in the
+    good-day counts (CNEMC practice, spec §3.4)."""
     ytd = ref.year_to_date(day)
     last = ref.same_period_last_year(ytd)
     daily = area_daily_units(store, units, last.start, ytd.end, con)
-    stats = period_statistics(daily.table, [ytd, last], con, method=daily.method).table.to_pylist()
+    stats = period_statistics(daily.table, [ytd, last], con, method=daily.method, sand_dust=sand_dust or None,
+                              deduct_sand_dust=bool(sand_dust)).table.to_pylist()
     by = {(r["unit"], r["period"]): r for r in stats}
     year_days = std.days_in_year(day.year)
     out = []

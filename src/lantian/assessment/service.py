@@ -17,11 +17,20 @@ def _visible(scope: Scope, unit: str) -> bool:
     return scope.city_wide or unit == scope.unit
 
 
+def _sand_dust(url: str, units, start: dt.date, end: dt.date):
+    from lantian.assessment.sand_dust import days_by_unit
+    with db.session(url) as s:
+        days = days_by_unit(s, list(units), start, end)
+    return days if any(days.values()) else None
+
+
 def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False) -> list[dict]:
     """The counties ranked for ``p`` (the ranks are over every county); a county sees its own row."""
     units, names = county_units(scope.url)
     units.pop(CITY_CODE, None)
-    result = rank_units(store, units, p, con, previous=ref.same_period_last_year(p) if yoy else None)
+    previous = ref.same_period_last_year(p) if yoy else None
+    result = rank_units(store, units, p, con, previous=previous,
+                        sand_dust=_sand_dust(scope.url, units, (previous or p).start, p.end))
     rows = []
     for r in result.table.to_pylist():
         if _visible(scope, r["unit"]):
@@ -35,7 +44,8 @@ def unit_progress(scope: Scope, store, con, day: dt.date) -> list[dict]:
     units = {u: s for u, s in units.items() if _visible(scope, u)}
     with db.session(scope.url) as s:
         t = targets(s, day.year, list(units))
-    return [p.as_dict() for p in progress(store, units, names, day, t, con)]
+    dust = _sand_dust(scope.url, units, dt.date(day.year - 1, 1, 1), day)
+    return [p.as_dict() for p in progress(store, units, names, day, t, con, sand_dust=dust)]
 
 
 def letters(scope: Scope) -> list[dict]:

@@ -32,6 +32,21 @@ def _station_unit(scope: Scope, code: str) -> str | None:
 ATTACHABLE["station"] = _station_unit
 
 
+def _letter_unit(scope: Scope, letter_id: str) -> str | None:
+    from lantian.assessment.service import letter
+    try:
+        number = int(letter_id)
+        found = letter(scope, number) if 1 <= number < 2**31 else None
+    except ValueError:
+        found = None
+    if found is None:
+        raise HTTPException(404, "no such record")
+    return found["unit"]
+
+
+ATTACHABLE["letter"] = _letter_unit
+
+
 def _unit_of(scope: Scope, entity: str, entity_id: str) -> str | None:
     if entity not in ATTACHABLE:
         raise HTTPException(404, "no such record")
