@@ -131,3 +131,14 @@ def test_sand_dust_deducts_pm_only():
     assert cut.pollutants["SO2"].n_used == 30                          # gases keep the day
     assert cut.good_days == kept.good_days == 28 and cut.heavy_days == 2   # ratios keep sand-dust days
     assert cut.sand_dust == "deducted" and cut.n_sand_dust_days == 2
+
+
+def test_a_year_with_a_missing_month():
+    y = P.year(2019)
+    no_july = [d for d in days_of(y) if d.month != 7]
+    v = P.validity(no_july, y)
+    assert not v.valid and v.n_valid == 334 and v.n_days == 365       # ≥ 324 days, but July has 0 < 27
+    rows = {d: _row(40, 60, "PM2.5") for d in no_july}
+    s = P.summarize(rows, y)
+    pm = s.pollutants["PM2_5"]
+    assert pm.mean == 40 and not pm.verdict.valid and s.attains is None   # a value, flagged invalid

@@ -35,6 +35,7 @@ CASES = {
     "/api/letters": ("GET", "/api/letters", None, None),
     "/api/letters/{letter_id}/document": ("GET", None, None, None),      # test_assessment_is_scoped
     "/assessment": ("GET", "/assessment?month=2019-06&date=2019-06-30", None, None),
+    "/assessment/letters/{letter_id}/advance": ("POST", None, None, None),   # test_assessment_is_scoped
 }
 
 
@@ -175,8 +176,30 @@ def test_assessment_is_scoped(client, web_app):
     assert client.get(f"/api/letters/{letter_id}/document", headers=bearer(client, "tunliu")).status_code == 404
     assert client.get("/api/letters", headers=bearer(client, "tunliu")).json() == []
     assert [x["unit"] for x in client.get("/api/letters", headers=bearer(client, "luzhou")).json()] == ["140403"]
-    page = page_session(web_app, "daqiban").get("/assessment?month=2019-06&date=2019-06-30")
-    assert page.status_code == 200 and "潞州区" in page.text and "滞后" in page.text
+    city = page_session(web_app, "daqiban")
+    page = city.get("/assessment?month=2019-06&date=2019-06-30")
+    assert page.status_code == 200 and "潞州区" in page.text and "滞后" in page.text and "rank-chart" in page.text
+    token = lambda c: c.get("/assessment").text.split('name="csrf_token" value="')[1].split('"')[0]
+    url = f"/assessment/letters/{letter_id}/advance"
+    county, other = page_session(web_app, "luzhou"), page_session(web_app, "tunliu")
+    assert county.post(url, data={"status": "issued", "csrf_token": token(county)}).status_code == 403
+    assert other.post(url, data={"status": "issued", "csrf_token": token(other)}).status_code == 404
+    assert city.post(url, data={"status": "issued", "csrf_token": "forged"}).status_code == 403
+    r = city.post(url, data={"status": "issued", "csrf_token": token(city)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert county.post(url, data={"status": "received", "csrf_token": token(county)},
+                       follow_redirects=False).status_code == 303
+    assert county.post(url, data={"status": "rectified", "csrf_token": token(county)}).status_code == 422
+    done = county.post(url, data={"status": "rectified", "csrf_token": token(county)},
+                       files={"report": ("整改报告.pdf", b"%PDF-1.4 report", "application/pdf")}, follow_redirects=False)
+    assert done.status_code == 303
+    listed = client.get("/api/letters", headers=bearer(client, "luzhou")).json()
+    assert listed[0]["status"] == "rectified"
+    files = client.get("/api/attachments", params={"entity": "letter", "entity_id": str(letter_id)},
+                       headers=bearer(client, "luzhou")).json()
+    assert [f["filename"] for f in files] == ["整改报告.pdf"]
+    assert client.get("/api/attachments", params={"entity": "letter", "entity_id": str(letter_id)},
+                      headers=bearer(client, "tunliu")).status_code == 404
 
 
 def test_out_of_range_dates_are_client_errors(client):
