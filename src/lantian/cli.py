@@ -305,22 +305,22 @@ def user_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
 @friendly
 def user_disable(username: str, workspace: WorkspaceOpt = None):
     """Disable an account (it can no longer sign in; its history stays)."""
-    from lantian import db
-    from lantian.accounts import service as accounts
-    with db.session(_ws_url(workspace)) as s:
-        accounts.set_active(s, username, False)
-    out.print(f"user {username} disabled")
+    _set_active(username, False, workspace)
 
 
 @user_app.command("enable")
 @friendly
 def user_enable(username: str, workspace: WorkspaceOpt = None):
     """Enable a disabled account again."""
+    _set_active(username, True, workspace)
+
+
+def _set_active(username: str, active: bool, workspace) -> None:
     from lantian import db
     from lantian.accounts import service as accounts
     with db.session(_ws_url(workspace)) as s:
-        accounts.set_active(s, username, True)
-    out.print(f"user {username} enabled")
+        accounts.set_active(s, username, active)
+    out.print(f"user {username} {'enabled' if active else 'disabled'}")
 
 
 @token_app.command("create")

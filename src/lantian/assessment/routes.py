@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 from lantian.accounts.scope import Scope
 from lantian.assessment import service
 from lantian.standards import period as ref
+from lantian.web.params import parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
@@ -46,15 +47,7 @@ def _latest(request: Request) -> dt.date:
 
 
 def _day(request: Request, text: str | None) -> dt.date:
-    if text:
-        try:
-            day = dt.date.fromisoformat(text)
-            if not 1900 < day.year < 2200:
-                raise ValueError(text)
-            return day
-        except ValueError:
-            raise HTTPException(422, f"{text!r} is not a date (YYYY-MM-DD, 1901–2199)") from None
-    return _latest(request)
+    return parse_day(text) or _latest(request)
 
 
 def _ranking(request, scope, period):

@@ -38,9 +38,7 @@ import pyarrow.parquet as pq
 
 from lantian.errors import InputError
 
-KEY = ("station", "time", "pollutant", "averaging")
 BATCH_COLUMNS = ("station", "time", "pollutant", "value", "unit", "averaging")
-POLLUTANTS = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3")
 
 
 def quality_settings() -> dict:

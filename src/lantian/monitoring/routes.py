@@ -11,23 +11,12 @@ from lantian import attachments
 from lantian.accounts.scope import Scope
 from lantian.db import session, to_beijing
 from lantian.measurements.stations import AdminUnit
+from lantian.web.params import parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
 
 router = APIRouter()
-
-
-def _day(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-        if not 1900 < day.year < 2200:
-            raise ValueError(value)
-        return day
-    except ValueError:
-        raise HTTPException(422, f"{value!r} is not a date (YYYY-MM-DD, 1901–2199)") from None
 
 
 def _dashboard(request: Request, scope: Scope, day: dt.date | None) -> dict:
@@ -41,7 +30,7 @@ def _dashboard(request: Request, scope: Scope, day: dt.date | None) -> dict:
 @router.get("/", include_in_schema=False)
 @scoped("signed_in")
 def home(request: Request, date: str | None = None, scope: Scope = Depends(page_scope)):
-    data = _dashboard(request, scope, _day(date))
+    data = _dashboard(request, scope, parse_day(date))
     return render(request, "monitoring/dashboard.html", data=data, data_json=json.dumps(data, ensure_ascii=False),
                   scope=scope)
 
@@ -53,7 +42,7 @@ def dashboard_api(request: Request, date: str | None = Query(None, description="
                   scope: Scope = Depends(api_scope)) -> dict:
     """The dashboard's numbers: each visible station's and county's daily AQI for the day and the day
     before, and 30 days of county AQI."""
-    return _dashboard(request, scope, _day(date))
+    return _dashboard(request, scope, parse_day(date))
 
 
 class StationOut(BaseModel):
