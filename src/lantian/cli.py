@@ -697,7 +697,7 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
 def _progress_rows(workspace, day):
     import datetime as dt
     from lantian import db
-    from lantian.assessment.progress import progress
+    from lantian.assessment.progress import progress, progress_rule
     from lantian.assessment.targets import targets
     from lantian.assessment.units import county_units
     from lantian.measurements.store import Store
@@ -709,7 +709,8 @@ def _progress_rows(workspace, day):
     with db.session(url) as s:
         t = targets(s, day.year, list(units))
     dust = _sand_dust(url, units, dt.date(day.year - 1, 1, 1), day)
-    rows = progress(Store(ws.measurements), units, names, day, t, _connect(), sand_dust=dust)
+    rows = progress(Store(ws.measurements), units, names, day, t, _connect(), sand_dust=dust,
+                    rule=progress_rule(ws.config, str(ws.config_path)))
     return ws, rows
 
 
@@ -740,6 +741,9 @@ def progress_cmd(date: Annotated[Optional[str], typer.Option(help="Assess up to 
                                 "good_ratio_target", "good_days_needed")],
                       d["status"] or (d["notes"][0] if d["notes"] else "—"))
     out.print(table)
+    rules = {d["rule"] for d in data if d["rule"]}
+    for rule in sorted(rules):
+        out.print(f"rule: {rule}", markup=False)
 
 
 @app.command()
@@ -748,6 +752,8 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
          = None,
          dry_run: Annotated[bool, typer.Option("--dry-run", help="Show who would get a letter; record nothing.")]
          = False,
+         pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="A PDF copy beside each .docx (LibreOffice).")]
+         = True,
          workspace: WorkspaceOpt = None):
     """预警通知函 for every county behind schedule (a .docx each, recorded as a draft letter), and the
     约谈 proposal list for the seriously behind."""
@@ -762,13 +768,17 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
         return
     if not dry_run:
         with db.session(ws.database_url) as s:
-            letter_service.issue_drafts(s, ws.root, found, day, actor="cli")
+            letter_service.issue_drafts(s, ws.root, found, day, actor="cli", pdf=pdf)
     for d in found:
         what = "预警通知函" if d.kind == "warning" else "约谈建议"
         where = f" → {d.document}" if d.document else ""
+        where += f" + {d.pdf.name}" if d.pdf else ""
         out.print(f"{what}: {d.name} ({d.unit}) — {d.status}; PM2.5 {d.numbers['pm25']} vs target "
                   f"{d.numbers['pm25_target']}, allowance {d.numbers['remaining_allowance']}{where}"
                   + (" — dry run, nothing recorded" if dry_run else ""), markup=False)
+    from lantian.reports.pdf import pdf_unavailable
+    if pdf and not dry_run and pdf_unavailable():
+        out.print(pdf_unavailable(), markup=False)
 
 
 target_app = typer.Typer(help="Annual targets per county and the city (目标), decomposed and audited.",

@@ -26,6 +26,15 @@ name = "{name}"
 
 [engine]
 name = "duckdb"
+
+# 序时进度: when a county is behind (滞后) or seriously behind (严重滞后). Defaults shown.
+# [assessment.progress]
+# behind_if_any = ["pm25_above_target", "good_days_below_target"]   # also "pm25_rate_below_plan"
+# seriously_if_any = ["pm25_worse_than_last_year", "good_days_worse_than_last_year"]
+#                    # also "pm25_far_above_target", "tasks_seriously_late", "findings_unresolved"
+# far_above_percent = 10        # for pm25_far_above_target
+# planned_rate_percent = 5      # for pm25_rate_below_plan
+# name = "2023年考核办法"
 """
 
 

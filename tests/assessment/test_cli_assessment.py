@@ -125,3 +125,38 @@ def test_targets_sand_dust_and_letter_lifecycle(ws, tmp_path):
     with db.session(ws.database_url) as s:
         files = attachments.of(s, "letter", str(letter_id))
         assert [f.filename for f in files] == ["整改报告.pdf"]
+
+
+def test_configured_rule_interview_proposal_and_pdf(ws):
+    """A stricter rule in lantian.toml makes 潞州区 seriously behind: the warning letter and the
+    约谈建议 are written, each with its PDF copy; a bad setting is named, not a stack trace."""
+    root = str(ws.root)
+    original = ws.config_path.read_text(encoding="utf-8")
+    try:
+        ws.config_path.write_text(original + '\n[assessment.progress]\nseriously_if_any = ["pm25_far_above_target"]\n'
+                                  'far_above_percent = 10\nname = "测试规则"\n', encoding="utf-8")
+        shown = runner.invoke(app, ["progress", "--date", "2019-05-31", "-w", root])
+        assert shown.exit_code == 0 and "（测试规则）" in shown.output
+        r = runner.invoke(app, ["warn", "--date", "2019-05-31", "-w", root])
+        assert r.exit_code == 0, r.output
+        assert "约谈建议: 潞州区 (140403) — seriously_behind" in r.output
+        with db.session(ws.database_url) as s:
+            made = {x.kind: x for x in letter_service.letters(s) if str(x.assessed_on) == "2019-05-31"}
+        assert set(made) == {"warning", "interview"}
+        proposal = ws.root / made["interview"].document
+        assert proposal.name == "2019-05-31-约谈建议.docx"
+        document = docx.Document(str(proposal))
+        text = "\n".join(p.text for p in document.paragraphs)
+        assert "关于约谈空气质量改善严重滞后" in text and "潞州区环境空气质量改善严重滞后于序时进度" in text
+        assert "PM2.5累计浓度超出年度目标10%以上" in text and "妥否，请批示。" in text
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        assert "潞州区" in cells and "45.0" in cells         # the county's row: its target
+        for letter in made.values():
+            pdf = (ws.root / letter.document).with_suffix(".pdf")
+            assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
+        ws.config_path.write_text(original + '\n[assessment.progress]\nbehind_if_any = ["pm10"]\n', encoding="utf-8")
+        bad = runner.invoke(app, ["progress", "--date", "2019-05-31", "-w", root])
+        assert bad.exit_code == 2 and "unknown behind condition 'pm10'" in bad.output
+        assert "Traceback" not in bad.output
+    finally:
+        ws.config_path.write_text(original, encoding="utf-8")

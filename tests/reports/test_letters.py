@@ -71,3 +71,23 @@ def test_given_allowance_is_used(letter_context):
     text = body_text(warning_letter(given))
     assert "须控制在26.0微克/立方米以内" in text and "÷184" not in text
     assert warning_letter(given).recipients == "屯留区人民政府"
+
+
+def test_interview_proposal_lists_each_county_with_its_reasons():
+    from lantian.reports.letters import InterviewCandidate, InterviewProposalContext, interview_proposal
+    c = InterviewProposalContext(
+        year=2023, period_end=dt.date(2023, 6, 30), date=dt.date(2023, 7, 5), doc_number="长气防办函〔2023〕15号",
+        rule="滞后：PM2.5累计浓度高于年度目标；严重滞后：滞后且PM2.5累计浓度同比上升（默认规则）",
+        candidates=[InterviewCandidate("潞州区", ["PM2.5累计浓度高于年度目标", "PM2.5累计浓度同比上升"],
+                                       pm25=38, pm25_target=32, pm25_last_year="36.5", good_ratio="65.2",
+                                       good_ratio_target=72),
+                    InterviewCandidate("屯留区", ["优良天数进度低于年度目标"], pm25=None, pm25_target=None)])
+    doc = interview_proposal(c)
+    text = body_text(doc)
+    assert doc.recipients == "市人民政府" and doc.red_head and doc.doc_number == "长气防办函〔2023〕15号"
+    assert "1—6月" in text and "潞州区、屯留区环境空气质量改善严重滞后于序时进度" in text
+    assert "PM2.5累计浓度高于年度目标；PM2.5累计浓度同比上升。" in text
+    assert "建议由市人民政府约谈潞州区、屯留区人民政府主要负责人" in text
+    (table,) = [b for b in doc.blocks if isinstance(b, Table)]
+    assert table.rows[1] == ["潞州区", "38.0", "32.0", "36.5", "65.2", "72.0"]
+    assert table.rows[2][1:4] == ["—", "—", "—"]

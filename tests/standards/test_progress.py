@@ -42,3 +42,32 @@ def test_verdicts():
     assert behind.status == "behind" and behind.reasons == ("pm25_above_target",)
     serious = verdict(pm25_cumulative=38, pm25_target=32, pm25_last_year=35)
     assert serious.status == "seriously_behind" and "pm25_worse_than_last_year" in serious.reasons
+
+
+def test_rule_is_configurable():
+    from lantian.standards.progress import DEFAULT_RULE, ProgressRule
+    g_low = good_days("0.8", 100, 181, 365)              # far below the good-day schedule
+    # default: good days below target alone makes a unit behind
+    assert verdict(pm25_cumulative=30, pm25_target=32, good=g_low).status == "behind"
+    pm_only = ProgressRule(behind_if_any=("pm25_above_target",), name="PM2.5 only")
+    assert verdict(pm25_cumulative=30, pm25_target=32, good=g_low, rule=pm_only).status == "on_schedule"
+    # seriously behind by margin: 38 > 32 × 1.15 = 36.8, but 36 is not
+    margin = ProgressRule(seriously_if_any=("pm25_far_above_target",), far_above_percent=15, name="15%")
+    assert verdict(pm25_cumulative=38, pm25_target=32, rule=margin).status == "seriously_behind"
+    assert verdict(pm25_cumulative="36.8", pm25_target=32, rule=margin).status == "behind"   # not strictly above
+    # improvement-rate method: 40 → 38 is 5.0 % better, exactly the planned 5 %: on track
+    rate = ProgressRule(behind_if_any=("pm25_rate_below_plan",), planned_rate_percent=5, name="5%")
+    assert verdict(pm25_cumulative=38, pm25_target=32, pm25_last_year=40, rule=rate).status == "on_schedule"
+    v = verdict(pm25_cumulative="38.1", pm25_target=32, pm25_last_year=40, rule=rate)
+    assert v.status == "behind" and v.reasons == ("pm25_rate_below_plan",)
+    # a condition decided elsewhere (the plan's task status) counts only when the rule names it
+    tasks = ProgressRule(seriously_if_any=("tasks_seriously_late",), name="tasks")
+    assert verdict(pm25_cumulative=38, pm25_target=32, rule=tasks,
+                   other_findings=("tasks_seriously_late",)).status == "seriously_behind"
+    assert verdict(pm25_cumulative=38, pm25_target=32, rule=DEFAULT_RULE,
+                   other_findings=("tasks_seriously_late",)).status == "behind"
+    assert "默认规则" in DEFAULT_RULE.describe() and "15%" in margin.describe()
+    with pytest.raises(ValueError, match="unknown behind condition"):
+        ProgressRule(behind_if_any=("pm10_above",))
+    with pytest.raises(ValueError, match="far_above_percent"):
+        ProgressRule(seriously_if_any=("pm25_far_above_target",))

@@ -174,8 +174,23 @@ def test_assessment_is_scoped(client, web_app):
     letter_id = made[0].letter_id
     assert client.get(f"/api/letters/{letter_id}/document", headers=bearer(client, "luzhou")).status_code == 200
     assert client.get(f"/api/letters/{letter_id}/document", headers=bearer(client, "tunliu")).status_code == 404
+    pdf = client.get(f"/api/letters/{letter_id}/document?format=pdf", headers=bearer(client, "luzhou"))
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    assert client.get(f"/api/letters/{letter_id}/document?format=pdf",
+                      headers=bearer(client, "tunliu")).status_code == 404
     assert client.get("/api/letters", headers=bearer(client, "tunliu")).json() == []
-    assert [x["unit"] for x in client.get("/api/letters", headers=bearer(client, "luzhou")).json()] == ["140403"]
+    # a 约谈建议 names every county concerned: the county sees its letter record, not the document
+    serious = letter_service.Draft("140403", "潞州区", "interview", "seriously_behind",
+                                   dict(rows[0].as_dict(), reasons=["pm25_above_target"]))
+    with db.session(web_app.state.db_url) as s:
+        (interview,) = letter_service.issue_drafts(s, web_app.state.workspace.root, [serious],
+                                                   dt.date(2019, 5, 31), actor="test", pdf=False)
+    url = f"/api/letters/{interview.letter_id}/document"
+    assert client.get(url, headers=bearer(client, "daqiban")).status_code == 200
+    assert client.get(url, headers=bearer(client, "luzhou")).status_code == 404
+    seen = {x["id"]: x for x in client.get("/api/letters", headers=bearer(client, "luzhou")).json()}
+    assert seen[interview.letter_id]["document"] is None and seen[letter_id]["pdf"] is True
+    assert {x["unit"] for x in client.get("/api/letters", headers=bearer(client, "luzhou")).json()} == {"140403"}
     city = page_session(web_app, "daqiban")
     page = city.get("/assessment?month=2019-06&date=2019-06-30")
     assert page.status_code == 200 and "潞州区" in page.text and "滞后" in page.text and "rank-chart" in page.text
@@ -193,8 +208,8 @@ def test_assessment_is_scoped(client, web_app):
     done = county.post(url, data={"status": "rectified", "csrf_token": token(county)},
                        files={"report": ("整改报告.pdf", b"%PDF-1.4 report", "application/pdf")}, follow_redirects=False)
     assert done.status_code == 303
-    listed = client.get("/api/letters", headers=bearer(client, "luzhou")).json()
-    assert listed[0]["status"] == "rectified"
+    listed = {x["id"]: x for x in client.get("/api/letters", headers=bearer(client, "luzhou")).json()}
+    assert listed[letter_id]["status"] == "rectified"
     files = client.get("/api/attachments", params={"entity": "letter", "entity_id": str(letter_id)},
                        headers=bearer(client, "luzhou")).json()
     assert [f["filename"] for f in files] == ["整改报告.pdf"]

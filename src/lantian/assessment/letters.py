@@ -28,6 +28,7 @@ class Draft:
     numbers: dict
     letter_id: int | None = None
     document: Path | None = None
+    pdf: Path | None = None
 
 
 def drafts(rows: list[UnitProgress]) -> list[Draft]:
@@ -54,12 +55,37 @@ def _letter_context(d: Draft, day: dt.date, number: str):
         pm25_allowance=n["remaining_allowance"])
 
 
-def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, actor: str) -> list[Draft]:
-    """Record each draft (status draft) and write the warning letters' .docx under WORKSPACE/letters/."""
+def _interview_context(found: list[Draft], day: dt.date, number: str):
+    from lantian.reports.letters import InterviewCandidate, InterviewProposalContext
+    from lantian.standards.progress import BEHIND_CONDITIONS, SERIOUS_CONDITIONS
+    words = {**BEHIND_CONDITIONS, **SERIOUS_CONDITIONS}
+    rule = next((d.numbers.get("rule") for d in found if d.numbers.get("rule")), "")
+    candidates = [InterviewCandidate(
+        county=d.name, reasons=[words.get(r, r) for r in d.numbers.get("reasons", [])],
+        pm25=d.numbers.get("pm25"), pm25_target=d.numbers.get("pm25_target"),
+        pm25_last_year=d.numbers.get("pm25_last_year"), good_ratio=d.numbers.get("good_ratio"),
+        good_ratio_target=d.numbers.get("good_ratio_target")) for d in found]
+    return InterviewProposalContext(year=day.year, period_end=day, candidates=candidates, date=day, rule=rule,
+                                    doc_number=number)
+
+
+def _pdf(docx: Path, pdf: bool) -> Path | None:
+    if not pdf:
+        return None
+    from lantian.reports.pdf import pdf_unavailable, to_pdf
+    return None if pdf_unavailable() else to_pdf(docx)
+
+
+def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, actor: str,
+                 pdf: bool = True) -> list[Draft]:
+    """Record each draft (status draft) and write its document under WORKSPACE/letters/: a 预警通知函
+    per county behind schedule, one 约谈建议 for all the seriously behind; a PDF copy beside each
+    .docx when LibreOffice is installed (``pdf``)."""
     from lantian.reports import render_docx
-    from lantian.reports.letters import warning_letter
+    from lantian.reports.letters import interview_proposal, warning_letter
     folder = root / "letters"
     folder.mkdir(parents=True, exist_ok=True)
+    interviews: list[tuple[Draft, Letter]] = []
     for d in found:
         existing = s.scalar(sa.select(Letter).where(Letter.unit_code == d.unit, Letter.kind == d.kind,
                                                     Letter.assessed_on == day))
@@ -77,9 +103,24 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
             render_docx("letter", warning_letter(_letter_context(d, day, row.doc_number)), out)
             row.document = str(out.relative_to(root))
             d.document = out
+            d.pdf = _pdf(out, pdf)
+        elif d.kind == "interview":
+            interviews.append((d, row))
         d.letter_id = row.id
         audit.record(s, actor=actor, action="draft", entity="letter", entity_id=str(row.id),
                      after={"kind": d.kind, "unit": d.unit, "status": d.status}, scope_unit=d.unit)
+    if interviews:                                     # one proposal lists every interview of the day
+        out = folder / f"{day.isoformat()}-约谈建议.docx"
+        rows = list(s.scalars(sa.select(Letter).where(Letter.kind == "interview", Letter.assessed_on == day)
+                              .order_by(Letter.id)))
+        listed = [Draft(r.unit_code, json.loads(r.numbers).get("name", r.unit_code), "interview", "",
+                        json.loads(r.numbers)) for r in rows]
+        render_docx("letter", interview_proposal(_interview_context(listed, day, rows[0].doc_number)), out)
+        made = _pdf(out, pdf)
+        for r in rows:
+            r.document = str(out.relative_to(root))
+        for d, _ in interviews:
+            d.document, d.pdf = out, made
     return found
 
 

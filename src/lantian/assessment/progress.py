@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Mapping, Sequence
 
 from lantian.assessment.statistics import area_daily_units, period_statistics
+from lantian.errors import UsageError
 from lantian.measurements.store import Store
 from lantian.standards import period as ref
 from lantian.standards import progress as std
@@ -53,9 +54,51 @@ class UnitProgress:
                 "synthetic_targets": self.synthetic_targets, "notes": self.notes}
 
 
+SETTINGS_KEY = "assessment.progress"
+SETTINGS_HELP = """[assessment.progress]
+behind_if_any = ["pm25_above_target", "good_days_below_target"]   # or "pm25_rate_below_plan"
+seriously_if_any = ["pm25_worse_than_last_year", "good_days_worse_than_last_year"]
+# far_above_percent = 10        # with "pm25_far_above_target" in seriously_if_any
+# planned_rate_percent = 5      # with "pm25_rate_below_plan" in behind_if_any
+# name = "2023年考核办法"
+"""
+
+
+def progress_rule(config: Mapping, source: str = "lantian.toml") -> std.ProgressRule:
+    """The workspace's 滞后/严重滞后 rule (``[assessment.progress]``), else the named default."""
+    section = config.get("assessment", {}).get("progress")
+    if not section:
+        return std.DEFAULT_RULE
+    known = {"behind_if_any", "seriously_if_any", "far_above_percent", "planned_rate_percent", "name"}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise UsageError(f"{source}: [{SETTINGS_KEY}] has no setting {', '.join(unknown)}; "
+                         f"expected one of {', '.join(sorted(known))}")
+    args = {}
+    for key in ("behind_if_any", "seriously_if_any"):
+        if key in section:
+            value = section[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise UsageError(f"{source}: [{SETTINGS_KEY}] {key} must be a list of condition names")
+            args[key] = tuple(value)
+    for key in ("far_above_percent", "planned_rate_percent"):
+        if key in section:
+            value = section[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise UsageError(f"{source}: [{SETTINGS_KEY}] {key} must be a number ≥ 0, not {value!r}")
+            args[key] = Fraction(str(value))
+    args["name"] = str(section.get("name", "lantian.toml"))
+    try:
+        return std.ProgressRule(**args)
+    except ValueError as exc:
+        raise UsageError(f"{source}: [{SETTINGS_KEY}] {exc}") from None
+
+
 def progress(store: Store, units: Mapping[str, Sequence[str]], names: Mapping[str, str], day: dt.date,
              targets: Mapping[str, Mapping[str, object]], con,
-             sand_dust: Mapping[str, Sequence[dt.date]] | None = None) -> list[UnitProgress]:
+             sand_dust: Mapping[str, Sequence[dt.date]] | None = None,
+             rule: std.ProgressRule = std.DEFAULT_RULE,
+             findings: Mapping[str, Sequence[str]] | None = None) -> list[UnitProgress]:
     """Year-to-date statistics of every unit up to ``day`` and the three methods of spec §6.1.
 
     ``sand_dust`` days (unit → dates) are deducted from the PM2.5 cumulative mean, kept in the
@@ -96,7 +139,8 @@ def progress(store: Store, units: Mapping[str, Sequence[str]], names: Mapping[st
                                     pm25_target=p.pm25_target, good=p.good,
                                     pm25_last_year=None if p.pm25_last_year is None else Fraction(str(p.pm25_last_year)),
                                     good_ratio_last_year=last_ratio,
-                                    good_ratio_now=None if p.good_ratio is None else Fraction(str(p.good_ratio)))
+                                    good_ratio_now=None if p.good_ratio is None else Fraction(str(p.good_ratio)),
+                                    rule=rule, other_findings=tuple((findings or {}).get(unit, ())))
         else:
             p.notes.append("no targets for this year")
         out.append(p)

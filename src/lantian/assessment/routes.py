@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 
 from lantian.accounts.scope import Scope
 from lantian.assessment import service
+from lantian.assessment.progress import progress_rule
 from lantian.standards import period as ref
 from lantian.web.params import parse_day
 from lantian.web.scoping import scoped
@@ -57,7 +58,8 @@ def _ranking(request, scope, period):
 
 def _progress(request, scope, day):
     with request.app.state.engine_lock:
-        return service.unit_progress(scope, request.app.state.store, request.app.state.con, day)
+        return service.unit_progress(scope, request.app.state.store, request.app.state.con, day,
+                                     progress_rule(request.app.state.workspace.config))
 
 
 @router.get("/api/ranking", tags=["assessment"])
@@ -78,20 +80,26 @@ def progress_api(request: Request, date: str | None = Query(None, description="Y
 
 @router.get("/api/letters", tags=["assessment"])
 @scoped("signed_in")
-def letters_api(scope: Scope = Depends(api_scope)) -> list[dict]:
+def letters_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
     """Warning letters and interview proposals addressed to the caller's counties."""
-    return service.letters(scope)
+    return service.letters(scope, request.app.state.workspace.root)
 
 
 @router.get("/api/letters/{letter_id}/document", tags=["assessment"])
 @scoped("signed_in")
 def letter_document(request: Request, letter_id: Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)],
+                    format: Literal["docx", "pdf"] = Query("docx", description="docx, or its PDF copy"),
                     scope: Scope = Depends(api_scope)):
-    """The letter's .docx (404 outside the caller's scope)."""
+    """The letter's .docx or PDF (404 outside the caller's scope; a 约谈建议 is the city's only)."""
     found = service.letter(scope, letter_id)
     if found is None or not found["document"]:
         raise HTTPException(404, "no such letter")
     path = request.app.state.workspace.root / found["document"]
+    if format == "pdf":
+        path = path.with_suffix(".pdf")
+        if not path.is_file():
+            raise HTTPException(404, "this letter has no PDF copy (LibreOffice was not installed when it was made)")
+        return FileResponse(path, filename=path.name, media_type="application/pdf")
     return FileResponse(path, filename=path.name,
                         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
@@ -140,4 +148,4 @@ def assessment_page(request: Request, month: str | None = None, date: str | None
     day = _day(request, date)
     return render(request, "assessment/assessment.html", period=period, day=day,
                   ranking=_ranking(request, scope, period), progress=_progress(request, scope, day),
-                  letters=service.letters(scope), scope=scope)
+                  letters=service.letters(scope, request.app.state.workspace.root), scope=scope)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from lantian import db
 from lantian.accounts.scope import Scope
@@ -39,23 +40,37 @@ def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False) -> list[
     return rows
 
 
-def unit_progress(scope: Scope, store, con, day: dt.date) -> list[dict]:
+def unit_progress(scope: Scope, store, con, day: dt.date, rule=None) -> list[dict]:
     units, names = county_units(scope.url)
     units = {u: s for u, s in units.items() if _visible(scope, u)}
     with db.session(scope.url) as s:
         t = targets(s, day.year, list(units))
     dust = _sand_dust(scope.url, units, dt.date(day.year - 1, 1, 1), day)
-    return [p.as_dict() for p in progress(store, units, names, day, t, con, sand_dust=dust)]
+    kw = {} if rule is None else {"rule": rule}
+    return [p.as_dict() for p in progress(store, units, names, day, t, con, sand_dust=dust, **kw)]
 
 
-def letters(scope: Scope) -> list[dict]:
+def letters(scope: Scope, root: Path | None = None) -> list[dict]:
+    """The letters the caller may see; ``root`` (the workspace) to say which have a PDF copy."""
     _, names = county_units(scope.url)
     with db.session(scope.url) as s:
         return [{"id": r.id, "kind": r.kind, "unit": r.unit_code, "name": names.get(r.unit_code, r.unit_code),
                  "assessed_on": r.assessed_on.isoformat(), "status": r.status, "doc_number": r.doc_number,
-                 "document": r.document, "rectification_due": r.rectification_due.isoformat()
-                 if r.rectification_due else None}
+                 "document": _document(scope, r), "pdf": _has_pdf(scope, r, root),
+                 "rectification_due": r.rectification_due.isoformat() if r.rectification_due else None}
                 for r in letter_service.letters(s) if _visible(scope, r.unit_code)]
+
+
+def _document(scope: Scope, row) -> str | None:
+    """The letter's .docx path; a 约谈建议 lists every county concerned, so only the city sees it."""
+    if row.kind == "interview" and not scope.city_wide:
+        return None
+    return row.document
+
+
+def _has_pdf(scope: Scope, row, root: Path | None) -> bool:
+    path = _document(scope, row)
+    return bool(path) and root is not None and (root / path).with_suffix(".pdf").is_file()
 
 
 def letter(scope: Scope, letter_id: int):
@@ -64,4 +79,4 @@ def letter(scope: Scope, letter_id: int):
         row = s.get(Letter, letter_id)
         if row is None or not _visible(scope, row.unit_code):
             return None
-        return {"id": row.id, "unit": row.unit_code, "document": row.document, "kind": row.kind}
+        return {"id": row.id, "unit": row.unit_code, "document": _document(scope, row), "kind": row.kind}

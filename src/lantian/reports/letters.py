@@ -199,3 +199,75 @@ def warning_letter(context: WarningLetterContext) -> OfficialDocument:
         blocks=blocks, issuer=c.issuer, issuer_mark=c.issuer, date=c.date,
         red_head=True, doc_number=c.doc_number,
     )
+
+
+@dataclass
+class InterviewCandidate:
+    """One county proposed for 约谈: its numbers and why (the progress verdict's reasons, in words)."""
+    county: str
+    reasons: list[str]
+    pm25: Number | None = None
+    pm25_target: Number | None = None
+    pm25_last_year: Number | None = None
+    good_ratio: Number | None = None          # %
+    good_ratio_target: Number | None = None   # %
+
+
+@dataclass
+class InterviewProposalContext:
+    """约谈建议: the office proposes that the city government interview the heads of the counties
+    seriously behind schedule (plan 五（五）强化考核督察)."""
+    year: int
+    period_end: dt.date
+    candidates: list[InterviewCandidate]
+    date: dt.date
+    rule: str = ""                           # the 滞后/严重滞后 rule applied, in words
+    doc_number: str = ""
+    issuer: str = "长治市大气污染防治工作领导小组办公室"
+    issuer_short: str = "市大气办"
+    recipient: str = "市人民政府"
+    basis: str = ("《长治市空气质量再提升2022－2023年行动计划》“五、保障措施（五）强化考核督察”："
+                  "对重点任务进展严重滞后、环境空气质量持续恶化、大气环境问题突出、未完成空气质量改善目标任务、"
+                  "中央生态环境保护督察反馈问题整改不力的县区，组织开展约谈政府主要负责人")
+
+    @property
+    def period(self) -> str:
+        end = self.period_end
+        if end.day == calendar.monthrange(end.year, end.month)[1]:
+            return f"{end.month}月" if end.month == 1 else f"1—{end.month}月"
+        return f"1月1日—{end.month}月{end.day}日"
+
+
+def _cell(value, dp: int = 1) -> str:
+    return "—" if value is None else fmt(value, dp)
+
+
+def interview_proposal(context: InterviewProposalContext) -> OfficialDocument:
+    """The 约谈建议 (a 请示 to the city government) listing every seriously-behind county with its numbers."""
+    c = context
+    names = "、".join(x.county for x in c.candidates)
+    blocks: list = [
+        Paragraph(f"根据{c.basis}的要求，{c.issuer_short}对各县（区）{c.year}年{c.period}环境空气质量改善目标"
+                  f"进度进行了核算。{names}环境空气质量改善严重滞后于序时进度，已达到约谈情形。"),
+        Heading("严重滞后情况"),
+    ]
+    rows = [["县（区）", f"PM2.5累计浓度（{UNIT}）", "年度目标", "去年同期", "优良天数比例（%）", "年度目标（%）"]]
+    for x in c.candidates:
+        rows.append([x.county, _cell(x.pm25), _cell(x.pm25_target), _cell(x.pm25_last_year),
+                     _cell(x.good_ratio), _cell(x.good_ratio_target)])
+    blocks.append(Table(rows, caption=f"{c.year}年{c.period}严重滞后县（区）主要指标", widths=[2, 2, 1, 1, 2, 1]))
+    for x in c.candidates:
+        blocks.append(Heading(f"{x.county}。", level=2, body="；".join(x.reasons) + "。"))
+    if c.rule:
+        blocks.append(Paragraph(f"判定规则：{c.rule}。"))
+    blocks.append(Heading("约谈建议"))
+    blocks.append(Paragraph(
+        f"建议由市人民政府约谈{names}人民政府主要负责人，通报空气质量改善滞后情况，督促其分析原因、"
+        f"制定整改方案、明确时限，并将整改落实情况纳入年度考核。{c.issuer_short}将跟踪督办，"
+        f"对整改不力的，依法依规提请问责。"))
+    blocks.append(Paragraph("妥否，请批示。"))
+    return OfficialDocument(
+        title="关于约谈空气质量改善严重滞后\n县（区）人民政府主要负责人的请示",
+        recipients=c.recipient, blocks=blocks, issuer=c.issuer, issuer_mark=c.issuer, date=c.date,
+        red_head=True, doc_number=c.doc_number,
+    )

@@ -101,26 +101,95 @@ class Verdict:
     rule: str
 
 
-#: ⚠ defaults, configurable: behind = cumulative PM2.5 above target or good-day ratio below target;
-#: seriously behind = behind and also worse than the same period last year.
-DEFAULT_RULE = "behind: PM2.5 cumulative > target or good-day ratio < target; seriously: and worse than last year"
+#: what can make a unit 滞后 (behind): failures against this year's target
+BEHIND_CONDITIONS = {
+    "pm25_above_target": "PM2.5累计浓度高于年度目标",
+    "good_days_below_target": "优良天数进度低于年度目标",
+    "pm25_rate_below_plan": "PM2.5改善率低于计划改善率",
+}
+#: what can make a behind unit 严重滞后 (seriously behind)
+SERIOUS_CONDITIONS = {
+    "pm25_worse_than_last_year": "PM2.5累计浓度同比上升",
+    "good_days_worse_than_last_year": "优良天数比例同比下降",
+    "pm25_far_above_target": "PM2.5累计浓度超出年度目标的幅度超过设定比例",
+    "tasks_seriously_late": "重点任务进展严重滞后",
+    "findings_unresolved": "督察反馈问题整改不到位",
+}
+
+
+@dataclass(frozen=True)
+class ProgressRule:
+    """Which failures make a unit behind (滞后) and seriously behind (严重滞后) — spec §6.1, plan 五（五）.
+
+    ⚠ Every field is a configurable default (``[assessment.progress]`` in the workspace's
+    lantian.toml). The default: behind = cumulative PM2.5 above target or good-day progress below
+    target; seriously behind = behind and also worse than the same period last year.
+    """
+    behind_if_any: tuple[str, ...] = ("pm25_above_target", "good_days_below_target")
+    seriously_if_any: tuple[str, ...] = ("pm25_worse_than_last_year", "good_days_worse_than_last_year")
+    far_above_percent: Fraction | None = None      # for pm25_far_above_target, e.g. 10 (%)
+    planned_rate_percent: Fraction | None = None   # for pm25_rate_below_plan, e.g. 5 (% a year)
+    name: str = "default"
+
+    def __post_init__(self):
+        for key in self.behind_if_any:
+            if key not in BEHIND_CONDITIONS:
+                raise ValueError(f"unknown behind condition {key!r}; one of {', '.join(BEHIND_CONDITIONS)}")
+        for key in self.seriously_if_any:
+            if key not in SERIOUS_CONDITIONS:
+                raise ValueError(f"unknown seriously-behind condition {key!r}; one of {', '.join(SERIOUS_CONDITIONS)}")
+        if "pm25_far_above_target" in self.seriously_if_any and self.far_above_percent is None:
+            raise ValueError("pm25_far_above_target needs far_above_percent")
+        if "pm25_rate_below_plan" in self.behind_if_any and self.planned_rate_percent is None:
+            raise ValueError("pm25_rate_below_plan needs planned_rate_percent")
+
+    def describe(self) -> str:
+        """The rule in words, as letters and pages state it."""
+        behind = "或".join(self._label(k, BEHIND_CONDITIONS) for k in self.behind_if_any)
+        serious = "或".join(self._label(k, SERIOUS_CONDITIONS) for k in self.seriously_if_any)
+        text = f"滞后：{behind}；严重滞后：滞后且{serious}" if serious else f"滞后：{behind}"
+        return text + ("（默认规则）" if self.name == "default" else f"（{self.name}）")
+
+    def _label(self, key: str, table: dict) -> str:
+        if key == "pm25_far_above_target":
+            return f"PM2.5累计浓度超出年度目标{self.far_above_percent}%以上"
+        if key == "pm25_rate_below_plan":
+            return f"PM2.5同比改善率低于{self.planned_rate_percent}%"
+        return table[key]
+
+
+DEFAULT_RULE = ProgressRule()
 
 
 def verdict(*, pm25_cumulative: Number | None, pm25_target: Number | None, good: GoodDays | None = None,
             pm25_last_year: Number | None = None, good_ratio_last_year: Number | None = None,
-            good_ratio_now: Number | None = None) -> Verdict:
-    reasons = []
+            good_ratio_now: Number | None = None, rule: ProgressRule = DEFAULT_RULE,
+            other_findings: tuple[str, ...] = ()) -> Verdict:
+    """On schedule, behind or seriously behind under ``rule``.
+
+    ``other_findings`` are conditions decided outside the air-quality data — e.g.
+    ``tasks_seriously_late`` from the plan's task status — and count only when the rule lists them.
+    """
+    failed = set()
     if pm25_cumulative is not None and pm25_target is not None and not absolute_on_track(pm25_cumulative, pm25_target):
-        reasons.append("pm25_above_target")
+        failed.add("pm25_above_target")
     if good is not None and not good.on_track:
-        reasons.append("good_days_below_target")
+        failed.add("good_days_below_target")
+    if rule.planned_rate_percent is not None and pm25_last_year is not None and pm25_cumulative is not None \
+            and exact(pm25_last_year) > 0 \
+            and not rate_on_track(pm25_last_year, pm25_cumulative, exact(rule.planned_rate_percent) / 100):
+        failed.add("pm25_rate_below_plan")
+    reasons = [k for k in rule.behind_if_any if k in failed]
     if not reasons:
-        return Verdict("on_schedule", (), DEFAULT_RULE)
-    worse = []
+        return Verdict("on_schedule", (), rule.describe())
+    worse = set(other_findings)
     if pm25_last_year is not None and pm25_cumulative is not None and exact(pm25_cumulative) > exact(pm25_last_year):
-        worse.append("pm25_worse_than_last_year")
+        worse.add("pm25_worse_than_last_year")
     if good_ratio_last_year is not None and good_ratio_now is not None and \
             exact(good_ratio_now) < exact(good_ratio_last_year):
-        worse.append("good_days_worse_than_last_year")
-    status = "seriously_behind" if worse else "behind"
-    return Verdict(status, tuple(reasons + worse), DEFAULT_RULE)
+        worse.add("good_days_worse_than_last_year")
+    if rule.far_above_percent is not None and pm25_cumulative is not None and pm25_target is not None and \
+            exact(pm25_cumulative) > exact(pm25_target) * (1 + exact(rule.far_above_percent) / 100):
+        worse.add("pm25_far_above_target")
+    serious = [k for k in rule.seriously_if_any if k in worse]
+    return Verdict("seriously_behind" if serious else "behind", tuple(reasons + serious), rule.describe())
