@@ -60,6 +60,9 @@ def test_demo_init_builds_the_workspace_and_reruns_unchanged(tmp_path, data_dir)
     assert again.exit_code == 0 and (ws / "measurements" / "manifest.json").read_text() == manifest
     users = runner.invoke(app, ["user", "list", "-w", str(ws), "--json"])
     assert len(json.loads(users.output)) == 8
+    assert "Plan: 长政办发〔2023〕14号, 26 tasks" in result.output
+    status = json.loads(runner.invoke(app, ["plan", "status", "--json", "-w", str(ws)]).output)
+    assert len(status) == 26 and sum(len(r["measured_by"]) for r in status) == 2   # the two measured sub-tasks
 
 
 def test_user_and_token_commands(tmp_path, data_dir):

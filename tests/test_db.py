@@ -20,13 +20,15 @@ from lantian import attachments, audit  # noqa: F401  (declare their tables)
 from lantian.accounts import models  # noqa: F401
 from lantian.assessment import models as assessment_models  # noqa: F401
 from lantian.measurements import stations as st  # noqa: F401  (declares the registry tables)
+from lantian.plan import models as plan_models  # noqa: F401
 
-HEAD = "0004"
+HEAD = "0005"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
           "users", "api_tokens", "attachments", "audit_log", "targets", "letters",
-          "sand_dust_days"}
+          "sand_dust_days", "plans", "plan_sections", "plan_tasks", "plan_task_units", "plan_milestones",
+          "plan_commitments", "plan_reports", "plan_supervisions"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

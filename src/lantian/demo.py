@@ -52,6 +52,7 @@ class DemoResult:
     city: DailySeries
     stations: list[str]
     accounts: list[tuple[str, str, str]]
+    plan_milestones: int = 0              # 0: no plan text found beside the data folder
 
 
 def _accounts(url: str) -> list[tuple[str, str, str]]:
@@ -92,6 +93,50 @@ def _targets(url: str) -> None:
                            note="由市级目标分解（合成） decomposed from the city's (synthetic)")
 
 
+#: demo sub-tasks (labelled 示例): (task, title, due, owner kind, owner code, indicator)
+DEMO_SUBTASKS = [
+    (22, "潞州区PM2.5浓度达到年度序时进度（示例，数据判定）", None, "county", "140403", "pm25_schedule"),
+    (22, "屯留区PM2.5浓度达到年度序时进度（示例，数据判定）", None, "county", "140405", "pm25_schedule"),
+    (13, "潞州区完成城区建筑工地视频监控联网（示例）", dt.date(2023, 5, 15), "county", "140403", None),
+    (13, "屯留区完成城区建筑工地视频监控联网（示例）", dt.date(2023, 9, 30), "county", "140405", None),
+    (6, "完成全市工业窑炉动态管理台账（示例）", dt.date(2023, 7, 15), "department", "gxj", None),
+]
+
+
+def seed_plan(data: Path) -> Path | None:
+    """The plan text beside the data folder (../shared/seeds/), if present."""
+    seeds = data.parent / "seeds"
+    found = sorted(seeds.glob("*.txt")) if seeds.is_dir() else []
+    return found[0] if found else None
+
+
+def _plan(url: str, data: Path) -> int:
+    """Import the plan (长政办发〔2023〕14号) and add the labelled demo sub-tasks; idempotent."""
+    from lantian.accounts.scope import Scope
+    from lantian.accounts.service import Principal
+    from lantian.plan import importer, service
+    from lantian.plan.models import Milestone
+    path = seed_plan(data)
+    if path is None:
+        return 0
+    parsed, raw = importer.read_document(path)
+    office = Scope(Principal(0, "demo", "city"), url, None)
+    with db.session(url) as s:
+        accounts.seed_departments(s)
+        plan, created = importer.import_plan(s, parsed, raw, path.name, actor="demo")
+        if created:
+            ent = s.scalar(sa.select(Enterprise).where(Enterprise.credit_code == SYNTHETIC_ENTERPRISE[1]))
+            subtasks = list(DEMO_SUBTASKS)
+            if ent is not None:
+                subtasks.append((5, f"{ent.name}完成焦炉超低排放改造评估监测（示例）", dt.date(2023, 10, 31),
+                                 "enterprise", str(ent.id), None))
+            for number, title, due, kind, code, indicator in subtasks:
+                task = service.task_by_number(s, number)
+                service.add_milestone(s, office, task.id, title, due=due, owner_kind=kind, owner_code=code,
+                                      indicator=indicator, params={"unit": code} if indicator else None)
+        return s.scalar(sa.select(sa.func.count()).select_from(Milestone))
+
+
 def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     ws = init(workspace)
     db.upgrade(ws.database_url)
@@ -99,6 +144,7 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
                              boundaries=data / "boundaries" / "140400_full.json", changed_by="demo")
     made = _accounts(ws.database_url)
     _targets(ws.database_url)
+    milestones = _plan(ws.database_url, data)
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
     import_files(ws.measurements, "cnemc", january, progress=progress)
@@ -114,4 +160,4 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     city = area_daily(store, evaluation, dt.date(2019, 1, 1), dt.date(2019, 12, 31), con)
     with_data = sorted(set(store.hourly(stations=evaluation, pollutants=["PM2_5"]).table.column("station")
                            .to_pylist()))
-    return DemoResult(ws, feed, written, report, store.count(), city, with_data, made)
+    return DemoResult(ws, feed, written, report, store.count(), city, with_data, made, milestones)

@@ -28,3 +28,11 @@ class InputError(Exception):
 
 class UsageError(Exception):
     """A command asked for something that cannot be done as asked."""
+
+
+class NotFound(Exception):
+    """A record that does not exist for the caller (none at all, or outside its scope): HTTP 404."""
+
+
+class Forbidden(Exception):
+    """A record the caller may see but an action its role may not take on it: HTTP 403."""

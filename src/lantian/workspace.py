@@ -29,7 +29,7 @@ name = "duckdb"
 
 # 序时进度: when a county is behind (滞后) or seriously behind (严重滞后). Defaults shown.
 # [assessment.progress]
-# behind_if_any = ["pm25_above_target", "good_days_below_target"]   # also "pm25_rate_below_plan"
+# behind_if_any = ["pm25_above_target", "good_days_below_target"]   # also "pm25_rate_below_plan", "tasks_late"
 # seriously_if_any = ["pm25_worse_than_last_year", "good_days_worse_than_last_year"]
 #                    # also "pm25_far_above_target", "tasks_seriously_late", "findings_unresolved"
 # far_above_percent = 10        # for pm25_far_above_target
@@ -105,6 +105,14 @@ class Workspace:
             path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()
+
+
+def check_keys(section, known: set[str], table: str, source: str) -> None:
+    """A settings table names only settings that exist (a typo is an error, not a silent default)."""
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise UsageError(f"{source}: [{table}] has no setting {', '.join(unknown)}; "
+                         f"expected one of {', '.join(sorted(known))}")
 
 
 def locate(explicit: str | Path | None = None) -> Path:

@@ -67,6 +67,11 @@ def test_rule_is_configurable():
     assert verdict(pm25_cumulative=38, pm25_target=32, rule=DEFAULT_RULE,
                    other_findings=("tasks_seriously_late",)).status == "behind"
     assert "默认规则" in DEFAULT_RULE.describe() and "15%" in margin.describe()
+    # slow key tasks make a county behind when the office's rule says so (plan 五（五）预警)
+    slow = ProgressRule(behind_if_any=("pm25_above_target", "tasks_late"), name="tasks")
+    on_air = dict(pm25_cumulative=30, pm25_target=32)
+    assert verdict(**on_air, rule=slow, other_findings=("tasks_late",)).reasons == ("tasks_late",)
+    assert verdict(**on_air, other_findings=("tasks_late",)).status == "on_schedule"
     with pytest.raises(ValueError, match="unknown behind condition"):
         ProgressRule(behind_if_any=("pm10_above",))
     with pytest.raises(ValueError, match="far_above_percent"):

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from databases import fresh_database
 from lantian import db
-from lantian.demo import PASSWORD, _accounts
+from lantian.demo import PASSWORD, _accounts, _plan
 from lantian.measurements import stations as registry
 from lantian.measurements.importer import import_files
 from lantian.workspace import init
@@ -22,6 +22,7 @@ def build_workspace(root, data_dir):
     registry.import_stations(ws.database_url, data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv",
                              boundaries=data_dir / "boundaries" / "140400_full.json", changed_by="test")
     _accounts(ws.database_url)
+    _plan(ws.database_url, data_dir)                    # the seed plan and the labelled demo sub-tasks
     import_files(ws.measurements, "cnemc", [data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"])
     ws.set_as_of(dt.date(2023, 6, 30))
     return ws
@@ -35,14 +36,15 @@ def web_app(request, tmp_path_factory, data_dir):
     with fresh_database(request.param, folder) as url:
         old = os.environ.get("LANTIAN_DATABASE_URL")
         os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        try:                                   # the app keeps its URL: the variable must not outlive it
             build_workspace(folder / "ws", data_dir)
-            yield create_app(folder / "ws")
+            app = create_app(folder / "ws")
         finally:
             if old is None:
                 os.environ.pop("LANTIAN_DATABASE_URL", None)
             else:
                 os.environ["LANTIAN_DATABASE_URL"] = old
+        yield app
 
 
 @pytest.fixture(scope="session")

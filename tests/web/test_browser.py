@@ -102,3 +102,47 @@ def test_city_office_sees_every_county(browser, server):
     page.goto(server + "/audit")
     assert "审计日志" in page.content() and "login" in page.content()
     assert errors == []
+
+
+def test_department_reports_progress_with_evidence_in_the_browser(browser, server, tmp_path):
+    """市工信局 reports on task 3 (it leads it) with a PDF attached; on task 14 (not its task) the page
+    does not exist for it, and on task 2 (市工信局 leads by duty) the form is there."""
+    page, errors = sign_in_to(browser, server, "gongxin", "/plan")
+    assert page.locator("table.plan-tasks tr[data-task='3']").count() == 1
+    assert page.locator("table.plan-tasks tr[data-task='14']").count() == 0
+    page.goto(server + "/plan/tasks/3")
+    evidence = tmp_path / "关停验收报告.pdf"
+    evidence.write_bytes(b"%PDF-1.4 acceptance report")
+    page.fill("#report-form textarea[name=text]", "4.3米焦炉已于6月28日全部关停，拆除验收完成")
+    page.fill("#report-form input[name=percent]", "100")
+    page.set_input_files("#report-form input[name=files]", str(evidence))
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url(server + "/plan/tasks/3#reports")
+    reports = page.locator("#reports .report").all_inner_texts()
+    assert any("4.3米焦炉已于6月28日全部关停" in r and "关停验收报告.pdf" in r and "市工信局" in r for r in reports)
+    link = page.locator("#reports a", has_text="关停验收报告.pdf").first.get_attribute("href")
+    assert page.request.get(server + link).body() == b"%PDF-1.4 acceptance report"
+    r = page.goto(server + "/plan/tasks/14")
+    assert r.status == 404
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server + "/plan")
+    page.screenshot(path=str(ARTIFACTS / "plan-department.png"), full_page=True)
+    county, _ = sign_in_to(browser, server, "luzhou", "/plan/tasks/13")
+    assert county.locator("#report-form").count() == 1          # its own sub-task
+    county.goto(server + "/plan/tasks/22")
+    assert "潞州区" in county.content() and "屯留区" not in county.locator("#milestones").inner_text()
+    office, _ = sign_in_to(browser, server, "daqiban", "/plan")
+    office.screenshot(path=str(ARTIFACTS / "plan-city.png"), full_page=True)
+    assert errors == []
+
+
+def sign_in_to(browser, server, username, path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + path)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + path)
+    return page, errors

@@ -36,6 +36,23 @@ CASES = {
     "/api/letters/{letter_id}/document": ("GET", None, None, None),      # test_assessment_is_scoped
     "/assessment": ("GET", "/assessment?month=2019-06&date=2019-06-30", None, None),
     "/assessment/letters/{letter_id}/advance": ("POST", None, None, None),   # test_assessment_is_scoped
+    # the plan: task ids follow task numbers (one plan, imported first); 潞州区 has sub-tasks on 13 and 22
+    "/api/plan": ("GET", "/api/plan", None, None),
+    "/api/plan/tasks": ("GET", "/api/plan/tasks", None, None),
+    "/api/plan/tasks/{task_id}": ("GET", "/api/plan/tasks/13", "/api/plan/tasks/3", 404),
+    "/api/plan/tasks/{task_id}/reports": ("POST", None, None, None),     # tests/web/test_plan.py
+    "/api/plan/tasks/{task_id}/milestones": ("POST", None, None, None),  # tests/web/test_plan.py
+    "/api/plan/dispatch": ("GET", "/api/plan/dispatch", None, None),
+    "/api/plan/inbox": ("GET", "/api/plan/inbox", None, None),
+    "/api/plan/supervisions/{supervision_id}/document": ("GET", None, None, None),   # test_plan.py
+    "/plan": ("GET", "/plan", None, None),
+    "/plan/tasks/{task_id}": ("GET", "/plan/tasks/13", "/plan/tasks/3", 404),
+    "/plan/tasks/{task_id}/milestones": ("POST", None, None, None),      # tests/web/test_plan.py
+    "/plan/tasks/{task_id}/units": ("POST", None, None, None),           # tests/web/test_plan.py
+    "/plan/tasks/{task_id}/supervise": ("POST", None, None, None),       # tests/web/test_plan.py
+    "/plan/departments/{code}": ("GET", None, "/plan/departments/gxj", 404),
+    "/plan/counties/{code}": ("GET", "/plan/counties/140403", "/plan/counties/140405", 404),
+    "/plan/inbox": ("GET", "/plan/inbox", None, None),
 }
 
 

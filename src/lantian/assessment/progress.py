@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 
 from lantian.assessment.statistics import area_daily_units, period_statistics
 from lantian.errors import UsageError
+from lantian.workspace import check_keys
 from lantian.measurements.store import Store
 from lantian.standards import period as ref
 from lantian.standards import progress as std
@@ -70,10 +71,7 @@ def progress_rule(config: Mapping, source: str = "lantian.toml") -> std.Progress
     if not section:
         return std.DEFAULT_RULE
     known = {"behind_if_any", "seriously_if_any", "far_above_percent", "planned_rate_percent", "name"}
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise UsageError(f"{source}: [{SETTINGS_KEY}] has no setting {', '.join(unknown)}; "
-                         f"expected one of {', '.join(sorted(known))}")
+    check_keys(section, known, SETTINGS_KEY, source)
     args = {}
     for key in ("behind_if_any", "seriously_if_any"):
         if key in section:

@@ -36,15 +36,7 @@ def _month(request: Request, text: str | None) -> ref.Period:
 
 def _latest(request: Request) -> dt.date:
     """The as-of date, or the last day with data before it (never an empty page)."""
-    as_of = request.app.state.workspace.as_of
-    files = request.app.state.store.files()
-    if not files:
-        return as_of
-    last = files[-1].parent
-    y, m = int(last.parent.name.split("=")[1]), int(last.name.split("=")[1])
-    import calendar
-    end = dt.date(y, m, calendar.monthrange(y, m)[1])
-    return min(as_of, end)
+    return service.latest_data_day(request.app.state.store, request.app.state.workspace.as_of)
 
 
 def _day(request: Request, text: str | None) -> dt.date:
@@ -56,10 +48,21 @@ def _ranking(request, scope, period):
         return service.ranking(scope, request.app.state.store, request.app.state.con, period)
 
 
+def _findings(request) -> dict:
+    """The plan's input to 严重滞后: counties with sub-tasks seriously late on the as-of date."""
+    from lantian import db
+    from lantian.plan.service import seriously_late_counties
+    from lantian.plan.settings import plan_settings
+    ws = request.app.state.workspace
+    with db.session(request.app.state.db_url) as s:
+        return seriously_late_counties(s, ws.as_of, plan_settings(ws.config))
+
+
 def _progress(request, scope, day):
+    findings = _findings(request)
     with request.app.state.engine_lock:
         return service.unit_progress(scope, request.app.state.store, request.app.state.con, day,
-                                     progress_rule(request.app.state.workspace.config))
+                                     progress_rule(request.app.state.workspace.config), findings)
 
 
 @router.get("/api/ranking", tags=["assessment"])

@@ -14,6 +14,18 @@ from lantian.assessment.units import CITY_CODE, county_units
 from lantian.standards import period as ref
 
 
+def latest_data_day(store, as_of: dt.date) -> dt.date:
+    """The as-of date, or the end of the last month with data before it (DESIGN "Time": data pages
+    default to the latest date that has data)."""
+    import calendar
+    files = store.files()
+    if not files:
+        return as_of
+    last = files[-1].parent
+    y, m = int(last.parent.name.split("=")[1]), int(last.name.split("=")[1])
+    return min(as_of, dt.date(y, m, calendar.monthrange(y, m)[1]))
+
+
 def _visible(scope: Scope, unit: str) -> bool:
     return scope.city_wide or unit == scope.unit
 
@@ -40,13 +52,15 @@ def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False) -> list[
     return rows
 
 
-def unit_progress(scope: Scope, store, con, day: dt.date, rule=None) -> list[dict]:
+def unit_progress(scope: Scope, store, con, day: dt.date, rule=None, findings=None) -> list[dict]:
     units, names = county_units(scope.url)
     units = {u: s for u, s in units.items() if _visible(scope, u)}
     with db.session(scope.url) as s:
         t = targets(s, day.year, list(units))
     dust = _sand_dust(scope.url, units, dt.date(day.year - 1, 1, 1), day)
     kw = {} if rule is None else {"rule": rule}
+    if findings:
+        kw["findings"] = findings
     return [p.as_dict() for p in progress(store, units, names, day, t, con, sand_dust=dust, **kw)]
 
 

@@ -271,3 +271,47 @@ def interview_proposal(context: InterviewProposalContext) -> OfficialDocument:
         recipients=c.recipient, blocks=blocks, issuer=c.issuer, issuer_mark=c.issuer, date=c.date,
         red_head=True, doc_number=c.doc_number,
     )
+
+
+@dataclass
+class SupervisionContext:
+    """督办函: the office presses a department or county on a plan task that is late or at risk."""
+    recipient: str                      # 市工信局 / 潞州区人民政府
+    task_number: int
+    task_title: str
+    items: list[tuple[str, dt.date | None, int]]   # (milestone, due, days late; 0 when not yet due)
+    status_label: str                   # 逾期 / 临期 / 指标未达
+    date: dt.date
+    reply_due: dt.date
+    doc_number: str = ""
+    plan_title: str = "长治市空气质量再提升2022－2023年行动计划"
+    responsibility: str = ""            # the task's clause as written
+    issuer: str = "长治市大气污染防治工作领导小组办公室"
+    issuer_short: str = "市大气办"
+
+
+def supervision_letter(context: SupervisionContext) -> OfficialDocument:
+    """The 督办函 as a content model for :func:`render_docx`."""
+    c = context
+    blocks: list = [
+        Paragraph(f"按照《{c.plan_title}》“项目化、工程化、清单化”管理要求，{c.issuer_short}对重点任务推进情况"
+                  f"进行了调度。截至{cn_date(c.date)}，第{c.task_number}项任务“{c.task_title}”{c.status_label}，"
+                  f"现予以督办。"),
+        Heading("存在问题"),
+    ]
+    if c.items:
+        rows = [["节点", "完成时限", "状态"]]
+        for title, due, late in c.items:
+            rows.append([title, cn_date(due) if due else "—", f"逾期{late}天" if late > 0 else "临近时限"])
+        blocks.append(Table(rows, caption=f"第{c.task_number}项任务未按期完成的节点", widths=[4, 2, 1]))
+    else:
+        blocks.append(Paragraph("该项任务量化指标未达到要求。"))
+    if c.responsibility:
+        blocks.append(Paragraph(f"责任分工：{c.responsibility}"))
+    blocks.append(Heading("督办要求"))
+    blocks.append(Paragraph(f"请你单位高度重视，认真分析原因，采取有力措施加快推进，于{cn_date(c.reply_due)}前将"
+                            f"整改落实情况（附佐证材料）通过蓝天平台报送{c.issuer_short}。逾期未报或推进不力的，"
+                            f"将按《{c.plan_title}》考核督察有关规定予以通报、预警。"))
+    return OfficialDocument(
+        title=f"关于加快推进第{c.task_number}项重点任务的\n督办函", recipients=c.recipient, blocks=blocks,
+        issuer=c.issuer, issuer_mark=c.issuer, date=c.date, red_head=True, doc_number=c.doc_number)

@@ -106,6 +106,7 @@ BEHIND_CONDITIONS = {
     "pm25_above_target": "PM2.5累计浓度高于年度目标",
     "good_days_below_target": "优良天数进度低于年度目标",
     "pm25_rate_below_plan": "PM2.5改善率低于计划改善率",
+    "tasks_late": "重点任务进展缓慢",
 }
 #: what can make a behind unit 严重滞后 (seriously behind)
 SERIOUS_CONDITIONS = {
@@ -167,7 +168,7 @@ def verdict(*, pm25_cumulative: Number | None, pm25_target: Number | None, good:
             other_findings: tuple[str, ...] = ()) -> Verdict:
     """On schedule, behind or seriously behind under ``rule``.
 
-    ``other_findings`` are conditions decided outside the air-quality data — e.g.
+    ``other_findings`` are conditions decided outside the air-quality data — ``tasks_late`` and
     ``tasks_seriously_late`` from the plan's task status — and count only when the rule lists them.
     """
     failed = set()
@@ -179,6 +180,7 @@ def verdict(*, pm25_cumulative: Number | None, pm25_target: Number | None, good:
             and exact(pm25_last_year) > 0 \
             and not rate_on_track(pm25_last_year, pm25_cumulative, exact(rule.planned_rate_percent) / 100):
         failed.add("pm25_rate_below_plan")
+    failed |= set(other_findings) & set(BEHIND_CONDITIONS)
     reasons = [k for k in rule.behind_if_any if k in failed]
     if not reasons:
         return Verdict("on_schedule", (), rule.describe())

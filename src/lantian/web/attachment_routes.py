@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from lantian import attachments
 from lantian.accounts.scope import Scope
 from lantian.db import session, to_beijing
-from lantian.errors import UsageError
+from lantian.errors import NotFound, UsageError
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, check_csrf
 
@@ -47,6 +47,20 @@ def _letter_unit(scope: Scope, letter_id: str) -> str | None:
 ATTACHABLE["letter"] = _letter_unit
 
 
+def _plan_report_unit(scope: Scope, report_id: str) -> str | None:
+    from lantian.plan.service import report_unit
+    try:
+        with session(scope.url) as s:
+            return report_unit(s, scope, report_id)
+    except NotFound:
+        raise HTTPException(404, "no such record") from None
+
+
+ATTACHABLE["plan_report"] = _plan_report_unit
+#: records whose evidence is filed with the record itself (a progress report carries its files)
+FILED_WITH_RECORD = {"plan_report": "进展报告的佐证材料随报告一并报送 (attach files when reporting)"}
+
+
 def _unit_of(scope: Scope, entity: str, entity_id: str) -> str | None:
     if entity not in ATTACHABLE:
         raise HTTPException(404, "no such record")
@@ -80,6 +94,8 @@ async def upload(request: Request, entity: Annotated[str, Form()], entity_id: An
     if not request.headers.get("authorization"):
         check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
     unit = _unit_of(scope, entity, entity_id)
+    if entity in FILED_WITH_RECORD:
+        raise HTTPException(403, FILED_WITH_RECORD[entity])
     data = await file.read(attachments.MAX_BYTES + 1)
     try:
         with session(request.app.state.db_url) as s:

@@ -10,7 +10,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from lantian.accounts.models import ROLE_NAMES
 
 HERE = Path(__file__).parent
-ROOMS = [HERE / "templates", HERE.parent / "monitoring" / "templates", HERE.parent / "assessment" / "templates"]
+ROOMS = [HERE / "templates", HERE.parent / "monitoring" / "templates", HERE.parent / "assessment" / "templates",
+         HERE.parent / "plan" / "templates"]
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.loader = ChoiceLoader([FileSystemLoader(str(p)) for p in ROOMS])

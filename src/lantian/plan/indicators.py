@@ -1,0 +1,113 @@
+"""Measured key results: a milestone or commitment bound to an indicator is decided by the data,
+not typed in. Each indicator is a function of the workspace (store, database, as-of date) and its
+parameters, giving green, red or "no data".
+
+Rooms register their indicators here; the assessment room's schedule progress (序时进度) is the
+first. (County dust fall above 7 t/(km²·month), task 14, is registered by the dust-fall room.)
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+from lantian.errors import UsageError
+from lantian.plan.status import Measured
+
+
+@dataclass
+class Context:
+    url: str
+    store: object
+    con: object
+    as_of: dt.date
+    config: dict = field(default_factory=dict)
+    lock: object = None
+    memo: dict = field(default_factory=dict)
+
+    def engine(self):
+        return self.lock if self.lock is not None else contextlib.nullcontext()
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    label: str                      # 中文名, as pages show it
+    params: tuple[str, ...]         # required parameters
+    evaluate: Callable[[Context, dict], Measured]
+
+
+REGISTRY: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> None:
+    REGISTRY[indicator.name] = indicator
+
+
+def check(name: str, params: dict) -> None:
+    """A clear error for an unknown indicator or missing parameters (before anything is stored)."""
+    if name not in REGISTRY:
+        raise UsageError(f"unknown indicator {name!r}; known: {', '.join(sorted(REGISTRY))}")
+    missing = [p for p in REGISTRY[name].params if p not in params]
+    if missing:
+        raise UsageError(f"indicator {name} needs {', '.join(missing)} (e.g. unit=140403)")
+
+
+def measure(ctx: Context, name: str, params_json: str | None) -> Measured:
+    params = json.loads(params_json) if params_json else {}
+    key = (name, json.dumps(params, sort_keys=True), ctx.as_of)
+    if key not in ctx.memo:
+        if name not in REGISTRY:
+            ctx.memo[key] = Measured(name, params, None, "—", f"未知指标 {name}")
+        else:
+            ctx.memo[key] = REGISTRY[name].evaluate(ctx, params)
+    return ctx.memo[key]
+
+
+# --------------------------------------------------------------------------- 序时进度 (assessment)
+def _progress_row(ctx: Context, unit: str):
+    """The assessment's 序时进度 of ``unit`` on the last day with data up to the as-of date."""
+    memo_key = ("progress", ctx.as_of)
+    if memo_key not in ctx.memo:
+        from lantian import db
+        from lantian.assessment.progress import progress, progress_rule
+        from lantian.assessment.service import latest_data_day
+        from lantian.assessment.targets import targets
+        from lantian.assessment.units import county_units
+        day = latest_data_day(ctx.store, ctx.as_of)
+        units, names = county_units(ctx.url)
+        with db.session(ctx.url) as s:
+            t = targets(s, day.year, list(units))
+        with ctx.engine():
+            rows = progress(ctx.store, units, names, day, t, ctx.con, rule=progress_rule(ctx.config))
+        ctx.memo[memo_key] = {r.unit: r for r in rows}
+    return ctx.memo[memo_key].get(unit)
+
+
+def _pm25_schedule(ctx: Context, params: dict) -> Measured:
+    unit = str(params["unit"])
+    row = _progress_row(ctx, unit)
+    if row is None or row.pm25 is None or row.pm25_target is None:
+        return Measured("pm25_schedule", params, None, "—", f"{unit}：无数据或无年度目标", ctx.as_of)
+    ok = row.verdict is not None and row.verdict.status == "on_schedule"
+    target = float(row.pm25_target)
+    return Measured("pm25_schedule", params, ok, f"{row.pm25}",
+                    f"截至{row.date}，{row.name}PM2.5累计浓度{row.pm25}微克/立方米，年度目标{target:g}"
+                    + ("（合成目标）" if row.synthetic_targets else ""), row.date)
+
+
+def _good_day_schedule(ctx: Context, params: dict) -> Measured:
+    unit = str(params["unit"])
+    row = _progress_row(ctx, unit)
+    if row is None or row.good is None:
+        return Measured("good_day_schedule", params, None, "—", f"{unit}：无数据或无年度目标", ctx.as_of)
+    ok = bool(row.good.on_track)
+    return Measured("good_day_schedule", params, ok, f"{row.good_ratio}",
+                    f"截至{row.date}，{row.name}优良天数{row.good_days}天，比例{row.good_ratio}%，年度目标"
+                    f"{float(row.good_ratio_target * 100):g}%", row.date)
+
+
+register(Indicator("pm25_schedule", "PM2.5序时进度", ("unit",), _pm25_schedule))
+register(Indicator("good_day_schedule", "优良天数序时进度", ("unit",), _good_day_schedule))

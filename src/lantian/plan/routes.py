@@ -1,0 +1,265 @@
+"""The plan room's pages and API: overview, task, department, county, inbox; reports with evidence,
+milestones, unit corrections and 督办函."""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import Path as FastAPIPath
+from fastapi.responses import FileResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from lantian import attachments, db
+from lantian.accounts.scope import Scope
+from lantian.errors import Forbidden, NotFound, UsageError
+from lantian.plan import access, indicators, service
+from lantian.plan.settings import plan_settings
+from lantian.web.params import parse_day
+from lantian.web.scoping import scoped
+from lantian.web.security import api_scope, check_csrf, page_scope
+from lantian.web.templating import render
+
+router = APIRouter()
+Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
+
+
+def _ctx(request: Request) -> indicators.Context:
+    st = request.app.state
+    return indicators.Context(st.db_url, st.store, st.con, st.workspace.as_of, st.workspace.config, st.engine_lock)
+
+
+def _settings(request: Request):
+    return plan_settings(request.app.state.workspace.config)
+
+
+@contextmanager
+def _errors():
+    """Service refusals as HTTP: outside the scope 404, not the caller's to do 403, bad input 422."""
+    try:
+        yield
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except Forbidden as exc:
+        raise HTTPException(403, str(exc)) from None
+    except UsageError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+# --------------------------------------------------------------------------- API
+@router.get("/api/plan", tags=["plan"])
+@scoped("signed_in")
+def plan_api(request: Request, scope: Scope = Depends(api_scope)) -> dict:
+    """The plan with its sections and the tasks the caller may see, each with status and progress."""
+    with db.session(request.app.state.db_url) as s:
+        found = service.overview(s, scope, _ctx(request), _settings(request))
+    if found is None:
+        raise HTTPException(404, "no plan imported (lantian plan import FILE)")
+    return found
+
+
+@router.get("/api/plan/tasks", tags=["plan"])
+@scoped("signed_in")
+def tasks_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+    """Every task the caller may see: number, status, percent, lead, cooperating, measured_by."""
+    with db.session(request.app.state.db_url) as s:
+        return service.tasks(s, scope, _ctx(request), _settings(request))[1]
+
+
+@router.get("/api/plan/tasks/{task_id}", tags=["plan"])
+@scoped("signed_in")
+def task_api(request: Request, task_id: Id, scope: Scope = Depends(api_scope)) -> dict:
+    """One task: its text, units, milestones, commitments, reports (with evidence) and 督办函."""
+    with _errors(), db.session(request.app.state.db_url) as s:
+        return service.task_detail(s, scope, task_id, _ctx(request), _settings(request))
+
+
+async def _files(files: list[UploadFile] | None) -> list[tuple[str, bytes]]:
+    out = []
+    for f in files or []:
+        if f.filename:
+            out.append((f.filename, await f.read(attachments.MAX_BYTES + 1)))
+    return out
+
+
+def _int(text: str | None, name: str, low: int = 0, high: int = 2**31 - 1) -> int | None:
+    if text in (None, ""):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise HTTPException(422, f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise HTTPException(422, f"{name} must be {low}–{high}")
+    return value
+
+
+@router.post("/api/plan/tasks/{task_id}/reports", status_code=201, tags=["plan"])
+@scoped("signed_in")
+async def report_api(request: Request, task_id: Id, text: Annotated[str, Form()],
+                     percent: Annotated[str | None, Form()] = None, milestone_id: Annotated[str | None, Form()] = None,
+                     completed: Annotated[bool, Form()] = False, csrf_token: Annotated[str, Form()] = "",
+                     files: Annotated[list[UploadFile] | None, File()] = None,
+                     scope: Scope = Depends(api_scope)):
+    """进展报告 on a task your unit leads or supports (or a sub-task it owns), with evidence files."""
+    page = not request.headers.get("authorization")
+    if page:
+        check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
+    data = await _files(files)
+    with _errors(), db.session(request.app.state.db_url) as s:
+        row = service.add_report(s, request.app.state.workspace.root, scope, task_id, text,
+                                 as_of=request.app.state.workspace.as_of, milestone_id=_int(milestone_id, "milestone_id", 1),
+                                 percent=_int(percent, "percent", 0, 100), completed=completed, files=data)
+        report_id = row.id
+    if page and "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(f"/plan/tasks/{task_id}#reports", status_code=303)
+    return {"id": report_id, "task_id": task_id, "files": [n for n, _ in data]}
+
+
+class MilestoneIn(BaseModel):
+    title: str = Field(min_length=1, max_length=255)
+    due: dt.date | None = None
+    owner_kind: str | None = None
+    owner_code: str | None = Field(None, max_length=32)
+    indicator: str | None = None
+    params: dict = {}
+
+
+@router.post("/api/plan/tasks/{task_id}/milestones", status_code=201, tags=["plan"])
+@scoped("signed_in")
+def milestone_api(request: Request, task_id: Id, body: MilestoneIn, scope: Scope = Depends(api_scope)) -> dict:
+    """A milestone, or a sub-task owned by a county, department or enterprise (the city office only)."""
+    with _errors(), db.session(request.app.state.db_url) as s:
+        m = service.add_milestone(s, scope, task_id, body.title, due=body.due, owner_kind=body.owner_kind,
+                                  owner_code=body.owner_code, indicator=body.indicator, params=body.params)
+        return {"id": m.id, "task_id": task_id}
+
+
+@router.get("/api/plan/dispatch", tags=["plan"])
+@scoped("signed_in")
+def dispatch_api(request: Request, scope: Scope = Depends(api_scope)) -> dict:
+    """调度: tasks by department and sub-tasks by county, overdue and at-risk counted."""
+    with db.session(request.app.state.db_url) as s:
+        return service.dispatch(s, scope, _ctx(request), _settings(request))
+
+
+@router.get("/api/plan/inbox", tags=["plan"])
+@scoped("signed_in")
+def inbox_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+    """Reminders for the caller's unit: overdue and at-risk tasks, reports due, 督办函."""
+    with db.session(request.app.state.db_url) as s:
+        return service.inbox(s, scope, _ctx(request), _settings(request))
+
+
+@router.get("/api/plan/supervisions/{supervision_id}/document", tags=["plan"])
+@scoped("signed_in")
+def supervision_document(request: Request, supervision_id: Id, scope: Scope = Depends(api_scope)):
+    """The 督办函 .docx (the office, readers, the task's departments and the addressee)."""
+    with _errors(), db.session(request.app.state.db_url) as s:
+        x = service.supervision(s, scope, supervision_id)
+        path = request.app.state.workspace.root / x.document
+    return FileResponse(path, filename=path.name,
+                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+# --------------------------------------------------------------------------- pages
+@router.get("/plan", include_in_schema=False)
+@scoped("signed_in")
+def plan_page(request: Request, scope: Scope = Depends(page_scope)):
+    with db.session(request.app.state.db_url) as s:
+        ctx, settings = _ctx(request), _settings(request)
+        found = service.overview(s, scope, ctx, settings)
+        board = service.dispatch(s, scope, ctx, settings) if access.reads_all(scope) else None
+    return render(request, "plan/plan.html", found=found, board=board, scope=scope)
+
+
+@router.get("/plan/tasks/{task_id}", include_in_schema=False)
+@scoped("signed_in")
+def task_page(request: Request, task_id: Id, scope: Scope = Depends(page_scope)):
+    with _errors(), db.session(request.app.state.db_url) as s:
+        task = service.task_detail(s, scope, task_id, _ctx(request), _settings(request))
+    return render(request, "plan/task.html", task=task, owner_kinds={"department": "部门", "county": "县区",
+                                                                      "enterprise": "企业"},
+                  indicators=indicators.REGISTRY)
+
+
+async def _form(request: Request):
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    return form
+
+
+@router.post("/plan/tasks/{task_id}/milestones", include_in_schema=False)
+@scoped("signed_in")
+async def milestone_form(request: Request, task_id: Id, scope: Scope = Depends(page_scope)):
+    form = await _form(request)
+    owner = str(form.get("owner", ""))
+    kind, _, code = owner.partition(":")
+    indicator = str(form.get("indicator") or "") or None
+    with _errors(), db.session(request.app.state.db_url) as s:
+        service.add_milestone(s, scope, task_id, str(form.get("title", "")), due=parse_day(form.get("due") or None),
+                              owner_kind=kind or None, owner_code=code or None, indicator=indicator,
+                              params={"unit": code} if indicator and kind == "county" else {})
+    return RedirectResponse(f"/plan/tasks/{task_id}", status_code=303)
+
+
+@router.post("/plan/tasks/{task_id}/units", include_in_schema=False)
+@scoped("signed_in")
+async def units_form(request: Request, task_id: Id, scope: Scope = Depends(page_scope)):
+    form = await _form(request)
+    split = lambda text: [x for x in str(text or "").replace("，", "、").replace(",", "、").split("、")]  # noqa: E731
+    with _errors(), db.session(request.app.state.db_url) as s:
+        service.correct_units(s, scope, task_id, split(form.get("lead")), split(form.get("cooperating")))
+    return RedirectResponse(f"/plan/tasks/{task_id}", status_code=303)
+
+
+@router.post("/plan/tasks/{task_id}/supervise", include_in_schema=False)
+@scoped("signed_in")
+async def supervise_form(request: Request, task_id: Id, scope: Scope = Depends(page_scope)):
+    form = await _form(request)
+    kind, _, code = str(form.get("to", "")).partition(":")
+    with _errors(), db.session(request.app.state.db_url) as s:
+        service.supervise(s, request.app.state.workspace.root, scope, task_id, kind, code,
+                          as_of=request.app.state.workspace.as_of, settings=_settings(request), ctx=_ctx(request))
+    return RedirectResponse(f"/plan/tasks/{task_id}#supervision", status_code=303)
+
+
+@router.get("/plan/departments/{code}", include_in_schema=False)
+@scoped("signed_in")
+def department_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32)],
+                    scope: Scope = Depends(page_scope)):
+    if not (access.reads_all(scope) or (scope.who.role == "department" and scope.who.department_code == code)):
+        raise HTTPException(404, "no such department")
+    from lantian.accounts.models import Department
+    with db.session(request.app.state.db_url) as s:
+        dept = s.get(Department, code)
+        if dept is None:
+            raise HTTPException(404, "no such department")
+        _, rows = service.tasks(s, scope, _ctx(request), _settings(request))
+        led = access.department_tasks(s, code)
+        lead_ids = {t for t in led if service.is_lead(s, t, code)}
+    rows = [dict(r, role="牵头" if r["id"] in lead_ids else "配合") for r in rows if r["id"] in led]
+    return render(request, "plan/unit.html", title=dept.name, kind="department", rows=rows, milestones=None)
+
+
+@router.get("/plan/counties/{code}", include_in_schema=False)
+@scoped("signed_in")
+def county_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32)],
+                scope: Scope = Depends(page_scope)):
+    if not (access.reads_all(scope) or (scope.who.role == "county" and scope.unit == code)):
+        raise HTTPException(404, "no such county")
+    with db.session(request.app.state.db_url) as s:
+        found = service.county_subtasks(s, scope, code, _ctx(request), _settings(request))
+    if found is None:
+        raise HTTPException(404, "no such county")
+    name, rows = found
+    return render(request, "plan/unit.html", title=name, kind="county", rows=None, milestones=rows)
+
+
+@router.get("/plan/inbox", include_in_schema=False)
+@scoped("signed_in")
+def inbox_page(request: Request, scope: Scope = Depends(page_scope)):
+    with db.session(request.app.state.db_url) as s:
+        items = service.inbox(s, scope, _ctx(request), _settings(request))
+    return render(request, "plan/inbox.html", items=items)

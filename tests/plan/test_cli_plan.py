@@ -1,0 +1,130 @@
+"""`lantian plan …` end to end on a workspace: import (dry run, JSON, corrections), status against
+the as-of date, milestones, reports with evidence, 调度, 督办函, and the plan as an input to 约谈."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import docx
+import pytest
+from typer.testing import CliRunner
+
+from lantian import db
+from lantian.cli import app
+from lantian.demo import _accounts, _targets
+from lantian.workspace import init
+
+runner = CliRunner()
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_5d70b785daafd91c.txt"
+DOCS = Path(__file__).parent / "documents"
+
+
+@pytest.fixture()
+def ws(tmp_path, data_dir):
+    from lantian.measurements import stations as registry
+    w = init(tmp_path / "ws")
+    db.upgrade(w.database_url)
+    registry.import_stations(w.database_url, data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv",
+                             boundaries=data_dir / "boundaries" / "140400_full.json", changed_by="test")
+    _accounts(w.database_url)
+    w.set_as_of(dt.date(2023, 6, 30))
+    return w
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_dry_run_json_then_import_once(ws):
+    r = run("plan", "import", SEED, "--dry-run", "--json", "-w", ws.root)
+    assert r.exit_code == 0, r.output
+    parsed = json.loads(r.output)
+    assert [t["number"] for t in parsed["tasks"]] == list(range(1, 27))
+    t1 = parsed["tasks"][0]
+    assert t1["lead"] == ["市发展改革委"] and t1["cooperating"] == ["市工信局", "市生态环境局", "市能源局", "市行政审批局"]
+    empty = run("plan", "status", "--json", "-w", ws.root)
+    assert empty.exit_code == 2 and "no plan" in empty.output          # the dry run stored nothing
+    first = run("plan", "import", SEED, "-w", ws.root)
+    assert first.exit_code == 0 and "26 tasks" in first.output
+    again = run("plan", "import", SEED, "-w", ws.root)
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    rows = json.loads(run("plan", "status", "--json", "-w", ws.root).output)
+    assert len(rows) == 26 and all({"number", "status", "measured_by"} <= set(r) for r in rows)
+    by = {r["number"]: r for r in rows}
+    assert by[3]["status"] == "at_risk" and by[3]["next_due"] == "2023-06-30"
+    assert by[18]["status"] == "overdue" and by[1]["status"] == "unscheduled"
+
+
+def test_corrected_json_is_imported_as_corrected(ws, tmp_path):
+    parsed = json.loads(run("plan", "import", SEED, "--dry-run", "--json", "-w", ws.root).output)
+    parsed["tasks"][4]["lead"] = ["市生态环境局"]                  # the office corrects task 5
+    parsed["tasks"][4]["cooperating"] = ["市工信局", "市发展改革委"]
+    fixed = tmp_path / "plan.json"
+    fixed.write_text(json.dumps(parsed, ensure_ascii=False), encoding="utf-8")
+    assert run("plan", "import", fixed, "-w", ws.root).exit_code == 0
+    by = {r["number"]: r for r in json.loads(run("plan", "status", "--json", "-w", ws.root).output)}
+    assert by[5]["lead"] == ["市生态环境局"] and by[5]["cooperating"] == ["市工信局", "市发展改革委"]
+    parsed["tasks"][1]["number"] = 1                               # a duplicated number is named
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(parsed, ensure_ascii=False), encoding="utf-8")
+    r = run("plan", "import", broken, "-w", ws.root)
+    assert r.exit_code == 2 and "tasks[2]" in r.output and "number" in r.output
+
+
+def test_a_document_in_another_form_is_refused_with_its_line(ws):
+    r = run("plan", "import", DOCS / "skipped_number.txt", "-w", ws.root)
+    assert r.exit_code == 2 and "line" in r.output and "Traceback" not in r.output
+    assert run("plan", "status", "-w", ws.root).exit_code == 2     # nothing was stored
+    assert run("plan", "import", DOCS / "nowhere.txt", "-w", ws.root).exit_code == 2
+
+
+def test_milestones_reports_units_dispatch_supervision(ws, tmp_path):
+    root = ws.root
+    assert run("plan", "import", SEED, "-w", root).exit_code == 0
+    r = run("plan", "milestone", 13, "潞州区完成工地视频联网", "--due", "2023-05-01", "--owner", "county:140403", "-w", root)
+    assert r.exit_code == 0, r.output
+    bad = run("plan", "milestone", 13, "x", "--owner", "county:999999", "-w", root)
+    assert bad.exit_code == 2 and "no county '999999'" in bad.output
+    evidence = tmp_path / "验收.pdf"
+    evidence.write_bytes(b"%PDF-1.4 x")
+    ok = run("plan", "report", 3, "4.3米焦炉已全部关停", "--as", "gongxin", "--attach", evidence, "--percent", 100,
+             "-w", root)
+    assert ok.exit_code == 0 and "1 file(s)" in ok.output
+    refused = run("plan", "report", 14, "越权报送", "--as", "gongxin", "-w", root)
+    assert refused.exit_code == 2 and "no such task" in refused.output
+    fixed = run("plan", "units", 5, "--lead", "市生态环境局", "--cooperating", "市工信局", "-w", root)
+    assert fixed.exit_code == 0
+    board = json.loads(run("plan", "dispatch", "--json", "-w", root).output)
+    gxj = next(d for d in board["departments"] if d["name"] == "市工信局")
+    assert gxj["last_report"] == "2023-06-30" and 3 in gxj["tasks"]
+    (luzhou,) = board["counties"]
+    assert luzhou["code"] == "140403" and luzhou["overdue"] == 1 and luzhou["seriously_late"] == 1
+    sent = run("plan", "supervise", 13, "--to", "county:140403", "-w", root)
+    assert sent.exit_code == 0, sent.output
+    path = Path(sent.output.split("→")[1].strip())
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "潞州区" in text and "第13项任务" in text
+    on_time = run("plan", "supervise", 14, "--to", "department:sthjj", "-w", root)
+    assert on_time.exit_code == 2 and "督办函 is for overdue" in on_time.output
+    assert run("plan", "close", 13, "-w", root).exit_code == 0
+    by = {r["number"]: r for r in json.loads(run("plan", "status", "--json", "-w", root).output)}
+    assert by[13]["status"] == "done" and by[13]["percent"] == 100
+
+
+def test_seriously_late_subtasks_feed_the_interview_rule(tmp_path, data_dir):
+    """Plan 五（五）: 重点任务进展严重滞后 makes a county behind on air quality seriously behind,
+    when the office's rule says so."""
+    from tests.web.conftest import build_workspace
+    w = build_workspace(tmp_path / "full", data_dir)
+    _targets(w.database_url)
+    root = w.root
+    assert run("plan", "milestone", 13, "潞州区完成工地视频联网", "--due", "2023-05-01", "--owner", "county:140403",
+               "-w", root).exit_code == 0
+    plain = {d["unit"]: d for d in json.loads(run("progress", "--date", "2019-06-30", "--json", "-w", root).output)}
+    assert plain["140403"]["status"] == "behind"
+    w.config_path.write_text(w.config_path.read_text(encoding="utf-8") + '\n[assessment.progress]\n'
+                             'seriously_if_any = ["tasks_seriously_late"]\n', encoding="utf-8")
+    strict = {d["unit"]: d for d in json.loads(run("progress", "--date", "2019-06-30", "--json", "-w", root).output)}
+    assert strict["140403"]["status"] == "seriously_behind"
+    assert "tasks_seriously_late" in strict["140403"]["reasons"]
