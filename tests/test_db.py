@@ -6,9 +6,6 @@ when it is down these tests fail — they are never skipped.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -21,14 +18,16 @@ from lantian.accounts import models  # noqa: F401
 from lantian.assessment import models as assessment_models  # noqa: F401
 from lantian.measurements import stations as st  # noqa: F401  (declares the registry tables)
 from lantian.plan import models as plan_models  # noqa: F401
+from lantian.enterprises import models as ledger_models  # noqa: F401
 
-HEAD = "0005"
+HEAD = "0006"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
           "users", "api_tokens", "attachments", "audit_log", "targets", "letters",
           "sand_dust_days", "plans", "plan_sections", "plan_tasks", "plan_task_units", "plan_milestones",
-          "plan_commitments", "plan_reports", "plan_supervisions"}
+          "plan_commitments", "plan_reports", "plan_supervisions", "clusters", "enterprise_ledgers", "facilities",
+          "grade_applications", "grade_history", "ledger_changes"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -39,7 +39,7 @@ ACCOUNTS = [
     ("jiancha", "inspector", {}, "执法检查"),
     ("guancha", "viewer", {}, "只读"),
 ]
-SYNTHETIC_ENTERPRISE = ("长治示例焦化有限公司（合成数据）", "91140400SYNTH00001", "140403")
+SYNTHETIC_ENTERPRISE = ("长治示例焦化有限公司（合成数据）", 0, "140403")     # name, demo serial, county
 
 
 @dataclass
@@ -55,12 +55,17 @@ class DemoResult:
     plan_milestones: int = 0              # 0: no plan text found beside the data folder
 
 
+def _own_enterprise(s):
+    """The demo enterprise account's enterprise (synthetic), if created."""
+    return s.scalar(sa.select(Enterprise).where(Enterprise.credit_code == demo_credit_code(SYNTHETIC_ENTERPRISE[1])))
+
+
 def _accounts(url: str) -> list[tuple[str, str, str]]:
     with db.session(url) as s:
         accounts.seed_departments(s)
-        ent = s.scalar(sa.select(Enterprise).where(Enterprise.credit_code == SYNTHETIC_ENTERPRISE[1]))
+        ent = _own_enterprise(s)
         if ent is None:
-            ent = Enterprise(name=SYNTHETIC_ENTERPRISE[0], credit_code=SYNTHETIC_ENTERPRISE[1],
+            ent = Enterprise(name=SYNTHETIC_ENTERPRISE[0], credit_code=demo_credit_code(SYNTHETIC_ENTERPRISE[1]),
                              county_code=SYNTHETIC_ENTERPRISE[2], synthetic=True)
             s.add(ent)
             s.flush()
@@ -103,6 +108,10 @@ DEMO_SUBTASKS = [
 ]
 
 
+#: commitments of the plan decided by the ledgers' rule checks: (task, commitment subject, rule id)
+DEMO_BINDINGS = [(3, "炭化室高度", "coke-oven-4.3m-shutdown"), (6, "燃煤锅炉", "coal-boiler-below-35th")]
+
+
 def seed_plan(data: Path) -> Path | None:
     """The plan text beside the data folder (../shared/seeds/), if present."""
     seeds = data.parent / "seeds"
@@ -115,7 +124,7 @@ def _plan(url: str, data: Path) -> int:
     from lantian.accounts.scope import Scope
     from lantian.accounts.service import Principal
     from lantian.plan import importer, service
-    from lantian.plan.models import Milestone
+    from lantian.plan.models import Commitment, Milestone
     path = seed_plan(data)
     if path is None:
         return 0
@@ -125,7 +134,7 @@ def _plan(url: str, data: Path) -> int:
         accounts.seed_departments(s)
         plan, created = importer.import_plan(s, parsed, raw, path.name, actor="demo")
         if created:
-            ent = s.scalar(sa.select(Enterprise).where(Enterprise.credit_code == SYNTHETIC_ENTERPRISE[1]))
+            ent = _own_enterprise(s)
             subtasks = list(DEMO_SUBTASKS)
             if ent is not None:
                 subtasks.append((5, f"{ent.name}完成焦炉超低排放改造评估监测（示例）", dt.date(2023, 10, 31),
@@ -134,7 +143,67 @@ def _plan(url: str, data: Path) -> int:
                 task = service.task_by_number(s, number)
                 service.add_milestone(s, office, task.id, title, due=due, owner_kind=kind, owner_code=code,
                                       indicator=indicator, params={"unit": code} if indicator else None)
+            for number, subject, rule in DEMO_BINDINGS:
+                task = service.task_by_number(s, number)
+                found = s.scalar(sa.select(Commitment).where(Commitment.task_id == task.id,
+                                                             Commitment.subject == subject))
+                if found is not None:
+                    service.bind_commitment(s, office, found.id, "ledger_rule", {"rule": rule})
         return s.scalar(sa.select(sa.func.count()).select_from(Milestone))
+
+
+LEDGER = Path(__file__).parent / "enterprises" / "demo" / "ledger.toml"
+
+
+def demo_credit_code(serial: int) -> str:
+    """A valid (GB 32100 check digit) but synthetic unified social credit code for demo record ``serial``."""
+    from lantian.enterprises.excel import credit_code_check_char
+    body = f"91140400MA0LT{serial:04d}"
+    return body + credit_code_check_char(body)
+
+
+def _ledger(url: str) -> int:
+    """The demo ledger (enterprises of task 5, synthetic facilities), imported as the office would; idempotent."""
+    import tomllib
+    from types import SimpleNamespace
+    from lantian.accounts.scope import Scope
+    from lantian.accounts.service import Principal
+    from lantian.enterprises import service as ledgers
+    from lantian.enterprises.kinds import FACILITY_KINDS
+    data = tomllib.loads(LEDGER.read_text(encoding="utf-8"))
+    office = Scope(Principal(0, "demo", "city"), url, None)
+    with db.session(url) as s:
+        counties = ledgers.county_lookup(s)
+        enterprises, facilities = [], []
+        for e in data["enterprise"]:
+            code = demo_credit_code(e["serial"])
+            enterprises.append({"name": e["name"], "credit_code": code, "county": counties[e["county"]],
+                                "industry": e["industry"], "grade": e.get("grade"),
+                                "emergency_list": e.get("emergency_list", False), "key_unit": e.get("key_unit", False)})
+            for f in e.get("facilities", []):
+                kind = FACILITY_KINDS[f["kind"]]
+                values = {fld.name: f.get(fld.name) for fld in kind.fields}
+                facilities.append(dict(values, kind=f["kind"], enterprise=code))
+        ent = _own_enterprise(s)
+        if ent is not None:
+            enterprises.append({"name": ent.name, "credit_code": ent.credit_code, "county": ent.county_code,
+                                "industry": "焦化", "grade": None, "emergency_list": True, "key_unit": False})
+            for f in DEMO_OWN_FACILITIES:
+                facilities.append(dict({fld.name: f.get(fld.name) for fld in FACILITY_KINDS[f["kind"]].fields},
+                                       kind=f["kind"], enterprise=ent.credit_code))
+        clusters = [dict(c, county=counties[c["county"]]) for c in data.get("cluster", [])]
+        batch = SimpleNamespace(enterprises=enterprises, facilities=facilities, clusters=clusters,
+                                rows=len(enterprises) + len(facilities))
+        ledgers.import_batch(s, office, batch, actor="demo", source=LEDGER.name, synthetic=True)
+        return len(facilities)
+
+
+#: the facilities of the demo enterprise account (qiye), synthetic
+DEMO_OWN_FACILITIES = [
+    {"kind": "coke_oven", "code": "JL-1", "name": "1#焦炉", "status": "在用", "chamber_height": 4.3, "quenching": "湿法"},
+    {"kind": "voc_treatment", "code": "TA-1", "name": "化产回收VOCs治理", "status": "在用", "process": "活性炭吸附",
+     "carbon_fill": 800, "carbon_required": 800, "carbon_replaced_on": dt.date(2022, 5, 10)},
+]
 
 
 def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
@@ -145,6 +214,7 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     made = _accounts(ws.database_url)
     _targets(ws.database_url)
     milestones = _plan(ws.database_url, data)
+    _ledger(ws.database_url)
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
     import_files(ws.measurements, "cnemc", january, progress=progress)

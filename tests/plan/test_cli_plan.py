@@ -10,10 +10,9 @@ import docx
 import pytest
 from typer.testing import CliRunner
 
-from lantian import db
 from lantian.cli import app
-from lantian.demo import _accounts, _targets
-from lantian.workspace import init
+from lantian.demo import _targets
+from tests.web.conftest import registry_workspace
 
 runner = CliRunner()
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_5d70b785daafd91c.txt"
@@ -22,12 +21,7 @@ DOCS = Path(__file__).parent / "documents"
 
 @pytest.fixture()
 def ws(tmp_path, data_dir):
-    from lantian.measurements import stations as registry
-    w = init(tmp_path / "ws")
-    db.upgrade(w.database_url)
-    registry.import_stations(w.database_url, data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv",
-                             boundaries=data_dir / "boundaries" / "140400_full.json", changed_by="test")
-    _accounts(w.database_url)
+    w = registry_workspace(tmp_path / "ws", data_dir)
     w.set_as_of(dt.date(2023, 6, 30))
     return w
 

@@ -10,19 +10,26 @@ from fastapi.testclient import TestClient
 
 from databases import fresh_database
 from lantian import db
-from lantian.demo import PASSWORD, _accounts, _plan
+from lantian.demo import PASSWORD, _accounts, _ledger, _plan
 from lantian.measurements import stations as registry
 from lantian.measurements.importer import import_files
 from lantian.workspace import init
 
 
-def build_workspace(root, data_dir):
+def registry_workspace(root, data_dir):
+    """A workspace with the station registry, Changzhi's counties and an account per role (no data)."""
     ws = init(root)
     db.upgrade(ws.database_url)
     registry.import_stations(ws.database_url, data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv",
                              boundaries=data_dir / "boundaries" / "140400_full.json", changed_by="test")
     _accounts(ws.database_url)
+    return ws
+
+
+def build_workspace(root, data_dir):
+    ws = registry_workspace(root, data_dir)
     _plan(ws.database_url, data_dir)                    # the seed plan and the labelled demo sub-tasks
+    _ledger(ws.database_url)                            # task 5's enterprises, synthetic facilities
     import_files(ws.measurements, "cnemc", [data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"])
     ws.set_as_of(dt.date(2023, 6, 30))
     return ws

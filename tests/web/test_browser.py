@@ -146,3 +146,41 @@ def sign_in_to(browser, server, username, path):
     page.click("button[type=submit]")
     page.wait_for_url(server + path)
     return page, errors
+
+
+def test_grading_workflow_across_three_roles(browser, server, tmp_path):
+    """绩效分级 in the browser: the enterprise applies with evidence, its county recommends, the city
+    office adjusts; each step's form appears only for the role whose step it is."""
+    evidence = tmp_path / "深度治理验收.pdf"
+    evidence.write_bytes(b"%PDF-1.4 evidence")
+    firm, errors = sign_in_to(browser, server, "qiye", "/enterprises/1")
+    assert firm.locator("#review-form").count() == 0 and firm.locator("#decide-form").count() == 0
+    firm.select_option("#apply-form select[name=grade]", "A")
+    firm.fill("#apply-form textarea[name=reason]", "完成超低排放改造，申请A级")
+    firm.set_input_files("#apply-form input[name=files]", str(evidence))
+    firm.click("#apply-form button[type=submit]")
+    firm.wait_for_url(server + "/enterprises/1#grading")
+    assert "待县区审核" in firm.locator("#applications").inner_text()
+    assert firm.locator("#apply-form").count() == 1 and firm.locator("#review-form").count() == 0
+    county, _ = sign_in_to(browser, server, "luzhou", "/enterprises/1")
+    assert county.locator("#apply-form").count() == 0 and county.locator("#decide-form").count() == 0
+    county.select_option("#review-form select[name=grade]", "B")
+    county.fill("#review-form input[name=opinion]", "VOCs治理未达A级要求，建议B级")
+    county.click("#review-form button[value=true]")
+    county.wait_for_url(server + "/enterprises/1#grading")
+    assert "待市级审定" in county.locator("#applications").inner_text()
+    city, _ = sign_in_to(browser, server, "daqiban", "/enterprises/1")
+    assert city.locator("#review-form").count() == 0
+    city.select_option("#decide-form select[name=grade]", "B")
+    city.fill("#decide-form input[name=note]", "同意县区意见")
+    city.click("#decide-form button:not([name])")
+    city.wait_for_url(server + "/enterprises/1#grading")
+    assert city.locator("#grade").inner_text() == "B"
+    assert "已审定" in city.locator("#applications").inner_text()
+    assert "B（daqiban，同意县区意见）" in city.locator("#grade-history").inner_text()
+    other, _ = sign_in_to(browser, server, "tunliu", "/enterprises")
+    assert other.goto(server + "/enterprises/1").status == 404
+    ARTIFACTS.mkdir(exist_ok=True)
+    city.goto(server + "/enterprises")
+    city.screenshot(path=str(ARTIFACTS / "enterprises-city.png"), full_page=True)
+    assert errors == []

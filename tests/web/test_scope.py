@@ -53,6 +53,23 @@ CASES = {
     "/plan/departments/{code}": ("GET", None, "/plan/departments/gxj", 404),
     "/plan/counties/{code}": ("GET", "/plan/counties/140403", "/plan/counties/140405", 404),
     "/plan/inbox": ("GET", "/plan/inbox", None, None),
+    # the ledgers: enterprise 5 (红旗水泥) is in 潞州区, 10 (瑞昌水泥) in 屯留区
+    "/api/enterprises": ("GET", "/api/enterprises", None, None),
+    "/api/enterprises/{enterprise_id}": ("GET", "/api/enterprises/5", "/api/enterprises/10", 404),
+    "/api/ledger/check": ("GET", "/api/ledger/check", None, None),
+    "/api/ledger/template": ("GET", "/api/ledger/template", None, None),
+    "/api/ledger/export": ("GET", "/api/ledger/export", None, None),
+    "/api/grade-applications": ("GET", "/api/grade-applications", None, None),
+    "/api/ledger/import": ("POST", None, None, None),                          # tests/web/test_ledger.py
+    "/api/enterprises/{enterprise_id}/facilities": ("POST", None, None, None),   # tests/web/test_ledger.py
+    "/api/ledger-changes/{change_id}/review": ("POST", None, None, None),        # tests/web/test_ledger.py
+    "/api/enterprises/{enterprise_id}/grade-applications": ("POST", None, None, None),   # test_ledger.py
+    "/api/grade-applications/{application_id}/review": ("POST", None, None, None),       # test_ledger.py
+    "/api/grade-applications/{application_id}/decide": ("POST", None, None, None),       # test_ledger.py
+    "/enterprises": ("GET", "/enterprises", None, None),
+    "/enterprises/violations": ("GET", "/enterprises/violations", None, None),
+    "/enterprises/grading": ("GET", "/enterprises/grading", None, None),
+    "/enterprises/{enterprise_id}": ("GET", "/enterprises/5", "/enterprises/10", 404),
 }
 
 

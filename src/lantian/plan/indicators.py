@@ -2,8 +2,8 @@
 not typed in. Each indicator is a function of the workspace (store, database, as-of date) and its
 parameters, giving green, red or "no data".
 
-Rooms register their indicators here; the assessment room's schedule progress (序时进度) is the
-first. (County dust fall above 7 t/(km²·month), task 14, is registered by the dust-fall room.)
+Rooms register their indicators here: the assessment room's schedule progress (序时进度) below,
+the ledgers' rule checks in :mod:`lantian.enterprises.indicators`. (County dust fall above 7 t/(km²·month), task 14, is registered by the dust-fall room.)
 """
 from __future__ import annotations
 
@@ -40,17 +40,31 @@ class Indicator:
 
 
 REGISTRY: dict[str, Indicator] = {}
+#: the rooms that register indicators here, imported on first use
+PROVIDERS = ("lantian.enterprises.indicators",)
+_loaded = False
 
 
 def register(indicator: Indicator) -> None:
     REGISTRY[indicator.name] = indicator
 
 
+def registry() -> dict[str, Indicator]:
+    global _loaded
+    if not _loaded:
+        import importlib
+        for module in PROVIDERS:
+            importlib.import_module(module)
+        _loaded = True
+    return REGISTRY
+
+
 def check(name: str, params: dict) -> None:
     """A clear error for an unknown indicator or missing parameters (before anything is stored)."""
-    if name not in REGISTRY:
-        raise UsageError(f"unknown indicator {name!r}; known: {', '.join(sorted(REGISTRY))}")
-    missing = [p for p in REGISTRY[name].params if p not in params]
+    known = registry()
+    if name not in known:
+        raise UsageError(f"unknown indicator {name!r}; known: {', '.join(sorted(known))}")
+    missing = [p for p in known[name].params if p not in params]
     if missing:
         raise UsageError(f"indicator {name} needs {', '.join(missing)} (e.g. unit=140403)")
 
@@ -59,10 +73,11 @@ def measure(ctx: Context, name: str, params_json: str | None) -> Measured:
     params = json.loads(params_json) if params_json else {}
     key = (name, json.dumps(params, sort_keys=True), ctx.as_of)
     if key not in ctx.memo:
-        if name not in REGISTRY:
+        known = registry()
+        if name not in known:
             ctx.memo[key] = Measured(name, params, None, "—", f"未知指标 {name}")
         else:
-            ctx.memo[key] = REGISTRY[name].evaluate(ctx, params)
+            ctx.memo[key] = known[name].evaluate(ctx, params)
     return ctx.memo[key]
 
 

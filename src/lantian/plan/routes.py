@@ -3,7 +3,6 @@ milestones, unit corrections and 督办函."""
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -13,10 +12,10 @@ from pydantic import BaseModel, Field
 
 from lantian import attachments, db
 from lantian.accounts.scope import Scope
-from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.plan import access, indicators, service
 from lantian.plan.settings import plan_settings
 from lantian.web.params import parse_day
+from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, check_csrf, page_scope
 from lantian.web.templating import render
@@ -32,19 +31,6 @@ def _ctx(request: Request) -> indicators.Context:
 
 def _settings(request: Request):
     return plan_settings(request.app.state.workspace.config)
-
-
-@contextmanager
-def _errors():
-    """Service refusals as HTTP: outside the scope 404, not the caller's to do 403, bad input 422."""
-    try:
-        yield
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except Forbidden as exc:
-        raise HTTPException(403, str(exc)) from None
-    except UsageError as exc:
-        raise HTTPException(422, str(exc)) from None
 
 
 # --------------------------------------------------------------------------- API
@@ -71,7 +57,7 @@ def tasks_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]
 @scoped("signed_in")
 def task_api(request: Request, task_id: Id, scope: Scope = Depends(api_scope)) -> dict:
     """One task: its text, units, milestones, commitments, reports (with evidence) and 督办函."""
-    with _errors(), db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         return service.task_detail(s, scope, task_id, _ctx(request), _settings(request))
 
 
@@ -107,7 +93,7 @@ async def report_api(request: Request, task_id: Id, text: Annotated[str, Form()]
     if page:
         check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
     data = await _files(files)
-    with _errors(), db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         row = service.add_report(s, request.app.state.workspace.root, scope, task_id, text,
                                  as_of=request.app.state.workspace.as_of, milestone_id=_int(milestone_id, "milestone_id", 1),
                                  percent=_int(percent, "percent", 0, 100), completed=completed, files=data)
@@ -130,7 +116,7 @@ class MilestoneIn(BaseModel):
 @scoped("signed_in")
 def milestone_api(request: Request, task_id: Id, body: MilestoneIn, scope: Scope = Depends(api_scope)) -> dict:
     """A milestone, or a sub-task owned by a county, department or enterprise (the city office only)."""
-    with _errors(), db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         m = service.add_milestone(s, scope, task_id, body.title, due=body.due, owner_kind=body.owner_kind,
                                   owner_code=body.owner_code, indicator=body.indicator, params=body.params)
         return {"id": m.id, "task_id": task_id}
@@ -156,7 +142,7 @@ def inbox_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]
 @scoped("signed_in")
 def supervision_document(request: Request, supervision_id: Id, scope: Scope = Depends(api_scope)):
     """The 督办函 .docx (the office, readers, the task's departments and the addressee)."""
-    with _errors(), db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         x = service.supervision(s, scope, supervision_id)
         path = request.app.state.workspace.root / x.document
     return FileResponse(path, filename=path.name,
@@ -177,11 +163,11 @@ def plan_page(request: Request, scope: Scope = Depends(page_scope)):
 @router.get("/plan/tasks/{task_id}", include_in_schema=False)
 @scoped("signed_in")
 def task_page(request: Request, task_id: Id, scope: Scope = Depends(page_scope)):
-    with _errors(), db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         task = service.task_detail(s, scope, task_id, _ctx(request), _settings(request))
     return render(request, "plan/task.html", task=task, owner_kinds={"department": "部门", "county": "县区",
                                                                       "enterprise": "企业"},
-                  indicators=indicators.REGISTRY)
+                  indicators=indicators.registry())
 
 
 async def _form(request: Request):
@@ -197,7 +183,7 @@ async def milestone_form(request: Request, task_id: Id, scope: Scope = Depends(p
     owner = str(form.get("owner", ""))
     kind, _, code = owner.partition(":")
     indicator = str(form.get("indicator") or "") or None
-    with _errors(), db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         service.add_milestone(s, scope, task_id, str(form.get("title", "")), due=parse_day(form.get("due") or None),
                               owner_kind=kind or None, owner_code=code or None, indicator=indicator,
                               params={"unit": code} if indicator and kind == "county" else {})
@@ -209,7 +195,7 @@ async def milestone_form(request: Request, task_id: Id, scope: Scope = Depends(p
 async def units_form(request: Request, task_id: Id, scope: Scope = Depends(page_scope)):
     form = await _form(request)
     split = lambda text: [x for x in str(text or "").replace("，", "、").replace(",", "、").split("、")]  # noqa: E731
-    with _errors(), db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         service.correct_units(s, scope, task_id, split(form.get("lead")), split(form.get("cooperating")))
     return RedirectResponse(f"/plan/tasks/{task_id}", status_code=303)
 
@@ -219,7 +205,7 @@ async def units_form(request: Request, task_id: Id, scope: Scope = Depends(page_
 async def supervise_form(request: Request, task_id: Id, scope: Scope = Depends(page_scope)):
     form = await _form(request)
     kind, _, code = str(form.get("to", "")).partition(":")
-    with _errors(), db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         service.supervise(s, request.app.state.workspace.root, scope, task_id, kind, code,
                           as_of=request.app.state.workspace.as_of, settings=_settings(request), ctx=_ctx(request))
     return RedirectResponse(f"/plan/tasks/{task_id}#supervision", status_code=303)

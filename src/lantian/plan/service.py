@@ -46,8 +46,8 @@ def owner_name(names: dict, kind: str | None, code: str | None) -> str:
 
 
 def _measured_json(m: Measured) -> dict:
-    return {"indicator": m.indicator, "label": indicators.REGISTRY[m.indicator].label
-            if m.indicator in indicators.REGISTRY else m.indicator, "params": m.params, "ok": m.ok,
+    known = indicators.registry()
+    return {"indicator": m.indicator, "label": known[m.indicator].label if m.indicator in known else m.indicator, "params": m.params, "ok": m.ok,
             "value": m.value, "detail": m.detail}
 
 

@@ -47,18 +47,32 @@ def _letter_unit(scope: Scope, letter_id: str) -> str | None:
 ATTACHABLE["letter"] = _letter_unit
 
 
-def _plan_report_unit(scope: Scope, report_id: str) -> str | None:
+def _via(lookup: Callable) -> Callable[[Scope, str], str | None]:
+    """A room's service function (session, scope, id) → unit as an ATTACHABLE entry."""
+    def unit(scope: Scope, entity_id: str) -> str | None:
+        try:
+            with session(scope.url) as s:
+                return lookup(s, scope, entity_id)
+        except NotFound:
+            raise HTTPException(404, "no such record") from None
+    return unit
+
+
+def _plan_report(s, scope, report_id):
     from lantian.plan.service import report_unit
-    try:
-        with session(scope.url) as s:
-            return report_unit(s, scope, report_id)
-    except NotFound:
-        raise HTTPException(404, "no such record") from None
+    return report_unit(s, scope, report_id)
 
 
-ATTACHABLE["plan_report"] = _plan_report_unit
-#: records whose evidence is filed with the record itself (a progress report carries its files)
-FILED_WITH_RECORD = {"plan_report": "进展报告的佐证材料随报告一并报送 (attach files when reporting)"}
+def _grade_application(s, scope, application_id):
+    from lantian.enterprises.service import application_unit
+    return application_unit(s, scope, application_id)
+
+
+ATTACHABLE["plan_report"] = _via(_plan_report)
+ATTACHABLE["grade_application"] = _via(_grade_application)
+#: records whose evidence is filed with the record itself (a report or an application carries its files)
+FILED_WITH_RECORD = {"plan_report": "进展报告的佐证材料随报告一并报送 (attach files when reporting)",
+                     "grade_application": "绩效分级佐证材料随申报一并提交 (attach files when applying)"}
 
 
 def _unit_of(scope: Scope, entity: str, entity_id: str) -> str | None:
