@@ -1284,3 +1284,96 @@ def ledger_check(date: Annotated[Optional[str], typer.Option(help="Check on this
         for v in found.upcoming:
             out.print(f"upcoming: {v.enterprise} {v.facility} — {v.title} by {v.deadline} ({v.days} days)",
                       markup=False)
+
+
+# --------------------------------------------------------------------------- emergency (重污染天气应急)
+alert_app = typer.Typer(help="Heavy-pollution warnings (重污染天气预警): level, issue, lift, the reduction list.",
+                        no_args_is_help=True)
+app.add_typer(alert_app, name="alert")
+ForecastOpt = Annotated[str, typer.Option(help="Forecast daily AQI from the start day, comma-separated: 210,230,190.")]
+RulesetOpt = Annotated[str, typer.Option(help="875 (2018), 648 (2019–2023) or 2024 (环大气〔2024〕6号).")]
+
+
+def _forecast_values(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"--forecast {text!r}: daily AQI values separated by commas, e.g. 210,230,190") from None
+    if not values:
+        raise UsageError("--forecast needs at least one daily AQI value")
+    return values
+
+
+@alert_app.command("level")
+@friendly
+def alert_level(forecast: ForecastOpt, ruleset: RulesetOpt = "2024",
+                explain: Annotated[bool, typer.Option("--explain", help="Why: the conditions met, and any "
+                                                                        "pre-warning.")] = False):
+    """The warning level a forecast gives, as one word: none, blue, yellow, orange or red."""
+    from lantian.emergency.service import decide
+    d = decide(_forecast_values(forecast), ruleset)
+    out.print(d.level, markup=False)
+    if explain:
+        out.print(d.explain(), markup=False)
+
+
+@alert_app.command("issue")
+@friendly
+def alert_issue(forecast: ForecastOpt, ruleset: RulesetOpt = "2024",
+                start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
+                regional: Annotated[Optional[str], typer.Option(help="A regional warning received: yellow, orange "
+                                                                     "or red (adopted when higher).")] = None,
+                workspace: WorkspaceOpt = None):
+    """Issue a warning: the record, every listed enterprise's measures at the level, the notice (.docx)."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    url = _ws_url(workspace)
+    with db.session(url) as s:
+        a = service.issue(s, ws.root, _plan_scope(url, None), _forecast_values(forecast), ruleset,
+                          start=_date(start) or ws.as_of, regional=regional)
+        out.print(f"{service.LEVEL_NAMES[a.level]} {a.doc_number}: warning {a.id} → {ws.root / a.document}",
+                  markup=False)
+
+
+@alert_app.command("lift")
+@friendly
+def alert_lift(alert_id: int, workspace: WorkspaceOpt = None):
+    """Lift a warning."""
+    from lantian import db
+    from lantian.emergency import service
+    url = _ws_url(workspace)
+    with db.session(url) as s:
+        service.lift(s, _plan_scope(url, None), alert_id)
+    out.print(f"warning {alert_id} lifted", markup=False)
+
+
+@alert_app.command("reduction")
+@friendly
+def alert_reduction(level: Annotated[str, typer.Option(help="yellow, orange or red.")] = "orange",
+                    year: Annotated[Optional[int], typer.Option(help="Year of the city totals (default the "
+                                                                     "as-of year).")] = None,
+                    as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """The reduction list at a level: each enterprise's measure and reduction, the sums against the city
+    total and the share required (10/20/30 %), with the shortfall."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    with db.session(_ws_url(workspace)) as s:
+        r = service.reduction(s, level, year or ws.as_of.year, ws.root, ws.config)
+    if as_json:
+        out.print_json(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"{service.LEVEL_NAMES[level]} — reduction list, {r['year']}", title_justify="left")
+    for col in ("pollutant", "reduction t/a", "city total t/a", "share %", "required %", "verdict"):
+        table.add_column(col)
+    for p, c in r["check"].items():
+        verdict = "—" if c["met"] is None else ("met" if c["met"] else f"SHORT by {c['shortfall_t']} t/a")
+        table.add_row(p, str(c["reduction_t"]), f"{c['total_t']} ({c['total_source']})" if c["total_t"] else "—",
+                      str(c["share_percent"]), str(c["required_percent"]), verdict)
+    out.print(table)
+    if r["unverified_measures"]:
+        out.print(f"{r['unverified_measures']} enterprise(s) on industry templates not verified against 340号",
+                  markup=False)

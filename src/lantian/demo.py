@@ -198,6 +198,27 @@ def _ledger(url: str) -> int:
         return len(facilities)
 
 
+def _emergency(url: str) -> int:
+    """The reduction list (every ledger enterprise; those flagged 应急减排清单 by the ledger) with
+    synthetic baselines and city totals (labelled); idempotent."""
+    import tomllib
+    from lantian.emergency import service as emergency
+    from lantian.enterprises import service as ledgers
+    data = tomllib.loads((Path(__file__).parent / "emergency" / "demo.toml").read_text(encoding="utf-8"))
+    with db.session(url) as s:
+        profiles = {p["name"]: p for p in ledgers.profiles(s).values()}
+        for name, values in data["baselines"].items():
+            p = profiles.get(name)
+            if p is None:
+                continue
+            emergency.put_on_list(s, p["id"], actor="demo")
+            for pollutant, tonnes in values.items():
+                emergency.set_baseline(s, p["id"], pollutant, str(tonnes), data["source"], actor="demo")
+        for pollutant, tonnes in data["totals"].items():
+            emergency.set_total(s, data["year"], pollutant, str(tonnes), data["total_source"], actor="demo")
+        return len(emergency.entries(s))
+
+
 #: the facilities of the demo enterprise account (qiye), synthetic
 DEMO_OWN_FACILITIES = [
     {"kind": "coke_oven", "code": "JL-1", "name": "1#焦炉", "status": "在用", "chamber_height": 4.3, "quenching": "湿法"},
@@ -215,6 +236,7 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     _targets(ws.database_url)
     milestones = _plan(ws.database_url, data)
     _ledger(ws.database_url)
+    _emergency(ws.database_url)
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
     import_files(ws.measurements, "cnemc", january, progress=progress)

@@ -70,6 +70,14 @@ CASES = {
     "/enterprises/violations": ("GET", "/enterprises/violations", None, None),
     "/enterprises/grading": ("GET", "/enterprises/grading", None, None),
     "/enterprises/{enterprise_id}": ("GET", "/enterprises/5", "/enterprises/10", 404),
+    # emergency: a county sees the warnings and its enterprises' measures, not the city's reduction list
+    "/api/alerts/level": ("GET", "/api/alerts/level?forecast=210,230,190&ruleset=648", None, None),
+    "/api/alerts": ("GET", "/api/alerts", None, None),
+    "/api/alerts/{alert_id}/ack": ("POST", None, None, None),            # tests/web/test_emergency.py
+    "/api/alerts/{alert_id}/lift": ("POST", None, None, None),           # tests/web/test_emergency.py
+    "/api/alerts/{alert_id}/notice": ("GET", None, None, None),          # tests/web/test_emergency.py
+    "/api/reduction": ("GET", None, "/api/reduction?level=orange", 404),
+    "/emergency": ("GET", "/emergency", None, None),
 }
 
 

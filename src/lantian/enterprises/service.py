@@ -515,3 +515,18 @@ def application_unit(s: Session, scope: Scope, application_id: str) -> str | Non
     except ValueError:
         raise NotFound("no such record") from None
     return e.county_code
+
+
+def profiles(s: Session, ids=None) -> dict[int, dict]:
+    """What other rooms read of a ledger (name, county, industry, grade), by enterprise id."""
+    q = sa.select(Enterprise)
+    if ids is not None:
+        q = q.where(Enterprise.id.in_(list(ids)))
+    ledgers = {x.enterprise_id: x for x in s.scalars(sa.select(Ledger))}
+    out = {}
+    for e in s.scalars(q):
+        led = ledgers.get(e.id)
+        out[e.id] = {"id": e.id, "name": e.name, "county": e.county_code, "industry": led.industry if led else None,
+                     "grade": led.grade if led else None, "emergency_list": bool(led and led.emergency_list),
+                     "synthetic": e.synthetic}
+    return out

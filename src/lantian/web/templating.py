@@ -11,7 +11,8 @@ from lantian.accounts.models import ROLE_NAMES
 
 HERE = Path(__file__).parent
 ROOMS = [HERE / "templates", HERE.parent / "monitoring" / "templates", HERE.parent / "assessment" / "templates",
-         HERE.parent / "plan" / "templates", HERE.parent / "enterprises" / "templates"]
+         HERE.parent / "plan" / "templates", HERE.parent / "enterprises" / "templates",
+         HERE.parent / "emergency" / "templates"]
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.loader = ChoiceLoader([FileSystemLoader(str(p)) for p in ROOMS])

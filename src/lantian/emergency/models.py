@@ -1,0 +1,95 @@
+"""Emergency response as records: the reduction list (应急减排清单) with each enterprise's baseline
+emissions, the city's total emissions, warnings issued (预警) with the enterprises and measures at
+their level, and acknowledgements."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lantian.db import Base, UTCDateTime
+
+POLLUTANTS = ("SO2", "NOx", "PM", "VOCs")
+LEVELS = ("yellow", "orange", "red")
+
+
+class ListEntry(Base):
+    """An enterprise on the reduction list; 保障类 (livelihood) enterprises are exempt with a reason."""
+    __tablename__ = "reduction_list"
+    enterprise_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"), primary_key=True)
+    protected: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    protected_reason: Mapped[str | None] = mapped_column(sa.Text)
+    own_measures: Mapped[str | None] = mapped_column(sa.Text)        # JSON level → [measure]: 一企一策 override
+    added_by: Mapped[str] = mapped_column(sa.String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Baseline(Base):
+    """An enterprise's annual emission of one pollutant, with where the number comes from."""
+    __tablename__ = "emission_baselines"
+    __table_args__ = (sa.UniqueConstraint("enterprise_id", "pollutant"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"))
+    pollutant: Mapped[str] = mapped_column(sa.String(8))
+    tonnes: Mapped[str] = mapped_column(sa.String(32))                # t/a, exact decimal text
+    source: Mapped[str] = mapped_column(sa.String(64))                # 排污许可 / 申报 / CEMS / 合成
+    updated_by: Mapped[str] = mapped_column(sa.String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CityTotal(Base):
+    """The city's total (全社会) annual emission of one pollutant, from an inventory or entered."""
+    __tablename__ = "emission_totals"
+    __table_args__ = (sa.UniqueConstraint("year", "pollutant"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(sa.Integer)
+    pollutant: Mapped[str] = mapped_column(sa.String(8))
+    tonnes: Mapped[str] = mapped_column(sa.String(32))
+    source: Mapped[str] = mapped_column(sa.String(128))
+    updated_by: Mapped[str] = mapped_column(sa.String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Alert(Base):
+    """A warning issued: its level, the rule set and forecast that decided it, its notice."""
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(sa.String(8))
+    ruleset: Mapped[str] = mapped_column(sa.String(8))
+    forecast: Mapped[str] = mapped_column(sa.Text)                    # JSON: daily AQI from the start day
+    reasons: Mapped[str] = mapped_column(sa.Text)                     # JSON: the conditions satisfied
+    regional: Mapped[str | None] = mapped_column(sa.String(8))        # a regional warning adopted
+    start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expected_end: Mapped[dt.date | None] = mapped_column(sa.Date)
+    state: Mapped[str] = mapped_column(sa.String(8))                  # active | lifted
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    doc_number: Mapped[str | None] = mapped_column(sa.String(64))
+    document: Mapped[str | None] = mapped_column(sa.String(255))
+    issued_by: Mapped[str] = mapped_column(sa.String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AlertEnterprise(Base):
+    """An enterprise under a warning: its measures at the level, frozen at issue; its acknowledgement."""
+    __tablename__ = "alert_enterprises"
+    __table_args__ = (sa.UniqueConstraint("alert_id", "enterprise_id"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("alerts.id"))
+    enterprise_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"))
+    county_code: Mapped[str | None] = mapped_column(sa.String(32))
+    measures: Mapped[str] = mapped_column(sa.Text)                    # JSON list of measure texts
+    cut: Mapped[str] = mapped_column(sa.Text)                         # JSON pollutant → fraction
+    acknowledged_by: Mapped[str | None] = mapped_column(sa.String(64))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CountyAck(Base):
+    """A county's acknowledgement of a warning (it organises its enterprises' measures)."""
+    __tablename__ = "alert_county_acks"
+    __table_args__ = (sa.UniqueConstraint("alert_id", "county_code"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("alerts.id"))
+    county_code: Mapped[str] = mapped_column(sa.String(32))
+    acknowledged_by: Mapped[str] = mapped_column(sa.String(64))
+    acknowledged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

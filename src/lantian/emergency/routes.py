@@ -1,0 +1,145 @@
+"""The emergency room's page and API: the level a forecast gives, warnings issued with each
+enterprise's measures, acknowledgements, and the reduction list checked against 10/20/30 %."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import Path as FastAPIPath
+from fastapi.responses import FileResponse, RedirectResponse
+
+from lantian import db
+from lantian.accounts.scope import Scope
+from lantian.emergency import service
+from lantian.emergency.models import LEVELS
+from lantian.web.params import parse_day
+from lantian.web.refusals import as_http
+from lantian.web.scoping import scoped
+from lantian.web.security import api_scope, check_csrf, page_scope
+from lantian.web.templating import render
+
+router = APIRouter()
+Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
+READ_REDUCTION = {"admin", "city", "inspector", "viewer", "department"}
+
+
+def _forecast(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        raise HTTPException(422, f"forecast {text!r}: daily AQI values separated by commas, e.g. 210,230,190") \
+            from None
+    if not values or any(v < 0 or v > 2000 for v in values):
+        raise HTTPException(422, "forecast: one to many daily AQI values, 0–2000")
+    return values
+
+
+@router.get("/api/alerts/level", tags=["emergency"])
+@scoped("signed_in")
+def level_api(request: Request, forecast: str = Query(..., max_length=400, description="daily AQI, e.g. 210,230,190"),
+              ruleset: str = Query("2024", max_length=8), scope: Scope = Depends(api_scope)) -> dict:
+    """The warning level a forecast gives under a rule set (875, 648, 2024), with the reasons and any
+    pre-warning (spec §5.2)."""
+    with as_http():
+        d = service.decide(_forecast(forecast), ruleset)
+    return {"level": d.level, "ruleset": ruleset, "reasons": list(d.reasons), "pre_warning": d.pre_warning}
+
+
+@router.get("/api/alerts", tags=["emergency"])
+@scoped("signed_in")
+def alerts_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+    """Warnings issued, each with the enterprises (of the caller's scope) and their measures."""
+    with db.session(request.app.state.db_url) as s:
+        return service.alerts(s, scope)
+
+
+@router.post("/api/alerts", tags=["emergency"], status_code=201)
+@scoped("signed_in")
+def issue_api(request: Request, forecast: Annotated[str, Form(max_length=400)],
+              ruleset: Annotated[str, Form(max_length=8)] = "2024", start: Annotated[str | None, Form()] = None,
+              regional: Annotated[str | None, Form(max_length=8)] = None, csrf_token: Annotated[str, Form()] = "",
+              scope: Scope = Depends(api_scope)):
+    """Issue a warning from a forecast (the city office): record, enterprises and measures, notice .docx."""
+    page = not request.headers.get("authorization")
+    if page:
+        check_csrf(request, csrf_token)
+    if regional and regional not in LEVELS:
+        raise HTTPException(422, f"regional is one of {', '.join(LEVELS)}")
+    day = parse_day(start) or request.app.state.workspace.as_of
+    with as_http(), db.session(request.app.state.db_url) as s:
+        a = service.issue(s, request.app.state.workspace.root, scope, _forecast(forecast), ruleset, start=day,
+                          regional=regional or None)
+        result = {"id": a.id, "level": a.level}
+    if page and "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/emergency", status_code=303)
+    return result
+
+
+@router.post("/api/alerts/{alert_id}/ack", tags=["emergency"])
+@scoped("signed_in")
+def ack_api(request: Request, alert_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
+    """签收: an enterprise acknowledges its measures, a county the warning."""
+    page = not request.headers.get("authorization")
+    if page:
+        check_csrf(request, csrf_token)
+    with as_http(), db.session(request.app.state.db_url) as s:
+        state = service.acknowledge(s, scope, alert_id)
+    if page and "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/emergency", status_code=303)
+    return {"id": alert_id, "state": state}
+
+
+@router.post("/api/alerts/{alert_id}/lift", tags=["emergency"])
+@scoped("signed_in")
+def lift_api(request: Request, alert_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
+    """Lift a warning (the city office)."""
+    page = not request.headers.get("authorization")
+    if page:
+        check_csrf(request, csrf_token)
+    with as_http(), db.session(request.app.state.db_url) as s:
+        a = service.lift(s, scope, alert_id)
+        result = {"id": a.id, "state": a.state}
+    if page and "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/emergency", status_code=303)
+    return result
+
+
+@router.get("/api/alerts/{alert_id}/notice", tags=["emergency"])
+@scoped("signed_in")
+def notice_api(request: Request, alert_id: Id, scope: Scope = Depends(api_scope)):
+    """The warning notice (.docx); it lists every enterprise's measures, so the city-wide roles only."""
+    if scope.who.role not in READ_REDUCTION:
+        raise HTTPException(404, "no such notice")
+    with as_http(), db.session(request.app.state.db_url) as s:
+        a = service.alert_detail(s, scope, alert_id)
+    path = request.app.state.workspace.root / a["document"]
+    return FileResponse(path, filename=path.name,
+                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+@router.get("/api/reduction", tags=["emergency"])
+@scoped("signed_in")
+def reduction_api(request: Request, level: str = Query("orange", max_length=8), year: int | None = Query(None, ge=1901,
+                  le=2199), scope: Scope = Depends(api_scope)) -> dict:
+    """The reduction list at a level: each enterprise's measure and reduction, the sums against the
+    city total and the 10/20/30 % required (shortfall shown)."""
+    if scope.who.role not in READ_REDUCTION:
+        raise HTTPException(404, "the reduction list is the city's")
+    ws = request.app.state.workspace
+    with as_http(), db.session(request.app.state.db_url) as s:
+        return service.reduction(s, level, year or ws.as_of.year, ws.root, ws.config)
+
+
+@router.get("/emergency", include_in_schema=False)
+@scoped("signed_in")
+def emergency_page(request: Request, level: str = Query("orange", max_length=8), scope: Scope = Depends(page_scope)):
+    if level not in LEVELS:
+        raise HTTPException(422, f"level is one of {', '.join(LEVELS)}")
+    ws = request.app.state.workspace
+    with db.session(request.app.state.db_url) as s:
+        issued = service.alerts(s, scope)
+        table = service.reduction(s, level, ws.as_of.year, ws.root, ws.config) \
+            if scope.who.role in READ_REDUCTION else None
+    return render(request, "emergency/emergency.html", issued=issued, table=table, level=level, levels=LEVELS,
+                  names=service.LEVEL_NAMES, manages=scope.who.role in service.MANAGE)
+

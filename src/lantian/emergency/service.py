@@ -1,0 +1,314 @@
+"""What the emergency pages, API and CLI show and do, through the caller's scope.
+
+The reduction list reads each enterprise's grade and industry from the ledgers' service; the
+measures come from :mod:`measures`; the level from :mod:`lantian.standards.alerts`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from lantian import audit
+from lantian.accounts.scope import Scope
+from lantian.db import now_utc, to_beijing, to_utc
+from lantian.emergency import measures as M
+from lantian.emergency.models import (LEVELS, POLLUTANTS, Alert, AlertEnterprise, Baseline, CityTotal, CountyAck,
+                                      ListEntry)
+from lantian.enterprises import service as ledgers
+from lantian.errors import Forbidden, NotFound, UsageError
+from lantian.standards.rounding import round_half_even
+
+#: ⚠ default (648号, spec §5.3): city-wide reduction required at each level, percent of total emissions
+REQUIRED = {"yellow": 10, "orange": 20, "red": 30}
+LEVEL_NAMES = {"none": "无预警", "blue": "蓝色预警", "yellow": "黄色预警（Ⅲ级）", "orange": "橙色预警（Ⅱ级）",
+               "red": "红色预警（Ⅰ级）"}
+MANAGE = {"admin", "city"}
+
+
+def required(config: dict) -> dict[str, int]:
+    section = config.get("emergency", {}).get("required_percent")
+    return dict(REQUIRED, **section) if section else dict(REQUIRED)
+
+
+# --------------------------------------------------------------------------- the reduction list
+def entries(s: Session) -> list[ListEntry]:
+    return list(s.scalars(sa.select(ListEntry)))
+
+
+def enterprise_measure(table: M.MeasureTable, profile: dict, entry: ListEntry, level: str) -> dict:
+    """The measure an enterprise takes at ``level``: its own (一企一策) if set, the 保障类 exemption,
+    or the table's for its industry and grade."""
+    if entry.protected:
+        return {"text": f"保障类企业，豁免（{entry.protected_reason or '民生保障'}）", "cut": {p: 0 for p in POLLUTANTS},
+                "verified": True, "source": "保障类"}
+    own = json.loads(entry.own_measures).get(level) if entry.own_measures else None
+    if own:
+        return {"text": own["text"], "cut": {p: Fraction(str(own.get("cut", 0))) for p in POLLUTANTS},
+                "verified": True, "source": "一企一策"}
+    m = table.lookup(profile["industry"], profile["grade"], level)
+    if m is None:
+        return {"text": "（无适用措施：请补充本行业模板）", "cut": {p: 0 for p in POLLUTANTS}, "verified": False,
+                "source": "—"}
+    return {"text": m.text, "cut": m.cut, "verified": m.verified, "source": m.source}
+
+
+def baselines(s: Session) -> dict[int, dict[str, tuple[Fraction, str]]]:
+    out: dict[int, dict] = {}
+    for b in s.scalars(sa.select(Baseline)):
+        out.setdefault(b.enterprise_id, {})[b.pollutant] = (Fraction(b.tonnes), b.source)
+    return out
+
+
+def totals(s: Session, year: int) -> dict[str, tuple[Fraction, str]]:
+    return {t.pollutant: (Fraction(t.tonnes), t.source) for t in s.scalars(sa.select(CityTotal)
+                                                                          .where(CityTotal.year == year))}
+
+
+def reduction(s: Session, level: str, year: int, root: Path | None = None, config: dict | None = None) -> dict:
+    """Expected reduction at ``level``, summed over the list, against the city total (spec §5.3):
+    per pollutant the tonnes a year removed, the share of the total, the share required and the shortfall."""
+    if level not in LEVELS:
+        raise UsageError(f"level is one of {', '.join(LEVELS)}")
+    table = M.load(root)
+    need = Fraction(required(config or {})[level], 100)
+    ents = entries(s)
+    prof = ledgers.profiles(s, [e.enterprise_id for e in ents])
+    base = baselines(s)
+    tot = totals(s, year)
+    rows, sums = [], {p: Fraction(0) for p in POLLUTANTS}
+    for e in sorted(ents, key=lambda x: (prof[x.enterprise_id]["county"] or "", prof[x.enterprise_id]["name"])):
+        p = prof[e.enterprise_id]
+        m = enterprise_measure(table, p, e, level)
+        cut = {}
+        for pol in POLLUTANTS:
+            t = base.get(e.enterprise_id, {}).get(pol, (Fraction(0), ""))[0]
+            cut[pol] = t * Fraction(m["cut"][pol])
+            sums[pol] += cut[pol]
+        rows.append({"enterprise_id": e.enterprise_id, "name": p["name"], "county": p["county"],
+                     "industry": p["industry"], "grade": p["grade"] or "未评级", "measure": m["text"],
+                     "verified": m["verified"], "source": m["source"], "protected": e.protected,
+                     "reduction": {k: float(round_half_even(v, 2)) for k, v in cut.items()},
+                     "baseline_source": sorted({src for _, src in base.get(e.enterprise_id, {}).values()})})
+    check = {}
+    for pol in POLLUTANTS:
+        total = tot.get(pol)
+        share = sums[pol] / total[0] if total and total[0] else None
+        check[pol] = {"reduction_t": float(round_half_even(sums[pol], 2)),
+                      "total_t": float(total[0]) if total else None, "total_source": total[1] if total else None,
+                      "share_percent": None if share is None else float(round_half_even(share * 100, 1)),
+                      "required_percent": float(need * 100),
+                      "met": None if share is None else share >= need,
+                      "shortfall_t": None if share is None or share >= need
+                      else float(round_half_even(need * total[0] - sums[pol], 2))}
+    return {"level": level, "year": year, "enterprises": rows, "check": check,
+            "unverified_measures": sum(1 for r in rows if not r["verified"])}
+
+
+# --------------------------------------------------------------------------- warnings
+def decide(forecast: list[int], ruleset: str, regional: str | None = None):
+    from lantian.standards import alerts
+    try:
+        decision = alerts.level(forecast, ruleset)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return decision
+
+
+def _rank(level: str) -> int:
+    return ("none", "blue", "yellow", "orange", "red").index(level)
+
+
+def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: str, *, start: dt.date,
+          regional: str | None = None, root_config: dict | None = None) -> Alert:
+    """Issue a warning from a forecast (or a regional warning adopted): the record, the enterprises
+    under it with their measures at the level, and the notice (.docx)."""
+    if scope.who.role not in MANAGE:
+        raise Forbidden("预警由市大气办发布 (the city office issues warnings)")
+    decision = decide(forecast, ruleset)
+    level = decision.level
+    reasons = list(decision.reasons)
+    if regional and _rank(regional) > _rank(level):
+        level = regional
+        reasons.append(f"执行区域{LEVEL_NAMES[regional]}（区域预警优先）")
+    if level in ("none", "blue"):
+        raise UsageError(f"the forecast {forecast} gives no warning under {ruleset}"
+                         + (f" ({'; '.join(decision.reasons)})" if decision.reasons else ""))
+    if s.scalar(sa.select(Alert.id).where(Alert.state == "active")) is not None:
+        raise UsageError("a warning is already active: lift it (or adjust its level) first")
+    days = len(forecast)
+    alert = Alert(level=level, ruleset=ruleset, forecast=json.dumps(forecast), reasons=json.dumps(reasons,
+                  ensure_ascii=False), regional=regional, start=to_utc(start), expected_end=start + dt.timedelta(days=days - 1),
+                  state="active", issued_by=scope.who.username, issued_at=now_utc())
+    s.add(alert)
+    s.flush()
+    alert.doc_number = f"长气防办发〔{start.year}〕{alert.id}号"
+    table = M.load(root)
+    ents = entries(s)
+    prof = ledgers.profiles(s, [e.enterprise_id for e in ents])
+    listed = []
+    for e in ents:
+        p = prof[e.enterprise_id]
+        m = enterprise_measure(table, p, e, level)
+        s.add(AlertEnterprise(alert_id=alert.id, enterprise_id=e.enterprise_id, county_code=p["county"],
+                              measures=json.dumps([m["text"]], ensure_ascii=False),
+                              cut=json.dumps({k: str(v) for k, v in m["cut"].items()})))
+        listed.append((p, m))
+    alert.document = _notice(root, alert, listed, forecast, reasons, start)
+    audit.record(s, actor=scope.who.username, action="issue", entity="alert", entity_id=str(alert.id),
+                 after={"level": level, "ruleset": ruleset, "forecast": forecast, "enterprises": len(listed)})
+    return alert
+
+
+def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date) -> str:
+    from lantian.reports import render_docx
+    from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
+    name = LEVEL_NAMES[alert.level]
+    rows = [["企业", "县区", "绩效分级", f"{name}措施"]]
+    for p, m in sorted(listed, key=lambda x: (x[0]["county"] or "", x[0]["name"])):
+        rows.append([p["name"], p["county"] or "", p["grade"] or "未评级", m["text"]])
+    days = "、".join(f"{(start + dt.timedelta(days=i)).month}月{(start + dt.timedelta(days=i)).day}日AQI {v}"
+                    for i, v in enumerate(forecast))
+    doc = OfficialDocument(
+        title=f"关于启动重污染天气{name}的通知", recipients="各县、区人民政府，长治高新区、经开区管委会，市直各有关单位",
+        blocks=[Paragraph(f"据预测：{days}。依据{alert.ruleset}规则（{'；'.join(reasons)}），经研究，决定自"
+                          f"{start.year}年{start.month}月{start.day}日起启动重污染天气{name}。"),
+                Heading("应急减排措施"),
+                Paragraph("应急减排清单内企业按绩效分级落实下表措施（一企一策）；保障类企业按核定情况执行。"),
+                Table(rows, caption="应急减排清单企业措施", widths=[3, 1, 1, 5]),
+                Heading("工作要求"),
+                Paragraph("各县区、各有关部门立即组织落实，加强执法检查和用电监控核查，每日报送措施落实情况；"
+                          "预警解除另行通知。")],
+        issuer="长治市大气污染防治工作领导小组办公室", issuer_mark="长治市大气污染防治工作领导小组办公室",
+        date=start, red_head=True, doc_number=alert.doc_number)
+    out = root / "alerts" / f"{start.isoformat()}-{alert.level}-预警通知.docx"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    render_docx("document", doc, out)
+    return str(out.relative_to(root))
+
+
+def lift(s: Session, scope: Scope, alert_id: int) -> Alert:
+    if scope.who.role not in MANAGE:
+        raise Forbidden("预警由市大气办解除 (the city office lifts warnings)")
+    a = s.get(Alert, alert_id)
+    if a is None:
+        raise NotFound("no such warning")
+    if a.state != "active":
+        raise UsageError(f"warning {a.id} is already lifted")
+    a.state, a.lifted_at = "lifted", now_utc()
+    audit.record(s, actor=scope.who.username, action="lift", entity="alert", entity_id=str(a.id),
+                 before={"state": "active"}, after={"state": "lifted"})
+    return a
+
+
+def _sees(scope: Scope, row: AlertEnterprise) -> bool:
+    role = scope.who.role
+    if role == "enterprise":
+        return row.enterprise_id == scope.who.enterprise_id
+    if role == "county":
+        return row.county_code == scope.unit
+    return True
+
+
+def alerts(s: Session, scope: Scope) -> list[dict]:
+    out = []
+    for a in s.scalars(sa.select(Alert).order_by(Alert.id.desc())):
+        out.append(alert_detail(s, scope, a.id))
+    return out
+
+
+def alert_detail(s: Session, scope: Scope, alert_id: int) -> dict:
+    a = s.get(Alert, alert_id)
+    if a is None:
+        raise NotFound("no such warning")
+    prof = ledgers.profiles(s)
+    rows = []
+    for r in s.scalars(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id)
+                       .order_by(AlertEnterprise.county_code, AlertEnterprise.enterprise_id)):
+        if _sees(scope, r):
+            p = prof.get(r.enterprise_id, {})
+            rows.append({"id": r.id, "enterprise_id": r.enterprise_id, "name": p.get("name"), "county": r.county_code,
+                         "grade": p.get("grade") or "未评级", "measures": json.loads(r.measures),
+                         "acknowledged_by": r.acknowledged_by,
+                         "acknowledged_at": to_beijing(r.acknowledged_at).isoformat(timespec="minutes")
+                         if r.acknowledged_at else None})
+    acks = {c.county_code: c.acknowledged_by for c in s.scalars(sa.select(CountyAck).where(CountyAck.alert_id == a.id))}
+    return {"id": a.id, "level": a.level, "level_name": LEVEL_NAMES[a.level], "ruleset": a.ruleset,
+            "forecast": json.loads(a.forecast), "reasons": json.loads(a.reasons), "regional": a.regional,
+            "start": to_beijing(a.start).date().isoformat(), "expected_end": a.expected_end.isoformat()
+            if a.expected_end else None, "state": a.state, "doc_number": a.doc_number, "document": a.document,
+            "enterprises": rows, "county_acks": acks if scope.who.role != "enterprise" else {},
+            "acknowledged": sum(1 for r in rows if r["acknowledged_by"]), "listed": len(rows)}
+
+
+def acknowledge(s: Session, scope: Scope, alert_id: int) -> str:
+    """An enterprise acknowledges its measures; a county acknowledges the warning for its county."""
+    a = s.get(Alert, alert_id)
+    if a is None:
+        raise NotFound("no such warning")
+    role = scope.who.role
+    if role == "enterprise":
+        row = s.scalar(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id,
+                                                         AlertEnterprise.enterprise_id == scope.who.enterprise_id))
+        if row is None:
+            raise NotFound("your enterprise is not under this warning")
+        if row.acknowledged_at is None:
+            row.acknowledged_by, row.acknowledged_at = scope.who.username, now_utc()
+        unit = row.county_code
+    elif role == "county":
+        if s.scalar(sa.select(CountyAck.id).where(CountyAck.alert_id == a.id,
+                                                  CountyAck.county_code == scope.unit)) is None:
+            s.add(CountyAck(alert_id=a.id, county_code=scope.unit, acknowledged_by=scope.who.username,
+                            acknowledged_at=now_utc()))
+        unit = scope.unit
+    else:
+        raise Forbidden("预警由企业和县区签收 (enterprises and counties acknowledge)")
+    audit.record(s, actor=scope.who.username, action="acknowledge", entity="alert", entity_id=str(a.id),
+                 scope_unit=unit)
+    return "acknowledged"
+
+
+# --------------------------------------------------------------------------- list maintenance
+def put_on_list(s: Session, enterprise_id: int, *, actor: str, protected: bool = False, reason: str | None = None):
+    row = s.get(ListEntry, enterprise_id)
+    if row is None:
+        row = ListEntry(enterprise_id=enterprise_id, added_by=actor, added_at=now_utc())
+        s.add(row)
+    row.protected, row.protected_reason = protected, reason
+    s.flush()
+    return row
+
+
+def set_baseline(s: Session, enterprise_id: int, pollutant: str, tonnes: str, source: str, *, actor: str) -> None:
+    if pollutant not in POLLUTANTS:
+        raise UsageError(f"pollutant is one of {', '.join(POLLUTANTS)}")
+    row = s.scalar(sa.select(Baseline).where(Baseline.enterprise_id == enterprise_id, Baseline.pollutant == pollutant))
+    if row is None:
+        row = Baseline(enterprise_id=enterprise_id, pollutant=pollutant)
+        s.add(row)
+    row.tonnes, row.source, row.updated_by, row.updated_at = str(Fraction(tonnes)), source, actor, now_utc()
+
+
+def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *, actor: str) -> None:
+    if pollutant not in POLLUTANTS:
+        raise UsageError(f"pollutant is one of {', '.join(POLLUTANTS)}")
+    try:
+        value = Fraction(tonnes)
+    except ValueError:
+        raise UsageError(f"{tonnes!r} is not a number of tonnes") from None
+    if value <= 0:
+        raise UsageError("the city total must be above 0")
+    row = s.scalar(sa.select(CityTotal).where(CityTotal.year == year, CityTotal.pollutant == pollutant))
+    if row is not None and row.tonnes == str(value) and row.source == source:
+        return
+    before = None if row is None else row.tonnes
+    if row is None:
+        row = CityTotal(year=year, pollutant=pollutant)
+        s.add(row)
+    row.tonnes, row.source, row.updated_by, row.updated_at = str(value), source, actor, now_utc()
+    audit.record(s, actor=actor, action="set", entity="emission_total", entity_id=f"{year}-{pollutant}",
+                 before={"tonnes": before}, after={"tonnes": row.tonnes, "source": source})

@@ -1,0 +1,121 @@
+"""The reduction list: measures as data (cement verbatim, templates marked), sums against the city
+total and 10/20/30 % (a list that misses 20 % at orange is flagged), exemptions and overrides, and
+warnings issued, acknowledged and lifted from the CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from fractions import Fraction
+
+import docx
+import pytest
+from typer.testing import CliRunner
+
+from lantian import db
+from lantian.cli import app
+from lantian.demo import _emergency, _ledger
+from lantian.emergency import measures as M
+from lantian.emergency import service
+from tests.web.conftest import registry_workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def ws(tmp_path, data_dir):
+    w = registry_workspace(tmp_path / "ws", data_dir)
+    _ledger(w.database_url)
+    _emergency(w.database_url)
+    w.set_as_of(dt.date(2023, 12, 10))
+    return w
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_cement_measures_are_the_guide_verbatim_and_templates_are_marked():
+    table = M.load()
+    b = table.lookup("水泥", "B", "orange")
+    assert b.verified and b.text.startswith("限产20%") and b.cut["NOx"] == Fraction(1, 5)
+    assert table.lookup("水泥", "C", "yellow").text.startswith("停产50%（以生产线计）")
+    assert all(table.lookup("水泥", "D", lv).text == "停产；停止公路运输" for lv in ("yellow", "orange", "red"))
+    assert table.lookup("水泥", "A", "red").cut["SO2"] == 0
+    coke = table.lookup("焦化", "B", "orange")
+    assert not coke.verified and "出焦时间" in coke.text
+    assert table.lookup("玻璃", "C", "red").industry == "*" and not table.lookup("玻璃", "C", "red").verified
+    assert table.lookup("水泥", None, "yellow").grade == "unrated"
+
+
+def test_a_workspace_file_replaces_an_industry_without_code(tmp_path):
+    own = tmp_path / "measures"
+    own.mkdir()
+    (own / "coking.toml").write_text('industry = "焦化"\nverified = true\nsource = "340号 焦化（本市转录）"\n'
+                                     '[[measure]]\ngrade = "B"\nlevels = ["orange"]\ntext = "限产30%"\ncut = 0.3\n',
+                                     encoding="utf-8")
+    m = M.load(tmp_path).lookup("焦化", "B", "orange")
+    assert m.verified and m.text == "限产30%" and m.cut["SO2"] == Fraction(3, 10)
+    (own / "bad.toml").write_text('industry = "玻璃"\nverified = true\nsource = "x"\n[[measure]]\ngrade = "B"\n'
+                                  'levels = ["purple"]\ntext = "x"\ncut = 0.1\n', encoding="utf-8")
+    with pytest.raises(Exception, match="unknown level 'purple'"):
+        M.load(tmp_path)
+
+
+def test_sums_against_the_city_total_and_the_shortfall(ws):
+    with db.session(ws.database_url) as s:
+        orange = service.reduction(s, "orange", 2023, ws.root)
+        so2 = orange["check"]["SO2"]
+        # Σ baseline × cut over the list, exactly: coking (B 0.5, C 0.67, unrated 0.67 ×2) + cement
+        expected = (Fraction(420) * Fraction("0.5") + Fraction(380) * Fraction("0.67") + Fraction(300) * Fraction("0.67")
+                    + Fraction(350) * Fraction("0.67") + Fraction(90) * Fraction("0.2") + Fraction(60)
+                    + Fraction(70) * 1 + Fraction(55) + Fraction(80) + Fraction(50))
+        assert Fraction(str(so2["reduction_t"])) == expected
+        assert so2["share_percent"] == float(round(expected / 6000 * 100, 1)) and so2["met"] is True
+        service.set_total(s, 2023, "SO2", "7000", "test", actor="test")   # a bigger city: orange now misses 20 %
+        again = service.reduction(s, "orange", 2023, ws.root)["check"]["SO2"]
+        assert again["met"] is False and Fraction(str(again["shortfall_t"])) == Fraction(1400) - expected
+        red = service.reduction(s, "red", 2023, ws.root)["check"]
+        assert red["VOCs"]["met"] is False and red["VOCs"]["required_percent"] == 30.0
+
+
+def test_exemption_and_own_measures(ws):
+    with db.session(ws.database_url) as s:
+        huaan = next(p for p in service.ledgers.profiles(s).values() if p["name"] == "沁县华安焦化有限公司")
+        before = service.reduction(s, "orange", 2023, ws.root)["check"]["NOx"]["reduction_t"]
+        service.put_on_list(s, huaan["id"], actor="test", protected=True, reason="冬季供热热源")
+        rows = {r["name"]: r for r in service.reduction(s, "orange", 2023, ws.root)["enterprises"]}
+        assert rows["沁县华安焦化有限公司"]["measure"].startswith("保障类企业，豁免（冬季供热热源）")
+        after = service.reduction(s, "orange", 2023, ws.root)["check"]["NOx"]["reduction_t"]
+        assert before - after == pytest.approx(1900 * 0.5)
+
+
+def test_level_issue_ack_lift_from_the_cli(ws):
+    assert run("alert", "level", "--ruleset", "648", "--forecast", "210,230,190").output.strip() == "yellow"
+    assert run("alert", "level", "--ruleset", "2024", "--forecast", "210,230,190").output.strip() == "orange"
+    assert run("alert", "level", "--ruleset", "2024", "--forecast", "120,110,90").output.strip() == "none"
+    bad = run("alert", "level", "--ruleset", "1999", "--forecast", "210")
+    assert bad.exit_code == 2 and "875" in bad.output
+    none = run("alert", "issue", "--forecast", "120,110", "-w", ws.root)
+    assert none.exit_code == 2 and "no warning" in none.output
+    r = run("alert", "issue", "--forecast", "220,310,260", "--ruleset", "2024", "-w", ws.root)
+    assert r.exit_code == 0 and "红色预警" in r.output, r.output
+    path = r.output.split("→")[1].strip()
+    text = "\n".join(p.text for p in docx.Document(path).paragraphs)
+    cells = [c.text for t in docx.Document(path).tables for row in t.rows for c in row.cells]
+    assert "关于启动重污染天气红色预警（Ⅰ级）的通知" in text.replace("\n", "") and "沁县华安焦化有限公司" in cells
+    assert run("alert", "issue", "--forecast", "220,310,260", "-w", ws.root).exit_code == 2   # one active at a time
+    with db.session(ws.database_url) as s:
+        (a,) = service.alerts(s, service_scope(ws))
+        assert a["level"] == "red" and a["listed"] == 10 and a["state"] == "active"
+    assert run("alert", "lift", a["id"], "-w", ws.root).exit_code == 0
+    assert run("alert", "lift", a["id"], "-w", ws.root).exit_code == 2
+    regional = run("alert", "issue", "--forecast", "160,140", "--regional", "orange", "-w", ws.root)
+    assert regional.exit_code == 0 and "橙色预警" in regional.output
+    js = json.loads(run("alert", "reduction", "--level", "orange", "--json", "-w", ws.root).output)
+    assert set(js["check"]) == {"SO2", "NOx", "PM", "VOCs"} and js["unverified_measures"] == 4
+
+
+def service_scope(ws):
+    from lantian.accounts.scope import Scope
+    from lantian.accounts.service import Principal
+    return Scope(Principal(0, "t", "city"), ws.database_url, None)

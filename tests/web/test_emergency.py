@@ -1,0 +1,46 @@
+"""Warnings over HTTP: the office issues from a forecast, each enterprise sees only its own measures,
+counties their enterprises'; acknowledgements; the reduction list is the city's."""
+from __future__ import annotations
+
+from tests.web.conftest import bearer, page_session
+
+
+def test_issue_see_acknowledge_lift(client, web_app):
+    city, lz, qy, tl = (bearer(client, u) for u in ("daqiban", "luzhou", "qiye", "tunliu"))
+    level = client.get("/api/alerts/level?forecast=210,230,190&ruleset=2024", headers=lz).json()
+    assert level["level"] == "orange" and level["reasons"]
+    assert client.post("/api/alerts", headers=lz, data={"forecast": "210,230,190"}).status_code == 403
+    assert client.post("/api/alerts", headers=city, data={"forecast": "abc"}).status_code == 422
+    r = client.post("/api/alerts", headers=city, data={"forecast": "210,230,190", "ruleset": "648",
+                                                         "start": "2023-12-10"})
+    assert r.status_code == 201 and r.json()["level"] == "yellow"
+    alert_id = r.json()["id"]
+    mine = client.get("/api/alerts", headers=qy).json()[0]
+    assert [e["enterprise_id"] for e in mine["enterprises"]] == [1] and mine["county_acks"] == {}
+    county = client.get("/api/alerts", headers=lz).json()[0]
+    assert {e["county"] for e in county["enterprises"]} == {"140403"} and len(county["enterprises"]) == 3
+    assert {e["county"] for e in client.get("/api/alerts", headers=tl).json()[0]["enterprises"]} == {"140405"}
+    assert len(client.get("/api/alerts", headers=city).json()[0]["enterprises"]) == 10
+    assert client.get(f"/api/alerts/{alert_id}/notice", headers=lz).status_code == 404
+    notice = client.get(f"/api/alerts/{alert_id}/notice", headers=city)
+    assert notice.status_code == 200 and notice.content[:2] == b"PK"
+    assert client.post(f"/api/alerts/{alert_id}/ack", headers=qy).json()["state"] == "acknowledged"
+    assert client.post(f"/api/alerts/{alert_id}/ack", headers=lz).status_code == 200
+    assert client.post(f"/api/alerts/{alert_id}/ack", headers=bearer(client, "gongxin")).status_code == 403
+    after = client.get("/api/alerts", headers=city).json()[0]
+    assert after["acknowledged"] == 1 and after["county_acks"] == {"140403": "luzhou"}
+    page = page_session(web_app, "qiye").get("/emergency")
+    assert page.status_code == 200 and "黄色预警（Ⅲ级）" in page.text and "沁县华安" not in page.text
+    assert "减排核算" not in page.text
+    office = page_session(web_app, "daqiban").get("/emergency?level=red")
+    assert "红色预警（Ⅰ级） 减排核算" in office.text and "未达到" in office.text
+    assert client.post(f"/api/alerts/{alert_id}/lift", headers=lz).status_code == 403
+    assert client.post(f"/api/alerts/{alert_id}/lift", headers=city).json()["state"] == "lifted"
+
+
+def test_reduction_list_is_the_citys(client):
+    assert client.get("/api/reduction?level=orange", headers=bearer(client, "luzhou")).status_code == 404
+    r = client.get("/api/reduction?level=red&year=2023", headers=bearer(client, "daqiban")).json()
+    assert r["check"]["VOCs"]["met"] is False and r["check"]["VOCs"]["shortfall_t"] > 0
+    assert r["check"]["SO2"]["total_source"].startswith("合成")
+    assert client.get("/api/reduction?level=purple", headers=bearer(client, "daqiban")).status_code == 422
