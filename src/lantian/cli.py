@@ -1377,3 +1377,56 @@ def alert_reduction(level: Annotated[str, typer.Option(help="yellow, orange or r
     if r["unverified_measures"]:
         out.print(f"{r['unverified_measures']} enterprise(s) on industry templates not verified against 340号",
                   markup=False)
+
+
+@alert_app.command("ozone")
+@friendly
+def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="Forecast O3 8-h µg/m³ per day from "
+                                                                              "the start day: 180,220,170.")],
+                start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
+                as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """夏季臭氧污染应急 (task 20): the days a forecast triggers (default O3-8h IAQI > 150, a setting) and each
+    concerned enterprise's 10:00–18:00 schedule."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    try:
+        values = [float(x) for x in forecast_o3.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"--forecast-o3 {forecast_o3!r}: µg/m³ values separated by commas") from None
+    with db.session(_ws_url(workspace)) as s:
+        r = service.ozone(s, _date(start) or ws.as_of, values, ws.config)
+    if as_json:
+        out.print_json(json.dumps(r, ensure_ascii=False))
+        return
+    for d in r["days"]:
+        out.print(f"{d['day']}  O3-8h {d['o3_8h']:g} µg/m³  IAQI {d['iaqi']}  {'响应 triggered' if d['triggered'] else '—'}",
+                  markup=False)
+    for e in r["schedule"]:
+        out.print(f"  {e['name']}（{e['industry']}）：{e['measure']}", markup=False)
+    for m in r["city_wide"]:
+        out.print(f"  全市：{m}", markup=False)
+
+
+@alert_app.command("staggered")
+@friendly
+def alert_staggered(season: Annotated[int, typer.Option(help="The season starting in this year's autumn.")],
+                    as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """秋冬季差异化错峰生产 (task 21): the calendar by grade and location (within 20 km of the centre: one
+    grade stricter), for the high-emission industries."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    with db.session(_ws_url(workspace)) as s:
+        rows = service.staggered(s, season, ws.config)
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"错峰生产 {season}–{season + 1}", title_justify="left")
+    for col in ("enterprise", "grade", "applied", "from", "to", "measure", "notes"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["grade"], r["applied_grade"], r["start"], r["end"], r["measure"], "；".join(r["notes"]))
+    out.print(table)

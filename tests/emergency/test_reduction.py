@@ -119,3 +119,29 @@ def service_scope(ws):
     from lantian.accounts.scope import Scope
     from lantian.accounts.service import Principal
     return Scope(Principal(0, "t", "city"), ws.database_url, None)
+
+
+def test_ozone_response_and_staggered_calendar(ws):
+    r = json.loads(run("alert", "ozone", "--forecast-o3", "180,220,266", "--start", "2023-06-20", "--json",
+                       "-w", ws.root).output)
+    assert [d["iaqi"] for d in r["days"]] == [119, 155, 201] and [d["triggered"] for d in r["days"]] == [False, True, True]
+    names = {e["name"]: e["measure"] for e in r["schedule"]}
+    assert "压减负荷" in names["沁县华安焦化有限公司"]                        # coking: uninterruptible
+    assert "10:00—18:00停止" in names["长治市科保水泥有限公司"]                 # VOCs treatment on its ledger
+    quiet = json.loads(run("alert", "ozone", "--forecast-o3", "150,160", "--json", "-w", ws.root).output)
+    assert quiet["schedule"] == [] and quiet["city_wide"] == []
+    rows = {x["name"]: x for x in json.loads(run("alert", "staggered", "--season", "2023", "--json", "-w",
+                                                 ws.root).output)}
+    assert rows["壶关县红旗水泥有限公司"]["measure"] == "错峰期间全时段停产"                  # D
+    assert rows["沁源县沁新焦化有限公司"]["measure"] == "错峰期间停产50%（以生产线计）"      # C
+    assert rows["沁县华安焦化有限公司"]["measure"].startswith("豁免")                      # B
+    assert rows["沁县华安焦化有限公司"]["start"] == "2023-11-15" and rows["沁县华安焦化有限公司"]["end"] == "2024-03-15"
+
+
+def test_near_the_centre_is_one_grade_stricter():
+    from lantian.emergency.seasonal import distance_km, staggered_plan
+    assert distance_km(113.116, 36.195, 113.116, 36.195) == 0
+    assert 19 < distance_km(113.116, 36.195, 113.116, 36.375) < 21        # 0.18° of latitude ≈ 20 km
+    base = {"id": 1, "name": "x", "county": "140403", "industry": "水泥", "grade": "B"}
+    near, far = (staggered_plan([dict(base, lon=113.116, lat=lat)], 2023)[0] for lat in (36.30, 36.40))
+    assert (near.near, near.applied_grade, far.near, far.applied_grade) == (True, "C", False, "B")

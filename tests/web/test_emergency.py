@@ -44,3 +44,11 @@ def test_reduction_list_is_the_citys(client):
     assert r["check"]["VOCs"]["met"] is False and r["check"]["VOCs"]["shortfall_t"] > 0
     assert r["check"]["SO2"]["total_source"].startswith("合成")
     assert client.get("/api/reduction?level=purple", headers=bearer(client, "daqiban")).status_code == 422
+
+
+def test_staggered_calendar_is_scoped(web_app):
+    county = page_session(web_app, "luzhou").get("/emergency")
+    assert "秋冬季差异化错峰生产（2022—2023年）" in county.text
+    assert "长治市科保水泥有限公司" in county.text and "壶关县红旗水泥有限公司" not in county.text
+    city = page_session(web_app, "daqiban").get("/emergency")
+    assert "壶关县红旗水泥有限公司" in city.text and "错峰期间全时段停产" in city.text

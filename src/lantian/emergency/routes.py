@@ -130,6 +130,15 @@ def reduction_api(request: Request, level: str = Query("orange", max_length=8), 
         return service.reduction(s, level, year or ws.as_of.year, ws.root, ws.config)
 
 
+def _own(scope: Scope, row: dict) -> bool:
+    """An enterprise sees its own row, a county its county's, the city-wide roles all."""
+    if scope.who.role == "enterprise":
+        return row["enterprise_id"] == scope.who.enterprise_id
+    if scope.who.role == "county":
+        return row["county"] == scope.unit
+    return True
+
+
 @router.get("/emergency", include_in_schema=False)
 @scoped("signed_in")
 def emergency_page(request: Request, level: str = Query("orange", max_length=8), scope: Scope = Depends(page_scope)):
@@ -140,6 +149,9 @@ def emergency_page(request: Request, level: str = Query("orange", max_length=8),
         issued = service.alerts(s, scope)
         table = service.reduction(s, level, ws.as_of.year, ws.root, ws.config) \
             if scope.who.role in READ_REDUCTION else None
+        season = ws.as_of.year if ws.as_of.month >= 7 else ws.as_of.year - 1
+        calendar = [r for r in service.staggered(s, season, ws.config) if _own(scope, r)]
     return render(request, "emergency/emergency.html", issued=issued, table=table, level=level, levels=LEVELS,
+                  calendar=calendar, season=season,
                   names=service.LEVEL_NAMES, manages=scope.who.role in service.MANAGE)
 

@@ -312,3 +312,28 @@ def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *
     row.tonnes, row.source, row.updated_by, row.updated_at = str(value), source, actor, now_utc()
     audit.record(s, actor=actor, action="set", entity="emission_total", entity_id=f"{year}-{pollutant}",
                  before={"tonnes": before}, after={"tonnes": row.tonnes, "source": source})
+
+
+# --------------------------------------------------------------------------- seasonal control
+def ozone(s: Session, start: dt.date, forecast_o3_8h: list[float], config: dict | None = None) -> dict:
+    """臭氧污染应急 (task 20): which forecast days trigger, and each concerned enterprise's schedule."""
+    from lantian.emergency import seasonal
+    days = seasonal.ozone_days(start, forecast_o3_8h, config)
+    triggered = [d for d in days if d.triggered]
+    schedule = seasonal.ozone_schedule(list(ledgers.profiles(s).values()), ledgers.voc_enterprises(s), config) \
+        if triggered else []
+    trigger = seasonal.settings(config, "ozone", seasonal.OZONE)["iaqi_above"]
+    return {"trigger": f"O3-8h IAQI > {trigger}（默认，可配置）",
+            "days": [{"day": d.day.isoformat(), "o3_8h": d.o3_8h, "iaqi": d.iaqi, "triggered": d.triggered}
+                     for d in days],
+            "schedule": schedule, "city_wide": list(seasonal.CITY_WIDE_OZONE) if triggered else []}
+
+
+def staggered(s: Session, season_year: int, config: dict | None = None) -> list[dict]:
+    """秋冬季错峰生产 (task 21): the season's calendar per enterprise of the listed industries."""
+    from lantian.emergency import seasonal
+    plan = seasonal.staggered_plan(sorted(ledgers.profiles(s).values(), key=lambda p: (p["county"] or "", p["name"])),
+                                   season_year, config)
+    return [{"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county, "grade": x.grade or "未评级",
+             "near": x.near, "applied_grade": x.applied_grade, "start": x.start.isoformat(), "end": x.end.isoformat(),
+             "measure": x.measure, "notes": x.notes} for x in plan]

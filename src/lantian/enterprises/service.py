@@ -528,5 +528,11 @@ def profiles(s: Session, ids=None) -> dict[int, dict]:
         led = ledgers.get(e.id)
         out[e.id] = {"id": e.id, "name": e.name, "county": e.county_code, "industry": led.industry if led else None,
                      "grade": led.grade if led else None, "emergency_list": bool(led and led.emergency_list),
-                     "synthetic": e.synthetic}
+                     "lon": led.lon if led else None, "lat": led.lat if led else None, "synthetic": e.synthetic}
     return out
+
+
+def voc_enterprises(s: Session) -> set[int]:
+    """Enterprises with VOCs treatment in use on their ledger (the ozone response concerns them)."""
+    return set(s.scalars(sa.select(Facility.enterprise_id).where(Facility.kind == "voc_treatment",
+                                                                 Facility.status == "在用")))
