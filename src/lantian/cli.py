@@ -1430,3 +1430,52 @@ def alert_staggered(season: Annotated[int, typer.Option(help="The season startin
     for r in rows:
         table.add_row(r["name"], r["grade"], r["applied_grade"], r["start"], r["end"], r["measure"], "；".join(r["notes"]))
     out.print(table)
+
+
+@alert_app.command("verify")
+@friendly
+def alert_verify(series: Annotated[Optional[Path], typer.Argument(help="Facility series CSV: facility,time,metric,"
+                                                                     "value,unit (facility = CREDITCODE:CODE).")]
+                 = None,
+                 alert: Annotated[Optional[int], typer.Option(help="The warning whose commitments are checked.")]
+                 = None,
+                 synthetic: Annotated[bool, typer.Option("--synthetic", help="Verify a generated set (marked "
+                                                                             "synthetic) and score it against its "
+                                                                             "kept-apart truth.")] = False,
+                 seed: Annotated[int, typer.Option(help="Seed of the generated set (the held-out one is 2).")] = 2,
+                 as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """用电监控/CEMS verification: from hourly facility series, list suspected violations of a warning's
+    measures (production not reduced, treatment off while producing, emissions not reduced)."""
+    from lantian.emergency import service
+    from lantian.emergency.verification import score, verify
+    result = {}
+    if synthetic:
+        from lantian.emergency.synthetic import generate
+        gen = generate(seed=seed)
+        found = verify(gen.table, gen.commitments, gen.warning)
+        sc = score(found, gen.truth)
+        result = {"facilities": len(gen.commitments), "precision": round(sc.precision, 3),
+                  "recall": round(sc.recall, 3), "tp": sc.tp, "fp": sc.fp, "fn": sc.fn}
+    else:
+        if series is None or alert is None:
+            raise UsageError("give a series CSV and --alert ID, or --synthetic")
+        from lantian import db
+        from lantian.emergency.series import read_csv
+        table = read_csv(series)
+        with db.session(_ws_url(workspace)) as s:
+            commitments, window, unmatched = service.commitments_for(
+                s, alert, sorted(set(table.column("facility").to_pylist())))
+        found = verify(table, commitments, window)
+        result = {"facilities": len(commitments), "unmatched": unmatched}
+    result["suspects"] = service.suspects_json(found)
+    if as_json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    if synthetic:
+        out.print(f"synthetic set, seed {seed}: {result['facilities']} facilities — precision {result['precision']}, "
+                  f"recall {result['recall']} (tp {result['tp']}, fp {result['fp']}, fn {result['fn']})", markup=False)
+    elif result["unmatched"]:
+        out.print(f"not under warning {alert} (skipped): {', '.join(result['unmatched'])}", markup=False)
+    for x in result["suspects"]:
+        out.print(f"{x['severity']:8} {x['facility']}  {x['kind']}  {x['hours']} h  {x['metric']}: observed "
+                  f"{x['observed']} vs baseline {x['baseline']} (allowed ≤ {x['expected_max']})", markup=False)

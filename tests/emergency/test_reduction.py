@@ -145,3 +145,31 @@ def test_near_the_centre_is_one_grade_stricter():
     base = {"id": 1, "name": "x", "county": "140403", "industry": "水泥", "grade": "B"}
     near, far = (staggered_plan([dict(base, lon=113.116, lat=lat)], 2023)[0] for lat in (36.30, 36.40))
     assert (near.near, near.applied_grade, far.near, far.applied_grade) == (True, "C", False, "B")
+
+
+def test_verification_against_a_warning_and_the_synthetic_score(ws, tmp_path):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from lantian.demo import demo_credit_code
+    from lantian.emergency.series import write_csv
+    from lantian.emergency.synthetic import generate
+    scored = json.loads(run("alert", "verify", "--synthetic", "--seed", "2", "--json").output)
+    assert scored["precision"] >= 0.9 and scored["recall"] >= 0.85 and scored["facilities"] == 60
+    gen = generate(seed=2)
+    off = next(f for f, kinds in sorted(gen.truth.items()) if "treatment_off" in kinds)
+    other = next(f for f in sorted(gen.commitments) if f != off)
+    keep = pc.is_in(gen.table.column("facility"), pa.array([off, other]))
+    table = gen.table.filter(keep)
+    renamed = pc.replace_substring(table.column("facility"), off, f"{demo_credit_code(1)}:JL-3")
+    series = tmp_path / "series.csv"
+    write_csv(table.set_column(0, "facility", renamed), series)
+    start = gen.warning[0].date()
+    days = (gen.warning[1].date() - start).days + 1
+    issued = run("alert", "issue", "--forecast", ",".join(["260"] * days), "--start", start, "-w", ws.root)
+    assert issued.exit_code == 0, issued.output
+    alert_id = issued.output.split("warning ")[1].split(" ")[0]
+    r = json.loads(run("alert", "verify", series, "--alert", alert_id, "--json", "-w", ws.root).output)
+    assert r["unmatched"] == [other] and r["facilities"] == 1
+    assert any(x["kind"] == "treatment_off" and x["facility"].endswith(":JL-3") for x in r["suspects"])
+    missing = run("alert", "verify", "-w", ws.root)
+    assert missing.exit_code == 2 and "--synthetic" in missing.output

@@ -337,3 +337,39 @@ def staggered(s: Session, season_year: int, config: dict | None = None) -> list[
     return [{"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county, "grade": x.grade or "未评级",
              "near": x.near, "applied_grade": x.applied_grade, "start": x.start.isoformat(), "end": x.end.isoformat(),
              "measure": x.measure, "notes": x.notes} for x in plan]
+
+
+# --------------------------------------------------------------------------- verification
+def commitments_for(s: Session, alert_id: int, facilities: list[str]) -> tuple[dict, tuple, list[str]]:
+    """The verification commitments of a warning for series facilities named ``CREDITCODE:CODE``
+    (the enterprise's credit code and the ledger facility code): each facility's cut is its
+    enterprise's (the largest over pollutants). Returns (commitments, warning window, unmatched)."""
+    from lantian.emergency.verification import Commitment
+    a = s.get(Alert, alert_id)
+    if a is None:
+        raise NotFound("no such warning")
+    rows = {r.enterprise_id: r for r in s.scalars(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id))}
+    by_code = {p.get("credit_code"): p for p in ledgers.credit_codes(s)}
+    out, unmatched = {}, []
+    for f in facilities:
+        code = f.split(":", 1)[0]
+        p = by_code.get(code)
+        row = rows.get(p["id"]) if p else None
+        if row is None:
+            unmatched.append(f)
+            continue
+        cut = max(Fraction(v) for v in json.loads(row.cut).values())
+        out[f] = Commitment(f, float(cut), True)
+    start = to_beijing(a.start).replace(tzinfo=None)
+    end_day = a.expected_end or start.date()
+    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time())
+    return out, (start, end), unmatched
+
+
+def suspects_json(suspects) -> list[dict]:
+    return [{"facility": x.facility, "kind": x.kind, "severity": x.severity, "hours": x.hours,
+             "metric": x.evidence.metric, "unit": x.evidence.unit, "baseline": round(x.evidence.baseline, 2),
+             "observed": round(x.evidence.observed, 2),
+             "expected_max": None if x.evidence.expected_max is None else round(x.evidence.expected_max, 2),
+             "coverage": round(x.evidence.coverage, 3),
+             "periods": [[a.isoformat(), b.isoformat()] for a, b in x.evidence.periods]} for x in suspects]

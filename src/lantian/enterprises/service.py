@@ -536,3 +536,8 @@ def voc_enterprises(s: Session) -> set[int]:
     """Enterprises with VOCs treatment in use on their ledger (the ozone response concerns them)."""
     return set(s.scalars(sa.select(Facility.enterprise_id).where(Facility.kind == "voc_treatment",
                                                                  Facility.status == "在用")))
+
+
+def credit_codes(s: Session) -> list[dict]:
+    """Every enterprise's id, name and credit code (facility series name facilities by it)."""
+    return [{"id": e.id, "name": e.name, "credit_code": e.credit_code} for e in s.scalars(sa.select(Enterprise))]
