@@ -1479,3 +1479,32 @@ def alert_verify(series: Annotated[Optional[Path], typer.Argument(help="Facility
     for x in result["suspects"]:
         out.print(f"{x['severity']:8} {x['facility']}  {x['kind']}  {x['hours']} h  {x['metric']}: observed "
                   f"{x['observed']} vs baseline {x['baseline']} (allowed ≤ {x['expected_max']})", markup=False)
+
+
+@alert_app.command("review")
+@friendly
+def alert_review(alert_id: int, docx_out: Annotated[Optional[Path], typer.Option("--docx", help="Also write the "
+                                                                                  "复盘 as .docx here.")] = None,
+                 as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """复盘: forecast against the observed city AQI, the level the observed days give, acknowledgements,
+    the reduction declared."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.measurements.store import Store
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    with db.session(_ws_url(workspace)) as s:
+        r = service.review(s, Store(ws.measurements), _connect(), alert_id, ws.root, ws.config)
+    if docx_out is not None:
+        service.review_docx(r, docx_out)
+    if as_json:
+        out.print_json(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    out.print(f"{r['level_name']} ({r['ruleset']}); observed days give: {r['observed_level'] or 'incomplete data'}; "
+              f"mean |error| {r['mean_abs_error']} over {r['coverage']} days", markup=False)
+    for d in r["days"]:
+        out.print(f"  {d['day']}  forecast {d['forecast']}  observed {d['observed'] if d['observed'] is not None else '—'}",
+                  markup=False)
+    out.print(f"acknowledged {r['acknowledged']}/{r['listed']} ({r['compliance_percent']}%)", markup=False)
+    if docx_out is not None:
+        out.print(f"复盘 → {docx_out}", markup=False)

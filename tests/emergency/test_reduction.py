@@ -173,3 +173,19 @@ def test_verification_against_a_warning_and_the_synthetic_score(ws, tmp_path):
     assert any(x["kind"] == "treatment_off" and x["facility"].endswith(":JL-3") for x in r["suspects"])
     missing = run("alert", "verify", "-w", ws.root)
     assert missing.exit_code == 2 and "--synthetic" in missing.output
+
+
+def test_review_compares_the_forecast_with_the_observed_city_aqi(tmp_path, data_dir):
+    """复盘 on real data: Changzhi, 12–14 January 2019, against an invented forecast of a red episode."""
+    from tests.web.conftest import build_workspace
+    w = build_workspace(tmp_path / "full", data_dir)
+    _emergency(w.database_url)
+    assert run("alert", "issue", "--forecast", "260,310,280", "--start", "2019-01-12", "-w", w.root).exit_code == 0
+    out = tmp_path / "复盘.docx"
+    r = json.loads(run("alert", "review", "1", "--json", "--docx", out, "-w", w.root).output)
+    observed = [d["observed"] for d in r["days"]]
+    assert all(isinstance(v, int) and 0 < v <= 500 for v in observed) and r["coverage"] == "3/3"
+    assert r["observed_level"] == "none" and r["level"] == "red"              # the forecast overshot
+    assert [d["error"] for d in r["days"]] == [o - f for o, f in zip(observed, [260, 310, 280])]
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert "过程复盘" in text and "实测未达到预警条件" in text

@@ -36,6 +36,15 @@ def test_issue_see_acknowledge_lift(client, web_app):
     assert "红色预警（Ⅰ级） 减排核算" in office.text and "未达到" in office.text
     assert client.post(f"/api/alerts/{alert_id}/lift", headers=lz).status_code == 403
     assert client.post(f"/api/alerts/{alert_id}/lift", headers=city).json()["state"] == "lifted"
+    review = client.get(f"/api/alerts/{alert_id}/review", headers=city).json()
+    assert [d["day"] for d in review["days"]] == ["2023-12-10", "2023-12-11", "2023-12-12"]
+    assert review["coverage"] == "0/3" and review["acknowledged"] == 1      # no 2023 data in this workspace
+    assert client.get(f"/api/alerts/{alert_id}/review", headers=lz).status_code == 404
+    doc = client.get(f"/api/alerts/{alert_id}/review?format=docx", headers=city)
+    assert doc.status_code == 200 and doc.content[:2] == b"PK"
+    page = page_session(web_app, "daqiban").get(f"/emergency/alerts/{alert_id}/review")
+    assert page.status_code == 200 and "过程复盘" in page.text
+    assert page_session(web_app, "luzhou").get(f"/emergency/alerts/{alert_id}/review").status_code == 404
 
 
 def test_reduction_list_is_the_citys(client):

@@ -78,6 +78,8 @@ CASES = {
     "/api/alerts/{alert_id}/notice": ("GET", None, None, None),          # tests/web/test_emergency.py
     "/api/reduction": ("GET", None, "/api/reduction?level=orange", 404),
     "/emergency": ("GET", "/emergency", None, None),
+    "/api/alerts/{alert_id}/review": ("GET", None, None, None),          # tests/web/test_emergency.py
+    "/emergency/alerts/{alert_id}/review": ("GET", None, None, None),    # tests/web/test_emergency.py
 }
 
 

@@ -117,6 +117,35 @@ def notice_api(request: Request, alert_id: Id, scope: Scope = Depends(api_scope)
                         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
+def _review(request: Request, scope: Scope, alert_id: int) -> dict:
+    if scope.who.role not in READ_REDUCTION:
+        raise HTTPException(404, "the review is the city's")
+    st = request.app.state
+    with as_http(), db.session(st.db_url) as s, st.engine_lock:
+        return service.review(s, st.store, st.con, alert_id, st.workspace.root, st.workspace.config)
+
+
+@router.get("/api/alerts/{alert_id}/review", tags=["emergency"])
+@scoped("signed_in")
+def review_api(request: Request, alert_id: Id, format: str = Query("json", pattern="^(json|docx)$"),
+               scope: Scope = Depends(api_scope)):
+    """复盘: forecast vs observed city AQI, the level observed, acknowledgements, the declared reduction
+    (``format=docx`` for the document)."""
+    r = _review(request, scope, alert_id)
+    if format == "docx":
+        out = request.app.state.workspace.root / "alerts" / f"复盘-{alert_id}.docx"
+        service.review_docx(r, out)
+        return FileResponse(out, filename=out.name,
+                            media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return r
+
+
+@router.get("/emergency/alerts/{alert_id}/review", include_in_schema=False)
+@scoped("signed_in")
+def review_page(request: Request, alert_id: Id, scope: Scope = Depends(page_scope)):
+    return render(request, "emergency/review.html", r=_review(request, scope, alert_id), names=service.LEVEL_NAMES)
+
+
 @router.get("/api/reduction", tags=["emergency"])
 @scoped("signed_in")
 def reduction_api(request: Request, level: str = Query("orange", max_length=8), year: int | None = Query(None, ge=1901,

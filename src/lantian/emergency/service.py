@@ -373,3 +373,77 @@ def suspects_json(suspects) -> list[dict]:
              "expected_max": None if x.evidence.expected_max is None else round(x.evidence.expected_max, 2),
              "coverage": round(x.evidence.coverage, 3),
              "periods": [[a.isoformat(), b.isoformat()] for a, b in x.evidence.periods]} for x in suspects]
+
+
+# --------------------------------------------------------------------------- 复盘 (episode review)
+def review(s: Session, store, con, alert_id: int, root: Path | None = None, config: dict | None = None) -> dict:
+    """After an episode: each day's forecast against the observed city AQI (HJ 633 daily AQI of the
+    city's evaluation stations), the level the observed days would have given under the same rule
+    set, acknowledgements, and the reduction declared at the level."""
+    from lantian.assessment.units import CITY_CODE, county_units
+    from lantian.measurements.series import area_daily
+    a = s.get(Alert, alert_id)
+    if a is None:
+        raise NotFound("no such warning")
+    forecast = json.loads(a.forecast)
+    start = to_beijing(a.start).date()
+    end = start + dt.timedelta(days=len(forecast) - 1)
+    units, _ = county_units(_url(s))
+    observed = {}
+    stations = units.get(CITY_CODE, [])
+    if stations:
+        city = area_daily(store, stations, start, end, con).table.to_pylist()
+        observed = {r["date"]: r["AQI"] for r in city}
+    days = []
+    for i, f in enumerate(forecast):
+        day = start + dt.timedelta(days=i)
+        o = observed.get(day)
+        days.append({"day": day.isoformat(), "forecast": f, "observed": o, "error": None if o is None else o - f})
+    seen = [d["observed"] for d in days]
+    observed_level = decide(seen, a.ruleset).level if seen and all(v is not None for v in seen) else None
+    detail = alert_detail(s, _office(s), alert_id)
+    declared = reduction(s, a.level, start.year, root, config)["check"]
+    errors = [abs(d["error"]) for d in days if d["error"] is not None]
+    return {"id": a.id, "level": a.level, "level_name": LEVEL_NAMES[a.level], "ruleset": a.ruleset, "days": days,
+            "observed_level": observed_level, "mean_abs_error": round(sum(errors) / len(errors), 1) if errors else None,
+            "coverage": f"{len(errors)}/{len(days)}", "listed": detail["listed"], "acknowledged": detail["acknowledged"],
+            "compliance_percent": round(100 * detail["acknowledged"] / detail["listed"], 1) if detail["listed"] else None,
+            "county_acks": len(detail["county_acks"]), "declared": declared,
+            "achieved": "需导入设施用电/CEMS序列后核算（lantian alert verify）"}
+
+
+def _url(s: Session) -> str:
+    return s.get_bind().url.render_as_string(hide_password=False)
+
+
+def _office(s: Session) -> Scope:
+    from lantian.accounts.service import Principal
+    return Scope(Principal(0, "review", "city"), _url(s), None)
+
+
+def review_docx(r: dict, out: Path) -> Path:
+    """The 复盘 as a document through the one document service."""
+    from lantian.reports import render_docx
+    from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
+    rows = [["日期", "预报AQI", "实测AQI", "偏差"]] + [[d["day"], str(d["forecast"]), "—" if d["observed"] is None
+                                                         else str(d["observed"]), "—" if d["error"] is None
+                                                         else f"{d['error']:+d}"] for d in r["days"]]
+    checks = [["污染物", "申报减排比例（%）", "要求（%）", "结论"]] + [
+        [p, "—" if c["share_percent"] is None else str(c["share_percent"]), str(c["required_percent"]),
+         "—" if c["met"] is None else ("达到" if c["met"] else f"未达到，差{c['shortfall_t']}吨/年")]
+        for p, c in r["declared"].items()]
+    observed = {None: "实测数据不全", "none": "实测未达到预警条件"}.get(r["observed_level"],
+                                                                 LEVEL_NAMES.get(r["observed_level"] or "none"))
+    doc = OfficialDocument(
+        title=f"重污染天气{r['level_name']}过程复盘", blocks=[
+            Paragraph(f"本次预警依据{r['ruleset']}规则发布{r['level_name']}。按实测城市日AQI，同一规则下应为：{observed}；"
+                      f"预报平均绝对偏差{r['mean_abs_error'] if r['mean_abs_error'] is not None else '—'}"
+                      f"（有效{r['coverage']}天）。"),
+            Heading("预报与实测"), Table(rows, caption="逐日预报与实测", widths=[2, 1, 1, 1]),
+            Heading("措施落实"),
+            Paragraph(f"清单企业{r['listed']}家，签收{r['acknowledged']}家（{r['compliance_percent']}%），"
+                      f"县区签收{r['county_acks']}个。实际减排：{r['achieved']}。"),
+            Heading("减排核算"), Table(checks, caption="申报减排比例", widths=[1, 2, 1, 2])],
+        issuer="长治市大气污染防治工作领导小组办公室")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return render_docx("document", doc, out)
