@@ -1319,7 +1319,11 @@ def alert_level(forecast: ForecastOpt, ruleset: RulesetOpt = "2024",
 
 @alert_app.command("issue")
 @friendly
-def alert_issue(forecast: ForecastOpt, ruleset: RulesetOpt = "2024",
+def alert_issue(forecast: Annotated[Optional[str], typer.Option(help="Forecast daily AQI from the start day, "
+                                                                    "comma-separated: 210,230,190.")] = None,
+                forecast_file: Annotated[Optional[Path], typer.Option(help="Or a CSV date,aqi (its first date "
+                                                                           "is the start).")] = None,
+                ruleset: RulesetOpt = "2024",
                 start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
                 regional: Annotated[Optional[str], typer.Option(help="A regional warning received: yellow, orange "
                                                                      "or red (adopted when higher).")] = None,
@@ -1330,11 +1334,39 @@ def alert_issue(forecast: ForecastOpt, ruleset: RulesetOpt = "2024",
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
     url = _ws_url(workspace)
+    if (forecast is None) == (forecast_file is None):
+        raise UsageError("give --forecast or --forecast-file (one of them)")
+    if forecast_file is not None:
+        from lantian.emergency.forecast import read
+        first, values = read(forecast_file)
+        start = start or first.isoformat()
+    else:
+        values = _forecast_values(forecast)
     with db.session(url) as s:
-        a = service.issue(s, ws.root, _plan_scope(url, None), _forecast_values(forecast), ruleset,
+        a = service.issue(s, ws.root, _plan_scope(url, None), values, ruleset,
                           start=_date(start) or ws.as_of, regional=regional)
         out.print(f"{service.LEVEL_NAMES[a.level]} {a.doc_number}: warning {a.id} → {ws.root / a.document}",
                   markup=False)
+
+
+@alert_app.command("update")
+@friendly
+def alert_update(alert_id: int, forecast: ForecastOpt,
+                 hourly: Annotated[Optional[str], typer.Option(help="Hourly forecast AQI from now (for the 36 h "
+                                                                    "lift rule), comma-separated.")] = None,
+                 regional: Annotated[Optional[str], typer.Option(help="A regional warning in force.")] = None,
+                 workspace: WorkspaceOpt = None):
+    """A new forecast during a warning: escalate, downgrade, keep or lift it (36 h rule)."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    url = _ws_url(workspace)
+    with db.session(url) as s:
+        action = service.update(s, ws.root, _plan_scope(url, None), alert_id, _forecast_values(forecast),
+                                hourly=_forecast_values(hourly) if hourly else None, regional=regional,
+                                today=ws.as_of)
+    out.print(f"warning {alert_id}: {action}", markup=False)
 
 
 @alert_app.command("lift")

@@ -189,3 +189,37 @@ def test_review_compares_the_forecast_with_the_observed_city_aqi(tmp_path, data_
     assert [d["error"] for d in r["days"]] == [o - f for o, f in zip(observed, [260, 310, 280])]
     text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert "过程复盘" in text and "实测未达到预警条件" in text
+
+
+def test_a_new_forecast_escalates_downgrades_and_lifts(ws):
+    r = run("alert", "issue", "--forecast", "210,230,190", "--ruleset", "648", "-w", ws.root)
+    alert_id = r.output.split("warning ")[1].split(" ")[0]
+    up = run("alert", "update", alert_id, "--forecast", "220,310,330,240", "-w", ws.root)
+    assert up.exit_code == 0 and up.output.strip().endswith("escalate")
+    with db.session(ws.database_url) as s:
+        (a,) = service.alerts(s, service_scope(ws))
+        assert a["level"] == "red" and all(e["acknowledged_by"] is None for e in a["enterprises"])
+        huaan = next(e for e in a["enterprises"] if e["name"] == "沁县华安焦化有限公司")
+        assert huaan["measures"] == ["出焦时间延长至48小时以上"]                    # B coking, red (template)
+    keep = run("alert", "update", alert_id, "--forecast", "150,140", "--hourly", ",".join(["120"] * 30), "-w", ws.root)
+    assert keep.output.strip().endswith("downgrade")                               # not 36 h below yet: lowest level
+    lifted = run("alert", "update", alert_id, "--forecast", "150,140", "--hourly", ",".join(["120"] * 40), "-w",
+                 ws.root)
+    assert lifted.output.strip().endswith("lift")
+    assert run("alert", "update", alert_id, "--forecast", "150", "-w", ws.root).exit_code == 2
+
+
+def test_forecast_from_a_csv_file(ws, tmp_path):
+    good = tmp_path / "forecast.csv"
+    good.write_text("date,aqi\n2023-12-20,210\n2023-12-21,230\n2023-12-22,190\n", encoding="utf-8")
+    r = run("alert", "issue", "--forecast-file", good, "--ruleset", "648", "-w", ws.root)
+    assert r.exit_code == 0 and "黄色预警" in r.output and "2023-12-20" in r.output
+    gap = tmp_path / "gap.csv"
+    gap.write_text("日期,AQI\n2023-12-20,210\n2023-12-22,230\n", encoding="gb18030")
+    bad = run("alert", "issue", "--forecast-file", gap, "-w", ws.root)
+    assert bad.exit_code == 2 and "line 3" in bad.output and "consecutive days" in bad.output
+    word = tmp_path / "word.csv"
+    word.write_text("date,aqi\n2023-12-20,高\n", encoding="utf-8")
+    bad = run("alert", "issue", "--forecast-file", word, "-w", ws.root)
+    assert bad.exit_code == 2 and "line 2, column aqi" in bad.output
+    assert run("alert", "issue", "-w", ws.root).exit_code == 2

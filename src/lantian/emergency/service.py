@@ -191,6 +191,47 @@ def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date)
     return str(out.relative_to(root))
 
 
+def update(s: Session, root: Path, scope: Scope, alert_id: int, forecast: list[int], *,
+           hourly: list[int] | None = None, regional: str | None = None, today: dt.date) -> str:
+    """A new forecast during a warning: escalate, downgrade, keep or lift (the 36 h rule, with hourly
+    values when given), by :func:`lantian.standards.alerts.step`. A new level re-issues the measures
+    and the notice; every change is audited. Returns the action."""
+    from lantian.standards import alerts as rules
+    if scope.who.role not in MANAGE:
+        raise Forbidden("预警由市大气办调整 (the city office adjusts warnings)")
+    a = s.get(Alert, alert_id)
+    if a is None:
+        raise NotFound("no such warning")
+    if a.state != "active":
+        raise UsageError(f"warning {a.id} is lifted")
+    try:
+        move = rules.step(a.level, forecast, a.ruleset, hourly=hourly, regional=regional)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    before = a.level
+    if move.action == "lift":
+        a.state, a.lifted_at = "lifted", now_utc()
+    elif move.action in ("escalate", "downgrade"):
+        a.level, a.forecast = move.to_level, json.dumps(forecast)
+        a.reasons = json.dumps(list(move.reasons), ensure_ascii=False)
+        a.expected_end = today + dt.timedelta(days=len(forecast) - 1)
+        table = M.load(root)
+        prof = ledgers.profiles(s)
+        listed = []
+        for row in s.scalars(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id)):
+            entry = s.get(ListEntry, row.enterprise_id)
+            m = enterprise_measure(table, prof[row.enterprise_id], entry, a.level)
+            row.measures = json.dumps([m["text"]], ensure_ascii=False)
+            row.cut = json.dumps({k: str(v) for k, v in m["cut"].items()})
+            row.acknowledged_by = row.acknowledged_at = None          # the new measures need a new 签收
+            listed.append((prof[row.enterprise_id], m))
+        a.document = _notice(root, a, listed, forecast, list(move.reasons), today)
+    audit.record(s, actor=scope.who.username, action=move.action, entity="alert", entity_id=str(a.id),
+                 before={"level": before}, after={"level": move.to_level, "forecast": forecast,
+                                                  "reasons": list(move.reasons)})
+    return move.action
+
+
 def lift(s: Session, scope: Scope, alert_id: int) -> Alert:
     if scope.who.role not in MANAGE:
         raise Forbidden("预警由市大气办解除 (the city office lifts warnings)")
