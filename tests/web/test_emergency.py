@@ -61,3 +61,33 @@ def test_staggered_calendar_is_scoped(web_app):
     assert "长治市科保水泥有限公司" in county.text and "壶关县红旗水泥有限公司" not in county.text
     city = page_session(web_app, "daqiban").get("/emergency")
     assert "壶关县红旗水泥有限公司" in city.text and "错峰期间全时段停产" in city.text
+
+
+def test_ozone_schedule_is_scoped(client):
+    mine = client.get("/api/ozone?forecast_o3=180,220&start=2023-06-20", headers=bearer(client, "luzhou")).json()
+    assert [d["triggered"] for d in mine["days"]] == [False, True]
+    assert {e["county"] for e in mine["schedule"]} == {"140403"} and mine["city_wide"]
+    city = client.get("/api/ozone?forecast_o3=180,220", headers=bearer(client, "daqiban")).json()
+    assert len(city["schedule"]) > len(mine["schedule"])
+    assert client.get("/api/ozone?forecast_o3=abc", headers=bearer(client, "daqiban")).status_code == 422
+
+
+def test_verification_upload(client, tmp_path):
+    import io
+    from lantian.emergency.series import write_csv
+    from lantian.emergency.synthetic import generate
+    city = bearer(client, "daqiban")
+    r = client.post("/api/alerts", headers=city, data={"forecast": "260,260", "start": "2024-12-12"})
+    alert_id = r.json()["id"]
+    gen = generate(n_facilities=5, seed=3)
+    path = tmp_path / "s.csv"
+    write_csv(gen.table, path)
+    found = client.post(f"/api/alerts/{alert_id}/verify", headers=city,
+                        files={"file": ("s.csv", io.BytesIO(path.read_bytes()), "text/csv")}).json()
+    assert found["facilities"] == 0 and len(found["unmatched"]) == 5        # SYN- ids are no ledger facility
+    bad = client.post(f"/api/alerts/{alert_id}/verify", headers=city,
+                      files={"file": ("s.csv", io.BytesIO(b"facility,time\nx,y\n"), "text/csv")})
+    assert bad.status_code == 422 and "s.csv" in bad.json()["detail"]
+    assert client.post(f"/api/alerts/{alert_id}/verify", headers=bearer(client, "luzhou"),
+                       files={"file": ("s.csv", io.BytesIO(path.read_bytes()), "text/csv")}).status_code == 404
+    client.post(f"/api/alerts/{alert_id}/lift", headers=city)

@@ -80,6 +80,8 @@ CASES = {
     "/emergency": ("GET", "/emergency", None, None),
     "/api/alerts/{alert_id}/review": ("GET", None, None, None),          # tests/web/test_emergency.py
     "/emergency/alerts/{alert_id}/review": ("GET", None, None, None),    # tests/web/test_emergency.py
+    "/api/ozone": ("GET", "/api/ozone?forecast_o3=180,220", None, None),
+    "/api/alerts/{alert_id}/verify": ("POST", None, None, None),         # tests/web/test_emergency.py
 }
 
 

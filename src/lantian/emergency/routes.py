@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse, RedirectResponse
 
@@ -144,6 +144,52 @@ def review_api(request: Request, alert_id: Id, format: str = Query("json", patte
 @scoped("signed_in")
 def review_page(request: Request, alert_id: Id, scope: Scope = Depends(page_scope)):
     return render(request, "emergency/review.html", r=_review(request, scope, alert_id), names=service.LEVEL_NAMES)
+
+
+@router.get("/api/ozone", tags=["emergency"])
+@scoped("signed_in")
+def ozone_api(request: Request, forecast_o3: str = Query(..., max_length=400, description="O3 8-h µg/m³ per day"),
+              start: str | None = Query(None), scope: Scope = Depends(api_scope)) -> dict:
+    """臭氧应急 (task 20): the days a forecast triggers and the concerned enterprises' schedule (of the
+    caller's scope)."""
+    try:
+        values = [float(x) for x in forecast_o3.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        raise HTTPException(422, "forecast_o3: µg/m³ values separated by commas") from None
+    if not values or any(v < 0 or v > 2000 for v in values):
+        raise HTTPException(422, "forecast_o3: one or more values, 0–2000 µg/m³")
+    ws = request.app.state.workspace
+    with db.session(request.app.state.db_url) as s:
+        r = service.ozone(s, parse_day(start) or ws.as_of, values, ws.config)
+    r["schedule"] = [e for e in r["schedule"] if _own(scope, e)]
+    return r
+
+
+@router.post("/api/alerts/{alert_id}/verify", tags=["emergency"])
+@scoped("signed_in")
+async def verify_api(request: Request, alert_id: Id, file: Annotated[UploadFile, File()],
+                     scope: Scope = Depends(api_scope)) -> dict:
+    """用电监控/CEMS verification of a warning: upload hourly facility series (CSV facility,time,metric,
+    value,unit; facility = CREDITCODE:CODE); the suspected violations for inspectors."""
+    import tempfile
+    from pathlib import Path
+    from lantian.emergency.series import read_csv
+    from lantian.emergency.verification import verify
+    from lantian.errors import InputError
+    if scope.who.role not in READ_REDUCTION:
+        raise HTTPException(404, "verification is the city's")
+    with tempfile.TemporaryDirectory(prefix="lantian-series-") as tmp:
+        path = Path(tmp) / Path(file.filename or "series.csv").name
+        path.write_bytes(await file.read(50 * 1024 * 1024))
+        try:
+            table = read_csv(path)
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
+    with as_http(), db.session(request.app.state.db_url) as s:
+        commitments, window, unmatched = service.commitments_for(s, alert_id,
+                                                                 sorted(set(table.column("facility").to_pylist())))
+    found = verify(table, commitments, window)
+    return {"facilities": len(commitments), "unmatched": unmatched, "suspects": service.suspects_json(found)}
 
 
 @router.get("/api/reduction", tags=["emergency"])
