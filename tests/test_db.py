@@ -20,8 +20,9 @@ from lantian.measurements import stations as st  # noqa: F401  (declares the reg
 from lantian.plan import models as plan_models  # noqa: F401
 from lantian.enterprises import models as ledger_models  # noqa: F401
 from lantian.emergency import models as emergency_models  # noqa: F401
+from lantian.dustfall import models as dustfall_models  # noqa: F401
 
-HEAD = "0007"
+HEAD = "0008"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
@@ -29,7 +30,7 @@ TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "dep
           "sand_dust_days", "plans", "plan_sections", "plan_tasks", "plan_task_units", "plan_milestones",
           "plan_commitments", "plan_reports", "plan_supervisions", "clusters", "enterprise_ledgers", "facilities",
           "grade_applications", "grade_history", "ledger_changes", "reduction_list", "emission_baselines",
-          "emission_totals", "alerts", "alert_enterprises", "alert_county_acks"}
+          "emission_totals", "alerts", "alert_enterprises", "alert_county_acks", "dustfall_values"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

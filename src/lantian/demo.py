@@ -108,8 +108,10 @@ DEMO_SUBTASKS = [
 ]
 
 
-#: commitments of the plan decided by the ledgers' rule checks: (task, commitment subject, rule id)
-DEMO_BINDINGS = [(3, "炭化室高度", "coke-oven-4.3m-shutdown"), (6, "燃煤锅炉", "coal-boiler-below-35th")]
+#: commitments of the plan decided by data: (task, commitment subject, indicator, parameters)
+DEMO_BINDINGS = [(3, "炭化室高度", "ledger_rule", {"rule": "coke-oven-4.3m-shutdown"}),
+                 (6, "燃煤锅炉", "ledger_rule", {"rule": "coal-boiler-below-35th"}),
+                 (14, "平均降尘量", "dustfall", {"unit": "all"})]
 
 
 def seed_plan(data: Path) -> Path | None:
@@ -143,12 +145,12 @@ def _plan(url: str, data: Path) -> int:
                 task = service.task_by_number(s, number)
                 service.add_milestone(s, office, task.id, title, due=due, owner_kind=kind, owner_code=code,
                                       indicator=indicator, params={"unit": code} if indicator else None)
-            for number, subject, rule in DEMO_BINDINGS:
+            for number, subject, indicator, params in DEMO_BINDINGS:
                 task = service.task_by_number(s, number)
                 found = s.scalar(sa.select(Commitment).where(Commitment.task_id == task.id,
                                                              Commitment.subject == subject))
                 if found is not None:
-                    service.bind_commitment(s, office, found.id, "ledger_rule", {"rule": rule})
+                    service.bind_commitment(s, office, found.id, indicator, params)
         return s.scalar(sa.select(sa.func.count()).select_from(Milestone))
 
 
@@ -198,6 +200,19 @@ def _ledger(url: str) -> int:
         return len(facilities)
 
 
+def _dustfall(url: str, data: Path) -> int:
+    """Changzhi's published county dust fall of October 2021 (the first real case); idempotent."""
+    from lantian.dustfall import service as dustfall
+    from lantian.dustfall.models import DustfallValue
+    path = data / "dustfall" / "changzhi_dustfall_2021-10.csv"
+    if not path.is_file():
+        return 0
+    with db.session(url) as s:
+        if s.scalar(sa.select(sa.func.count()).select_from(DustfallValue).where(DustfallValue.period == "2021-10")):
+            return 0
+        return dustfall.import_file(s, path, period="2021-10", actor="demo")["rows"]
+
+
 def _emergency(url: str) -> int:
     """The reduction list (every ledger enterprise; those flagged 应急减排清单 by the ledger) with
     synthetic baselines and city totals (labelled); idempotent."""
@@ -237,6 +252,7 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     milestones = _plan(ws.database_url, data)
     _ledger(ws.database_url)
     _emergency(ws.database_url)
+    _dustfall(ws.database_url, data)
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
     import_files(ws.measurements, "cnemc", january, progress=progress)

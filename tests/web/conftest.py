@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from databases import fresh_database
 from lantian import db
-from lantian.demo import PASSWORD, _accounts, _emergency, _ledger, _plan
+from lantian.demo import PASSWORD, _accounts, _dustfall, _emergency, _ledger, _plan
 from lantian.measurements import stations as registry
 from lantian.measurements.importer import import_files
 from lantian.workspace import init
@@ -31,6 +31,7 @@ def build_workspace(root, data_dir):
     _plan(ws.database_url, data_dir)                    # the seed plan and the labelled demo sub-tasks
     _ledger(ws.database_url)                            # task 5's enterprises, synthetic facilities
     _emergency(ws.database_url)                         # the reduction list, synthetic emissions
+    _dustfall(ws.database_url, data_dir)                # Changzhi's published October 2021 dust fall
     import_files(ws.measurements, "cnemc", [data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"])
     ws.set_as_of(dt.date(2023, 6, 30))
     return ws

@@ -91,3 +91,11 @@ def test_verification_upload(client, tmp_path):
     assert client.post(f"/api/alerts/{alert_id}/verify", headers=bearer(client, "luzhou"),
                        files={"file": ("s.csv", io.BytesIO(path.read_bytes()), "text/csv")}).status_code == 404
     client.post(f"/api/alerts/{alert_id}/lift", headers=city)
+
+
+def test_dustfall_bulletin_page(client, web_app):
+    b = client.get("/api/dustfall/bulletin", headers=bearer(client, "tunliu")).json()
+    assert b["period"] == "2021-10" and b["city"]["mean"] == 1.4
+    assert client.get("/api/dustfall/bulletin?period=2021-13", headers=bearer(client, "tunliu")).status_code == 422
+    page = page_session(web_app, "tunliu").get("/dustfall")
+    assert page.status_code == 200 and "黎城县" in page.text and 'class="mine"' in page.text

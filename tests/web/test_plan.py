@@ -45,7 +45,7 @@ def test_status_against_the_as_of_date(client, web_app):
     assert office[22]["status"] == "off_target"        # measured: 潞州区 PM2.5 behind its (synthetic) target
     (luzhou,) = [m for m in office[22]["measured_by"] if m["params"]["unit"] == "140403"]
     assert luzhou["indicator"] == "pm25_schedule" and luzhou["ok"] is False and "截至2019-12-31" in luzhou["detail"]
-    assert office[14]["status"] == "unscheduled" and office[14]["measured_by"] == []
+    assert office[16]["status"] == "unscheduled" and office[16]["measured_by"] == []
     counties = {c["code"]: c for c in client.get("/api/plan/dispatch", headers=bearer(client, "daqiban"))
                 .json()["counties"]}
     assert counties["140403"]["seriously_late"] == 1 and counties["140403"]["off_target"] == 1
@@ -140,8 +140,8 @@ def test_supervision_letter_and_inbox(client, web_app):
     assert client.get(url, headers=bearer(client, "gongxin")).status_code == 404
     assert client.get(url, headers=bearer(client, "luzhou")).status_code == 404
     # a task on schedule gets no 督办函
-    token = city.get("/plan/tasks/14").text.split('name="csrf_token" value="')[1].split('"')[0]
-    assert city.post("/plan/tasks/14/supervise", data={"to": "department:sthjj", "csrf_token": token}
+    token = city.get("/plan/tasks/16").text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert city.post("/plan/tasks/16/supervise", data={"to": "department:cgj", "csrf_token": token}
                      ).status_code == 422
     inbox = client.get("/api/plan/inbox", headers=bearer(client, "luzhou")).json()
     assert any(x["number"] == 22 and x["kind"] == "off_target" for x in inbox)

@@ -82,6 +82,9 @@ CASES = {
     "/emergency/alerts/{alert_id}/review": ("GET", None, None, None),    # tests/web/test_emergency.py
     "/api/ozone": ("GET", "/api/ozone?forecast_o3=180,220", None, None),
     "/api/alerts/{alert_id}/verify": ("POST", None, None, None),         # tests/web/test_emergency.py
+    # the dust-fall bulletin is a published document: the same for every role
+    "/api/dustfall/bulletin": ("GET", "/api/dustfall/bulletin?period=2021-10", None, None),
+    "/dustfall": ("GET", "/dustfall", None, None),
 }
 
 

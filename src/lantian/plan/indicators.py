@@ -41,7 +41,7 @@ class Indicator:
 
 REGISTRY: dict[str, Indicator] = {}
 #: the rooms that register indicators here, imported on first use
-PROVIDERS = ("lantian.enterprises.indicators",)
+PROVIDERS = ("lantian.enterprises.indicators", "lantian.dustfall.indicators")
 _loaded = False
 
 

@@ -545,3 +545,8 @@ def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSett
                          "status_label": LABELS.get(st.status, st.status), "days_late": st.days_late,
                          "measured": _measured_json(measured) if measured else None})
     return unit.name, rows
+
+
+def has_milestone(s: Session, task_id: int, title: str) -> bool:
+    return s.scalar(sa.select(Milestone.id).where(Milestone.task_id == task_id, Milestone.title == title[:255])
+                    .limit(1)) is not None

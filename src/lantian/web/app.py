@@ -76,11 +76,13 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
 
     from lantian.assessment import routes as assessment
     from lantian.monitoring import routes as monitoring
+    from lantian.dustfall import routes as dustfall
     from lantian.emergency import routes as emergency
     from lantian.enterprises import routes as enterprises
     from lantian.plan import routes as plan
     from lantian.web import attachment_routes, audit_routes, auth_routes
-    for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency):
+    for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
+                   dustfall):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

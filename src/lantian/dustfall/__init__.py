@@ -1,0 +1,1 @@
+"""降尘 — monthly dust fall per county and point, the bulletin, and the task-14 trigger."""
