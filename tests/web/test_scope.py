@@ -160,7 +160,7 @@ def test_dashboard_is_scoped(client):
 
 def test_audit_for_city_and_admin_only(client):
     for user in ("daqiban", "admin"):
-        r = client.get("/api/audit", headers=bearer(client, user))
+        r = client.get("/api/audit?entity=user", headers=bearer(client, user))
         assert r.status_code == 200 and any(e["action"] == "create" and e["entity"] == "user" for e in r.json())
     for user in ("luzhou", "gongxin", "qiye", "jiancha", "guancha"):
         assert client.get("/api/audit", headers=bearer(client, user)).status_code == 403
