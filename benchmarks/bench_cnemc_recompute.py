@@ -793,7 +793,8 @@ def report(results, checks, aqi_check, args):
     print(f"wall s: measured inside the contender's own subprocess, after its imports ({runs});")
     print("process s: that whole subprocess (interpreter start, imports, untimed preparation); cpu s: its user+sys")
     print("CPU time; peak MiB: its ru_maxrss (from wait4). Every contender reads the 31 .csv.gz files and writes")
-    print("31 .csv.gz files in the same format (gzip level 1) - except (a), which only computes the hourly AQI.")
+    print("31 .csv.gz files in the same format (gzip level 1; lantian's deflate is Huffman-only, see README) -")
+    print("except (a), which only computes the hourly AQI.")
     for name, r in results.items():
         if r and r["extrapolated"]:
             print(f"  * {name}: EXTRAPOLATED - {r['extrapolated']}")

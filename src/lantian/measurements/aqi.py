@@ -54,4 +54,4 @@ def max_ignoring_null(values: list[IntegerValue]) -> IntegerValue:
     """AQI = max IAQI over the items present (a row with none present is null)."""
     filled = [v.fill_null(-1) for v in values]
     best = ibis.greatest(*filled) if len(filled) > 1 else filled[0]
-    return ibis.ifelse(best < 0, NULL_INT, best)
+    return best.nullif(-1)                 # an IAQI is never negative: -1 is "none present"

@@ -36,6 +36,13 @@ def half_even_div(a: IntegerValue, b) -> IntegerValue:
     return ibis.ifelse(up, q + 1, q)
 
 
+def half_even_from(q: IntegerValue, a: IntegerValue, b) -> IntegerValue:
+    """:func:`half_even_div` of a / b when q = ⌊a / b⌋ is already at hand (e.g. a column): no
+    second division."""
+    twice_rest = 2 * (a - q * b)
+    return q + ((twice_rest > b) | ((twice_rest == b) & (q % 2 == 1))).cast("int64")
+
+
 def to_units(scaled: IntegerValue, decimals: int) -> IntegerValue:
     """A SCALE-d value rounded (GB/T 8170) to ``decimals``, as an integer count of 10^-decimals."""
     return half_even_div(scaled, SCALE // 10**decimals)

@@ -11,8 +11,9 @@ expressions give identical results on any engine.
 """
 from __future__ import annotations
 
-import gzip
+import zlib
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +21,11 @@ import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from lantian.measurements import aqi as vaqi
-from lantian.measurements.arith import SCALE, half_even_div, to_units
+from lantian.measurements import packing
+from lantian.measurements.arith import SCALE, floordiv, half_even_from, to_units
+from lantian.measurements.packing import Packing
 from lantian.measurements.readers.cnemc import (DERIVED_TYPES, HOURLY_TYPES, MISSING, FeedFile,
                                                 read_feed, scaled_values)
 from lantian.standards.pollutants import DECIMALS
@@ -74,6 +76,8 @@ class Feed:
     published: dict[str, np.ndarray] = field(default_factory=dict)  # derived type → as published
     present: np.ndarray | None = None                               # bool T: hour present in a file
     covered: np.ndarray | None = None                               # bool S×T: station column there
+    padded: dict[str, np.ndarray] = field(default_factory=dict)     # the grids behind ``hourly``, as
+                                                                    # Layout.of(self) lays them out
 
     def index(self, t: np.ndarray) -> np.ndarray:
         return t - self.t0
@@ -88,6 +92,8 @@ def load_feed(paths: list[str | Path], threads: int = 4, published: bool = False
     paths = [Path(p) for p in paths]
     def read(path: Path) -> FeedFile:
         f = read_feed(path)
+        if published:
+            f.parse(np.arange(len(f.bodies)))
         if progress:
             progress(f.name)
         return f
@@ -103,28 +109,38 @@ def load_feed(paths: list[str | Path], threads: int = 4, published: bool = False
     feed = Feed(files, stations, t0, n)
     feed.present = np.zeros(n, dtype=bool)
     feed.covered = np.zeros((len(stations), n), dtype=bool)
-    kept = HOURLY_TYPES + (DERIVED_TYPES if published else ())
-    for typ in kept:
-        target = feed.hourly if typ in HOURLY_TYPES else feed.published
-        target[typ] = np.full((len(stations), n), MISSING, dtype=np.int64)
+    places = []                                   # (file, its station rows, its hour columns)
     for f in files:
-        values = scaled_values(f, SCALE)
-        cols = np.array([col[s] for s in f.stations])
-        ti = f.t - t0
+        cols, ti = np.array([col[s] for s in f.stations]), f.t - t0
         feed.present[ti] = True
         feed.covered[np.ix_(cols, np.unique(ti))] = True
-        for typ in kept:
-            rows = np.nonzero(f.types == typ)[0]
-            if not len(rows):
-                continue
-            block = values[rows].T
-            if typ in DERIVED_TYPES:
-                unit = SCALE // 10 ** (1 if typ == "CO_24h" else 0)
-                block = np.where(block == MISSING, MISSING, np.rint(block / unit).astype(np.int64))
-                feed.published[typ][np.ix_(cols, ti[rows])] = block
-            else:
-                feed.hourly[typ][np.ix_(cols, ti[rows])] = block
+        places.append((f, cols, ti))
+    layout = Layout.of(feed)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        grids = dict(zip(HOURLY_TYPES, pool.map(lambda typ: _grid(places, typ, len(stations), layout),
+                                                 HOURLY_TYPES)))
+        if published:
+            feed.published = dict(zip(DERIVED_TYPES, pool.map(
+                lambda typ: _grid(places, typ, len(stations), Layout(t0, 0, n)), DERIVED_TYPES)))
+    feed.padded = grids
+    feed.hourly = {typ: grid[:, layout.pad:layout.pad + n] for typ, grid in grids.items()}
     return feed
+
+
+def _grid(places: list, typ: str, n_stations: int, layout: "Layout") -> np.ndarray:
+    """The rows of type ``typ`` of every file on one station × hour grid laid out as ``layout``
+    says; values × SCALE, or for a derived type in reporting units (CO in 0.1)."""
+    grid = np.full((n_stations, layout.width), MISSING, dtype=np.int64)
+    for f, cols, ti in places:
+        rows = f.rows_of(typ)
+        if not len(rows):
+            continue
+        block = scaled_values(f, SCALE, rows).T
+        if typ in DERIVED_TYPES:
+            unit = SCALE // 10 ** (1 if typ == "CO_24h" else 0)
+            block = np.where(block == MISSING, MISSING, np.rint(block / unit).astype(np.int64))
+        grid[np.ix_(cols, ti[rows] + layout.pad)] = block
+    return grid
 
 
 def _check_overlaps(files: list[FeedFile]) -> None:
@@ -151,40 +167,177 @@ def grid_table(feed: Feed) -> pa.Table:
     return pa.table(cols)
 
 
-def expression(grid, rules: FeedRules = FeedRules()):
-    """The Ibis expression that derives every published row from the 1-hour columns of ``grid``.
+@dataclass(frozen=True)
+class Layout:
+    """How :func:`expression` wants the grid: station after station, each station's hours padded in
+    front to the start of a day at least 23 hours before the feed's first hour and at the back to
+    the end of a day. A trailing 24-hour window then never reaches into the previous station, and
+    every HJ 663 day (hours 1…24) is 24 consecutive rows, so no window needs a partition."""
+    first: int       # label of every station's first row (an hour 1)
+    pad: int         # rows before the feed's first hour
+    width: int       # rows per station
 
-    Built in stages (each a projection over named columns) so that no window or rounding
-    expression is repeated inside another.
+    @classmethod
+    def of(cls, feed: Feed) -> "Layout":
+        pad = (feed.t0 - 1) % 24
+        pad += 24 if pad < 23 else 0
+        last = feed.t0 + feed.n_hours - 1
+        return cls(feed.t0 - pad, pad, pad + feed.n_hours + (-last) % 24)
+
+
+def padded_table(feed: Feed, layout: Layout) -> pa.Table:
+    """The grid laid out as ``layout`` says: ``i`` (row), one int64 column per pollutant (values ×
+    SCALE, null = missing). Row ``i`` is station ``i // width``, hour ``layout.first + i % width``."""
+    S, W, T = len(feed.stations), layout.width, feed.n_hours
+    rows = np.arange(S * W, dtype=np.int32 if S * W < 2**31 else np.int64)
+    cols = {"i": pa.Array.from_buffers(pa.from_numpy_dtype(rows.dtype), len(rows), [None, pa.py_buffer(rows)])}
+    for typ in HOURLY_TYPES:
+        grid = feed.padded.get(typ)
+        if grid is None or grid.shape != (S, W):
+            grid = np.full((S, W), MISSING, dtype=np.int64)
+            grid[:, layout.pad:layout.pad + T] = feed.hourly[typ]
+        cols[POLLUTANT[typ]] = _nullable(grid.reshape(-1))
+    return pa.table(cols)
+
+
+def _nullable(values: np.ndarray) -> pa.Array:
+    """An int64 Arrow array over ``values`` (no copy), null where ``MISSING``."""
+    present = values != MISSING
+    return pa.Array.from_buffers(pa.int64(), len(values), [pa.py_buffer(np.packbits(present, bitorder="little")),
+                                                           pa.py_buffer(values)],
+                                 null_count=len(values) - int(np.count_nonzero(present)))
+
+
+MEAN_COLUMNS = tuple(POLLUTANT[src] for src in MEAN_24H.values())
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What :func:`expression` may take for granted about one feed's values (checked on them).
+
+    ``whole``: columns whose every value is a whole number of reporting units, so that rounding
+    them is an exact division and their means can be taken over the rounded values. ``means``
+    and ``o3``: how the 24-hour and the O3 8-hour sums and counts travel
+    (:mod:`lantian.measurements.packing`).
     """
-    day = ((grid.t - 1) - (grid.t - 1) % 24) / 24   # HJ 663: hour-ending labels, day = hours 1…24
-    keys = {"s": grid.s, "t": grid.t}
-    g = grid.mutate(day=day.round().cast("int64"))
+    whole: frozenset[str]
+    means: Packing
+    o3: Packing
 
-    w24 = ibis.window(group_by="s", order_by="t", preceding=23, following=0)
-    w8 = ibis.window(group_by=["s", "day"] if rules.o3_8h_restarts_daily else "s", order_by="t",
-                     preceding=rules.o3_8h_hours - 1, following=0)
-    sums = {}
-    for typ, src in MEAN_24H.items():
-        col = g[POLLUTANT[src]]
-        sums[f"sum_{typ}"] = col.sum().over(w24)
-        sums[f"n_{typ}"] = col.count().over(w24)
-    sums["sum_O3_8h"] = g.O3.sum().over(w8)
-    sums["n_O3_8h"] = g.O3.count().over(w8)
-    g = g.mutate(**sums)
+    @classmethod
+    def plain(cls, rules: FeedRules | None = None) -> "Fit":
+        """Nothing taken for granted: any values."""
+        hours = (rules or FeedRules()).o3_8h_hours
+        return cls(frozenset(), Packing.plain(24, MEAN_COLUMNS), Packing.plain(hours, ("O3",), "o"))
 
-    means = {}
-    for typ, src in MEAN_24H.items():
-        unit = SCALE // 10 ** DECIMALS[POLLUTANT[src]]
-        n = g[f"n_{typ}"]
-        means[typ] = ibis.ifelse(n >= rules.min_hours_24h, half_even_div(g[f"sum_{typ}"], n * unit),
-                                 vaqi.NULL_INT)
-    n8 = g.n_O3_8h
-    means["O3_8h"] = ibis.ifelse(n8 >= 1, half_even_div(g.sum_O3_8h, n8 * SCALE), vaqi.NULL_INT)
-    g = g.mutate(**means).drop(*sums)
-    g = g.mutate(**{f"r_{POLLUTANT[p]}": to_units(g[POLLUTANT[p]], DECIMALS[POLLUTANT[p]])
-                    for p in HOURLY_TYPES})
+    def summed(self, column: str) -> str:
+        """The column whose windowed sum gives the mean of ``column``."""
+        return _summed(column, self.whole)
 
+    def per(self, column: str) -> int:
+        """A mean of ``column`` in reporting units is its windowed sum / (count × per)."""
+        return 1 if column in self.whole else SCALE // 10 ** DECIMALS[column]
+
+
+def _summed(column: str, whole) -> str:
+    return f"r_{column}" if column in whole else column
+
+
+def fit_of(feed: Feed, rules: FeedRules = FeedRules()) -> Fit:
+    """The :class:`Fit` of ``feed``'s 1-hour values."""
+    ranges, whole = {}, set()          # the least and the largest value to be summed
+    for typ in HOURLY_TYPES:
+        column, v = POLLUTANT[typ], feed.hourly[typ]
+        v = v[v != MISSING]
+        unit = SCALE // 10 ** DECIMALS[column]
+        ranges[column] = (int(v.min()), int(v.max())) if len(v) else (0, 0)
+        if not np.any(v % unit):
+            whole.add(column)
+            ranges[column] = tuple(x // unit for x in ranges[column])
+    means = packing.plan({_summed(c, whole): ranges[c] for c in MEAN_COLUMNS}, 24)
+    o3 = packing.plan({_summed("O3", whole): ranges["O3"]}, rules.o3_8h_hours, prefix="o")
+    return Fit(frozenset(whole), means, o3)
+
+
+def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
+    """The Ibis expression that derives every published row from the 1-hour columns of ``grid``
+    (``i``, PM2_5 … CO, laid out as :class:`Layout` says: row ``i`` is hour ``i % 24 + 1`` of its day).
+
+    In stages, each a projection over named columns, so that no window or rounding expression
+    is repeated inside another. Two sorts (the O3_8h_24h window needs O3_8h): what needs no
+    window is computed before them, so that they carry few columns; a 24-hour window is four
+    6-hour blocks, lags 0…5 in the first sort and lags 0, 6, 12, 18 of the blocks in the second.
+    """
+    if not 1 <= rules.o3_8h_hours <= 24:            # the layout pads 23 hours: windows reach back 23 at most
+        raise ValueError(f"o3_8h_hours must be 1…24, not {rules.o3_8h_hours}")
+    fit = fit or Fit.plain(rules)
+    g = grid.mutate(**{f"r_{c}": _rounded(grid[c], c, fit) for c in POLLUTANT.values()})
+    apart = _o3_days_apart(fit, rules)
+    o3_words = {w: _odd_days_shifted(g, x, apart) for w, x in fit.o3.inputs(g).items()}
+    g = g.mutate(**fit.means.inputs(g), **o3_words, top_O3=g.r_O3.fill_null(NONE),
+                 silent=ibis.and_(*[g[c].isnull() for c in POLLUTANT.values()]))
+    aqi_first = rules.so2_1h_over_800 is not None            # else the AQI needs SO2_24h
+    if aqi_first:
+        g = _with_aqi(g, rules)
+    carried = ["AQI"] if aqi_first else [f"r_{c}" for c in POLLUTANT.values()]
+    words = fit.means.names()
+    g = g.select("i", "silent", "top_O3", *carried, *words, *o3_words)
+
+    g = g.mutate(**{w: _add(_lags(g[w], range(6), 0)) for w in words},
+                 **{w: _o3_8h_sum(g, g[w], rules, apart) for w in o3_words},
+                 top_O3=ibis.greatest(*_lags(g.top_O3, range(6), NONE)))
+    g = _with_means(g, {"O3_8h": (*fit.o3.decode(g, fit.summed("O3")), fit.per("O3"), 1)})
+    g = g.select("i", "silent", "top_O3", *carried, *words, "O3_8h")
+
+    # O3_8h_24h: the running maximum of the day's O3_8h; at 24:00 the windows ending 08…24 (HJ 663 §6.1.2)
+    hod = _hod(g)
+    day = ibis.window(order_by="i", preceding=ibis.ifelse(hod == 24, 24 - 8, hod - 1), following=0)
+    blocks = range(0, 24, 6)
+    g = g.mutate(**{w: _add(_lags(g[w], blocks, 0)) for w in words},
+                 O3_24h=ibis.greatest(*_lags(g.top_O3, blocks, NONE)).nullif(NONE),
+                 O3_8h_24h=g.O3_8h.max().over(day))
+    g = _with_means(g, {typ: (*fit.means.decode(g, fit.summed(POLLUTANT[src])), fit.per(POLLUTANT[src]),
+                              rules.min_hours_24h) for typ, src in MEAN_24H.items()})
+    if not aqi_first:
+        g = _with_aqi(g, rules)
+    if rules.blank_when_silent:          # (the AQI of a silent hour is blank already: no IAQI)
+        g = g.mutate(**{typ: ibis.ifelse(g.silent, vaqi.NULL_INT, g[typ]) for typ in DERIVED_TYPES if typ != "AQI"})
+    return g.select("i", *DERIVED_TYPES)
+
+
+def _hod(g):
+    """HJ 663 hour of the day, 1…24 (a day is the hours ending 01:00 … 24:00), from the layout."""
+    return g.i % 24 + 1
+
+
+NONE = -(1 << 62)      # below every value: "no value" inside a running maximum
+
+
+def _lags(x, offsets, default) -> list:
+    """``x`` at each of the rows ``offsets`` before (0: the row itself), in the grid's order."""
+    rows = ibis.window(order_by="i")
+    return [x if k == 0 else x.lag(k, default).over(rows) for k in offsets]
+
+
+def _add(terms: list):
+    return sum(terms[1:], terms[0])
+
+
+def _with_means(g, sums: dict):
+    """``g`` with the GB/T 8170 half-even means in reporting units of windowed sums:
+    ``sums[name] = (sum, count, per, least count)``, a mean being sum / (count × per)."""
+    def divisor(n, per: int, least: int):
+        d = n.nullif(0) if least <= 1 else ibis.ifelse(n >= least, n, vaqi.NULL_INT)
+        return d * per if per != 1 else d
+    g = g.mutate(**{f"sum_{name}": total for name, (total, _, _, _) in sums.items()},
+                 **{f"d_{name}": divisor(n, per, least) for name, (_, n, per, least) in sums.items()})
+    g = g.mutate(**{f"q_{name}": floordiv(g[f"sum_{name}"], g[f"d_{name}"]) for name in sums})
+    g = g.mutate(**{name: half_even_from(g[f"q_{name}"], g[f"sum_{name}"], g[f"d_{name}"]) for name in sums})
+    return g.drop(*[f"{k}_{name}" for name in sums for k in ("sum", "d", "q")])
+
+
+def _with_aqi(g, rules: FeedRules):
+    """``g`` with the HJ 633 real-time AQI: the maximum IAQI of the rounded 1-hour values present."""
     items = {"PM2_5": "PM2_5_1h", "PM10": "PM10_1h", "SO2": "SO2_1h", "NO2": "NO2_1h", "O3": "O3_1h",
              "CO": "CO_1h"}
     if rules.so2_1h_over_800 is None:
@@ -196,19 +349,46 @@ def expression(grid, rules: FeedRules = FeedRules()):
                     for p, item in items.items()})
     aqi = vaqi.max_ignoring_null([g[f"i_{p}"] for p in items])
     if rules.aqi_requires_pm:
-        aqi = ibis.ifelse(g.PM2_5.isnull() & g.PM10.isnull(), vaqi.NULL_INT, aqi)
-    g = g.mutate(AQI=aqi, hod=g.t - g.day * 24)
+        aqi = ibis.ifelse(g.r_PM2_5.isnull() & g.r_PM10.isnull(), vaqi.NULL_INT, aqi)
+    return g.mutate(AQI=aqi).drop(*[f"i_{p}" for p in items])
 
-    w_day = ibis.window(group_by=["s", "day"], order_by="t", preceding=None, following=0)
-    w_24 = ibis.window(group_by="s", order_by="t", preceding=23, following=0)
-    in_daily = ibis.ifelse(g.hod >= 8, g.O3_8h, vaqi.NULL_INT)   # HJ 663 §6.1.2 windows 08…24
-    g = g.mutate(run_max=g.O3_8h.max().over(w_day), daily_max=in_daily.max().over(w_day),
-                 O3_24h=g.r_O3.max().over(w_24))
-    g = g.mutate(O3_8h_24h=ibis.ifelse(g.hod == 24, g.daily_max, g.run_max))
-    if rules.blank_when_silent:
-        silent = ibis.and_(*[g[POLLUTANT[p]].isnull() for p in HOURLY_TYPES])
-        g = g.mutate(**{typ: ibis.ifelse(silent, vaqi.NULL_INT, g[typ]) for typ in DERIVED_TYPES})
-    return g.select(*keys, *DERIVED_TYPES)
+
+def _rounded(value, column: str, fit: Fit):
+    """``value`` (× SCALE) rounded to reporting units, GB/T 8170; a division where it is exact."""
+    unit = SCALE // 10 ** DECIMALS[column]
+    return floordiv(value, unit) if column in fit.whole else to_units(value, DECIMALS[column])
+
+
+def _o3_days_apart(fit: Fit, rules: FeedRules) -> int | None:
+    """Where odd days' O3 word starts, when the O3 sums and counts restart daily and fit one word
+    twice over: adding lags then never mixes two days, and no lag needs a mask."""
+    o3 = fit.o3
+    if not rules.o3_8h_restarts_daily or len(o3.names()) != 1 or len(o3.fields) != 2 * len(o3.columns):
+        return None
+    used = max(f.shift + f.width for f in o3.fields.values())
+    return used if 2 * used <= packing.WORD_BITS else None
+
+
+def _odd_days(g):
+    return g.i % 48 >= 24                  # the layout starts every station at a day (an even one)
+
+
+def _odd_days_shifted(g, word, apart: int | None):
+    return word if apart is None else ibis.ifelse(_odd_days(g), word * (1 << apart), word)
+
+
+def _o3_8h_sum(g, x, rules: FeedRules, apart: int | None):
+    """The sum of ``x`` over the O3 8-hour window ending at each row: lags 0…7, those before 01:00
+    of the same day left out when the window restarts daily (by masks, or with ``apart`` by
+    taking the day's own half of the word)."""
+    terms = _lags(x, range(rules.o3_8h_hours), 0)
+    if apart is not None:
+        total = _add(terms)
+        return ibis.ifelse(_odd_days(g), total >> apart, total & ((1 << apart) - 1))
+    if rules.o3_8h_restarts_daily:
+        hod = _hod(g)
+        terms = [terms[0]] + [ibis.ifelse(hod > k, term, 0) for k, term in enumerate(terms) if k]
+    return _add(terms)
 
 
 @dataclass
@@ -219,20 +399,38 @@ class Recomputed:
     rules: FeedRules
 
 
+@contextmanager
+def _unfused_selects():
+    """Compile without merging consecutive projections: the stages of :func:`expression` are
+    already as merged as they should be, and trying costs Ibis more than the query takes."""
+    before = ibis.options.sql.fuse_selects
+    ibis.options.sql.fuse_selects = False
+    try:
+        yield
+    finally:
+        ibis.options.sql.fuse_selects = before
+
+
 def recompute(feed: Feed, con, rules: FeedRules = FeedRules()) -> Recomputed:
     """Run :func:`expression` on ``con`` and scatter the result back onto the grid."""
-    table = con.to_pyarrow(expression(ibis.memtable(grid_table(feed)), rules))
-    S, T = len(feed.stations), feed.n_hours
-    pos = (table.column("s").to_numpy().astype(np.int64) * T
-           + table.column("t").to_numpy() - feed.t0)
+    layout = Layout.of(feed)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fit = pool.submit(fit_of, feed, rules)           # numpy, beside the memtable's imports
+        grid = ibis.memtable(padded_table(feed, layout))
+        derived = expression(grid, rules, fit.result())
+    with _unfused_selects():
+        table = con.to_pyarrow(derived.mutate(**{typ: derived[typ].fill_null(MISSING) for typ in DERIVED_TYPES}))
+    S, W = len(feed.stations), layout.width
+    with ThreadPoolExecutor(max_workers=2) as pool:        # joining Arrow's many small chunks
+        rows, *columns = pool.map(lambda name: table.column(name).to_numpy(), ["i", *DERIVED_TYPES])
+    in_order = len(rows) == S * W and rows[0] == 0 and bool((rows[1:] > rows[:-1]).all())
     values = {}
-    for typ in DERIVED_TYPES:
-        col = table.column(typ)
-        arr = np.full(S * T, MISSING, dtype=np.int64)
-        got = col.to_numpy(zero_copy_only=False)
-        ok = ~np.asarray(col.is_null().to_numpy(zero_copy_only=False))
-        arr[pos[ok]] = got[ok].astype(np.int64)
-        values[typ] = arr.reshape(S, T)
+    for typ, got in zip(DERIVED_TYPES, columns):
+        if not in_order:
+            placed = np.empty(S * W, dtype=np.int64)
+            placed[rows] = got
+            got = placed
+        values[typ] = got.reshape(S, W)[:, layout.pad:layout.pad + feed.n_hours]
     return Recomputed(feed, values, rules)
 
 
@@ -242,43 +440,61 @@ def recompute(feed: Feed, con, rules: FeedRules = FeedRules()) -> Recomputed:
 
 def _text_lookup(values: list[np.ndarray]) -> tuple[pa.Array, int]:
     """A string table [blank, "0", "1", …, "N", CO "0", "0.1", …] big enough for ``values``."""
-    top = max([int(v[v != MISSING].max(initial=0)) for v in values] + [0]) + 1
+    top = max([int(v.max(initial=0)) for v in values] + [0]) + 1          # MISSING is below every value
     plain = [str(i) for i in range(top)]
     tenths = [str(i // 10) if i % 10 == 0 else f"{i // 10}.{i % 10}" for i in range(top)]
-    return pa.array([None] + plain + tenths, pa.string()), top
+    return pa.array([""] + plain + tenths, pa.string()), top
 
 
-def render(rec: Recomputed, f: FeedFile, lookup: tuple[pa.Array, int] | None = None) -> pa.Table:
-    """File ``f`` with its derived rows replaced by ``rec`` and its 1-hour rows as they were."""
-    from lantian.measurements.readers.cnemc import _flat
+def _block(values: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``values[rows][:, columns]``, taking a run of consecutive columns as a slice first."""
+    if len(columns) and np.array_equal(columns, np.arange(columns[0], columns[0] + len(columns))):
+        return values[:, columns[0]:columns[0] + len(columns)][rows]
+    return values[np.ix_(rows, columns)]
+
+
+def _derived_cells(rec: Recomputed, f: FeedFile, rows: np.ndarray, lookup: tuple[pa.Array, int]) -> list[bytes]:
+    """The station cells of the derived ``rows`` of ``f``, recomputed, as text (one per row)."""
     feed = rec.feed
     col = {s: i for i, s in enumerate(feed.stations)}
     cols = np.array([col[s] for s in f.stations])
     ti = f.t - feed.t0
-    R, S = len(f.types), len(f.stations)
-    index = np.zeros((S, R), dtype=np.int64)        # column-major like _flat; 0 = blank
-    is_derived = np.zeros(R, dtype=bool)
-    texts, top = lookup or _text_lookup(list(rec.values.values()))
+    texts, top = lookup
+    codes = np.zeros((len(rows), len(f.stations)), dtype=np.int32 if len(texts) < 2**31 else np.int64)  # 0: blank
     for typ in DERIVED_TYPES:
-        rows = np.nonzero(f.types == typ)[0]
-        if len(rows):
-            v = rec.values[typ][np.ix_(cols, ti[rows])]
-            offset = 1 + top if typ == "CO_24h" else 1
-            index[:, rows] = np.where(v == MISSING, 0, v + offset)
-            is_derived[rows] = True
-    text = pc.take(texts, pa.array(index.reshape(-1)))
-    merged = pc.if_else(pa.array(np.tile(is_derived, S)), text, _flat(f.cells))
-    columns = [pa.array(f.dates.astype(str)), pa.array(f.hours.astype(str)), pa.array(f.types.astype(str))]
-    columns += [merged.slice(j * R, R) for j in range(S)]
-    return pa.Table.from_arrays(columns, names=["date", "hour", "type", *f.stations])
+        mine = f.types[rows] == typ
+        if mine.any():
+            v = _block(rec.values[typ], cols, ti[rows[mine]]).T
+            codes[mine] = np.where(v == MISSING, 0, v + (1 + top if typ == "CO_24h" else 1))
+    cells = pc.take(texts, pa.array(codes.reshape(-1)))
+    starts = pa.array(np.arange(0, codes.size + 1, len(f.stations), dtype=np.int32))
+    lines = pc.binary_join(pa.ListArray.from_arrays(starts, cells), ",")
+    return [line.as_buffer().to_pybytes() for line in lines]
+
+
+def render(rec: Recomputed, f: FeedFile, lookup: tuple[pa.Array, int] | None = None) -> bytes:
+    """File ``f`` as text, its derived rows replaced by ``rec`` and its 1-hour rows as they were."""
+    lookup = lookup or _text_lookup(list(rec.values.values()))
+    rows = np.nonzero(np.isin(f.types, DERIVED_TYPES))[0]
+    bodies = list(f.bodies)
+    for r, text in zip(rows.tolist(), _derived_cells(rec, f, rows, lookup)):
+        bodies[r] = text
+    eol = b"\r\n" if f.crlf else b"\n"
+    keys = [f"{d},{h},{t},".encode() for d, h, t in zip(f.dates.tolist(), f.hours.tolist(), f.types.tolist())]
+    lines = [("date,hour,type," + ",".join(f.stations)).encode()] + [k + b for k, b in zip(keys, bodies)]
+    return eol.join(lines) + eol
 
 
 def _encode(rec: Recomputed, f: FeedFile, lookup) -> bytes:
-    sink = pa.BufferOutputStream()
-    options = pacsv.WriteOptions(quoting_style="none", quoting_header="none", eol="\r\n" if f.crlf else "\n")
-    pacsv.write_csv(render(rec, f, lookup), sink, write_options=options)
-    data = sink.getvalue().to_pybytes()
-    return gzip.compress(data, compresslevel=1, mtime=0) if f.gzip else data
+    data = render(rec, f, lookup)
+    return _gzip(data) if f.gzip else data
+
+
+def _gzip(data: bytes) -> bytes:
+    """A gzip file of ``data``, level 1, Huffman coding only: a feed file is digits and commas,
+    where back-references gain little, so this is faster and the file no bigger."""
+    deflate = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS, 8, zlib.Z_HUFFMAN_ONLY)
+    return deflate.compress(data) + deflate.flush()
 
 
 def write_all(rec: Recomputed, outdir: str | Path, threads: int = 2, progress=None) -> list[Path]:

@@ -76,6 +76,10 @@ def import_files(store_root: Path, fmt: str, files: list[Path], *, source: str |
             progress(path.name)
         return result
 
+    if fmt == "cnemc":
+        summary = _import_cnemc(store_root, files, source, iid, progress, threads)
+        if summary is not None:
+            return summary
     with ThreadPoolExecutor(max_workers=threads) as pool:
         results = list(pool.map(read, files))
     summary = ImportSummary(iid, source, [])
@@ -92,3 +96,77 @@ def import_files(store_root: Path, fmt: str, files: list[Path], *, source: str |
         tables.append(cols.append_column("seq", pa.array(np.full(cols.num_rows, seq, np.int32))))
     batch = pa.concat_tables(tables)
     return Store(store_root).ingest(batch, source, summary)
+
+
+def _import_cnemc(store_root: Path, files: list[Path], source: str, iid: str, progress,
+                  threads: int) -> ImportSummary | None:
+    """CNEMC files straight onto a dense grid (station, pollutant, hour), whose cells in order are
+    the store's keys in order: nothing to sort. None when the files repeat a cell (the general
+    path counts the duplicates) or the grid would be too sparse."""
+    from lantian.measurements.readers.cnemc import read_feed
+
+    def read(path: Path):
+        f = read_feed(path)
+        if progress:
+            progress(path.name)
+        return f
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        feeds = list(pool.map(read, files))
+    keyed = _keyed(feeds)
+    if keyed is None:
+        return None
+    names, key, value, rows = keyed
+    summary = ImportSummary(iid, source, [{"name": path.name, "sha256": sha256(path), "rows": n}
+                                          for path, n in zip(files, rows)])
+    summary.rows_read = int(sum(rows))
+    return Store(store_root).ingest_keyed(names, key, value, source, summary)
+
+
+MAX_GRID_CELLS = 1 << 25
+
+
+def _keyed(feeds: list) -> tuple | None:
+    """(station names, keys, values, values per file) of the 1-hour cells of ``feeds``, in key order;
+    None if two files give the same hour (the general path sorts that out)."""
+    from lantian.measurements import frame as fr
+    from lantian.measurements.readers.cnemc import POLLUTANT_OF_TYPE
+    names = np.array(sorted({s for f in feeds for s in f.stations}), dtype=object)
+    times = np.concatenate([f.t for f in feeds])
+    t0, n_hours = int(times.min()), int(times.max() - times.min()) + 1
+    n_pol = len(fr.POLLUTANTS)
+    if len(names) * n_pol * n_hours > MAX_GRID_CELLS:
+        return None
+    grid = np.full((len(names), n_pol, n_hours), np.nan)
+    col = {s: i for i, s in enumerate(names)}
+    rows = []
+    for f in feeds:
+        cols, ti, n = np.array([col[s] for s in f.stations]), f.t - t0, 0
+        for typ, pollutant in POLLUTANT_OF_TYPE.items():
+            r = f.rows_of(typ)
+            if len(r):
+                block = f.values(r).T
+                grid[np.ix_(cols, [fr.POLLUTANTS.index(pollutant)], ti[r])] = block[:, None, :]
+                n += int(np.count_nonzero(~np.isnan(block)))
+        rows.append(n)
+    flat = grid.reshape(-1)
+    present = ~np.isnan(flat)
+    if np.count_nonzero(present) != sum(rows):           # a later file wrote over an hour of an earlier one
+        return None
+    return names, _keys(present.reshape(-1, n_hours), t0, n_pol), flat[present], rows
+
+
+def _keys(present: np.ndarray, t0: int, n_pol: int) -> np.ndarray:
+    """The keys of the present cells of a (station × pollutant, hour) grid, in the grid's order."""
+    from lantian.measurements import frame as fr
+    n_series, n_hours = present.shape
+    key = np.flatnonzero(present)                 # cell (series, hour) → key (series, t0 + hour)
+    series = np.arange(n_series)
+    shift = ((((series // n_pol) << 3) + series % n_pol) << fr.BITS) + t0 - series * n_hours
+    counts = present.sum(axis=1)
+    ends = np.cumsum(counts)
+    step = max(1, fr.CHUNK // n_hours)
+    for a in range(0, n_series, step):
+        b = min(n_series, a + step)
+        key[ends[a] - counts[a]:ends[b - 1]] += np.repeat(shift[a:b], counts[a:b])
+    return key

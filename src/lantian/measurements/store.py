@@ -39,6 +39,9 @@ import pyarrow.parquet as pq
 from lantian.errors import InputError
 
 BATCH_COLUMNS = ("station", "time", "pollutant", "value", "unit", "averaging")
+#: How part files are written: min/max statistics only where a query can skip row groups by them.
+PART_FILE = dict(compression="zstd", compression_level=1, row_group_size=1 << 20, write_batch_size=1 << 16,
+                 write_statistics=["station", "time", "pollutant"])
 
 
 def quality_settings() -> dict:
@@ -139,6 +142,7 @@ class Store:
     # --- import -----------------------------------------------------------------------------
     def ingest(self, batch: pa.Table, source: str, summary: ImportSummary) -> ImportSummary:
         """Merge ``batch`` (columns ``BATCH_COLUMNS`` plus ``seq``, the file order) into the store."""
+        from lantian.measurements import frame as fr
         missing = [c for c in BATCH_COLUMNS if c not in batch.column_names]
         if missing:
             raise ValueError(f"batch lacks columns {missing}")
@@ -147,34 +151,44 @@ class Store:
         summary.rows_read = batch.num_rows
         with self._lock():
             self._sweep()
-            self._merge(batch, source, summary)
+            if batch.num_rows:
+                names = fr.station_names(batch.column("station"))
+                self._merge(names, fr.incoming(batch, names), source, summary)
             self._log(summary)
         return summary
 
-    def _merge(self, batch: pa.Table, source: str, summary: ImportSummary) -> None:
+    def ingest_keyed(self, names: np.ndarray, key: np.ndarray, value: np.ndarray, source: str,
+                     summary: ImportSummary) -> ImportSummary:
+        """Merge values already keyed (:mod:`~lantian.measurements.frame` keys over the sorted station
+        ``names``, ascending, each once) into the store, as :meth:`ingest` merges a batch."""
+        from lantian.measurements import frame as fr
+        with self._lock():
+            self._sweep()
+            if len(key):
+                self._merge(names, fr.Incoming(key, value, 0, 0), source, summary)
+            self._log(summary)
+        return summary
+
+    def _merge(self, names: np.ndarray, inc, source: str, summary: ImportSummary) -> None:
         from lantian.measurements import frame as fr
         import pyarrow.compute as pc
-        if batch.num_rows == 0:
-            return
-        hours = fr.hours_of(batch.column("time"))
-        month_of = (hours * 3600).astype("datetime64[s]").astype("datetime64[M]")
-        months = sorted(set(np.unique(month_of).tolist()))
+        months = _months_of(inc.key)
         manifest = self.manifest()
         keys = [f"{source}/{m.year:04d}/{m.month:02d}" for m in months]
         old_files = [self.root / manifest["partitions"][k] for k in keys if k in manifest["partitions"]]
         old_table = pq.read_table([str(f) for f in old_files]) if old_files else None
-        names = fr.station_names(batch.column("station"), *( [old_table.column("station")] if old_table else []))
         if old_table is not None:
+            union = fr.station_names(pa.array(names, pa.string()), old_table.column("station"))
+            inc = fr.rekeyed(inc, names, union)
+            names = union
             imports = sorted(set(pc.unique(old_table.column("import_id")).to_pylist()))
             old = fr.from_table(old_table, names, imports)
         else:
             old = fr.Frame(names, np.array([], np.int64), np.array([], np.float64), np.array([], np.int32), [])
-        inc = fr.incoming(batch, names)
         summary.duplicates_identical, summary.duplicates_conflicting = inc.duplicates_identical, inc.duplicates_conflicting
         summary.stored = len(inc.key)
-        inc_station = np.unique(inc.key // fr.SHIFT // 8)
-        summary.stations = len(inc_station)
-        first, last = (inc.key % fr.SHIFT).min(), (inc.key % fr.SHIFT).max()
+        summary.stations = fr.station_count(inc.key)
+        first, last = fr.hour_range(inc.key)
         fmt = lambda h: str((np.int64(h) * 3600).astype("datetime64[s]")).replace("T", " ")[:16]
         summary.first, summary.last = fmt(first), fmt(last)
         m = fr.merge(old, inc, summary.import_id)
@@ -195,12 +209,13 @@ class Store:
     def _write(self, m, flag, months, keys, manifest, names, source, staging, summary, old_files) -> None:
         from lantian.measurements import frame as fr
         iid = summary.import_id
-        row_month = (m.frame.hour * 3600).astype("datetime64[s]").astype("datetime64[M]")
+        starts = np.array([np.datetime64(month, "M") for month in months]).astype("datetime64[h]").astype(np.int64)
+        row_month = _month_index(m.frame.hour, starts) if len(months) > 1 else None
         new_parts = dict(manifest["partitions"])
-        for month, key in zip(months, keys):
-            rows = row_month == np.datetime64(month, "M")
+        for k, (month, key) in enumerate(zip(months, keys)):
+            rows = None if row_month is None else row_month == k
             pq.write_table(fr.to_table(m.frame, rows, flag), staging / f"{key.replace('/', '-')}.parquet",
-                           compression="zstd", compression_level=1, row_group_size=1 << 20)
+                           **PART_FILE)
             new_parts[key] = f"source={source}/year={month.year:04d}/month={month.month:02d}/part-{iid}.parquet"
         if m.changes is not None:
             (self.root / "changes").mkdir(exist_ok=True)
@@ -289,6 +304,29 @@ class HourlySeries:
     table: pa.Table
     excluded: int
     rule: list[str]
+
+
+def _months_of(key: np.ndarray) -> list:
+    """The months (datetime.date of their 1st) that the hours of ``key`` fall in, in order."""
+    from lantian.measurements import frame as fr
+    starts = _month_starts(np.array(fr.hour_range(key)))
+    first = starts.astype("datetime64[h]").astype("datetime64[M]").tolist()
+    if len(starts) == 1:
+        return first
+    counts = sum(np.bincount(_month_index(key[a:b] & (fr.SHIFT - 1), starts), minlength=len(starts))
+                 for a, b in fr.chunks(len(key)))
+    return [m for m, n in zip(first, counts) if n]
+
+
+def _month_starts(hours: np.ndarray) -> np.ndarray:
+    """The first hour (hours since 1970, an int64 array) of every month from ``hours``' first to last."""
+    low, high = (np.array([hours.min(), hours.max()]) * 3600).astype("datetime64[s]").astype("datetime64[M]")
+    return np.arange(low, high + 1).astype("datetime64[h]").astype(np.int64)
+
+
+def _month_index(hours: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Which of the months beginning at ``starts`` (sorted, first hours) each hour falls in."""
+    return np.searchsorted(starts, hours, side="right") - 1
 
 
 def check_batch(batch: pa.Table, path: Path) -> None:

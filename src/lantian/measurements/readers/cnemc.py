@@ -10,7 +10,7 @@ import gzip
 import io
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -33,16 +33,23 @@ MISSING = np.iinfo(np.int64).min
 
 @dataclass
 class FeedFile:
-    """One feed file as read: the key columns and every station cell as its original text."""
+    """One feed file as read: the key columns and every row's station cells as their original text.
+
+    ``bodies[r]`` is row ``r`` as written after ``date,hour,type,`` (without its line end), so a
+    writer can copy a row verbatim. Cells are parsed to float64 when first asked for (the 1-hour
+    rows already while reading, which checks them); every cell was checked to be a number.
+    """
     path: Path
     gzip: bool
     stations: list[str]
     dates: np.ndarray      # int64 YYYYMMDD per row
     hours: np.ndarray      # int64 0–23 per row
     types: np.ndarray      # object (str) per row
-    cells: pa.Table        # station columns, strings (null = empty)
+    bodies: list[bytes]
     crlf: bool = True      # line endings of the original, kept on writing
-    numbers: np.ndarray | None = None   # float64, stations × rows (NaN = empty), parsed once
+    blocks: list[np.ndarray] = field(default_factory=list, repr=False)   # parsed cells, rows × stations
+    block: np.ndarray | None = field(default=None, repr=False)           # per row: its block (-1: not yet)
+    at: np.ndarray | None = field(default=None, repr=False)              # per row: its place in the block
 
     @property
     def name(self) -> str:
@@ -52,6 +59,59 @@ class FeedFile:
     def t(self) -> np.ndarray:
         """Hour-ending label as hours since 1970-01-01 00:00 Beijing time."""
         return day_number(self.dates) * 24 + self.hours
+
+    def rows_of(self, typ: str) -> np.ndarray:
+        return np.nonzero(self.types == typ)[0]
+
+    def values(self, rows: np.ndarray) -> np.ndarray:
+        """The cells of ``rows`` as float64, rows × stations (NaN = empty)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return np.empty((0, len(self.stations)))
+        if not self.parse(rows):
+            raise InputError(self.path, "a cell is not a number", expected="a number or an empty cell")
+        out = np.empty((len(rows), len(self.stations)))
+        block = self.block[rows]
+        for b in np.unique(block).tolist():
+            mine = block == b
+            out[mine] = self.blocks[b][self.at[rows[mine]]]
+        return out
+
+    def parse(self, rows: np.ndarray) -> bool:
+        """Parse the cells of ``rows`` not parsed yet; False if one is not a finite number."""
+        todo = np.asarray(rows, dtype=np.int64)
+        if self.block is not None:
+            todo = todo[self.block[todo] < 0]
+        if not len(todo):
+            return True
+        cells = _Cells.of([self.bodies[r] for r in todo], len(self.stations))
+        parsed = None if cells is None else cells.parse(np.arange(len(todo)))
+        if parsed is None:
+            return False
+        self.store(todo, parsed)
+        return True
+
+    def store(self, rows: np.ndarray, parsed: np.ndarray) -> None:
+        """Keep ``parsed`` (rows × stations) as the cells of ``rows``."""
+        if self.block is None:
+            self.block = np.full(len(self.bodies), -1)
+            self.at = np.zeros(len(self.bodies), dtype=np.int64)
+        self.block[rows] = len(self.blocks)
+        self.at[rows] = np.arange(len(rows))
+        self.blocks.append(parsed)
+
+    @property
+    def numbers(self) -> np.ndarray:
+        """Every cell as float64, stations × rows (NaN = empty)."""
+        return self.values(np.arange(len(self.bodies))).T
+
+    @property
+    def cells(self) -> pa.Table:
+        """The station cells as a table of strings (null = empty), one column per station."""
+        text = b"\n".join(self.bodies) + b"\n"
+        return pacsv.read_csv(pa.py_buffer(text), read_options=_csv_read(self.stations),
+                              parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+                              convert_options=_csv_strings(self.stations))
 
 
 def day_number(yyyymmdd: np.ndarray) -> np.ndarray:
@@ -124,7 +184,12 @@ def _first_bad_line(path: Path, text: bytes, ncols: int) -> InputError:
 
 def read_feed(path: str | Path) -> FeedFile:
     """Read one feed file, strictly: any cell that is not a number, an unknown type, a bad date or
-    hour, or a repeated (date, hour, type) raises :class:`InputError` naming line and column."""
+    hour, or a repeated (date, hour, type) raises :class:`InputError` naming line and column.
+
+    A plain file (no quotes, no blank lines, every cell a decimal number) is read as lines of
+    text, parsing only the 1-hour rows; anything else goes through the careful CSV path, which
+    accepts and rejects exactly the same files and names the first fault.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file")
@@ -135,15 +200,176 @@ def read_feed(path: str | Path) -> FeedFile:
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text", line=1, expected="a CSV text file") from None
     stations = _check_header(path, header)
+    crlf = first.endswith(b"\r")
+    fast = _read_lines(path, text, stations)
+    if fast is not None:
+        fast.gzip, fast.crlf = compressed, crlf
+        return fast
+    return _read_careful(path, text, stations, compressed, crlf)
+
+
+def _read_lines(path: Path, text: bytes, stations: list[str]) -> FeedFile | None:
+    """The fast path of :func:`read_feed`; None at the first doubt (the careful path decides)."""
+    if b'"' in text:
+        return None
+    buf = np.frombuffer(text, np.uint8)
+    lines = _lines(buf)
+    if lines is None:
+        return None
+    starts, ends = lines
+    commas = _commas(buf, starts, ends, len(stations) + 2)
+    if commas is None:
+        return None
+    at, keys_end, stops = commas[:, :3].tolist(), commas[:, 2].tolist(), ends.tolist()
+    keys = _plain_keys([text[a:c[0]] for a, c in zip(starts.tolist(), at)],
+                       [text[c[0] + 1:c[1]] for c in at], [text[c[1] + 1:c[2]] for c in at])
+    if keys is None:
+        return None
+    bodies = [text[k + 1:e] for k, e in zip(keys_end, stops)]
+    f = FeedFile(path, False, stations, *keys, bodies)
+    cells = _Cells(text, np.concatenate([commas[:, 2:], ends[:, None]], axis=1))
+    hourly = np.isin(f.types, HOURLY_TYPES)
+    derived = np.nonzero(~hourly)[0]
+    plain = np.array([_plain_decimals(bodies[r]) for r in derived], dtype=bool)
+    if cells.longest(derived[plain]) > _MAX_DIGITS:
+        plain[:] = False
+    rows = np.sort(np.concatenate([np.nonzero(hourly)[0], derived[~plain]]))
+    parsed = cells.parse(rows)       # the other rows hold plain decimals only (parsed when asked for)
+    if parsed is None:
+        return None
+    f.store(rows, parsed)
+    return f
+
+
+def _lines(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Start and end (before its CR LF) of every line after the header; None unless every CR is
+    part of a CR LF and no line is blank."""
+    newlines = np.flatnonzero(buf == ord("\n"))
+    cr = np.flatnonzero(buf == ord("\r"))
+    if len(cr) and (cr[-1] + 1 == len(buf) or (buf[cr + 1] != ord("\n")).any()):
+        return None
+    ends = newlines if len(buf) and buf[-1] == ord("\n") else np.append(newlines, len(buf))
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    ends[np.searchsorted(ends, cr + 1)] -= 1
+    starts, ends = starts[1:], ends[1:]
+    if not len(starts) or (ends <= starts).any():
+        return None
+    return starts, ends
+
+
+def _commas(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray | None:
+    """Where the commas of each line are (lines × n); None unless every line has ``n``."""
+    commas = np.flatnonzero(buf == ord(","))
+    commas = commas[np.searchsorted(commas, starts[0]):]
+    if (np.searchsorted(commas, ends) - np.searchsorted(commas, starts) != n).any():
+        return None
+    return commas.reshape(len(starts), n)
+
+
+@dataclass
+class _Cells:
+    """The cells of text lines located in their bytes: cell j of row r is the text between
+    separators ``seps[r, j]`` and ``seps[r, j + 1]`` (a comma, or the line's edge)."""
+    text: bytes
+    seps: np.ndarray
+
+    @classmethod
+    def of(cls, bodies: list[bytes], ncells: int) -> "_Cells | None":
+        """The cells of rows given as their text (comma-separated, ``ncells`` each)."""
+        joined = b"\n".join(bodies)
+        ends = np.cumsum([len(b) + 1 for b in bodies]) - 1
+        starts = ends - [len(b) for b in bodies]
+        commas = _commas(np.frombuffer(joined, np.uint8), starts, ends, ncells - 1)
+        if commas is None:
+            return None
+        return cls(joined, np.concatenate([starts[:, None] - 1, commas, ends[:, None]], axis=1))
+
+    def longest(self, rows: np.ndarray) -> int:
+        return int((np.diff(self.seps[rows], axis=1) - 1).max(initial=0))
+
+    def parse(self, rows: np.ndarray) -> np.ndarray | None:
+        """The cells of ``rows`` as float64, rows × cells (NaN where empty); None if one is not a
+        finite number as Arrow parses it (the careful path's parser)."""
+        seps = self.seps[rows]
+        text = b"".join([self.text[a + 1:b] for a, b in zip(seps[:, 0].tolist(), seps[:, -1].tolist())])
+        lengths = (np.diff(seps, axis=1) - 1).reshape(-1).astype(np.int32)
+        n = len(lengths)
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        present = lengths > 0
+        array = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text.translate(None, b",")),
+                                            pa.py_buffer(np.packbits(present, bitorder="little")),
+                                            null_count=n - int(present.sum()))
+        try:
+            parsed = pc.cast(array, pa.float64())
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            return None
+        values = np.frombuffer(parsed.buffers()[1], np.float64, count=n, offset=parsed.offset * 8).copy()
+        values[~present] = np.nan
+        if np.count_nonzero(np.isfinite(values)) != np.count_nonzero(present):
+            return None
+        return values.reshape(len(rows), -1)
+
+
+def _plain_keys(dates: list[bytes], hours: list[bytes], types: list[bytes]):
+    """(dates, hours, types) as arrays if every key is plainly valid: 8-digit calendar dates,
+    hours 0–23, known types, no (date, hour, type) twice; else None."""
+    if any(len(d) != 8 for d in dates) or any(not 1 <= len(h) <= 2 for h in hours):
+        return None
+    if not (b"".join(dates).isdigit() and b"".join(hours).isdigit()):
+        return None
+    known = {t.encode(): t for t in TYPES}
+    if any(t not in known for t in types):
+        return None
+    d = np.array(dates, dtype="S8").astype(np.int64)
+    h = np.array(hours, dtype="S2").astype(np.int64)
+    if h.max() > 23 or not all(_is_date(int(v)) for v in np.unique(d)):
+        return None
+    if len(set(zip(d.tolist(), h.tolist(), types))) != len(types):
+        return None
+    return d, h, np.array([known[t] for t in types], dtype=object)
+
+
+_TWO_DOTS = re.compile(rb"\.[0-9]*\.")
+
+
+def _plain_decimals(body: bytes) -> bool:
+    """Whether every cell of ``body`` is empty or digits with at most one decimal point inside."""
+    if body.translate(None, b"0123456789,."):
+        return False
+    if b"." not in body:
+        return True
+    return not (body.startswith(b".") or body.endswith(b".") or b",." in body or b".," in body
+                or _TWO_DOTS.search(body))
+
+
+def _is_date(yyyymmdd: int) -> bool:
+    try:
+        date(yyyymmdd // 10000, yyyymmdd // 100 % 100, yyyymmdd % 100)
+    except ValueError:
+        return False
+    return True
+
+
+_MAX_DIGITS = 300   # a longer run of digits may overflow float64: such cells are parsed to be judged
+
+
+def _csv_read(stations: list[str], skip_rows: int = 0) -> pacsv.ReadOptions:
+    return pacsv.ReadOptions(column_names=list(stations), skip_rows=skip_rows, block_size=1 << 24)
+
+
+def _csv_strings(names: list[str]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+                                strings_can_be_null=True, quoted_strings_can_be_null=True)
+
+
+def _read_careful(path: Path, text: bytes, stations: list[str], compressed: bool, crlf: bool) -> FeedFile:
+    """The whole file through Arrow's CSV reader, checked column by column (the first fault raises)."""
     names = list(KEY_COLUMNS) + stations
     try:
-        table = pacsv.read_csv(
-            pa.py_buffer(text),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True))
+        table = pacsv.read_csv(pa.py_buffer(text), read_options=_csv_read(names, skip_rows=1),
+                               parse_options=pacsv.ParseOptions(newlines_in_values=False),
+                               convert_options=_csv_strings(names))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         raise _first_bad_line(path, text, len(names)) from None
     if table.num_rows == 0:
@@ -164,7 +390,12 @@ def read_feed(path: str | Path) -> FeedFile:
     _check_duplicates(path, dates, hours, types)
     cells = table.select(stations)
     numbers = _numbers(path, cells)
-    return FeedFile(path, compressed, stations, dates, hours, types, cells, first.endswith(b"\r"), numbers)
+    joined = pc.binary_join_element_wise(*cells.columns, ",", null_handling="replace", null_replacement="")
+    bodies = [b.encode() for b in joined.to_pylist()] if cells.num_columns > 1 else \
+        [(b or "").encode() for b in cells.column(0).to_pylist()]
+    f = FeedFile(path, compressed, stations, dates, hours, types, bodies, crlf)
+    f.store(np.arange(len(bodies)), numbers.T)
+    return f
 
 
 def _int_column(path: Path, table: pa.Table, name: str, pattern: str, expected: str) -> np.ndarray:
@@ -219,9 +450,11 @@ def _numbers(path: Path, cells: pa.Table) -> np.ndarray:
     return parsed.to_numpy(zero_copy_only=False).reshape(cells.num_columns, cells.num_rows)
 
 
-def scaled_values(f: "FeedFile", scale: int) -> np.ndarray:
-    """The cells as an int64 matrix rows × stations of round(value × scale); missing = ``MISSING``."""
-    v = np.rint(f.numbers.T * scale)
+def scaled_values(f: "FeedFile", scale: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """The cells (of ``rows``, default all) as an int64 matrix rows × stations of round(value × scale);
+    missing = ``MISSING``."""
+    rows = np.arange(len(f.bodies)) if rows is None else rows
+    v = np.rint(f.values(rows) * scale)
     missing = np.isnan(v)
     v[missing] = 0
     out = v.astype(np.int64)
@@ -245,7 +478,6 @@ def long_table(f: FeedFile) -> pa.Table:
     (lantian recomputes them, :mod:`lantian.measurements.feed`). ``time`` is the hour-ending
     label in Beijing time, naive.
     """
-    values = f.numbers
     t_seconds = f.t.astype(np.int64) * 3600
     keys = list(POLLUTANT_OF_TYPE.values())
     stations, times, codes, vals = [], [], [], []
@@ -253,7 +485,7 @@ def long_table(f: FeedFile) -> pa.Table:
         rows = np.nonzero(f.types == typ)[0]
         if not len(rows):
             continue
-        block = values[:, rows]                       # stations × rows
+        block = f.values(rows).T                      # stations × rows
         s_idx, r_idx = np.nonzero(~np.isnan(block))
         stations.append(s_idx.astype(np.int32))
         times.append(t_seconds[rows][r_idx])
