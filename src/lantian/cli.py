@@ -930,9 +930,8 @@ AsOpt = Annotated[Optional[str], typer.Option("--as", help="Act as this user (th
 def _plan_scope(url: str, username: Optional[str]):
     """The scope a plan command runs in: a named user's, or the city office's."""
     from lantian.accounts.scope import Scope
-    from lantian.accounts.service import Principal
     if username is None:
-        return Scope(Principal(0, "cli", "city"), url, None)
+        return Scope.office(url, "cli")
     from lantian import db
     from lantian.accounts.models import User
     from lantian.accounts.service import principal

@@ -131,6 +131,11 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
+def url_of(s: Session) -> str:
+    """The URL a session is bound to (for services that open their own sessions from it)."""
+    return s.get_bind().url.render_as_string(hide_password=False)
+
+
 def engine_for(url: str | URL) -> Engine:
     """The (cached, one per URL) engine for ``url``. SQLite gets foreign keys enforced."""
     key = _key(url)

@@ -124,14 +124,13 @@ def seed_plan(data: Path) -> Path | None:
 def _plan(url: str, data: Path) -> int:
     """Import the plan (长政办发〔2023〕14号) and add the labelled demo sub-tasks; idempotent."""
     from lantian.accounts.scope import Scope
-    from lantian.accounts.service import Principal
     from lantian.plan import importer, service
     from lantian.plan.models import Commitment, Milestone
     path = seed_plan(data)
     if path is None:
         return 0
     parsed, raw = importer.read_document(path)
-    office = Scope(Principal(0, "demo", "city"), url, None)
+    office = Scope.office(url, "demo")
     with db.session(url) as s:
         accounts.seed_departments(s)
         plan, created = importer.import_plan(s, parsed, raw, path.name, actor="demo")
@@ -169,11 +168,10 @@ def _ledger(url: str) -> int:
     import tomllib
     from types import SimpleNamespace
     from lantian.accounts.scope import Scope
-    from lantian.accounts.service import Principal
     from lantian.enterprises import service as ledgers
     from lantian.enterprises.kinds import FACILITY_KINDS
     data = tomllib.loads(LEDGER.read_text(encoding="utf-8"))
-    office = Scope(Principal(0, "demo", "city"), url, None)
+    office = Scope.office(url, "demo")
     with db.session(url) as s:
         counties = ledgers.county_lookup(s)
         enterprises, facilities = [], []

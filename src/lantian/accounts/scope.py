@@ -99,6 +99,11 @@ class Scope:
     unit: str | None          # the county/zone the caller is confined to (None = city-wide)
 
     @classmethod
+    def office(cls, url: str, actor: str = "system") -> "Scope":
+        """The city office's scope for work lantian does itself (CLI, demo, indicators, reviews)."""
+        return cls(Principal(0, actor, "city"), url, None)
+
+    @classmethod
     def of(cls, who: Principal, url: str) -> "Scope":
         if who.role in CITY_WIDE:
             return cls(who, url, None)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lantian import audit
-from lantian.db import now_utc
+from lantian.db import now_utc, url_of
 from lantian.dustfall import reader
 from lantian.dustfall.models import DustfallValue
 from lantian.errors import InputError, UsageError
@@ -108,7 +108,6 @@ def _names(s: Session) -> dict[str, str]:
 def open_campaigns(s: Session, period: str, config: dict | None = None) -> list[str]:
     """A 降尘专项整治 sub-task of plan task 14 for each county above the threshold (once per month)."""
     from lantian.accounts.scope import Scope
-    from lantian.accounts.service import Principal
     from lantian.plan import service as plan
     limit = threshold(config)
     names = _names(s)
@@ -116,7 +115,7 @@ def open_campaigns(s: Session, period: str, config: dict | None = None) -> list[
         task = plan.task_by_number(s, 14)
     except UsageError:
         return []                                   # no plan imported: nothing to open
-    office = Scope(Principal(0, "dustfall", "city"), s.get_bind().url.render_as_string(hide_password=False), None)
+    office = Scope.office(url_of(s), "dustfall")
     year, month = (int(x) for x in period.split("-"))
     due = dt.date(year + month // 12, month % 12 + 1, 1) + dt.timedelta(days=CAMPAIGN_DAYS - 1)
     opened = []

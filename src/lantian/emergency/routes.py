@@ -15,7 +15,7 @@ from lantian.emergency.models import LEVELS
 from lantian.web.params import parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
-from lantian.web.security import api_scope, check_csrf, page_scope
+from lantian.web.security import api_scope, form_post, page_scope
 from lantian.web.templating import render
 
 router = APIRouter()
@@ -60,9 +60,7 @@ def issue_api(request: Request, forecast: Annotated[str, Form(max_length=400)],
               regional: Annotated[str | None, Form(max_length=8)] = None, csrf_token: Annotated[str, Form()] = "",
               scope: Scope = Depends(api_scope)):
     """Issue a warning from a forecast (the city office): record, enterprises and measures, notice .docx."""
-    page = not request.headers.get("authorization")
-    if page:
-        check_csrf(request, csrf_token)
+    page = form_post(request, csrf_token)
     if regional and regional not in LEVELS:
         raise HTTPException(422, f"regional is one of {', '.join(LEVELS)}")
     day = parse_day(start) or request.app.state.workspace.as_of
@@ -70,7 +68,7 @@ def issue_api(request: Request, forecast: Annotated[str, Form(max_length=400)],
         a = service.issue(s, request.app.state.workspace.root, scope, _forecast(forecast), ruleset, start=day,
                           regional=regional or None)
         result = {"id": a.id, "level": a.level}
-    if page and "text/html" in request.headers.get("accept", ""):
+    if page:
         return RedirectResponse("/emergency", status_code=303)
     return result
 
@@ -79,12 +77,10 @@ def issue_api(request: Request, forecast: Annotated[str, Form(max_length=400)],
 @scoped("signed_in")
 def ack_api(request: Request, alert_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """签收: an enterprise acknowledges its measures, a county the warning."""
-    page = not request.headers.get("authorization")
-    if page:
-        check_csrf(request, csrf_token)
+    page = form_post(request, csrf_token)
     with as_http(), db.session(request.app.state.db_url) as s:
         state = service.acknowledge(s, scope, alert_id)
-    if page and "text/html" in request.headers.get("accept", ""):
+    if page:
         return RedirectResponse("/emergency", status_code=303)
     return {"id": alert_id, "state": state}
 
@@ -93,13 +89,11 @@ def ack_api(request: Request, alert_id: Id, csrf_token: Annotated[str, Form()] =
 @scoped("signed_in")
 def lift_api(request: Request, alert_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """Lift a warning (the city office)."""
-    page = not request.headers.get("authorization")
-    if page:
-        check_csrf(request, csrf_token)
+    page = form_post(request, csrf_token)
     with as_http(), db.session(request.app.state.db_url) as s:
         a = service.lift(s, scope, alert_id)
         result = {"id": a.id, "state": a.state}
-    if page and "text/html" in request.headers.get("accept", ""):
+    if page:
         return RedirectResponse("/emergency", status_code=303)
     return result
 

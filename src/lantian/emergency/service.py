@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lantian import audit
 from lantian.accounts.scope import Scope
-from lantian.db import now_utc, to_beijing, to_utc
+from lantian.db import now_utc, to_beijing, to_utc, url_of
 from lantian.emergency import measures as M
 from lantian.emergency.models import (LEVELS, POLLUTANTS, Alert, AlertEnterprise, Baseline, CityTotal, CountyAck,
                                       ListEntry)
@@ -110,7 +110,7 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
 
 
 # --------------------------------------------------------------------------- warnings
-def decide(forecast: list[int], ruleset: str, regional: str | None = None):
+def decide(forecast: list[int], ruleset: str):
     from lantian.standards import alerts
     try:
         decision = alerts.level(forecast, ruleset)
@@ -124,7 +124,7 @@ def _rank(level: str) -> int:
 
 
 def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: str, *, start: dt.date,
-          regional: str | None = None, root_config: dict | None = None) -> Alert:
+          regional: str | None = None) -> Alert:
     """Issue a warning from a forecast (or a regional warning adopted): the record, the enterprises
     under it with their measures at the level, and the notice (.docx)."""
     if scope.who.role not in MANAGE:
@@ -429,7 +429,7 @@ def review(s: Session, store, con, alert_id: int, root: Path | None = None, conf
     forecast = json.loads(a.forecast)
     start = to_beijing(a.start).date()
     end = start + dt.timedelta(days=len(forecast) - 1)
-    units, _ = county_units(_url(s))
+    units, _ = county_units(url_of(s))
     observed = {}
     stations = units.get(CITY_CODE, [])
     if stations:
@@ -442,7 +442,7 @@ def review(s: Session, store, con, alert_id: int, root: Path | None = None, conf
         days.append({"day": day.isoformat(), "forecast": f, "observed": o, "error": None if o is None else o - f})
     seen = [d["observed"] for d in days]
     observed_level = decide(seen, a.ruleset).level if seen and all(v is not None for v in seen) else None
-    detail = alert_detail(s, _office(s), alert_id)
+    detail = alert_detail(s, Scope.office(url_of(s), "review"), alert_id)
     declared = reduction(s, a.level, start.year, root, config)["check"]
     errors = [abs(d["error"]) for d in days if d["error"] is not None]
     return {"id": a.id, "level": a.level, "level_name": LEVEL_NAMES[a.level], "ruleset": a.ruleset, "days": days,
@@ -451,15 +451,6 @@ def review(s: Session, store, con, alert_id: int, root: Path | None = None, conf
             "compliance_percent": round(100 * detail["acknowledged"] / detail["listed"], 1) if detail["listed"] else None,
             "county_acks": len(detail["county_acks"]), "declared": declared,
             "achieved": "需导入设施用电/CEMS序列后核算（lantian alert verify）"}
-
-
-def _url(s: Session) -> str:
-    return s.get_bind().url.render_as_string(hide_password=False)
-
-
-def _office(s: Session) -> Scope:
-    from lantian.accounts.service import Principal
-    return Scope(Principal(0, "review", "city"), _url(s), None)
 
 
 def review_docx(r: dict, out: Path) -> Path:

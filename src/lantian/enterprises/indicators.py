@@ -17,11 +17,10 @@ def _root(ctx: Context) -> Path | None:
 def _ledger_rule(ctx: Context, params: dict) -> Measured:
     from lantian import db
     from lantian.accounts.scope import Scope
-    from lantian.accounts.service import Principal
     from lantian.enterprises import service
     rule = str(params["rule"])
     county = params.get("county") or params.get("unit")
-    office = Scope(Principal(0, "indicator", "city"), ctx.url, None)
+    office = Scope.office(ctx.url, "indicator")
     with db.session(ctx.url) as s:
         found = service.check(s, office, ctx.as_of, _root(ctx))
         known = {r.id for r in service.load_rules(_root(ctx))}

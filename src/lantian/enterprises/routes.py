@@ -23,7 +23,7 @@ from lantian.errors import InputError, UsageError
 from lantian.web.params import parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
-from lantian.web.security import api_scope, check_csrf, page_scope
+from lantian.web.security import api_scope, form_post, page_scope
 from lantian.web.templating import render
 
 router = APIRouter()
@@ -37,14 +37,6 @@ def _on(request: Request, text: str | None) -> dt.date:
 
 def _root(request: Request) -> Path:
     return request.app.state.workspace.root
-
-
-def _form_post(request: Request, csrf_token: str) -> bool:
-    """A page's form (cookie session: CSRF checked) rather than an API call with a bearer token."""
-    if request.headers.get("authorization"):
-        return False
-    check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
-    return "text/html" in request.headers.get("accept", "")
 
 
 def _back(request: Request, fallback: str) -> RedirectResponse:
@@ -125,7 +117,7 @@ async def import_api(request: Request, file: Annotated[UploadFile, File()], csrf
     """Import a filled template (the city office): every row validated; all or nothing; audited.
     422 with the list of errors (sheet, row, column, reason) when any row is wrong."""
     from lantian.enterprises import excel
-    page = _form_post(request, csrf_token)
+    page = form_post(request, csrf_token)
     if not access.manages(scope):
         raise HTTPException(403, "只有市大气办可以导入台账 (the city office imports ledgers)")
     data = await file.read(attachments.MAX_BYTES + 1)
@@ -154,7 +146,7 @@ async def facility_api(request: Request, enterprise_id: Id, scope: Scope = Depen
     """Add or change a facility (form fields: ``kind``, ``facility_id`` to change one, then the kind's
     fields). The office's edit applies at once; the enterprise's own waits for its county."""
     form = await request.form()
-    page = _form_post(request, str(form.get("csrf_token", "")))
+    page = form_post(request, str(form.get("csrf_token", "")))
     values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "kind", "facility_id")}
     facility_id = form.get("facility_id")
     with as_http(), db.session(request.app.state.db_url) as s:
@@ -171,7 +163,7 @@ def change_review_api(request: Request, change_id: Id, approve: Annotated[bool, 
                       note: Annotated[str, Form(max_length=2000)] = "", csrf_token: Annotated[str, Form()] = "",
                       scope: Scope = Depends(api_scope)):
     """The county approves (applies) or rejects an enterprise's ledger edit."""
-    page = _form_post(request, csrf_token)
+    page = form_post(request, csrf_token)
     with as_http(), db.session(request.app.state.db_url) as s:
         c = service.review_change(s, scope, change_id, approve, note)
         result = {"id": c.id, "state": c.state, "enterprise_id": c.enterprise_id}
@@ -186,7 +178,7 @@ async def apply_api(request: Request, enterprise_id: Id, grade: Annotated[str, F
                     reason: Annotated[str, Form(max_length=4000)], csrf_token: Annotated[str, Form()] = "",
                     files: Annotated[list[UploadFile] | None, File()] = None, scope: Scope = Depends(api_scope)):
     """绩效分级申报 by the enterprise itself, with evidence files."""
-    page = _form_post(request, csrf_token)
+    page = form_post(request, csrf_token)
     data = [(f.filename, await f.read(attachments.MAX_BYTES + 1)) for f in files or [] if f.filename]
     with as_http(), db.session(request.app.state.db_url) as s:
         a = service.apply_grade(s, _root(request), scope, enterprise_id, grade, reason, data)
@@ -203,7 +195,7 @@ def review_api(request: Request, application_id: Id, approve: Annotated[bool, Fo
                opinion: Annotated[str, Form(max_length=4000)] = "", csrf_token: Annotated[str, Form()] = "",
                scope: Scope = Depends(api_scope)):
     """The county's review: recommend a grade to the city, or return the application."""
-    page = _form_post(request, csrf_token)
+    page = form_post(request, csrf_token)
     with as_http(), db.session(request.app.state.db_url) as s:
         a = service.county_review(s, scope, application_id, approve=approve, grade=grade or None, opinion=opinion)
         result = {"id": a.id, "state": a.state, "enterprise_id": a.enterprise_id}
@@ -218,7 +210,7 @@ def decide_api(request: Request, application_id: Id, grade: Annotated[str | None
                reject: Annotated[bool, Form()] = False, note: Annotated[str, Form(max_length=4000)] = "",
                csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """The city office approves the county's recommendation, adjusts the grade, or rejects it."""
-    page = _form_post(request, csrf_token)
+    page = form_post(request, csrf_token)
     with as_http(), db.session(request.app.state.db_url) as s:
         a = service.city_decide(s, scope, application_id, grade=grade or None, reject=reject, note=note,
                                 on=request.app.state.workspace.as_of)

@@ -17,7 +17,7 @@ from lantian.plan.settings import plan_settings
 from lantian.web.params import parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
-from lantian.web.security import api_scope, check_csrf, page_scope
+from lantian.web.security import api_scope, check_csrf, form_post, page_scope
 from lantian.web.templating import render
 
 router = APIRouter()
@@ -89,16 +89,14 @@ async def report_api(request: Request, task_id: Id, text: Annotated[str, Form()]
                      files: Annotated[list[UploadFile] | None, File()] = None,
                      scope: Scope = Depends(api_scope)):
     """进展报告 on a task your unit leads or supports (or a sub-task it owns), with evidence files."""
-    page = not request.headers.get("authorization")
-    if page:
-        check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
+    page = form_post(request, csrf_token)
     data = await _files(files)
     with as_http(), db.session(request.app.state.db_url) as s:
         row = service.add_report(s, request.app.state.workspace.root, scope, task_id, text,
                                  as_of=request.app.state.workspace.as_of, milestone_id=_int(milestone_id, "milestone_id", 1),
                                  percent=_int(percent, "percent", 0, 100), completed=completed, files=data)
         report_id = row.id
-    if page and "text/html" in request.headers.get("accept", ""):
+    if page:
         return RedirectResponse(f"/plan/tasks/{task_id}#reports", status_code=303)
     return {"id": report_id, "task_id": task_id, "files": [n for n, _ in data]}
 

@@ -36,11 +36,10 @@ def _warm(app: FastAPI) -> None:
     """Fill the dashboard cache for the city and each county in the background, so the first visitor
     of each scope is served from it (the first computation of a station set takes seconds)."""
     from lantian.accounts.scope import Scope
-    from lantian.accounts.service import Principal
     from lantian.monitoring.dashboard import dashboard
     ws = app.state.workspace
     try:
-        city = Scope(Principal(0, "warm-up", "city"), app.state.db_url, None)
+        city = Scope.office(app.state.db_url, "warm-up")
         scopes = [city] + [Scope(city.who, app.state.db_url, code) for code, _ in city.units()]
         for scope in scopes:
             stations = scope.stations(include_stopped=True)

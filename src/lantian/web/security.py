@@ -40,6 +40,15 @@ def check_csrf(request: Request, token: str | None) -> None:
         raise HTTPException(403, "表单已过期或来源不明，请刷新页面后重试 (CSRF check failed)")
 
 
+def form_post(request: Request, csrf_token: str | None) -> bool:
+    """A write route both pages and API clients use: a cookie-session call must carry the CSRF
+    token; True when the caller is a page's form, which is answered with a redirect back."""
+    if request.headers.get("authorization"):
+        return False
+    check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
+    return "text/html" in request.headers.get("accept", "")
+
+
 def _user_from_bearer(request: Request, token: str):
     url = request.app.state.db_url
     with session(url) as s:
