@@ -94,6 +94,24 @@ value = st.one_of(st.none(), st.integers(0, 400))
 co = st.one_of(st.none(), st.integers(0, 80).map(lambda x: Fraction(x, 10)))
 
 
+def test_mda8_exceedance_boundary_matches_reference(con, monkeypatch):
+    """Found by hypothesis: two valid windows of 160.33 (reported 160). Both sides judge the reported
+    value by default (修约值比较法) and the exact one when configured so."""
+    o3 = [None, 361, 112, None, 160, 257, 55, 17] + [None] * 40
+    hours = {t: ([100] * 48 if t != "O3" else o3) for t in HOURLY_TYPES}
+    feed = _feed_from(hours)
+    assert engine_days(con, feed)[(0, 0)]["O3_8h_max"] is None
+    assert compare(reference_days(feed), engine_days(con, feed)) == []
+    from lantian.measurements import daily
+    from lantian.standards import evaluation
+    base = evaluation.settings()
+    cfg = {**base, "o3_mda8": {**base["o3_mda8"], "exceedance_compare": "exact"}}
+    monkeypatch.setattr(evaluation, "settings", lambda: cfg)
+    monkeypatch.setattr(daily, "settings", lambda: cfg)
+    assert engine_days(con, feed)[(0, 0)]["O3_8h_max"] == 160
+    assert compare(reference_days(feed), engine_days(con, feed)) == []
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.fixed_dictionaries({t: st.lists(co if t == "CO" else value, min_size=48, max_size=48)
                               for t in HOURLY_TYPES}))

@@ -25,6 +25,18 @@ def test_mda8_needs_14_windows_unless_exceeding():
     assert s.valid and s.value == 200       # HJ 663 §6.1.2: exceeding 160 keeps it valid
 
 
+def test_mda8_exceedance_is_judged_on_the_reported_value(monkeypatch):
+    # two valid windows (ending 8 and 9, six hours each): 962/6 = 160.33…, reported 160 — not above 160
+    hours = [None, 361, 112, None, 160, 257, 55, 17] + [None] * 16
+    s = o3_mda8(hours)
+    assert s.n_valid == 2 and not s.valid and s.value is None        # 修约值比较法 ⚠ (default)
+    from lantian.standards import evaluation
+    cfg = {**evaluation.settings(), "o3_mda8": {**evaluation.settings()["o3_mda8"], "exceedance_compare": "exact"}}
+    monkeypatch.setattr(evaluation, "settings", lambda: cfg)
+    s = o3_mda8(hours)
+    assert s.valid and s.value == Fraction(962, 6)                    # 全数值比较法: 160.33 > 160
+
+
 def test_moving_8h_min_six_hours():
     series = [10, None, None, 10, 10, 10, 10, 10]
     assert moving_8h(series, 7).valid and moving_8h(series, 7).value == 10

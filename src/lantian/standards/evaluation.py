@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from lantian.standards.rounding import Number, exact
+from lantian.standards.rounding import Number, exact, round_half_even
 from lantian.standards.tables import load
 
 
@@ -75,7 +75,8 @@ def o3_mda8(hours: list[Number | None], limit: Number | None = None) -> Stat:
     if not valid:
         return Stat(None, 0, expected, False, rule)
     best = max(valid)
-    ok = len(valid) >= cfg["min_valid_windows"] or best > lim
+    judged = round_half_even(best, 0) if cfg["exceedance_compare"] == "rounded" else best
+    ok = len(valid) >= cfg["min_valid_windows"] or judged > lim
     return Stat(best if ok else None, len(valid), expected, ok, rule)
 
 
