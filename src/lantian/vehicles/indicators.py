@@ -1,0 +1,32 @@
+"""Tasks 11 and 23 measured (行动计划 任务11 运输结构, 任务23 门禁系统联网): ``gate_violations`` is green when,
+over the last N days up to the as-of date (30 ⚠, ``[vehicles] indicator_days``), no violation found at
+the gates is left unresolved and no gate is silent; ``unit`` is a county adcode or ``all``."""
+from __future__ import annotations
+
+import datetime as dt
+
+from lantian.plan.indicators import Context, Indicator, register
+from lantian.plan.status import Measured
+
+
+def _gate_violations(ctx: Context, params: dict) -> Measured:
+    from lantian import db
+    from lantian.accounts.scope import Scope
+    from lantian.vehicles import service
+    from lantian.vehicles.settings import settings
+    unit = str(params["unit"])
+    end = ctx.as_of
+    start = end - dt.timedelta(days=settings(ctx.config).indicator_days - 1)
+    with db.session(ctx.url) as s:
+        st = service.status(s, Scope.office(ctx.url, "indicator"), start, end, ctx.config,
+                            county=None if unit == "all" else unit)
+    if not st["gates"]:
+        return Measured("gate_violations", params, None, "—", f"{unit}：无联网门禁系统", ctx.as_of)
+    unresolved, silent = st["unresolved"], st["silent"]
+    detail = (f"{start}至{end}：门禁{st['gates']}个，未处理违规{len(unresolved)}起，停传{len(silent)}个"
+              + (f"（{'、'.join(g['enterprise'] for g in silent[:5])}）" if silent else ""))
+    return Measured("gate_violations", params, not unresolved and not silent, str(len(unresolved) + len(silent)),
+                    detail, ctx.as_of)
+
+
+register(Indicator("gate_violations", "门禁违规与停传", ("unit",), _gate_violations))
