@@ -1,0 +1,504 @@
+"""What the register pages, API and CLI show and do, always through the caller's scope.
+
+Who sees what (DESIGN "Roles and scope"):
+
+- the city office and admins: every register, and they import into any;
+- inspectors and viewers: every register, read-only;
+- a department: the registers it owns (``department`` in the register's file), and imports into them;
+- a county: the rows of its own county in the registers kept by county (``county = true`` or
+  ``"parent"``), and imports its own rows;
+- an enterprise: the rows about itself in the registers that name an enterprise (the VOCs checklist,
+  低VOCs替代), read-only; no other register.
+
+Outside the scope a register or row does not exist (``NotFound``, 404); an import the caller may not
+make is ``Forbidden`` (403). Every change is audited.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from lantian import audit
+from lantian.accounts.models import Department, Enterprise
+from lantian.accounts.scope import Scope
+from lantian.db import now_utc, to_beijing
+from lantian.enterprises.excel import RowError
+from lantian.errors import Forbidden, InputError, NotFound
+from lantian.registers import checks as named_checks
+from lantian.registers import rules as register_rules
+from lantian.registers.excel import Batch, RegisterImportError
+from lantian.registers.kinds import Register, register, registers
+from lantian.registers.models import RegisterRow, RegisterZone
+from lantian.registers.settings import RegisterSettings, register_settings
+
+READ_ALL = {"admin", "city", "inspector", "viewer"}
+MANAGE = {"admin", "city"}
+RULES_FOLDER = "register-rules"          # WORKSPACE/register-rules/*.toml: the office's own rules
+
+
+# --------------------------------------------------------------------------- access
+def _enterprise_code(s: Session, scope: Scope) -> str | None:
+    e = s.get(Enterprise, scope.who.enterprise_id) if scope.who.enterprise_id else None
+    return e.credit_code if e else None
+
+
+def sees(scope: Scope, reg: Register) -> bool:
+    role = scope.who.role
+    if role in READ_ALL:
+        return True
+    if role == "department":
+        return scope.who.department_code in reg.departments
+    if role == "county":
+        return reg.county != "none" and scope.unit is not None
+    if role == "enterprise":
+        return reg.enterprise is not None
+    return False
+
+
+def may_import(scope: Scope, reg: Register) -> bool:
+    """The office, the owning department, or a county for its own rows."""
+    role = scope.who.role
+    return role in MANAGE or (role == "department" and scope.who.department_code in reg.departments) or \
+        (role == "county" and reg.county != "none")
+
+
+def visible_registers(scope: Scope) -> list[Register]:
+    return [r for r in registers().values() if sees(scope, r)]
+
+
+def _register(scope: Scope, register_id: str) -> Register:
+    reg = registers().get(register_id)
+    if reg is None or not sees(scope, reg):
+        raise NotFound(f"no register {register_id!r}")
+    return reg
+
+
+def _query(s: Session, scope: Scope, reg: Register):
+    q = sa.select(RegisterRow).where(RegisterRow.register == reg.id)
+    if scope.who.role == "county":
+        q = q.where(RegisterRow.county == scope.unit)
+    elif scope.who.role == "enterprise":
+        q = q.where(RegisterRow.enterprise == (_enterprise_code(s, scope) or "∅"))
+    return q.order_by(RegisterRow.county, RegisterRow.row_key)
+
+
+# --------------------------------------------------------------------------- typed values
+def typed(reg: Register, text: str) -> dict[str, Any]:
+    """A stored row's values, typed by the register's fields (dates as dates)."""
+    raw = json.loads(text)
+    out = {}
+    for f in reg.fields:
+        value = raw.get(f.name)
+        out[f.name] = dt.date.fromisoformat(value) if f.type == "date" and value else value
+    return out
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items() if v is not None}
+
+
+def row_key(reg: Register, values: dict) -> str:
+    return " | ".join(_text(values.get(k)) for k in reg.key)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _label(reg: Register, values: dict, key: str) -> str:
+    value = values.get(reg.title)
+    return _text(value) if value not in (None, "") else key
+
+
+def _derive(s: Session, reg: Register, rows: list[tuple[RegisterRow, dict]]) -> None:
+    """Fill the register's derived facts (热源企业的绩效分级、超低排放) from the ledger service."""
+    if not reg.derived:
+        return
+    from lantian.enterprises import service as ledgers
+    codes = {v.get(d.by) for _, v in rows for d in reg.derived if v.get(d.by)}
+    found = {e.credit_code: e for e in s.scalars(sa.select(Enterprise).where(Enterprise.credit_code.in_(codes)))} \
+        if codes else {}
+    profiles = ledgers.profiles(s, [e.id for e in found.values()]) if found else {}
+    ultra: dict[int, bool] = {}
+    if found:
+        by_enterprise = defaultdict(list)
+        for f in ledgers.facts(s, list(found.values())):
+            if f.kind in ("boiler", "coke_oven") and f.status == "在用":
+                by_enterprise[f.enterprise_id].append(bool(f.attrs.get("ultra_low")))
+        ultra = {eid: bool(flags) and all(flags) for eid, flags in by_enterprise.items()}
+    for _, values in rows:
+        for d in reg.derived:
+            e = found.get(values.get(d.by))
+            if d.source == "ledger.known":
+                values[d.field.name] = e is not None if values.get(d.by) else None
+            elif e is None:
+                values[d.field.name] = None
+            elif d.source == "ledger.grade":
+                values[d.field.name] = profiles.get(e.id, {}).get("grade")
+            else:
+                values[d.field.name] = ultra.get(e.id, False)
+
+
+def _rule_rows(s: Session, reg: Register, records: list[RegisterRow]) -> list[register_rules.Row]:
+    pairs = [(r, typed(reg, r.values)) for r in records]
+    _derive(s, reg, pairs)
+    return [register_rules.Row(r.id, reg.id, r.row_key, _label(reg, v, r.row_key), r.county, v) for r, v in pairs]
+
+
+# --------------------------------------------------------------------------- checking
+@dataclass
+class CheckResult:
+    on: dt.date
+    violations: list[register_rules.Finding] = field(default_factory=list)
+    upcoming: list[register_rules.Finding] = field(default_factory=list)
+    notices: list[register_rules.Finding] = field(default_factory=list)
+    undecided: dict[str, str] = field(default_factory=dict)        # check id → why it cannot decide
+    rows: dict[str, int] = field(default_factory=dict)             # register → visible rows
+
+    def to_dict(self) -> dict:
+        return {"date": self.on.isoformat(), "undecided": self.undecided, "rows": self.rows,
+                **{k: [f.to_dict() for f in getattr(self, k)] for k in ("violations", "upcoming", "notices")}}
+
+    def of(self, rule_or_register: str) -> list[register_rules.Finding]:
+        return [f for f in self.violations if rule_or_register in (f.rule, f.register)]
+
+
+def settings_of(config: dict | None) -> RegisterSettings:
+    return register_settings(config or {})
+
+
+def load_rules(root: Path | None, settings: RegisterSettings | None = None) -> list[register_rules.RegisterRule]:
+    extra = [root / RULES_FOLDER] if root is not None and (root / RULES_FOLDER).is_dir() else []
+    return register_rules.load_rules(*extra, settings=settings)
+
+
+def known_rules(root: Path | None = None, config: dict | None = None) -> dict[str, tuple[str, str, int | None]]:
+    """Every rule and check id → (title, register, task)."""
+    out = {r.id: (r.rule.title, r.register, r.task) for r in load_rules(root, settings_of(config))}
+    out.update({c.id: (c.title, c.registers[0], c.task) for c in named_checks.CHECKS.values()})
+    return out
+
+
+def zones(s: Session) -> dict[str, named_checks.Zone]:
+    from lantian.measurements.geo import geometry_polygons
+    out = {}
+    for z in s.scalars(sa.select(RegisterZone)):
+        polys = []
+        for geometry in _geometries(json.loads(z.geojson)):
+            polys.extend(geometry_polygons(geometry, (z.source, z.name)))
+        out[z.name] = named_checks.Zone(z.name, z.title, tuple(polys))
+    return out
+
+
+def _names(s: Session) -> dict[str, str]:
+    from lantian.measurements.stations import AdminUnit
+    return {u.code: u.name for u in s.scalars(sa.select(AdminUnit))}
+
+
+def check(s: Session, scope: Scope, on: dt.date, config: dict | None = None, root: Path | None = None,
+          only: set[str] | None = None) -> CheckResult:
+    """Every rule and named check on the rows the caller may see, on day ``on``."""
+    settings = settings_of(config)
+    visible = {r.id: r for r in visible_registers(scope) if only is None or r.id in only}
+    rows = {rid: _rule_rows(s, reg, list(s.scalars(_query(s, scope, reg)))) for rid, reg in visible.items()}
+    result = CheckResult(on, rows={k: len(v) for k, v in rows.items()})
+    found = register_rules.judge([r for rs in rows.values() for r in rs],
+                                 [r for r in load_rules(root, settings) if r.register in visible], on,
+                                 settings.horizon_days)
+    ctx = named_checks.Context(rows, zones(s), settings, on, _names(s))
+    for cid, outcome in named_checks.run_all(ctx, set(visible)).items():
+        found += outcome.findings
+        if outcome.undecided:
+            result.undecided[cid] = outcome.undecided
+    for f in sorted(found, key=lambda f: (f.register, f.county or "", f.row_key or f.label, f.rule)):
+        if f.county is None and not scope.city_wide:
+            continue                                  # a city-level finding is not a county's
+        bucket = "upcoming" if f.upcoming else ("notices" if f.severity == "notice" else "violations")
+        getattr(result, bucket).append(f)
+    return result
+
+
+# --------------------------------------------------------------------------- reading
+def _meta(s: Session, reg: Register) -> dict:
+    names = {d.code: d.name for d in s.scalars(sa.select(Department))}
+    return {"id": reg.id, "label": reg.label, "tasks": list(reg.tasks), "section": reg.section,
+            "tasks_text": reg.tasks_text, "clause": reg.clause, "county": reg.county,
+            "departments": [names.get(d, d) for d in reg.departments], "parent": reg.parent,
+            "status_field": reg.status, "key": list(reg.key),
+            "fields": [{"name": f.name, "label": f.label, "header": f.header, "type": f.type,
+                        "choices": list(f.choices), "required": f.required} for f in reg.fields]}
+
+
+def overview(s: Session, scope: Scope, on: dt.date, config: dict | None = None, root: Path | None = None) -> list[dict]:
+    """Every register the caller may see with its row count and rule results."""
+    result = check(s, scope, on, config, root)
+    counts = {k: Counter() for k in ("violations", "upcoming", "notices")}
+    for k in counts:
+        for f in getattr(result, k):
+            counts[k][f.register] += 1
+    by_register = defaultdict(dict)
+    for cid, why in result.undecided.items():
+        by_register[named_checks.CHECKS[cid].registers[0]][cid] = why
+    names = {d.code: d.name for d in s.scalars(sa.select(Department))}
+    return [{"id": reg.id, "label": reg.label, "tasks_text": reg.tasks_text, "tasks": list(reg.tasks),
+             "departments": [names.get(d, d) for d in reg.departments], "rows": result.rows.get(reg.id, 0),
+             "violations": counts["violations"][reg.id], "upcoming": counts["upcoming"][reg.id],
+             "notices": counts["notices"][reg.id], "undecided": by_register.get(reg.id, {}),
+             "may_import": may_import(scope, reg)} for reg in visible_registers(scope)]
+
+
+def _row_dict(reg: Register, r: RegisterRow, names: dict) -> dict:
+    values = typed(reg, r.values)
+    return {"id": r.id, "key": r.row_key, "label": _label(reg, values, r.row_key), "county": r.county,
+            "county_name": names.get(r.county or "", r.county), "values": _jsonable(values),
+            "status": values.get(reg.status) if reg.status else None, "synthetic": r.synthetic,
+            "updated_by": r.updated_by, "updated_at": to_beijing(r.updated_at).isoformat(timespec="minutes")}
+
+
+def listing(s: Session, scope: Scope, register_id: str, on: dt.date, config: dict | None = None,
+            root: Path | None = None, *, county: str | None = None, status: str | None = None,
+            q: str | None = None) -> dict:
+    """One register's rows with its filters (county, status, text anywhere in the row) and findings."""
+    reg = _register(scope, register_id)
+    names = _names(s)
+    found = check(s, scope, on, config, root, only=_family(reg))
+    mine = [f for f in found.violations + found.upcoming + found.notices if f.register == reg.id]
+    per_row = Counter(f.row_id for f in mine if f.severity == "violation" and not f.upcoming)
+    rows = []
+    for r in s.scalars(_query(s, scope, reg)):
+        d = _row_dict(reg, r, names)
+        if county and r.county != county:
+            continue
+        if status and d["status"] != status:
+            continue
+        if q and q.strip() and q.strip().lower() not in (r.row_key + " " + r.values).lower():
+            continue
+        rows.append(dict(d, violations=per_row.get(r.id, 0)))
+    if county or status or (q and q.strip()):               # the findings of the rows shown
+        shown = {r["id"] for r in rows}
+        mine = [f for f in mine if f.row_id in shown or
+                (f.row_id is None and not status and not (q and q.strip()) and f.county == county)]
+    status_choices = list(reg.field(reg.status).choices) if reg.status and reg.field(reg.status).choices else []
+    return {"register": _meta(s, reg), "rows": rows, "findings": [f.to_dict() for f in mine],
+            "undecided": {k: v for k, v in found.undecided.items()
+                          if named_checks.CHECKS[k].registers[0] == reg.id},
+            "statuses": status_choices, "may_import": may_import(scope, reg), "date": on.isoformat()}
+
+
+def _family(reg: Register) -> set[str]:
+    """The registers a register's checks read with it (parent and children)."""
+    out = {reg.id}
+    for other in registers().values():
+        if other.parent == reg.id:
+            out.add(other.id)
+    if reg.parent:
+        out.add(reg.parent)
+    for c in named_checks.CHECKS.values():
+        if reg.id in c.registers:
+            out.update(c.registers)
+    return out
+
+
+def detail(s: Session, scope: Scope, register_id: str, row_id: int, on: dt.date, config: dict | None = None,
+           root: Path | None = None) -> dict:
+    reg = _register(scope, register_id)
+    r = s.scalar(_query(s, scope, reg).where(RegisterRow.id == row_id))
+    if r is None:
+        raise NotFound("no such row")
+    names = _names(s)
+    found = check(s, scope, on, config, root, only=_family(reg))
+    d = _row_dict(reg, r, names)
+    shown = [(f.header, _text(typed(reg, r.values).get(f.name))) for f in reg.fields]
+    children = []
+    for child in registers().values():
+        if child.parent == reg.id and sees(scope, child):
+            for c in s.scalars(_query(s, scope, child)):
+                values = typed(child, c.values)
+                if _text(values.get(child.parent_field)) == r.row_key:
+                    children.append({"register": child.id, "register_label": child.label, "id": c.id,
+                                     "label": _label(child, values, c.row_key), "key": c.row_key})
+    parent = None
+    if reg.parent:
+        preg = registers()[reg.parent]
+        p = s.scalar(_query(s, scope, preg).where(
+            RegisterRow.row_key == _text(typed(reg, r.values).get(reg.parent_field))))
+        parent = {"register": preg.id, "register_label": preg.label, "id": p.id, "key": p.row_key} if p else None
+    findings = [f.to_dict() for f in found.violations + found.upcoming + found.notices
+                if f.register == reg.id and f.row_id == r.id]
+    return dict(d, register=_meta(s, reg), shown=shown, findings=findings, children=children, parent=parent)
+
+
+# --------------------------------------------------------------------------- import / export
+def county_lookup(s: Session) -> dict[str, str]:
+    from lantian.enterprises.service import county_lookup as lookup
+    return lookup(s)
+
+
+def county_names(s: Session) -> list[str]:
+    return sorted({k for k, v in county_lookup(s).items() if k != v})
+
+
+def import_batch(s: Session, scope: Scope, batch: Batch, *, actor: str, source: str = "",
+                 synthetic: bool = False) -> dict:
+    """Store a validated batch (``excel.read``): rows created or updated by key, in one transaction,
+    each change audited. Rows the caller may not write, or whose parent is not registered, are
+    listed as row errors — and then nothing is stored."""
+    reg = _register(scope, batch.register)
+    if not may_import(scope, reg):
+        raise Forbidden(f"只有市大气办、{'、'.join(reg.departments)}或县区可以导入「{reg.label}」")
+    parents = _parents(s, scope, reg)
+    errors, prepared = [], []
+    for line, values in batch.records:
+        county = _county_of(reg, values, parents)
+        problem = _row_problem(scope, reg, values, county, parents)
+        if problem:
+            column, reason, value = problem
+            errors.append(RowError(batch.sheet, line, batch.columns.get(column, reg.field(column).header), reason,
+                                   value))
+            continue
+        prepared.append((values, county))
+    if errors:
+        raise RegisterImportError(source or batch.sheet, errors)
+    existing = {r.row_key: r for r in s.scalars(sa.select(RegisterRow).where(RegisterRow.register == reg.id))}
+    counts = Counter()
+    now = now_utc()
+    for values, county in prepared:
+        key = row_key(reg, values)
+        text = json.dumps(_jsonable(values), ensure_ascii=False, sort_keys=True)
+        row = existing.get(key)
+        if row is not None and row.values == text and row.county == county:
+            counts["unchanged"] += 1
+            continue
+        before = json.loads(row.values) if row is not None else None
+        if row is None:
+            row = RegisterRow(register=reg.id, row_key=key, synthetic=synthetic, created_by=actor, created_at=now)
+            s.add(row)
+            existing[key] = row
+            counts["created"] += 1
+        else:
+            counts["updated"] += 1
+        row.county, row.values = county, text
+        row.department = ",".join(reg.departments)
+        row.enterprise = values.get(reg.enterprise) if reg.enterprise else None
+        row.updated_by, row.updated_at = actor, now
+        s.flush()
+        audit.record(s, actor=actor, role=scope.who.role, action="update" if before else "create",
+                     entity="register_row", entity_id=f"{reg.id}:{key}"[:128], before=before,
+                     after=json.loads(text), scope_unit=county)
+    if counts["created"] or counts["updated"]:
+        audit.record(s, actor=actor, role=scope.who.role, action="import", entity="register", entity_id=reg.id,
+                     after=dict(counts, rows=len(prepared), file=source))
+    return {"register": reg.id, "rows": len(prepared), **{k: counts.get(k, 0) for k in ("created", "updated",
+                                                                                         "unchanged")}}
+
+
+def _parents(s: Session, scope: Scope, reg: Register) -> dict[str, RegisterRow]:
+    if not reg.parent:
+        return {}
+    preg = registers()[reg.parent]
+    return {r.row_key: r for r in s.scalars(_query(s, scope, preg))}
+
+
+def _county_of(reg: Register, values: dict, parents: dict[str, RegisterRow]) -> str | None:
+    if reg.county == "row":
+        return values.get("county")
+    if reg.county == "parent":
+        p = parents.get(_text(values.get(reg.parent_field)))
+        return p.county if p else None
+    return None
+
+
+def _row_problem(scope: Scope, reg: Register, values: dict, county: str | None,
+                 parents: dict[str, RegisterRow]) -> tuple[str, str, Any] | None:
+    if reg.parent:
+        key = _text(values.get(reg.parent_field))
+        if key not in parents:
+            return reg.parent_field, f"「{registers()[reg.parent].label}」中没有编号为 {key} 的记录，应先登记", key
+    if scope.who.role == "county" and county != scope.unit:
+        column = "county" if reg.county == "row" else reg.parent_field
+        return column, "县区用户只能导入本县区的数据", values.get(column)
+    return None
+
+
+def export_records(s: Session, scope: Scope, register_id: str) -> list[dict]:
+    """The visible rows, typed, with the county by name (so the export re-imports unchanged)."""
+    reg = _register(scope, register_id)
+    names = _names(s)
+    out = []
+    for r in s.scalars(_query(s, scope, reg)):
+        values = typed(reg, r.values)
+        if reg.county == "row" and values.get("county"):
+            values["county"] = names.get(values["county"], values["county"])
+        out.append(values)
+    return out
+
+
+# --------------------------------------------------------------------------- zones
+def _geometries(obj: dict) -> list[dict]:
+    kind = (obj or {}).get("type")
+    if kind == "FeatureCollection":
+        return [g for f in obj.get("features") or [] for g in _geometries(f)]
+    if kind == "Feature":
+        return _geometries(obj.get("geometry") or {})
+    if kind == "GeometryCollection":
+        return [g for x in obj.get("geometries") or [] for g in _geometries(x)]
+    return [obj]
+
+
+def import_zone(s: Session, scope: Scope, name: str, path: Path, *, title: str | None = None, actor: str,
+                synthetic: bool = False, data: dict | None = None) -> dict:
+    """The office uploads (or replaces) a polygon: 市区规划区, 排放控制区, 重点区域, 限行区域… Audited."""
+    from lantian.measurements.geo import geometry_polygons
+    if scope.who.role not in MANAGE:
+        raise Forbidden("只有市大气办可以上传区域 (the city office uploads zones)")
+    if not name or len(name) > 64 or not all(c.isalnum() or c in "_-" for c in name):
+        raise InputError(path, f"zone name {name!r}", column="NAME", expected="letters, digits, _ or -")
+    if data is None:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise InputError(path, "file not found") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(path, f"not valid JSON: {exc}", line=getattr(exc, "lineno", None),
+                             expected="GeoJSON") from None
+    geometries = _geometries(data)
+    polygons = [p for g in geometries for p in geometry_polygons(g, (path, name))]
+    if not polygons:
+        raise InputError(path, "no polygon in the file", expected="GeoJSON Polygon or MultiPolygon")
+    zone = s.scalar(sa.select(RegisterZone).where(RegisterZone.name == name))
+    before = {"title": zone.title, "source": zone.source} if zone else None
+    if zone is None:
+        zone = RegisterZone(name=name)
+        s.add(zone)
+    props = (data.get("properties") or {}) if data.get("type") == "Feature" else {}
+    zone.title = title or props.get("name") or name
+    zone.geojson = json.dumps(data, ensure_ascii=False)
+    zone.source, zone.synthetic = Path(path).name, synthetic
+    zone.imported_by, zone.imported_at = actor, now_utc()
+    s.flush()
+    audit.record(s, actor=actor, role=scope.who.role, action="import", entity="register_zone", entity_id=name,
+                 before=before, after={"title": zone.title, "source": zone.source, "polygons": len(polygons)})
+    return {"name": name, "title": zone.title, "polygons": len(polygons)}
+
+
+def zone_list(s: Session) -> list[dict]:
+    return [{"name": z.name, "title": z.title, "source": z.source, "synthetic": z.synthetic,
+             "imported_by": z.imported_by, "imported_at": to_beijing(z.imported_at).isoformat(timespec="minutes")}
+            for z in s.scalars(sa.select(RegisterZone).order_by(RegisterZone.name))]
+
+
+def register_of(register_id: str) -> Register:
+    return register(register_id)

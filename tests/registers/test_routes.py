@@ -1,0 +1,89 @@
+"""The registers' pages and API once the router is mounted (lantian.web.app): scoped reads, the
+template download, the import (422 listing each bad row; 403 for a caller who may not import)."""
+from __future__ import annotations
+
+import io
+import os
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from databases import fresh_database
+from lantian.registers.demo import demo_registers
+from tests.web.conftest import bearer, build_workspace, page_session
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def app(request, tmp_path_factory, data_dir):
+    from lantian.web.app import create_app
+    folder = tmp_path_factory.mktemp(f"register-routes-{request.param}")
+    with fresh_database(request.param, folder) as url:
+        old = os.environ.get("LANTIAN_DATABASE_URL")
+        os.environ["LANTIAN_DATABASE_URL"] = url
+        try:
+            build_workspace(folder / "ws", data_dir)
+            demo_registers(url, data_dir)
+            yield create_app(folder / "ws")
+        finally:
+            if old is None:
+                os.environ.pop("LANTIAN_DATABASE_URL", None)
+            else:
+                os.environ["LANTIAN_DATABASE_URL"] = old
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return TestClient(app)
+
+
+def test_index_and_list_pages(app):
+    c = page_session(app, "daqiban")
+    r = c.get("/registers")
+    assert r.status_code == 200 and "清洁取暖改造台账" in r.text and "市区规划区（合成）" in r.text
+    r = c.get("/registers/heating_villages?county=140405")
+    assert r.status_code == 200 and "西村（合成）" in r.text and "东村（合成）" not in r.text
+    assert "不能稳定运行" in r.text and "任务9" in r.text
+    r = c.get("/registers/heating_villages?q=东村")
+    assert "东村（合成）" in r.text and "西村（合成）" not in r.text
+
+
+def test_county_sees_only_its_rows(app, client):
+    headers = bearer(client, "luzhou")
+    rows = client.get("/api/registers/heating_villages", headers=headers).json()["rows"]
+    assert [r["key"] for r in rows] == ["V001"]
+    assert client.get("/api/registers/coal_caps", headers=headers).status_code == 404
+    office = bearer(client, "daqiban")
+    other = next(r["id"] for r in client.get("/api/registers/heating_villages", headers=office).json()["rows"]
+                 if r["key"] == "V002")
+    mine = rows[0]["id"]
+    c = page_session(app, "luzhou")
+    assert c.get(f"/registers/heating_villages/{mine}").status_code == 200
+    assert c.get(f"/registers/heating_villages/{other}").status_code == 404
+
+
+def test_findings_and_template(client):
+    headers = bearer(client, "daqiban")
+    found = client.get("/api/registers/two_high_projects/findings", headers=headers).json()
+    assert {f["rule"] for f in found["findings"]} >= {"two-high-planning-area", "coal-project-replacement"}
+    r = client.get("/api/registers/catering/template", headers=headers)
+    assert r.status_code == 200
+    assert openpyxl.load_workbook(io.BytesIO(r.content)).sheetnames == ["说明", "餐饮油烟台账"]
+    overview = {x["id"]: x for x in client.get("/api/registers", headers=headers).json()}
+    assert len(overview) == 25 and overview["heating_villages"]["violations"] >= 1
+
+
+def test_import_refuses_bad_rows_and_strangers(client):
+    office = bearer(client, "daqiban")
+    bad = "单位编号,所在县区,餐饮单位名称,位于主城区,安装油烟净化设施\nCT-7,潞州区,饭店（合成）,也许,是\n".encode()
+    r = client.post("/api/registers/catering/import", headers=office, files={"file": ("餐饮.csv", bad, "text/csv")})
+    assert r.status_code == 422
+    [error] = r.json()["detail"]["errors"]
+    assert (error["row"], error["column"]) == (2, "位于主城区")
+    viewer = bearer(client, "guancha")
+    r = client.post("/api/registers/catering/import", headers=viewer, files={"file": ("餐饮.csv", bad, "text/csv")})
+    assert r.status_code == 403
+    good = "单位编号,所在县区,餐饮单位名称,位于主城区,安装油烟净化设施\nCT-7,潞州区,饭店（合成）,否,是\n".encode()
+    county = bearer(client, "luzhou")
+    r = client.post("/api/registers/catering/import", headers=county, files={"file": ("餐饮.csv", good, "text/csv")})
+    assert r.status_code == 200 and r.json()["created"] == 1
