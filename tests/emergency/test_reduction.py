@@ -168,9 +168,17 @@ def test_verification_against_a_warning_and_the_synthetic_score(ws, tmp_path):
     issued = run("alert", "issue", "--forecast", ",".join(["260"] * days), "--start", start, "-w", ws.root)
     assert issued.exit_code == 0, issued.output
     alert_id = issued.output.split("warning ")[1].split(" ")[0]
-    r = json.loads(run("alert", "verify", series, "--alert", alert_id, "--json", "-w", ws.root).output)
+    res = run("alert", "verify", series, "--alert", alert_id, "--json", "-w", ws.root)
+    assert res.exit_code == 0, (res.output, res.exception)
+    r = json.loads(res.output)
     assert r["unmatched"] == [other] and r["facilities"] == 1
     assert any(x["kind"] == "treatment_off" and x["facility"].endswith(":JL-3") for x in r["suspects"])
+    assert set(r["achieved"]) == {f"{demo_credit_code(1)}:JL-3"} and "production_kw" in r["summary"]
+    assert r["stored"]["new"] == table.num_rows
+    again = json.loads(run("alert", "verify", series, "--alert", alert_id, "--json", "-w", ws.root).output)
+    assert again["stored"]["new"] == 0 and again["suspects"] == r["suspects"]      # kept once in the store
+    review = json.loads(run("alert", "review", alert_id, "--json", "-w", ws.root).output)
+    assert review["verification"]["id"] == again["id"] and review["verification"]["summary"] == r["summary"]
     missing = run("alert", "verify", "-w", ws.root)
     assert missing.exit_code == 2 and "--synthetic" in missing.output
 
@@ -180,9 +188,11 @@ def test_review_compares_the_forecast_with_the_observed_city_aqi(tmp_path, data_
     from tests.web.conftest import build_workspace
     w = build_workspace(tmp_path / "full", data_dir)
     _emergency(w.database_url)
-    assert run("alert", "issue", "--forecast", "260,310,280", "--start", "2019-01-12", "-w", w.root).exit_code == 0
+    issued = run("alert", "issue", "--forecast", "260,310,280", "--start", "2019-01-12", "-w", w.root)
+    assert issued.exit_code == 0
+    alert_id = issued.output.split("warning ")[1].split(" ")[0]
     out = tmp_path / "复盘.docx"
-    r = json.loads(run("alert", "review", "1", "--json", "--docx", out, "-w", w.root).output)
+    r = json.loads(run("alert", "review", alert_id, "--json", "--docx", out, "-w", w.root).output)
     observed = [d["observed"] for d in r["days"]]
     assert all(isinstance(v, int) and 0 < v <= 500 for v in observed) and r["coverage"] == "3/3"
     assert r["observed_level"] == "none" and r["level"] == "red"              # the forecast overshot

@@ -273,3 +273,31 @@ def test_held_out_precision_and_recall():
           f"(tp {s.tp}, fp {s.fp}, fn {s.fn})")
     assert s.precision >= 0.9
     assert s.recall >= 0.85
+
+
+def test_achieved_reduction_and_the_facility_store(tmp_path):
+    """实际减排: a facility at 100 kW for the baseline week runs at 40 kW in the warning → 60 % achieved
+    against 50 % committed; the series kept in the store, the same file twice changing nothing."""
+    from datetime import datetime, timedelta
+    import pyarrow as pa
+    from lantian.emergency.series import SCHEMA
+    from lantian.emergency.verification import Commitment, achieved
+    from lantian.measurements.facility import FacilityStore
+    start = datetime(2023, 1, 10, 0, 0)
+    times = [start - timedelta(days=7) + timedelta(hours=h + 1) for h in range(7 * 24 + 48)]
+    values = [100.0 if t <= start else 40.0 for t in times]
+    rows = {"facility": ["F:1"] * len(times), "time": times, "metric": ["production_kw"] * len(times),
+            "value": values, "unit": ["kW"] * len(times)}
+    table = pa.table(rows, schema=SCHEMA)
+    store = FacilityStore(tmp_path / "measurements")
+    first = store.ingest(table)
+    assert (first.new, first.changed) == (len(times), 0)
+    again = store.ingest(table)
+    assert (again.new, again.changed, again.unchanged) == (0, 0, len(times))
+    assert store.read(["F:1"]).num_rows == len(times)
+    assert [p.parent.name for p in store.files()] == ["month=01"]
+    got = achieved(store.read(), {"F:1": Commitment("F:1", 0.5)}, (start, start + timedelta(hours=48)))
+    p = got["F:1"]["production_kw"]
+    assert p["hours"] == 48 - 3 and p["achieved_percent"] == pytest.approx(60.0) and p["committed_percent"] == 50
+    changed = store.ingest(table.set_column(3, "value", pa.array([v + 1 for v in values])).slice(0, 24))
+    assert (changed.new, changed.changed) == (0, 24) and store.read().num_rows == len(times)

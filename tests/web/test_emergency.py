@@ -72,7 +72,7 @@ def test_ozone_schedule_is_scoped(client):
     assert client.get("/api/ozone?forecast_o3=abc", headers=bearer(client, "daqiban")).status_code == 422
 
 
-def test_verification_upload(client, tmp_path):
+def test_verification_upload(client, web_app, tmp_path):
     import io
     from lantian.emergency.series import write_csv
     from lantian.emergency.synthetic import generate
@@ -90,6 +90,15 @@ def test_verification_upload(client, tmp_path):
     assert bad.status_code == 422 and "s.csv" in bad.json()["detail"]
     assert client.post(f"/api/alerts/{alert_id}/verify", headers=bearer(client, "luzhou"),
                        files={"file": ("s.csv", io.BytesIO(path.read_bytes()), "text/csv")}).status_code == 404
+    kept = client.get(f"/api/alerts/{alert_id}/verification", headers=city).json()
+    assert kept["id"] == found["id"] and kept["source"] == "s.csv" and len(kept["unmatched"]) == 5
+    county = client.get(f"/api/alerts/{alert_id}/verification", headers=bearer(client, "luzhou")).json()
+    assert county["unmatched"] == [] and county["suspects"] == []          # no facility of theirs
+    page = page_session(web_app, "daqiban").get(f"/emergency/alerts/{alert_id}/verification")
+    assert page.status_code == 200 and 'id="verify"' in page.text and "s.csv" in page.text
+    plain = page_session(web_app, "luzhou").get(f"/emergency/alerts/{alert_id}/verification")
+    assert plain.status_code == 200 and 'id="verify"' not in page_session(web_app, "luzhou").get(
+        f"/emergency/alerts/{alert_id}/verification").text
     client.post(f"/api/alerts/{alert_id}/lift", headers=city)
 
 

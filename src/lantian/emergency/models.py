@@ -93,3 +93,20 @@ class CountyAck(Base):
     county_code: Mapped[str] = mapped_column(sa.String(32))
     acknowledged_by: Mapped[str] = mapped_column(sa.String(64))
     acknowledged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Verification(Base):
+    """A verification run of a warning (应急减排核查) from the stored facility series: the suspected
+    violations for inspectors and the reduction each facility achieved, as found at ``run_at``."""
+    __tablename__ = "alert_verifications"
+    __table_args__ = (sa.Index("ix_alert_verifications_alert", "alert_id"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("alerts.id"))
+    source: Mapped[str] = mapped_column(sa.String(255))               # the series file uploaded
+    facilities: Mapped[int] = mapped_column(sa.Integer)               # facilities judged
+    unmatched: Mapped[str] = mapped_column(sa.Text)                   # JSON: series facilities not on the warning
+    suspects: Mapped[str] = mapped_column(sa.Text)                    # JSON: see service.suspects_json
+    achieved: Mapped[str] = mapped_column(sa.Text)                    # JSON: facility → metric → shares
+    synthetic: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    run_by: Mapped[str] = mapped_column(sa.String(64))
+    run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

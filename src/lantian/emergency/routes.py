@@ -162,28 +162,54 @@ def ozone_api(request: Request, forecast_o3: str = Query(..., max_length=400, de
 @router.post("/api/alerts/{alert_id}/verify", tags=["emergency"])
 @scoped("signed_in")
 async def verify_api(request: Request, alert_id: Id, file: Annotated[UploadFile, File()],
-                     scope: Scope = Depends(api_scope)) -> dict:
-    """用电监控/CEMS verification of a warning: upload hourly facility series (CSV facility,time,metric,
-    value,unit; facility = CREDITCODE:CODE); the suspected violations for inspectors."""
+                     csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
+    """用电监控/CEMS verification of a warning (city office): upload hourly facility series (CSV
+    facility,time,metric,value,unit; facility = CREDITCODE:CODE). They are kept in the measurement
+    store; the run lists suspected violations and the reduction each facility achieved."""
     import tempfile
     from pathlib import Path
     from lantian.emergency.series import read_csv
-    from lantian.emergency.verification import verify
-    from lantian.errors import InputError
+    page = form_post(request, csrf_token)
     if scope.who.role not in READ_REDUCTION:
-        raise HTTPException(404, "verification is the city's")
-    with tempfile.TemporaryDirectory(prefix="lantian-series-") as tmp:
-        path = Path(tmp) / Path(file.filename or "series.csv").name
+        raise HTTPException(404, "no such warning")
+    ws = request.app.state.workspace
+    with as_http(), tempfile.TemporaryDirectory(prefix="lantian-series-") as tmp:
+        name = Path(file.filename or "series.csv").name
+        path = Path(tmp) / name
         path.write_bytes(await file.read(50 * 1024 * 1024))
-        try:
-            table = read_csv(path)
-        except InputError as exc:
-            raise HTTPException(422, str(exc)) from None
+        table = read_csv(path)
+        with db.session(request.app.state.db_url) as s:
+            result = service.verify_alert(s, ws.measurements, scope, alert_id, table, source=name)
+    if page:
+        return RedirectResponse(f"/emergency/alerts/{alert_id}/verification", status_code=303)
+    return result
+
+
+@router.get("/api/alerts/{alert_id}/verification", tags=["emergency"])
+@scoped("signed_in")
+def verification_api(request: Request, alert_id: Id, scope: Scope = Depends(api_scope)) -> dict:
+    """The latest verification of a warning: suspects and achieved reduction (an enterprise sees its
+    own facilities, a county its enterprises')."""
     with as_http(), db.session(request.app.state.db_url) as s:
-        commitments, window, unmatched = service.commitments_for(s, alert_id,
-                                                                 sorted(set(table.column("facility").to_pylist())))
-    found = verify(table, commitments, window)
-    return {"facilities": len(commitments), "unmatched": unmatched, "suspects": service.suspects_json(found)}
+        run = service.latest_verification(s, scope, alert_id)
+    if run is None:
+        raise HTTPException(404, "not verified yet (POST /api/alerts/{id}/verify)")
+    return run
+
+
+@router.get("/emergency/alerts/{alert_id}/verification", include_in_schema=False)
+@scoped("signed_in")
+def verification_page(request: Request, alert_id: Id, scope: Scope = Depends(page_scope)):
+    with as_http(), db.session(request.app.state.db_url) as s:
+        run = service.latest_verification(s, scope, alert_id)
+        alert = service.alert_detail(s, scope, alert_id)
+    return render(request, "emergency/verification.html", run=run, alert=alert, names=service.LEVEL_NAMES,
+                  manages=scope.who.role in service.MANAGE, metrics=METRIC_NAMES, kinds=KIND_NAMES)
+
+
+METRIC_NAMES = {"production_kw": "生产用电", "so2_kgh": "SO₂排放速率", "nox_kgh": "NOx排放速率", "pm_kgh": "颗粒物排放速率"}
+KIND_NAMES = {"production_not_reduced": "未按要求减产", "treatment_off": "生产时治污设施停运",
+              "emissions_not_reduced": "排放未相应下降"}
 
 
 @router.get("/api/reduction", tags=["emergency"])

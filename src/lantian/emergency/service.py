@@ -18,7 +18,7 @@ from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, to_utc, url_of
 from lantian.emergency import measures as M
 from lantian.emergency.models import (LEVELS, POLLUTANTS, Alert, AlertEnterprise, Baseline, CityTotal, CountyAck,
-                                      ListEntry)
+                                      ListEntry, Verification)
 from lantian.enterprises import service as ledgers
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.standards.rounding import round_half_even
@@ -280,6 +280,7 @@ def alert_detail(s: Session, scope: Scope, alert_id: int) -> dict:
     acks = {c.county_code: c.acknowledged_by for c in s.scalars(sa.select(CountyAck).where(CountyAck.alert_id == a.id))}
     return {"id": a.id, "level": a.level, "level_name": LEVEL_NAMES[a.level], "ruleset": a.ruleset,
             "forecast": json.loads(a.forecast), "reasons": json.loads(a.reasons), "regional": a.regional,
+            "lifted_at": to_beijing(a.lifted_at).isoformat() if a.lifted_at else None,
             "start": to_beijing(a.start).date().isoformat(), "expected_end": a.expected_end.isoformat()
             if a.expected_end else None, "state": a.state, "doc_number": a.doc_number, "document": a.document,
             "enterprises": rows, "county_acks": acks if scope.who.role != "enterprise" else {},
@@ -416,6 +417,92 @@ def suspects_json(suspects) -> list[dict]:
              "periods": [[a.isoformat(), b.isoformat()] for a, b in x.evidence.periods]} for x in suspects]
 
 
+def verify_alert(s: Session, measurements: Path, scope: Scope, alert_id: int, table, *, source: str,
+                 synthetic: bool = False) -> dict:
+    """应急减排核查 of a warning: the uploaded facility series go into the measurement store (their
+    own source, :mod:`lantian.measurements.facility`); the warning is then checked on everything
+    stored for its facilities (the baseline week and the warning), and the run is kept."""
+    from lantian.emergency.verification import VerifySettings, achieved, verify
+    from lantian.measurements.facility import FacilityStore
+    if scope.who.role not in MANAGE:
+        raise Forbidden("verification is run by the city office")
+    facilities = sorted(set(table.column("facility").to_pylist()))
+    commitments, window, unmatched = commitments_for(s, alert_id, facilities)
+    store = FacilityStore(measurements)
+    stored = store.ingest(table)
+    first = window[0] - dt.timedelta(days=VerifySettings().baseline_days)
+    series = store.read(sorted(commitments), first, window[1])
+    found = verify(series, commitments, window)
+    got = achieved(series, commitments, window)
+    run = Verification(alert_id=alert_id, source=source, facilities=len(commitments),
+                       unmatched=json.dumps(unmatched, ensure_ascii=False),
+                       suspects=json.dumps(suspects_json(found), ensure_ascii=False),
+                       achieved=json.dumps(got, ensure_ascii=False), synthetic=synthetic,
+                       run_by=scope.who.username, run_at=now_utc())
+    s.add(run)
+    s.flush()
+    audit.record(s, actor=scope.who.username, action="verify", entity="alert", entity_id=str(alert_id),
+                 after={"verification": run.id, "source": source, "facilities": len(commitments),
+                        "suspects": len(found), "stored": stored.as_dict()})
+    s.commit()
+    return {**verification_json(run), "stored": stored.as_dict()}
+
+
+def verification_json(run: Verification, own_code: str | None = None) -> dict:
+    """A run as the pages show it; ``own_code`` (an enterprise's credit code) keeps its facilities only."""
+    def mine(facility: str) -> bool:
+        return own_code is None or facility.split(":", 1)[0] == own_code
+    got = {f: v for f, v in json.loads(run.achieved).items() if mine(f)}
+    return {"id": run.id, "alert_id": run.alert_id, "source": run.source, "facilities": run.facilities,
+            "unmatched": [f for f in json.loads(run.unmatched) if mine(f)],
+            "suspects": [x for x in json.loads(run.suspects) if mine(x["facility"])],
+            "achieved": got, "summary": achieved_summary(got), "synthetic": run.synthetic,
+            "run_by": run.run_by, "run_at": to_beijing(run.run_at).isoformat(timespec="minutes")}
+
+
+def achieved_summary(got: dict) -> dict:
+    """Per metric over the facilities: the share achieved (1 − Σ observed / Σ baseline over the judged
+    hours) beside the committed cut averaged the same way (weighted by baseline)."""
+    out = {}
+    for metric in ("production_kw", "so2_kgh", "nox_kgh", "pm_kgh"):
+        rows = [v[metric] for v in got.values() if metric in v]
+        base = sum(r["baseline_mean"] * r["hours"] for r in rows)
+        if not rows or base <= 0:
+            continue
+        seen = sum(r["observed_mean"] * r["hours"] for r in rows)
+        committed = sum(r["committed_percent"] * r["baseline_mean"] * r["hours"] for r in rows) / base
+        out[metric] = {"facilities": len(rows), "achieved_percent": round(100 * (1 - seen / base), 1),
+                       "committed_percent": round(committed, 1),
+                       "reduced": round((base - seen) / (1000 if metric != "production_kw" else 1), 3),
+                       "reduced_unit": "t" if metric != "production_kw" else "kWh"}
+    return out
+
+
+def latest_verification(s: Session, scope: Scope, alert_id: int) -> dict | None:
+    """The latest run of a warning, as the caller may see it: the city-wide roles all of it, an
+    enterprise its own facilities; counties see their enterprises' facilities."""
+    a = s.get(Alert, alert_id)
+    if a is None:
+        raise NotFound("no such warning")
+    run = s.scalars(sa.select(Verification).where(Verification.alert_id == alert_id)
+                    .order_by(Verification.id.desc()).limit(1)).first()
+    if run is None:
+        return None
+    if scope.who.role == "enterprise":
+        code = next((p.get("credit_code") for p in ledgers.credit_codes(s) if p["id"] == scope.who.enterprise_id), None)
+        return verification_json(run, own_code=code or "—")
+    result = verification_json(run)
+    if scope.who.role == "county":
+        ours = {i for i, p in ledgers.profiles(s).items() if p["county"] == scope.unit}
+        codes = {p["credit_code"] for p in ledgers.credit_codes(s) if p["id"] in ours}
+        keep = lambda f: f.split(":", 1)[0] in codes
+        result["suspects"] = [x for x in result["suspects"] if keep(x["facility"])]
+        result["achieved"] = {f: v for f, v in result["achieved"].items() if keep(f)}
+        result["summary"] = achieved_summary(result["achieved"])
+        result["unmatched"] = []
+    return result
+
+
 # --------------------------------------------------------------------------- 复盘 (episode review)
 def review(s: Session, store, con, alert_id: int, root: Path | None = None, config: dict | None = None) -> dict:
     """After an episode: each day's forecast against the observed city AQI (HJ 633 daily AQI of the
@@ -450,7 +537,22 @@ def review(s: Session, store, con, alert_id: int, root: Path | None = None, conf
             "coverage": f"{len(errors)}/{len(days)}", "listed": detail["listed"], "acknowledged": detail["acknowledged"],
             "compliance_percent": round(100 * detail["acknowledged"] / detail["listed"], 1) if detail["listed"] else None,
             "county_acks": len(detail["county_acks"]), "declared": declared,
-            "achieved": "需导入设施用电/CEMS序列后核算（lantian alert verify）"}
+            "verification": latest_verification(s, Scope.office(url_of(s), "review"), alert_id)}
+
+
+METRIC_NAMES = {"production_kw": "生产用电", "so2_kgh": "SO2排放", "nox_kgh": "NOx排放", "pm_kgh": "颗粒物排放"}
+
+
+def _achieved_blocks(v: dict | None) -> list:
+    from lantian.reports.content import Paragraph, Table
+    if not v:
+        return [Paragraph("实际减排：尚无设施用电/CEMS数据，未核算。")]
+    rows = [["指标", "承诺削减（%）", "实际削减（%）", "削减量"]] + [
+        [METRIC_NAMES.get(m, m), str(x["committed_percent"]), str(x["achieved_percent"]), f"{x['reduced']} {x['reduced_unit']}"]
+        for m, x in v["summary"].items()]
+    return [Paragraph(f"实际减排按{v['run_at']}核查（{v['facilities']}个设施，预警期间对比前7天同时段基线），"
+                      f"疑似违规{len(v['suspects'])}项" + ("（合成数据）" if v["synthetic"] else "") + "。"),
+            Table(rows, caption="实际减排", widths=[2, 1, 1, 1])]
 
 
 def review_docx(r: dict, out: Path) -> Path:
@@ -474,7 +576,8 @@ def review_docx(r: dict, out: Path) -> Path:
             Heading("预报与实测"), Table(rows, caption="逐日预报与实测", widths=[2, 1, 1, 1]),
             Heading("措施落实"),
             Paragraph(f"清单企业{r['listed']}家，签收{r['acknowledged']}家（{r['compliance_percent']}%），"
-                      f"县区签收{r['county_acks']}个。实际减排：{r['achieved']}。"),
+                      f"县区签收{r['county_acks']}个。"),
+            *_achieved_blocks(r.get("verification")),
             Heading("减排核算"), Table(checks, caption="申报减排比例", widths=[1, 2, 1, 2])],
         issuer="长治市大气污染防治工作领导小组办公室")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -327,3 +327,34 @@ def _treatment(frame: _Frame, treated: np.ndarray, settings: VerifySettings) -> 
                             periods=_periods(frame, hit), production=float(production[i, hit].mean()))
         out.append(Suspect(frame.facilities[i], "treatment_off", int(hit.sum()), evidence, SERIOUS))
     return out
+
+
+# ---------------------------------------------------------------- achieved reduction (复盘)
+
+def achieved(table: pa.Table, commitments: Mapping[str, Commitment], warning: tuple[datetime, datetime], *,
+             settings: VerifySettings = VerifySettings()) -> dict[str, dict[str, dict]]:
+    """实际减排: per facility and metric (production power, each CEMS rate), the share by which the
+    warning hours after the grace period ran below the baseline of the same hours (gaps and hours
+    without a baseline left out), beside the committed cut. ``{facility: {metric: {...}}}``."""
+    start, end = warning
+    facilities = sorted(commitments)
+    if not facilities or end <= start:
+        return {}
+    frame = _frame(table, facilities, start, end, settings)
+    out: dict[str, dict[str, dict]] = {}
+    for metric in ("production_kw",) + EMISSIONS:
+        observed = frame.warning[metric]
+        baseline = _baseline(frame.baseline[metric], observed.shape[1], settings)
+        judged = ~np.isnan(observed) & ~np.isnan(baseline)
+        judged[:, :settings.grace_hours] = False
+        for i, f in enumerate(facilities):
+            hours = int(judged[i].sum())
+            base = float(baseline[i][judged[i]].sum()) if hours else 0.0
+            if not hours or base <= 0:
+                continue
+            seen = float(observed[i][judged[i]].sum())
+            out.setdefault(f, {})[metric] = {
+                "unit": UNITS[metric], "hours": hours, "warning_hours": observed.shape[1],
+                "baseline_mean": base / hours, "observed_mean": seen / hours,
+                "achieved_percent": 100 * (1 - seen / base), "committed_percent": 100 * commitments[f].cut}
+    return out

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from fastapi import HTTPException
 
-from lantian.errors import Forbidden, NotFound, UsageError
+from lantian.errors import Forbidden, InputError, NotFound, UsageError
 
 
 @contextmanager
@@ -17,5 +17,5 @@ def as_http():
         raise HTTPException(404, str(exc)) from None
     except Forbidden as exc:
         raise HTTPException(403, str(exc)) from None
-    except UsageError as exc:
+    except (UsageError, InputError) as exc:
         raise HTTPException(422, str(exc)) from None
