@@ -62,7 +62,8 @@ def test_demo_init_builds_the_workspace_and_reruns_unchanged(tmp_path, data_dir)
     assert len(json.loads(users.output)) == 8
     assert "Plan: 长政办发〔2023〕14号, 26 tasks" in result.output
     status = json.loads(runner.invoke(app, ["plan", "status", "--json", "-w", str(ws)]).output)
-    assert len(status) == 26 and sum(len(r["measured_by"]) for r in status) == 5   # 2 sub-tasks, 3 commitments
+    # 2 sub-tasks, 3 commitments, 11 registers' rules, the gates (tasks 11, 23) and the fire cases (task 15)
+    assert len(status) == 26 and sum(len(r["measured_by"]) for r in status) == 19
     by = {r["number"]: r for r in status}
     assert by[6]["status"] == "off_target"              # a 20 t/h coal boiler still runs (ledger rule, task 6)
     assert by[14]["status"] == "on_track"               # October 2021 dust fall: every county ≤ 7

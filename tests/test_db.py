@@ -21,8 +21,11 @@ from lantian.plan import models as plan_models  # noqa: F401
 from lantian.enterprises import models as ledger_models  # noqa: F401
 from lantian.emergency import models as emergency_models  # noqa: F401
 from lantian.dustfall import models as dustfall_models  # noqa: F401
+from lantian.vehicles import models as vehicles_models  # noqa: F401
+from lantian.fires import models as fires_models  # noqa: F401
+from lantian.registers import models as registers_models  # noqa: F401
 
-HEAD = "0008"
+HEAD = "0012"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
@@ -30,7 +33,10 @@ TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "dep
           "sand_dust_days", "plans", "plan_sections", "plan_tasks", "plan_task_units", "plan_milestones",
           "plan_commitments", "plan_reports", "plan_supervisions", "clusters", "enterprise_ledgers", "facilities",
           "grade_applications", "grade_history", "ledger_changes", "reduction_list", "emission_baselines",
-          "emission_totals", "alerts", "alert_enterprises", "alert_county_acks", "dustfall_values"}
+          "emission_totals", "alerts", "alert_enterprises", "alert_county_acks", "dustfall_values",
+          "gate_systems", "gate_records", "vehicle_freight_profiles", "road_checks", "obd_inspections",
+          "gate_violation_resolutions", "alert_verifications", "register_rows", "register_zones",
+          "fire_cases", "fire_detections", "fire_county_figures", "fire_calendar"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

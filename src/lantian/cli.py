@@ -1491,14 +1491,16 @@ def alert_verify(series: Annotated[Optional[Path], typer.Argument(help="Facility
         if series is None or alert is None:
             raise UsageError("give a series CSV and --alert ID, or --synthetic")
         from lantian import db
+        from lantian.accounts.scope import Scope
         from lantian.emergency.series import read_csv
+        from lantian.workspace import open_workspace
         table = read_csv(series)
-        with db.session(_ws_url(workspace)) as s:
-            commitments, window, unmatched = service.commitments_for(
-                s, alert, sorted(set(table.column("facility").to_pylist())))
-        found = verify(table, commitments, window)
-        result = {"facilities": len(commitments), "unmatched": unmatched}
-    result["suspects"] = service.suspects_json(found)
+        ws = open_workspace(workspace)
+        with db.session(ws.database_url) as s:
+            result = service.verify_alert(s, ws.measurements, Scope.office(ws.database_url, "cli"), alert, table,
+                                          source=series.name)
+    if synthetic:
+        result["suspects"] = service.suspects_json(found)
     if as_json:
         out.print_json(json.dumps(result, ensure_ascii=False))
         return
@@ -1507,6 +1509,9 @@ def alert_verify(series: Annotated[Optional[Path], typer.Argument(help="Facility
                   f"recall {result['recall']} (tp {result['tp']}, fp {result['fp']}, fn {result['fn']})", markup=False)
     elif result["unmatched"]:
         out.print(f"not under warning {alert} (skipped): {', '.join(result['unmatched'])}", markup=False)
+    for metric, x in result.get("summary", {}).items():
+        out.print(f"achieved {metric}: {x['achieved_percent']} % (committed {x['committed_percent']} %) over "
+                  f"{x['facilities']} facilities", markup=False)
     for x in result["suspects"]:
         out.print(f"{x['severity']:8} {x['facility']}  {x['kind']}  {x['hours']} h  {x['metric']}: observed "
                   f"{x['observed']} vs baseline {x['baseline']} (allowed ≤ {x['expected_max']})", markup=False)
@@ -1587,3 +1592,14 @@ def dustfall_bulletin(period: Annotated[str, typer.Option(help="YYYY-MM.")], as_
         table.add_row(str(c["rank"]), c["name"], str(c["value"]), "" if c["yoy_percent"] is None else str(c["yoy_percent"]),
                       "超限" if c["above"] else "")
     out.print(table)
+
+
+# the rooms' own command groups
+from lantian.vehicles import cli as vehicles_cli  # noqa: E402
+from lantian.registers import cli as registers_cli  # noqa: E402
+from lantian.fires import cli as fires_cli  # noqa: E402
+
+app.add_typer(vehicles_cli.app, name="gates")
+app.add_typer(vehicles_cli.roadcheck_app, name="roadcheck")
+app.add_typer(registers_cli.app, name="registers")
+app.add_typer(fires_cli.app, name="fires")

@@ -150,6 +150,13 @@ def _plan(url: str, data: Path) -> int:
                                                              Commitment.subject == subject))
                 if found is not None:
                     service.bind_commitment(s, office, found.id, indicator, params)
+            from lantian.registers.indicators import demo_bindings
+            gates = [(11, "重点企业门禁：运输车辆合规、门禁联网（门禁数据）", "gate_violations", {"unit": "all"}),
+                     (23, "重点用车企业门禁：预警期间禁用车辆（门禁数据）", "gate_violations", {"unit": "all"})]
+            for number, label, indicator, params in demo_bindings() + gates:
+                task = service.task_by_number(s, number)
+                if not service.has_milestone(s, task.id, label):
+                    service.add_milestone(s, office, task.id, label, indicator=indicator, params=params)
         return s.scalar(sa.select(sa.func.count()).select_from(Milestone))
 
 
@@ -249,8 +256,14 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     _targets(ws.database_url)
     milestones = _plan(ws.database_url, data)
     _ledger(ws.database_url)
+    from lantian.registers.demo import demo_registers
+    demo_registers(ws.database_url, data)
     _emergency(ws.database_url)
     _dustfall(ws.database_url, data)
+    from lantian.fires.demo import demo_fires
+    demo_fires(ws.database_url, data)
+    from lantian.vehicles.demo import demo_vehicles
+    demo_vehicles(ws.database_url, ws.root)
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
     import_files(ws.measurements, "cnemc", january, progress=progress)

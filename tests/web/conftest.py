@@ -11,6 +11,9 @@ from fastapi.testclient import TestClient
 from databases import fresh_database
 from lantian import db
 from lantian.demo import PASSWORD, _accounts, _dustfall, _emergency, _ledger, _plan
+from lantian.fires.demo import demo_fires
+from lantian.registers.demo import demo_registers
+from lantian.vehicles.demo import demo_vehicles
 from lantian.measurements import stations as registry
 from lantian.measurements.importer import import_files
 from lantian.workspace import init
@@ -30,8 +33,11 @@ def build_workspace(root, data_dir):
     ws = registry_workspace(root, data_dir)
     _plan(ws.database_url, data_dir)                    # the seed plan and the labelled demo sub-tasks
     _ledger(ws.database_url)                            # task 5's enterprises, synthetic facilities
+    demo_registers(ws.database_url, data_dir)           # the registers of tasks 1–26, synthetic rows
     _emergency(ws.database_url)                         # the reduction list, synthetic emissions
     _dustfall(ws.database_url, data_dir)                # Changzhi's published October 2021 dust fall
+    demo_fires(ws.database_url, data_dir)               # real FIRMS points (May 2022) and synthetic reports
+    demo_vehicles(ws.database_url, ws.root)             # synthetic gates, freight profiles and gate days
     import_files(ws.measurements, "cnemc", [data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"])
     ws.set_as_of(dt.date(2023, 6, 30))
     return ws

@@ -82,9 +82,41 @@ CASES = {
     "/emergency/alerts/{alert_id}/review": ("GET", None, None, None),    # tests/web/test_emergency.py
     "/api/ozone": ("GET", "/api/ozone?forecast_o3=180,220", None, None),
     "/api/alerts/{alert_id}/verify": ("POST", None, None, None),         # tests/web/test_emergency.py
+    "/api/alerts/{alert_id}/verification": ("GET", None, None, None),    # tests/web/test_emergency.py
+    "/emergency/alerts/{alert_id}/verification": ("GET", None, None, None),  # tests/web/test_emergency.py
     # the dust-fall bulletin is a published document: the same for every role
     "/api/dustfall/bulletin": ("GET", "/api/dustfall/bulletin?period=2021-10", None, None),
     "/dustfall": ("GET", "/dustfall", None, None),
+    # diesel trucks at the gates: enterprise 5 (红旗水泥, 潞州区) and 10 (瑞昌水泥, 屯留区)
+    "/vehicles": ("GET", "/vehicles", None, None),
+    "/vehicles/plates/{plate}": ("GET", "/vehicles/plates/晋DA0518", "/vehicles/plates/晋DK3096", 404),
+    "/api/gates/violations": ("GET", "/api/gates/violations", None, None),
+    "/api/gates/records": ("GET", "/api/gates/records?enterprise_id=5", "/api/gates/records?enterprise_id=10", 404),
+    "/api/gates/violations/{record_id}/resolve": ("POST", None, None, None),   # tests/vehicles/test_routes.py
+    # fire points: case 5 is in 潞州区, case 4 in 屯留区 (demo_fires)
+    "/api/fires": ("GET", "/api/fires", None, None),
+    "/api/fires/stats": ("GET", "/api/fires/stats", None, None),
+    "/api/fires/{case_id}": ("GET", "/api/fires/5", "/api/fires/4", 404),
+    "/api/fires/{case_id}/finding": ("POST", None, None, None),   # tests/fires/test_routes.py
+    "/api/fires/reports": ("POST", None, None, None),             # tests/fires/test_routes.py
+    "/api/fires/figures": ("POST", None, None, None),             # tests/fires/test_routes.py
+    "/api/fires/calendar": ("POST", None, None, None),            # tests/fires/test_routes.py
+    "/fires": ("GET", "/fires", None, None),
+    "/fires/cases/{case_id}": ("GET", "/fires/cases/5", "/fires/cases/4", 404),
+    # the registers (专项台账): heating_villages has county rows; coal_caps is the city's
+    "/registers": ("GET", "/registers", None, None),
+    "/registers/{register}": ("GET", "/registers/heating_villages", "/registers/coal_caps", 404),
+    "/registers/{register}/{row_id}": ("GET", None, None, None),       # tests/registers/test_routes.py
+    "/api/registers": ("GET", "/api/registers", None, None),
+    "/api/registers/{register}": ("GET", "/api/registers/heating_villages", "/api/registers/coal_caps", 404),
+    "/api/registers/{register}/findings": ("GET", "/api/registers/heating_villages/findings",
+                                           "/api/registers/coal_caps/findings", 404),
+    "/api/registers/{register}/template": ("GET", "/api/registers/heating_villages/template",
+                                           "/api/registers/coal_caps/template", 404),
+    "/api/registers/{register}/export": ("GET", "/api/registers/heating_villages/export",
+                                         "/api/registers/coal_caps/export", 404),
+    "/api/registers/{register}/import": ("POST", None, None, None),    # tests/registers/test_routes.py
+    "/api/vehicles/plates/{plate}": ("GET", "/api/vehicles/plates/晋DA0518", "/api/vehicles/plates/晋DK3096", 404),
 }
 
 

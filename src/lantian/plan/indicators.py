@@ -41,7 +41,8 @@ class Indicator:
 
 REGISTRY: dict[str, Indicator] = {}
 #: the rooms that register indicators here, imported on first use
-PROVIDERS = ("lantian.enterprises.indicators", "lantian.dustfall.indicators")
+PROVIDERS = ("lantian.enterprises.indicators", "lantian.dustfall.indicators", "lantian.vehicles.indicators", "lantian.fires.indicators",
+             "lantian.registers.indicators")
 _loaded = False
 
 

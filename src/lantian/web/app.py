@@ -76,12 +76,15 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     from lantian.assessment import routes as assessment
     from lantian.monitoring import routes as monitoring
     from lantian.dustfall import routes as dustfall
+    from lantian.vehicles import routes as vehicles
+    from lantian.registers import routes as registers
+    from lantian.fires import routes as fires
     from lantian.emergency import routes as emergency
     from lantian.enterprises import routes as enterprises
     from lantian.plan import routes as plan
     from lantian.web import attachment_routes, audit_routes, auth_routes
     for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
-                   dustfall):
+                   dustfall, fires, vehicles, registers):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -68,7 +68,13 @@ def _grade_application(s, scope, application_id):
     return application_unit(s, scope, application_id)
 
 
+def _fire_case(s, scope, case_id):
+    from lantian.fires.service import case_unit
+    return case_unit(s, scope, case_id)
+
+
 ATTACHABLE["plan_report"] = _via(_plan_report)
+ATTACHABLE["fire_case"] = _via(_fire_case)
 ATTACHABLE["grade_application"] = _via(_grade_application)
 #: records whose evidence is filed with the record itself (a report or an application carries its files)
 FILED_WITH_RECORD = {"plan_report": "进展报告的佐证材料随报告一并报送 (attach files when reporting)",

@@ -12,7 +12,9 @@ from lantian.accounts.models import ROLE_NAMES
 HERE = Path(__file__).parent
 ROOMS = [HERE / "templates", HERE.parent / "monitoring" / "templates", HERE.parent / "assessment" / "templates",
          HERE.parent / "plan" / "templates", HERE.parent / "enterprises" / "templates",
-         HERE.parent / "emergency" / "templates", HERE.parent / "dustfall" / "templates"]
+         HERE.parent / "emergency" / "templates", HERE.parent / "dustfall" / "templates",
+         HERE.parent / "vehicles" / "templates", HERE.parent / "registers" / "templates",
+         HERE.parent / "fires" / "templates"]
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.loader = ChoiceLoader([FileSystemLoader(str(p)) for p in ROOMS])
