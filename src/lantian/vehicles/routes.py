@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from lantian import db
 from lantian.accounts.scope import Scope
+from lantian.enterprises import service as ledgers
 from lantian.errors import InputError
 from lantian.vehicles import rules, service
 from lantian.web.params import parse_day
@@ -119,8 +120,9 @@ def vehicles_page(request: Request, start: str | None = Query(None, alias="from"
     with as_http(), db.session(request.app.state.db_url) as s:
         v = service.violations(s, scope, first, last, ws.config)
         gates = service.silent_gates(s, scope, ws.config, as_of=last)
+        counties = {code: name for name, code in ledgers.county_lookup(s).items() if name != code}
     return render(request, "vehicles/vehicles.html", v=v, gates=gates, first=first, last=last,
-                  can_resolve=scope.who.role in service.RESOLVE)
+                  can_resolve=scope.who.role in service.RESOLVE, counties=counties)
 
 
 @router.get("/vehicles/plates/{plate}", include_in_schema=False)
