@@ -1,19 +1,18 @@
 """The ``lantian`` command. Thin: parses arguments, calls the services, prints."""
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lantian import __version__
-from lantian.errors import Forbidden, InputError, NotFound, UsageError
+from lantian.errors import UsageError
+from lantian.terminal import WorkspaceOpt, err, friendly, out
 
 app = typer.Typer(
     help="蓝天 lantian — a city's air-quality action plan made executable.\n\n"
@@ -34,24 +33,9 @@ stations_app = typer.Typer(help="The station registry: list, add, edit, stop, as
                            no_args_is_help=True)
 app.add_typer(stations_app, name="stations")
 
-WorkspaceOpt = Annotated[Optional[Path], typer.Option("--workspace", "-w", help="The workspace folder "
-                         "(default $LANTIAN_WORKSPACE or ./lantian-workspace).", envvar="LANTIAN_WORKSPACE")]
-
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
 STATE = {"engine": "duckdb"}
 
 
-def friendly(fn):
-    """Show a user's mistake as one line naming file, line and column — no stack trace."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (InputError, UsageError, NotFound, Forbidden) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-    return wrapper
 
 
 def version_callback(value: bool):

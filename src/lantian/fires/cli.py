@@ -4,38 +4,19 @@ command line acts as the city office (``--by`` names who checked a fire)."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from lantian.errors import Forbidden, InputError, NotFound, UsageError
+from lantian.errors import UsageError
+from lantian.terminal import WorkspaceOpt, friendly, out
 
 app = typer.Typer(help="秸秆焚烧火点 (task 15): import FIRMS files and reports, dispatch, verify, statistics.",
                   no_args_is_help=True)
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
-
-WorkspaceOpt = Annotated[Optional[Path], typer.Option("--workspace", "-w", help="The workspace folder "
-                         "(default $LANTIAN_WORKSPACE or ./lantian-workspace).", envvar="LANTIAN_WORKSPACE")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def friendly(fn):
-    """A user's mistake as one line naming file, line and column — no stack trace (as ``lantian``)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (InputError, UsageError, NotFound, Forbidden) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-    return wrapper
 
 
 def _workspace(workspace):

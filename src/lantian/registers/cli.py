@@ -3,45 +3,26 @@ export, check, and the office's polygons (``zone import``). Thin: parses argumen
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from lantian.errors import Forbidden, InputError, NotFound, UsageError
+from lantian.errors import InputError, UsageError
+from lantian.terminal import WorkspaceOpt, friendly, out
 
 app = typer.Typer(help="专项台账 registers: list, template, import, export, check, zones.", no_args_is_help=True)
 zone_app = typer.Typer(help="The office's polygons (市区规划区, 排放控制区, 重点区域, 限行区域).",
                        no_args_is_help=True)
 app.add_typer(zone_app, name="zone")
 
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
-WorkspaceOpt = Annotated[Optional[Path], typer.Option("--workspace", "-w", help="The workspace folder "
-                         "(default $LANTIAN_WORKSPACE or ./lantian-workspace).", envvar="LANTIAN_WORKSPACE")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AsOpt = Annotated[Optional[str], typer.Option("--as", help="Act as this user (their scope applies); "
                                                           "default the city office.")]
 
 
-def friendly(fn):
-    """A user's mistake as one line naming file, line and column — no stack trace."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (InputError, UsageError, NotFound, Forbidden) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            errors = getattr(exc, "errors", None) or []
-            for e in errors[5:]:
-                err.print(f"  {e}", highlight=False, soft_wrap=True, markup=False)
-            raise typer.Exit(2) from None
-    return wrapper
 
 
 def _open(workspace):

@@ -3,40 +3,19 @@ generated days, and road-check/OBD imports. Thin: parses arguments, calls :mod:`
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from lantian.errors import Forbidden, InputError, NotFound, UsageError
+from lantian.errors import UsageError
+from lantian.terminal import JsonOpt, WorkspaceOpt, err, friendly, out
 
 app = typer.Typer(help="门禁 (gates): import records, issue gate tokens, violations, the rules' proof.",
                   no_args_is_help=True)
 roadcheck_app = typer.Typer(help="路检路查 and OBD inspections: import their records.", no_args_is_help=True)
-
-WorkspaceOpt = Annotated[Optional[Path], typer.Option("--workspace", "-w", help="The workspace folder "
-                         "(default $LANTIAN_WORKSPACE or ./lantian-workspace).", envvar="LANTIAN_WORKSPACE")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
-
-
-def friendly(fn):
-    """A user's mistake as one line naming file, line and column — no stack trace."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (InputError, UsageError, NotFound, Forbidden) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-    return wrapper
-
 
 def _open(workspace):
     from lantian.cli import _ws_url
