@@ -339,3 +339,28 @@ def test_the_migration_matches_the_models(url):
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.Base.metadata)
     assert [d for d in diff if "fire_" in repr(d)] == []
     assert db.current_revision(url) >= "0009"
+
+
+def test_review_findings_deadline_bounds_and_malformed_files(url, tmp_path):
+    """An earlier sighting moves the deadline with first_seen; absurd amounts, dates and coordinates
+    and an unreadable CSV are the user's mistakes, never a crash."""
+    with db.session(url) as s:
+        sc = office(url)
+        late = _report(s, sc, "2023-06-20 10:00", "36.2000", "113.1100")
+        early = _report(s, sc, "2023-06-20 00:30", "36.2010", "113.1110")
+        assert early["merged"] and early["case"] == late["case"]
+        c = service.case_detail(s, sc, late["case"], AS_OF)
+        assert c["first_seen"] == "2023-06-20 00:30" and c["deadline"].startswith("2023-06-21 00:30")
+        for amount in ("1e999999", "1e-999999", "1.23456", "-1"):
+            with pytest.raises(UsageError, match="farmland_ha"):
+                service.set_figures(s, sc, "140403", 2023, farmland_ha=amount)
+        for period in ("0001", "9999", "9999-12", "0001-01-01"):
+            with pytest.raises(UsageError, match="period"):
+                service.period_bounds(period)
+        with pytest.raises(UsageError, match="lat"):
+            service.record_finding(s, sc, late["case"], "straw", lat="1e999999999", lon="1")
+    big = tmp_path / "big.csv"
+    big.write_text("time,lat,lon,source,reporter,note\n2023-06-20 10:00,36.2,113.1,drone,x," + "x" * 200_000 + "\n",
+                   encoding="utf-8")
+    with db.session(url) as s, pytest.raises(InputError, match="big.csv, line 2.*not a readable CSV"):
+        service.import_file(s, big, actor="test")

@@ -87,3 +87,17 @@ def test_import_refuses_bad_rows_and_strangers(client):
     county = bearer(client, "luzhou")
     r = client.post("/api/registers/catering/import", headers=county, files={"file": ("餐饮.csv", good, "text/csv")})
     assert r.status_code == 200 and r.json()["created"] == 1
+
+
+def test_a_county_cannot_take_over_another_countys_row(client):
+    header = "单位编号,所在县区,餐饮单位名称,位于主城区,安装油烟净化设施\n"
+    theirs = (header + "CT-9,屯留区,屯留饭店（合成）,否,是\n").encode()
+    r = client.post("/api/registers/catering/import", headers=bearer(client, "daqiban"),
+                    files={"file": ("餐饮.csv", theirs, "text/csv")})
+    assert r.status_code == 200
+    grab = (header + "CT-9,潞州区,改写（合成）,否,是\n").encode()
+    r = client.post("/api/registers/catering/import", headers=bearer(client, "luzhou"),
+                    files={"file": ("餐饮.csv", grab, "text/csv")})
+    assert r.status_code == 422 and r.json()["detail"]["errors"][0]["column"] == "单位编号"
+    rows = client.get("/api/registers/catering", headers=bearer(client, "tunliu")).json()
+    assert "屯留饭店" in str(rows) and "改写" not in str(rows)          # still theirs, unchanged

@@ -94,3 +94,11 @@ def test_pushed_values_that_could_not_be_stored_are_refused(change, column):
     assert reader.parse_record(record, file="request", line=1, enterprise_required=False).time_in.hour == 0
     with pytest.raises(InputError, match=f"request, line 1, column {column}"):
         reader.parse_record(dict(record, **change), file="request", line=1, enterprise_required=False)
+
+
+def test_odd_digits_and_malformed_files_are_refused_plainly(tmp_path):
+    assert reader.standard("国²") is None and reader.standard("国6") == reader.standard("国六")
+    big = tmp_path / "big.csv"
+    big.write_text("plate,x\n晋DA1234," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="big.csv, line 2.*not a readable CSV"):
+        reader.read(big)

@@ -73,32 +73,46 @@ def test_ozone_schedule_is_scoped(client):
 
 
 def test_verification_upload(client, web_app, tmp_path):
+    """用电监控/CEMS upload: kept in the store, the run kept and scoped (沁县's facility: the city sees its
+    suspect, 潞州区 does not)."""
     import io
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from lantian.demo import demo_credit_code
     from lantian.emergency.series import write_csv
     from lantian.emergency.synthetic import generate
     city = bearer(client, "daqiban")
-    r = client.post("/api/alerts", headers=city, data={"forecast": "260,260", "start": "2024-12-12"})
+    gen = generate(seed=2)
+    off = next(f for f, kinds in sorted(gen.truth.items()) if "treatment_off" in kinds)
+    start = gen.warning[0].date()
+    days = (gen.warning[1].date() - start).days + 1
+    r = client.post("/api/alerts", headers=city, data={"forecast": ",".join(["260"] * days), "start": str(start)})
     alert_id = r.json()["id"]
-    gen = generate(n_facilities=5, seed=3)
-    path = tmp_path / "s.csv"
-    write_csv(gen.table, path)
+    stranger = tmp_path / "s.csv"
+    write_csv(gen.table.filter(pc.equal(gen.table.column("facility"), off)), stranger)
+    refused = client.post(f"/api/alerts/{alert_id}/verify", headers=city,
+                          files={"file": ("s.csv", io.BytesIO(stranger.read_bytes()), "text/csv")})
+    assert refused.status_code == 422 and "none of the file's facilities" in refused.json()["detail"]
+    mine = f"{demo_credit_code(1)}:JL-3"                  # 沁县, on the reduction list
+    table = gen.table.filter(pc.is_in(gen.table.column("facility"), pa.array([off])))
+    path = tmp_path / "series.csv"
+    write_csv(table.set_column(0, "facility", pc.replace_substring(table.column("facility"), off, mine)), path)
     found = client.post(f"/api/alerts/{alert_id}/verify", headers=city,
-                        files={"file": ("s.csv", io.BytesIO(path.read_bytes()), "text/csv")}).json()
-    assert found["facilities"] == 0 and len(found["unmatched"]) == 5        # SYN- ids are no ledger facility
+                        files={"file": ("series.csv", io.BytesIO(path.read_bytes()), "text/csv")}).json()
+    assert found["facilities"] == 1 and any(x["kind"] == "treatment_off" for x in found["suspects"])
     bad = client.post(f"/api/alerts/{alert_id}/verify", headers=city,
                       files={"file": ("s.csv", io.BytesIO(b"facility,time\nx,y\n"), "text/csv")})
-    assert bad.status_code == 422 and "s.csv" in bad.json()["detail"]
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("s.csv, line 1")      # the name, not a temp path
     assert client.post(f"/api/alerts/{alert_id}/verify", headers=bearer(client, "luzhou"),
                        files={"file": ("s.csv", io.BytesIO(path.read_bytes()), "text/csv")}).status_code == 404
     kept = client.get(f"/api/alerts/{alert_id}/verification", headers=city).json()
-    assert kept["id"] == found["id"] and kept["source"] == "s.csv" and len(kept["unmatched"]) == 5
+    assert kept["id"] == found["id"] and kept["source"] == "series.csv" and kept["suspects"] == found["suspects"]
     county = client.get(f"/api/alerts/{alert_id}/verification", headers=bearer(client, "luzhou")).json()
-    assert county["unmatched"] == [] and county["suspects"] == []          # no facility of theirs
+    assert county["suspects"] == [] and county["achieved"] == {}          # not a facility of 潞州区
     page = page_session(web_app, "daqiban").get(f"/emergency/alerts/{alert_id}/verification")
-    assert page.status_code == 200 and 'id="verify"' in page.text and "s.csv" in page.text
+    assert page.status_code == 200 and 'id="verify"' in page.text and "series.csv" in page.text and "生产时治污设施停运" in page.text
     plain = page_session(web_app, "luzhou").get(f"/emergency/alerts/{alert_id}/verification")
-    assert plain.status_code == 200 and 'id="verify"' not in page_session(web_app, "luzhou").get(
-        f"/emergency/alerts/{alert_id}/verification").text
+    assert plain.status_code == 200 and 'id="verify"' not in plain.text and "生产时治污设施停运" not in plain.text
     client.post(f"/api/alerts/{alert_id}/lift", headers=city)
 
 

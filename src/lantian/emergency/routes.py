@@ -2,6 +2,7 @@
 enterprise's measures, acknowledgements, and the reduction list checked against 10/20/30 %."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
@@ -12,6 +13,7 @@ from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.emergency import service
 from lantian.emergency.models import LEVELS
+from lantian.errors import InputError
 from lantian.web.params import parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
@@ -176,8 +178,14 @@ async def verify_api(request: Request, alert_id: Id, file: Annotated[UploadFile,
     with as_http(), tempfile.TemporaryDirectory(prefix="lantian-series-") as tmp:
         name = Path(file.filename or "series.csv").name
         path = Path(tmp) / name
-        path.write_bytes(await file.read(50 * 1024 * 1024))
-        table = read_csv(path)
+        data = await file.read(UPLOAD_LIMIT + 1)
+        if len(data) > UPLOAD_LIMIT:
+            raise HTTPException(413, f"{name}: larger than {UPLOAD_LIMIT // 2**20} MB; upload it month by month")
+        path.write_bytes(data)
+        try:
+            table = read_csv(path)
+        except InputError as exc:
+            raise dataclasses.replace(exc, file=name) from None
         with db.session(request.app.state.db_url) as s:
             result = service.verify_alert(s, ws.measurements, scope, alert_id, table, source=name)
     if page:
@@ -207,6 +215,7 @@ def verification_page(request: Request, alert_id: Id, scope: Scope = Depends(pag
                   manages=scope.who.role in service.MANAGE, metrics=METRIC_NAMES, kinds=KIND_NAMES)
 
 
+UPLOAD_LIMIT = 50 * 2**20
 METRIC_NAMES = {"production_kw": "生产用电", "so2_kgh": "SO₂排放速率", "nox_kgh": "NOx排放速率", "pm_kgh": "颗粒物排放速率"}
 KIND_NAMES = {"production_not_reduced": "未按要求减产", "treatment_off": "生产时治污设施停运",
               "emissions_not_reduced": "排放未相应下降"}

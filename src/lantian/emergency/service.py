@@ -426,11 +426,18 @@ def verify_alert(s: Session, measurements: Path, scope: Scope, alert_id: int, ta
     from lantian.measurements.facility import FacilityStore
     if scope.who.role not in MANAGE:
         raise Forbidden("verification is run by the city office")
+    import pyarrow as pa
+    import pyarrow.compute as pc
     facilities = sorted(set(table.column("facility").to_pylist()))
-    commitments, window, unmatched = commitments_for(s, alert_id, facilities)
+    matched, window, unmatched = commitments_for(s, alert_id, facilities)
+    if not matched:
+        raise UsageError(f"none of the file's facilities is under warning {alert_id} (facility = the enterprise's "
+                         f"统一社会信用代码:设施编号): {', '.join(unmatched[:5])}")
     store = FacilityStore(measurements)
-    stored = store.ingest(table)
+    stored = store.ingest(table.filter(pc.is_in(table.column("facility"), pa.array(sorted(matched)))))
     first = window[0] - dt.timedelta(days=VerifySettings().baseline_days)
+    known = sorted(set(store.read(None, first, window[1]).column("facility").to_pylist()))
+    commitments, _, _ = commitments_for(s, alert_id, known)       # every facility of the warning stored so far
     series = store.read(sorted(commitments), first, window[1])
     found = verify(series, commitments, window)
     got = achieved(series, commitments, window)

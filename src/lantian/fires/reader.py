@@ -22,9 +22,7 @@ what was expected; nothing is returned half-read.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -32,6 +30,7 @@ from pathlib import Path
 
 from lantian.db import to_utc
 from lantian.errors import InputError
+from lantian.textfiles import csv_rows
 
 UTC = dt.timezone.utc
 FIRMS = ("latitude", "longitude", "acq_date", "acq_time", "satellite", "confidence")
@@ -120,7 +119,7 @@ def _table(path: Path) -> list[list[str]]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return csv_rows(path, text)
     raise InputError(path, "not a text file", expected="CSV in UTF-8 or GBK")
 
 
@@ -306,9 +305,10 @@ def parse_time(text: str) -> dt.datetime | None:
     text = text.strip().replace("T", " ").replace("/", "-")
     for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
         try:
-            return to_utc(dt.datetime.strptime(text, fmt))
+            when = dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
+        return to_utc(when) if 1900 < when.year < 2200 else None
     return None
 
 

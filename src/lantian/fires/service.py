@@ -190,7 +190,8 @@ def fingerprint(o: Observation) -> str:
 
 
 def _matching_case(s: Session, o: Observation, st: FireSettings) -> Case | None:
-    """The fire this point is a further sighting of: a detection within the distance and time window."""
+    """The fire this point is a further sighting of: a detection within the distance and time window
+    (across a county border too: one fire, verified by the county that saw it first)."""
     window = dt.timedelta(hours=st.merge_hours)
     near = s.execute(sa.select(Detection.case_id, Detection.lat, Detection.lon)
                      .where(Detection.observed_at >= o.observed_at - window,
@@ -217,6 +218,7 @@ def _ingest(s: Session, o: Observation, county: str, township: str | None, st: F
         s.flush()
     else:
         case.first_seen = min(case.first_seen, o.observed_at)
+        case.deadline = min(case.deadline, o.observed_at + dt.timedelta(hours=st.deadline_hours))   # from the first sighting
         case.last_seen = max(case.last_seen, o.observed_at)
         if o.source not in case.sources.split(","):
             case.sources = f"{case.sources},{o.source}"
@@ -332,7 +334,7 @@ def _coordinate(value, name: str, limit: int) -> Decimal:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         number = None
-    if number is None or not number.is_finite() or abs(number) > limit:
+    if number is None or not number.is_finite() or number.copy_abs() > limit:
         raise UsageError(f"{name} {value!r}: decimal degrees between -{limit} and {limit}")
     return number
 
@@ -391,15 +393,21 @@ def period_bounds(text: str | None) -> tuple[dt.date, dt.date] | None:
     try:
         if len(text) == 4:
             year = int(text)
+            if not 1900 < year < 2200:
+                raise ValueError(text)
             return dt.date(year, 1, 1), dt.date(year, 12, 31)
         if len(text) == 7:
             first = dt.date.fromisoformat(text + "-01")
+            if not 1900 < first.year < 2200:
+                raise ValueError(text)
             after = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
             return first, after - dt.timedelta(days=1)
         day = dt.date.fromisoformat(text)
+        if not 1900 < day.year < 2200:
+            raise ValueError(text)
         return day, day
     except ValueError:
-        raise UsageError(f"period {text!r}: YYYY, YYYY-MM or YYYY-MM-DD") from None
+        raise UsageError(f"period {text!r}: YYYY, YYYY-MM or YYYY-MM-DD, years 1901–2199") from None
 
 
 def cases(s: Session, scope: Scope, *, county: str | None = None, status: str | None = None,
@@ -507,9 +515,13 @@ def _amount(value, name: str) -> str | None:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         number = None
-    if number is None or not number.is_finite() or number < 0:
-        raise UsageError(f"{name} {value!r}: a number ≥ 0")
+    if number is None or not number.is_finite() or number < 0 or number.copy_abs() > AMOUNT_MAX \
+            or number != number.quantize(Decimal("0.0001"), rounding="ROUND_DOWN"):
+        raise UsageError(f"{name} {value!r}: a number from 0 to {AMOUNT_MAX:,} with at most 4 decimals")
     return decimal_text(number)
+
+
+AMOUNT_MAX = Decimal(10) ** 9
 
 
 def set_figures(s: Session, scope: Scope, county: str, year: int, *, farmland_ha=None, straw_produced_t=None,

@@ -25,6 +25,7 @@ from lantian.enterprises.excel import LedgerImportError, RowError
 from lantian.enterprises.kinds import Field, Kind
 from lantian.errors import InputError
 from lantian.registers.kinds import FORMAT_TEXT, FORMATS, Register
+from lantian.textfiles import csv_rows
 
 NOTES_SHEET = ledger_excel.NOTES_SHEET
 _DATETIME = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::\d{2})?$")
@@ -152,7 +153,7 @@ def _csv_rows(path: Path, shown: str) -> tuple[list, list[tuple[int, list]]]:
             continue
     else:                                   # gb18030 decodes any byte string; kept for clarity
         raise InputError(shown, "无法识别文件编码", expected="UTF-8 或 GBK 编码的 CSV")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = csv_rows(shown, text)
     header = rows[0] if rows else []
     return header, [(i, r) for i, r in enumerate(rows[1:], start=2)]
 

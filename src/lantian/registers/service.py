@@ -360,10 +360,11 @@ def import_batch(s: Session, scope: Scope, batch: Batch, *, actor: str, source: 
     if not may_import(scope, reg):
         raise Forbidden(f"只有市大气办、{'、'.join(reg.departments)}或县区可以导入「{reg.label}」")
     parents = _parents(s, scope, reg)
+    existing = {r.row_key: r for r in s.scalars(sa.select(RegisterRow).where(RegisterRow.register == reg.id))}
     errors, prepared = [], []
     for line, values in batch.records:
         county = _county_of(reg, values, parents)
-        problem = _row_problem(scope, reg, values, county, parents)
+        problem = _row_problem(scope, reg, values, county, parents) or _taken(scope, reg, values, existing)
         if problem:
             column, reason, value = problem
             errors.append(RowError(batch.sheet, line, batch.columns.get(column, reg.field(column).header), reason,
@@ -372,7 +373,6 @@ def import_batch(s: Session, scope: Scope, batch: Batch, *, actor: str, source: 
         prepared.append((values, county))
     if errors:
         raise RegisterImportError(source or batch.sheet, errors)
-    existing = {r.row_key: r for r in s.scalars(sa.select(RegisterRow).where(RegisterRow.register == reg.id))}
     counts = Counter()
     now = now_utc()
     for values, county in prepared:
@@ -403,6 +403,15 @@ def import_batch(s: Session, scope: Scope, batch: Batch, *, actor: str, source: 
                      after=dict(counts, rows=len(prepared), file=source))
     return {"register": reg.id, "rows": len(prepared), **{k: counts.get(k, 0) for k in ("created", "updated",
                                                                                          "unchanged")}}
+
+
+def _taken(scope: Scope, reg: Register, values: dict, existing: dict) -> tuple[str, str, Any] | None:
+    """A county may not update (and so take over) a row another county registered under the same key."""
+    row = existing.get(row_key(reg, values))
+    if scope.who.role == "county" and row is not None and row.county != scope.unit:
+        column = reg.key[0]
+        return column, "该编号已由其他单位登记，县区用户不能修改，请核对编号", values.get(column)
+    return None
 
 
 def _parents(s: Session, scope: Scope, reg: Register) -> dict[str, RegisterRow]:

@@ -36,9 +36,7 @@ half-read.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -47,6 +45,7 @@ from pathlib import Path
 from lantian.db import to_utc
 from lantian.errors import InputError
 from lantian.vehicles.rules import FUELS, NEW_ENERGY, STAGES, UNKNOWN, VEHICLE_TYPES
+from lantian.textfiles import csv_rows
 
 #: (key, 中文列名, required)
 FIELDS = (("enterprise", "企业", True), ("plate", "号牌号码", True), ("plate_colour", "号牌颜色", False),
@@ -131,7 +130,7 @@ def standard(text: str) -> str | None:
         return UNKNOWN
     t = t.upper().removeprefix("CHINA").removeprefix("国").removesuffix("排放").removesuffix("标准")
     t = re.sub(r"[AB]$", "", t) if len(t) > 1 else t          # 国六a / 国六b: one stage here
-    stage = _CN.get(t) or _ROMAN.get(t) or (int(t) if t.isdigit() and 1 <= int(t) <= 6 else None)
+    stage = _CN.get(t) or _ROMAN.get(t) or (int(t) if re.fullmatch(r"[1-6]", t) else None)
     return None if stage is None else {v: k for k, v in STAGES.items()}[stage]
 
 
@@ -257,9 +256,10 @@ def _rows(path: Path) -> list[list[str]]:
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return list(csv.reader(io.StringIO(data.decode(encoding))))
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        return csv_rows(path, text)
     raise InputError(path, "not a text file", expected="CSV in UTF-8 or GBK, or .xlsx")
 
 
