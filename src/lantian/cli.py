@@ -1582,8 +1582,10 @@ def dustfall_bulletin(period: Annotated[str, typer.Option(help="YYYY-MM.")], as_
 from lantian.vehicles import cli as vehicles_cli  # noqa: E402
 from lantian.registers import cli as registers_cli  # noqa: E402
 from lantian.fires import cli as fires_cli  # noqa: E402
+from lantian.reports import cli as report_cli  # noqa: E402
 
 app.add_typer(vehicles_cli.app, name="gates")
 app.add_typer(vehicles_cli.roadcheck_app, name="roadcheck")
 app.add_typer(registers_cli.app, name="registers")
 app.add_typer(fires_cli.app, name="fires")
+app.add_typer(report_cli.app, name="report")

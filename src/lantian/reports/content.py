@@ -70,7 +70,15 @@ class PageBreak:
     pass
 
 
-Block = Union[Paragraph, Heading, Table, PageBreak]
+@dataclass
+class Image:
+    """A picture (PNG/JPEG file) centered in the text width, ``width_cm`` wide, caption below (黑体)."""
+    path: str
+    width_cm: float = 15.0
+    caption: str = ""
+
+
+Block = Union[Paragraph, Heading, Table, PageBreak, Image]
 
 
 @dataclass
@@ -105,7 +113,7 @@ class OfficialDocument:
     @classmethod
     def from_dict(cls, data: dict) -> "OfficialDocument":
         """The same model as plain data: blocks are strings (paragraphs) or one-key dicts
-        ``{"heading": text, "level": 2, "body": …}``, ``{"table": rows, …}``, ``{"page_break": True}``."""
+        ``{"heading": text, "level": 2, "body": …}``, ``{"table": rows, …}``, ``{"image": path, "width_cm": …}``, ``{"page_break": True}``."""
         data = dict(data)
         blocks = []
         for item in data.pop("blocks", data.pop("body", [])):
@@ -118,7 +126,7 @@ class OfficialDocument:
 
 
 def _block(item) -> Block:
-    if isinstance(item, (Paragraph, Heading, Table, PageBreak)):
+    if isinstance(item, (Paragraph, Heading, Table, PageBreak, Image)):
         return item
     if isinstance(item, str):
         return Paragraph(item)
@@ -130,6 +138,8 @@ def _block(item) -> Block:
             return Table(item.pop("table"), **item)
         if "paragraph" in item:
             return Paragraph(item.pop("paragraph"), **item)
+        if "image" in item:
+            return Image(item.pop("image"), **item)
         if item.get("page_break"):
             return PageBreak()
     raise ValueError(f"not a content block: {item!r}")

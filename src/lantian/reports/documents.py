@@ -40,10 +40,10 @@ import jinja2
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Emu, Pt
+from docx.shared import Cm, Emu, Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from lantian.errors import UsageError
@@ -51,7 +51,7 @@ from lantian.errors import UsageError
 from . import default_templates as defaults
 from . import fonts as F
 from . import ooxml as X
-from .content import Heading, OfficialDocument, PageBreak, Paragraph, Table, cn_number
+from .content import Heading, Image, OfficialDocument, PageBreak, Paragraph, Table, cn_number
 from .pdf import to_pdf  # noqa: F401  (part of this module's API)
 
 log = logging.getLogger("lantian.reports")
@@ -379,6 +379,22 @@ class _Builder:
         return table
 
 
+def _image(b: "_Builder", block: Image) -> None:
+    """The picture in its own centered paragraph, no wider than the text; the caption below it."""
+    path = Path(block.path)
+    if not path.is_file():
+        raise UsageError(f"image {path} does not exist")
+    p = b.para("公文正文")
+    p.paragraph_format.first_line_indent = Pt(0)
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact body spacing would clip it
+    p.paragraph_format.keep_with_next = bool(block.caption)
+    width = min(Emu(Cm(block.width_cm)), _text_width(b.doc))
+    p.add_run().add_picture(str(path), width=width)
+    if block.caption:
+        b.para("公文表题", block.caption)
+
+
 def render_docx(template: str, context, out: Path, *, workspace=None) -> Path:
     """Lay out ``context`` (an :class:`OfficialDocument` or its dict form) in base template
     ``template`` ("letter", "document", or an office's own) and save it to ``out``.
@@ -429,6 +445,8 @@ def render_docx(template: str, context, out: Path, *, workspace=None) -> Path:
         elif isinstance(block, PageBreak):
             p = b.para("公文正文")
             p.add_run().add_break(WD_BREAK.PAGE)
+        elif isinstance(block, Image):
+            _image(b, block)
         else:
             raise TypeError(f"not a content block: {block!r}")
     if content.attachments:

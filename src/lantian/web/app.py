@@ -79,12 +79,13 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     from lantian.vehicles import routes as vehicles
     from lantian.registers import routes as registers
     from lantian.fires import routes as fires
+    from lantian.reports import routes as reports
     from lantian.emergency import routes as emergency
     from lantian.enterprises import routes as enterprises
     from lantian.plan import routes as plan
     from lantian.web import attachment_routes, audit_routes, auth_routes
     for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
-                   dustfall, fires, vehicles, registers):
+                   dustfall, fires, vehicles, registers, reports):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

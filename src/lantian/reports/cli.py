@@ -1,0 +1,36 @@
+"""`lantian report …` — the office's documents from the data (mounted as `lantian report`)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lantian.terminal import JsonOpt, WorkspaceOpt, friendly, out
+
+app = typer.Typer(help="Documents from the data: the monthly bulletin (月度通报).", no_args_is_help=True)
+
+MonthOpt = Annotated[str, typer.Option("--month", "-m", help="The month, YYYY-MM (e.g. 2019-01).")]
+OutOpt = Annotated[Path, typer.Option("--output", "-o", help="The folder for the .docx, the PDF and the charts.")]
+
+
+@app.command("monthly")
+@friendly
+def monthly_command(month: MonthOpt, output: OutOpt = Path("."), workspace: WorkspaceOpt = None,
+                    as_json: JsonOpt = False):
+    """月度通报: the month's bulletin as .docx and PDF (sections only where the data exists)."""
+    from lantian.reports.monthly import monthly, monthly_docx, parse_month
+    from lantian.reports.pdf import pdf_unavailable
+    from lantian.workspace import open_workspace
+    parse_month(month)
+    ws = open_workspace(workspace)
+    data = monthly(ws, month)
+    docx, pdf = monthly_docx(data, output, workspace=ws)
+    if as_json:
+        out.print_json(json.dumps({"docx": str(docx), "pdf": None if pdf is None else str(pdf),
+                                   "sections": data["sections"], "data": data}, ensure_ascii=False, default=str))
+        return
+    out.print(f"{docx}", highlight=False)
+    out.print(f"{pdf}" if pdf else (pdf_unavailable() or "no PDF (see the log)"), highlight=False)
+    out.print("sections: " + ", ".join(data["sections"]), highlight=False)

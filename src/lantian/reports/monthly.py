@@ -1,0 +1,487 @@
+"""月度通报 — the monthly air-quality bulletin to counties and departments, as data and as a document.
+
+``monthly(ws, "2019-01")`` gathers every section from the services the pages use (so the numbers
+are the pages' numbers): the city's month and year to date against target and a year before
+(行动计划 五（五） 考核), Shanxi's cities ranked when their stations are in the store, the county
+ranking with ties and changes, the counties behind schedule (序时进度) and the warning letters,
+dust fall (任务14), fire points (任务16), heavy-pollution warnings and their acknowledgement (任务19),
+and the plan's overdue tasks by department. A section is None when it has no data; a section
+built on synthetic records says so (``synthetic``) and the document labels it.
+
+``monthly_docx(data, out_dir)`` lays the bulletin out through the one document service
+(:func:`lantian.reports.render_docx`, template ``document``) with the charts of :mod:`.charts`,
+and converts it to PDF when LibreOffice is there.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from lantian import db
+from lantian.accounts.scope import Scope
+from lantian.errors import UsageError
+from lantian.standards import period as ref
+
+CITY_NAME = "长治市"
+ISSUER = "长治市大气污染防治工作领导小组办公室"
+PROVINCE = "山西省"
+PRIMARY_LABELS = {"PM2_5": "PM2.5", "PM10": "PM10", "O3": "O3", "NO2": "NO2", "SO2": "SO2", "CO": "CO"}
+BEHIND = {"behind": "滞后", "seriously_behind": "严重滞后"}
+
+
+def parse_month(text: str) -> ref.Period:
+    """``YYYY-MM`` → the month's period (UsageError naming the expected form otherwise)."""
+    try:
+        y, m = (int(x) for x in str(text).strip().split("-"))
+        if not 1900 < y < 2200:
+            raise ValueError(y)
+        return ref.month(y, m)
+    except ValueError:
+        raise UsageError(f"month {text!r}: expected YYYY-MM (e.g. 2019-01)") from None
+
+
+def _last_day(p: ref.Period) -> dt.date:
+    return dt.date(p.start.year, p.start.month, calendar.monthrange(p.start.year, p.start.month)[1])
+
+
+# --- the city: month and year to date --------------------------------------------------------
+
+def _figures(row: dict | None, stats: dict | None) -> dict | None:
+    if row is None or row.get("composite_index") is None and row.get("pm25") is None:
+        return None
+    out = {k: row.get(k) for k in ("pm25", "pm10", "o3_8h_p90", "composite_index", "good_ratio",
+                                   "composite_last", "change_rate")}
+    if stats:
+        out.update(heavy_days=stats["heavy_days"], good_days=stats["good_days"], aqi_days=stats["n_aqi_days"],
+                   primary={PRIMARY_LABELS[p]: stats[f"primary_{p}"] for p in PRIMARY_LABELS
+                            if stats.get(f"primary_{p}")})
+    return out
+
+
+def _stats_by_period(daily, periods, con) -> dict[str, dict]:
+    from lantian.assessment.statistics import period_statistics
+    tab = period_statistics(daily, periods, con, method="given").table
+    return {r["period"]: r for r in tab.to_pylist()}
+
+
+def _city(store, con, url: str, p: ref.Period) -> dict | None:
+    """The city's monthly and year-to-date figures (same ranking code as the assessment pages)."""
+    from lantian.assessment.ranking import rank_units
+    from lantian.assessment.statistics import area_daily_units
+    from lantian.assessment.targets import targets
+    from lantian.assessment.units import CITY_CODE, county_units
+    units, _ = county_units(url)
+    city = units.get(CITY_CODE)
+    if not city:
+        return None
+    end = _last_day(p)
+    ytd = ref.year_to_date(end)
+    last_year = dt.date(p.start.year - 1, 1, 1)
+    series = area_daily_units(store, {CITY_CODE: city}, last_year, end, con)
+    daily = series.table
+    this_year = [r for r in daily.select(["date", "AQI", "primary", "PM2_5"]).to_pylist()
+                 if r["date"] >= ytd.start]
+    if not any(r["date"] >= p.start and r["AQI"] is not None for r in this_year):
+        return None
+    month = rank_units(store, {CITY_CODE: city}, p, con, previous=ref.same_period_last_year(p), daily=daily)
+    year = rank_units(store, {CITY_CODE: city}, ytd, con, previous=ref.same_period_last_year(ytd), daily=daily)
+    months = [ref.month(p.start.year, m) for m in range(1, p.start.month + 1)]
+    stats = _stats_by_period(daily, [p, ytd, *months], con)
+    with db.session(url) as s:
+        t = targets(s, p.start.year, [CITY_CODE]).get(CITY_CODE, {})
+    target = {k: {"value": float(v.value), "synthetic": bool(v.synthetic)} for k, v in t.items()}
+    monthly_pm25 = [{"month": m.start.month, "pm25": stats[m.label]["mean_PM2_5"]} for m in months
+                    if m.label in stats]
+    days = [{"date": r["date"].isoformat(), "aqi": r["AQI"], "primary": r["primary"]}
+            for r in this_year if p.start <= r["date"] <= end]
+    return {"month": _figures(month.table.to_pylist()[0], stats.get(p.label)),
+            "year_to_date": _figures(year.table.to_pylist()[0], stats.get(ytd.label)),
+            "ytd_label": f"{ytd.start.month}—{end.month}月" if end.month > 1 else "1月", "targets": target,
+            "synthetic_targets": any(v["synthetic"] for v in target.values()),
+            "monthly_pm25": monthly_pm25, "days": days, "method": series.method}
+
+
+# --- Shanxi's cities ---------------------------------------------------------------------------
+
+def _province_cities(url: str) -> dict[str, list[str]]:
+    from lantian.measurements import stations as registry
+    units: dict[str, list[str]] = defaultdict(list)
+    for r in registry.list_stations(url, include_stopped=True):
+        if r.province == PROVINCE and r.prefecture and not r.control_point:
+            units[r.prefecture].append(r.code)
+    return dict(units)
+
+
+def _cities(store, con, url: str, p: ref.Period) -> dict | None:
+    """The province's cities ranked as units (composite index, ties 并列) — when their data is in."""
+    from lantian.assessment.ranking import rank_units
+    units = _province_cities(url)
+    if len(units) < 2:
+        return None
+    result = rank_units(store, units, p, con, previous=ref.same_period_last_year(p))
+    rows = [r for r in result.table.to_pylist()]
+    if sum(1 for r in rows if r["rank"] is not None) < 2:
+        return None
+    return {"rows": [{"name": r["unit"], "rank": r["rank"], "composite_index": r["composite_index"],
+                      "pm25": r["pm25"], "pm10": r["pm10"], "o3_8h_p90": r["o3_8h_p90"],
+                      "good_ratio": r["good_ratio"], "change_rate": r.get("change_rate"),
+                      "largest": r["largest_index_pollutant"]} for r in rows],
+            "ranked": sum(1 for r in rows if r["rank"] is not None), "method": result.method}
+
+
+# --- counties: ranking, schedule, letters --------------------------------------------------------
+
+def _counties(scope: Scope, store, con, p: ref.Period) -> dict | None:
+    from lantian.assessment import service
+    rows = service.ranking(scope, store, con, p, yoy=True)
+    if not any(r["rank"] is not None for r in rows):
+        return None
+    ranks = [r["rank"] for r in rows if r["rank"] is not None]
+    return {"rows": [{"unit": r["unit"], "name": r["name"], "rank": r["rank"], "composite_index": r["composite_index"],
+                      "pm25": r["pm25"], "good_ratio": r["good_ratio"], "composite_last": r.get("composite_last"),
+                      "change_rate": r.get("change_rate"), "change_rank": r.get("change_rank"),
+                      "tied": ranks.count(r["rank"]) > 1} for r in rows]}
+
+
+def _schedule(ws, scope: Scope, store, con, p: ref.Period) -> dict | None:
+    from lantian.assessment import service
+    from lantian.assessment.progress import progress_rule
+    from lantian.plan.service import seriously_late_counties
+    from lantian.plan.settings import plan_settings
+    end = _last_day(p)
+    with db.session(scope.url) as s:
+        findings = seriously_late_counties(s, end, plan_settings(ws.config))
+    rows = service.unit_progress(scope, store, con, end, progress_rule(ws.config), findings)
+    if not any(r["status"] for r in rows):
+        return None
+    behind = [{"unit": r["unit"], "name": r["name"], "status": r["status"], "status_label": BEHIND[r["status"]],
+               "pm25": r["pm25"], "pm25_target": r["pm25_target"], "good_ratio": r["good_ratio"],
+               "good_ratio_target": r["good_ratio_target"], "reasons": r["reasons"]}
+              for r in rows if r["status"] in BEHIND]
+    return {"date": end.isoformat(), "behind": behind, "assessed": sum(1 for r in rows if r["status"]),
+            "synthetic": any(r["synthetic_targets"] for r in rows)}
+
+
+def _letters(scope: Scope, root: Path, p: ref.Period) -> dict | None:
+    """Letters on this month's assessment: assessed within the month or the month after."""
+    from lantian.assessment import service
+    end = _last_day(p)
+    upto = _last_day(ref.month(end.year + end.month // 12, end.month % 12 + 1))
+    rows = [r for r in service.letters(scope, root) if p.start.isoformat() <= r["assessed_on"] <= upto.isoformat()]
+    if not rows:
+        return None
+    kinds = {"warning": "预警通知函", "interview": "约谈建议"}
+    return {"rows": [{"name": r["name"], "kind": kinds.get(r["kind"], r["kind"]), "assessed_on": r["assessed_on"],
+                      "doc_number": r["doc_number"], "status": r["status"]} for r in rows]}
+
+
+# --- dust fall, fires, warnings, plan -----------------------------------------------------------
+
+def _dustfall(s, p: ref.Period, config) -> dict | None:
+    from lantian.dustfall.service import bulletin
+    try:
+        b = bulletin(s, p.label if len(p.label) == 7 else f"{p.start:%Y-%m}", config)
+    except UsageError:
+        return None
+    b["synthetic"] = any("合成" in (r["source"] or "") or "synthetic" in (r["source"] or "").lower()
+                         for r in b["counties"])
+    return b
+
+
+def _fires(s, scope: Scope, p: ref.Period, config) -> dict | None:
+    from lantian.fires.service import cases, county_names
+    rows = cases(s, scope, period=f"{p.start:%Y-%m}", config=config)
+    if not rows:
+        return None
+    names = county_names(s)
+    by = Counter(r["county"] for r in rows)
+    verified = Counter(r["county"] for r in rows if r["status"] == "verified")
+    table = [{"county": c, "name": names.get(c, c), "cases": n, "verified": verified[c]}
+             for c, n in sorted(by.items(), key=lambda x: (-x[1], x[0]))]
+    return {"rows": table, "total": len(rows), "synthetic": any(r["synthetic"] for r in rows),
+            "real": sum(1 for r in rows if not r["synthetic"])}
+
+
+def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
+    from lantian.emergency.service import alerts
+    end = _last_day(p)
+    rows = [a for a in alerts(s, scope) if p.start.isoformat() <= a["start"] <= end.isoformat()]
+    if not rows:
+        return None
+    out = []
+    for a in sorted(rows, key=lambda a: a["start"]):
+        pct = None if not a["listed"] else round(100 * a["acknowledged"] / a["listed"], 1)
+        out.append({"id": a["id"], "level_name": a["level_name"], "start": a["start"], "end": a["expected_end"],
+                    "doc_number": a["doc_number"], "listed": a["listed"], "acknowledged": a["acknowledged"],
+                    "compliance_percent": pct, "county_acks": len(a["county_acks"]), "state": a["state"]})
+    return {"rows": out}
+
+
+def _overdue_tasks(ws, s, scope: Scope, store, con, p: ref.Period) -> dict | None:
+    from lantian.plan import indicators
+    from lantian.plan.service import tasks
+    from lantian.plan.settings import plan_settings
+    end = _last_day(p)
+    ctx = indicators.Context(scope.url, store, con, end, ws.config)
+    _, rows = tasks(s, scope, ctx, plan_settings(ws.config))
+    late = [r for r in rows if r["overdue"] or r["status"] == "overdue"]
+    if not late:
+        return None
+    by: dict[str, list] = defaultdict(list)
+    for r in late:
+        for dept in r["lead"] or ["（未明确牵头单位）"]:
+            by[dept].append({"number": r["number"], "title": r["title"], "overdue": r["overdue"],
+                             "seriously_late": r["seriously_late"]})
+    return {"date": end.isoformat(), "departments": [{"name": k, "tasks": v} for k, v in sorted(by.items())],
+            "synthetic": any(_demo_label(x) for x in [r["title"] for r in late] + _late_milestones(s, late, end))}
+
+
+def _demo_label(title: str) -> bool:
+    return "示例" in title or "合成" in title or "synthetic" in title.lower()
+
+
+def _late_milestones(s, late: list[dict], end: dt.date) -> list[str]:
+    """The titles of the open milestones due by ``end`` of the late tasks (demo ones say 示例/合成)."""
+    import sqlalchemy as sa
+
+    from lantian.plan.models import Milestone
+    return list(s.scalars(sa.select(Milestone.title).where(Milestone.task_id.in_([r["id"] for r in late]),
+                                                           Milestone.due <= end, Milestone.state == "open")))
+
+
+# --- the bulletin ------------------------------------------------------------------------------
+
+def monthly(ws, month: str, *, con=None, url: str | None = None) -> dict:
+    """Every section of the month's bulletin (None when it has no data), as the pages compute it
+    (``url``: the database, when not the workspace's own — the web app's)."""
+    from lantian.measurements.engine import connect
+    from lantian.measurements.store import Store
+    p = parse_month(month)
+    con = con or connect("duckdb")
+    store = Store(ws.measurements)
+    url = url or ws.database_url
+    scope = Scope.office(url, "report")
+    data = {"month": f"{p.start:%Y-%m}", "year": p.start.year, "month_number": p.start.month,
+            "city_name": CITY_NAME,
+            "city": _city(store, con, url, p), "cities": _cities(store, con, url, p),
+            "counties": _counties(scope, store, con, p), "schedule": _schedule(ws, scope, store, con, p),
+            "letters": _letters(scope, Path(ws.root), p)}
+    with db.session(url) as s:
+        data["dustfall"] = _dustfall(s, p, ws.config)
+        data["fires"] = _fires(s, scope, p, ws.config)
+        data["alerts"] = _alerts(s, scope, p)
+        data["tasks"] = _overdue_tasks(ws, s, scope, store, con, p)
+    data["sections"] = [k for k in SECTIONS if data.get(k) is not None]
+    return data
+
+
+SECTIONS = ("city", "cities", "counties", "schedule", "letters", "dustfall", "fires", "alerts", "tasks")
+
+
+def monthly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = True,
+                 url: str | None = None) -> tuple[Path, Path | None]:
+    """The bulletin as .docx (and PDF when LibreOffice is installed) in ``out_dir``."""
+    from lantian.reports import render_docx, to_pdf
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    doc = document(data, out_dir / "charts", workspace=workspace, url=url)
+    docx = render_docx("document", doc, out_dir / f"空气质量月度通报-{data['month']}.docx", workspace=workspace)
+    return docx, (to_pdf(docx) if pdf else None)
+
+
+# --- the document ------------------------------------------------------------------------------
+
+SYNTHETIC_NOTE = "（本节数据为合成演示数据，仅供演示，不代表实际情况）"
+
+
+def _n(v, dp: int | None = None) -> str:
+    if v is None:
+        return "—"
+    if dp is None:
+        return f"{v:g}" if isinstance(v, float) else str(v)
+    return f"{v:.{dp}f}"
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{v:+.1f}%"
+
+
+def _heading(blocks, text: str, synthetic: bool = False) -> None:
+    from lantian.reports.content import Heading, Paragraph
+    blocks.append(Heading(text + ("（合成演示数据）" if synthetic else "")))
+    if synthetic:
+        blocks.append(Paragraph(SYNTHETIC_NOTE))
+
+
+def _city_blocks(blocks, data, charts: Path) -> None:
+    from lantian.reports import charts as C
+    from lantian.reports.content import Image, Paragraph, Table
+    c, m, y = data["city"], data["city"]["month"], data["city"]["year_to_date"]
+    month = data["month_number"]
+    _heading(blocks, "全市环境空气质量")
+    target = c["targets"].get("pm25_mean", {}).get("value")
+    good_target = c["targets"].get("good_day_ratio", {}).get("value")
+    blocks.append(Paragraph(
+        f"{data['year']}年{month}月，{data['city_name']}PM2.5平均浓度为{_n(m['pm25'])}微克/立方米，PM10为{_n(m['pm10'])}"
+        f"微克/立方米，臭氧日最大8小时平均第90百分位数为{_n(m['o3_8h_p90'])}微克/立方米，环境空气质量综合指数为"
+        f"{_n(m['composite_index'], 2)}；优良天数{m['good_days']}天（有效{m['aqi_days']}天），优良天数比例为"
+        f"{_n(m['good_ratio'], 1)}%，重污染天数{m['heavy_days']}天。"))
+    rows = [["指标", f"{month}月", f"{c['ytd_label']}累计", "同比（累计）", "年度目标"],
+            ["PM2.5（μg/m³）", _n(m["pm25"]), _n(y["pm25"]), "—", _n(target)],
+            ["PM10（μg/m³）", _n(m["pm10"]), _n(y["pm10"]), "—", "—"],
+            ["O3-8h-90per（μg/m³）", _n(m["o3_8h_p90"]), _n(y["o3_8h_p90"]), "—", "—"],
+            ["综合指数", _n(m["composite_index"], 2), _n(y["composite_index"], 2), _pct(y["change_rate"]), "—"],
+            ["优良天数比例（%）", _n(m["good_ratio"], 1), _n(y["good_ratio"], 1), "—", _n(good_target)],
+            ["重污染天数（天）", str(m["heavy_days"]), str(y["heavy_days"]), "—", "—"]]
+    note = "同比：与上年同期相比；上年同期无数据时为“—”。"
+    if c["synthetic_targets"]:
+        note += "年度目标为合成演示目标（synthetic）。"
+    blocks.append(Table(rows, caption=f"表1 {data['city_name']}环境空气质量", note=note, widths=[3, 2, 2, 2, 2]))
+    blocks.append(Image(str(C.pm25_bars(c["monthly_pm25"], target, charts / "pm25.png", year=data["year"])),
+                        13, "图1 PM2.5月均浓度与年度目标"))
+    blocks.append(Image(str(C.aqi_calendar(c["days"], data["year"], month, charts / "calendar.png")),
+                        12, f"图2 {month}月逐日AQI日历"))
+    if m.get("primary"):
+        blocks.append(Image(str(C.primary_share(m["primary"], charts / "primary.png", title="首要污染物天数占比")),
+                            10, "图3 首要污染物天数占比"))
+
+
+def _cities_blocks(blocks, data) -> None:
+    from lantian.reports.content import Paragraph, Table
+    c = data["cities"]
+    _heading(blocks, "全省11个设区市排名")
+    mine = next((r for r in c["rows"] if r["name"] == data["city_name"]), None)
+    if mine:
+        blocks.append(Paragraph(f"按环境空气质量综合指数，{data['month_number']}月{data['city_name']}在全省"
+                                f"{c['ranked']}个设区市中排名第{mine['rank']}。"))
+    rows = [["排名", "城市", "综合指数", "PM2.5", "PM10", "O3-8h-90per", "优良比例（%）", "最大指数污染物"]]
+    rows += [[_n(r["rank"]), r["name"], _n(r["composite_index"], 2), _n(r["pm25"]), _n(r["pm10"]),
+              _n(r["o3_8h_p90"]), _n(r["good_ratio"], 1), r["largest"] or "—"] for r in c["rows"]]
+    blocks.append(Table(rows, caption="表2 全省设区市环境空气质量综合指数排名",
+                        note="数据来源：国家城市空气质量实时发布平台站点数据，按HJ 663—2013计算；综合指数相同者并列。",
+                        widths=[0.8, 1.5, 1.2, 1.1, 1.1, 1.6, 1.4, 1.8]))
+
+
+def _counties_blocks(blocks, data) -> None:
+    from lantian.reports.content import Table
+    _heading(blocks, "县（市、区）排名")
+    rows = [["排名", "县（市、区）", "综合指数", "PM2.5", "优良比例（%）", "同比变化", "改善排名"]]
+    for r in data["counties"]["rows"]:
+        rank = "—" if r["rank"] is None else f"{r['rank']}{'（并列）' if r['tied'] else ''}"
+        rows.append([rank, r["name"], _n(r["composite_index"], 2), _n(r["pm25"]), _n(r["good_ratio"], 1),
+                     _pct(r["change_rate"]), _n(r["change_rank"])])
+    blocks.append(Table(rows, caption="表3 县（市、区）环境空气质量综合指数排名",
+                        note="无排名（—）：当月监测数据不足。", widths=[1.2, 2, 1.5, 1, 1.5, 1.5, 1.2]))
+
+
+def _schedule_blocks(blocks, data) -> None:
+    from lantian.reports.content import Paragraph, Table
+    sch = data["schedule"] or {"synthetic": False, "behind": None}
+    _heading(blocks, "目标序时进度", sch["synthetic"])
+    if sch["behind"] is None:
+        pass
+    elif not sch["behind"]:
+        blocks.append(Paragraph(f"截至{sch['date']}，各县（市、区）均达到序时进度。"))
+    else:
+        names = "、".join(r["name"] for r in sch["behind"])
+        blocks.append(Paragraph(f"截至{sch['date']}，{names}未达到序时进度。"))
+        rows = [["单位", "进度", "PM2.5", "PM2.5目标", "优良比例（%）", "优良比例目标（%）"]]
+        rows += [[r["name"], r["status_label"], _n(r["pm25"]), _n(r["pm25_target"]), _n(r["good_ratio"], 1),
+                  _n(r["good_ratio_target"])] for r in sch["behind"]]
+        blocks.append(Table(rows, caption="表4 未达到序时进度的单位", widths=[2, 1, 1, 1, 1.5, 1.5]))
+    if data.get("letters"):
+        rows = [["单位", "文书", "考核日期", "文号", "状态"]]
+        rows += [[r["name"], r["kind"], r["assessed_on"], r["doc_number"] or "—", r["status"]]
+                 for r in data["letters"]["rows"]]
+        blocks.append(Table(rows, caption="表5 预警通知函及约谈建议", widths=[2, 2, 2, 3, 1]))
+
+
+def _dustfall_blocks(blocks, data) -> None:
+    from lantian.reports.content import Paragraph, Table
+    d = data["dustfall"]
+    _heading(blocks, "降尘监测", d["synthetic"])
+    above = "、".join(d["above"]) or "无"
+    blocks.append(Paragraph(f"{d['period']}全市降尘量平均{_n(d['city']['mean'])}吨/平方公里·月，最高"
+                            f"{_n(d['city']['max'])}，最低{_n(d['city']['min'])}；超过{_n(d['threshold'])}的县区：{above}。"))
+    rows = [["排名", "县（市、区）", "降尘量（吨/平方公里·月）", "同比"]]
+    ranks = [r["rank"] for r in d["counties"]]
+    rows += [[f"{r['rank']}{'（并列）' if ranks.count(r['rank']) > 1 else ''}", r["name"], _n(r["value"]),
+              _pct(r["yoy_percent"])] for r in d["counties"]]
+    blocks.append(Table(rows, caption="表6 县（市、区）降尘量", widths=[1, 2, 3, 1.5]))
+
+
+def _fires_blocks(blocks, data) -> None:
+    from lantian.reports.content import Paragraph, Table
+    f = data["fires"]
+    _heading(blocks, "火点监测", f["synthetic"])
+    blocks.append(Paragraph(f"本月共发现火点{f['total']}处（其中卫星及实报{f['real']}处为真实数据）。"))
+    rows = [["县（市、区）", "火点（处）", "已核查（处）"]]
+    rows += [[r["name"], str(r["cases"]), str(r["verified"])] for r in f["rows"]]
+    blocks.append(Table(rows, caption="表7 县（市、区）火点", widths=[2, 1, 1]))
+
+
+def _alerts_blocks(blocks, data) -> None:
+    from lantian.reports.content import Table
+    _heading(blocks, "重污染天气应急")
+    rows = [["级别", "启动日期", "预计解除", "清单企业", "签收企业", "签收率（%）", "县区签收"]]
+    rows += [[a["level_name"], a["start"], a["end"] or "—", str(a["listed"]), str(a["acknowledged"]),
+              _n(a["compliance_percent"], 1), str(a["county_acks"])] for a in data["alerts"]["rows"]]
+    blocks.append(Table(rows, caption="表8 重污染天气预警发布及响应", widths=[2, 1.5, 1.5, 1, 1, 1, 1]))
+
+
+def _tasks_blocks(blocks, data) -> None:
+    from lantian.reports.content import Table
+    t = data["tasks"]
+    _heading(blocks, "重点任务逾期情况", t["synthetic"])
+    rows = [["牵头单位", "任务", "逾期节点", "严重滞后"]]
+    for d in t["departments"]:
+        for task in d["tasks"]:
+            rows.append([d["name"], f"任务{task['number']} {task['title']}", str(task["overdue"]),
+                         "是" if task["seriously_late"] else "否"])
+    blocks.append(Table(rows, caption=f"表9 截至{t['date']}逾期任务（按牵头单位）", widths=[2, 5, 1, 1]))
+
+
+def document(data: dict, charts: Path, *, workspace=None, url: str | None = None):
+    """The bulletin's content blocks, only the sections that have data."""
+    from lantian.reports import charts as C
+    from lantian.reports.content import Image, OfficialDocument, Paragraph
+    blocks: list = [Paragraph(f"现将{data['year']}年{data['month_number']}月全市大气污染防治有关情况通报如下。")]
+    if data.get("city"):
+        _city_blocks(blocks, data, Path(charts))
+    if data.get("cities"):
+        _cities_blocks(blocks, data)
+    if data.get("counties"):
+        _counties_blocks(blocks, data)
+        areas = _county_areas(url or (workspace.database_url if workspace is not None else None))
+        if areas:
+            values = {r["unit"]: r["composite_index"] for r in data["counties"]["rows"]}
+            blocks.append(Image(str(C.county_map(areas, values, Path(charts) / "map.png",
+                                                 title=f"{data['month_number']}月县（市、区）综合指数")),
+                                12, "图4 县（市、区）综合指数分布"))
+    if data.get("schedule") or data.get("letters"):
+        _schedule_blocks(blocks, data)
+    for key, fn in (("dustfall", _dustfall_blocks), ("fires", _fires_blocks), ("alerts", _alerts_blocks),
+                    ("tasks", _tasks_blocks)):
+        if data.get(key):
+            fn(blocks, data)
+    if len(blocks) == 1:
+        blocks.append(Paragraph("本月无可通报的数据。"))
+    return OfficialDocument(title=f"关于{data['year']}年{data['month_number']}月全市环境空气质量情况的通报",
+                            recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks, issuer=ISSUER,
+                            date=data.get("date") or dt.date.today())
+
+
+def _county_areas(url: str | None) -> list[tuple[str, str, dict]]:
+    """(code, name, GeoJSON geometry) of the counties, from the registry's boundaries."""
+    import json
+
+    import sqlalchemy as sa
+
+    from lantian.measurements.stations import AdminUnit
+    if url is None:
+        return []
+    with db.session(url) as s:
+        units = s.scalars(sa.select(AdminUnit).where(AdminUnit.level == "county", AdminUnit.geometry.is_not(None)))
+        return [(u.code, u.name, json.loads(u.geometry)) for u in units]
