@@ -94,6 +94,7 @@ CASES = {
     "/api/gates/records": ("GET", "/api/gates/records?enterprise_id=5", "/api/gates/records?enterprise_id=10", 404),
     "/api/gates/violations/{record_id}/resolve": ("POST", None, None, None),   # tests/vehicles/test_routes.py
     "/api/reports/monthly": ("GET", None, "/api/reports/monthly?month=2019-01", 404),   # tests/reports/test_routes.py
+    "/api/reports/quarterly": ("GET", None, "/api/reports/quarterly?quarter=2023Q2", 404),  # tests/reports/test_quarterly.py
     # fire points: case 5 is in 潞州区, case 4 in 屯留区 (demo_fires)
     "/api/fires": ("GET", "/api/fires", None, None),
     "/api/fires/stats": ("GET", "/api/fires/stats", None, None),

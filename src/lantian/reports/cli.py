@@ -34,3 +34,28 @@ def monthly_command(month: MonthOpt, output: OutOpt = Path("."), workspace: Work
     out.print(f"{docx}", highlight=False)
     out.print(f"{pdf}" if pdf else (pdf_unavailable() or "no PDF (see the log)"), highlight=False)
     out.print("sections: " + ", ".join(data["sections"]), highlight=False)
+
+
+QuarterOpt = Annotated[str, typer.Option("--quarter", "-q", help="The quarter, YYYYQn (e.g. 2023Q2).")]
+
+
+@app.command("quarterly")
+@friendly
+def quarterly_command(quarter: QuarterOpt, output: OutOpt = Path("."), workspace: WorkspaceOpt = None,
+                      as_json: JsonOpt = False):
+    """季度调度评估报告: the plan's quarter as .docx and PDF (status counts, departments, measured results, evidence)."""
+    from lantian.reports.pdf import pdf_unavailable
+    from lantian.reports.quarterly import parse_quarter, quarterly, quarterly_docx
+    from lantian.workspace import open_workspace
+    parse_quarter(quarter)
+    ws = open_workspace(workspace)
+    data = quarterly(ws, quarter)
+    docx, pdf = quarterly_docx(data, output, workspace=ws)
+    if as_json:
+        out.print_json(json.dumps({"docx": str(docx), "pdf": None if pdf is None else str(pdf), "data": data},
+                                  ensure_ascii=False, default=str))
+        return
+    out.print(f"{docx}", highlight=False)
+    out.print(f"{pdf}" if pdf else (pdf_unavailable() or "no PDF (see the log)"), highlight=False)
+    out.print(f"tasks: {data['total']}; " + ", ".join(f"{c['label']} {c['tasks']}" for c in data["counts"]),
+              highlight=False)

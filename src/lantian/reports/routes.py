@@ -39,3 +39,26 @@ def monthly_api(request: Request, month: str = Query(..., pattern=r"^\d{4}-\d{2}
             raise HTTPException(503, "no PDF: LibreOffice is not installed on the server (the .docx is there)")
         return FileResponse(pdf, filename=pdf.name, media_type="application/pdf")
     return FileResponse(docx, filename=docx.name, media_type=DOCX)
+
+
+@router.get("/api/reports/quarterly", tags=["reports"])
+@scoped("signed_in")
+def quarterly_api(request: Request, quarter: str = Query(..., pattern=r"^\d{4}Q[1-4]$", description="YYYYQn"),
+                  format: Literal["json", "docx", "pdf"] = Query("json"), scope: Scope = Depends(api_scope)):
+    """季度调度评估报告 of ``quarter`` (as of its last day): the data, or ``format=docx|pdf``."""
+    from lantian.reports.quarterly import quarterly, quarterly_docx
+    if scope.who.role not in READ_BULLETIN or not scope.city_wide:
+        raise HTTPException(404, "the quarterly review is the city office's")
+    st = request.app.state
+    with as_http(), st.engine_lock:
+        data = quarterly(st.workspace, quarter, con=st.con, url=st.db_url)
+    if format == "json":
+        return data
+    with as_http():
+        docx, pdf = quarterly_docx(data, st.workspace.root / "reports" / data["quarter"], workspace=st.workspace,
+                                   pdf=format == "pdf", url=st.db_url)
+    if format == "pdf":
+        if pdf is None:
+            raise HTTPException(503, "no PDF: LibreOffice is not installed on the server (the .docx is there)")
+        return FileResponse(pdf, filename=pdf.name, media_type="application/pdf")
+    return FileResponse(docx, filename=docx.name, media_type=DOCX)
