@@ -33,7 +33,7 @@ stations_app = typer.Typer(help="The station registry: list, add, edit, stop, as
                            no_args_is_help=True)
 app.add_typer(stations_app, name="stations")
 
-STATE = {"engine": "duckdb"}
+STATE: dict = {"engine": None}
 
 
 
@@ -45,16 +45,21 @@ def version_callback(value: bool):
 
 
 @app.callback()
-def main(engine: Annotated[str, typer.Option(help="Table engine for the computations: duckdb (embedded, "
-                                                   "default) or spark.", envvar="LANTIAN_ENGINE")] = "duckdb",
+def main(engine: Annotated[Optional[str], typer.Option(
+             help="Table engine for the computations: duckdb (embedded, default) or spark (PySpark; "
+                  "$LANTIAN_SPARK_MASTER names a cluster). Else $LANTIAN_ENGINE, else the workspace's "
+                  "engine setting (lantian.toml).", envvar="LANTIAN_ENGINE", show_default="duckdb")] = None,
          version: Annotated[Optional[bool], typer.Option("--version", callback=version_callback,
                                                          is_eager=True, help="Print the version.")] = None):
+    from lantian.measurements.engine import choose
     STATE["engine"] = engine
+    choose(engine)
 
 
-def _connect():
+def _connect(config: dict | None = None):
+    """The table engine: ``--engine``, else ``$LANTIAN_ENGINE``, else ``config``'s ``[engine] name``."""
     from lantian.measurements.engine import connect
-    return connect(STATE["engine"])
+    return connect(STATE["engine"], config)
 
 
 def _progress() -> Progress:
@@ -659,7 +664,7 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
     from lantian.assessment.service import _sand_dust
     previous = ref.same_period_last_year(p) if yoy else None
     dust = _sand_dust(_ws_url(workspace), units, (previous or p).start, p.end) if level == "county" else None
-    result = rank_units(Store(ws.measurements), units, p, _connect(), previous=previous, sand_dust=dust)
+    result = rank_units(Store(ws.measurements), units, p, _connect(ws.config), previous=previous, sand_dust=dust)
     rows = result.table.to_pylist()
     for r in rows:
         r["good_day_ratio"] = r.pop("good_ratio", None)
@@ -702,7 +707,7 @@ def _progress_rows(workspace, day):
     from lantian.plan.settings import plan_settings
     with db.session(url) as s:
         findings = seriously_late_counties(s, ws.as_of, plan_settings(ws.config, str(ws.config_path)))
-    rows = progress(Store(ws.measurements), units, names, day, t, _connect(), sand_dust=dust,
+    rows = progress(Store(ws.measurements), units, names, day, t, _connect(ws.config), sand_dust=dust,
                     rule=progress_rule(ws.config, str(ws.config_path)), findings=findings)
     return ws, rows
 
@@ -934,7 +939,7 @@ def _plan_context(workspace):
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
     url = _ws_url(workspace)
-    return ws, url, Context(url, Store(ws.measurements), _connect(), ws.as_of, ws.config), \
+    return ws, url, Context(url, Store(ws.measurements), _connect(ws.config), ws.as_of, ws.config), \
         plan_settings(ws.config, str(ws.config_path))
 
 
@@ -1514,7 +1519,7 @@ def alert_review(alert_id: int, docx_out: Annotated[Optional[Path], typer.Option
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
     with db.session(_ws_url(workspace)) as s:
-        r = service.review(s, Store(ws.measurements), _connect(), alert_id, ws.root, ws.config)
+        r = service.review(s, Store(ws.measurements), _connect(ws.config), alert_id, ws.root, ws.config)
     if docx_out is not None:
         service.review_docx(r, docx_out)
     if as_json:

@@ -25,7 +25,10 @@ name = "{name}"
 # as_of = "2019-12-31"   # the date every "overdue" and "year to date" is computed against (default today)
 
 [engine]
-name = "duckdb"
+name = "duckdb"        # or "spark": the same computations on Apache Spark (docs/scaling.md)
+# [engine.spark]
+# master = "spark://spark-master:7077"     # default local[*]; $LANTIAN_SPARK_MASTER overrides
+# "spark.executor.memory" = "8g"           # any Spark setting
 
 # 序时进度: when a county is behind (滞后) or seriously behind (严重滞后). Defaults shown.
 # [assessment.progress]

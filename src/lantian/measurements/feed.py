@@ -290,12 +290,14 @@ def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
     g = g.select("i", "silent", "top_O3", *carried, *words, "O3_8h")
 
     # O3_8h_24h: the running maximum of the day's O3_8h; at 24:00 the windows ending 08…24 (HJ 663 §6.1.2)
+    # as two running maxima over the day (a frame bound that is an expression is DuckDB's, not Spark's)
     hod = _hod(g)
-    day = ibis.window(order_by="i", preceding=ibis.ifelse(hod == 24, 24 - 8, hod - 1), following=0)
+    day = ibis.window(group_by=g.i // 24, order_by="i", preceding=None, following=0)
     blocks = range(0, 24, 6)
     g = g.mutate(**{w: _add(_lags(g[w], blocks, 0)) for w in words},
                  O3_24h=ibis.greatest(*_lags(g.top_O3, blocks, NONE)).nullif(NONE),
-                 O3_8h_24h=g.O3_8h.max().over(day))
+                 O3_8h_24h=ibis.ifelse(hod == 24, ibis.ifelse(hod >= 8, g.O3_8h, vaqi.NULL_INT).max().over(day),
+                                       g.O3_8h.max().over(day)))
     g = _with_means(g, {typ: (*fit.means.decode(g, fit.summed(POLLUTANT[src])), fit.per(POLLUTANT[src]),
                               rules.min_hours_24h) for typ, src in MEAN_24H.items()})
     if not aqi_first:

@@ -258,6 +258,20 @@ class Store:
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.files())
 
+    def table(self, con, source: str | None = None, start: datetime | None = None, end: datetime | None = None):
+        """The committed part files (of ``source``, of the months meeting [start, end]) as a table
+        of ``con``'s engine, read by the engine: the part files' columns and ``source``, ``year``,
+        ``month`` from the path. None when nothing is stored."""
+        from lantian.measurements.engine import read_parquet
+        files = self.files(source, start, end)
+        return read_parquet(con, [str(f) for f in files], str(self.root)) if files else None
+
+    def exclusion_mask(self, exclude: list[str] | None = None) -> tuple[int, list[str]]:
+        """The quality bits a rule ``exclude`` drops (default: quality.toml's), and the rule."""
+        settings = quality_settings()
+        exclude = settings["exclude"] if exclude is None else exclude
+        return sum(settings["bits"][name] for name in exclude), exclude
+
     def hourly(self, stations: list[str] | None = None, pollutants: list[str] | None = None,
                start: datetime | None = None, end: datetime | None = None, source: str | None = None,
                exclude: list[str] | None = None) -> "HourlySeries":

@@ -259,7 +259,7 @@ def monthly(ws, month: str, *, con=None, url: str | None = None) -> dict:
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
     p = parse_month(month)
-    con = con or connect("duckdb")
+    con = con or connect(None, ws.config)
     store = Store(ws.measurements)
     url = url or ws.database_url
     scope = Scope.office(url, "report")

@@ -99,7 +99,7 @@ def quarterly(ws, quarter: str, *, con=None, url: str | None = None) -> dict:
     from lantian.plan.service import tasks
     from lantian.plan.settings import plan_settings
     p = parse_quarter(quarter)
-    con = con or connect("duckdb")
+    con = con or connect(None, ws.config)
     url = url or ws.database_url
     scope = Scope.office(url, "report")
     ctx = indicators.Context(url, Store(ws.measurements), con, p.end, ws.config)

@@ -62,7 +62,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     app.state.db_url = ws.database_url
     app.state.secret = ws.secret
     app.state.store = Store(ws.measurements)
-    app.state.con = connect(engine)
+    app.state.con = connect(engine, ws.config)
     app.state.engine_lock = threading.Lock()
     app.add_middleware(RefuseNul)
     app.add_middleware(SessionMiddleware, secret_key=ws.secret, session_cookie="lantian_session",
