@@ -147,14 +147,17 @@ def _lantian_hourly_aqi(feed, con) -> float:
     import ibis
     from lantian.measurements import aqi as vaqi
     from lantian.measurements.arith import to_units
-    from lantian.measurements.feed import grid_table
+    from lantian.measurements.feed import _unfused_selects, grid_table
     items = {"PM2_5": "PM2_5_1h", "PM10": "PM10_1h", "SO2": "SO2_1h", "NO2": "NO2_1h", "O3": "O3_1h",
              "CO": "CO_1h"}
     table = grid_table(feed)
     start = time.perf_counter()
     g = ibis.memtable(table)
-    g = g.mutate(**{f"i_{p}": vaqi.iaqi(to_units(g[p], 1 if p == "CO" else 0), item) for p, item in items.items()})
-    con.to_pyarrow(g.select(AQI=vaqi.max_ignoring_null([g[f"i_{p}"] for p in items])))
+    # staged as feed.expression stages it: the rounded value is a column before the IAQI's CASE uses it
+    g = g.select(**{f"r_{p}": to_units(g[p], 1 if p == "CO" else 0) for p in items})
+    g = g.select(**{f"i_{p}": vaqi.iaqi(g[f"r_{p}"], item) for p, item in items.items()})
+    with _unfused_selects():
+        con.to_pyarrow(g.select(AQI=vaqi.max_ignoring_null([g[f"i_{p}"] for p in items])))
     return time.perf_counter() - start
 
 
