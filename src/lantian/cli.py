@@ -12,7 +12,7 @@ from rich.table import Table
 
 from lantian import __version__
 from lantian.errors import UsageError
-from lantian.terminal import WorkspaceOpt, err, friendly, out
+from lantian.terminal import WorkspaceOpt, err, friendly, out, parse_date, parse_pairs, workspace_url
 
 app = typer.Typer(
     help="蓝天 lantian — a city's air-quality action plan made executable.\n\n"
@@ -129,14 +129,6 @@ def cnemc_diff(official: Annotated[Path, typer.Argument(help="Folder of the offi
         out.print(_diff_table(report))
 
 
-def _parse_pairs(pairs: list[str]) -> dict[str, str]:
-    values = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise UsageError(f"{pair!r}: write ITEM=VALUE, e.g. PM2_5_24h=76")
-        key, value = pair.split("=", 1)
-        values[key.strip().replace("PM2.5", "PM2_5")] = value.strip()
-    return values
 
 
 @aqi_app.command("calc")
@@ -148,7 +140,7 @@ def aqi_calc(pairs: Annotated[list[str], typer.Argument(
              as_json: Annotated[bool, typer.Option("--json")] = False):
     """AQI, category, primary pollutant of a set of concentrations (µg/m³; CO mg/m³)."""
     from lantian.standards import aqi as std
-    values = _parse_pairs(pairs)
+    values = parse_pairs(pairs)
     version = int(ruleset)
     if version not in (2012, 2026):
         raise UsageError("--ruleset is 2012 or 2026")
@@ -264,7 +256,7 @@ def user_add(username: str,
     """Create an account bound to its county, department or enterprise."""
     from lantian import db
     from lantian.accounts import service as accounts
-    url = _ws_url(workspace)
+    url = workspace_url(workspace)
     with db.session(url) as s:
         accounts.seed_departments(s)
         u = accounts.add_user(s, username, password, role, county=county, department=department,
@@ -280,7 +272,7 @@ def user_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
     """Every account with its role and binding."""
     from lantian import db
     from lantian.accounts import service as accounts
-    with db.session(_ws_url(workspace)) as s:
+    with db.session(workspace_url(workspace)) as s:
         rows = [{"username": u.username, "role": u.role, "county": u.county_code, "department": u.department_code,
                  "enterprise": u.enterprise_id, "active": u.active, "name": u.display_name}
                 for u in accounts.users(s)]
@@ -312,7 +304,7 @@ def user_enable(username: str, workspace: WorkspaceOpt = None):
 def _set_active(username: str, active: bool, workspace) -> None:
     from lantian import db
     from lantian.accounts import service as accounts
-    with db.session(_ws_url(workspace)) as s:
+    with db.session(workspace_url(workspace)) as s:
         accounts.set_active(s, username, active)
     out.print(f"user {username} {'enabled' if active else 'disabled'}")
 
@@ -325,7 +317,7 @@ def token_create(username: Annotated[str, typer.Argument(help="The account the m
     """Create a machine token (printed once; send it as `Authorization: Bearer <token>`)."""
     from lantian import db
     from lantian.accounts import service as accounts
-    with db.session(_ws_url(workspace)) as s:
+    with db.session(workspace_url(workspace)) as s:
         token = accounts.create_token(s, username, name)
     out.print(token)
 
@@ -386,7 +378,7 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
     from lantian.measurements.importer import import_files
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace, create=True)
-    maps = _parse_pairs(mapping or []) if mapping else None
+    maps = parse_pairs(mapping or []) if mapping else None
     for f in files:
         if not f.is_file():
             raise UsageError(f"{f}: no such file")
@@ -466,21 +458,8 @@ def import_wide(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceO
     _import_measurements("wide", files, workspace, source, lenient, mapping, time_label, as_json)
 
 
-def _ws_url(workspace):
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace, create=True)
-    _upgrade_db(ws)
-    return ws.database_url
 
 
-def _date(text: Optional[str]):
-    import datetime as dt
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 @import_app.command("stations")
@@ -494,7 +473,7 @@ def import_stations(file: Annotated[Path, typer.Argument(help="A CNEMC station l
     from lantian.measurements import stations
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
-    summary = stations.import_stations(_ws_url(workspace), file, boundaries=boundaries)
+    summary = stations.import_stations(workspace_url(workspace), file, boundaries=boundaries)
     data = summary.__dict__ if not hasattr(summary, "as_dict") else summary.as_dict()
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False, default=str))
@@ -532,7 +511,7 @@ def stations_list(county: Annotated[Optional[str], typer.Option(help="County or 
                   workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
     """Stations in the registry (the version valid on --on, default now)."""
     from lantian.measurements import stations
-    rows = stations.list_stations(_ws_url(workspace), county=county, on=_date(on), include_stopped=all_)
+    rows = stations.list_stations(workspace_url(workspace), county=county, on=parse_date(on), include_stopped=all_)
     if as_json:
         out.print_json(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, default=str))
         return
@@ -551,7 +530,7 @@ def stations_add(code: str, name: str,
                  workspace: WorkspaceOpt = None):
     """Add a station (placed in its county by location unless --zone is given)."""
     from lantian.measurements import stations
-    r = stations.add_station(_ws_url(workspace), code, name, lon, lat, city=city, control_point=control,
+    r = stations.add_station(workspace_url(workspace), code, name, lon, lat, city=city, control_point=control,
                              zone_code=zone)
     out.print(f"added {r.code} {r.name} → {r.unit_name or 'no county'} ({r.assignment})")
 
@@ -570,7 +549,7 @@ def stations_edit(code: str,
     changes = {k: v for k, v in (("name", name), ("lon", lon), ("lat", lat)) if v is not None}
     if not changes:
         raise UsageError("nothing to change: give --name, --lon or --lat")
-    r = stations.edit_station(_ws_url(workspace), code, reason=reason, when=_date(when), **changes)
+    r = stations.edit_station(workspace_url(workspace), code, reason=reason, when=parse_date(when), **changes)
     out.print(f"{r.code} {r.name} now in {r.unit_name or 'no county'} (from {r.valid_from:%Y-%m-%d})")
 
 
@@ -580,7 +559,7 @@ def stations_stop(code: str, when: Annotated[str, typer.Option(help="Date it sto
                   reason: Annotated[str, typer.Option(help="Why.")], workspace: WorkspaceOpt = None):
     """Mark a station stopped from a date; its history and data stay."""
     from lantian.measurements import stations
-    r = stations.stop_station(_ws_url(workspace), code, _date(when), reason)
+    r = stations.stop_station(workspace_url(workspace), code, parse_date(when), reason)
     out.print(f"{r.code} {r.name} stopped from {r.valid_from:%Y-%m-%d}")
 
 
@@ -591,7 +570,7 @@ def stations_assign(code: str, zone: Annotated[Optional[str], typer.Argument(
                     reason: Annotated[Optional[str], typer.Option()] = None, workspace: WorkspaceOpt = None):
     """Assign a station to a zone without a polygon (高新区, 经开区); overrides its location."""
     from lantian.measurements import stations
-    r = stations.assign_zone(_ws_url(workspace), code, zone, reason=reason)
+    r = stations.assign_zone(workspace_url(workspace), code, zone, reason=reason)
     out.print(f"{r.code} {r.name} → {r.unit_name or 'no county'} ({r.assignment})")
 
 
@@ -600,7 +579,7 @@ def stations_assign(code: str, zone: Annotated[Optional[str], typer.Argument(
 def stations_history(code: str, workspace: WorkspaceOpt = None):
     """Every version of a station."""
     from lantian.measurements import stations
-    out.print(_station_table(stations.history(_ws_url(workspace), code), f"history of {code}"))
+    out.print(_station_table(stations.history(workspace_url(workspace), code), f"history of {code}"))
 
 
 def _period(text: str):
@@ -657,13 +636,13 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
         if not units:
             raise UsageError(f"no cities of {province!r} in the site list")
     elif level == "county":
-        units, _ = county_units(_ws_url(workspace))
+        units, _ = county_units(workspace_url(workspace))
         units.pop("140400", None)
     else:
         raise UsageError("--level is county or city")
     from lantian.assessment.service import _sand_dust
     previous = ref.same_period_last_year(p) if yoy else None
-    dust = _sand_dust(_ws_url(workspace), units, (previous or p).start, p.end) if level == "county" else None
+    dust = _sand_dust(workspace_url(workspace), units, (previous or p).start, p.end) if level == "county" else None
     result = rank_units(Store(ws.measurements), units, p, _connect(ws.config), previous=previous, sand_dust=dust)
     rows = result.table.to_pylist()
     for r in rows:
@@ -697,7 +676,7 @@ def _progress_rows(workspace, day):
     from lantian.measurements.store import Store
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
-    url = _ws_url(workspace)
+    url = workspace_url(workspace)
     units, names = county_units(url)
     from lantian.assessment.service import _sand_dust
     with db.session(url) as s:
@@ -720,7 +699,7 @@ def progress_cmd(date: Annotated[Optional[str], typer.Option(help="Assess up to 
     """序时进度: each county's year-to-date PM2.5 and good days against its targets, the remaining
     daily allowance (剩余日控制值), and on schedule / behind / seriously behind."""
     from lantian.workspace import open_workspace
-    day = _date(date) or open_workspace(workspace).as_of
+    day = parse_date(date) or open_workspace(workspace).as_of
     _, rows = _progress_rows(workspace, day)
     data = [r.as_dict() for r in rows]
     if as_json:
@@ -758,7 +737,7 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
     from lantian import db
     from lantian.assessment import letters as letter_service
     from lantian.workspace import open_workspace
-    day = _date(date) or open_workspace(workspace).as_of
+    day = parse_date(date) or open_workspace(workspace).as_of
     ws, rows = _progress_rows(workspace, day)
     found = letter_service.drafts(rows)
     if not found:
@@ -804,7 +783,7 @@ def target_set(unit: Annotated[str, typer.Argument(help="Unit code: 140400 (the 
     """Set (or change) a target; who set it and the previous value go to the audit log."""
     from lantian import db
     from lantian.assessment.targets import set_target, targets
-    with db.session(_ws_url(workspace)) as s:
+    with db.session(workspace_url(workspace)) as s:
         parent = None
         if from_city:
             city = targets(s, year, ["140400"]).get("140400", {}).get(indicator)
@@ -821,7 +800,7 @@ def target_list(year: int, workspace: WorkspaceOpt = None, as_json: JsonOpt = Fa
     """Every target of a year."""
     from lantian import db
     from lantian.assessment.targets import targets
-    with db.session(_ws_url(workspace)) as s:
+    with db.session(workspace_url(workspace)) as s:
         rows = [{"unit": u, "indicator": k, "value": t.value, "synthetic": t.synthetic, "set_by": t.set_by,
                  "from_city": t.parent_id is not None} for u, ts in sorted(targets(s, year).items())
                 for k, t in sorted(ts.items())]
@@ -845,8 +824,8 @@ def sand_mark(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
     """Mark a day as sand-dust affected."""
     from lantian import db
     from lantian.assessment.sand_dust import mark
-    with db.session(_ws_url(workspace)) as s:
-        mark(s, _date(day), unit=unit, by="cli", basis=basis)
+    with db.session(workspace_url(workspace)) as s:
+        mark(s, parse_date(day), unit=unit, by="cli", basis=basis)
     out.print(f"{day} marked sand-dust affected ({unit or 'city-wide'})")
 
 
@@ -856,8 +835,8 @@ def sand_unmark(day: str, unit: Annotated[Optional[str], typer.Option()] = None,
     """Remove a sand-dust mark."""
     from lantian import db
     from lantian.assessment.sand_dust import unmark
-    with db.session(_ws_url(workspace)) as s:
-        found = unmark(s, _date(day), unit=unit, by="cli")
+    with db.session(workspace_url(workspace)) as s:
+        found = unmark(s, parse_date(day), unit=unit, by="cli")
     out.print(f"{day}: " + ("mark removed" if found else "was not marked"))
 
 
@@ -874,7 +853,7 @@ def letter_advance(letter_id: int, status: Annotated[str, typer.Argument(help="i
     ws = open_workspace(workspace)
     if status == "rectified" and report is None:
         raise UsageError("a rectified letter needs its rectification report: --report FILE")
-    with db.session(_ws_url(workspace)) as s:
+    with db.session(workspace_url(workspace)) as s:
         row = letter_service.advance(s, letter_id, status, actor="cli")
         if report is not None:
             if not report.is_file():
@@ -908,687 +887,20 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
 
 
-# --------------------------------------------------------------------------- the plan (行动计划)
-plan_app = typer.Typer(help="The action plan as data (行动计划): import, status, milestones, reports, 调度, 督办.",
-                       no_args_is_help=True)
-app.add_typer(plan_app, name="plan")
-AsOpt = Annotated[Optional[str], typer.Option("--as", help="Act as this user (their scope applies); "
-                                                          "default the city office.")]
-
-
-def _plan_scope(url: str, username: Optional[str]):
-    """The scope a plan command runs in: a named user's, or the city office's."""
-    from lantian.accounts.scope import Scope
-    if username is None:
-        return Scope.office(url, "cli")
-    from lantian import db
-    from lantian.accounts.models import User
-    from lantian.accounts.service import principal
-    import sqlalchemy as sa
-    with db.session(url) as s:
-        user = s.scalar(sa.select(User).where(User.username == username))
-        if user is None or not user.active:
-            raise UsageError(f"no active user {username!r} (lantian user list)")
-        return Scope.of(principal(user), url)
-
-
-def _plan_context(workspace):
-    from lantian.measurements.store import Store
-    from lantian.plan.indicators import Context
-    from lantian.plan.settings import plan_settings
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    url = _ws_url(workspace)
-    return ws, url, Context(url, Store(ws.measurements), _connect(ws.config), ws.as_of, ws.config), \
-        plan_settings(ws.config, str(ws.config_path))
-
-
-@plan_app.command("import")
-@friendly
-def plan_import(file: Annotated[Path, typer.Argument(help="The plan document (.txt, UTF-8 or GBK), or its "
-                                                          "corrected parse (.json from --dry-run --json).")],
-                dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the parse; store nothing.")] = False,
-                as_json: Annotated[bool, typer.Option("--json", help="Print the parse as JSON.")] = False,
-                workspace: WorkspaceOpt = None):
-    """Read a plan written in the standard government form: sections, numbered tasks, lead and
-    cooperating units, deadlines and quantitative commitments. Review with --dry-run first."""
-    from lantian.plan import importer
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file")
-    parsed, data = importer.read_document(file)
-    if as_json:
-        out.print_json(json.dumps(parsed.to_dict(), ensure_ascii=False, default=str))
-    else:
-        _print_parse(parsed)
-    if dry_run:
-        if not as_json:
-            out.print("dry run: nothing stored", markup=False)
-        return
-    from lantian import db
-    from lantian.accounts import service as accounts
-    from lantian.plan.settings import plan_settings
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace, create=True)
-    url = _ws_url(workspace)
-    with db.session(url) as s:
-        accounts.seed_departments(s)
-        plan, created = importer.import_plan(s, parsed, data, file.name, actor="cli",
-                                             settings=plan_settings(ws.config, str(ws.config_path)))
-        message = (f"imported plan {plan.id}: {plan.title}, {len(parsed.tasks)} tasks" if created
-                   else f"already imported as plan {plan.id}: nothing changed")
-    (err if as_json else out).print(message, markup=False)
-
-
-def _print_parse(parsed) -> None:
-    out.print(f"{parsed.title}  {parsed.document_number or ''}  {parsed.issued or ''}", markup=False)
-    table = Table(title=f"{len(parsed.tasks)} tasks", title_justify="left")
-    for col in ("no.", "task", "lead 牵头", "cooperating 配合", "deadlines", "commitments"):
-        table.add_column(col)
-    for t in parsed.tasks:
-        table.add_row(str(t.number), t.title, "、".join(t.lead) + ("（按职责分工）" if t.lead_mode == "by_duty" else ""),
-                      "、".join(t.cooperating), "; ".join(d.text for d in t.deadlines),
-                      "; ".join(f"{c.subject} {c.operator} {c.value}{c.unit}" for c in t.commitments))
-    out.print(table)
-    for p in parsed.problems:
-        out.print(f"{p.severity}: line {p.line}: {p.message}", markup=False)
-
-
-@plan_app.command("status")
-@friendly
-def plan_status(as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
-    """Every task with its status against the as-of date (overdue, at risk, measured off target…)
-    and what decides it (measured_by: the indicators; empty when only typed in)."""
-    from lantian import db
-    from lantian.plan import service
-    ws, url, ctx, settings = _plan_context(workspace)
-    with db.session(url) as s:
-        plan, rows = service.tasks(s, _plan_scope(url, user), ctx, settings)
-    if plan is None:
-        raise UsageError("no plan in this workspace: lantian plan import FILE")
-    if as_json:
-        out.print_json(json.dumps(rows, ensure_ascii=False, default=str))
-        return
-    table = Table(title=f"{plan.title} — status on {ws.as_of}", title_justify="left")
-    for col in ("no.", "task", "lead", "%", "status", "next due", "measured by"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["number"]), r["title"], "、".join(r["lead"]), str(r["percent"]),
-                      r["status_label"] + (" 严重滞后" if r["seriously_late"] else ""), str(r["next_due"] or ""),
-                      "; ".join(f"{m['label']} {'✓' if m['ok'] else ('✗' if m['ok'] is False else '?')}"
-                                for m in r["measured_by"]))
-    out.print(table)
-
-
-@plan_app.command("milestone")
-@friendly
-def plan_milestone(task: Annotated[int, typer.Argument(help="Task number.")],
-                   title: str,
-                   due: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD.")] = None,
-                   owner: Annotated[Optional[str], typer.Option(help="county:140403, department:gxj or "
-                                                                    "enterprise:ID — a sub-task of that unit.")]
-                   = None,
-                   indicator: Annotated[Optional[str], typer.Option(help="Decide it from data: pm25_schedule, "
-                                                                        "good_day_schedule.")] = None,
-                   param: Annotated[Optional[list[str]], typer.Option(help="KEY=VALUE for the indicator "
-                                                                          "(unit=140403).")] = None,
-                   workspace: WorkspaceOpt = None):
-    """Add a milestone or a county/department/enterprise sub-task to a task (audited)."""
-    from lantian import db
-    from lantian.plan import service
-    url = _ws_url(workspace)
-    kind, _, code = (owner or "").partition(":")
-    if owner and not code:
-        raise UsageError(f"--owner {owner!r}: expected KIND:CODE, e.g. county:140403")
-    with db.session(url) as s:
-        t = service.task_by_number(s, task)
-        m = service.add_milestone(s, _plan_scope(url, None), t.id, title, due=_date(due), owner_kind=kind or None,
-                                  owner_code=code or None, indicator=indicator, params=_parse_pairs(param or []))
-        out.print(f"milestone {m.id} on task {task}: {m.title}" + (f", due {m.due}" if m.due else ""), markup=False)
-
-
-@plan_app.command("report")
-@friendly
-def plan_report(task: Annotated[int, typer.Argument(help="Task number.")], text: str,
-                user: Annotated[str, typer.Option("--as", help="The reporting user (their scope applies).")],
-                attach: Annotated[Optional[list[Path]], typer.Option(help="Evidence file (repeat).")] = None,
-                percent: Annotated[Optional[int], typer.Option(min=0, max=100)] = None,
-                milestone: Annotated[Optional[int], typer.Option(help="The milestone it reports on.")] = None,
-                completed: Annotated[bool, typer.Option("--completed", help="The milestone is done.")] = False,
-                workspace: WorkspaceOpt = None):
-    """进展报告 on a task, as a user of the unit that leads or supports it, with evidence files."""
-    from lantian import db
-    from lantian.plan import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    url = _ws_url(workspace)
-    files = []
-    for path in attach or []:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such file")
-        files.append((path.name, path.read_bytes()))
-    with db.session(url) as s:
-        t = service.task_by_number(s, task)
-        r = service.add_report(s, ws.root, _plan_scope(url, user), t.id, text, as_of=ws.as_of,
-                               milestone_id=milestone, percent=percent, completed=completed, files=files)
-        out.print(f"report {r.id} on task {task} by {user}" + (f", {len(files)} file(s)" if files else ""),
-                  markup=False)
-
-
-@plan_app.command("units")
-@friendly
-def plan_units(task: Annotated[int, typer.Argument(help="Task number.")],
-               lead: Annotated[str, typer.Option(help="Lead units, 、-separated, as written (市工信局、市能源局).")],
-               cooperating: Annotated[str, typer.Option(help="Cooperating units, 、-separated.")] = "",
-               workspace: WorkspaceOpt = None):
-    """Correct who leads and who cooperates on a task (the parse was wrong, or the plan changed)."""
-    from lantian import db
-    from lantian.plan import service
-    url = _ws_url(workspace)
-    split = lambda text: [x for x in text.replace("，", "、").replace(",", "、").split("、") if x.strip()]  # noqa: E731
-    with db.session(url) as s:
-        t = service.task_by_number(s, task)
-        service.correct_units(s, _plan_scope(url, None), t.id, split(lead), split(cooperating))
-    out.print(f"task {task}: lead {lead}; cooperating {cooperating or '—'}", markup=False)
-
-
-@plan_app.command("dispatch")
-@friendly
-def plan_dispatch(as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
-    """调度: each department's tasks (led, supported, overdue, at risk, last report) and each county's sub-tasks."""
-    from lantian import db
-    from lantian.plan import service
-    ws, url, ctx, settings = _plan_context(workspace)
-    with db.session(url) as s:
-        board = service.dispatch(s, _plan_scope(url, None), ctx, settings)
-    if as_json:
-        out.print_json(json.dumps(board, ensure_ascii=False, default=str))
-        return
-    table = Table(title=f"调度 — departments, {ws.as_of}", title_justify="left")
-    for col in ("department", "lead", "cooperating", "overdue", "at risk", "off target", "last report", "tasks"):
-        table.add_column(col)
-    for d in board["departments"]:
-        table.add_row(d["name"] or d["code"], str(d["lead"]), str(d["cooperating"]), str(d["overdue"]),
-                      str(d["at_risk"]), str(d["off_target"]), d["last_report"] or "—",
-                      ",".join(map(str, d["tasks"])))
-    out.print(table)
-    if board["counties"]:
-        table = Table(title="调度 — county sub-tasks", title_justify="left")
-        for col in ("county", "sub-tasks", "done", "overdue", "seriously late", "off target"):
-            table.add_column(col)
-        for c in board["counties"]:
-            table.add_row(c["name"], *(str(c[k]) for k in ("subtasks", "done", "overdue", "seriously_late",
-                                                           "off_target")))
-        out.print(table)
-
-
-@plan_app.command("supervise")
-@friendly
-def plan_supervise(task: Annotated[int, typer.Argument(help="Task number.")],
-                   to: Annotated[str, typer.Option(help="department:CODE or county:ADCODE.")],
-                   workspace: WorkspaceOpt = None):
-    """督办函 (.docx) to a department or county on an overdue or at-risk task; recorded and audited."""
-    from lantian import db
-    from lantian.plan import service
-    ws, url, ctx, settings = _plan_context(workspace)
-    kind, _, code = to.partition(":")
-    with db.session(url) as s:
-        t = service.task_by_number(s, task)
-        x = service.supervise(s, ws.root, _plan_scope(url, None), t.id, kind, code, as_of=ws.as_of,
-                              settings=settings, ctx=ctx)
-        out.print(f"{x.doc_number} → {ws.root / x.document}", markup=False)
-
-
-@plan_app.command("bind")
-@friendly
-def plan_bind(commitment: Annotated[int, typer.Argument(help="Commitment id (lantian plan status --json, "
-                                                             "/api/plan/tasks/ID).")],
-              indicator: Annotated[Optional[str], typer.Argument(help="pm25_schedule, good_day_schedule; "
-                                                                      "omit to unbind.")] = None,
-              param: Annotated[Optional[list[str]], typer.Option(help="KEY=VALUE (unit=140400).")] = None,
-              workspace: WorkspaceOpt = None):
-    """Bind a quantitative commitment to an indicator computed from data (a measured key result)."""
-    from lantian import db
-    from lantian.plan import service
-    url = _ws_url(workspace)
-    with db.session(url) as s:
-        c = service.bind_commitment(s, _plan_scope(url, None), commitment, indicator, _parse_pairs(param or []))
-        out.print(f"commitment {c.id}: {c.indicator or 'typed in'}", markup=False)
-
-
-@plan_app.command("close")
-@friendly
-def plan_close(task: Annotated[int, typer.Argument(help="Task number.")],
-               reopen: Annotated[bool, typer.Option("--reopen", help="Open a closed task again.")] = False,
-               workspace: WorkspaceOpt = None):
-    """Close a task as done (the office's decision, audited), or --reopen it."""
-    from lantian import db
-    from lantian.plan import service
-    url = _ws_url(workspace)
-    with db.session(url) as s:
-        t = service.task_by_number(s, task)
-        service.close_task(s, _plan_scope(url, None), t.id, done=not reopen)
-    out.print(f"task {task}: {'reopened' if reopen else 'done'}", markup=False)
-
-
-# --------------------------------------------------------------------------- ledgers (台账)
-ledger_app = typer.Typer(help="Enterprise and facility ledgers (台账): Excel template, import, export, rule checks.",
-                         no_args_is_help=True)
-app.add_typer(ledger_app, name="ledger")
-
-
-def _counties(url: str) -> list[str]:
-    from lantian import db
-    from lantian.enterprises.service import county_lookup
-    with db.session(url) as s:
-        return sorted({k for k, v in county_lookup(s).items() if k != v})
-
-
-@ledger_app.command("template")
-@friendly
-def ledger_template(file: Annotated[Path, typer.Argument(help="Where to write the .xlsx template.")],
-                    workspace: WorkspaceOpt = None):
-    """The .xlsx template: one sheet per facility kind, Chinese headers, drop-downs (counties included)."""
-    from lantian.enterprises import excel
-    excel.write_template(file, counties=_counties(_ws_url(workspace)))
-    out.print(f"template → {file}", markup=False)
-
-
-@ledger_app.command("import")
-@friendly
-def ledger_import(file: Annotated[Path, typer.Argument(help="A filled template (.xlsx).")],
-                  dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; store nothing.")] = False,
-                  synthetic: Annotated[bool, typer.Option("--synthetic", help="Mark the records as synthetic "
-                                                                              "(demo) data.")] = False,
-                  workspace: WorkspaceOpt = None):
-    """Validate every row (sheet, row, column, reason for each error) and store all or nothing; audited."""
-    from lantian import db
-    from lantian.enterprises import excel, service
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file")
-    url = _ws_url(workspace)
-    scope = _plan_scope(url, None)
-    with db.session(url) as s:
-        known = {e.credit_code for e in service.visible_enterprises(s, scope) if e.credit_code}
-        try:
-            batch = excel.read_workbook(file, counties=service.county_lookup(s), known_enterprises=known)
-        except excel.LedgerImportError as exc:
-            for e in exc.errors:
-                err.print(f"{file}: sheet {e.sheet}, row {e.row}, column {e.column}: {e.reason}", markup=False,
-                          soft_wrap=True)
-            raise UsageError(f"{file}: {len(exc.errors)} error(s); nothing stored") from None
-        if dry_run:
-            out.print(f"{file}: {batch.rows} rows valid — {len(batch.enterprises)} enterprises, "
-                      f"{len(batch.facilities)} facilities, {len(batch.clusters)} clusters; dry run, nothing stored",
-                      markup=False)
-            return
-        counts = service.import_batch(s, scope, batch, actor="cli", source=file.name, synthetic=synthetic)
-    out.print(f"{file}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())), markup=False)
-
-
-@ledger_app.command("export")
-@friendly
-def ledger_export(file: Annotated[Path, typer.Argument(help="Where to write the .xlsx.")],
-                  workspace: WorkspaceOpt = None):
-    """The whole ledger as .xlsx in the template's layout (it re-imports unchanged)."""
-    from lantian import db
-    from lantian.enterprises import excel, service
-    url = _ws_url(workspace)
-    with db.session(url) as s:
-        erows, frows, crows = service.export_rows(s, _plan_scope(url, None))
-    excel.write_workbook(file, erows, frows, crows, counties=_counties(url))
-    out.print(f"{len(erows)} enterprises, {len(frows)} facilities → {file}", markup=False)
-
-
-@ledger_app.command("check")
-@friendly
-def ledger_check(date: Annotated[Optional[str], typer.Option(help="Check on this day (default the as-of date).")]
-                 = None,
-                 as_json: JsonOpt = False, upcoming: Annotated[bool, typer.Option("--upcoming", help="Also list "
-                                                                                  "deadlines ahead.")] = False,
-                 workspace: WorkspaceOpt = None):
-    """The plan's rules (shipped, plus WORKSPACE/rules/*.toml) on every facility: violations in force on the
-    date, each with the plan clause it cites."""
-    from lantian import db
-    from lantian.enterprises import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    url = _ws_url(workspace)
-    day = _date(date) or ws.as_of
-    with db.session(url) as s:
-        found = service.check(s, _plan_scope(url, None), day, ws.root)
-    if as_json:
-        data = [v.to_dict() for v in found.violations]
-        if upcoming:
-            data = {"violations": data, "upcoming": [v.to_dict() for v in found.upcoming]}
-        out.print_json(json.dumps(data, ensure_ascii=False, default=str))
-        return
-    table = Table(title=f"violations on {day}: {len(found.violations)}", title_justify="left")
-    for col in ("enterprise", "facility", "rule", "clause", "message"):
-        table.add_column(col)
-    for v in found.violations:
-        table.add_row(v.enterprise, v.facility, v.rule, v.clause, v.message)
-    out.print(table)
-    if upcoming:
-        for v in found.upcoming:
-            out.print(f"upcoming: {v.enterprise} {v.facility} — {v.title} by {v.deadline} ({v.days} days)",
-                      markup=False)
-
-
-# --------------------------------------------------------------------------- emergency (重污染天气应急)
-alert_app = typer.Typer(help="Heavy-pollution warnings (重污染天气预警): level, issue, lift, the reduction list.",
-                        no_args_is_help=True)
-app.add_typer(alert_app, name="alert")
-ForecastOpt = Annotated[str, typer.Option(help="Forecast daily AQI from the start day, comma-separated: 210,230,190.")]
-RulesetOpt = Annotated[str, typer.Option(help="875 (2018), 648 (2019–2023) or 2024 (环大气〔2024〕6号).")]
-
-
-def _forecast_values(text: str) -> list[int]:
-    try:
-        values = [int(x) for x in text.replace("，", ",").split(",") if x.strip()]
-    except ValueError:
-        raise UsageError(f"--forecast {text!r}: daily AQI values separated by commas, e.g. 210,230,190") from None
-    if not values:
-        raise UsageError("--forecast needs at least one daily AQI value")
-    return values
-
-
-@alert_app.command("level")
-@friendly
-def alert_level(forecast: ForecastOpt, ruleset: RulesetOpt = "2024",
-                explain: Annotated[bool, typer.Option("--explain", help="Why: the conditions met, and any "
-                                                                        "pre-warning.")] = False):
-    """The warning level a forecast gives, as one word: none, blue, yellow, orange or red."""
-    from lantian.emergency.service import decide
-    d = decide(_forecast_values(forecast), ruleset)
-    out.print(d.level, markup=False)
-    if explain:
-        out.print(d.explain(), markup=False)
-
-
-@alert_app.command("issue")
-@friendly
-def alert_issue(forecast: Annotated[Optional[str], typer.Option(help="Forecast daily AQI from the start day, "
-                                                                    "comma-separated: 210,230,190.")] = None,
-                forecast_file: Annotated[Optional[Path], typer.Option(help="Or a CSV date,aqi (its first date "
-                                                                           "is the start).")] = None,
-                ruleset: RulesetOpt = "2024",
-                start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
-                regional: Annotated[Optional[str], typer.Option(help="A regional warning received: yellow, orange "
-                                                                     "or red (adopted when higher).")] = None,
-                workspace: WorkspaceOpt = None):
-    """Issue a warning: the record, every listed enterprise's measures at the level, the notice (.docx)."""
-    from lantian import db
-    from lantian.emergency import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    url = _ws_url(workspace)
-    if (forecast is None) == (forecast_file is None):
-        raise UsageError("give --forecast or --forecast-file (one of them)")
-    if forecast_file is not None:
-        from lantian.emergency.forecast import read
-        first, values = read(forecast_file)
-        start = start or first.isoformat()
-    else:
-        values = _forecast_values(forecast)
-    with db.session(url) as s:
-        a = service.issue(s, ws.root, _plan_scope(url, None), values, ruleset,
-                          start=_date(start) or ws.as_of, regional=regional)
-        out.print(f"{service.LEVEL_NAMES[a.level]} {a.doc_number}: warning {a.id} → {ws.root / a.document}",
-                  markup=False)
-
-
-@alert_app.command("update")
-@friendly
-def alert_update(alert_id: int, forecast: ForecastOpt,
-                 hourly: Annotated[Optional[str], typer.Option(help="Hourly forecast AQI from now (for the 36 h "
-                                                                    "lift rule), comma-separated.")] = None,
-                 regional: Annotated[Optional[str], typer.Option(help="A regional warning in force.")] = None,
-                 workspace: WorkspaceOpt = None):
-    """A new forecast during a warning: escalate, downgrade, keep or lift it (36 h rule)."""
-    from lantian import db
-    from lantian.emergency import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    url = _ws_url(workspace)
-    with db.session(url) as s:
-        action = service.update(s, ws.root, _plan_scope(url, None), alert_id, _forecast_values(forecast),
-                                hourly=_forecast_values(hourly) if hourly else None, regional=regional,
-                                today=ws.as_of)
-    out.print(f"warning {alert_id}: {action}", markup=False)
-
-
-@alert_app.command("lift")
-@friendly
-def alert_lift(alert_id: int, workspace: WorkspaceOpt = None):
-    """Lift a warning."""
-    from lantian import db
-    from lantian.emergency import service
-    url = _ws_url(workspace)
-    with db.session(url) as s:
-        service.lift(s, _plan_scope(url, None), alert_id)
-    out.print(f"warning {alert_id} lifted", markup=False)
-
-
-@alert_app.command("reduction")
-@friendly
-def alert_reduction(level: Annotated[str, typer.Option(help="yellow, orange or red.")] = "orange",
-                    year: Annotated[Optional[int], typer.Option(help="Year of the city totals (default the "
-                                                                     "as-of year).")] = None,
-                    as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
-    """The reduction list at a level: each enterprise's measure and reduction, the sums against the city
-    total and the share required (10/20/30 %), with the shortfall."""
-    from lantian import db
-    from lantian.emergency import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(_ws_url(workspace)) as s:
-        r = service.reduction(s, level, year or ws.as_of.year, ws.root, ws.config)
-    if as_json:
-        out.print_json(json.dumps(r, ensure_ascii=False, default=str))
-        return
-    table = Table(title=f"{service.LEVEL_NAMES[level]} — reduction list, {r['year']}", title_justify="left")
-    for col in ("pollutant", "reduction t/a", "city total t/a", "share %", "required %", "verdict"):
-        table.add_column(col)
-    for p, c in r["check"].items():
-        verdict = "—" if c["met"] is None else ("met" if c["met"] else f"SHORT by {c['shortfall_t']} t/a")
-        table.add_row(p, str(c["reduction_t"]), f"{c['total_t']} ({c['total_source']})" if c["total_t"] else "—",
-                      str(c["share_percent"]), str(c["required_percent"]), verdict)
-    out.print(table)
-    if r["unverified_measures"]:
-        out.print(f"{r['unverified_measures']} enterprise(s) on industry templates not verified against 340号",
-                  markup=False)
-
-
-@alert_app.command("ozone")
-@friendly
-def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="Forecast O3 8-h µg/m³ per day from "
-                                                                              "the start day: 180,220,170.")],
-                start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
-                as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
-    """夏季臭氧污染应急 (task 20): the days a forecast triggers (default O3-8h IAQI > 150, a setting) and each
-    concerned enterprise's 10:00–18:00 schedule."""
-    from lantian import db
-    from lantian.emergency import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    try:
-        values = [float(x) for x in forecast_o3.replace("，", ",").split(",") if x.strip()]
-    except ValueError:
-        raise UsageError(f"--forecast-o3 {forecast_o3!r}: µg/m³ values separated by commas") from None
-    with db.session(_ws_url(workspace)) as s:
-        r = service.ozone(s, _date(start) or ws.as_of, values, ws.config)
-    if as_json:
-        out.print_json(json.dumps(r, ensure_ascii=False))
-        return
-    for d in r["days"]:
-        out.print(f"{d['day']}  O3-8h {d['o3_8h']:g} µg/m³  IAQI {d['iaqi']}  {'响应 triggered' if d['triggered'] else '—'}",
-                  markup=False)
-    for e in r["schedule"]:
-        out.print(f"  {e['name']}（{e['industry']}）：{e['measure']}", markup=False)
-    for m in r["city_wide"]:
-        out.print(f"  全市：{m}", markup=False)
-
-
-@alert_app.command("staggered")
-@friendly
-def alert_staggered(season: Annotated[int, typer.Option(help="The season starting in this year's autumn.")],
-                    as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
-    """秋冬季差异化错峰生产 (task 21): the calendar by grade and location (within 20 km of the centre: one
-    grade stricter), for the high-emission industries."""
-    from lantian import db
-    from lantian.emergency import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(_ws_url(workspace)) as s:
-        rows = service.staggered(s, season, ws.config)
-    if as_json:
-        out.print_json(json.dumps(rows, ensure_ascii=False))
-        return
-    table = Table(title=f"错峰生产 {season}–{season + 1}", title_justify="left")
-    for col in ("enterprise", "grade", "applied", "from", "to", "measure", "notes"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["name"], r["grade"], r["applied_grade"], r["start"], r["end"], r["measure"], "；".join(r["notes"]))
-    out.print(table)
-
-
-@alert_app.command("verify")
-@friendly
-def alert_verify(series: Annotated[Optional[Path], typer.Argument(help="Facility series CSV: facility,time,metric,"
-                                                                     "value,unit (facility = CREDITCODE:CODE).")]
-                 = None,
-                 alert: Annotated[Optional[int], typer.Option(help="The warning whose commitments are checked.")]
-                 = None,
-                 synthetic: Annotated[bool, typer.Option("--synthetic", help="Verify a generated set (marked "
-                                                                             "synthetic) and score it against its "
-                                                                             "kept-apart truth.")] = False,
-                 seed: Annotated[int, typer.Option(help="Seed of the generated set (the held-out one is 2).")] = 2,
-                 as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
-    """用电监控/CEMS verification: from hourly facility series, list suspected violations of a warning's
-    measures (production not reduced, treatment off while producing, emissions not reduced)."""
-    from lantian.emergency import service
-    from lantian.emergency.verification import score, verify
-    result = {}
-    if synthetic:
-        from lantian.emergency.synthetic import generate
-        gen = generate(seed=seed)
-        found = verify(gen.table, gen.commitments, gen.warning)
-        sc = score(found, gen.truth)
-        result = {"facilities": len(gen.commitments), "precision": round(sc.precision, 3),
-                  "recall": round(sc.recall, 3), "tp": sc.tp, "fp": sc.fp, "fn": sc.fn}
-    else:
-        if series is None or alert is None:
-            raise UsageError("give a series CSV and --alert ID, or --synthetic")
-        from lantian import db
-        from lantian.accounts.scope import Scope
-        from lantian.emergency.series import read_csv
-        from lantian.workspace import open_workspace
-        table = read_csv(series)
-        ws = open_workspace(workspace)
-        with db.session(ws.database_url) as s:
-            result = service.verify_alert(s, ws.measurements, Scope.office(ws.database_url, "cli"), alert, table,
-                                          source=series.name)
-    if synthetic:
-        result["suspects"] = service.suspects_json(found)
-    if as_json:
-        out.print_json(json.dumps(result, ensure_ascii=False))
-        return
-    if synthetic:
-        out.print(f"synthetic set, seed {seed}: {result['facilities']} facilities — precision {result['precision']}, "
-                  f"recall {result['recall']} (tp {result['tp']}, fp {result['fp']}, fn {result['fn']})", markup=False)
-    elif result["unmatched"]:
-        out.print(f"not under warning {alert} (skipped): {', '.join(result['unmatched'])}", markup=False)
-    for metric, x in result.get("summary", {}).items():
-        out.print(f"achieved {metric}: {x['achieved_percent']} % (committed {x['committed_percent']} %) over "
-                  f"{x['facilities']} facilities", markup=False)
-    for x in result["suspects"]:
-        out.print(f"{x['severity']:8} {x['facility']}  {x['kind']}  {x['hours']} h  {x['metric']}: observed "
-                  f"{x['observed']} vs baseline {x['baseline']} (allowed ≤ {x['expected_max']})", markup=False)
-
-
-@alert_app.command("review")
-@friendly
-def alert_review(alert_id: int, docx_out: Annotated[Optional[Path], typer.Option("--docx", help="Also write the "
-                                                                                  "复盘 as .docx here.")] = None,
-                 as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
-    """复盘: forecast against the observed city AQI, the level the observed days give, acknowledgements,
-    the reduction declared."""
-    from lantian import db
-    from lantian.emergency import service
-    from lantian.measurements.store import Store
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(_ws_url(workspace)) as s:
-        r = service.review(s, Store(ws.measurements), _connect(ws.config), alert_id, ws.root, ws.config)
-    if docx_out is not None:
-        service.review_docx(r, docx_out)
-    if as_json:
-        out.print_json(json.dumps(r, ensure_ascii=False, default=str))
-        return
-    out.print(f"{r['level_name']} ({r['ruleset']}); observed days give: {r['observed_level'] or 'incomplete data'}; "
-              f"mean |error| {r['mean_abs_error']} over {r['coverage']} days", markup=False)
-    for d in r["days"]:
-        out.print(f"  {d['day']}  forecast {d['forecast']}  observed {d['observed'] if d['observed'] is not None else '—'}",
-                  markup=False)
-    out.print(f"acknowledged {r['acknowledged']}/{r['listed']} ({r['compliance_percent']}%)", markup=False)
-    if docx_out is not None:
-        out.print(f"复盘 → {docx_out}", markup=False)
-
-
-# --------------------------------------------------------------------------- dust fall (降尘)
-dust_app = typer.Typer(help="Monthly dust fall (降尘): import, the county bulletin, task 14's trigger.",
-                       no_args_is_help=True)
-app.add_typer(dust_app, name="dustfall")
-
-
-@dust_app.command("import")
-@friendly
-def dustfall_import(file: Annotated[Path, typer.Argument(help="County values (period,county,value[,yoy_percent]), "
-                                                              "the published table, or raw gravimetric data; CSV "
-                                                              "or .xlsx.")],
-                    period: Annotated[Optional[str], typer.Option(help="YYYY-MM, for the published table.")] = None,
-                    workspace: WorkspaceOpt = None):
-    """Import a month's dust fall; counties above the threshold (7.0 ⚠) get a 专项整治 sub-task of task 14."""
-    from lantian import db
-    from lantian.dustfall import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(_ws_url(workspace)) as s:
-        r = service.import_file(s, file, period=period, actor="cli", config=ws.config)
-    out.print(f"{file}: {r['rows']} rows for {', '.join(r['months'])}"
-              + (f"; 专项整治 opened for {'、'.join(r['campaigns'])}" if r["campaigns"] else ""), markup=False)
-
-
-@dust_app.command("bulletin")
-@friendly
-def dustfall_bulletin(period: Annotated[str, typer.Option(help="YYYY-MM.")], as_json: JsonOpt = False,
-                      workspace: WorkspaceOpt = None):
-    """月度降尘通报: counties ranked (ties shared), values, year on year, those above the threshold."""
-    from lantian import db
-    from lantian.dustfall import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(_ws_url(workspace)) as s:
-        b = service.bulletin(s, period, ws.config)
-    if as_json:
-        out.print_json(json.dumps(b, ensure_ascii=False))
-        return
-    table = Table(title=f"降尘 {period} (t/km²·month) — city max {b['city']['max']}, min {b['city']['min']}, "
-                        f"mean {b['city']['mean']}; threshold {b['threshold']}", title_justify="left")
-    for col in ("rank", "county", "value", "yoy %", ""):
-        table.add_column(col)
-    for c in b["counties"]:
-        table.add_row(str(c["rank"]), c["name"], str(c["value"]), "" if c["yoy_percent"] is None else str(c["yoy_percent"]),
-                      "超限" if c["above"] else "")
-    out.print(table)
-
-
 # the rooms' own command groups
+from lantian.plan import cli as plan_cli  # noqa: E402
+from lantian.enterprises import cli as ledger_cli  # noqa: E402
+from lantian.emergency import cli as alert_cli  # noqa: E402
+from lantian.dustfall import cli as dustfall_cli  # noqa: E402
 from lantian.vehicles import cli as vehicles_cli  # noqa: E402
 from lantian.registers import cli as registers_cli  # noqa: E402
 from lantian.fires import cli as fires_cli  # noqa: E402
 from lantian.reports import cli as report_cli  # noqa: E402
 
+app.add_typer(plan_cli.plan_app, name="plan")
+app.add_typer(ledger_cli.ledger_app, name="ledger")
+app.add_typer(alert_cli.alert_app, name="alert")
+app.add_typer(dustfall_cli.dust_app, name="dustfall")
 app.add_typer(vehicles_cli.app, name="gates")
 app.add_typer(vehicles_cli.roadcheck_app, name="roadcheck")
 app.add_typer(registers_cli.app, name="registers")

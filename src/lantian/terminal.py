@@ -33,3 +33,58 @@ def friendly(fn):
                 err.print(f"  {e}", highlight=False, soft_wrap=True, markup=False)
             raise typer.Exit(2) from None
     return wrapper
+AsOpt = Annotated[Optional[str], typer.Option("--as", help="Act as this user (their scope applies); "
+                                                          "default the city office.")]
+
+
+def open_upgraded(workspace, create: bool = False):
+    """The workspace (made if ``create``), its operational database brought to the current schema."""
+    from lantian import db
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace, create=create)
+    db.upgrade(ws.database_url)
+    return ws
+
+
+def workspace_url(workspace) -> str:
+    """The database URL of the workspace (brought to the current schema)."""
+    return open_upgraded(workspace, create=True).database_url
+
+
+def acting_scope(url: str, username: Optional[str]):
+    """The scope a command runs in: a named user's (``--as``), or the city office's."""
+    from lantian.accounts.scope import Scope
+    if username is None:
+        return Scope.office(url, "cli")
+    import sqlalchemy as sa
+
+    from lantian import db
+    from lantian.accounts.models import User
+    from lantian.accounts.service import principal
+    with db.session(url) as s:
+        user = s.scalar(sa.select(User).where(User.username == username))
+        if user is None or not user.active:
+            raise UsageError(f"no active user {username!r} (lantian user list)")
+        return Scope.of(principal(user), url)
+
+
+def parse_date(text: Optional[str]):
+    """``YYYY-MM-DD`` as a date (None stays None); anything else is the user's mistake."""
+    import datetime as dt
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def parse_pairs(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` arguments as a dict (``PM2.5`` written as ``PM2_5``)."""
+    values = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"{pair!r}: write ITEM=VALUE, e.g. PM2_5_24h=76")
+        key, value = pair.split("=", 1)
+        values[key.strip().replace("PM2.5", "PM2_5")] = value.strip()
+    return values

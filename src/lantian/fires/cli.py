@@ -12,19 +12,13 @@ import typer
 from rich.table import Table
 
 from lantian.errors import UsageError
-from lantian.terminal import WorkspaceOpt, friendly, out
+from lantian.terminal import WorkspaceOpt, friendly, open_upgraded, out
 
 app = typer.Typer(help="秸秆焚烧火点 (task 15): import FIRMS files and reports, dispatch, verify, statistics.",
                   no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _workspace(workspace):
-    from lantian import db
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    db.upgrade(ws.database_url)
-    return ws
 
 
 def _office(ws, actor: str = "cli"):
@@ -56,7 +50,7 @@ def import_(file: Annotated[Path, typer.Argument(help="A NASA FIRMS MODIS/VIIRS 
     from lantian import db
     from lantian.fires import service
     from lantian.fires.settings import fire_settings
-    ws = _workspace(workspace)
+    ws = open_upgraded(workspace)
     layer = townships
     if layer is None and fire_settings(ws.config).townships:
         layer = ws.root / fire_settings(ws.config).townships
@@ -82,7 +76,7 @@ def list_(county: Annotated[Optional[str], typer.Option(help="Adcode or name.")]
     """The fire cases, newest first, with their status against the as-of date."""
     from lantian import db
     from lantian.fires import service
-    ws = _workspace(workspace)
+    ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
         rows = service.cases(s, _office(ws), county=county, status=status, period=period, config=ws.config)
     if as_json:
@@ -112,7 +106,7 @@ def finding(case: Annotated[int, typer.Argument(help="The case id.")],
     """Record what a fire point was (核查结果)."""
     from lantian import db
     from lantian.fires import reader, service
-    ws = _workspace(workspace)
+    ws = open_upgraded(workspace)
     when = None
     if at:
         when = reader.parse_time(at)
@@ -136,7 +130,7 @@ def report(time: Annotated[str, typer.Option(help="Beijing time YYYY-MM-DD HH:MM
     """A fire reported by a patrol, a camera or a drone."""
     from lantian import db
     from lantian.fires import reader, service
-    ws = _workspace(workspace)
+    ws = open_upgraded(workspace)
     when = reader.parse_time(time)
     if when is None:
         raise UsageError(f"--time {time!r}: Beijing time YYYY-MM-DD HH:MM")
@@ -160,7 +154,7 @@ def figures(county: Annotated[str, typer.Argument(help="Adcode or name.")], year
     """A county's figures of a year: farmland area, straw produced and utilised."""
     from lantian import db
     from lantian.fires import service
-    ws = _workspace(workspace)
+    ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
         r = service.set_figures(s, _office(ws), county, year, farmland_ha=farmland_ha,
                                 straw_produced_t=straw_produced, straw_utilised_t=straw_utilised, source=source)
@@ -177,7 +171,7 @@ def calendar(county: Annotated[str, typer.Argument(help="Adcode or name.")],
     """A county's rain forecast (下雨前) or sowing window (播种前)."""
     from lantian import db
     from lantian.fires import service
-    ws = _workspace(workspace)
+    ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
         r = service.add_calendar(s, _office(ws), county, kind, _day(start), _day(end) if end else None, note)
     _json(r)
@@ -191,7 +185,7 @@ def stats(year: Annotated[Optional[int], typer.Option(help="Default: the as-of y
     """Fire points per county: year on year, per 1 000 ha, key time slots, status; straw utilisation."""
     from lantian import db
     from lantian.fires import service
-    ws = _workspace(workspace)
+    ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
         r = service.statistics(s, _office(ws), year or ws.as_of.year, season, ws.config)
     if as_json:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from lantian.errors import InputError, UsageError
-from lantian.terminal import WorkspaceOpt, friendly, out
+from lantian.terminal import WorkspaceOpt, acting_scope, friendly, open_upgraded, out, parse_date
 
 app = typer.Typer(help="专项台账 registers: list, template, import, export, check, zones.", no_args_is_help=True)
 zone_app = typer.Typer(help="The office's polygons (市区规划区, 排放控制区, 重点区域, 限行区域).",
@@ -26,35 +26,13 @@ AsOpt = Annotated[Optional[str], typer.Option("--as", help="Act as this user (th
 
 
 def _open(workspace):
-    from lantian import db
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    db.upgrade(ws.database_url)
+    ws = open_upgraded(workspace)
     return ws, ws.database_url
 
 
-def _scope(url: str, username: str | None):
-    from lantian.accounts.scope import Scope
-    if username is None:
-        return Scope.office(url, "cli")
-    import sqlalchemy as sa
-    from lantian import db
-    from lantian.accounts.models import User
-    from lantian.accounts.service import principal
-    with db.session(url) as s:
-        user = s.scalar(sa.select(User).where(User.username == username))
-        if user is None or not user.active:
-            raise UsageError(f"no active user {username!r} (lantian user list)")
-        return Scope.of(principal(user), url)
-
 
 def _day(text: str | None, ws) -> dt.date:
-    if text is None:
-        return ws.as_of
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+    return parse_date(text) or ws.as_of
 
 
 def _register(register_id: str):
@@ -74,7 +52,7 @@ def list_registers(as_json: JsonOpt = False, date: Annotated[Optional[str], type
     from lantian.registers import service
     ws, url = _open(workspace)
     with db.session(url) as s:
-        rows = service.overview(s, _scope(url, user), _day(date, ws), ws.config, ws.root)
+        rows = service.overview(s, acting_scope(url, user), _day(date, ws), ws.config, ws.root)
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
         return
@@ -116,7 +94,7 @@ def import_file(register: Annotated[str, typer.Argument(help="Register id.")],
     if not file.is_file():
         raise InputError(file, "file not found")
     _, url = _open(workspace)
-    scope = _scope(url, user)
+    scope = acting_scope(url, user)
     with db.session(url) as s:
         batch = excel.read(file, reg, counties=service.county_lookup(s))
         counts = service.import_batch(s, scope, batch, actor=scope.who.username, source=file.name,
@@ -136,7 +114,7 @@ def export(register: Annotated[str, typer.Argument(help="Register id.")],
     reg = _register(register)
     _, url = _open(workspace)
     with db.session(url) as s:
-        records = service.export_records(s, _scope(url, user), reg.id)
+        records = service.export_records(s, acting_scope(url, user), reg.id)
         counties = service.county_names(s)
     excel.write_rows(output, reg, records, counties=counties)
     out.print(f"{reg.label}: {len(records)} rows → {output}", markup=False)
@@ -154,7 +132,7 @@ def check(as_json: JsonOpt = False, date: Annotated[Optional[str], typer.Option(
     ws, url = _open(workspace)
     only = service._family(_register(register)) if register else None
     with db.session(url) as s:
-        result = service.check(s, _scope(url, user), _day(date, ws), ws.config, ws.root, only=only)
+        result = service.check(s, acting_scope(url, user), _day(date, ws), ws.config, ws.root, only=only)
     if as_json:
         out.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -184,7 +162,7 @@ def zone_import(name: Annotated[str, typer.Argument(help="Zone name: planning_ar
     from lantian.registers import service
     _, url = _open(workspace)
     with db.session(url) as s:
-        z = service.import_zone(s, _scope(url, None), name, file, title=title, actor="cli", synthetic=synthetic)
+        z = service.import_zone(s, acting_scope(url, None), name, file, title=title, actor="cli", synthetic=synthetic)
     out.print(f"zone {z['name']} ({z['title']}): {z['polygons']} polygon(s)", markup=False)
 
 

@@ -11,17 +11,15 @@ import typer
 from rich.table import Table
 
 from lantian.errors import UsageError
-from lantian.terminal import JsonOpt, WorkspaceOpt, err, friendly, out
+from lantian.terminal import JsonOpt, WorkspaceOpt, err, friendly, open_upgraded, out
 
 app = typer.Typer(help="门禁 (gates): import records, issue gate tokens, violations, the rules' proof.",
                   no_args_is_help=True)
 roadcheck_app = typer.Typer(help="路检路查 and OBD inspections: import their records.", no_args_is_help=True)
 
 def _open(workspace):
-    from lantian.cli import _ws_url
-    from lantian.workspace import open_workspace
-    url = _ws_url(workspace)
-    return open_workspace(workspace), url
+    ws = open_upgraded(workspace, create=True)
+    return ws, ws.database_url
 
 
 def _office(url: str):

@@ -1,0 +1,273 @@
+"""``lantian alert``: heavy-pollution warnings (重污染天气预警) — level, issue, update, lift, the
+reduction list, ozone and staggered production, verification and review. Thin: calls
+:mod:`lantian.emergency.service`, prints."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from lantian.errors import UsageError
+from lantian.measurements.engine import connect
+from lantian.terminal import JsonOpt, WorkspaceOpt, acting_scope, friendly, out, parse_date, workspace_url
+
+alert_app = typer.Typer(help="Heavy-pollution warnings (重污染天气预警): level, issue, lift, the reduction list.",
+                        no_args_is_help=True)
+ForecastOpt = Annotated[str, typer.Option(help="Forecast daily AQI from the start day, comma-separated: 210,230,190.")]
+RulesetOpt = Annotated[str, typer.Option(help="875 (2018), 648 (2019–2023) or 2024 (环大气〔2024〕6号).")]
+
+
+def _forecast_values(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"--forecast {text!r}: daily AQI values separated by commas, e.g. 210,230,190") from None
+    if not values:
+        raise UsageError("--forecast needs at least one daily AQI value")
+    return values
+
+
+@alert_app.command("level")
+@friendly
+def alert_level(forecast: ForecastOpt, ruleset: RulesetOpt = "2024",
+                explain: Annotated[bool, typer.Option("--explain", help="Why: the conditions met, and any "
+                                                                        "pre-warning.")] = False):
+    """The warning level a forecast gives, as one word: none, blue, yellow, orange or red."""
+    from lantian.emergency.service import decide
+    d = decide(_forecast_values(forecast), ruleset)
+    out.print(d.level, markup=False)
+    if explain:
+        out.print(d.explain(), markup=False)
+
+
+@alert_app.command("issue")
+@friendly
+def alert_issue(forecast: Annotated[Optional[str], typer.Option(help="Forecast daily AQI from the start day, "
+                                                                    "comma-separated: 210,230,190.")] = None,
+                forecast_file: Annotated[Optional[Path], typer.Option(help="Or a CSV date,aqi (its first date "
+                                                                           "is the start).")] = None,
+                ruleset: RulesetOpt = "2024",
+                start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
+                regional: Annotated[Optional[str], typer.Option(help="A regional warning received: yellow, orange "
+                                                                     "or red (adopted when higher).")] = None,
+                workspace: WorkspaceOpt = None):
+    """Issue a warning: the record, every listed enterprise's measures at the level, the notice (.docx)."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    url = workspace_url(workspace)
+    if (forecast is None) == (forecast_file is None):
+        raise UsageError("give --forecast or --forecast-file (one of them)")
+    if forecast_file is not None:
+        from lantian.emergency.forecast import read
+        first, values = read(forecast_file)
+        start = start or first.isoformat()
+    else:
+        values = _forecast_values(forecast)
+    with db.session(url) as s:
+        a = service.issue(s, ws.root, acting_scope(url, None), values, ruleset,
+                          start=parse_date(start) or ws.as_of, regional=regional)
+        out.print(f"{service.LEVEL_NAMES[a.level]} {a.doc_number}: warning {a.id} → {ws.root / a.document}",
+                  markup=False)
+
+
+@alert_app.command("update")
+@friendly
+def alert_update(alert_id: int, forecast: ForecastOpt,
+                 hourly: Annotated[Optional[str], typer.Option(help="Hourly forecast AQI from now (for the 36 h "
+                                                                    "lift rule), comma-separated.")] = None,
+                 regional: Annotated[Optional[str], typer.Option(help="A regional warning in force.")] = None,
+                 workspace: WorkspaceOpt = None):
+    """A new forecast during a warning: escalate, downgrade, keep or lift it (36 h rule)."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    url = workspace_url(workspace)
+    with db.session(url) as s:
+        action = service.update(s, ws.root, acting_scope(url, None), alert_id, _forecast_values(forecast),
+                                hourly=_forecast_values(hourly) if hourly else None, regional=regional,
+                                today=ws.as_of)
+    out.print(f"warning {alert_id}: {action}", markup=False)
+
+
+@alert_app.command("lift")
+@friendly
+def alert_lift(alert_id: int, workspace: WorkspaceOpt = None):
+    """Lift a warning."""
+    from lantian import db
+    from lantian.emergency import service
+    url = workspace_url(workspace)
+    with db.session(url) as s:
+        service.lift(s, acting_scope(url, None), alert_id)
+    out.print(f"warning {alert_id} lifted", markup=False)
+
+
+@alert_app.command("reduction")
+@friendly
+def alert_reduction(level: Annotated[str, typer.Option(help="yellow, orange or red.")] = "orange",
+                    year: Annotated[Optional[int], typer.Option(help="Year of the city totals (default the "
+                                                                     "as-of year).")] = None,
+                    as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """The reduction list at a level: each enterprise's measure and reduction, the sums against the city
+    total and the share required (10/20/30 %), with the shortfall."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    with db.session(workspace_url(workspace)) as s:
+        r = service.reduction(s, level, year or ws.as_of.year, ws.root, ws.config)
+    if as_json:
+        out.print_json(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"{service.LEVEL_NAMES[level]} — reduction list, {r['year']}", title_justify="left")
+    for col in ("pollutant", "reduction t/a", "city total t/a", "share %", "required %", "verdict"):
+        table.add_column(col)
+    for p, c in r["check"].items():
+        verdict = "—" if c["met"] is None else ("met" if c["met"] else f"SHORT by {c['shortfall_t']} t/a")
+        table.add_row(p, str(c["reduction_t"]), f"{c['total_t']} ({c['total_source']})" if c["total_t"] else "—",
+                      str(c["share_percent"]), str(c["required_percent"]), verdict)
+    out.print(table)
+    if r["unverified_measures"]:
+        out.print(f"{r['unverified_measures']} enterprise(s) on industry templates not verified against 340号",
+                  markup=False)
+
+
+@alert_app.command("ozone")
+@friendly
+def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="Forecast O3 8-h µg/m³ per day from "
+                                                                              "the start day: 180,220,170.")],
+                start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
+                as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """夏季臭氧污染应急 (task 20): the days a forecast triggers (default O3-8h IAQI > 150, a setting) and each
+    concerned enterprise's 10:00–18:00 schedule."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    try:
+        values = [float(x) for x in forecast_o3.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"--forecast-o3 {forecast_o3!r}: µg/m³ values separated by commas") from None
+    with db.session(workspace_url(workspace)) as s:
+        r = service.ozone(s, parse_date(start) or ws.as_of, values, ws.config)
+    if as_json:
+        out.print_json(json.dumps(r, ensure_ascii=False))
+        return
+    for d in r["days"]:
+        out.print(f"{d['day']}  O3-8h {d['o3_8h']:g} µg/m³  IAQI {d['iaqi']}  {'响应 triggered' if d['triggered'] else '—'}",
+                  markup=False)
+    for e in r["schedule"]:
+        out.print(f"  {e['name']}（{e['industry']}）：{e['measure']}", markup=False)
+    for m in r["city_wide"]:
+        out.print(f"  全市：{m}", markup=False)
+
+
+@alert_app.command("staggered")
+@friendly
+def alert_staggered(season: Annotated[int, typer.Option(help="The season starting in this year's autumn.")],
+                    as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """秋冬季差异化错峰生产 (task 21): the calendar by grade and location (within 20 km of the centre: one
+    grade stricter), for the high-emission industries."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    with db.session(workspace_url(workspace)) as s:
+        rows = service.staggered(s, season, ws.config)
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"错峰生产 {season}–{season + 1}", title_justify="left")
+    for col in ("enterprise", "grade", "applied", "from", "to", "measure", "notes"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["grade"], r["applied_grade"], r["start"], r["end"], r["measure"], "；".join(r["notes"]))
+    out.print(table)
+
+
+@alert_app.command("verify")
+@friendly
+def alert_verify(series: Annotated[Optional[Path], typer.Argument(help="Facility series CSV: facility,time,metric,"
+                                                                     "value,unit (facility = CREDITCODE:CODE).")]
+                 = None,
+                 alert: Annotated[Optional[int], typer.Option(help="The warning whose commitments are checked.")]
+                 = None,
+                 synthetic: Annotated[bool, typer.Option("--synthetic", help="Verify a generated set (marked "
+                                                                             "synthetic) and score it against its "
+                                                                             "kept-apart truth.")] = False,
+                 seed: Annotated[int, typer.Option(help="Seed of the generated set (the held-out one is 2).")] = 2,
+                 as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """用电监控/CEMS verification: from hourly facility series, list suspected violations of a warning's
+    measures (production not reduced, treatment off while producing, emissions not reduced)."""
+    from lantian.emergency import service
+    from lantian.emergency.verification import score, verify
+    result = {}
+    if synthetic:
+        from lantian.emergency.synthetic import generate
+        gen = generate(seed=seed)
+        found = verify(gen.table, gen.commitments, gen.warning)
+        sc = score(found, gen.truth)
+        result = {"facilities": len(gen.commitments), "precision": round(sc.precision, 3),
+                  "recall": round(sc.recall, 3), "tp": sc.tp, "fp": sc.fp, "fn": sc.fn}
+    else:
+        if series is None or alert is None:
+            raise UsageError("give a series CSV and --alert ID, or --synthetic")
+        from lantian import db
+        from lantian.accounts.scope import Scope
+        from lantian.emergency.series import read_csv
+        from lantian.workspace import open_workspace
+        table = read_csv(series)
+        ws = open_workspace(workspace)
+        with db.session(ws.database_url) as s:
+            result = service.verify_alert(s, ws.measurements, Scope.office(ws.database_url, "cli"), alert, table,
+                                          source=series.name)
+    if synthetic:
+        result["suspects"] = service.suspects_json(found)
+    if as_json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    if synthetic:
+        out.print(f"synthetic set, seed {seed}: {result['facilities']} facilities — precision {result['precision']}, "
+                  f"recall {result['recall']} (tp {result['tp']}, fp {result['fp']}, fn {result['fn']})", markup=False)
+    elif result["unmatched"]:
+        out.print(f"not under warning {alert} (skipped): {', '.join(result['unmatched'])}", markup=False)
+    for metric, x in result.get("summary", {}).items():
+        out.print(f"achieved {metric}: {x['achieved_percent']} % (committed {x['committed_percent']} %) over "
+                  f"{x['facilities']} facilities", markup=False)
+    for x in result["suspects"]:
+        out.print(f"{x['severity']:8} {x['facility']}  {x['kind']}  {x['hours']} h  {x['metric']}: observed "
+                  f"{x['observed']} vs baseline {x['baseline']} (allowed ≤ {x['expected_max']})", markup=False)
+
+
+@alert_app.command("review")
+@friendly
+def alert_review(alert_id: int, docx_out: Annotated[Optional[Path], typer.Option("--docx", help="Also write the "
+                                                                                  "复盘 as .docx here.")] = None,
+                 as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """复盘: forecast against the observed city AQI, the level the observed days give, acknowledgements,
+    the reduction declared."""
+    from lantian import db
+    from lantian.emergency import service
+    from lantian.measurements.store import Store
+    from lantian.workspace import open_workspace
+    ws = open_workspace(workspace)
+    with db.session(workspace_url(workspace)) as s:
+        r = service.review(s, Store(ws.measurements), connect(None, ws.config), alert_id, ws.root, ws.config)
+    if docx_out is not None:
+        service.review_docx(r, docx_out)
+    if as_json:
+        out.print_json(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    out.print(f"{r['level_name']} ({r['ruleset']}); observed days give: {r['observed_level'] or 'incomplete data'}; "
+              f"mean |error| {r['mean_abs_error']} over {r['coverage']} days", markup=False)
+    for d in r["days"]:
+        out.print(f"  {d['day']}  forecast {d['forecast']}  observed {d['observed'] if d['observed'] is not None else '—'}",
+                  markup=False)
+    out.print(f"acknowledged {r['acknowledged']}/{r['listed']} ({r['compliance_percent']}%)", markup=False)
+    if docx_out is not None:
+        out.print(f"复盘 → {docx_out}", markup=False)
