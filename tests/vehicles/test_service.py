@@ -84,6 +84,10 @@ def test_import_is_idempotent_and_all_or_nothing(ws, tmp_path):
         assert service.import_file(s, office(ws), more)["updated"] == 1    # the time out arrived later
         r = s.scalar(sa.select(GateRecord).where(GateRecord.plate == "晋DA7001"))
         assert r.time_out == dt.datetime(2023, 10, 2, 0, 40, tzinfo=dt.timezone.utc)
+    with db.session(ws.database_url) as s:                                # the entry re-sent without its exit
+        assert service.import_file(s, office(ws), f)["unchanged"] == 2
+        r = s.scalar(sa.select(GateRecord).where(GateRecord.plate == "晋DA7001"))
+        assert r.time_out == dt.datetime(2023, 10, 2, 0, 40, tzinfo=dt.timezone.utc)
     bad = csv(tmp_path, "bad.csv", [f"{HONGQI},晋DA7003,重型货车,柴油,国五,2023-10-02 10:00,",
                                     f"月球水泥厂,晋DA7004,重型货车,柴油,国五,2023-10-02 10:00,"])
     with pytest.raises(InputError, match=r"bad.csv, line 3, column enterprise: unknown enterprise '月球水泥厂'"):

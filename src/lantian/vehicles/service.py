@@ -131,7 +131,8 @@ def _key(enterprise_id: int, row: reader.GateRow) -> str:
 
 def _store(s: Session, rows: list[tuple[int, reader.GateRow]], *, source: str, actor: str,
            synthetic: bool = False) -> dict:
-    """Insert new records, update changed ones, leave identical ones: idempotent."""
+    """Insert new records, update changed ones, leave identical ones: idempotent. A field a later
+    push leaves blank keeps its stored value (gates often re-send the entry without the exit)."""
     keyed = {}
     for eid, row in rows:
         keyed[_key(eid, row)] = (eid, row)           # the same record twice in one batch: the last one
@@ -149,7 +150,9 @@ def _store(s: Session, rows: list[tuple[int, reader.GateRow]], *, source: str, a
             s.add(GateRecord(enterprise_id=eid, record_key=key, plate=row.plate, time_in=row.time_in,
                              synthetic=synthetic, source=source[:255], imported_by=actor, imported_at=now, **values))
             added += 1
-        elif any(getattr(old, f) != v for f, v in values.items()):
+            continue
+        values = {f: v for f, v in values.items() if v is not None}    # a re-push that omits a field keeps it
+        if any(getattr(old, f) != v for f, v in values.items()):
             for f, v in values.items():
                 setattr(old, f, v)
             old.source, old.imported_by, old.imported_at = source[:255], actor, now
