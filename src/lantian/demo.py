@@ -4,7 +4,9 @@ Everything is read from the data folder (never copied into the repository) and k
 workspace: the station registry with county assignments, the January 2019 national month and
 Changzhi's 2019 year in the measurement store, the plan's departments, one account per role and
 the as-of date 2023-06-30 (the plan's first hard deadline). Re-running it changes nothing.
-Synthetic records (the demo enterprise) are labelled synthetic in the data and on screen.
+Synthetic records (the demo enterprise) are labelled synthetic in the data and on screen. January
+2019 gets labelled demo records (演示数据) for every section of its 月度通报 whose real data is of
+another period (:mod:`lantian.reports.demo`): ``lantian report monthly --month 2019-01``.
 """
 from __future__ import annotations
 
@@ -273,6 +275,8 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     outdir = ws.root / "demo" / "cnemc"
     written = write_all(recompute(feed, con, FeedRules()), outdir)
     report = diff(source.parent, outdir)
+    from lantian.reports.demo import demo_bulletin
+    demo_bulletin(ws, con)                         # January 2019: every bulletin section, labelled 演示数据
     evaluation = [r.code for r in registry.list_stations(ws.database_url, include_stopped=True)
                   if r.prefecture == CITY and not r.control_point]
     store = Store(ws.measurements)

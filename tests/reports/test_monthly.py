@@ -1,5 +1,7 @@
-"""月度通报: the sections from the real January 2019 data (Changzhi, Shanxi's 11 cities), the full
-bulletin with synthetic sections labelled, the .docx/PDF checked by text extraction and a page image."""
+"""月度通报 of the demo month (January 2019): the real sections (Changzhi, Shanxi's 11 cities, the
+counties), the demo hook's labelled records for the others (dust fall, fire points, the warning, the
+letters, overdue tasks), every section in the .docx and the PDF (checked by text extraction) with the
+synthetic ones labelled; the shared computation gives the pages' numbers."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import docx
 import pytest
+import sqlalchemy as sa
 import typer
 from typer.testing import CliRunner
 
@@ -21,44 +24,20 @@ from lantian.demo import _targets
 from lantian.errors import UsageError
 from lantian.measurements.importer import import_files
 from lantian.reports import charts
-from lantian.reports.monthly import monthly, monthly_docx, parse_month
+from lantian.reports.demo import LABEL, demo_bulletin
+from lantian.reports.monthly import SECTION_TITLES, monthly, monthly_docx, parse_month
 from tests.web.conftest import build_workspace
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
-
-
-def _synthetic_month(ws, tmp: Path) -> None:
-    """Synthetic records of January 2019 for the sections the real data lacks (labelled 合成)."""
-    from lantian.assessment import letters as letter_service
-    from lantian.assessment.progress import progress
-    from lantian.assessment.targets import targets
-    from lantian.assessment.units import county_units
-    from lantian.dustfall import service as dustfall
-    from lantian.emergency import service as emergency
-    from lantian.fires import service as fires
-    from lantian.measurements.engine import connect
-    from lantian.measurements.store import Store
-    from lantian.plan import service as plan
-    url = ws.database_url
-    scope = Scope.office(url, "test")
-    csv = tmp / "synthetic_dustfall_2019-01.csv"
-    csv.write_text("period,county,value\n2019-01,潞州区,9.8\n2019-01,屯留区,7.1\n2019-01,长子县,7.1\n", encoding="utf-8")
-    day = dt.date(2019, 1, 31)
-    units, names = county_units(url)
-    with db.session(url) as s:
-        rows = progress(Store(ws.measurements), units, names, day, targets(s, 2019, list(units)), connect("duckdb"))
-        letter_service.issue_drafts(s, ws.root, letter_service.drafts(rows), day, actor="test", pdf=False)
-        dustfall.import_file(s, csv, period=None, actor="test")
-        fires.add_report(s, scope, time=dt.datetime(2019, 1, 12, 20, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))),
-                         lat="36.20", lon="113.10", source="manual", reporter="test", synthetic=True)
-        emergency.issue(s, ws.root, scope, [210, 230, 190], "648", start=dt.date(2019, 1, 10))
-        task = plan.task_by_number(s, 6)
-        plan.add_milestone(s, scope, task.id, "完成燃煤锅炉排查（合成示例）", due=dt.date(2019, 1, 15),
-                           owner_kind="department", owner_code="gxj")
+SYNTHETIC = "（合成演示数据）"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def bulletin(request, tmp_path_factory, data_dir):
+    """The demo's January 2019: the web workspace (which has the demo month's records), the national
+    January and the demo's 2019 targets — then the demo hook again, which now drafts and sends the
+    letters. On SQLite the documents come from `lantian report monthly`; on PostgreSQL from the service
+    (without the slow PDF)."""
     folder = tmp_path_factory.mktemp(f"monthly-{request.param}")
     with fresh_database(request.param, folder) as url:
         old = os.environ.get("LANTIAN_DATABASE_URL")
@@ -67,15 +46,31 @@ def bulletin(request, tmp_path_factory, data_dir):
             ws = build_workspace(folder / "ws", data_dir)
             import_files(ws.measurements, "cnemc", sorted((data_dir / "cnemc" / "2019-01").glob("*.csv.gz")))
             _targets(ws.database_url)
-            _synthetic_month(ws, folder)
-            data = monthly(ws, "2019-01")
-            docx_path, pdf = monthly_docx(data, folder / "out", workspace=ws, pdf=request.param == "sqlite")
+            demo_bulletin(ws)
+            if request.param == "sqlite":
+                got = _cli(ws, ["--month", "2019-01", "-o", str(folder / "out"), "--json"])
+                data, docx_path, pdf = got["data"], Path(got["docx"]), got["pdf"] and Path(got["pdf"])
+            else:
+                data = monthly(ws, "2019-01")
+                docx_path, pdf = monthly_docx(data, folder / "out", workspace=ws, pdf=False)
             yield ws, data, docx_path, pdf
         finally:
             if old is None:
                 os.environ.pop("LANTIAN_DATABASE_URL", None)
             else:
                 os.environ["LANTIAN_DATABASE_URL"] = old
+
+
+def _cli(ws, args: list[str]):
+    from lantian.reports.cli import app as report
+    app = typer.Typer()
+    app.add_typer(report, name="report")
+    r = CliRunner().invoke(app, ["report", "monthly", "-w", str(ws.root), *args],
+                           env={"LANTIAN_DATABASE_URL": ws.database_url})
+    if "--json" not in args:
+        return r
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
 
 
 def test_changzhi_january_2019_real_values(bulletin):
@@ -104,22 +99,99 @@ def test_shanxi_cities_ranked_like_the_published_referee(bulletin):
 
 def test_every_section_present_and_synthetic_ones_flagged(bulletin):
     _, data, _, _ = bulletin
-    assert data["sections"] == ["city", "cities", "counties", "schedule", "letters", "dustfall", "fires",
-                                "alerts", "tasks"]
+    assert data["sections"] == list(SECTION_TITLES)
     counties = {r["name"]: r for r in data["counties"]["rows"]}
     assert counties["潞州区"]["rank"] == 1 and counties["屯留区"]["rank"] is None   # no 2019 data there
     assert {r["name"] for r in data["schedule"]["behind"]} >= {"潞州区"} and data["schedule"]["synthetic"]
-    assert data["letters"]["rows"][0]["kind"] == "预警通知函"
+    [letter] = data["letters"]["rows"]
+    assert (letter["name"], letter["kind"], letter["status"]) == ("潞州区", "预警通知函", "已印发") and letter["synthetic"]
     dust = {r["name"]: r for r in data["dustfall"]["counties"]}
-    assert dust["屯留区"]["rank"] == dust["长子县"]["rank"] == 1 and dust["潞州区"]["rank"] == 3   # 并列
+    assert len(dust) == 12 and dust["屯留区"]["rank"] == dust["长子县"]["rank"] == 4   # 并列
+    assert dust["沁源县"]["rank"] == 1 and dust["潞州区"]["rank"] == 12 and data["dustfall"]["above"] == []
     assert data["dustfall"]["synthetic"]
-    assert data["fires"]["total"] == 1 and data["fires"]["synthetic"] and data["fires"]["rows"][0]["name"] == "潞州区"
-    alert = data["alerts"]["rows"][0]
-    assert alert["start"] == "2019-01-10" and alert["listed"] >= 1 and alert["acknowledged"] == 0
-    assert alert["compliance_percent"] == 0.0
-    depts = {d["name"]: d["tasks"] for d in data["tasks"]["departments"]}
-    assert any(t["number"] == 6 for ts in depts.values() for t in ts) and data["tasks"]["synthetic"]
+    fires = data["fires"]
+    assert (fires["total"], fires["real"]) == (4, 0) and fires["synthetic"]
+    assert {r["name"]: r["verified"] for r in fires["rows"]} == {"潞州区": 0, "屯留区": 1, "长子县": 1, "上党区": 0}
+    [alert] = data["alerts"]["rows"]
+    assert (alert["start"], alert["end"], alert["level_name"]) == ("2019-01-05", "2019-01-08", "橙色预警（Ⅱ级）")
+    assert (alert["listed"], alert["acknowledged"], alert["compliance_percent"], alert["county_acks"]) == (10, 7, 70.0, 5)
+    assert alert["state"] == "lifted" and data["alerts"]["synthetic"]
+    depts = {d["name"]: [t["number"] for t in d["tasks"]] for d in data["tasks"]["departments"]}
+    assert depts == {"市城市管理局": [13], "市交通运输局": [13]} and data["tasks"]["synthetic"]
+    assert [t["overdue"] for d in data["tasks"]["departments"] for t in d["tasks"]] == [2, 2]
     json.dumps(data, default=str)                                      # the API returns it as JSON
+
+
+def test_the_demo_records_carry_their_label_and_the_hook_changes_nothing_twice(bulletin):
+    from lantian.assessment.models import Letter
+    from lantian.dustfall.models import DustfallValue
+    from lantian.emergency.models import Alert, AlertEnterprise, CountyAck
+    from lantian.fires.models import Case
+    from lantian.plan.models import Milestone
+    ws, _, _, _ = bulletin
+
+    def counts(s):
+        return [s.scalar(sa.select(sa.func.count()).select_from(m)) for m in
+                (DustfallValue, Case, Alert, AlertEnterprise, CountyAck, Letter, Milestone)]
+
+    with db.session(ws.database_url) as s:
+        before = counts(s)
+        assert {v.source for v in s.scalars(sa.select(DustfallValue).where(DustfallValue.period == "2019-01"))} \
+            == {f"{LABEL}_2019-01_县区降尘（合成）.csv"}
+        january = list(s.scalars(sa.select(Case).where(Case.first_seen < db.to_utc(dt.date(2019, 2, 1)))))
+        assert len(january) == 4 and all(c.synthetic for c in january)
+        assert [a.issued_by for a in s.scalars(sa.select(Alert).where(Alert.start < db.to_utc(dt.date(2020, 1, 1))))] == [LABEL]
+        assert {x.created_by for x in s.scalars(sa.select(Letter))} == {LABEL}
+        titles = [m.title for m in s.scalars(sa.select(Milestone).where(Milestone.due < dt.date(2019, 2, 1)))]
+        assert len(titles) == 2 and all(x.startswith(f"【{LABEL}】") for x in titles)
+    again = demo_bulletin(ws)
+    assert (again.dustfall, again.fires, len(again.letters), again.milestones) == (12, 4, 1, 2)
+    with db.session(ws.database_url) as s:
+        assert counts(s) == before
+
+
+def test_synthetic_is_read_from_the_records_not_the_month(bulletin):
+    """Real months are not labelled: October 2021's published dust fall, May 2022's satellite fire
+    points; the demo's June 2023 warning is (its enterprises are the synthetic ledger's)."""
+    from lantian.reports import monthly as M
+    ws, _, _, _ = bulletin
+    office = Scope.office(ws.database_url, "test")
+    with db.session(ws.database_url) as s:
+        assert M._dustfall(s, parse_month("2021-10"), ws.config)["synthetic"] is False
+        assert M._dustfall(s, parse_month("2019-01"), ws.config)["synthetic"] is True
+        may = M._fires(s, office, parse_month("2022-05"), ws.config)
+        assert may["real"] == may["total"] == 4 and may["synthetic"] is False
+        assert M._alerts(s, office, parse_month("2023-06"))["synthetic"] is True
+
+
+def test_one_computation_gives_the_pages_numbers(bulletin):
+    """The bulletin computes the daily values once and gives the plan its 序时进度: the county ranking,
+    the schedule and the plan's tasks are still what the assessment and plan services compute alone."""
+    from lantian.assessment import service
+    from lantian.assessment.progress import progress_rule
+    from lantian.measurements.engine import connect
+    from lantian.measurements.store import Store
+    from lantian.plan import indicators
+    from lantian.plan.service import tasks
+    from lantian.plan.settings import plan_settings
+    from lantian.reports import monthly as M
+    ws, data, _, _ = bulletin
+    con, store, p = connect(None, ws.config), Store(ws.measurements), parse_month("2019-01")
+    office = Scope.office(ws.database_url, "test")
+    alone = service.ranking(office, store, con, p, yoy=True)
+    assert [(r["unit"], r["rank"], r["composite_index"], r["pm25"]) for r in alone] == \
+        [(r["unit"], r["rank"], r["composite_index"], r["pm25"]) for r in data["counties"]["rows"]]
+    rows = service.unit_progress(office, store, con, dt.date(2019, 1, 31), progress_rule(ws.config))
+    assert [r["unit"] for r in rows if r["status"] in M.BEHIND] == [r["unit"] for r in data["schedule"]["behind"]]
+    m = M._month(ws, p, store, con, ws.database_url)
+    M._schedule(m)
+    assert set(m.ctx.memo) == {("progress", dt.date(2019, 1, 31))}                  # the plan reads it
+    ctx = indicators.Context(ws.database_url, store, con, dt.date(2019, 1, 31), ws.config)
+    with db.session(ws.database_url) as s:
+        shared = tasks(s, office, m.ctx, plan_settings(ws.config))[1]
+        own = tasks(s, office, ctx, plan_settings(ws.config))[1]
+    assert [(r["number"], r["status"], r["measured_by"]) for r in shared] == \
+        [(r["number"], r["status"], r["measured_by"]) for r in own]
 
 
 def test_month_must_be_yyyy_mm():
@@ -127,33 +199,46 @@ def test_month_must_be_yyyy_mm():
         parse_month("2019-13")
 
 
-def test_docx_has_sections_tables_and_charts(bulletin):
+def test_docx_has_every_section_tables_and_charts(bulletin):
     _, _, path, _ = bulletin
     d = docx.Document(str(path))
     text = "\n".join(p.text for p in d.paragraphs)
     assert "关于2019年1月全市环境空气质量情况的通报" in text
-    for heading in ("全市环境空气质量", "全省11个设区市排名", "县（市、区）排名", "目标序时进度",
-                    "降尘监测（合成演示数据）", "火点监测（合成演示数据）", "重污染天气应急", "重点任务逾期情况（合成演示数据）"):
-        assert heading in text, heading
+    for key, title in SECTION_TITLES.items():
+        if key == "letters":                                           # a table under 目标序时进度
+            continue
+        synthetic = key in ("schedule", "dustfall", "fires", "alerts", "tasks")
+        assert title + (SYNTHETIC if synthetic else "") in text, title
+        if not synthetic:
+            assert title + SYNTHETIC not in text, title
     assert len(d.inline_shapes) == 4                                   # bars, calendar, pollutant share, map
     cells = [c.text for t in d.tables for row in t.rows for c in row.cells]
-    assert "临汾市" in cells and "13.24" in cells and "1（并列）" in cells
+    assert "临汾市" in cells and "13.24" in cells and "4（并列）" in cells and "长气防办函〔2019〕1号" in cells
+    assert "橙色预警（Ⅱ级）" in cells and "70.0" in cells
 
 
-def test_pdf_text_and_page_image(bulletin, tmp_path):
+def test_pdf_has_every_section_and_the_labels(bulletin, tmp_path):
     _, _, _, pdf = bulletin
     if pdf is None:                      # the PostgreSQL run skips the (slow) conversion: nothing to check
         return
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
-    for word in ("长治市", "大同市", "临汾市", "潞州区", "13.24", "8.35", "6.15", "合成演示数据"):
+    flat = "".join(text.split())
+    for word in ("长治市", "大同市", "临汾市", "潞州区", "13.24", "8.35", "6.15", "沁源县", "橙色预警"):
         assert word in text, word
+    for key, title in SECTION_TITLES.items():
+        if key != "letters":
+            assert title in flat, title
+    for title in ("目标序时进度", "降尘监测", "火点监测", "重污染天气应急", "重点任务逾期情况"):
+        assert title + SYNTHETIC in flat, title
+    for title in ("全市环境空气质量", "全省11个设区市排名", "县（市、区）排名"):
+        assert title + SYNTHETIC not in flat, title
     row = next(line for line in text.splitlines() if "临汾市" in line and "13.24" in line)
     assert "167" in row and "11" in row
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
                    check=True)
     page = next(tmp_path.glob("page*.png"))
-    assert page.stat().st_size > 5000
+    assert 5000 < page.stat().st_size < 150_000
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(page, ARTEFACTS / "monthly-bulletin-page1.png")
 
@@ -166,15 +251,9 @@ def test_chart_font_is_debian_noto_cjk():
 
 
 def test_cli_monthly_json_month_without_data(bulletin, tmp_path):
-    from lantian.reports.cli import app as report
     ws, _, _, _ = bulletin
-    app = typer.Typer()
-    app.add_typer(report, name="report")
-    r = CliRunner().invoke(app, ["report", "monthly", "--month", "2018-06", "-o", str(tmp_path), "-w", str(ws.root),
-                                 "--json"], env={"LANTIAN_DATABASE_URL": ws.database_url})
-    assert r.exit_code == 0, r.output
-    got = json.loads(r.output)
+    got = _cli(ws, ["--month", "2018-06", "-o", str(tmp_path), "--json"])
     assert got["sections"] == [] and Path(got["docx"]).is_file()              # sections without data: None
     assert got["data"]["city"] is None and got["data"]["dustfall"] is None and got["data"]["tasks"] is None
-    bad = CliRunner().invoke(app, ["report", "monthly", "--month", "2019-1x", "-w", str(ws.root)])
+    bad = _cli(ws, ["--month", "2019-1x"])
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output

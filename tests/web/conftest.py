@@ -13,6 +13,7 @@ from lantian import db
 from lantian.demo import PASSWORD, _accounts, _dustfall, _emergency, _ledger, _plan
 from lantian.fires.demo import demo_fires
 from lantian.registers.demo import demo_registers
+from lantian.reports.demo import demo_bulletin
 from lantian.vehicles.demo import demo_vehicles
 from lantian.measurements import stations as registry
 from lantian.measurements.importer import import_files
@@ -39,6 +40,7 @@ def build_workspace(root, data_dir):
     demo_fires(ws.database_url, data_dir)               # real FIRMS points (May 2022) and synthetic reports
     demo_vehicles(ws.database_url, ws.root)             # synthetic gates, freight profiles and gate days
     import_files(ws.measurements, "cnemc", [data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"])
+    demo_bulletin(ws)                                   # January 2019's bulletin sections, labelled 演示数据
     ws.set_as_of(dt.date(2023, 6, 30))
     return ws
 

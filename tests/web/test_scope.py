@@ -95,6 +95,9 @@ CASES = {
     "/api/gates/violations/{record_id}/resolve": ("POST", None, None, None),   # tests/vehicles/test_routes.py
     "/api/reports/monthly": ("GET", None, "/api/reports/monthly?month=2019-01", 404),   # tests/reports/test_routes.py
     "/api/reports/quarterly": ("GET", None, "/api/reports/quarterly?quarter=2023Q2", 404),  # tests/reports/test_quarterly.py
+    "/reports": ("GET", None, "/reports", 404),
+    "/reports/monthly": ("GET", None, "/reports/monthly?month=2019-01", 404),
+    "/reports/quarterly": ("GET", None, "/reports/quarterly?quarter=2023Q2", 404),
     # fire points: case 5 is in 潞州区, case 4 in 屯留区 (demo_fires)
     "/api/fires": ("GET", "/api/fires", None, None),
     "/api/fires/stats": ("GET", "/api/fires/stats", None, None),

@@ -4,9 +4,14 @@
 are the pages' numbers): the city's month and year to date against target and a year before
 (行动计划 五（五） 考核), Shanxi's cities ranked when their stations are in the store, the county
 ranking with ties and changes, the counties behind schedule (序时进度) and the warning letters,
-dust fall (任务14), fire points (任务16), heavy-pollution warnings and their acknowledgement (任务19),
+dust fall (任务14), fire points (任务15), heavy-pollution warnings and their acknowledgement (任务22),
 and the plan's overdue tasks by department. A section is None when it has no data; a section
-built on synthetic records says so (``synthetic``) and the document labels it.
+built on synthetic records says so (``synthetic``, read from the records: a source, actor or title
+saying 演示数据/示例/合成, a synthetic flag) and the document and the page label it.
+
+The costly part, the daily values of every unit, is computed once per bulletin (:class:`Month`) and
+shared by the city figures, both rankings and the schedule, whose 序时进度 the plan's indicators
+then reuse — the same functions on the same inputs, so still the pages' numbers.
 
 ``monthly_docx(data, out_dir)`` lays the bulletin out through the one document service
 (:func:`lantian.reports.render_docx`, template ``document``) with the charts of :mod:`.charts`,
@@ -17,11 +22,17 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.errors import UsageError
+from lantian.reports.demo import is_demo
 from lantian.standards import period as ref
 
 CITY_NAME = "长治市"
@@ -46,6 +57,45 @@ def _last_day(p: ref.Period) -> dt.date:
     return dt.date(p.start.year, p.start.month, calendar.monthrange(p.start.year, p.start.month)[1])
 
 
+# --- what the sections share ------------------------------------------------------------------
+
+@dataclass
+class Month:
+    """What every section of one bulletin reads, computed once: the daily values of every unit (the
+    city, its counties and zones, Shanxi's cities) from 1 January of the year before to the month's
+    end — the costly part, which the city figures, both rankings and the schedule used to compute
+    each for itself — and the plan's indicator context, which then reuses the schedule's 序时进度."""
+    ws: object
+    p: ref.Period
+    end: dt.date
+    store: object
+    con: object
+    url: str
+    scope: Scope
+    units: dict[str, list[str]]              # the city (CITY_CODE), counties and zones → stations
+    names: dict[str, str]
+    cities: dict[str, list[str]]             # Shanxi's cities (by name) → stations
+    daily: pa.Table
+    method: str
+    ctx: object                              # lantian.plan.indicators.Context at the month's end
+
+    def of(self, units) -> pa.Table:
+        """The daily rows of ``units`` only."""
+        return self.daily.filter(pc.is_in(self.daily.column("unit"), value_set=pa.array(list(units), pa.string())))
+
+
+def _month(ws, p: ref.Period, store, con, url: str) -> Month:
+    from lantian.assessment.statistics import area_daily_units
+    from lantian.assessment.units import county_units
+    from lantian.plan import indicators
+    units, names = county_units(url)
+    cities = _province_cities(url)
+    end = _last_day(p)
+    series = area_daily_units(store, {**units, **cities}, dt.date(p.start.year - 1, 1, 1), end, con)
+    return Month(ws, p, end, store, con, url, Scope.office(url, "report"), units, names, cities, series.table,
+                 series.method, indicators.Context(url, store, con, end, ws.config))
+
+
 # --- the city: month and year to date --------------------------------------------------------
 
 def _figures(row: dict | None, stats: dict | None) -> dict | None:
@@ -60,47 +110,72 @@ def _figures(row: dict | None, stats: dict | None) -> dict | None:
     return out
 
 
-def _stats_by_period(daily, periods, con) -> dict[str, dict]:
+def _ranked_figures(stats: dict, cols: dict, i: int, j: int | None, sch) -> dict:
+    """The figures :func:`lantian.assessment.ranking.rank_units` gives a unit (concentrations, composite
+    index, good-day ratio, change on the year before), from row ``i`` of its period statistics and row
+    ``j`` of the year before's — for one unit, several periods in one statistics call."""
+    from lantian.assessment.ranking import OUTPUT
+    from lantian.standards.ranking import change_rate
+
+    def composite(k):
+        return None if k is None or cols["composite"][k] < 0 else Fraction(int(cols["composite"][k]), 10 ** sch.index_dp)
+
+    out = {OUTPUT[p]: None if cols[f"c_{p}"][i] < 0 else int(cols[f"c_{p}"][i]) / 10 ** sch.concentration_dp[p]
+           for p in OUTPUT}
+    now, last = composite(i), composite(j)
+    rate = change_rate(now, last)
+    out.update(composite_index=None if now is None else float(now), good_ratio=stats["good_ratio"],
+               composite_last=None if last is None else float(last), change_rate=None if rate is None else float(rate))
+    return out
+
+
+def _city_statistics(daily: pa.Table, p: ref.Period, ytd: ref.Period, months: list[ref.Period], con) -> dict:
+    """Period label → (statistics row, ranked figures or None) of the month, the year to date, each
+    month so far and the same periods a year before: one HJ 663 statistics call, ranked as
+    :func:`rank_units` ranks (its scheme, sand-dust days deducted — none are given here)."""
+    from lantian.assessment.ranking import composite_columns
     from lantian.assessment.statistics import period_statistics
-    tab = period_statistics(daily, periods, con, method="given").table
-    return {r["period"]: r for r in tab.to_pylist()}
+    from lantian.standards.ranking import scheme
+    before = {k.label: ref.same_period_last_year(k) for k in (p, ytd)}
+    periods = list({k.label: k for k in [p, ytd, *before.values(), *months]}.values())
+    tab = period_statistics(daily, periods, con, method="given", deduct_sand_dust=True).table
+    sch = scheme()
+    cols = composite_columns(tab, sch)
+    rows = tab.to_pylist()
+    at = {r["period"]: i for i, r in enumerate(rows)}
+    return {label: (rows[i], _ranked_figures(rows[i], cols, i, at.get(before[label].label), sch)
+                    if label in before else None) for label, i in at.items()}
 
 
-def _city(store, con, url: str, p: ref.Period) -> dict | None:
+def _city(m: Month) -> dict | None:
     """The city's monthly and year-to-date figures (same ranking code as the assessment pages)."""
-    from lantian.assessment.ranking import rank_units
-    from lantian.assessment.statistics import area_daily_units
     from lantian.assessment.targets import targets
-    from lantian.assessment.units import CITY_CODE, county_units
-    units, _ = county_units(url)
-    city = units.get(CITY_CODE)
+    from lantian.assessment.units import CITY_CODE
+    city = m.units.get(CITY_CODE)
     if not city:
         return None
-    end = _last_day(p)
+    p, end, con = m.p, m.end, m.con
     ytd = ref.year_to_date(end)
-    last_year = dt.date(p.start.year - 1, 1, 1)
-    series = area_daily_units(store, {CITY_CODE: city}, last_year, end, con)
-    daily = series.table
+    daily = m.of([CITY_CODE])
     this_year = [r for r in daily.select(["date", "AQI", "primary", "PM2_5"]).to_pylist()
                  if r["date"] >= ytd.start]
     if not any(r["date"] >= p.start and r["AQI"] is not None for r in this_year):
         return None
-    month = rank_units(store, {CITY_CODE: city}, p, con, previous=ref.same_period_last_year(p), daily=daily)
-    year = rank_units(store, {CITY_CODE: city}, ytd, con, previous=ref.same_period_last_year(ytd), daily=daily)
-    months = [ref.month(p.start.year, m) for m in range(1, p.start.month + 1)]
-    stats = _stats_by_period(daily, [p, ytd, *months], con)
-    with db.session(url) as s:
+    months = [ref.month(p.start.year, k) for k in range(1, p.start.month + 1)]
+    stats = _city_statistics(daily, p, ytd, months, con)
+    with db.session(m.url) as s:
         t = targets(s, p.start.year, [CITY_CODE]).get(CITY_CODE, {})
     target = {k: {"value": float(v.value), "synthetic": bool(v.synthetic)} for k, v in t.items()}
-    monthly_pm25 = [{"month": m.start.month, "pm25": stats[m.label]["mean_PM2_5"]} for m in months
-                    if m.label in stats]
+    monthly_pm25 = [{"month": k.start.month, "pm25": stats[k.label][0]["mean_PM2_5"]} for k in months
+                    if k.label in stats]
     days = [{"date": r["date"].isoformat(), "aqi": r["AQI"], "primary": r["primary"]}
             for r in this_year if p.start <= r["date"] <= end]
-    return {"month": _figures(month.table.to_pylist()[0], stats.get(p.label)),
-            "year_to_date": _figures(year.table.to_pylist()[0], stats.get(ytd.label)),
+    month_stats, month_ranked = stats.get(p.label, (None, None))
+    ytd_stats, ytd_ranked = stats.get(ytd.label, (None, None))
+    return {"month": _figures(month_ranked, month_stats), "year_to_date": _figures(ytd_ranked, ytd_stats),
             "ytd_label": f"{ytd.start.month}—{end.month}月" if end.month > 1 else "1月", "targets": target,
             "synthetic_targets": any(v["synthetic"] for v in target.values()),
-            "monthly_pm25": monthly_pm25, "days": days, "method": series.method}
+            "monthly_pm25": monthly_pm25, "days": days, "method": m.method}
 
 
 # --- Shanxi's cities ---------------------------------------------------------------------------
@@ -114,13 +189,12 @@ def _province_cities(url: str) -> dict[str, list[str]]:
     return dict(units)
 
 
-def _cities(store, con, url: str, p: ref.Period) -> dict | None:
+def _cities(m: Month) -> dict | None:
     """The province's cities ranked as units (composite index, ties 并列) — when their data is in."""
     from lantian.assessment.ranking import rank_units
-    units = _province_cities(url)
-    if len(units) < 2:
+    if len(m.cities) < 2:
         return None
-    result = rank_units(store, units, p, con, previous=ref.same_period_last_year(p))
+    result = rank_units(m.store, m.cities, m.p, m.con, previous=ref.same_period_last_year(m.p), daily=m.of(m.cities))
     rows = [r for r in result.table.to_pylist()]
     if sum(1 for r in rows if r["rank"] is not None) < 2:
         return None
@@ -128,14 +202,26 @@ def _cities(store, con, url: str, p: ref.Period) -> dict | None:
                       "pm25": r["pm25"], "pm10": r["pm10"], "o3_8h_p90": r["o3_8h_p90"],
                       "good_ratio": r["good_ratio"], "change_rate": r.get("change_rate"),
                       "largest": r["largest_index_pollutant"]} for r in rows],
-            "ranked": sum(1 for r in rows if r["rank"] is not None), "method": result.method}
+            "ranked": sum(1 for r in rows if r["rank"] is not None), "method": m.method}
 
 
 # --- counties: ranking, schedule, letters --------------------------------------------------------
 
-def _counties(scope: Scope, store, con, p: ref.Period) -> dict | None:
-    from lantian.assessment import service
-    rows = service.ranking(scope, store, con, p, yoy=True)
+def _county_ranking(m: Month) -> list[dict]:
+    """The counties ranked with year-on-year change — :func:`lantian.assessment.service.ranking` for the
+    city office, on the shared daily values."""
+    from lantian.assessment.ranking import rank_units
+    from lantian.assessment.service import _sand_dust
+    from lantian.assessment.units import CITY_CODE
+    units = {u: s for u, s in m.units.items() if u != CITY_CODE}
+    previous = ref.same_period_last_year(m.p)
+    result = rank_units(m.store, units, m.p, m.con, previous=previous, daily=m.of(units),
+                        sand_dust=_sand_dust(m.url, units, previous.start, m.p.end))
+    return [dict(r, name=m.names.get(r["unit"], r["unit"])) for r in result.table.to_pylist()]
+
+
+def _counties(m: Month) -> dict | None:
+    rows = _county_ranking(m)
     if not any(r["rank"] is not None for r in rows):
         return None
     ranks = [r["rank"] for r in rows if r["rank"] is not None]
@@ -145,36 +231,56 @@ def _counties(scope: Scope, store, con, p: ref.Period) -> dict | None:
                       "tied": ranks.count(r["rank"]) > 1} for r in rows]}
 
 
-def _schedule(ws, scope: Scope, store, con, p: ref.Period) -> dict | None:
-    from lantian.assessment import service
-    from lantian.assessment.progress import progress_rule
+def _unit_progress(m: Month) -> list[dict]:
+    """序时进度 of every unit on the month's last day — :func:`lantian.assessment.service.unit_progress`
+    for the city office. Computed without sand-dust days or plan findings on the plan's as-of day, it is
+    the very 序时进度 the plan's indicators read (``pm25_schedule``), so they are given it."""
+    from lantian.assessment.progress import progress, progress_rule
+    from lantian.assessment.service import _sand_dust, latest_data_day
+    from lantian.assessment.targets import targets
     from lantian.plan.service import seriously_late_counties
     from lantian.plan.settings import plan_settings
-    end = _last_day(p)
-    with db.session(scope.url) as s:
-        findings = seriously_late_counties(s, end, plan_settings(ws.config))
-    rows = service.unit_progress(scope, store, con, end, progress_rule(ws.config), findings)
+    with db.session(m.url) as s:
+        findings = seriously_late_counties(s, m.end, plan_settings(m.ws.config))
+        goals = targets(s, m.end.year, list(m.units))
+    dust = _sand_dust(m.url, m.units, dt.date(m.end.year - 1, 1, 1), m.end)
+    rows = progress(m.store, m.units, m.names, m.end, goals, m.con, sand_dust=dust, rule=progress_rule(m.ws.config),
+                    findings=findings or None)
+    if not dust and not findings and latest_data_day(m.store, m.end) == m.end:
+        m.ctx.memo[("progress", m.end)] = {r.unit: r for r in rows}      # lantian.plan.indicators._progress_row
+    return [r.as_dict() for r in rows]
+
+
+def _schedule(m: Month) -> dict | None:
+    rows = _unit_progress(m)
     if not any(r["status"] for r in rows):
         return None
     behind = [{"unit": r["unit"], "name": r["name"], "status": r["status"], "status_label": BEHIND[r["status"]],
                "pm25": r["pm25"], "pm25_target": r["pm25_target"], "good_ratio": r["good_ratio"],
                "good_ratio_target": r["good_ratio_target"], "reasons": r["reasons"]}
               for r in rows if r["status"] in BEHIND]
-    return {"date": end.isoformat(), "behind": behind, "assessed": sum(1 for r in rows if r["status"]),
+    return {"date": m.end.isoformat(), "behind": behind, "assessed": sum(1 for r in rows if r["status"]),
             "synthetic": any(r["synthetic_targets"] for r in rows)}
 
 
-def _letters(scope: Scope, root: Path, p: ref.Period) -> dict | None:
+def _letters(m: Month) -> dict | None:
     """Letters on this month's assessment: assessed within the month or the month after."""
     from lantian.assessment import service
-    end = _last_day(p)
+    from lantian.assessment.models import Letter
+    end = m.end
     upto = _last_day(ref.month(end.year + end.month // 12, end.month % 12 + 1))
-    rows = [r for r in service.letters(scope, root) if p.start.isoformat() <= r["assessed_on"] <= upto.isoformat()]
+    rows = [r for r in service.letters(m.scope, Path(m.ws.root))
+            if m.p.start.isoformat() <= r["assessed_on"] <= upto.isoformat()]
     if not rows:
         return None
+    with db.session(m.url) as s:
+        demo = [is_demo(s.get(Letter, r["id"]).created_by) for r in rows]
     kinds = {"warning": "预警通知函", "interview": "约谈建议"}
+    statuses = {"draft": "拟稿", "issued": "已印发", "received": "已签收", "rectified": "已整改"}
     return {"rows": [{"name": r["name"], "kind": kinds.get(r["kind"], r["kind"]), "assessed_on": r["assessed_on"],
-                      "doc_number": r["doc_number"], "status": r["status"]} for r in rows]}
+                      "doc_number": r["doc_number"], "status": statuses.get(r["status"], r["status"]),
+                      "synthetic": d} for r, d in zip(rows, demo)],
+            "synthetic": any(demo)}
 
 
 # --- dust fall, fires, warnings, plan -----------------------------------------------------------
@@ -182,11 +288,10 @@ def _letters(scope: Scope, root: Path, p: ref.Period) -> dict | None:
 def _dustfall(s, p: ref.Period, config) -> dict | None:
     from lantian.dustfall.service import bulletin
     try:
-        b = bulletin(s, p.label if len(p.label) == 7 else f"{p.start:%Y-%m}", config)
+        b = bulletin(s, f"{p.start:%Y-%m}", config)
     except UsageError:
         return None
-    b["synthetic"] = any("合成" in (r["source"] or "") or "synthetic" in (r["source"] or "").lower()
-                         for r in b["counties"])
+    b["synthetic"] = any(is_demo(r["source"]) for r in b["counties"])
     return b
 
 
@@ -205,6 +310,12 @@ def _fires(s, scope: Scope, p: ref.Period, config) -> dict | None:
 
 
 def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
+    """Warnings started in the month, with the share of listed enterprises that acknowledged (签收率);
+    demo data when issued by 演示数据 or when every listed enterprise is a synthetic one."""
+    import sqlalchemy as sa
+
+    from lantian.accounts.models import Enterprise
+    from lantian.emergency.models import Alert
     from lantian.emergency.service import alerts
     end = _last_day(p)
     rows = [a for a in alerts(s, scope) if p.start.isoformat() <= a["start"] <= end.isoformat()]
@@ -213,19 +324,19 @@ def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
     out = []
     for a in sorted(rows, key=lambda a: a["start"]):
         pct = None if not a["listed"] else round(100 * a["acknowledged"] / a["listed"], 1)
+        listed = [e["enterprise_id"] for e in a["enterprises"]]
+        synthetic = bool(listed) and all(s.scalars(sa.select(Enterprise.synthetic).where(Enterprise.id.in_(listed))))
         out.append({"id": a["id"], "level_name": a["level_name"], "start": a["start"], "end": a["expected_end"],
                     "doc_number": a["doc_number"], "listed": a["listed"], "acknowledged": a["acknowledged"],
-                    "compliance_percent": pct, "county_acks": len(a["county_acks"]), "state": a["state"]})
-    return {"rows": out}
+                    "compliance_percent": pct, "county_acks": len(a["county_acks"]), "state": a["state"],
+                    "synthetic": synthetic or is_demo(s.get(Alert, a["id"]).issued_by)})
+    return {"rows": out, "synthetic": any(r["synthetic"] for r in out)}
 
 
-def _overdue_tasks(ws, s, scope: Scope, store, con, p: ref.Period) -> dict | None:
-    from lantian.plan import indicators
+def _overdue_tasks(m: Month, s) -> dict | None:
     from lantian.plan.service import tasks
     from lantian.plan.settings import plan_settings
-    end = _last_day(p)
-    ctx = indicators.Context(scope.url, store, con, end, ws.config)
-    _, rows = tasks(s, scope, ctx, plan_settings(ws.config))
+    _, rows = tasks(s, m.scope, m.ctx, plan_settings(m.ws.config))
     late = [r for r in rows if r["overdue"] or r["status"] == "overdue"]
     if not late:
         return None
@@ -234,16 +345,12 @@ def _overdue_tasks(ws, s, scope: Scope, store, con, p: ref.Period) -> dict | Non
         for dept in r["lead"] or ["（未明确牵头单位）"]:
             by[dept].append({"number": r["number"], "title": r["title"], "overdue": r["overdue"],
                              "seriously_late": r["seriously_late"]})
-    return {"date": end.isoformat(), "departments": [{"name": k, "tasks": v} for k, v in sorted(by.items())],
-            "synthetic": any(_demo_label(x) for x in [r["title"] for r in late] + _late_milestones(s, late, end))}
-
-
-def _demo_label(title: str) -> bool:
-    return "示例" in title or "合成" in title or "synthetic" in title.lower()
+    return {"date": m.end.isoformat(), "departments": [{"name": k, "tasks": v} for k, v in sorted(by.items())],
+            "synthetic": any(is_demo(x) for x in [r["title"] for r in late] + _late_milestones(s, late, m.end))}
 
 
 def _late_milestones(s, late: list[dict], end: dt.date) -> list[str]:
-    """The titles of the open milestones due by ``end`` of the late tasks (demo ones say 示例/合成)."""
+    """The titles of the open milestones due by ``end`` of the late tasks (demo ones say 演示数据/示例/合成)."""
     import sqlalchemy as sa
 
     from lantian.plan.models import Milestone
@@ -259,25 +366,24 @@ def monthly(ws, month: str, *, con=None, url: str | None = None) -> dict:
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
     p = parse_month(month)
-    con = con or connect(None, ws.config)
-    store = Store(ws.measurements)
-    url = url or ws.database_url
-    scope = Scope.office(url, "report")
+    m = _month(ws, p, Store(ws.measurements), con or connect(None, ws.config), url or ws.database_url)
     data = {"month": f"{p.start:%Y-%m}", "year": p.start.year, "month_number": p.start.month,
-            "city_name": CITY_NAME,
-            "city": _city(store, con, url, p), "cities": _cities(store, con, url, p),
-            "counties": _counties(scope, store, con, p), "schedule": _schedule(ws, scope, store, con, p),
-            "letters": _letters(scope, Path(ws.root), p)}
-    with db.session(url) as s:
+            "city_name": CITY_NAME, "city": _city(m), "cities": _cities(m), "counties": _counties(m),
+            "schedule": _schedule(m), "letters": _letters(m)}
+    with db.session(m.url) as s:
         data["dustfall"] = _dustfall(s, p, ws.config)
-        data["fires"] = _fires(s, scope, p, ws.config)
-        data["alerts"] = _alerts(s, scope, p)
-        data["tasks"] = _overdue_tasks(ws, s, scope, store, con, p)
+        data["fires"] = _fires(s, m.scope, p, ws.config)
+        data["alerts"] = _alerts(s, m.scope, p)
+        data["tasks"] = _overdue_tasks(m, s)
     data["sections"] = [k for k in SECTIONS if data.get(k) is not None]
     return data
 
 
-SECTIONS = ("city", "cities", "counties", "schedule", "letters", "dustfall", "fires", "alerts", "tasks")
+#: the sections in order, with their headings (the document's and the page's)
+SECTION_TITLES = {"city": "全市环境空气质量", "cities": "全省11个设区市排名", "counties": "县（市、区）排名",
+                  "schedule": "目标序时进度", "letters": "预警通知函及约谈建议", "dustfall": "降尘监测",
+                  "fires": "火点监测", "alerts": "重污染天气应急", "tasks": "重点任务逾期情况"}
+SECTIONS = tuple(SECTION_TITLES)
 
 
 def monthly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = True,
@@ -320,7 +426,7 @@ def _city_blocks(blocks, data, charts: Path) -> None:
     from lantian.reports.content import Image, Paragraph, Table
     c, m, y = data["city"], data["city"]["month"], data["city"]["year_to_date"]
     month = data["month_number"]
-    _heading(blocks, "全市环境空气质量")
+    _heading(blocks, SECTION_TITLES["city"])
     target = c["targets"].get("pm25_mean", {}).get("value")
     good_target = c["targets"].get("good_day_ratio", {}).get("value")
     blocks.append(Paragraph(
@@ -338,7 +444,7 @@ def _city_blocks(blocks, data, charts: Path) -> None:
     note = "同比：与上年同期相比；上年同期无数据时为“—”。"
     if c["synthetic_targets"]:
         note += "年度目标为合成演示目标（synthetic）。"
-    blocks.append(Table(rows, caption=f"表1 {data['city_name']}环境空气质量", note=note, widths=[3, 2, 2, 2, 2]))
+    blocks.append(Table(rows, caption=f"表1 {data['city_name']}环境空气质量", note=note, widths=[4.2, 1.6, 2, 2.2, 2]))
     blocks.append(Image(str(C.pm25_bars(c["monthly_pm25"], target, charts / "pm25.png", year=data["year"])),
                         13, "图1 PM2.5月均浓度与年度目标"))
     blocks.append(Image(str(C.aqi_calendar(c["days"], data["year"], month, charts / "calendar.png")),
@@ -351,7 +457,7 @@ def _city_blocks(blocks, data, charts: Path) -> None:
 def _cities_blocks(blocks, data) -> None:
     from lantian.reports.content import Paragraph, Table
     c = data["cities"]
-    _heading(blocks, "全省11个设区市排名")
+    _heading(blocks, SECTION_TITLES["cities"])
     mine = next((r for r in c["rows"] if r["name"] == data["city_name"]), None)
     if mine:
         blocks.append(Paragraph(f"按环境空气质量综合指数，{data['month_number']}月{data['city_name']}在全省"
@@ -366,7 +472,7 @@ def _cities_blocks(blocks, data) -> None:
 
 def _counties_blocks(blocks, data) -> None:
     from lantian.reports.content import Table
-    _heading(blocks, "县（市、区）排名")
+    _heading(blocks, SECTION_TITLES["counties"])
     rows = [["排名", "县（市、区）", "综合指数", "PM2.5", "优良比例（%）", "同比变化", "改善排名"]]
     for r in data["counties"]["rows"]:
         rank = "—" if r["rank"] is None else f"{r['rank']}{'（并列）' if r['tied'] else ''}"
@@ -379,7 +485,7 @@ def _counties_blocks(blocks, data) -> None:
 def _schedule_blocks(blocks, data) -> None:
     from lantian.reports.content import Paragraph, Table
     sch = data["schedule"] or {"synthetic": False, "behind": None}
-    _heading(blocks, "目标序时进度", sch["synthetic"])
+    _heading(blocks, SECTION_TITLES["schedule"], sch["synthetic"] or bool((data.get("letters") or {}).get("synthetic")))
     if sch["behind"] is None:
         pass
     elif not sch["behind"]:
@@ -395,13 +501,13 @@ def _schedule_blocks(blocks, data) -> None:
         rows = [["单位", "文书", "考核日期", "文号", "状态"]]
         rows += [[r["name"], r["kind"], r["assessed_on"], r["doc_number"] or "—", r["status"]]
                  for r in data["letters"]["rows"]]
-        blocks.append(Table(rows, caption="表5 预警通知函及约谈建议", widths=[2, 2, 2, 3, 1]))
+        blocks.append(Table(rows, caption="表5 预警通知函及约谈建议", widths=[2, 2, 2, 3, 1.5]))
 
 
 def _dustfall_blocks(blocks, data) -> None:
     from lantian.reports.content import Paragraph, Table
     d = data["dustfall"]
-    _heading(blocks, "降尘监测", d["synthetic"])
+    _heading(blocks, SECTION_TITLES["dustfall"], d["synthetic"])
     above = "、".join(d["above"]) or "无"
     blocks.append(Paragraph(f"{d['period']}全市降尘量平均{_n(d['city']['mean'])}吨/平方公里·月，最高"
                             f"{_n(d['city']['max'])}，最低{_n(d['city']['min'])}；超过{_n(d['threshold'])}的县区：{above}。"))
@@ -409,13 +515,13 @@ def _dustfall_blocks(blocks, data) -> None:
     ranks = [r["rank"] for r in d["counties"]]
     rows += [[f"{r['rank']}{'（并列）' if ranks.count(r['rank']) > 1 else ''}", r["name"], _n(r["value"]),
               _pct(r["yoy_percent"])] for r in d["counties"]]
-    blocks.append(Table(rows, caption="表6 县（市、区）降尘量", widths=[1, 2, 3, 1.5]))
+    blocks.append(Table(rows, caption="表6 县（市、区）降尘量", widths=[1.6, 2, 3, 1.2]))
 
 
 def _fires_blocks(blocks, data) -> None:
     from lantian.reports.content import Paragraph, Table
     f = data["fires"]
-    _heading(blocks, "火点监测", f["synthetic"])
+    _heading(blocks, SECTION_TITLES["fires"], f["synthetic"])
     blocks.append(Paragraph(f"本月共发现火点{f['total']}处（其中卫星及实报{f['real']}处为真实数据）。"))
     rows = [["县（市、区）", "火点（处）", "已核查（处）"]]
     rows += [[r["name"], str(r["cases"]), str(r["verified"])] for r in f["rows"]]
@@ -424,17 +530,17 @@ def _fires_blocks(blocks, data) -> None:
 
 def _alerts_blocks(blocks, data) -> None:
     from lantian.reports.content import Table
-    _heading(blocks, "重污染天气应急")
+    _heading(blocks, SECTION_TITLES["alerts"], data["alerts"]["synthetic"])
     rows = [["级别", "启动日期", "预计解除", "清单企业", "签收企业", "签收率（%）", "县区签收"]]
     rows += [[a["level_name"], a["start"], a["end"] or "—", str(a["listed"]), str(a["acknowledged"]),
               _n(a["compliance_percent"], 1), str(a["county_acks"])] for a in data["alerts"]["rows"]]
-    blocks.append(Table(rows, caption="表8 重污染天气预警发布及响应", widths=[2, 1.5, 1.5, 1, 1, 1, 1]))
+    blocks.append(Table(rows, caption="表8 重污染天气预警发布及响应", widths=[2.8, 2, 2, 1.2, 1.2, 1.5, 1.2]))
 
 
 def _tasks_blocks(blocks, data) -> None:
     from lantian.reports.content import Table
     t = data["tasks"]
-    _heading(blocks, "重点任务逾期情况", t["synthetic"])
+    _heading(blocks, SECTION_TITLES["tasks"], t["synthetic"])
     rows = [["牵头单位", "任务", "逾期节点", "严重滞后"]]
     for d in t["departments"]:
         for task in d["tasks"]:

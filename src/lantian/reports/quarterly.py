@@ -20,6 +20,7 @@ from pathlib import Path
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.errors import UsageError
+from lantian.reports.demo import is_demo
 from lantian.standards import period as ref
 
 ISSUER = "长治市大气污染防治工作领导小组办公室"
@@ -61,7 +62,7 @@ def _results(rows: list[dict]) -> list[dict]:
     """Every measured key result (量化指标) of every task, as the data decides it."""
     return [{"number": r["number"], "task": r["title"], "indicator": m["indicator"], "label": m["label"],
              "ok": m["ok"], "result": RESULT_LABELS[m["ok"]], "value": m["value"], "detail": m["detail"],
-             "synthetic": _demo_label(m["detail"] or "")}
+             "synthetic": is_demo(m["detail"] or "")}
             for r in rows for m in r["measured_by"]]
 
 
@@ -114,11 +115,7 @@ def quarterly(ws, quarter: str, *, con=None, url: str | None = None) -> dict:
             "total": len(rows), "counts": _counts(rows), "departments": _departments(rows),
             "results": results, "evidence": evidence,
             "synthetic": demo_milestones or any(r["synthetic"] for r in results)
-            or any(_demo_label(x) for x in [r["title"] for r in rows] + [e["text"] for e in evidence])}
-
-
-def _demo_label(text: str) -> bool:
-    return "示例" in text or "合成" in text or "synthetic" in text.lower()
+            or any(is_demo(x) for x in [r["title"] for r in rows] + [e["text"] for e in evidence])}
 
 
 def _demo_milestones(s, task_ids: list[int]) -> bool:
@@ -126,7 +123,7 @@ def _demo_milestones(s, task_ids: list[int]) -> bool:
     import sqlalchemy as sa
 
     from lantian.plan.models import Milestone
-    return any(_demo_label(t) for t in s.scalars(sa.select(Milestone.title).where(Milestone.task_id.in_(task_ids))))
+    return any(is_demo(t) for t in s.scalars(sa.select(Milestone.title).where(Milestone.task_id.in_(task_ids))))
 
 
 def quarterly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = True,

@@ -1,6 +1,13 @@
-"""The monthly bulletin (月度通报) on the web: its data, or the document (.docx / PDF) — the city's."""
+"""The office's documents on the web: the monthly bulletin (月度通报) and the plan's quarterly review
+(季度调度评估) — as pages, as data, or as the document (.docx / PDF) — the city's.
+
+The pages and the API call the same service (:func:`lantian.reports.monthly.monthly`,
+:func:`lantian.reports.quarterly.quarterly`) that writes the documents, under the same role check:
+the city-wide office roles read them; a county or an enterprise gets 404, as for any record
+outside its scope."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -9,24 +16,36 @@ from fastapi.responses import FileResponse
 from lantian.accounts.scope import Scope
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
-from lantian.web.security import api_scope
+from lantian.web.security import api_scope, page_scope
+from lantian.web.templating import render
 
 router = APIRouter()
 
 #: the bulletin addresses every county and department: only city-wide roles read it
 READ_BULLETIN = {"admin", "city", "inspector", "viewer", "department"}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MONTH = r"^\d{4}-\d{2}$"
+QUARTER = r"^\d{4}Q[1-4]$"
+
+
+def _office_only(scope: Scope, what: str) -> None:
+    if scope.who.role not in READ_BULLETIN or not scope.city_wide:
+        raise HTTPException(404, f"the {what} is the city office's")
+
+
+def _build(request: Request, build) -> dict:
+    st = request.app.state
+    with as_http(), st.engine_lock:
+        return build(st.workspace, con=st.con, url=st.db_url)
 
 
 def _document(request: Request, scope: Scope, what: str, build, write, folder: str, fmt: str):
     """One report for a city-wide role: its data as JSON, or written through the document service."""
-    if scope.who.role not in READ_BULLETIN or not scope.city_wide:
-        raise HTTPException(404, f"the {what} is the city office's")
-    st = request.app.state
-    with as_http(), st.engine_lock:
-        data = build(st.workspace, con=st.con, url=st.db_url)
+    _office_only(scope, what)
+    data = _build(request, build)
     if fmt == "json":
         return data
+    st = request.app.state
     with as_http():
         docx, pdf = write(data, st.workspace.root / "reports" / data[folder], workspace=st.workspace,
                           pdf=fmt == "pdf", url=st.db_url)
@@ -39,7 +58,7 @@ def _document(request: Request, scope: Scope, what: str, build, write, folder: s
 
 @router.get("/api/reports/monthly", tags=["reports"])
 @scoped("signed_in")
-def monthly_api(request: Request, month: str = Query(..., pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
+def monthly_api(request: Request, month: str = Query(..., pattern=MONTH, description="YYYY-MM"),
                 format: Literal["json", "docx", "pdf"] = Query("json"), scope: Scope = Depends(api_scope)):
     """月度通报 of ``month``: every section's data (None where there is none), or ``format=docx|pdf``."""
     from lantian.reports.monthly import monthly, monthly_docx
@@ -49,9 +68,61 @@ def monthly_api(request: Request, month: str = Query(..., pattern=r"^\d{4}-\d{2}
 
 @router.get("/api/reports/quarterly", tags=["reports"])
 @scoped("signed_in")
-def quarterly_api(request: Request, quarter: str = Query(..., pattern=r"^\d{4}Q[1-4]$", description="YYYYQn"),
+def quarterly_api(request: Request, quarter: str = Query(..., pattern=QUARTER, description="YYYYQn"),
                   format: Literal["json", "docx", "pdf"] = Query("json"), scope: Scope = Depends(api_scope)):
     """季度调度评估报告 of ``quarter`` (as of its last day): the data, or ``format=docx|pdf``."""
     from lantian.reports.quarterly import quarterly, quarterly_docx
     return _document(request, scope, "quarterly review", lambda ws, **kw: quarterly(ws, quarter, **kw),
                      quarterly_docx, "quarter", format)
+
+
+# --------------------------------------------------------------------------- pages
+def _quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month + 2) // 3}"
+
+
+def _data_months(request: Request) -> list[str]:
+    """The months with measurements in the store, newest first (the bulletin's city sections need them)."""
+    from lantian.measurements.store import Store
+    months = set()
+    for f in Store(request.app.state.workspace.measurements).files():
+        year, month = f.parent.parent.name.split("=")[-1], f.parent.name.split("=")[-1]
+        months.add(f"{int(year):04d}-{int(month):02d}")
+    return sorted(months, reverse=True)
+
+
+@router.get("/reports", include_in_schema=False)
+@scoped("signed_in")
+def reports_page(request: Request, scope: Scope = Depends(page_scope)):
+    """The office's documents: choose the quarter of the review or the month of the bulletin."""
+    _office_only(scope, "reports page")
+    as_of = request.app.state.workspace.as_of
+    months = _data_months(request)
+    return render(request, "reports/index.html", quarter=_quarter_of(as_of), months=months,
+                  month=months[0] if months else f"{as_of:%Y-%m}")
+
+
+@router.get("/reports/quarterly", include_in_schema=False)
+@scoped("signed_in")
+def quarterly_page(request: Request, quarter: str | None = Query(None, pattern=r"^\d{4}-?Q[1-4]$"),
+                   scope: Scope = Depends(page_scope)):
+    """季度调度评估 (``quarter`` 2019Q4 or 2019-Q4): tasks by status and by lead department, measured key
+    results, evidence; Word/PDF."""
+    from lantian.reports.quarterly import quarterly
+    _office_only(scope, "quarterly review")
+    chosen = quarter or _quarter_of(request.app.state.workspace.as_of)
+    data = _build(request, lambda ws, **kw: quarterly(ws, chosen, **kw))
+    return render(request, "reports/quarterly.html", r=data)
+
+
+@router.get("/reports/monthly", include_in_schema=False)
+@scoped("signed_in")
+def monthly_page(request: Request, month: str | None = Query(None, pattern=MONTH),
+                 scope: Scope = Depends(page_scope)):
+    """月度通报: every section with data, the synthetic ones labelled; Word/PDF."""
+    from lantian.reports.monthly import SECTION_TITLES, monthly
+    _office_only(scope, "monthly bulletin")
+    months = _data_months(request)
+    chosen = month or (months[0] if months else f"{request.app.state.workspace.as_of:%Y-%m}")
+    data = _build(request, lambda ws, **kw: monthly(ws, chosen, **kw))
+    return render(request, "reports/monthly.html", b=data, months=months, titles=SECTION_TITLES)
