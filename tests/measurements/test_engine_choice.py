@@ -47,6 +47,7 @@ def test_spark_settings_layer_defaults_workspace_and_environment(monkeypatch):
                                               "spark.sql.shuffle.partitions": 64}}})
     assert conf["spark.sql.session.timeZone"] == "UTC" and conf["spark.sql.ansi.enabled"] == "true"
     assert conf["spark.executor.memory"] == "8g" and conf["spark.sql.shuffle.partitions"] == "64"
+    assert conf["spark.driver.maxResultSize"] == "0" and int(conf["spark.driver.memory"].rstrip("g")) >= 2
     assert "master" not in conf
     monkeypatch.setenv("LANTIAN_SPARK_CONF", "spark.driver.memory=12g; spark.sql.shuffle.partitions=4")
     conf = E.spark_conf({"engine": {"spark": {"spark.sql.shuffle.partitions": 64}}})

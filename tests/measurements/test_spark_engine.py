@@ -3,6 +3,7 @@ results after the standard's rounding (issue 12). Real inputs: Changzhi's 2019 y
 national January 2019 files."""
 from datetime import date
 
+import ibis
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -12,7 +13,8 @@ from lantian.assessment.ranking import rank_units, units_from_site_list
 from lantian.assessment.statistics import area_daily_units, period_statistics, station_daily_units
 from lantian.cli import app
 from lantian.measurements.engine import connect
-from lantian.measurements.feed import DERIVED_TYPES, MISSING, FeedRules, load_feed, recompute
+from lantian.measurements.feed import (DERIVED_TYPES, MISSING, FeedRules, Layout, _unfused_selects, expression,
+                                       fit_of, load_feed, padded_table, recompute)
 from lantian.measurements.importer import import_files
 from lantian.measurements.store import Store
 from lantian.standards import period as P
@@ -48,6 +50,19 @@ def test_feed_recompute_of_a_national_january_slice_is_equal_on_spark(data_dir, 
     feed = load_feed(national(data_dir, range(1, 4)))
     a = assert_same_recompute(feed, con, spark)
     assert len(feed.stations) > 1_500 and (a.values["O3_8h"] != MISSING).sum() > 100_000
+
+
+def test_windows_partitioned_by_station_give_the_same_values(data_dir, con):
+    """The station partition Spark's windows get (so that a cluster spreads the stations) changes
+    nothing: the padding already keeps every lag inside its station."""
+    feed = load_feed(national(data_dir, range(1, 3)))
+    layout = Layout.of(feed)
+    fit = fit_of(feed, FeedRules())
+    with _unfused_selects():
+        plain = con.to_pyarrow(expression(ibis.memtable(padded_table(feed, layout)), FeedRules(), fit).order_by("i"))
+        parted = con.to_pyarrow(expression(ibis.memtable(padded_table(feed, layout, by_station=True)), FeedRules(),
+                                           fit).order_by("i"))
+    assert parted.num_rows == plain.num_rows > 100_000 and parted.equals(plain)
 
 
 def test_cli_engine_spark_writes_the_same_files(data_dir, tmp_path, spark):

@@ -31,8 +31,17 @@ SPARK_DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
-    "spark.driver.memory": "4g",
+    "spark.driver.maxResultSize": "0",          # the derived grid comes back whole (a national year: > 1 GiB)
 }
+
+
+def _driver_memory() -> str:
+    """Half of this machine's memory for the driver (it holds the grid going in and coming out)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return "4g"
+    return f"{max(2, total // 2**31)}g"
 
 
 _CHOSEN: dict = {"engine": None}
@@ -70,7 +79,7 @@ def connect(engine: str | None = None, config: dict | None = None):
 def spark_conf(config: dict | None = None) -> dict[str, str]:
     """The Spark settings lantian starts with: its defaults, then the workspace's
     ``[engine.spark]`` table, then ``$LANTIAN_SPARK_CONF``."""
-    conf = dict(SPARK_DEFAULTS)
+    conf = dict(SPARK_DEFAULTS, **{"spark.driver.memory": _driver_memory()})
     section = ((config or {}).get("engine") or {}).get("spark") or {}
     conf.update({str(k): str(v) for k, v in section.items() if k != "master"})
     for pair in filter(None, (os.environ.get("LANTIAN_SPARK_CONF") or "").split(";")):

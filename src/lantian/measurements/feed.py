@@ -185,12 +185,15 @@ class Layout:
         return cls(feed.t0 - pad, pad, pad + feed.n_hours + (-last) % 24)
 
 
-def padded_table(feed: Feed, layout: Layout) -> pa.Table:
+def padded_table(feed: Feed, layout: Layout, by_station: bool = False) -> pa.Table:
     """The grid laid out as ``layout`` says: ``i`` (row), one int64 column per pollutant (values ×
-    SCALE, null = missing). Row ``i`` is station ``i // width``, hour ``layout.first + i % width``."""
+    SCALE, null = missing). Row ``i`` is station ``i // width``, hour ``layout.first + i % width``.
+    ``by_station`` adds ``s`` (the station), by which :func:`expression` then partitions its windows."""
     S, W, T = len(feed.stations), layout.width, feed.n_hours
     rows = np.arange(S * W, dtype=np.int32 if S * W < 2**31 else np.int64)
     cols = {"i": pa.Array.from_buffers(pa.from_numpy_dtype(rows.dtype), len(rows), [None, pa.py_buffer(rows)])}
+    if by_station:
+        cols["s"] = pa.array(np.repeat(np.arange(S, dtype=np.int32), W))
     for typ in HOURLY_TYPES:
         grid = feed.padded.get(typ)
         if grid is None or grid.shape != (S, W):
@@ -267,10 +270,15 @@ def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
     is repeated inside another. Two sorts (the O3_8h_24h window needs O3_8h): what needs no
     window is computed before them, so that they carry few columns; a 24-hour window is four
     6-hour blocks, lags 0…5 in the first sort and lags 0, 6, 12, 18 of the blocks in the second.
+
+    With a column ``s`` (the station) every window is partitioned by it: a distributed engine
+    then spreads the stations over its workers (the values are the same; on DuckDB, one machine,
+    the unpartitioned sort is faster).
     """
     if not 1 <= rules.o3_8h_hours <= 24:            # the layout pads 23 hours: windows reach back 23 at most
         raise ValueError(f"o3_8h_hours must be 1…24, not {rules.o3_8h_hours}")
     fit = fit or Fit.plain(rules)
+    keys = ["i", "s"] if "s" in grid.columns else ["i"]
     g = grid.mutate(**{f"r_{c}": _rounded(grid[c], c, fit) for c in POLLUTANT.values()})
     apart = _o3_days_apart(fit, rules)
     o3_words = {w: _odd_days_shifted(g, x, apart) for w, x in fit.o3.inputs(g).items()}
@@ -281,21 +289,21 @@ def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
         g = _with_aqi(g, rules)
     carried = ["AQI"] if aqi_first else [f"r_{c}" for c in POLLUTANT.values()]
     words = fit.means.names()
-    g = g.select("i", "silent", "top_O3", *carried, *words, *o3_words)
+    g = g.select(*keys, "silent", "top_O3", *carried, *words, *o3_words)
 
-    g = g.mutate(**{w: _add(_lags(g[w], range(6), 0)) for w in words},
+    g = g.mutate(**{w: _add(_lags(g[w], range(6), 0, _rows(g))) for w in words},
                  **{w: _o3_8h_sum(g, g[w], rules, apart) for w in o3_words},
-                 top_O3=ibis.greatest(*_lags(g.top_O3, range(6), NONE)))
+                 top_O3=ibis.greatest(*_lags(g.top_O3, range(6), NONE, _rows(g))))
     g = _with_means(g, {"O3_8h": (*fit.o3.decode(g, fit.summed("O3")), fit.per("O3"), 1)})
-    g = g.select("i", "silent", "top_O3", *carried, *words, "O3_8h")
+    g = g.select(*keys, "silent", "top_O3", *carried, *words, "O3_8h")
 
     # O3_8h_24h: the running maximum of the day's O3_8h; at 24:00 the windows ending 08…24 (HJ 663 §6.1.2)
     # as two running maxima over the day (a frame bound that is an expression is DuckDB's, not Spark's)
     hod = _hod(g)
-    day = ibis.window(group_by=g.i // 24, order_by="i", preceding=None, following=0)
+    day = ibis.window(group_by=[g[k] for k in keys[1:]] + [g.i // 24], order_by="i", preceding=None, following=0)
     blocks = range(0, 24, 6)
-    g = g.mutate(**{w: _add(_lags(g[w], blocks, 0)) for w in words},
-                 O3_24h=ibis.greatest(*_lags(g.top_O3, blocks, NONE)).nullif(NONE),
+    g = g.mutate(**{w: _add(_lags(g[w], blocks, 0, _rows(g))) for w in words},
+                 O3_24h=ibis.greatest(*_lags(g.top_O3, blocks, NONE, _rows(g))).nullif(NONE),
                  O3_8h_24h=ibis.ifelse(hod == 24, ibis.ifelse(hod >= 8, g.O3_8h, vaqi.NULL_INT).max().over(day),
                                        g.O3_8h.max().over(day)))
     g = _with_means(g, {typ: (*fit.means.decode(g, fit.summed(POLLUTANT[src])), fit.per(POLLUTANT[src]),
@@ -315,9 +323,14 @@ def _hod(g):
 NONE = -(1 << 62)      # below every value: "no value" inside a running maximum
 
 
-def _lags(x, offsets, default) -> list:
-    """``x`` at each of the rows ``offsets`` before (0: the row itself), in the grid's order."""
-    rows = ibis.window(order_by="i")
+def _rows(g):
+    """The grid's order, per station when it has ``s`` (the padding keeps a station's lags inside
+    it either way)."""
+    return ibis.window(group_by="s", order_by="i") if "s" in g.columns else ibis.window(order_by="i")
+
+
+def _lags(x, offsets, default, rows) -> list:
+    """``x`` at each of the rows ``offsets`` before (0: the row itself), in the order ``rows``."""
     return [x if k == 0 else x.lag(k, default).over(rows) for k in offsets]
 
 
@@ -383,7 +396,7 @@ def _o3_8h_sum(g, x, rules: FeedRules, apart: int | None):
     """The sum of ``x`` over the O3 8-hour window ending at each row: lags 0…7, those before 01:00
     of the same day left out when the window restarts daily (by masks, or with ``apart`` by
     taking the day's own half of the word)."""
-    terms = _lags(x, range(rules.o3_8h_hours), 0)
+    terms = _lags(x, range(rules.o3_8h_hours), 0, _rows(g))
     if apart is not None:
         total = _add(terms)
         return ibis.ifelse(_odd_days(g), total >> apart, total & ((1 << apart) - 1))
@@ -418,7 +431,7 @@ def recompute(feed: Feed, con, rules: FeedRules = FeedRules()) -> Recomputed:
     layout = Layout.of(feed)
     with ThreadPoolExecutor(max_workers=1) as pool:
         fit = pool.submit(fit_of, feed, rules)           # numpy, beside the memtable's imports
-        grid = ibis.memtable(padded_table(feed, layout))
+        grid = ibis.memtable(padded_table(feed, layout, by_station=con.name != "duckdb"))
         derived = expression(grid, rules, fit.result())
     with _unfused_selects():
         table = con.to_pyarrow(derived.mutate(**{typ: derived[typ].fill_null(MISSING) for typ in DERIVED_TYPES}))
