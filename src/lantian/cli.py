@@ -12,7 +12,7 @@ from rich.table import Table
 
 from lantian import __version__
 from lantian.errors import UsageError
-from lantian.terminal import WorkspaceOpt, err, friendly, out, parse_date, parse_pairs, workspace_url
+from lantian.terminal import WorkspaceOpt, err, friendly, open_upgraded, out, parse_date, parse_pairs, workspace_url
 
 app = typer.Typer(
     help="蓝天 lantian — a city's air-quality action plan made executable.\n\n"
@@ -33,7 +33,6 @@ stations_app = typer.Typer(help="The station registry: list, add, edit, stop, as
                            no_args_is_help=True)
 app.add_typer(stations_app, name="stations")
 
-STATE: dict = {"engine": None}
 
 
 
@@ -52,14 +51,13 @@ def main(engine: Annotated[Optional[str], typer.Option(
          version: Annotated[Optional[bool], typer.Option("--version", callback=version_callback,
                                                          is_eager=True, help="Print the version.")] = None):
     from lantian.measurements.engine import choose
-    STATE["engine"] = engine
     choose(engine)
 
 
 def _connect(config: dict | None = None):
     """The table engine: ``--engine``, else ``$LANTIAN_ENGINE``, else ``config``'s ``[engine] name``."""
     from lantian.measurements.engine import connect
-    return connect(STATE["engine"], config)
+    return connect(None, config)
 
 
 def _progress() -> Progress:
@@ -224,7 +222,7 @@ def serve(workspace: WorkspaceOpt = None,
     import uvicorn
     from lantian.web.app import create_app
     from lantian.workspace import locate
-    app_ = create_app(locate(workspace), STATE["engine"], warm=True)
+    app_ = create_app(locate(workspace), warm=True)
     out.print(f"[bold]蓝天 lantian[/] serving {locate(workspace)} at http://{host}:{port}/  (API docs: "
               f"http://{host}:{port}/api/docs)")
     if (locate(workspace) / "demo").is_dir():
@@ -849,11 +847,10 @@ def letter_advance(letter_id: int, status: Annotated[str, typer.Argument(help="i
     """Move a letter on: draft → issued → received → rectified (with the county's report attached)."""
     from lantian import attachments, db
     from lantian.assessment import letters as letter_service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
+    ws = open_upgraded(workspace, create=True)
     if status == "rectified" and report is None:
         raise UsageError("a rectified letter needs its rectification report: --report FILE")
-    with db.session(workspace_url(workspace)) as s:
+    with db.session(ws.database_url) as s:
         row = letter_service.advance(s, letter_id, status, actor="cli")
         if report is not None:
             if not report.is_file():

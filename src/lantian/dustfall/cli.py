@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from lantian.terminal import JsonOpt, WorkspaceOpt, friendly, out, workspace_url
+from lantian.terminal import JsonOpt, WorkspaceOpt, friendly, open_upgraded, out
 
 dust_app = typer.Typer(help="Monthly dust fall (降尘): import, the county bulletin, task 14's trigger.",
                        no_args_is_help=True)
@@ -25,9 +25,8 @@ def dustfall_import(file: Annotated[Path, typer.Argument(help="County values (pe
     """Import a month's dust fall; counties above the threshold (7.0 ⚠) get a 专项整治 sub-task of task 14."""
     from lantian import db
     from lantian.dustfall import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(workspace_url(workspace)) as s:
+    ws = open_upgraded(workspace, create=True)
+    with db.session(ws.database_url) as s:
         r = service.import_file(s, file, period=period, actor="cli", config=ws.config)
     out.print(f"{file}: {r['rows']} rows for {', '.join(r['months'])}"
               + (f"; 专项整治 opened for {'、'.join(r['campaigns'])}" if r["campaigns"] else ""), markup=False)
@@ -40,9 +39,8 @@ def dustfall_bulletin(period: Annotated[str, typer.Option(help="YYYY-MM.")], as_
     """月度降尘通报: counties ranked (ties shared), values, year on year, those above the threshold."""
     from lantian import db
     from lantian.dustfall import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(workspace_url(workspace)) as s:
+    ws = open_upgraded(workspace, create=True)
+    with db.session(ws.database_url) as s:
         b = service.bulletin(s, period, ws.config)
     if as_json:
         out.print_json(json.dumps(b, ensure_ascii=False))

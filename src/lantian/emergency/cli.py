@@ -12,7 +12,8 @@ from rich.table import Table
 
 from lantian.errors import UsageError
 from lantian.measurements.engine import connect
-from lantian.terminal import JsonOpt, WorkspaceOpt, acting_scope, friendly, out, parse_date, workspace_url
+from lantian.terminal import (JsonOpt, WorkspaceOpt, acting_scope, friendly, open_upgraded, out, parse_date,
+                              workspace_url)
 
 alert_app = typer.Typer(help="Heavy-pollution warnings (重污染天气预警): level, issue, lift, the reduction list.",
                         no_args_is_help=True)
@@ -117,9 +118,8 @@ def alert_reduction(level: Annotated[str, typer.Option(help="yellow, orange or r
     total and the share required (10/20/30 %), with the shortfall."""
     from lantian import db
     from lantian.emergency import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(workspace_url(workspace)) as s:
+    ws = open_upgraded(workspace, create=True)
+    with db.session(ws.database_url) as s:
         r = service.reduction(s, level, year or ws.as_of.year, ws.root, ws.config)
     if as_json:
         out.print_json(json.dumps(r, ensure_ascii=False, default=str))
@@ -147,13 +147,12 @@ def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="
     concerned enterprise's 10:00–18:00 schedule."""
     from lantian import db
     from lantian.emergency import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
+    ws = open_upgraded(workspace, create=True)
     try:
         values = [float(x) for x in forecast_o3.replace("，", ",").split(",") if x.strip()]
     except ValueError:
         raise UsageError(f"--forecast-o3 {forecast_o3!r}: µg/m³ values separated by commas") from None
-    with db.session(workspace_url(workspace)) as s:
+    with db.session(ws.database_url) as s:
         r = service.ozone(s, parse_date(start) or ws.as_of, values, ws.config)
     if as_json:
         out.print_json(json.dumps(r, ensure_ascii=False))
@@ -175,9 +174,8 @@ def alert_staggered(season: Annotated[int, typer.Option(help="The season startin
     grade stricter), for the high-emission industries."""
     from lantian import db
     from lantian.emergency import service
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(workspace_url(workspace)) as s:
+    ws = open_upgraded(workspace, create=True)
+    with db.session(ws.database_url) as s:
         rows = service.staggered(s, season, ws.config)
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
@@ -254,9 +252,8 @@ def alert_review(alert_id: int, docx_out: Annotated[Optional[Path], typer.Option
     from lantian import db
     from lantian.emergency import service
     from lantian.measurements.store import Store
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace)
-    with db.session(workspace_url(workspace)) as s:
+    ws = open_upgraded(workspace, create=True)
+    with db.session(ws.database_url) as s:
         r = service.review(s, Store(ws.measurements), connect(None, ws.config), alert_id, ws.root, ws.config)
     if docx_out is not None:
         service.review_docx(r, docx_out)
