@@ -210,7 +210,7 @@ def worker(args):
     if runner == "lantian":
         # bench_cnemc_recompute times lantian's hourly AQI alone after the run, for its (a) row;
         # not here: it would add its own grid to lantian's peak memory
-        one._lantian_hourly_aqi = lambda feed, con: float("nan")
+        one._lantian_hourly_aqi = lambda feed: float("nan")
     paths = [Path(p) for p in Path(args.paths).read_text().split("\n") if p]
     Path(args.out).mkdir(parents=True, exist_ok=True)
     res = one.Result()

@@ -1,16 +1,18 @@
-"""The vectorized IAQI (Ibis on DuckDB, integer arithmetic) equals the exact scalar reference —
-for every concentration of every item up past its last breakpoint, both versions."""
+"""The vectorized IAQI — the Ibis expression on DuckDB and the lookup table for grids in memory —
+equals the exact scalar reference for every concentration of every item up past its last
+breakpoint, both versions."""
 from decimal import Decimal
 from fractions import Fraction
 
 import ibis
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lantian.measurements import aqi as vaqi
-from lantian.measurements.arith import SCALE, half_even_div, to_units
+from lantian.measurements.arith import SCALE, half_even_div, to_units, to_units_array
 from lantian.standards import aqi as ref
 from lantian.standards.rounding import round_half_even
 
@@ -59,3 +61,43 @@ def test_to_units_matches_gbt8170(con, values):
     assert got.column("i").to_pylist() == [int(round_half_even(v, 0)) for v in values]
     assert got.column("c").to_pylist() == [int(round_half_even(v, 1) * 10) for v in values]
     assert all(isinstance(v, Decimal) for v in values)
+
+
+@pytest.mark.parametrize("version", [2012, 2026])
+@pytest.mark.parametrize("item", ITEMS)
+def test_table_is_the_reference_at_every_entry(item, version):
+    tenths = item.startswith("CO")
+    key = ref.TABLE_OF_ITEM.get(item, item)
+    top = int(ref.breakpoints(item, version)[-1] * (10 if tenths else 1))
+    c = np.arange(-3, top + 60, dtype=np.int64)
+    fallback = np.full(len(c), 123, dtype=np.int64)
+    got = vaqi.iaqi_array(c, item, version, fallback=fallback)
+    for x, g in zip(c.tolist(), got.tolist()):
+        conc = Fraction(x, 10) if tenths else x
+        if x < 0:
+            assert g == vaqi.ABSENT
+        elif key in ("SO2_1h", "O3_8h") and conc > 800 and version == 2012:
+            assert g == 123, (item, x)
+        else:
+            assert g == ref.iaqi(item, conc, version), (item, version, x)
+
+
+def test_table_without_fallback_or_cap():
+    c = np.array([801, 800, 0], dtype=np.int64)
+    assert vaqi.iaqi_array(c, "SO2_1h", 2012).tolist() == [vaqi.ABSENT, 200, 0]
+    assert vaqi.iaqi_array(c, "SO2_1h", 2026).tolist() == [200, 200, 0]
+    assert vaqi.iaqi_array(np.array([501, 500]), "PM2_5_24h", above_top="none").tolist() == [vaqi.ABSENT, 500]
+    assert vaqi.aqi_array([np.array([-1, 3, -1]), np.array([-1, 1, 7])]).tolist() == [-1, 3, 7]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.decimals(min_value=-2, max_value=2000, places=3), min_size=1, max_size=30))
+def test_to_units_array_is_the_engine_rounding(con, values):
+    scaled = np.array([int(v * SCALE) for v in values], dtype=np.int64)
+    t = ibis.memtable(pa.table({"v": pa.array(scaled, pa.int64())}))
+    got = con.to_pyarrow(t.mutate(i=to_units(t.v, 0), c=to_units(t.v, 1)))
+    assert to_units_array(scaled, 0).tolist() == got.column("i").to_pylist()
+    assert to_units_array(scaled, 1).tolist() == got.column("c").to_pylist()
+    positive = [v for v in values if v >= 0]
+    assert to_units_array(np.array([int(v * SCALE) for v in positive], dtype=np.int64), 0).tolist() == \
+        [int(round_half_even(v, 0)) for v in positive]

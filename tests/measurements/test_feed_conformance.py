@@ -70,3 +70,25 @@ def test_changzhi_year_stays_one_file(changzhi):
     out, report = changzhi
     assert [p.name for p in out.iterdir()] == ["changzhi_sites_2019_hourly.csv"]
     assert report.rows[("AQI", "complete")].compared == 40_009
+
+
+def test_hourly_aqi_table_equals_the_engine_case(data_dir, con):
+    """The feed's AQI row (IAQI tables over the grid in memory) is the Ibis CASE expression's
+    (the form the store's statistics run in the engine), on every station-hour of January."""
+    import ibis
+    import numpy as np
+
+    from lantian.measurements import aqi as vaqi
+    from lantian.measurements.arith import to_units
+    from lantian.measurements.feed import AQI_ITEMS, POLLUTANT, grid_table, hourly_aqi
+    from lantian.measurements.readers.cnemc import MISSING
+
+    feed = load_feed(sorted((data_dir / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))[:3])
+    g = ibis.memtable(grid_table(feed))
+    r = {typ: to_units(g[POLLUTANT[typ]], 1 if typ == "CO" else 0) for typ in AQI_ITEMS}
+    i = [vaqi.iaqi(r[typ], item, fallback=ibis.literal(200, "int64")) for typ, item in AQI_ITEMS.items()]
+    aqi = ibis.ifelse(r["PM2.5"].isnull() & r["PM10"].isnull(), vaqi.NULL_INT, vaqi.max_ignoring_null(i))
+    want = con.to_pyarrow(g.select("s", "t", aqi=aqi.fill_null(MISSING)).order_by(["s", "t"])).column("aqi")
+    got = hourly_aqi(feed)
+    assert np.array_equal(got.reshape(-1), want.to_numpy())
+    assert (got != MISSING).sum() > 100_000

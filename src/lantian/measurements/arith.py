@@ -7,6 +7,7 @@ rounding decision (the CO 2.2 mg/m³ → IAQI 55 trap, DESIGN "Exactness").
 from __future__ import annotations
 
 import ibis
+import numpy as np
 from ibis.expr.types import IntegerValue
 
 #: Values are stored as round(value × SCALE): three decimals, exact for every published value.
@@ -46,3 +47,17 @@ def half_even_from(q: IntegerValue, a: IntegerValue, b) -> IntegerValue:
 def to_units(scaled: IntegerValue, decimals: int) -> IntegerValue:
     """A SCALE-d value rounded (GB/T 8170) to ``decimals``, as an integer count of 10^-decimals."""
     return half_even_div(scaled, SCALE // 10**decimals)
+
+
+def to_units_array(scaled: np.ndarray, decimals: int) -> np.ndarray:
+    """:func:`to_units` of an int64 array, the same integers (below zero too: a tie there goes
+    down, as the engines' truncating ``q % 2`` decides). ``MISSING``, the least int64, gives a
+    negative number, which HJ 633 does not index."""
+    b = SCALE // 10**decimals
+    q, rest = np.divmod(scaled + b // 2, b)            # half up; a tie leaves no rest
+    ties = np.flatnonzero(rest == 0)
+    if len(ties):
+        flat = q.reshape(-1)                            # q is new and contiguous: a view
+        t = flat[ties]
+        flat[ties] = t - ((t & 1 == 1) | (t <= 1))      # to the even one; at or below 1, as the engines
+    return q

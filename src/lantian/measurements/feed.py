@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from lantian.measurements import aqi as vaqi
 from lantian.measurements import packing
-from lantian.measurements.arith import SCALE, floordiv, half_even_from, to_units
+from lantian.measurements.arith import SCALE, floordiv, half_even_from, to_units, to_units_array
 from lantian.measurements.packing import Packing
 from lantian.measurements.readers.cnemc import (DERIVED_TYPES, HOURLY_TYPES, MISSING, FeedFile,
                                                 read_feed, scaled_values)
@@ -33,6 +33,8 @@ from lantian.standards.pollutants import DECIMALS
 #: feed type → lantian pollutant key
 POLLUTANT = {"PM2.5": "PM2_5", "PM10": "PM10", "SO2": "SO2", "NO2": "NO2", "O3": "O3", "CO": "CO"}
 MEAN_24H = {"PM2.5_24h": "PM2.5", "PM10_24h": "PM10", "SO2_24h": "SO2", "NO2_24h": "NO2", "CO_24h": "CO"}
+#: the derived rows :func:`expression` computes in the engine (the AQI row is :func:`hourly_aqi`)
+WINDOWED_TYPES = tuple(typ for typ in DERIVED_TYPES if typ != "AQI")
 
 
 @dataclass(frozen=True)
@@ -284,18 +286,14 @@ def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
     o3_words = {w: _odd_days_shifted(g, x, apart) for w, x in fit.o3.inputs(g).items()}
     g = g.mutate(**fit.means.inputs(g), **o3_words, top_O3=g.r_O3.fill_null(NONE),
                  silent=ibis.and_(*[g[c].isnull() for c in POLLUTANT.values()]))
-    aqi_first = rules.so2_1h_over_800 is not None            # else the AQI needs SO2_24h
-    if aqi_first:
-        g = _with_aqi(g, rules)
-    carried = ["AQI"] if aqi_first else [f"r_{c}" for c in POLLUTANT.values()]
     words = fit.means.names()
-    g = g.select(*keys, "silent", "top_O3", *carried, *words, *o3_words)
+    g = g.select(*keys, "silent", "top_O3", *words, *o3_words)
 
     g = g.mutate(**{w: _add(_lags(g[w], range(6), 0, _rows(g))) for w in words},
                  **{w: _o3_8h_sum(g, g[w], rules, apart) for w in o3_words},
                  top_O3=ibis.greatest(*_lags(g.top_O3, range(6), NONE, _rows(g))))
     g = _with_means(g, {"O3_8h": (*fit.o3.decode(g, fit.summed("O3")), fit.per("O3"), 1)})
-    g = g.select(*keys, "silent", "top_O3", *carried, *words, "O3_8h")
+    g = g.select(*keys, "silent", "top_O3", *words, "O3_8h")
 
     # O3_8h_24h: the running maximum of the day's O3_8h; at 24:00 the windows ending 08…24 (HJ 663 §6.1.2)
     # as two running maxima over the day (a frame bound that is an expression is DuckDB's, not Spark's)
@@ -308,11 +306,9 @@ def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
                                        g.O3_8h.max().over(day)))
     g = _with_means(g, {typ: (*fit.means.decode(g, fit.summed(POLLUTANT[src])), fit.per(POLLUTANT[src]),
                               rules.min_hours_24h) for typ, src in MEAN_24H.items()})
-    if not aqi_first:
-        g = _with_aqi(g, rules)
-    if rules.blank_when_silent:          # (the AQI of a silent hour is blank already: no IAQI)
-        g = g.mutate(**{typ: ibis.ifelse(g.silent, vaqi.NULL_INT, g[typ]) for typ in DERIVED_TYPES if typ != "AQI"})
-    return g.select("i", *DERIVED_TYPES)
+    if rules.blank_when_silent:
+        g = g.mutate(**{typ: ibis.ifelse(g.silent, vaqi.NULL_INT, g[typ]) for typ in WINDOWED_TYPES})
+    return g.select("i", *WINDOWED_TYPES)
 
 
 def _hod(g):
@@ -349,23 +345,6 @@ def _with_means(g, sums: dict):
     g = g.mutate(**{f"q_{name}": floordiv(g[f"sum_{name}"], g[f"d_{name}"]) for name in sums})
     g = g.mutate(**{name: half_even_from(g[f"q_{name}"], g[f"sum_{name}"], g[f"d_{name}"]) for name in sums})
     return g.drop(*[f"{k}_{name}" for name in sums for k in ("sum", "d", "q")])
-
-
-def _with_aqi(g, rules: FeedRules):
-    """``g`` with the HJ 633 real-time AQI: the maximum IAQI of the rounded 1-hour values present."""
-    items = {"PM2_5": "PM2_5_1h", "PM10": "PM10_1h", "SO2": "SO2_1h", "NO2": "NO2_1h", "O3": "O3_1h",
-             "CO": "CO_1h"}
-    if rules.so2_1h_over_800 is None:
-        so2_fallback = vaqi.iaqi(g["SO2_24h"], "SO2_24h", rules.aqi_version)
-    else:
-        so2_fallback = ibis.literal(rules.so2_1h_over_800, "int64")
-    g = g.mutate(**{f"i_{p}": vaqi.iaqi(g[f"r_{p}"], item, rules.aqi_version,
-                                         fallback=so2_fallback if p == "SO2" else None)
-                    for p, item in items.items()})
-    aqi = vaqi.max_ignoring_null([g[f"i_{p}"] for p in items])
-    if rules.aqi_requires_pm:
-        aqi = ibis.ifelse(g.r_PM2_5.isnull() & g.r_PM10.isnull(), vaqi.NULL_INT, aqi)
-    return g.mutate(AQI=aqi).drop(*[f"i_{p}" for p in items])
 
 
 def _rounded(value, column: str, fit: Fit):
@@ -434,19 +413,54 @@ def recompute(feed: Feed, con, rules: FeedRules = FeedRules()) -> Recomputed:
         grid = ibis.memtable(padded_table(feed, layout, by_station=con.name != "duckdb"))
         derived = expression(grid, rules, fit.result())
     with _unfused_selects():
-        table = con.to_pyarrow(derived.mutate(**{typ: derived[typ].fill_null(MISSING) for typ in DERIVED_TYPES}))
+        table = con.to_pyarrow(derived.mutate(**{typ: derived[typ].fill_null(MISSING) for typ in WINDOWED_TYPES}))
     S, W = len(feed.stations), layout.width
     with ThreadPoolExecutor(max_workers=2) as pool:        # joining Arrow's many small chunks
-        rows, *columns = pool.map(lambda name: table.column(name).to_numpy(), ["i", *DERIVED_TYPES])
+        rows, *columns = pool.map(lambda name: table.column(name).to_numpy(), ["i", *WINDOWED_TYPES])
     in_order = len(rows) == S * W and rows[0] == 0 and bool((rows[1:] > rows[:-1]).all())
     values = {}
-    for typ, got in zip(DERIVED_TYPES, columns):
+    for typ, got in zip(WINDOWED_TYPES, columns):
         if not in_order:
             placed = np.empty(S * W, dtype=np.int64)
             placed[rows] = got
             got = placed
         values[typ] = got.reshape(S, W)[:, layout.pad:layout.pad + feed.n_hours]
-    return Recomputed(feed, values, rules)
+    values["AQI"] = hourly_aqi(feed, rules, so2_24h=values["SO2_24h"])
+    return Recomputed(feed, {typ: values[typ] for typ in DERIVED_TYPES}, rules)
+
+
+#: the 1-hour items of the real-time AQI (HJ 633—2012 Table 1; PM on the 24-hour breakpoints)
+AQI_ITEMS = {"PM2.5": "PM2_5_1h", "PM10": "PM10_1h", "SO2": "SO2_1h", "NO2": "NO2_1h", "O3": "O3_1h",
+             "CO": "CO_1h"}
+
+
+def hourly_aqi(feed: Feed, rules: FeedRules = FeedRules(), so2_24h: np.ndarray | None = None) -> np.ndarray:
+    """The ``AQI`` row: HJ 633 real-time AQI, the maximum IAQI of the GB/T 8170-rounded 1-hour
+    values present (station × hour, MISSING where blank).
+
+    A lookup in the IAQI tables (:func:`lantian.measurements.aqi.iaqi_table`): the feed is a grid
+    in memory, and indexing it costs a fifth of sending it through the engine's CASE.
+    ``so2_24h`` (reporting units) is needed only when ``rules.so2_1h_over_800`` is None (2012
+    note (2): SO2 above 800 indexed by its 24-hour mean).
+    """
+    fallback = None
+    if rules.so2_1h_over_800 is not None:
+        fallback = np.int64(rules.so2_1h_over_800)
+    elif so2_24h is not None:
+        fallback = vaqi.iaqi_array(np.where(so2_24h == MISSING, -1, so2_24h), "SO2_24h", rules.aqi_version)
+
+    def one(typ: str) -> np.ndarray:
+        c = to_units_array(feed.hourly[typ], DECIMALS[POLLUTANT[typ]])       # MISSING → negative
+        return vaqi.iaqi_array(c, AQI_ITEMS[typ], rules.aqi_version, fallback=fallback if typ == "SO2" else None)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:          # numpy lets go of the GIL
+        iaqis = list(pool.map(one, AQI_ITEMS))
+    aqi = vaqi.aqi_array(iaqis)
+    blank = aqi == vaqi.ABSENT
+    if rules.aqi_requires_pm:
+        blank |= (feed.hourly["PM2.5"] == MISSING) & (feed.hourly["PM10"] == MISSING)
+    aqi[blank] = MISSING
+    return aqi
 
 
 # ---------------------------------------------------------------------------------------------
