@@ -203,7 +203,7 @@ def test_docx_has_every_section_tables_and_charts(bulletin):
     _, _, path, _ = bulletin
     d = docx.Document(str(path))
     text = "\n".join(p.text for p in d.paragraphs)
-    assert "关于2019年1月全市环境空气质量情况的通报" in text
+    assert "关于2019年1月全市环境空气质量\n情况的通报" in text
     for key, title in SECTION_TITLES.items():
         if key == "letters":                                           # a table under 目标序时进度
             continue

@@ -69,7 +69,7 @@ def test_monthly_page_shows_the_sections_labelled_and_its_buttons_fetch_the_bull
     got = office.get(buttons["docx"])
     assert got.status_code == 200 and got.headers["content-type"] == DOCX
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(got.content)).paragraphs)
-    assert "关于2019年1月全市环境空气质量情况的通报" in text and "火点监测（合成演示数据）" in text
+    assert "关于2019年1月全市环境空气质量\n情况的通报" in text and "火点监测（合成演示数据）" in text
 
 
 def test_quarterly_page_shows_the_review_and_its_buttons_fetch_it(web_app):  # noqa: F811

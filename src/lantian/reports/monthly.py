@@ -574,7 +574,8 @@ def document(data: dict, charts: Path, *, workspace=None, url: str | None = None
             fn(blocks, data)
     if len(blocks) == 1:
         blocks.append(Paragraph("本月无可通报的数据。"))
-    return OfficialDocument(title=f"关于{data['year']}年{data['month_number']}月全市环境空气质量情况的通报",
+    # GB/T 9704—2012 §7.3.1: a title too long for one line breaks where the words allow, in a trapezoid
+    return OfficialDocument(title=f"关于{data['year']}年{data['month_number']}月全市环境空气质量\n情况的通报",
                             recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks, issuer=ISSUER,
                             date=data.get("date") or dt.date.today())
 

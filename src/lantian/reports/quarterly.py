@@ -204,6 +204,7 @@ def document(data: dict):
     _departments_blocks(blocks, data)
     _results_blocks(blocks, data)
     _evidence_blocks(blocks, data)
-    return OfficialDocument(title=f"关于{data['year']}年{q}大气污染防治行动计划实施情况的调度评估报告",
+    # GB/T 9704—2012 §7.3.1: broken where the words allow, in a trapezoid
+    return OfficialDocument(title=f"关于{data['year']}年{q}大气污染防治\n行动计划实施情况的调度评估报告",
                             recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks, issuer=ISSUER,
                             date=data.get("date") or dt.date.today())
