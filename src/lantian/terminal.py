@@ -68,15 +68,17 @@ def acting_scope(url: str, username: Optional[str]):
         return Scope.of(principal(user), url)
 
 
-def parse_date(text: Optional[str]):
-    """``YYYY-MM-DD`` as a date (None stays None); anything else is the user's mistake."""
+def parse_date(text: Optional[str], option: str | None = None):
+    """``YYYY-MM-DD`` as a date (None stays None); anything else is the user's mistake, named
+    by its ``option`` (``"--to"``) when given."""
     import datetime as dt
     if text is None:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+        where = f"{option} " if option else ""
+        raise UsageError(f"{where}{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def parse_pairs(pairs: list[str]) -> dict[str, str]:

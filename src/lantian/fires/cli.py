@@ -3,7 +3,6 @@ statistics (行动计划 任务15). Thin: parses arguments, calls :mod:`lantian.
 command line acts as the city office (``--by`` names who checked a fire)."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,7 +11,7 @@ import typer
 from rich.table import Table
 
 from lantian.errors import UsageError
-from lantian.terminal import WorkspaceOpt, friendly, open_upgraded, out
+from lantian.terminal import WorkspaceOpt, friendly, open_upgraded, out, parse_date
 
 app = typer.Typer(help="秸秆焚烧火点 (task 15): import FIRMS files and reports, dispatch, verify, statistics.",
                   no_args_is_help=True)
@@ -28,13 +27,6 @@ def _office(ws, actor: str = "cli"):
 
 def _json(data) -> None:
     out.print_json(json.dumps(data, ensure_ascii=False, default=str))
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command("import")
@@ -173,7 +165,7 @@ def calendar(county: Annotated[str, typer.Argument(help="Adcode or name.")],
     from lantian.fires import service
     ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
-        r = service.add_calendar(s, _office(ws), county, kind, _day(start), _day(end) if end else None, note)
+        r = service.add_calendar(s, _office(ws), county, kind, parse_date(start), parse_date(end), note)
     _json(r)
 
 

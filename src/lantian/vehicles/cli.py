@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from lantian.errors import UsageError
-from lantian.terminal import JsonOpt, WorkspaceOpt, err, friendly, open_upgraded, out
+from lantian.terminal import JsonOpt, WorkspaceOpt, err, friendly, open_upgraded, out, parse_date
 
 app = typer.Typer(help="门禁 (gates): import records, issue gate tokens, violations, the rules' proof.",
                   no_args_is_help=True)
@@ -25,15 +25,6 @@ def _open(workspace):
 def _office(url: str):
     from lantian.accounts.scope import Scope
     return Scope.office(url, "cli")
-
-
-def _day(text: Optional[str], name: str) -> Optional[dt.date]:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--{name} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _json(data) -> None:
@@ -96,7 +87,7 @@ def freight_cmd(enterprise: Annotated[str, typer.Argument(help="The enterprise: 
     from lantian.vehicles import service
     _, url = _open(workspace)
     with db.session(url) as s:
-        service.set_freight(s, _office(url), enterprise, year, tonnes, rail_open=_day(rail_open, "rail-open"),
+        service.set_freight(s, _office(url), enterprise, year, tonnes, rail_open=parse_date(rail_open, "--rail-open"),
                             mode=mode)
     out.print(f"{enterprise} {year}: {tonnes} t/a, rail siding {rail_open or 'not open'}", markup=False)
 
@@ -111,8 +102,8 @@ def violations_cmd(start: Annotated[Optional[str], typer.Option("--from", help="
     from lantian import db
     from lantian.vehicles import service
     ws, url = _open(workspace)
-    last = _day(end, "to") or ws.as_of
-    first = _day(start, "from") or last - dt.timedelta(days=6)
+    last = parse_date(end, "--to") or ws.as_of
+    first = parse_date(start, "--from") or last - dt.timedelta(days=6)
     with db.session(url) as s:
         v = service.violations(s, _office(url), first, last, ws.config)
         gates = service.silent_gates(s, _office(url), ws.config, as_of=last)
