@@ -638,9 +638,9 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
         units.pop("140400", None)
     else:
         raise UsageError("--level is county or city")
-    from lantian.assessment.service import _sand_dust
+    from lantian.assessment.service import sand_dust_days
     previous = ref.same_period_last_year(p) if yoy else None
-    dust = _sand_dust(workspace_url(workspace), units, (previous or p).start, p.end) if level == "county" else None
+    dust = sand_dust_days(workspace_url(workspace), units, (previous or p).start, p.end) if level == "county" else None
     result = rank_units(Store(ws.measurements), units, p, _connect(ws.config), previous=previous, sand_dust=dust)
     rows = result.table.to_pylist()
     for r in rows:
@@ -676,10 +676,10 @@ def _progress_rows(workspace, day):
     ws = open_workspace(workspace)
     url = workspace_url(workspace)
     units, names = county_units(url)
-    from lantian.assessment.service import _sand_dust
+    from lantian.assessment.service import sand_dust_days
     with db.session(url) as s:
         t = targets(s, day.year, list(units))
-    dust = _sand_dust(url, units, dt.date(day.year - 1, 1, 1), day)
+    dust = sand_dust_days(url, units, dt.date(day.year - 1, 1, 1), day)
     from lantian.plan.service import seriously_late_counties
     from lantian.plan.settings import plan_settings
     with db.session(url) as s:

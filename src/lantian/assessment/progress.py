@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping, Sequence
 
+import pyarrow as pa
+
 from lantian.assessment.statistics import area_daily_units, period_statistics
 from lantian.errors import UsageError
 from lantian.workspace import check_keys
@@ -96,15 +98,19 @@ def progress(store: Store, units: Mapping[str, Sequence[str]], names: Mapping[st
              targets: Mapping[str, Mapping[str, object]], con,
              sand_dust: Mapping[str, Sequence[dt.date]] | None = None,
              rule: std.ProgressRule = std.DEFAULT_RULE,
-             findings: Mapping[str, Sequence[str]] | None = None) -> list[UnitProgress]:
+             findings: Mapping[str, Sequence[str]] | None = None, daily: pa.Table | None = None) -> list[UnitProgress]:
     """Year-to-date statistics of every unit up to ``day`` and the three methods of spec §6.1.
 
     ``sand_dust`` days (unit → dates) are deducted from the PM2.5 cumulative mean, kept in the
-    good-day counts (CNEMC practice, spec §3.4)."""
+    good-day counts (CNEMC practice, spec §3.4). ``daily`` may give the units' daily values from
+    1 January of the year before (columns as :func:`area_daily_units`), already computed."""
     ytd = ref.year_to_date(day)
     last = ref.same_period_last_year(ytd)
-    daily = area_daily_units(store, units, last.start, ytd.end, con)
-    stats = period_statistics(daily.table, [ytd, last], con, method=daily.method, sand_dust=sand_dust or None,
+    method = "given"
+    if daily is None:
+        series = area_daily_units(store, units, last.start, ytd.end, con)
+        daily, method = series.table, series.method
+    stats = period_statistics(daily, [ytd, last], con, method=method, sand_dust=sand_dust or None,
                               deduct_sand_dust=bool(sand_dust)).table.to_pylist()
     by = {(r["unit"], r["period"]): r for r in stats}
     year_days = std.days_in_year(day.year)

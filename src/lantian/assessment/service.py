@@ -30,7 +30,8 @@ def _visible(scope: Scope, unit: str) -> bool:
     return scope.city_wide or unit == scope.unit
 
 
-def _sand_dust(url: str, units, start: dt.date, end: dt.date):
+def sand_dust_days(url: str, units, start: dt.date, end: dt.date):
+    """沙尘天气 days entered for ``units`` from ``start`` to ``end`` (unit → dates), None when there are none."""
     from lantian.assessment.sand_dust import days_by_unit
     with db.session(url) as s:
         days = days_by_unit(s, list(units), start, end)
@@ -43,7 +44,7 @@ def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False) -> list[
     units.pop(CITY_CODE, None)
     previous = ref.same_period_last_year(p) if yoy else None
     result = rank_units(store, units, p, con, previous=previous,
-                        sand_dust=_sand_dust(scope.url, units, (previous or p).start, p.end))
+                        sand_dust=sand_dust_days(scope.url, units, (previous or p).start, p.end))
     rows = []
     for r in result.table.to_pylist():
         if _visible(scope, r["unit"]):
@@ -57,7 +58,7 @@ def unit_progress(scope: Scope, store, con, day: dt.date, rule=None, findings=No
     units = {u: s for u, s in units.items() if _visible(scope, u)}
     with db.session(scope.url) as s:
         t = targets(s, day.year, list(units))
-    dust = _sand_dust(scope.url, units, dt.date(day.year - 1, 1, 1), day)
+    dust = sand_dust_days(scope.url, units, dt.date(day.year - 1, 1, 1), day)
     kw = {} if rule is None else {"rule": rule}
     if findings:
         kw["findings"] = findings

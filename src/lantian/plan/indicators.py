@@ -30,6 +30,11 @@ class Context:
     def engine(self):
         return self.lock if self.lock is not None else contextlib.nullcontext()
 
+    def know_progress(self, rows) -> None:
+        """序时进度 rows of the as-of day, computed elsewhere with the same rule (the monthly
+        bulletin's): the schedule indicators read them instead of computing them again."""
+        self.memo[("progress", self.as_of)] = {r.unit: r for r in rows}
+
 
 @dataclass(frozen=True)
 class Indicator:

@@ -211,12 +211,12 @@ def _county_ranking(m: Month) -> list[dict]:
     """The counties ranked with year-on-year change — :func:`lantian.assessment.service.ranking` for the
     city office, on the shared daily values."""
     from lantian.assessment.ranking import rank_units
-    from lantian.assessment.service import _sand_dust
+    from lantian.assessment.service import sand_dust_days
     from lantian.assessment.units import CITY_CODE
     units = {u: s for u, s in m.units.items() if u != CITY_CODE}
     previous = ref.same_period_last_year(m.p)
     result = rank_units(m.store, units, m.p, m.con, previous=previous, daily=m.of(units),
-                        sand_dust=_sand_dust(m.url, units, previous.start, m.p.end))
+                        sand_dust=sand_dust_days(m.url, units, previous.start, m.p.end))
     return [dict(r, name=m.names.get(r["unit"], r["unit"])) for r in result.table.to_pylist()]
 
 
@@ -236,18 +236,18 @@ def _unit_progress(m: Month) -> list[dict]:
     for the city office. Computed without sand-dust days or plan findings on the plan's as-of day, it is
     the very 序时进度 the plan's indicators read (``pm25_schedule``), so they are given it."""
     from lantian.assessment.progress import progress, progress_rule
-    from lantian.assessment.service import _sand_dust, latest_data_day
+    from lantian.assessment.service import sand_dust_days, latest_data_day
     from lantian.assessment.targets import targets
     from lantian.plan.service import seriously_late_counties
     from lantian.plan.settings import plan_settings
     with db.session(m.url) as s:
         findings = seriously_late_counties(s, m.end, plan_settings(m.ws.config))
         goals = targets(s, m.end.year, list(m.units))
-    dust = _sand_dust(m.url, m.units, dt.date(m.end.year - 1, 1, 1), m.end)
+    dust = sand_dust_days(m.url, m.units, dt.date(m.end.year - 1, 1, 1), m.end)
     rows = progress(m.store, m.units, m.names, m.end, goals, m.con, sand_dust=dust, rule=progress_rule(m.ws.config),
-                    findings=findings or None)
+                    findings=findings or None, daily=m.of(m.units))
     if not dust and not findings and latest_data_day(m.store, m.end) == m.end:
-        m.ctx.memo[("progress", m.end)] = {r.unit: r for r in rows}      # lantian.plan.indicators._progress_row
+        m.ctx.know_progress(rows)
     return [r.as_dict() for r in rows]
 
 
