@@ -101,3 +101,21 @@ def test_to_units_array_is_the_engine_rounding(con, values):
     positive = [v for v in values if v >= 0]
     assert to_units_array(np.array([int(v * SCALE) for v in positive], dtype=np.int64), 0).tolist() == \
         [int(round_half_even(v, 0)) for v in positive]
+
+
+def test_to_units_array_in_any_layout_and_at_three_decimals():
+    a = np.arange(0, 2_000_000, 250, dtype=np.int64).reshape(100, 80)     # every fourth value a tie
+    want = to_units_array(np.ascontiguousarray(a.T), 0)
+    assert np.array_equal(to_units_array(a.T, 0), want)                  # a Fortran-ordered view
+    assert np.array_equal(to_units_array(a[:, ::3], 1), to_units_array(a[:, ::3].copy(), 1))
+    assert to_units_array(np.array([500, 1500, 2500]), 0).tolist() == [0, 2, 2]
+    assert to_units_array(np.array([0, 1, 3, -3]), 3).tolist() == [0, 1, 3, -3]
+    with pytest.raises(ValueError):
+        to_units_array(np.array([1]), 4)
+
+
+def test_cached_tables_are_read_only():
+    c = np.array([3], dtype=np.int64)
+    vaqi.iaqi_array(c, "PM10_1h")[0] = 999                   # the result is the caller's own
+    assert vaqi.iaqi_array(c, "PM10_1h").tolist() == [3]
+    assert not vaqi.iaqi_table("PM10_1h").flags.writeable and not vaqi._shifted("PM10_1h", 2012, "cap_500").flags.writeable

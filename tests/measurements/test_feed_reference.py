@@ -34,7 +34,7 @@ def top(values):
 def iaqi(typ, c, rules, so2_24h):
     if c is None or c < 0:
         return None
-    if typ == "SO2" and c > 800:
+    if typ == "SO2" and c > 800 and rules.aqi_version == 2012:          # 2026 Table 3 note b: 200
         if rules.so2_1h_over_800 is not None:
             return rules.so2_1h_over_800
         return None if so2_24h is None or so2_24h < 0 else ref.iaqi("SO2_24h", so2_24h, rules.aqi_version)
@@ -104,7 +104,8 @@ def test_random_feeds_equal_the_reference(con, seed, kind):
     FeedRules(o3_8h_restarts_daily=False, o3_8h_hours=6),
     FeedRules(aqi_requires_pm=False, blank_when_silent=False),
     FeedRules(min_hours_24h=18),
-], ids=["so2-fallback", "o3-no-restart", "no-pm-no-blank", "min-18h"])
+    FeedRules(aqi_version=2026, so2_1h_over_800=None),
+], ids=["so2-fallback", "o3-no-restart", "no-pm-no-blank", "min-18h", "hj633-2026"])
 def test_rule_variants_equal_the_reference(con, rules):
     for kind in ("whole", "decimals"):
         feed = random_feed(7, kind)
@@ -112,3 +113,11 @@ def test_rule_variants_equal_the_reference(con, rules):
         want = reference(feed, rules)
         for typ in DERIVED_TYPES:
             assert np.array_equal(got[typ], want[typ]), (typ, kind)
+
+
+def test_hourly_aqi_needs_so2_24h_for_the_2012_fallback():
+    from lantian.measurements.feed import hourly_aqi
+    feed = random_feed(1, "whole")
+    with pytest.raises(ValueError, match="SO2_24h"):
+        hourly_aqi(feed, FeedRules(so2_1h_over_800=None))
+    assert hourly_aqi(feed).shape == (len(feed.stations), feed.n_hours)

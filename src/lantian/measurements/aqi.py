@@ -117,7 +117,9 @@ def iaqi_array(c: np.ndarray, item: str, version: int = 2012, *, fallback: np.nd
 
 @cache
 def _shifted(item: str, version: int, above_top: str) -> np.ndarray:
-    return np.concatenate([[ABSENT], iaqi_table(item, version, above_top)])
+    table = np.concatenate([[ABSENT], iaqi_table(item, version, above_top)])
+    table.setflags(write=False)
+    return table
 
 
 def aqi_array(iaqis: list[np.ndarray]) -> np.ndarray:

@@ -54,10 +54,13 @@ def to_units_array(scaled: np.ndarray, decimals: int) -> np.ndarray:
     down, as the engines' truncating ``q % 2`` decides). ``MISSING``, the least int64, gives a
     negative number, which HJ 633 does not index."""
     b = SCALE // 10**decimals
+    if b == 1:
+        return np.array(scaled, dtype=np.int64)
+    if b == 0 or b % 2:
+        raise ValueError(f"to_units_array: {decimals} decimals of thousandths")
     q, rest = np.divmod(scaled + b // 2, b)            # half up; a tie leaves no rest
-    ties = np.flatnonzero(rest == 0)
-    if len(ties):
-        flat = q.reshape(-1)                            # q is new and contiguous: a view
-        t = flat[ties]
-        flat[ties] = t - ((t & 1 == 1) | (t <= 1))      # to the even one; at or below 1, as the engines
+    ties = rest == 0
+    if ties.any():
+        t = q[ties]
+        q[ties] = t - ((t & 1 == 1) | (t <= 1))         # to the even one; at or below 1, as the engines
     return q

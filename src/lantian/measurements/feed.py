@@ -265,8 +265,9 @@ def fit_of(feed: Feed, rules: FeedRules = FeedRules()) -> Fit:
 
 
 def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
-    """The Ibis expression that derives every published row from the 1-hour columns of ``grid``
-    (``i``, PM2_5 … CO, laid out as :class:`Layout` says: row ``i`` is hour ``i % 24 + 1`` of its day).
+    """The Ibis expression that derives the windowed rows (:data:`WINDOWED_TYPES`: every published
+    row but ``AQI``, which is :func:`hourly_aqi`) from the 1-hour columns of ``grid`` (``i``,
+    PM2_5 … CO, laid out as :class:`Layout` says: row ``i`` is hour ``i % 24 + 1`` of its day).
 
     In stages, each a projection over named columns, so that no window or rounding expression
     is repeated inside another. Two sorts (the O3_8h_24h window needs O3_8h): what needs no
@@ -281,7 +282,8 @@ def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
         raise ValueError(f"o3_8h_hours must be 1…24, not {rules.o3_8h_hours}")
     fit = fit or Fit.plain(rules)
     keys = ["i", "s"] if "s" in grid.columns else ["i"]
-    g = grid.mutate(**{f"r_{c}": _rounded(grid[c], c, fit) for c in POLLUTANT.values()})
+    g = grid.mutate(**{f"r_{c}": _rounded(grid[c], c, fit) for c in POLLUTANT.values()
+                       if c in fit.whole or c == "O3"})         # the summed ones, and O3_24h's
     apart = _o3_days_apart(fit, rules)
     o3_words = {w: _odd_days_shifted(g, x, apart) for w, x in fit.o3.inputs(g).items()}
     g = g.mutate(**fit.means.inputs(g), **o3_words, top_O3=g.r_O3.fill_null(NONE),
@@ -406,7 +408,8 @@ def _unfused_selects():
 
 
 def recompute(feed: Feed, con, rules: FeedRules = FeedRules()) -> Recomputed:
-    """Run :func:`expression` on ``con`` and scatter the result back onto the grid."""
+    """Run :func:`expression` on ``con``, scatter the result back onto the grid, and add the AQI row
+    (:func:`hourly_aqi`, with the SO2_24h row for the rules' SO2 fallback)."""
     layout = Layout.of(feed)
     with ThreadPoolExecutor(max_workers=1) as pool:
         fit = pool.submit(fit_of, feed, rules)           # numpy, beside the memtable's imports
@@ -440,21 +443,19 @@ def hourly_aqi(feed: Feed, rules: FeedRules = FeedRules(), so2_24h: np.ndarray |
 
     A lookup in the IAQI tables (:func:`lantian.measurements.aqi.iaqi_table`): the feed is a grid
     in memory, and indexing it costs a fifth of sending it through the engine's CASE.
-    ``so2_24h`` (reporting units) is needed only when ``rules.so2_1h_over_800`` is None (2012
-    note (2): SO2 above 800 indexed by its 24-hour mean).
+    ``so2_24h`` (reporting units, MISSING where blank) is needed only when
+    ``rules.so2_1h_over_800`` is None (2012 note (2): SO2 above 800 indexed by its 24-hour mean).
     """
-    fallback = None
     if rules.so2_1h_over_800 is not None:
         fallback = np.int64(rules.so2_1h_over_800)
     elif so2_24h is not None:
-        fallback = vaqi.iaqi_array(np.where(so2_24h == MISSING, -1, so2_24h), "SO2_24h", rules.aqi_version)
-
-    def one(typ: str) -> np.ndarray:
+        fallback = vaqi.iaqi_array(so2_24h, "SO2_24h", rules.aqi_version)       # MISSING is negative
+    else:
+        raise ValueError("hourly_aqi: these rules index SO2 above 800 by SO2_24h, which was not given")
+    iaqis = []
+    for typ, item in AQI_ITEMS.items():
         c = to_units_array(feed.hourly[typ], DECIMALS[POLLUTANT[typ]])       # MISSING → negative
-        return vaqi.iaqi_array(c, AQI_ITEMS[typ], rules.aqi_version, fallback=fallback if typ == "SO2" else None)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:          # numpy lets go of the GIL
-        iaqis = list(pool.map(one, AQI_ITEMS))
+        iaqis.append(vaqi.iaqi_array(c, item, rules.aqi_version, fallback=fallback if typ == "SO2" else None))
     aqi = vaqi.aqi_array(iaqis)
     blank = aqi == vaqi.ABSENT
     if rules.aqi_requires_pm:
