@@ -1,4 +1,5 @@
-"""Exact integer arithmetic as Ibis expressions, identical on every engine.
+"""Exact integer arithmetic as Ibis expressions, identical on every engine (and the GB/T 8170
+rounding as numpy, :func:`to_units_array`, for grids already in memory).
 
 Concentrations travel as int64 in thousandths of their unit (``SCALE``), so means,
 GB/T 8170 rounding and the IAQI ceiling are integer operations: no float reaches a

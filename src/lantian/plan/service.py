@@ -31,7 +31,8 @@ def current_plan(s: Session) -> Plan | None:
     return s.scalar(sa.select(Plan).order_by(Plan.id.desc()).limit(1))
 
 
-def _names(s: Session) -> dict[str, str]:
+def owner_names(s: Session) -> dict[str, str]:
+    """Every unit a task or milestone may name as its owner (departments, counties, enterprises): code → name."""
     from lantian.measurements.stations import AdminUnit
     out = {d.code: d.name for d in s.scalars(sa.select(Department))}
     out.update({u.code: u.name for u in s.scalars(sa.select(AdminUnit))})
@@ -115,7 +116,7 @@ def tasks(s: Session, scope: Scope, ctx: indicators.Context | None,
     if plan is None:
         return None, []
     loaded = _Loaded(s, plan, scope)
-    names = _names(s)
+    names = owner_names(s)
     return plan, [_task_row(loaded, t, loaded.status(t, ctx, settings), names) for t in loaded.tasks]
 
 
@@ -172,7 +173,7 @@ def task_detail(s: Session, scope: Scope, task_id: int, ctx, settings: PlanSetti
     plan = s.get(Plan, task.plan_id)
     loaded = _Loaded(s, plan, scope)
     st = loaded.status(task, ctx, settings)
-    names = _names(s)
+    names = owner_names(s)
     row = _task_row(loaded, task, st, names)
     by_id = {p.id: p for p in st.milestones}
     whole = task.id in loaded.whole
@@ -356,7 +357,7 @@ def dispatch(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT) ->
     for u in s.scalars(sa.select(TaskUnit).join(Task, Task.id == TaskUnit.task_id).where(Task.plan_id == plan.id)):
         loaded_units[u.task_id].append(u)
     last_report = dict(s.execute(sa.select(Report.unit_code, sa.func.max(Report.as_of)).group_by(Report.unit_code)).all())
-    names = _names(s)
+    names = owner_names(s)
     by_id = {r["id"]: r for r in rows}
     depts: dict[str, dict] = {}
     for task_id, units in loaded_units.items():
@@ -466,7 +467,7 @@ def supervise(s: Session, root: Path, scope: Scope, task_id: int, unit_kind: str
     st = loaded.status(task, ctx, settings)
     if st.status not in ("overdue", "at_risk", "off_target"):
         raise UsageError(f"task {task.number} is {LABELS[st.status]}: a 督办函 is for overdue or at-risk tasks")
-    names = _names(s)
+    names = owner_names(s)
     by_id = {p.id: p for p in st.milestones}
     late = [(m.title, m.due, by_id[m.id].days_late) for m in loaded.milestones[task.id]
             if by_id[m.id].status in ("overdue", "at_risk", "off_target")

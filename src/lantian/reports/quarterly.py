@@ -72,11 +72,11 @@ def _evidence(s, p: ref.Period) -> list[dict]:
 
     from lantian import attachments
     from lantian.plan.models import Report, Task
-    from lantian.plan.service import REPORT_ENTITY, _names, current_plan
+    from lantian.plan.service import REPORT_ENTITY, current_plan, owner_names
     plan = current_plan(s)
     if plan is None:
         return []
-    names = _names(s)
+    names = owner_names(s)
     q = (sa.select(Report, Task).join(Task, Task.id == Report.task_id)
          .where(Task.plan_id == plan.id, Report.as_of >= p.start, Report.as_of <= p.end)
          .order_by(Report.as_of, Task.number, Report.id))
