@@ -10,6 +10,11 @@ listing every problem — never a partial batch.
 Unified social credit codes (统一社会信用代码) must pass the GB 32100-2015 check digit. There is no
 exception for demo data: synthetic enterprises must be given codes with a correct check digit
 (``credit_code_check_char`` computes it), and the caller marks them as synthetic elsewhere.
+
+The sheet helpers — ``lay_out_sheet``, ``fill_sheet``, ``DropDownLists``, ``describe_field``,
+``header_text``/``header_key``, ``cell_text``, ``fold_width``, ``is_blank``, ``parse_county``,
+``BadCell`` — are public: the registers room (``lantian.registers.excel``) builds its sheets
+with them.
 """
 from __future__ import annotations
 
@@ -126,21 +131,21 @@ def credit_code_problem(code: str) -> str | None:
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
-def _fold(text: str) -> str:
+def fold_width(text: str) -> str:
     """Full-width ASCII (１２３，ＡＢＣ，（）) to half-width; Chinese text is left alone."""
     return text.translate(_FULLWIDTH)
 
 
-def _header_key(text: str) -> str:
-    key = re.sub(r"\s+", "", _fold(str(text)))
+def header_key(text: str) -> str:
+    key = re.sub(r"\s+", "", fold_width(str(text)))
     return key.strip(REQUIRED_MARK)
 
 
-def _is_blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _as_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
@@ -158,7 +163,7 @@ def _display_width(text: str) -> int:
 
 # ---------------------------------------------------------------- typing one cell
 
-class _Bad(Exception):
+class BadCell(Exception):
     """A cell that cannot be read; ``reason`` is shown to the user."""
 
     def __init__(self, reason: str):
@@ -174,7 +179,7 @@ _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 
 
 def _number_text(value: str) -> str:
-    return re.sub(r"[\s,]", "", _fold(value))
+    return re.sub(r"[\s,]", "", fold_width(value))
 
 
 def _range_text(f: Field) -> str:
@@ -188,7 +193,7 @@ def _range_text(f: Field) -> str:
 def _check_range(f: Field, number: float) -> None:
     if (f.low is not None and number < f.low) or (f.high is not None and number > f.high):
         unit = f"（{f.unit}）" if f.unit else ""
-        raise _Bad(f"超出范围，应为{_range_text(f)}的数值{unit}")
+        raise BadCell(f"超出范围，应为{_range_text(f)}的数值{unit}")
 
 
 def _parse_float(f: Field, value: Any) -> float:
@@ -197,9 +202,9 @@ def _parse_float(f: Field, value: Any) -> float:
     elif isinstance(value, str) and _DECIMAL.fullmatch(_number_text(value)):
         number = float(_number_text(value))
     else:
-        raise _Bad("不是数值，应填数字" + (f"（单位：{f.unit}）" if f.unit else ""))
+        raise BadCell("不是数值，应填数字" + (f"（单位：{f.unit}）" if f.unit else ""))
     if not math.isfinite(number):
-        raise _Bad("不是有限的数值，应填数字")
+        raise BadCell("不是有限的数值，应填数字")
     _check_range(f, number)
     return number
 
@@ -210,7 +215,7 @@ def _parse_int(f: Field, value: Any) -> int:
     else:
         as_float = _parse_float(f, value)
         if not as_float.is_integer():
-            raise _Bad("不是整数，应填整数")
+            raise BadCell("不是整数，应填整数")
         number = int(as_float)
     _check_range(f, number)
     return number
@@ -221,10 +226,10 @@ def _parse_bool(value: Any) -> bool:
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
-    word = _fold(str(value)).strip().upper()
+    word = fold_width(str(value)).strip().upper()
     if word in _BOOL_WORDS:
         return _BOOL_WORDS[word]
-    raise _Bad("应填「是」或「否」（也可填 Y/N、TRUE/FALSE、1/0）")
+    raise BadCell("应填「是」或「否」（也可填 Y/N、TRUE/FALSE、1/0）")
 
 
 def _parse_date(value: Any) -> date:
@@ -233,51 +238,51 @@ def _parse_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        match = _DATE.fullmatch(_fold(value).strip())
+        match = _DATE.fullmatch(fold_width(value).strip())
         if match:
             try:
                 return date(*(int(part) for part in match.groups()))
             except ValueError:
                 pass
-    raise _Bad("不是有效日期，应为 YYYY-MM-DD 格式的日期（如 2021-06-30）")
+    raise BadCell("不是有效日期，应为 YYYY-MM-DD 格式的日期（如 2021-06-30）")
 
 
 def _parse_choice(f: Field, value: Any) -> str:
-    wanted = _fold(_as_text(value)).strip().casefold()
+    wanted = fold_width(cell_text(value)).strip().casefold()
     for choice in f.choices:
-        if _fold(choice).casefold() == wanted:
+        if fold_width(choice).casefold() == wanted:
             return choice
-    raise _Bad(f"不是可选值，应为以下之一：{'、'.join(f.choices)}")
+    raise BadCell(f"不是可选值，应为以下之一：{'、'.join(f.choices)}")
 
 
 def _parse_credit_code(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise _Bad("统一社会信用代码被 Excel 存成了数字（可能丢失位数），应把该列设为文本后重新填写")
-    return re.sub(r"\s+", "", _fold(str(value))).upper()
+        raise BadCell("统一社会信用代码被 Excel 存成了数字（可能丢失位数），应把该列设为文本后重新填写")
+    return re.sub(r"\s+", "", fold_width(str(value))).upper()
 
 
-def _parse_county(value: Any, counties: Mapping[str, str] | None) -> str:
-    text = _as_text(value)
+def parse_county(value: Any, counties: Mapping[str, str] | None) -> str:
+    text = cell_text(value)
     if counties is None:
         return text
-    for key in (text, _fold(text).strip()):
+    for key in (text, fold_width(text).strip()):
         if key in counties:
             return counties[key]
     names = [k for k in counties if not k.isdigit()] or list(counties)
     shown = "、".join(names[:20]) + ("等" if len(names) > 20 else "")
-    raise _Bad(f"不是本地区的县区，应为以下之一（名称或行政区划代码）：{shown}")
+    raise BadCell(f"不是本地区的县区，应为以下之一（名称或行政区划代码）：{shown}")
 
 
 def _parse_cell(kind: Kind, f: Field, value: Any, counties: Mapping[str, str] | None) -> Any:
     if f.name == "county":
-        return _parse_county(value, counties)
+        return parse_county(value, counties)
     if (kind is ENTERPRISE and f.name == "credit_code") or (kind in _FACILITY_SET and f.name == "enterprise"):
         code = _parse_credit_code(value)
         if kind is ENTERPRISE and (problem := credit_code_problem(code)):
-            raise _Bad(problem)
+            raise BadCell(problem)
         return code
     if kind in _FACILITY_SET and f.name == "code":
-        return _fold(_as_text(value)).strip()
+        return fold_width(cell_text(value)).strip()
     match f.type:
         case "int":
             return _parse_int(f, value)
@@ -289,12 +294,12 @@ def _parse_cell(kind: Kind, f: Field, value: Any, counties: Mapping[str, str] | 
             return _parse_date(value)
         case "choice":
             return _parse_choice(f, value)
-    return _as_text(value)
+    return cell_text(value)
 
 
 # ---------------------------------------------------------------- reading
 
-_KIND_BY_SHEET = {_fold(k.label): k for k in SHEET_KINDS}
+_KIND_BY_SHEET = {fold_width(k.label): k for k in SHEET_KINDS}
 
 
 def read_workbook(path: str | Path, *, counties: Mapping[str, str] | None = None,
@@ -356,7 +361,7 @@ class _Reader:
         title = ws.title.strip()
         if title == NOTES_SHEET:
             return
-        kind = _KIND_BY_SHEET.get(_fold(title))
+        kind = _KIND_BY_SHEET.get(fold_width(title))
         if kind is None:
             known = "、".join([NOTES_SHEET, *(k.label for k in SHEET_KINDS)])
             self.error((ws.title, position), 1, -1, "", f"未知的工作表，工作表名应为以下之一：{known}")
@@ -364,8 +369,8 @@ class _Reader:
         ws.reset_dimensions()  # a wrong stored dimension would silently cut rows off
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
-        body = [(r, values) for r, values in enumerate(rows, start=2) if not all(map(_is_blank, values))]
-        if header is None or (all(map(_is_blank, header)) and not body):
+        body = [(r, values) for r, values in enumerate(rows, start=2) if not all(map(is_blank, values))]
+        if header is None or (all(map(is_blank, header)) and not body):
             return
         sheet = _Sheet(ws.title, position, kind, self.read_header(ws.title, position, kind, header))
         self.check_unheaded(sheet, header, body)
@@ -374,12 +379,12 @@ class _Reader:
             self.read_row(sheet, r, values)
 
     def read_header(self, title: str, position: int, kind: Kind, header: Sequence[Any]) -> dict[int, Field]:
-        by_key = {_header_key(f.header): f for f in kind.fields} | {_header_key(f.label): f for f in kind.fields}
+        by_key = {header_key(f.header): f for f in kind.fields} | {header_key(f.label): f for f in kind.fields}
         columns: dict[int, Field] = {}
         for i, cell in enumerate(header):
-            if _is_blank(cell):
+            if is_blank(cell):
                 continue
-            f = by_key.get(_header_key(cell))
+            f = by_key.get(header_key(cell))
             if f is None:
                 expected = "、".join(f.header for f in kind.fields)
                 self.error((title, position), 1, i, str(cell).strip(),
@@ -397,9 +402,9 @@ class _Reader:
         reported: set[int] = set()
         for r, values in body:
             for i, value in enumerate(values):
-                if i in sheet.columns or i in reported or _is_blank(value):
+                if i in sheet.columns or i in reported or is_blank(value):
                     continue
-                if i < len(header) and not _is_blank(header[i]):
+                if i < len(header) and not is_blank(header[i]):
                     continue          # an unknown header, already reported
                 reported.add(i)
                 self.error(sheet, r, i, f"第 {get_column_letter(i + 1)} 列",
@@ -410,13 +415,13 @@ class _Reader:
         record: dict[str, Any] = {f.name: None for f in kind.fields}
         for i, f in sheet.columns.items():
             value = values[i] if i < len(values) else None
-            if _is_blank(value):
+            if is_blank(value):
                 if f.required:
                     self.error(sheet, r, i, f.header, "必填项为空，应填写" + f.label)
                 continue
             try:
                 record[f.name] = _parse_cell(kind, f, value, self.counties)
-            except _Bad as bad:
+            except BadCell as bad:
                 self.error(sheet, r, i, f.header, bad.reason, value)
         if kind is ENTERPRISE:
             self.note_enterprise(sheet, r, record)
@@ -488,18 +493,18 @@ def write_workbook(path: str | Path, enterprises: Iterable[Mapping[str, Any]],
         if facility.get("kind") not in by_kind:
             raise ValueError(f"unknown facility kind {facility.get('kind')!r}")
         by_kind[facility["kind"]].append(facility)
-    _fill(wb[ENTERPRISE.label], ENTERPRISE, enterprises)
-    _fill(wb[CLUSTER.label], CLUSTER, clusters)
+    fill_sheet(wb[ENTERPRISE.label], ENTERPRISE, enterprises)
+    fill_sheet(wb[CLUSTER.label], CLUSTER, clusters)
     for name, kind in FACILITY_KINDS.items():
-        _fill(wb[kind.label], kind, by_kind[name])
+        fill_sheet(wb[kind.label], kind, by_kind[name])
     wb.save(path)
 
 
-def _header_text(f: Field) -> str:
+def header_text(f: Field) -> str:
     return f.header + (REQUIRED_MARK if f.required else "")
 
 
-def _describe(f: Field, counties: Sequence[str] = ()) -> str:
+def describe_field(f: Field, counties: Sequence[str] = ()) -> str:
     """What a column takes, in Chinese: for the header comment and the notes sheet."""
     if f.name == "county":
         what = "从下拉列表选择县区（也可填行政区划代码）" if counties else "县区名称或行政区划代码"
@@ -522,7 +527,7 @@ def _describe(f: Field, counties: Sequence[str] = ()) -> str:
     return ("必填；" if f.required else "选填；") + what
 
 
-class _Lists:
+class DropDownLists:
     """Drop-down lists too long to inline go into columns of the notes sheet."""
 
     def __init__(self, notes: Worksheet):
@@ -547,21 +552,21 @@ def _new_workbook(counties: Sequence[str]) -> Workbook:
     wb = Workbook()
     notes = wb.active
     notes.title = NOTES_SHEET
-    lists = _Lists(notes)
+    lists = DropDownLists(notes)
     for kind in SHEET_KINDS:
-        _layout(wb.create_sheet(kind.label), kind, list(counties), lists)
+        lay_out_sheet(wb.create_sheet(kind.label), kind, list(counties), lists)
     _write_notes(notes, list(counties))
     return wb
 
 
-def _layout(ws: Worksheet, kind: Kind, counties: list[str], lists: _Lists) -> None:
+def lay_out_sheet(ws: Worksheet, kind: Kind, counties: list[str], lists: DropDownLists) -> None:
     for i, f in enumerate(kind.fields, start=1):
         col = get_column_letter(i)
-        cell = ws.cell(row=1, column=i, value=_header_text(f))
+        cell = ws.cell(row=1, column=i, value=header_text(f))
         cell.font = Font(bold=f.required)
         cell.fill = _REQUIRED_FILL if f.required else _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center")
-        comment = Comment(_describe(f, counties), "蓝天")
+        comment = Comment(describe_field(f, counties), "蓝天")
         comment.width, comment.height = 240, 90
         cell.comment = comment
         ws.column_dimensions[col].width = _width_for(f)
@@ -578,13 +583,13 @@ def _layout(ws: Worksheet, kind: Kind, counties: list[str], lists: _Lists) -> No
 
 
 def _width_for(f: Field) -> float:
-    longest = max([_display_width(_header_text(f)), *(_display_width(c) for c in f.choices)])
+    longest = max([_display_width(header_text(f)), *(_display_width(c) for c in f.choices)])
     if f.name in ("credit_code", "enterprise"):
         longest = max(longest, 20)
     return min(max(longest + 3, 10), 40)
 
 
-def _validation(f: Field, counties: list[str], lists: _Lists) -> DataValidation | None:
+def _validation(f: Field, counties: list[str], lists: DropDownLists) -> DataValidation | None:
     if f.name == "county":
         if not counties:
             return None
@@ -600,7 +605,7 @@ def _validation(f: Field, counties: list[str], lists: _Lists) -> DataValidation 
         return None
     dv.showErrorMessage = True
     dv.errorTitle = "填写有误"
-    dv.error = _describe(f, counties)[:250]
+    dv.error = describe_field(f, counties)[:250]
     return dv
 
 
@@ -644,14 +649,14 @@ def _write_notes(ws: Worksheet, counties: list[str]) -> None:
         for f in kind.fields:
             row += 1
             ws.cell(row=row, column=1, value=kind.label)
-            ws.cell(row=row, column=2, value=_header_text(f))
-            ws.cell(row=row, column=3, value=_describe(f, counties))
+            ws.cell(row=row, column=2, value=header_text(f))
+            ws.cell(row=row, column=3, value=describe_field(f, counties))
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 28
     ws.column_dimensions["C"].width = 80
 
 
-def _fill(ws: Worksheet, kind: Kind, records: Iterable[Mapping[str, Any]]) -> None:
+def fill_sheet(ws: Worksheet, kind: Kind, records: Iterable[Mapping[str, Any]]) -> None:
     widths = {i: ws.column_dimensions[get_column_letter(i)].width for i in range(1, len(kind.fields) + 1)}
     for r, record in enumerate(records, start=2):
         for i, f in enumerate(kind.fields, start=1):
@@ -664,7 +669,7 @@ def _fill(ws: Worksheet, kind: Kind, records: Iterable[Mapping[str, Any]]) -> No
                 cell.number_format = _TEXT_FORMAT
             elif isinstance(value, date):
                 cell.number_format = _DATE_FORMAT
-            widths[i] = max(widths[i], min(_display_width(_as_text(value)) + 2, 50))
+            widths[i] = max(widths[i], min(_display_width(cell_text(value)) + 2, 50))
     for i, width in widths.items():
         ws.column_dimensions[get_column_letter(i)].width = width
 

@@ -63,11 +63,11 @@ def write_rows(path: str | Path, reg: Register, records: Iterable[Mapping[str, A
     wb = Workbook()
     notes = wb.active
     notes.title = NOTES_SHEET
-    lists = ledger_excel._Lists(notes)
+    lists = ledger_excel.DropDownLists(notes)
     ws = wb.create_sheet(_sheet_title(reg))
     kind = kind_of(reg)
-    ledger_excel._layout(ws, kind, list(counties), lists)
-    ledger_excel._fill(ws, kind, records)
+    ledger_excel.lay_out_sheet(ws, kind, list(counties), lists)
+    ledger_excel.fill_sheet(ws, kind, records)
     _notes(notes, reg, list(counties))
     wb.save(path)
 
@@ -75,9 +75,9 @@ def write_rows(path: str | Path, reg: Register, records: Iterable[Mapping[str, A
 def csv_text(reg: Register, records: Iterable[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([ledger_excel._header_text(f) for f in reg.fields])
+    writer.writerow([ledger_excel.header_text(f) for f in reg.fields])
     for r in records:
-        writer.writerow(["" if r.get(f.name) is None else ledger_excel._as_text(r[f.name]) for f in reg.fields])
+        writer.writerow(["" if r.get(f.name) is None else ledger_excel.cell_text(r[f.name]) for f in reg.fields])
     return out.getvalue()
 
 
@@ -91,7 +91,7 @@ def describe(reg: Register, f: Field, counties: Sequence[str] = ()) -> str:
         return ("必填；" if f.required else "选填；") + FORMAT_TEXT[fmt]
     if reg.parent_field == f.name:
         return ("必填；" if f.required else "选填；") + f"「{_parent_label(reg)}」中已登记的编号"
-    return ledger_excel._describe(f, counties)
+    return ledger_excel.describe_field(f, counties)
 
 
 def _parent_label(reg: Register) -> str:
@@ -119,7 +119,7 @@ def _notes(ws, reg: Register, counties: list[str]) -> None:
         ws.cell(row=row, column=col, value=title).font = Font(bold=True)
     for f in reg.fields:
         row += 1
-        ws.cell(row=row, column=1, value=ledger_excel._header_text(f))
+        ws.cell(row=row, column=1, value=ledger_excel.header_text(f))
         ws.cell(row=row, column=2, value=describe(reg, f, counties))
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 90
@@ -166,7 +166,7 @@ def _xlsx_rows(path: Path, reg: Register, shown: str) -> tuple[str, list, list[t
             from exc
     try:
         sheets = [ws for ws in wb.worksheets if ws.title.strip() != NOTES_SHEET]
-        wanted = [ws for ws in sheets if ledger_excel._fold(ws.title.strip()) == ledger_excel._fold(_sheet_title(reg))]
+        wanted = [ws for ws in sheets if ledger_excel.fold_width(ws.title.strip()) == ledger_excel.fold_width(_sheet_title(reg))]
         if not wanted and len(sheets) == 1:
             wanted = sheets
         if not wanted:
@@ -198,21 +198,21 @@ class _Reader:
         if self.errors:
             return
         for r, values in body:
-            if all(map(ledger_excel._is_blank, values)):
+            if all(map(ledger_excel.is_blank, values)):
                 continue
             self.row(r, columns, values, header)
 
     def header(self, header: Sequence[Any]) -> dict[int, Field]:
-        by_key = {ledger_excel._header_key(f.header): f for f in self.reg.fields} | \
-                 {ledger_excel._header_key(f.label): f for f in self.reg.fields}
+        by_key = {ledger_excel.header_key(f.header): f for f in self.reg.fields} | \
+                 {ledger_excel.header_key(f.label): f for f in self.reg.fields}
         columns: dict[int, Field] = {}
         for i, cell in enumerate(header):
-            if ledger_excel._is_blank(cell):
+            if ledger_excel.is_blank(cell):
                 continue
-            f = by_key.get(ledger_excel._header_key(cell))
+            f = by_key.get(ledger_excel.header_key(cell))
             if f is None:
                 self.error(1, str(cell).strip(), "未知的表头，应为以下之一：" +
-                           "、".join(ledger_excel._header_text(x) for x in self.reg.fields))
+                           "、".join(ledger_excel.header_text(x) for x in self.reg.fields))
             elif f in columns.values():
                 self.error(1, str(cell).strip(), "表头重复，每列只应出现一次")
             else:
@@ -227,20 +227,20 @@ class _Reader:
         record: dict[str, Any] = {f.name: None for f in self.reg.fields}
         bad = False
         for i, value in enumerate(values):
-            if i not in columns and not ledger_excel._is_blank(value) and \
-                    (i >= len(header) or ledger_excel._is_blank(header[i])):
+            if i not in columns and not ledger_excel.is_blank(value) and \
+                    (i >= len(header) or ledger_excel.is_blank(header[i])):
                 self.error(r, f"第 {i + 1} 列", "该列没有表头，数据无法归属，应补上表头或删去该列数据", value)
                 bad = True
         for i, f in columns.items():
             value = values[i] if i < len(values) else None
-            if ledger_excel._is_blank(value):
+            if ledger_excel.is_blank(value):
                 if f.required:
                     self.error(r, f.header, "必填项为空，应填写" + f.label)
                     bad = True
                 continue
             try:
                 record[f.name] = self.cell(f, value)
-            except ledger_excel._Bad as exc:
+            except ledger_excel.BadCell as exc:
                 self.error(r, f.header, exc.reason, value)
                 bad = True
         key = tuple(record[k] for k in self.reg.key)
@@ -256,24 +256,24 @@ class _Reader:
 
     def cell(self, f: Field, value: Any) -> Any:
         if f.name == "county" and self.reg.county == "row":
-            return ledger_excel._parse_county(value, self.counties)
+            return ledger_excel.parse_county(value, self.counties)
         fmt = self.reg.format_of(f.name)
         if fmt == "datetime":
             return _datetime_text(value)
         if fmt == "hours":
-            text = ledger_excel._fold(ledger_excel._as_text(value)).replace("，", ",").replace(" ", "")
+            text = ledger_excel.fold_width(ledger_excel.cell_text(value)).replace("，", ",").replace(" ", "")
             if not FORMATS["hours"].match(text):
-                raise ledger_excel._Bad("不是时段，应为 " + FORMAT_TEXT["hours"])
+                raise ledger_excel.BadCell("不是时段，应为 " + FORMAT_TEXT["hours"])
             from lantian.registers.settings import parse_hours
             try:
                 parse_hours(text)
             except ValueError:
-                raise ledger_excel._Bad("时刻超出范围，应为 " + FORMAT_TEXT["hours"]) from None
+                raise ledger_excel.BadCell("时刻超出范围，应为 " + FORMAT_TEXT["hours"]) from None
             return text
         if "统一社会信用代码" in f.label:
             code = ledger_excel._parse_credit_code(value)
             if problem := ledger_excel.credit_code_problem(code):
-                raise ledger_excel._Bad(problem)
+                raise ledger_excel.BadCell(problem)
             return code
         return ledger_excel._parse_cell(self.kind, f, value, self.counties)
 
@@ -282,12 +282,12 @@ def _datetime_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
-        raise ledger_excel._Bad("缺少时刻，应为 " + FORMAT_TEXT["datetime"])
-    m = _DATETIME.match(ledger_excel._fold(str(value)).strip())
+        raise ledger_excel.BadCell("缺少时刻，应为 " + FORMAT_TEXT["datetime"])
+    m = _DATETIME.match(ledger_excel.fold_width(str(value)).strip())
     if m:
         try:
             moment = datetime(*(int(x) for x in m.groups()))
             return moment.strftime("%Y-%m-%d %H:%M")
         except ValueError:
             pass
-    raise ledger_excel._Bad("不是有效的日期时间，应为 " + FORMAT_TEXT["datetime"])
+    raise ledger_excel.BadCell("不是有效的日期时间，应为 " + FORMAT_TEXT["datetime"])
