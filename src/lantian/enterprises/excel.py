@@ -255,7 +255,7 @@ def _parse_choice(f: Field, value: Any) -> str:
     raise BadCell(f"不是可选值，应为以下之一：{'、'.join(f.choices)}")
 
 
-def _parse_credit_code(value: Any) -> str:
+def parse_credit_code(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise BadCell("统一社会信用代码被 Excel 存成了数字（可能丢失位数），应把该列设为文本后重新填写")
     return re.sub(r"\s+", "", fold_width(str(value))).upper()
@@ -273,11 +273,11 @@ def parse_county(value: Any, counties: Mapping[str, str] | None) -> str:
     raise BadCell(f"不是本地区的县区，应为以下之一（名称或行政区划代码）：{shown}")
 
 
-def _parse_cell(kind: Kind, f: Field, value: Any, counties: Mapping[str, str] | None) -> Any:
+def parse_cell(kind: Kind, f: Field, value: Any, counties: Mapping[str, str] | None) -> Any:
     if f.name == "county":
         return parse_county(value, counties)
     if (kind is ENTERPRISE and f.name == "credit_code") or (kind in _FACILITY_SET and f.name == "enterprise"):
-        code = _parse_credit_code(value)
+        code = parse_credit_code(value)
         if kind is ENTERPRISE and (problem := credit_code_problem(code)):
             raise BadCell(problem)
         return code
@@ -340,7 +340,7 @@ class _Sheet:
 class _Reader:
     def __init__(self, counties: Mapping[str, str] | None, known_enterprises: Iterable[str]):
         self.counties = counties
-        self.known = {_parse_credit_code(c) for c in known_enterprises}
+        self.known = {parse_credit_code(c) for c in known_enterprises}
         self.batch = LedgerBatch()
         self.errors: list[tuple[int, int, int, RowError]] = []
         self.enterprise_rows: dict[str, int] = {}
@@ -420,7 +420,7 @@ class _Reader:
                     self.error(sheet, r, i, f.header, "必填项为空，应填写" + f.label)
                 continue
             try:
-                record[f.name] = _parse_cell(kind, f, value, self.counties)
+                record[f.name] = parse_cell(kind, f, value, self.counties)
             except BadCell as bad:
                 self.error(sheet, r, i, f.header, bad.reason, value)
         if kind is ENTERPRISE:

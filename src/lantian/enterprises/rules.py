@@ -63,6 +63,11 @@ Time
 Messages are ``str.format`` templates over the same fields (``{chamber_height}``) plus
 ``enterprise_name``, ``kind_label``, ``title``, ``today`` and, in a rule with a time, ``deadline`` and
 ``days``; dates render as 2023年6月30日, booleans as 是/否, missing values as 未填.
+
+The pieces a rule file is read and judged with (``rule_blocks``, ``key_line``, ``required_text``,
+``parse_condition``, ``parse_start``, ``parse_every_year``, ``parse_severity``,
+``judge_facility``, ``show_value``) are public: the registers room reads its own rule files
+with them (:mod:`lantian.registers.rules`).
 """
 from __future__ import annotations
 
@@ -352,16 +357,16 @@ def _family(f: Field) -> str:
     return {"int": "number", "float": "number", "choice": "str"}.get(f.type, f.type)
 
 
-def _parse_condition(raw: Any, kind: Kind, timed: bool, key: str) -> Condition:
+def parse_condition(raw: Any, kind: Kind, timed: bool, key: str) -> Condition:
     if isinstance(raw, str):
         return _parse_compare(raw, kind, timed, key)
     if isinstance(raw, list):
-        return Group("all", tuple(_parse_condition(x, kind, timed, key) for x in raw))
+        return Group("all", tuple(parse_condition(x, kind, timed, key) for x in raw))
     if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in GROUPS:
         mode, items = next(iter(raw.items()))
         items = [items] if isinstance(items, str) else items
         if isinstance(items, list):
-            return Group(mode, tuple(_parse_condition(x, kind, timed, key) for x in items))
+            return Group(mode, tuple(parse_condition(x, kind, timed, key) for x in items))
     raise _RuleError(f"`{key}` is not a condition: {raw!r}", key,
                      expected='"<field> <operator> <value>", a list of them, or { all / any / none = [...] }')
 
@@ -524,7 +529,7 @@ def _load_file(path: Path) -> list[tuple[str, Rule | None, int | None]]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InputError(path, "`rule` must be [[rule]] tables", column="rule", expected="[[rule]] tables")
     lines = text.splitlines()
-    blocks = _rule_blocks(lines)
+    blocks = rule_blocks(lines)
     blocks = blocks if len(blocks) == len(entries) else [None] * len(entries)
     loaded = []
     for index, (raw, block) in enumerate(zip(entries, blocks)):
@@ -532,19 +537,19 @@ def _load_file(path: Path) -> list[tuple[str, Rule | None, int | None]]:
             rule_id, rule = _parse_rule(raw, path)
         except _RuleError as exc:
             who = f"rule {raw['id']!r}" if isinstance(raw.get("id"), str) else f"rule #{index + 1} (no id)"
-            raise InputError(path, f"{who}: {exc.message}", line=_key_line(lines, block, exc.key),
+            raise InputError(path, f"{who}: {exc.message}", line=key_line(lines, block, exc.key),
                              column=exc.key, expected=exc.expected) from None
-        loaded.append((rule_id, rule, _key_line(lines, block, "id")))
+        loaded.append((rule_id, rule, key_line(lines, block, "id")))
     return loaded
 
 
-def _rule_blocks(lines: list[str]) -> list[tuple[int, int]]:
+def rule_blocks(lines: list[str]) -> list[tuple[int, int]]:
     """0-based (start, end) line ranges of each ``[[rule]]`` table, for error line numbers."""
     starts = [i for i, line in enumerate(lines) if line.strip().replace(" ", "").startswith("[[rule]]")]
     return list(zip(starts, starts[1:] + [len(lines)]))
 
 
-def _key_line(lines: list[str], block: tuple[int, int] | None, key: str) -> int | None:
+def key_line(lines: list[str], block: tuple[int, int] | None, key: str) -> int | None:
     if block is None:
         return None
     pattern = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
@@ -559,7 +564,7 @@ def _parse_rule(raw: dict[str, Any], path: Path) -> tuple[str, Rule | None]:
         if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
             raise _RuleError(f"unknown key `{key}`", key,
                              expected="keys " + ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS))
-    rule_id = _required_text(raw, "id")
+    rule_id = required_text(raw, "id")
     if not _ID.match(rule_id):
         raise _RuleError(f"id {rule_id!r} has characters other than letters, digits, - _ .", "id",
                          expected="e.g. coke-oven-4.3m-shutdown")
@@ -578,21 +583,21 @@ def _parse_rule(raw: dict[str, Any], path: Path) -> tuple[str, Rule | None]:
     if kind is None:
         raise _RuleError(f"unknown kind {raw['kind']!r}", "kind",
                          expected="one of " + ", ".join(FACILITY_KINDS))
-    start = _start(raw)
-    every_year = _every_year(raw)
+    start = parse_start(raw)
+    every_year = parse_every_year(raw)
     timed = start is not None or every_year is not None
     rule = Rule(
-        id=rule_id, title=_required_text(raw, "title"), clause=_required_text(raw, "clause"), task=task,
+        id=rule_id, title=required_text(raw, "title"), clause=required_text(raw, "clause"), task=task,
         kind=kind.name,
-        when=_parse_condition(raw.get("when", []), kind, timed, "when"),
-        require=_parse_condition(raw["require"], kind, timed, "require"),
+        when=parse_condition(raw.get("when", []), kind, timed, "when"),
+        require=parse_condition(raw["require"], kind, timed, "require"),
         message=_template(raw, "message", kind, timed),
         upcoming_message=_upcoming_template(raw, kind, timed),
-        start=start, every_year=every_year, severity=_severity(raw), statuses=_statuses(raw), source=path)
+        start=start, every_year=every_year, severity=parse_severity(raw), statuses=_statuses(raw), source=path)
     return rule_id, rule
 
 
-def _required_text(raw: dict[str, Any], key: str) -> str:
+def required_text(raw: dict[str, Any], key: str) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _RuleError(f"missing or empty `{key}`" if value in (None, "") else f"{key} = {value!r}", key,
@@ -600,7 +605,7 @@ def _required_text(raw: dict[str, Any], key: str) -> str:
     return value.strip()
 
 
-def _start(raw: dict[str, Any]) -> date | None:
+def parse_start(raw: dict[str, Any]) -> date | None:
     if "from" not in raw:
         return None
     day = _parse_date(raw["from"])
@@ -610,7 +615,7 @@ def _start(raw: dict[str, Any]) -> date | None:
     return day
 
 
-def _every_year(raw: dict[str, Any]) -> tuple[int, int] | None:
+def parse_every_year(raw: dict[str, Any]) -> tuple[int, int] | None:
     if "every_year" not in raw:
         return None
     value = raw["every_year"]
@@ -625,7 +630,7 @@ def _every_year(raw: dict[str, Any]) -> tuple[int, int] | None:
     return int(m[1]), int(m[2])
 
 
-def _severity(raw: dict[str, Any]) -> str:
+def parse_severity(raw: dict[str, Any]) -> str:
     severity = raw.get("severity", "violation")
     if severity not in SEVERITIES:
         raise _RuleError(f"severity = {severity!r}", "severity", expected=" or ".join(SEVERITIES))
@@ -640,7 +645,7 @@ def _statuses(raw: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _template(raw: dict[str, Any], key: str, kind: Kind, timed: bool) -> str:
-    template = _required_text(raw, key)
+    template = required_text(raw, key)
     allowed = set(_kind_fields(kind)) | set(MESSAGE_EXTRAS) | (set(TIMED_EXTRAS) if timed else set())
     try:
         parts = list(string.Formatter().parse(template))
@@ -679,7 +684,7 @@ def check(facilities: Iterable[FacilityFacts | Mapping[str, Any]], rules: list[R
         for f in facts:
             if f.kind != rule.kind or f.status not in rule.statuses:
                 continue
-            judged = _judge(rule, f, on, horizon_days)
+            judged = judge_facility(rule, f, on, horizon_days)
             if judged is not None:
                 upcoming, deadline, days = judged
                 finding = _finding(rule, f, on, upcoming, deadline, days)
@@ -687,10 +692,10 @@ def check(facilities: Iterable[FacilityFacts | Mapping[str, Any]], rules: list[R
     return CheckResult(*(sorted(buckets[name], key=_order) for name in ("violation", "upcoming", "notice")))
 
 
-_Judgement = tuple[bool, date | None, int | None]          # (upcoming, deadline, days)
+Judgement = tuple[bool, date | None, int | None]          # (upcoming, deadline, days)
 
 
-def _judge(rule: Rule, f: FacilityFacts, on: date, horizon: int) -> _Judgement | None:
+def judge_facility(rule: Rule, f: FacilityFacts, on: date, horizon: int) -> Judgement | None:
     """(upcoming, deadline, days) when ``f`` fails ``rule`` on ``on``, else None."""
     if rule.every_year:
         passed, coming = _yearly_deadlines(on, *rule.every_year)
@@ -736,13 +741,13 @@ def _finding(rule: Rule, f: FacilityFacts, on: date, upcoming: bool, deadline: d
 def _render(template: str, rule: Rule, f: FacilityFacts, on: date, deadline: date | None,
             days: int | None) -> str:
     kind = FACILITY_KINDS[rule.kind]
-    values = {name: _show(_fact_value(f, name)) for name in _kind_fields(kind)}
-    values.update(enterprise_name=f.enterprise, kind_label=kind.label, title=rule.title, today=_show(on),
-                  deadline=_show(deadline), days=_show(days))
+    values = {name: show_value(_fact_value(f, name)) for name in _kind_fields(kind)}
+    values.update(enterprise_name=f.enterprise, kind_label=kind.label, title=rule.title, today=show_value(on),
+                  deadline=show_value(deadline), days=show_value(days))
     return template.format_map(values)
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     if _missing(value):
         return MISSING_TEXT
     if isinstance(value, bool):

@@ -271,11 +271,11 @@ class _Reader:
                 raise ledger_excel.BadCell("时刻超出范围，应为 " + FORMAT_TEXT["hours"]) from None
             return text
         if "统一社会信用代码" in f.label:
-            code = ledger_excel._parse_credit_code(value)
+            code = ledger_excel.parse_credit_code(value)
             if problem := ledger_excel.credit_code_problem(code):
                 raise ledger_excel.BadCell(problem)
             return code
-        return ledger_excel._parse_cell(self.kind, f, value, self.counties)
+        return ledger_excel.parse_cell(self.kind, f, value, self.counties)
 
 
 def _datetime_text(value: Any) -> str:

@@ -114,7 +114,7 @@ def _load_file(path: Path, settings) -> list[tuple[str, RegisterRule | None, int
         raise InputError(path, f"unknown top-level key `{unknown[0]}`", column=unknown[0], expected="[[rule]] tables")
     entries = data.get("rule", [])
     lines = text.splitlines()
-    blocks = engine._rule_blocks(lines)
+    blocks = engine.rule_blocks(lines)
     blocks = blocks if len(blocks) == len(entries) else [None] * len(entries)
     out = []
     for index, (raw, block) in enumerate(zip(entries, blocks)):
@@ -122,9 +122,9 @@ def _load_file(path: Path, settings) -> list[tuple[str, RegisterRule | None, int
             rule_id, rule = _parse_rule(raw, path, settings)
         except engine._RuleError as exc:
             who = f"rule {raw['id']!r}" if isinstance(raw.get("id"), str) else f"rule #{index + 1} (no id)"
-            raise InputError(path, f"{who}: {exc.message}", line=engine._key_line(lines, block, exc.key),
+            raise InputError(path, f"{who}: {exc.message}", line=engine.key_line(lines, block, exc.key),
                              column=exc.key, expected=exc.expected) from None
-        out.append((rule_id, rule, engine._key_line(lines, block, "id")))
+        out.append((rule_id, rule, engine.key_line(lines, block, "id")))
     return out
 
 
@@ -133,7 +133,7 @@ def _parse_rule(raw: dict, path: Path, settings) -> tuple[str, RegisterRule | No
         if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
             raise engine._RuleError(f"unknown key `{key}`", key,
                                     expected="keys " + ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS))
-    rule_id = engine._required_text(raw, "id")
+    rule_id = engine.required_text(raw, "id")
     if not engine._ID.match(rule_id):
         raise engine._RuleError(f"id {rule_id!r} has characters other than letters, digits, - _ .", "id",
                                 expected="e.g. heating-not-stable")
@@ -154,18 +154,18 @@ def _parse_rule(raw: dict, path: Path, settings) -> tuple[str, RegisterRule | No
     raw = dict(raw)
     if isinstance(raw.get("every_year"), str) and (m := _SETTING.match(raw["every_year"])):
         raw["every_year"] = _setting_day(settings, m[1])
-    start, every_year = engine._start(raw), engine._every_year(raw)
+    start, every_year = engine.parse_start(raw), engine.parse_every_year(raw)
     timed = start is not None or every_year is not None
     kind = reg.kind
     rule = engine.Rule(
-        id=rule_id, title=engine._required_text(raw, "title"), clause=engine._required_text(raw, "clause"),
+        id=rule_id, title=engine.required_text(raw, "title"), clause=engine.required_text(raw, "clause"),
         task=task or 0, kind=reg.id,
-        when=engine._parse_condition(raw.get("when", []), kind, timed, "when"),
-        require=engine._parse_condition(raw["require"], kind, timed, "require"),
+        when=engine.parse_condition(raw.get("when", []), kind, timed, "when"),
+        require=engine.parse_condition(raw["require"], kind, timed, "require"),
         message=_template(raw, "message", reg, timed),
         upcoming_message=_template(raw, "upcoming_message", reg, timed) if "upcoming_message" in raw
         else engine.DEFAULT_UPCOMING,
-        start=start, every_year=every_year, severity=engine._severity(raw), statuses=(), source=path)
+        start=start, every_year=every_year, severity=engine.parse_severity(raw), statuses=(), source=path)
     return rule_id, RegisterRule(rule, reg.id, task, section)
 
 
@@ -182,7 +182,7 @@ def _setting_day(settings, name: str) -> str:
 
 
 def _template(raw: dict, key: str, reg: Register, timed: bool) -> str:
-    template = engine._required_text(raw, key)
+    template = engine.required_text(raw, key)
     allowed = {f.name for f in reg.kind.fields} | set(EXTRAS) | (set(TIMED) if timed else set())
     try:
         parts = list(string.Formatter().parse(template))
@@ -224,7 +224,7 @@ def judge(rows: Iterable[Row], rules: list[RegisterRule], on: date, horizon_days
     out = []
     for r in rules:
         for row in by_register.get(r.register, []):
-            judged = engine._judge(r.rule, row.facts(), on, horizon_days)
+            judged = engine.judge_facility(r.rule, row.facts(), on, horizon_days)
             if judged is not None:
                 upcoming, deadline, days = judged
                 out.append(_finding(r, row, on, upcoming, deadline, days))
@@ -233,9 +233,9 @@ def judge(rows: Iterable[Row], rules: list[RegisterRule], on: date, horizon_days
 
 def _finding(r: RegisterRule, row: Row, on: date, upcoming: bool, deadline, days) -> Finding:
     reg = registers()[r.register]
-    values = {f.name: engine._show(row.values.get(f.name)) for f in reg.kind.fields}
-    values.update(label=row.label, register_label=reg.label, title=r.rule.title, today=engine._show(on),
-                  deadline=engine._show(deadline), days=engine._show(days))
+    values = {f.name: engine.show_value(row.values.get(f.name)) for f in reg.kind.fields}
+    values.update(label=row.label, register_label=reg.label, title=r.rule.title, today=engine.show_value(on),
+                  deadline=engine.show_value(deadline), days=engine.show_value(days))
     template = r.rule.upcoming_message if upcoming else r.rule.message
     return Finding(rule=r.id, title=r.rule.title, clause=r.rule.clause, task=r.task, section=r.section,
                    severity=r.rule.severity, upcoming=upcoming, register=r.register, row_id=row.id,
