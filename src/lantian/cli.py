@@ -666,26 +666,20 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
 
 
 def _progress_rows(workspace, day):
-    import datetime as dt
     from lantian import db
-    from lantian.assessment.progress import progress, progress_rule
-    from lantian.assessment.targets import targets
-    from lantian.assessment.units import county_units
+    from lantian.accounts.scope import Scope
+    from lantian.assessment.progress import progress_rule
+    from lantian.assessment.service import progress_rows
     from lantian.measurements.store import Store
+    from lantian.plan.service import seriously_late_counties
+    from lantian.plan.settings import plan_settings
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
     url = workspace_url(workspace)
-    units, names = county_units(url)
-    from lantian.assessment.service import sand_dust_days
-    with db.session(url) as s:
-        t = targets(s, day.year, list(units))
-    dust = sand_dust_days(url, units, dt.date(day.year - 1, 1, 1), day)
-    from lantian.plan.service import seriously_late_counties
-    from lantian.plan.settings import plan_settings
     with db.session(url) as s:
         findings = seriously_late_counties(s, ws.as_of, plan_settings(ws.config, str(ws.config_path)))
-    rows = progress(Store(ws.measurements), units, names, day, t, _connect(ws.config), sand_dust=dust,
-                    rule=progress_rule(ws.config, str(ws.config_path)), findings=findings)
+    rows, _ = progress_rows(Scope.office(url, "cli"), Store(ws.measurements), _connect(ws.config), day,
+                            progress_rule(ws.config, str(ws.config_path)), findings)
     return ws, rows
 
 

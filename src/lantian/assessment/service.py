@@ -18,11 +18,10 @@ def latest_data_day(store, as_of: dt.date) -> dt.date:
     """The as-of date, or the end of the last month with data before it (DESIGN "Time": data pages
     default to the latest date that has data)."""
     import calendar
-    files = store.files()
-    if not files:
+    months = store.months()
+    if not months:
         return as_of
-    last = files[-1].parent
-    y, m = int(last.parent.name.split("=")[1]), int(last.name.split("=")[1])
+    y, m = months[-1]
     return min(as_of, dt.date(y, m, calendar.monthrange(y, m)[1]))
 
 
@@ -38,12 +37,13 @@ def sand_dust_days(url: str, units, start: dt.date, end: dt.date):
     return days if any(days.values()) else None
 
 
-def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False) -> list[dict]:
-    """The counties ranked for ``p`` (the ranks are over every county); a county sees its own row."""
+def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False, daily=None) -> list[dict]:
+    """The counties ranked for ``p`` (the ranks are over every county); a county sees its own row.
+    ``daily``: the counties' daily values, already computed (:func:`rank_units`)."""
     units, names = county_units(scope.url)
     units.pop(CITY_CODE, None)
     previous = ref.same_period_last_year(p) if yoy else None
-    result = rank_units(store, units, p, con, previous=previous,
+    result = rank_units(store, units, p, con, previous=previous, daily=daily,
                         sand_dust=sand_dust_days(scope.url, units, (previous or p).start, p.end))
     rows = []
     for r in result.table.to_pylist():
@@ -53,16 +53,22 @@ def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False) -> list[
     return rows
 
 
-def unit_progress(scope: Scope, store, con, day: dt.date, rule=None, findings=None) -> list[dict]:
+def progress_rows(scope: Scope, store, con, day: dt.date, rule=None, findings=None, daily=None):
+    """序时进度 of every unit ``scope`` sees on ``day``, against its targets, with the sand-dust days
+    entered deducted and the plan's ``findings``; and those sand-dust days (None when none).
+    ``daily``: the units' daily values from 1 January of the year before, already computed."""
     units, names = county_units(scope.url)
     units = {u: s for u, s in units.items() if _visible(scope, u)}
     with db.session(scope.url) as s:
         t = targets(s, day.year, list(units))
     dust = sand_dust_days(scope.url, units, dt.date(day.year - 1, 1, 1), day)
     kw = {} if rule is None else {"rule": rule}
-    if findings:
-        kw["findings"] = findings
-    return [p.as_dict() for p in progress(store, units, names, day, t, con, sand_dust=dust, **kw)]
+    rows = progress(store, units, names, day, t, con, sand_dust=dust, findings=findings or None, daily=daily, **kw)
+    return rows, dust
+
+
+def unit_progress(scope: Scope, store, con, day: dt.date, rule=None, findings=None) -> list[dict]:
+    return [p.as_dict() for p in progress_rows(scope, store, con, day, rule, findings)[0]]
 
 
 def letters(scope: Scope, root: Path | None = None) -> list[dict]:

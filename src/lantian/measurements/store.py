@@ -118,6 +118,11 @@ class Store:
             out.append(self.root / rel)
         return out
 
+    def months(self) -> list[tuple[int, int]]:
+        """The (year, month) partitions that hold data, of every source, oldest first."""
+        return sorted({(int(year), int(month)) for _, year, month in
+                       (key.split("/") for key in self.manifest()["partitions"])})
+
     @contextmanager
     def _lock(self):
         self.root.mkdir(parents=True, exist_ok=True)

@@ -207,21 +207,11 @@ def _cities(m: Month) -> dict | None:
 
 # --- counties: ranking, schedule, letters --------------------------------------------------------
 
-def _county_ranking(m: Month) -> list[dict]:
-    """The counties ranked with year-on-year change — :func:`lantian.assessment.service.ranking` for the
-    city office, on the shared daily values."""
-    from lantian.assessment.ranking import rank_units
-    from lantian.assessment.service import sand_dust_days
-    from lantian.assessment.units import CITY_CODE
-    units = {u: s for u, s in m.units.items() if u != CITY_CODE}
-    previous = ref.same_period_last_year(m.p)
-    result = rank_units(m.store, units, m.p, m.con, previous=previous, daily=m.of(units),
-                        sand_dust=sand_dust_days(m.url, units, previous.start, m.p.end))
-    return [dict(r, name=m.names.get(r["unit"], r["unit"])) for r in result.table.to_pylist()]
-
-
 def _counties(m: Month) -> dict | None:
-    rows = _county_ranking(m)
+    """The counties ranked with year-on-year change, on the shared daily values."""
+    from lantian.assessment.service import ranking
+    from lantian.assessment.units import CITY_CODE
+    rows = ranking(m.scope, m.store, m.con, m.p, yoy=True, daily=m.of([u for u in m.units if u != CITY_CODE]))
     if not any(r["rank"] is not None for r in rows):
         return None
     ranks = [r["rank"] for r in rows if r["rank"] is not None]
@@ -232,20 +222,18 @@ def _counties(m: Month) -> dict | None:
 
 
 def _unit_progress(m: Month) -> list[dict]:
-    """序时进度 of every unit on the month's last day — :func:`lantian.assessment.service.unit_progress`
-    for the city office. Computed without sand-dust days or plan findings on the plan's as-of day, it is
-    the very 序时进度 the plan's indicators read (``pm25_schedule``), so they are given it."""
-    from lantian.assessment.progress import progress, progress_rule
-    from lantian.assessment.service import sand_dust_days, latest_data_day
-    from lantian.assessment.targets import targets
+    """序时进度 of every unit on the month's last day — :func:`lantian.assessment.service.progress_rows`
+    for the city office, on the shared daily values. Computed without sand-dust days or plan findings on
+    the plan's as-of day, it is the very 序时进度 the plan's indicators read (``pm25_schedule``), so they
+    are given it."""
+    from lantian.assessment.progress import progress_rule
+    from lantian.assessment.service import latest_data_day, progress_rows
     from lantian.plan.service import seriously_late_counties
     from lantian.plan.settings import plan_settings
     with db.session(m.url) as s:
         findings = seriously_late_counties(s, m.end, plan_settings(m.ws.config))
-        goals = targets(s, m.end.year, list(m.units))
-    dust = sand_dust_days(m.url, m.units, dt.date(m.end.year - 1, 1, 1), m.end)
-    rows = progress(m.store, m.units, m.names, m.end, goals, m.con, sand_dust=dust, rule=progress_rule(m.ws.config),
-                    findings=findings or None, daily=m.of(m.units))
+    rows, dust = progress_rows(m.scope, m.store, m.con, m.end, progress_rule(m.ws.config), findings,
+                               daily=m.of(m.units))
     if not dust and not findings and latest_data_day(m.store, m.end) == m.end:
         m.ctx.know_progress(rows)
     return [r.as_dict() for r in rows]

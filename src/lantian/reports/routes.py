@@ -84,11 +84,7 @@ def _quarter_of(day: dt.date) -> str:
 def _data_months(request: Request) -> list[str]:
     """The months with measurements in the store, newest first (the bulletin's city sections need them)."""
     from lantian.measurements.store import Store
-    months = set()
-    for f in Store(request.app.state.workspace.measurements).files():
-        year, month = f.parent.parent.name.split("=")[-1], f.parent.name.split("=")[-1]
-        months.add(f"{int(year):04d}-{int(month):02d}")
-    return sorted(months, reverse=True)
+    return [f"{y:04d}-{m:02d}" for y, m in reversed(Store(request.app.state.workspace.measurements).months())]
 
 
 @router.get("/reports", include_in_schema=False)
