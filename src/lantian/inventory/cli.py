@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lantian.terminal import JsonOpt, WorkspaceOpt, friendly, open_upgraded, out
@@ -80,8 +81,8 @@ def show(year: YearOpt = None, county: Annotated[Optional[str], typer.Option(hel
         for col in ("source", "sector", "pollutant", "t/a", "class", "method / activity / factor"):
             table.add_column(col)
         for x in r["rows"]:
-            table.add_row(x["source"], x["sector"], x["pollutant"], f"{x['tonnes']:,.3f}", x["uncertainty"],
-                          f"{x['method']}\n{x['activity']}\n{x['factor']}")
+            table.add_row(escape(x["source"]), x["sector"], x["pollutant"], f"{x['tonnes']:,.3f}", x["uncertainty"],
+                          escape(f"{x['method']}\n{x['activity']}\n{x['factor']}"))
         out.print(table)
         return
     _print_totals(r)
@@ -222,11 +223,12 @@ def factors(as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
     for col in ("key", "unit", "class", "verified", "source"):
         table.add_column(col)
     for f in r["factors"]:
-        table.add_row(f["key"], f["unit"], f["class"], "是" if f["verified"] else "否", f["source"])
+        table.add_row(escape(f["key"]), escape(f["unit"]), f["class"], "是" if f["verified"] else "否", escape(f["source"]))
     out.print(table)
     table = Table(title="参数 (⚠ lantian.toml [inventory.parameters])", title_justify="left")
     for col in ("name", "value", "unit", "class", "source"):
         table.add_column(col)
     for p in r["parameters"]:
-        table.add_row(p["name"], json.dumps(p["value"], ensure_ascii=False), p["unit"], p["class"], p["source"])
+        table.add_row(p["name"], escape(json.dumps(p["value"], ensure_ascii=False)), escape(p["unit"]), p["class"],
+                      escape(p["source"]))
     out.print(table)
