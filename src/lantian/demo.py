@@ -267,6 +267,8 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     demo_fires(ws.database_url, data)
     from lantian.vehicles.demo import demo_vehicles
     demo_vehicles(ws.database_url, ws.root)
+    from lantian.inventory.demo import demo_inventory
+    demo_inventory(ws)                             # synthetic CEMS year at one stack; the 2023 inventory built
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
     import_files(ws.measurements, "cnemc", january, progress=progress)
