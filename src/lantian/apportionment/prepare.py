@@ -5,7 +5,8 @@ EPA/600/R-14/108, 2014): each species' signal-to-noise, its category, and the ma
   S/N_j = mean of d_ij (the guide's definition, also ESAT's DataHandler).
 - Category: *bad* below ⚠ ``bad_below`` (0.5) — no signal, left out of the model and named; *weak*
   below ⚠ ``weak_below`` (1.0) — its uncertainties tripled; *strong* otherwise. The total variable
-  (PM2.5, Mass, TNMOC …) is weak so it does not drive the solution (the guide's advice). The analyst
+  (PM2.5, Mass, TNMOC …) is weak whatever its S/N, so it does not drive the solution (the guide's
+  advice; its uncertainty is made large on purpose). The analyst
   overrides any species' category.
 - Missing concentrations: the species' median with 4 × the median as uncertainty (Polissar et al.,
   JGR 1998, the guide's practice), counted per species; a species missing in more than ⚠
@@ -128,11 +129,11 @@ def prepare(data: Dataset, *, weak: list[str] | None = None, bad: list[str] | No
             category, reason = "bad", "全部缺测"
         elif missing / n > st.max_missing:
             category, reason = "bad", f"缺测{missing}/{n}个样品，超过{st.max_missing:.0%}"
+        elif name == total:                   # its uncertainty is large on purpose (EPA's examples: 4 × or more)
+            category, reason = "weak", "总量变量（按弱变量处理，不主导解析）"
         elif sn < st.bad_below:
             category, reason = "bad", ("无信号：所有样品浓度均不高于不确定度" if sn == 0 else
                                        f"信噪比{sn:.2f} < {st.bad_below:g}")
-        elif name == total:
-            category, reason = "weak", "总量变量（按弱变量处理，不主导解析）"
         elif sn < st.weak_below:
             category, reason = "weak", f"信噪比{sn:.2f} < {st.weak_below:g}"
         else:

@@ -95,9 +95,11 @@ def derive(out: dict, prepared: Prepared, labels: list[str], times: list[dt.date
         four = disp["intervals"]["4"]
         per = [{"factor": k + 1, "swap_percent": {str(dq): disp["swap_percent"][i][k] for i, dq in enumerate(disp["dq"])},
                 "min": [None] * len(species), "max": [None] * len(species)} for k in range(factors)]
+        ran = set(disp["features"]) if disp.get("features") is not None else set(range(len(species)))
         for f, s, lo, hi in zip(four["factor"], four["species"], four["min"], four["max"]):
-            per[f]["min"][species.index(s)] = lo
-            per[f]["max"][species.index(s)] = hi
+            if species.index(s) in ran:                   # ESAT repeats the profile for the species not displaced
+                per[f]["min"][species.index(s)] = lo
+                per[f]["max"][species.index(s)] = hi
         result["displacement"] = {"dq": disp["dq"], "largest_dq_drop": disp["largest_dq_drop"], "factors": per,
                                   "features": disp.get("features")}
     else:
