@@ -209,6 +209,8 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
         return {"year": chosen, "label": None, "factors": [], "note": "尚无排放清单（lantian inventory build）"}
     summary = inventory.summary(s, scope, chosen, root=root, config=config)
     by_code = {x["code"]: x["tonnes"] for x in summary["sectors"]}
+    from lantian.inventory.tables import load as inventory_tables
+    sector_names = inventory_tables(root, config)
     known = markers.load(root)
     out = []
     for n, pct in zip(detail_["names"], detail_["contributions"]["percent"]):
@@ -219,7 +221,7 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
             total = summary["total"].get(src.pollutant) or 0
             tonnes = sum(by_code.get(c, {}).get(src.pollutant, 0) for c in src.sectors)
             row.update(pollutant=src.pollutant, inventory_t=round(tonnes, 3),
-                       sectors=[{"code": c, "name": next((x["name"] for x in summary["sectors"] if x["code"] == c), c),
+                       sectors=[{"code": c, "name": sector_names.sector_name(c),
                                  "tonnes": by_code.get(c, {}).get(src.pollutant, 0)} for c in src.sectors],
                        inventory_percent=round(tonnes / total * 100, 1) if total else None)
         out.append(row)

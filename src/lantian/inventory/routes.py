@@ -109,18 +109,17 @@ def export_api(request: Request, year: Year = None, scope: Scope = Depends(api_s
     return FileResponse(path, filename=f"排放清单-{y}.xlsx", media_type=XLSX)
 
 
-@router.post("/api/inventory/build", tags=["inventory"])
+@router.post("/inventory/build", include_in_schema=False)
 @scoped("signed_in")
-def build_api(request: Request, year: Annotated[int, Form(ge=1901, le=2199)], csrf_token: Annotated[str, Form()] = "",
-              scope: Scope = Depends(api_scope)):
-    """编制 the year's inventory from the ledgers, registers, fire points and CEMS (the city office)."""
-    page = form_post(request, csrf_token)
+def build_page(request: Request, year: Annotated[int, Form(ge=1901, le=2199)], csrf_token: Annotated[str, Form()] = "",
+               scope: Scope = Depends(page_scope)):
+    """编制 the year's inventory from the ledgers, registers, fire points and CEMS (the city office's
+    form; machines use `lantian inventory build`)."""
+    form_post(request, csrf_token)
     ws = _ws(request)
     with as_http(), db.session(request.app.state.db_url) as s:
-        r = service.build_inventory(s, scope, year, root=ws.root, measurements=ws.measurements, config=ws.config)
-    if page:
-        return RedirectResponse(f"/inventory?year={year}", status_code=303)
-    return r
+        service.build_inventory(s, scope, year, root=ws.root, measurements=ws.measurements, config=ws.config)
+    return RedirectResponse(f"/inventory?year={year}", status_code=303)
 
 
 @router.get("/inventory", include_in_schema=False)
