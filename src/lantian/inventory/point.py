@@ -24,6 +24,11 @@ GAS_FUELS = ("天然气", "煤气")
 SULFUR_FUELS = {"燃煤": "sulfur_coal", "燃油": "sulfur_oil"}
 
 
+def _n(x) -> str:
+    """A ledger number as people write it (300000, not 300000.0)."""
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
 def operated_in(attrs: dict, status: str, year: int) -> bool:
     """Did the facility run in ``year``: commissioned by its end, and in use or stopped during it."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -99,19 +104,19 @@ def _plan(f, tables: Tables) -> tuple | str:
     if kind == "kiln":
         key = f"process.kiln.{a.get('kiln_type')}"
         if a.get("production") is not None and tables.factor(key):
-            return sector, key, exact(a["production"]) * 10000, f"产量 {a['production']} 万吨", None
+            return sector, key, exact(a["production"]) * 10000, f"产量 {_n(a['production'])} 万吨", None
         return _fuel_plan(a, sector)
     if kind in PROCESS:
         key = PROCESS[kind][1]
         if a.get("production") is None:
             return "年产量未填"
-        return sector, key, exact(a["production"]) * 10000, f"产量 {a['production']} 万吨", None
+        return sector, key, exact(a["production"]) * 10000, f"产量 {_n(a['production'])} 万吨", None
     if kind == "gas_producer":
         if a.get("clean_energy_replaced"):
             return "已清洁能源替代"
         if a.get("fuel_use") is None:
             return "年用煤量未填"
-        return sector, "process.gas_producer", exact(a["fuel_use"]), f"用煤 {a['fuel_use']} 吨", None
+        return sector, "process.gas_producer", exact(a["fuel_use"]), f"用煤 {_n(a['fuel_use'])} 吨", None
     return f"无{kind}的计算方法"
 
 
@@ -120,7 +125,7 @@ def _fuel_plan(a: dict, sector: str):
     if a.get("fuel_use") is None:
         return "年燃料消耗量未填"
     unit = "万立方米" if fuel in GAS_FUELS else "吨"
-    return sector, f"fuel.{fuel}", exact(a["fuel_use"]), f"{fuel} {a['fuel_use']} {unit}", fuel
+    return sector, f"fuel.{fuel}", exact(a["fuel_use"]), f"{fuel} {_n(a['fuel_use'])} {unit}", fuel
 
 
 def facility_rows(facts, year: int, tables: Tables, measured: MeasuredMonths) -> tuple[list[Row], list[Note]]:

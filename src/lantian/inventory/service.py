@@ -11,7 +11,6 @@ the year exists its numbers are used and named, never beside typed ones.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import defaultdict
 from fractions import Fraction
@@ -25,7 +24,7 @@ from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.inventory.models import POLLUTANTS, Inventory, InventoryRow
-from lantian.inventory.rows import Row, decimal_text, months_rounded, rounded
+from lantian.inventory.rows import Row, decimal_text, months_rounded
 from lantian.inventory.tables import Tables, load
 from lantian.standards.rounding import round_half_even
 
@@ -122,6 +121,15 @@ def current(s: Session, year: int) -> Inventory | None:
 
 def years(s: Session) -> list[int]:
     return list(s.scalars(sa.select(Inventory.year).where(Inventory.state == "current").order_by(Inventory.year.desc())))
+
+
+def year_or_latest(s: Session, asked: int | None, as_of_year: int) -> int:
+    """The year asked; else the as-of year if it has an inventory; else the latest year that has one
+    (data defaults to where there is data, DESIGN "Time"); else the as-of year."""
+    if asked:
+        return asked
+    found = years(s)
+    return as_of_year if as_of_year in found or not found else found[0]
 
 
 def inventories(s: Session) -> list[dict]:
@@ -382,8 +390,9 @@ def import_series(s: Session, scope: Scope, path: Path, measurements: Path) -> d
             raise InputError(path, f"facility {name!r} is not in the ledger", line=line, column="facility",
                              expected="统一社会信用代码:设施或排放口编号 of an enterprise in the ledger")
     stored = FacilityStore(measurements).ingest(table)
-    audit.record(s, actor=scope.who.username, role=scope.who.role, action="import", entity="facility_series",
-                 entity_id=path.name, after={**stored.as_dict(), "facilities": sorted(set(names))})
+    if stored.new or stored.changed:                  # the same file again changes nothing, so records nothing
+        audit.record(s, actor=scope.who.username, role=scope.who.role, action="import", entity="facility_series",
+                     entity_id=path.name, after={**stored.as_dict(), "facilities": sorted(set(names))})
     return {"file": str(path), "facilities": sorted(set(names)),
             "metrics": sorted(set(pc.unique(table.column("metric")).to_pylist())), **stored.as_dict()}
 
