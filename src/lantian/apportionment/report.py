@@ -115,7 +115,7 @@ def render(r: dict, links: dict, out: Path, *, root: Path | None = None) -> Path
                 rows.append([f["name"], f"{f['percent']:.1f}", "、".join(x["name"] for x in f["sectors"]) or "—",
                              f["pollutant"] or "—", "—" if f["inventory_percent"] is None else str(f["inventory_percent"])])
             blocks += [Paragraph(f"对照{links['label']}。{links['note']}"), Table(rows, caption="因子与清单部门",
-                                                                              widths=[2, 1, 4, 1, 1])]
+                                                                              widths=[2, 1.4, 3.6, 1.3, 1.4])]
         else:
             blocks.append(Paragraph(links["note"]))
         doc = OfficialDocument(title="大气颗粒物（挥发性有机物）来源解析报告", blocks=blocks,
