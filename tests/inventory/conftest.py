@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +22,20 @@ from tests.web.conftest import registry_workspace
 A, B = demo_credit_code(501), demo_credit_code(502)
 LUZHOU, TUNLIU = "140403", "140405"
 YEAR = 2023
+
+
+@contextmanager
+def database_url(url: str):
+    """$LANTIAN_DATABASE_URL set to ``url`` for the block only (workspaces read it when opened)."""
+    old = os.environ.get("LANTIAN_DATABASE_URL")
+    os.environ["LANTIAN_DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("LANTIAN_DATABASE_URL", None)
+        else:
+            os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def ledger_batch() -> SimpleNamespace:
@@ -99,17 +114,10 @@ def inv_ws(request, tmp_path_factory, data_dir):
     from lantian.inventory import service
     folder = tmp_path_factory.mktemp(f"inventory-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):                      # the variable must not outlive the setup
             ws = make_workspace(folder / "ws", data_dir)
-            ws.set_as_of(dt.date(YEAR, 6, 30))
-            with db.session(url) as s:
-                service.build_inventory(s, Scope.office(url, "test"), YEAR, root=ws.root, measurements=ws.measurements,
-                                        config=ws.config)
-            yield ws, url
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
+        ws.set_as_of(dt.date(YEAR, 6, 30))
+        with db.session(url) as s:
+            service.build_inventory(s, Scope.office(url, "test"), YEAR, root=ws.root, measurements=ws.measurements,
+                                    config=ws.config)
+        yield ws, url

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.apportionment import service as pmf
-from tests.inventory.conftest import LUZHOU, TUNLIU, YEAR
+from tests.inventory.conftest import LUZHOU, TUNLIU, YEAR, database_url
 from tests.web.conftest import bearer, page_session
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -36,7 +36,8 @@ def site(inv_ws, data_dir):
             pmf.run(s, Scope.office(url), pmfdir / "Dataset-StLouis-con.csv", pmfdir / "Dataset-StLouis-unc.csv",
                     pmf.settings_of(3, 1, 4, **TINY), root=ws.root)
         run_id = pmf.runs(s, Scope.office(url))[0]["id"]
-    app = create_app(ws.root)
+    with database_url(url):
+        app = create_app(ws.root)
     assert app.state.db_url == url
     return app, run_id
 
