@@ -2,16 +2,25 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+ESAT   := .venv-esat
 DATA   ?=
 PORT   ?= 8000
 
-.PHONY: setup demo test bench bench-scale lock clean
+.PHONY: setup demo test bench bench-scale lock lock-esat clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+# EPA ESAT (PMF) pins numpy/pandas/scipy versions lantian's lock cannot take: its own environment,
+# run by lantian as a subprocess (src/lantian/apportionment/runner.py; docs/apportionment.md)
+$(ESAT)/.installed: requirements-esat.lock
+	$(PYTHON) -m venv $(ESAT)
+	$(ESAT)/bin/python -m pip install --quiet --upgrade pip
+	$(ESAT)/bin/python -m pip install --quiet --require-hashes -r requirements-esat.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -22,7 +31,7 @@ src/lantian/web/static/vendor/.installed: node_modules/.installed scripts/vendor
 	$(PYTHON) scripts/vendor_assets.py
 	touch $@
 
-setup: $(VENV)/.installed src/lantian/web/static/vendor/.installed  ## .venv from the lock file; ECharts and htmx from npm
+setup: $(VENV)/.installed $(ESAT)/.installed src/lantian/web/static/vendor/.installed  ## .venv and .venv-esat from the lock files; ECharts and htmx from npm
 
 demo: setup  ## build the demo workspace from ../shared/data and serve it at http://127.0.0.1:8000/
 	$(VENV)/bin/lantian demo init lantian-workspace $(if $(DATA),--data $(DATA))
@@ -41,5 +50,9 @@ lock:  ## re-pin requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes \
 	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
+lock-esat:  ## re-pin requirements-esat.lock (ESAT's own environment; needs uv)
+	uv pip compile requirements-esat.in --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements-esat.lock
+
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info node_modules src/lantian/web/static/vendor
+	rm -rf $(VENV) $(ESAT) build *.egg-info src/*.egg-info node_modules src/lantian/web/static/vendor

@@ -887,6 +887,8 @@ from lantian.vehicles import cli as vehicles_cli  # noqa: E402
 from lantian.registers import cli as registers_cli  # noqa: E402
 from lantian.fires import cli as fires_cli  # noqa: E402
 from lantian.reports import cli as report_cli  # noqa: E402
+from lantian.inventory import cli as inventory_cli  # noqa: E402
+from lantian.apportionment import cli as pmf_cli  # noqa: E402
 
 app.add_typer(plan_cli.plan_app, name="plan")
 app.add_typer(ledger_cli.ledger_app, name="ledger")
@@ -897,3 +899,5 @@ app.add_typer(vehicles_cli.roadcheck_app, name="roadcheck")
 app.add_typer(registers_cli.app, name="registers")
 app.add_typer(fires_cli.app, name="fires")
 app.add_typer(report_cli.app, name="report")
+app.add_typer(inventory_cli.app, name="inventory")
+app.add_typer(pmf_cli.app, name="pmf")

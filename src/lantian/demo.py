@@ -243,7 +243,8 @@ def _emergency(url: str) -> int:
 
 #: the facilities of the demo enterprise account (qiye), synthetic
 DEMO_OWN_FACILITIES = [
-    {"kind": "coke_oven", "code": "JL-1", "name": "1#焦炉", "status": "在用", "chamber_height": 4.3, "quenching": "湿法"},
+    {"kind": "coke_oven", "code": "JL-1", "name": "1#焦炉", "status": "在用", "chamber_height": 4.3, "quenching": "湿法",
+     "production": 30, "dedusting": "袋式", "activity_year": 2023},
     {"kind": "voc_treatment", "code": "TA-1", "name": "化产回收VOCs治理", "status": "在用", "process": "活性炭吸附",
      "carbon_fill": 800, "carbon_required": 800, "carbon_replaced_on": dt.date(2022, 5, 10)},
 ]
@@ -266,6 +267,8 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     demo_fires(ws.database_url, data)
     from lantian.vehicles.demo import demo_vehicles
     demo_vehicles(ws.database_url, ws.root)
+    from lantian.inventory.demo import demo_inventory
+    demo_inventory(ws)                             # synthetic CEMS year at one stack; the 2023 inventory built
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
     import_files(ws.measurements, "cnemc", january, progress=progress)

@@ -161,7 +161,9 @@ def test_valid_workbook_reads_typed_values(tmp_path):
     boiler_row, oven = batch.facilities
     assert boiler_row == dict(kind="boiler", enterprise=code(1), code="1#", name="燃煤锅炉", status="在用",
                               commissioned=date(2015, 6, 30), stopped_on=date(2021, 5, 1), capacity=35.5,
-                              fuel="燃煤", online_monitoring=True, ultra_low=False)
+                              fuel="燃煤", online_monitoring=True, ultra_low=False,
+                              fuel_use=None, sulfur=None, desulfurization=None, denitration=None,   # 活动水平
+                              dedusting=None, activity_year=None, hours=None)
     assert type(boiler_row["capacity"]) is float and type(boiler_row["commissioned"]) is date
     assert oven["kind"] == "coke_oven" and oven["code"] == "101" and oven["backup_dry_quenching"] is None
 
@@ -332,10 +334,12 @@ CLUSTERS = [dict(name="潞州焦化集群", county="140403", industry="焦化", 
 FACILITIES = [
     dict(kind="boiler", enterprise=code(1), code="001", name="1号锅炉", status="停用",
          commissioned=date(2010, 1, 2), stopped_on=date(2022, 12, 31), capacity=20.5, fuel="燃煤",
-         online_monitoring=True, ultra_low=False),
+         online_monitoring=True, ultra_low=False, fuel_use=12000.5, sulfur=0.8, desulfurization="石灰石-石膏湿法",
+         denitration="SNCR", dedusting="袋式", activity_year=2022, hours=7200.0),           # 活动水平 round-trips
     dict(kind="coke_oven", enterprise=code(1), code="JL-1", name="1号焦炉", status="在用", commissioned=None,
          stopped_on=None, chamber_height=6.25, quenching="干法", backup_dry_quenching=False, capacity=None,
-         ultra_low=True),
+         ultra_low=True, production=None, desulfurization=None, denitration=None, dedusting=None,
+         activity_year=None, hours=None),
     dict(kind="voc_treatment", enterprise=code(2), code="V1", name="喷涂线废气", status="在用",
          commissioned=date(2019, 7, 1), stopped_on=None, process="活性炭吸附+脱附再生", combined=True,
          carbon_fill=1234.567, carbon_required=500.0, carbon_replaced_on=date(2024, 3, 15)),

@@ -122,6 +122,22 @@ CASES = {
                                          "/api/registers/coal_caps/export", 404),
     "/api/registers/{register}/import": ("POST", None, None, None),    # tests/registers/test_routes.py
     "/api/vehicles/plates/{plate}": ("GET", "/api/vehicles/plates/晋DA0518", "/api/vehicles/plates/晋DK3096", 404),
+    # the inventory (this workspace has none; rows, export and build: tests/inventory/test_pages.py)
+    "/inventory": ("GET", "/inventory", "/inventory?county=140405", 404),
+    "/inventory/rows": ("GET", None, "/inventory/rows?county=140405", 404),
+    "/api/inventory": ("GET", None, "/api/inventory?county=140405", 404),
+    "/api/inventory/rows": ("GET", None, "/api/inventory/rows?county=140405", 404),
+    "/api/inventory/meic": ("GET", None, None, None),
+    "/api/inventory/scenario": ("GET", None, None, None),
+    "/api/inventory/export": ("GET", None, None, None),
+    "/inventory/build": ("POST", None, None, None),
+    # source apportionment is the city's: a county sees no run (tests/inventory/test_pages.py with runs)
+    "/apportionment": ("GET", None, "/apportionment", 404),
+    "/apportionment/runs/{run_id}": ("GET", None, "/apportionment/runs/1", 404),
+    "/api/apportionment/runs": ("GET", None, "/api/apportionment/runs", 404),
+    "/api/apportionment/runs/{run_id}": ("GET", None, "/api/apportionment/runs/1", 404),
+    "/api/apportionment/runs/{run_id}/report": ("GET", None, "/api/apportionment/runs/1/report", 404),
+    "/api/apportionment/runs/{run_id}/factors/{factor}": ("POST", None, None, None),
 }
 
 

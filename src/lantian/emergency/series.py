@@ -4,7 +4,7 @@ The layout is long, one row per facility, hour and metric::
 
     facility  string       the facility (enterprise, outlet or metered site) id
     time      timestamp[s] hour-ending label, Beijing time (naive; 01:00 covers 00:00–01:00)
-    metric    string       one of METRICS
+    metric    string       one of METRICS, or CEMS_RAW (flow and concentrations, for the inventory)
     value     float64      never null: a missing hour (gap) is simply absent
     unit      string       the metric's unit (kW, kg/h)
 
@@ -30,7 +30,11 @@ POWER = ("production_kw", "treatment_kw")
 # CEMS — continuous emission monitoring at an outlet
 EMISSIONS = ("so2_kgh", "nox_kgh", "pm_kgh")
 METRICS = POWER + EMISSIONS
-UNITS = {"production_kw": "kW", "treatment_kw": "kW", "so2_kgh": "kg/h", "nox_kgh": "kg/h", "pm_kgh": "kg/h"}
+# CEMS flow (标干流量) and concentrations, from which the emission inventory computes rates (HJ 75—2017)
+CEMS_RAW = ("flow_m3h", "so2_mgm3", "nox_mgm3", "pm_mgm3")
+READABLE = METRICS + CEMS_RAW
+UNITS = {"production_kw": "kW", "treatment_kw": "kW", "so2_kgh": "kg/h", "nox_kgh": "kg/h", "pm_kgh": "kg/h",
+         "flow_m3h": "m3/h", "so2_mgm3": "mg/m3", "nox_mgm3": "mg/m3", "pm_mgm3": "mg/m3"}
 COLUMNS = ("facility", "time", "metric", "value", "unit")
 SCHEMA = pa.schema([("facility", pa.string()), ("time", pa.timestamp("s")), ("metric", pa.string()),
                     ("value", pa.float64()), ("unit", pa.string())])
@@ -67,9 +71,9 @@ def read_csv(path: str | Path) -> pa.Table:
     value = np.full(len(lines), np.nan)
     value[numeric] = pc.cast(pc.filter(text_value, pa.array(numeric)), pa.float64()).to_numpy()
     number = numeric & np.isfinite(value)
-    known = pc.is_in(metric, pa.array(METRICS)).to_numpy(zero_copy_only=False)
-    expected_unit = pc.take(pa.array([UNITS[m] for m in METRICS]),
-                            pc.index_in(metric, pa.array(METRICS)))
+    known = pc.is_in(metric, pa.array(READABLE)).to_numpy(zero_copy_only=False)
+    expected_unit = pc.take(pa.array([UNITS[m] for m in READABLE]),
+                            pc.index_in(metric, pa.array(READABLE)))
     unit_ok = pc.or_kleene(pc.equal(unit, ""), pc.equal(pc.utf8_lower(unit), pc.utf8_lower(expected_unit)))
     unit_ok = unit_ok.fill_null(True).to_numpy(zero_copy_only=False)
 
@@ -78,13 +82,13 @@ def read_csv(path: str | Path) -> pa.Table:
          "a facility id"),
         (time_problem != "", "time", lambda i: f"{time_problem[i]}: {cols['time'][i].as_py()!r}",
          "an hour-ending label YYYY-MM-DD HH:00, Beijing time"),
-        (~known, "metric", lambda i: f"unknown metric {metric[i].as_py()!r}", ", ".join(METRICS)),
+        (~known, "metric", lambda i: f"unknown metric {metric[i].as_py()!r}", ", ".join(READABLE)),
         (~gap & ~number, "value", lambda i: f"not a number: {text_value[i].as_py()!r}",
          "a number, or an empty cell for a gap"),
         (~gap & number & (value < 0), "value", lambda i: f"negative {metric[i].as_py()}: {value[i]:g}",
          "a value ≥ 0"),
         (known & ~unit_ok, "unit", lambda i: f"unit {unit[i].as_py()!r} for {metric[i].as_py()}",
-         "kW for power, kg/h for emission rates, or empty"),
+         "kW for power, kg/h for emission rates, m3/h for flow, mg/m3 for concentrations, or empty"),
     ]
     ok = ~np.logical_or.reduce([bad for bad, *_ in checks])
     first_copy = _duplicates(facility, seconds, metric, ok)

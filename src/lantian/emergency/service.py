@@ -78,8 +78,9 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
     need = Fraction(required(config or {})[level], 100)
     ents = entries(s)
     prof = ledgers.profiles(s, [e.enterprise_id for e in ents])
-    base = baselines(s)
-    tot = totals(s, year)
+    from lantian.inventory import service as inventory     # one fact: the year's inventory, else the typed values
+    used = inventory.reduction_inputs(s, year, [e.enterprise_id for e in ents], POLLUTANTS, config)
+    base, tot = (used["baselines"], used["totals"]) if used else (baselines(s), totals(s, year))
     rows, sums = [], {p: Fraction(0) for p in POLLUTANTS}
     for e in sorted(ents, key=lambda x: (prof[x.enterprise_id]["county"] or "", prof[x.enterprise_id]["name"])):
         p = prof[e.enterprise_id]
@@ -106,6 +107,7 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
                       "shortfall_t": None if share is None or share >= need
                       else float(round_half_even(need * total[0] - sums[pol], 2))}
     return {"level": level, "year": year, "enterprises": rows, "check": check,
+            "emissions_source": used["label"] if used else "录入值（无本年度排放清单）",
             "unverified_measures": sum(1 for r in rows if not r["verified"])}
 
 

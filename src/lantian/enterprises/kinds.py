@@ -62,6 +62,27 @@ ENTERPRISE = Kind("enterprise", "企业", (
     Field("cluster", "所属产业集群"),
 ))
 
+#: 治理工艺 — the control technologies the inventory's removal efficiencies are given for
+DESULFURIZATION = ("无", "石灰石-石膏湿法", "氨法", "双碱法", "半干法", "干法", "活性焦", "其他")
+DENITRATION = ("无", "SCR", "SNCR", "SNCR+SCR", "低氮燃烧", "活性焦", "其他")
+DEDUSTING = ("无", "旋风", "湿式", "静电", "袋式", "电袋复合", "湿式电除尘", "其他")
+
+# 活动水平 — what the emission inventory multiplies by its factors (docs/inventory.md); optional here
+_YEAR_HOURS = (
+    Field("activity_year", "活动水平年度", "int", low=2000, high=2100),
+    Field("hours", "年运行时间", "float", unit="小时", low=0, high=8784),
+)
+_FUEL_USE = (
+    Field("fuel_use", "年燃料消耗量", "float", unit="吨；天然气、煤气为万立方米", low=0),
+    Field("sulfur", "燃料含硫率", "float", unit="%", low=0, high=10),
+)
+_PRODUCTION = (Field("production", "年产量", "float", unit="万吨", low=0),)
+_CONTROLS = (
+    Field("desulfurization", "脱硫工艺", "choice", DESULFURIZATION),
+    Field("denitration", "脱硝工艺", "choice", DENITRATION),
+    Field("dedusting", "除尘工艺", "choice", DEDUSTING),
+)
+
 _COMMON = (
     Field("enterprise", "企业统一社会信用代码", required=True),
     Field("code", "设施编号", required=True),
@@ -77,7 +98,7 @@ FACILITY_KINDS: dict[str, Kind] = {k.name: k for k in (
         Field("fuel", "燃料", "choice", FUELS, required=True),
         Field("online_monitoring", "在线监测联网", "bool"),
         Field("ultra_low", "超低排放", "bool"),
-    )),
+    ) + _FUEL_USE + _CONTROLS + _YEAR_HOURS),
     Kind("kiln", "工业炉窑", _COMMON + (
         Field("kiln_type", "炉窑类型", "choice", ("加热炉", "热处理炉", "干燥炉", "熔化炉", "石灰窑", "砖瓦窑",
                                                   "耐火材料窑", "水泥窑", "其他"), required=True),
@@ -85,37 +106,38 @@ FACILITY_KINDS: dict[str, Kind] = {k.name: k for k in (
         Field("process", "治理工艺"),
         Field("desulfurization_dedusting_integrated", "脱硫除尘一体化", "bool"),
         Field("online_monitoring", "在线监测联网", "bool"),
-    )),
+    ) + _FUEL_USE + _PRODUCTION + _CONTROLS + _YEAR_HOURS),
     Kind("coke_oven", "焦炉", _COMMON + (
         Field("chamber_height", "炭化室高度", "float", unit="米", required=True, low=2, high=9),
         Field("quenching", "熄焦方式", "choice", ("湿法", "干法"), required=True),
         Field("backup_dry_quenching", "备用干熄焦", "bool"),
         Field("capacity", "产能", "float", unit="万吨/年", low=0),
         Field("ultra_low", "超低排放", "bool"),
-    )),
+    ) + _PRODUCTION + _CONTROLS + _YEAR_HOURS),
     Kind("sinter", "烧结机", _COMMON + (
         Field("area", "烧结面积", "float", unit="平方米", required=True, low=0),
         Field("sinter_type", "类型", "choice", ("带式", "步进式", "环式"), required=True),
-    )),
+    ) + _PRODUCTION + _CONTROLS + _YEAR_HOURS),
     Kind("pellet_shaft", "球团竖炉", _COMMON + (
         Field("area", "竖炉面积", "float", unit="平方米", low=0),
-    )),
+    ) + _PRODUCTION + _CONTROLS + _YEAR_HOURS),
     Kind("blast_furnace", "高炉", _COMMON + (
         Field("volume", "有效容积", "float", unit="立方米", required=True, low=0),
-    )),
+    ) + _PRODUCTION + _CONTROLS + _YEAR_HOURS),
     Kind("converter", "转炉", _COMMON + (
         Field("tonnage", "公称容量", "float", unit="吨", required=True, low=0),
-    )),
+    ) + _PRODUCTION + _CONTROLS + _YEAR_HOURS),
     Kind("electric_furnace", "电炉", _COMMON + (
         Field("furnace_type", "炉型", "choice", ("全封闭", "半封闭", "敞口"), required=True),
         Field("product", "产品", "choice", ("硅锰合金", "镍铁", "高碳铬铁", "高碳锰铁", "硅铁", "电弧炉炼钢",
                                             "其他"), required=True),
         Field("capacity", "容量", "float", unit="千伏安", low=0),
-    )),
+    ) + _PRODUCTION + _CONTROLS + _YEAR_HOURS),
     Kind("gas_producer", "煤气发生炉", _COMMON + (
         Field("gas_producer_type", "类型", "choice", ("单段式", "两段式", "其他")),
         Field("clean_energy_replaced", "已清洁能源替代", "bool"),
-    )),
+        Field("fuel_use", "年用煤量", "float", unit="吨", low=0),
+    ) + _YEAR_HOURS),
     Kind("voc_treatment", "VOCs治理设施", _COMMON + (
         Field("process", "治理工艺", "choice", ("活性炭吸附", "活性炭吸附+脱附再生", "RTO", "RCO", "低温等离子",
                                                  "光催化", "光氧化", "喷淋", "UV光解", "生物法", "其他"),
@@ -129,6 +151,7 @@ FACILITY_KINDS: dict[str, Kind] = {k.name: k for k in (
         Field("outlet_type", "类型", "choice", ("主要排放口", "一般排放口"), required=True),
         Field("online_monitoring", "在线监测联网", "bool"),
         Field("pollutants", "监测因子"),
+        Field("serves", "对应设施编号"),          # comma-separated facility codes of the enterprise (CEMS → inventory)
     )),
 )}
 

@@ -55,6 +55,8 @@ def rows() -> dict[str, list[dict[str, str]]]:
             dict(year="2022", county="屯留区", sector="焦化", amount="200", source="合成演示数据"),
             dict(year="2022", county="上党区", sector="供热", amount="100", source="合成演示数据"),
             dict(year="2023", county="潞州区", sector="电力", amount="500", source="合成演示数据（上半年）"),
+            dict(year="2023", county="沁源县", sector="居民生活", amount="8", source="合成演示数据"),
+            dict(year="2023", county="长子县", sector="居民生活", amount="6", source="合成演示数据"),
         ],
         "coal_caps": [dict(year="2022", cap="1100", document="合成演示目标"),
                       dict(year="2023", cap="1050", document="合成演示目标")],
@@ -101,18 +103,19 @@ def rows() -> dict[str, list[dict[str, str]]]:
         ],
         "nonroad_machinery": [
             dict(serial="NR-001（合成）", county="潞州区", machine_type="挖掘机", stage="国二", site="示例工地（合成）",
-                 lon="113.10", lat="36.19", exemption="无"),
+                 lon="113.10", lat="36.19", exemption="无", power="110", hours="1200"),
             dict(serial="NR-002（合成）", county="潞州区", registration="晋D-F00001", machine_type="装载机", stage="国四",
-                 lon="113.11", lat="36.20", exemption="无"),
+                 lon="113.11", lat="36.20", exemption="无", power="125"),
             dict(serial="NR-003（合成）", county="潞州区", registration="晋D-F00002", machine_type="挖掘机",
                  stage="国三", lon="113.12", lat="36.18", exemption="应急抢险"),
         ],
         "construction_sites": [
             dict(code="CS-001", county="潞州区", name="示例住宅项目（合成）", status="在建", video_connected="是",
-                 dust_cost="是", lon="113.11", lat="36.19"),
+                 dust_cost="是", lon="113.11", lat="36.19", area="8", work_months="10"),
             dict(code="CS-002", county="屯留区", name="示例道路工程（合成）", status="在建", video_connected="否",
-                 dust_cost="是"),
-            dict(code="CS-003", county="上党区", name="示例厂房项目（合成）", status="完工", video_connected="否"),
+                 dust_cost="是", area="3"),
+            dict(code="CS-003", county="上党区", name="示例厂房项目（合成）", status="完工", video_connected="否", area="5",
+                 work_months="4"),
         ],
         "site_inspections": [
             dict(site="CS-001", inspected_on="2023-06-12", fence="是", cover="是", wash="是", harden="是", wet="是",
@@ -143,7 +146,7 @@ def rows() -> dict[str, list[dict[str, str]]]:
         ],
         "catering": [
             dict(code="CT-001", county="潞州区", name="示例饭店（合成）", main_city="是", purifier="是", purifier_running="是",
-                 online="是", connected="是"),
+                 online="是", connected="是", stoves="6"),
             dict(code="CT-002", county="襄垣县", name="示例小吃店（合成）", main_city="否", purifier="是",
                  purifier_running="否"),
         ],
@@ -194,6 +197,7 @@ def rows() -> dict[str, list[dict[str, str]]]:
             dict(record="TP-003", county="屯留区", plate="晋D·K3002（合成）", vehicle="中重型货车", at="2023-06-21 10:00",
                  lon="112.95", lat="36.30", source="GPS"),
         ],
+        **inventory_rows(paint, printing),
         "monitoring_stations": [
             dict(code="MS-001", county="潞州区", name="示例颗粒物组分站（合成）", station_type="颗粒物组分站",
                  planned_on="2023-03-31", status="联网运行", lon="113.11", lat="36.19"),
@@ -201,6 +205,44 @@ def rows() -> dict[str, list[dict[str, str]]]:
                  status="在建"),
             dict(code="MS-003", county="长子县", name="示例VOCs组分站（合成）", station_type="挥发性有机物组分站",
                  planned_on="2023-12-31", status="规划"),
+        ],
+    }
+
+
+def inventory_rows(paint: str, printing: str) -> dict[str, list[dict[str, str]]]:
+    """The emission inventory's activity registers (五（二）), 2023, synthetic: the fleet by county,
+    type, fuel and stage; solvent use; livestock and nitrogen fertiliser."""
+    fleet = []
+    for county, scale in (("潞州区", 10), ("上党区", 4), ("屯留区", 3), ("长子县", 2)):
+        for vtype, fuel, stage, count in (("小型载客", "汽油", "国四", 2000), ("小型载客", "汽油", "国五", 4000),
+                                          ("小型载客", "汽油", "国六", 3000), ("小型载客", "纯电动", "未知", 500),
+                                          ("大型载客", "柴油", "国五", 30), ("轻型载货", "柴油", "国四", 250),
+                                          ("重型载货", "柴油", "国三", 40), ("重型载货", "柴油", "国五", 150),
+                                          ("重型载货", "柴油", "国六", 60), ("摩托车", "汽油", "国三", 600)):
+            fleet.append(dict(year="2023", county=county, vehicle_type=vtype, fuel=fuel, stage=stage,
+                              count=str(count * scale), source="合成演示数据"))
+    fleet[0]["km"] = "11000"
+    return {
+        "vehicle_population": fleet,
+        "solvent_use": [
+            dict(code="SV-001", year="2023", county="潞州区", user="长治示例涂装有限公司（合成）", credit_code=paint,
+                 category="工业涂装", amount="500", voc_content="50", removal="70"),
+            dict(code="SV-002", year="2023", county="上党区", user="长治示例印刷有限公司（合成）", credit_code=printing,
+                 category="包装印刷", amount="300", voc_content="40"),
+            dict(code="SV-003", year="2023", county="潞州区", user="全区汽修喷涂（合成汇总）", category="汽修喷涂",
+                 amount="200"),
+            dict(code="SV-004", year="2023", county="潞州区", user="建筑涂料（合成汇总）", category="建筑涂料",
+                 amount="3000", voc_content="8"),
+        ],
+        "livestock": [
+            dict(year="2023", county="长子县", animal="猪", head="200000", source="合成演示数据"),
+            dict(year="2023", county="屯留区", animal="肉牛", head="20000", source="合成演示数据"),
+            dict(year="2023", county="襄垣县", animal="家禽", head="1000000", source="合成演示数据"),
+        ],
+        "fertilizer": [
+            dict(year="2023", county="长子县", fertilizer="尿素", nitrogen="8000", source="合成演示数据"),
+            dict(year="2023", county="屯留区", fertilizer="复合肥", nitrogen="5000", source="合成演示数据"),
+            dict(year="2023", county="襄垣县", fertilizer="碳酸氢铵", nitrogen="2000", source="合成演示数据"),
         ],
     }
 

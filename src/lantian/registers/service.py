@@ -455,6 +455,19 @@ def export_records(s: Session, scope: Scope, register_id: str) -> list[dict]:
     return out
 
 
+def county_rows(s: Session, register_id: str) -> list[dict]:
+    """Every row of a register, typed, with its county's code under ``county`` (None for city-level
+    registers) — what another room's service reads (the emission inventory takes its activity data
+    from the registers); that service decides who sees what it makes of them."""
+    reg = register(register_id)
+    out = []
+    for r in s.scalars(sa.select(RegisterRow).where(RegisterRow.register == reg.id).order_by(RegisterRow.id)):
+        values = typed(reg, r.values)
+        values["county"] = r.county
+        out.append(values)
+    return out
+
+
 # --------------------------------------------------------------------------- zones
 def _geometries(obj: dict) -> list[dict]:
     kind = (obj or {}).get("type")
