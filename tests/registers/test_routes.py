@@ -70,7 +70,7 @@ def test_findings_and_template(client):
     assert r.status_code == 200
     assert openpyxl.load_workbook(io.BytesIO(r.content)).sheetnames == ["说明", "餐饮油烟台账"]
     overview = {x["id"]: x for x in client.get("/api/registers", headers=headers).json()}
-    assert len(overview) == 25 and overview["heating_villages"]["violations"] >= 1
+    assert len(overview) == 36 and overview["heating_villages"]["violations"] >= 1
 
 
 def test_import_refuses_bad_rows_and_strangers(client):
