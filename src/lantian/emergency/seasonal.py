@@ -5,6 +5,8 @@ by performance grade and location).
 Settings (``[emergency.ozone]`` and ``[emergency.staggered]`` in lantian.toml), all ⚠ defaults:
 - ozone: a day triggers when its forecast O3 8-h IAQI is above ``iaqi_above`` (150, i.e. worse
   than 轻度污染); interruptible VOCs processes work outside ``hours`` (10:00–18:00, the plan's text);
+  task 20 is met when every enterprise acknowledged and ``compliance_percent`` (100) of those
+  verified complied;
 - staggered: the season runs ``start``–``end`` (11-15 … 03-15); D grade stops for the season,
   C staggers (停产50%以生产线计), A/B/B-/引领性 are exempt (Shanxi 2020, spec §5.4); an enterprise
   within ``near_km`` (20 km, task 4) of the urban centre ``centre`` is treated one grade stricter, and

@@ -53,19 +53,21 @@ def issue(s: Session, root: Path | None, scope: Scope, season: int, *, on: dt.da
                                  measure=r["measure"], notes=json.dumps(r["notes"], ensure_ascii=False),
                                  planning_area=r["planning_area"]))
     if root is not None:
-        cal.document = _notice(root, cal, rows)
+        counties = {code: name for name, code in ledgers.county_lookup(s).items() if name != code}
+        cal.document = _notice(root, cal, rows, counties)
     audit.record(s, actor=scope.who.username, action="issue", entity="staggered_calendar", entity_id=str(cal.id),
                  after={"season": season, "issued_on": on.isoformat(), "enterprises": len(rows),
                         "planning_area": zone})
     return cal
 
 
-def _notice(root: Path, cal: StaggeredCalendar, rows: list[dict]) -> str:
+def _notice(root: Path, cal: StaggeredCalendar, rows: list[dict], counties: dict[str, str]) -> str:
     from lantian.reports import render_docx
     from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
-    table = [["企业", "县区", "绩效分级", "执行级别", "措施", "说明"]]
+    table = [["企业", "县区", "分级", "执行", "措施", "说明"]]
     for r in rows:
-        table.append([r["name"], r["county"] or "", r["grade"], r["applied_grade"] or "", r["measure"], "；".join(r["notes"])])
+        table.append([r["name"], counties.get(r["county"] or "", r["county"] or ""), r["grade"], r["applied_grade"] or "",
+                      r["measure"], "；".join(r["notes"])])
     doc = OfficialDocument(
         title=f"关于下达{cal.season}—{cal.season + 1}年秋冬季差异化错峰生产计划的通知",
         recipients="各县、区人民政府，长治高新区、经开区管委会，有关企业",
@@ -73,7 +75,7 @@ def _notice(root: Path, cal: StaggeredCalendar, rows: list[dict]) -> str:
                           f"绩效水平和所处位置实施差异化错峰生产。错峰时段：{cal.start.year}年{cal.start.month}月{cal.start.day}日至"
                           f"{cal.end.year}年{cal.end.month}月{cal.end.day}日。"
                           + (f"位于{cal.planning_area}内的企业从严执行（任务2）。" if cal.planning_area else "")),
-                Heading("企业错峰生产安排"), Table(table, caption="错峰生产计划", widths=[3, 1, 1, 1, 3, 3]),
+                Heading("企业错峰生产安排"), Table(table, caption="错峰生产计划", widths=[3, 1.6, 1.4, 1.4, 3, 3.4]),
                 Heading("工作要求"),
                 Paragraph("各企业收到本通知后在lantian系统中签收；各县区负责送达并督促落实，对未签收企业逐一送达。")],
         issuer="长治市大气污染防治工作领导小组办公室", issuer_mark="长治市大气污染防治工作领导小组办公室",
@@ -137,7 +139,7 @@ def _sees(scope: Scope, line: CalendarEnterprise) -> bool:
 
 
 def _when(value: dt.datetime | None) -> str | None:
-    return to_beijing(value).isoformat(timespec="minutes") if value else None
+    return to_beijing(value).strftime("%Y-%m-%d %H:%M") if value else None
 
 
 def detail(s: Session, scope: Scope, calendar_id: int) -> dict:
@@ -147,10 +149,12 @@ def detail(s: Session, scope: Scope, calendar_id: int) -> dict:
     if cal is None:
         raise NotFound("no such calendar")
     names = {i: p["name"] for i, p in ledgers.profiles(s).items()}
+    counties = {code: name for name, code in ledgers.county_lookup(s).items() if name != code}
     lines = [x for x in s.scalars(sa.select(CalendarEnterprise).where(CalendarEnterprise.calendar_id == cal.id)
                                   .order_by(CalendarEnterprise.county_code, CalendarEnterprise.enterprise_id))
              if _sees(scope, x)]
     rows = [{"enterprise_id": x.enterprise_id, "name": names.get(x.enterprise_id), "county": x.county_code,
+             "county_name": counties.get(x.county_code or "", x.county_code),
              "grade": x.grade or "未评级", "applied_grade": x.applied_grade, "measure": x.measure,
              "notes": json.loads(x.notes), "planning_area": x.planning_area,
              "received_by": x.received_by, "received_at": _when(x.received_at),

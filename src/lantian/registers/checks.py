@@ -113,6 +113,7 @@ class Check:
     run: Callable[["Check", Context], Outcome]
     section: str | None = None
     severity: str = "violation"
+    ledger: bool = False                 # it judges the ledger's facts too: an empty register is no excuse
 
     def finding(self, ctx: Context, label: str, message: str, *, row: Row | None = None,
                 county: str | None = None, severity: str | None = None, register: str | None = None,

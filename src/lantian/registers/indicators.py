@@ -38,7 +38,8 @@ def _register_rule(ctx: Context, params: dict) -> Measured:
     with db.session(ctx.url) as s:
         found = service.check(s, Scope.office(ctx.url, "indicator"), ctx.as_of, ctx.config, _root(ctx),
                               only=service._family(reg))
-    if not found.rows.get(reg_id):
+    from lantian.registers.checks import CHECKS
+    if not found.rows.get(reg_id) and not (rule in CHECKS and CHECKS[rule].ledger):
         return Measured(NAME, params, None, "—", f"「{reg.label}」无台账数据", ctx.as_of)
     if task is not None and any(f.name == "task" for f in reg.fields):
         with db.session(ctx.url) as s:

@@ -97,7 +97,7 @@ def relocation_built_up(c: Check, ctx: Context) -> Outcome:
     return out
 
 
-@check("relocation-listed", "建成区内及周边重污染企业列入退城搬迁台账", CLAUSE_2, 2, ("relocation",))
+@check("relocation-listed", "建成区内及周边重污染企业列入退城搬迁台账", CLAUSE_2, 2, ("relocation",), ledger=True)
 def relocation_listed(c: Check, ctx: Context) -> Outcome:
     """Every ledger enterprise of ``relocation_industries`` ⚠ inside or near a built-up area is in the register."""
     zone = ctx.zones.get(ctx.settings.built_up_zone)
@@ -135,7 +135,7 @@ def deep_treatment_cover(ctx: Context) -> tuple[Zone | None, list[tuple[LedgerEn
 
 
 @check("deep-treatment-20km", "主城区规划区内及周边20km钢铁、焦化、火电企业率先完成深度治理", CLAUSE_4, 4,
-       ("deep_treatment",))
+       ("deep_treatment",), ledger=True)
 def deep_treatment_20km(c: Check, ctx: Context) -> Outcome:
     """Each in-use facility (``deep_treatment_kinds`` ⚠) of an enterprise in the 20 km zone has a
     deep-treatment record, done (已完成/已验收) by ``deep_treatment_due`` ⚠; before it, not done is upcoming."""
@@ -236,7 +236,7 @@ def cluster_gaps(row: Row, attached: set[int]) -> list[str]:
     return gaps
 
 
-@check("cluster-one-policy", "产业集群排查、分类治理和“一群一策”方案", CLAUSE_7, 7, ("clusters",))
+@check("cluster-one-policy", "产业集群排查、分类治理和“一群一策”方案", CLAUSE_7, 7, ("clusters",), ledger=True)
 def cluster_one_policy(c: Check, ctx: Context) -> Outcome:
     """Every cluster in the register is investigated, classified and has its plan document attached;
     every cluster of the ledger has a record here."""
@@ -277,7 +277,8 @@ def _switch_concerned(ctx: Context, f) -> str | None:
     return None
 
 
-@check("kiln-switch-tracked", "在用高污染燃料炉窑和煤气发生炉列入清洁能源替代台账", CLAUSE_10, 10, ("kiln_switch",))
+@check("kiln-switch-tracked", "在用高污染燃料炉窑和煤气发生炉列入清洁能源替代台账", CLAUSE_10, 10, ("kiln_switch",),
+       ledger=True)
 def kiln_switch_tracked(c: Check, ctx: Context) -> Outcome:
     out = Outcome()
     codes = _codes(ctx)
@@ -334,7 +335,8 @@ def _carbon_units(ctx: Context):
             and "活性炭" in str(f.attrs.get("process") or "")]
 
 
-@check("activated-carbon-yearly-round", "活性炭每年5月底前完成一轮更换", CLAUSE_18_CARBON, 18, ("carbon_replacements",))
+@check("activated-carbon-yearly-round", "活性炭每年5月底前完成一轮更换", CLAUSE_18_CARBON, 18, ("carbon_replacements",),
+       ledger=True)
 def activated_carbon_yearly_round(c: Check, ctx: Context) -> Outcome:
     """Each in-use activated-carbon unit of the ledger: its replacements (this register's rows and the
     ledger's 最近更换日期) hold one in the year up to the last deadline (``carbon_deadline`` ⚠, 05-31);
@@ -380,7 +382,7 @@ NEEDS = {"光氧化": ("光氧灯管", "过滤棉", "自查"), "UV光解": ("光
          "光催化": ("光氧灯管", "催化板", "过滤棉", "自查"), "低温等离子": ("电场", "过滤棉", "自查")}
 
 
-@check("uv-plasma-maintenance", "光氧、等离子设施及时维护并常态化自查", CLAUSE_18_UV, 18, ("voc_maintenance",))
+@check("uv-plasma-maintenance", "光氧、等离子设施及时维护并常态化自查", CLAUSE_18_UV, 18, ("voc_maintenance",), ledger=True)
 def uv_plasma_maintenance(c: Check, ctx: Context) -> Outcome:
     """Each in-use 光氧化/UV光解/光催化/低温等离子 unit of the ledger: every maintenance its process needs
     recorded within ``maintenance_days`` ⚠ of the check date (the plan says 及时 and 常态化)."""
