@@ -70,7 +70,7 @@ def test_demo_rows_are_stored_synthetic_and_idempotent(ws):
     assert demo_registers(url) == 0                       # a re-run changes nothing
 
 
-def test_plan_tasks_are_measured_from_their_registers(ws, con):
+def test_plan_tasks_are_measured_from_their_registers(ws, con, data_dir):
     """The demo bindings make each of these tasks measured: non-empty measured_by, green or red as the
     synthetic data says (tasks 2, 4, 5, 7, 10, 18, 20, 22 and 23: tests/registers/test_tasks.py)."""
     from lantian.measurements.store import Store
@@ -83,10 +83,15 @@ def test_plan_tasks_are_measured_from_their_registers(ws, con):
             task = plan.task_by_number(s, number)
             if not plan.has_milestone(s, task.id, label):
                 plan.add_milestone(s, office, task.id, label, indicator=indicator, params=params)
+    from lantian.fires.demo import demo_fires
+    demo_fires(url, data_dir)                                     # binds task 15, as `lantian demo init` does
     ctx = Context(url, Store(w.measurements), con, ON, w.config)
     with db.session(url) as s:
         _, rows = plan.tasks(s, office, ctx)
     by_number = {r["number"]: r for r in rows}
+    # every one of the plan's 26 tasks is measured (what `lantian plan status --json` prints on the demo)
+    assert sorted(by_number) == list(range(1, 27)) and [n for n, r in by_number.items() if not r["measured_by"]] == []
+    assert all(not m["detail"].startswith("未知") for r in rows for m in r["measured_by"])
     for number, green in indicators.DEMO_EXPECTED.items():
         measured = [m for m in by_number[number]["measured_by"] if m["indicator"] == "register_rule"]
         assert measured, number
