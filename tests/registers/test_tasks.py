@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import math
 
-import pytest
 from geographiclib.geodesic import Geodesic
 
 from lantian.enterprises.rules import FacilityFacts

@@ -4,6 +4,7 @@ the templates' Chinese headers, evidence through `registers attach`, the plan im
 `plan milestone --indicator` — everything through the CLI, as documented in the README."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 
@@ -42,7 +43,7 @@ def office(request, tmp_path_factory, data_dir):
         os.environ["LANTIAN_DATABASE_URL"] = url
         try:
             ws = registry_workspace(folder / "ws", data_dir)
-            ws.set_as_of(__import__("datetime").date(2023, 6, 30))
+            ws.set_as_of(dt.date(2023, 6, 30))
             zone = _luzhou(data_dir)
             near, far = _point_at(zone, 19.95), _point_at(zone, 20.05)
             boundary = json.loads((data_dir / "boundaries" / "140400_full.json").read_text(encoding="utf-8"))
@@ -58,7 +59,7 @@ def office(request, tmp_path_factory, data_dir):
                 dict(kind="coke_oven", enterprise=E1, code="JL-1", name="1#焦炉", status="在用", chamber_height=5.5,
                      quenching="湿法"),
                 dict(kind="voc_treatment", enterprise=E1, code="TA-1", name="VOCs治理", status="在用", process="活性炭吸附",
-                     carbon_fill=500, carbon_required=500, carbon_replaced_on=__import__("datetime").date(2023, 6, 15)),
+                     carbon_fill=500, carbon_required=500, carbon_replaced_on=dt.date(2023, 6, 15)),
                 dict(kind="blast_furnace", enterprise=E2, code="GL-1", name="1#高炉", status="在用", volume=1500),
                 dict(kind="boiler", enterprise=E3, code="B-1", name="1#机组锅炉", status="在用", capacity=1025, fuel="燃煤",
                      online_monitoring=True),
