@@ -35,9 +35,11 @@ def _register_rule(ctx: Context, params: dict) -> Measured:
         return Measured(NAME, params, None, "—", f"未知台账 {reg_id}" if reg_id else "缺少参数 rule 或 register",
                         ctx.as_of)
     reg = registers()[reg_id]
-    with db.session(ctx.url) as s:
-        found = service.check(s, Scope.office(ctx.url, "indicator"), ctx.as_of, ctx.config, _root(ctx),
-                              only=service._family(reg))
+    memo = ("register_check", ctx.as_of)
+    if memo not in ctx.memo:                # one check of every register serves all the plan's bindings
+        with db.session(ctx.url) as s:
+            ctx.memo[memo] = service.check(s, Scope.office(ctx.url, "indicator"), ctx.as_of, ctx.config, _root(ctx))
+    found = ctx.memo[memo]
     from lantian.registers.checks import CHECKS
     if not found.rows.get(reg_id) and not (rule in CHECKS and CHECKS[rule].ledger):
         return Measured(NAME, params, None, "—", f"「{reg.label}」无台账数据", ctx.as_of)
