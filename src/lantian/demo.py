@@ -110,6 +110,12 @@ DEMO_SUBTASKS = [
 ]
 
 
+#: tasks 20 and 21 measured from the emergency room's records: (task, label, indicator, parameters)
+EMERGENCY_BINDINGS = [
+    (21, "秋冬季错峰生产计划送达、签收（错峰生产计划记录）", "staggered_calendar", {}),
+    (20, "臭氧污染应急响应：签收与核查落实（臭氧应急响应记录）", "ozone_response", {}),
+]
+
 #: commitments of the plan decided by data: (task, commitment subject, indicator, parameters)
 DEMO_BINDINGS = [(3, "炭化室高度", "ledger_rule", {"rule": "coke-oven-4.3m-shutdown"}),
                  (6, "燃煤锅炉", "ledger_rule", {"rule": "coal-boiler-below-35th"}),
@@ -155,7 +161,7 @@ def _plan(url: str, data: Path) -> int:
             from lantian.registers.indicators import demo_bindings
             gates = [(11, "重点企业门禁：运输车辆合规、门禁联网（门禁数据）", "gate_violations", {"unit": "all"}),
                      (23, "重点用车企业门禁：预警期间禁用车辆（门禁数据）", "gate_violations", {"unit": "all"})]
-            for number, label, indicator, params in demo_bindings() + gates:
+            for number, label, indicator, params in demo_bindings() + gates + EMERGENCY_BINDINGS:
                 task = service.task_by_number(s, number)
                 if not service.has_milestone(s, task.id, label):
                     service.add_milestone(s, office, task.id, label, indicator=indicator, params=params)
@@ -187,7 +193,8 @@ def _ledger(url: str) -> int:
         for e in data["enterprise"]:
             code = demo_credit_code(e["serial"])
             enterprises.append({"name": e["name"], "credit_code": code, "county": counties[e["county"]],
-                                "industry": e["industry"], "grade": e.get("grade"),
+                                "industry": e["industry"], "grade": e.get("grade"), "lon": e.get("lon"),
+                                "lat": e.get("lat"),
                                 "emergency_list": e.get("emergency_list", False), "key_unit": e.get("key_unit", False)})
             for f in e.get("facilities", []):
                 kind = FACILITY_KINDS[f["kind"]]
@@ -196,7 +203,8 @@ def _ledger(url: str) -> int:
         ent = _own_enterprise(s)
         if ent is not None:
             enterprises.append({"name": ent.name, "credit_code": ent.credit_code, "county": ent.county_code,
-                                "industry": "焦化", "grade": None, "emergency_list": True, "key_unit": False})
+                                "industry": "焦化", "grade": None, "emergency_list": True, "key_unit": False,
+                                "lon": DEMO_OWN_LOCATION[0], "lat": DEMO_OWN_LOCATION[1]})
             for f in DEMO_OWN_FACILITIES:
                 facilities.append(dict({fld.name: f.get(fld.name) for fld in FACILITY_KINDS[f["kind"]].fields},
                                        kind=f["kind"], enterprise=ent.credit_code))
@@ -205,6 +213,34 @@ def _ledger(url: str) -> int:
                                 rows=len(enterprises) + len(facilities))
         ledgers.import_batch(s, office, batch, actor="demo", source=LEDGER.name, synthetic=True)
         return len(facilities)
+
+
+#: the demo's 2022–2023 staggered-production calendar (synthetic): issued on this day, then delivered and
+#: acknowledged by some — the enterprise account for itself, the county accounts on paper for theirs
+STAGGERED_ISSUED = dt.date(2022, 11, 1)
+STAGGERED_ACKS = [("qiye", None, "ack"), ("luzhou", "长治市潞州区红旗水泥有限公司", "ack"),
+                  ("luzhou", "长治市科保水泥有限公司", "ack"), ("tunliu", "长治市屯留区瑞昌水泥有限公司", "receive")]
+
+
+def _staggered(url: str, root: Path, config: dict | None = None) -> int:
+    """Issue the 2022 season's 错峰生产 calendar and record the demo's deliveries and acknowledgements,
+    through the emergency room's service as the office, the enterprise and the counties would; idempotent."""
+    from lantian.accounts.scope import Scope
+    from lantian.emergency import staggered
+    from lantian.emergency.models import StaggeredCalendar
+    from lantian.enterprises import service as ledgers
+    with db.session(url) as s:
+        if s.scalar(sa.select(StaggeredCalendar.id).where(StaggeredCalendar.season == STAGGERED_ISSUED.year)):
+            return 0
+        cal = staggered.issue(s, root, Scope.office(url, "demo"), STAGGERED_ISSUED.year, on=STAGGERED_ISSUED,
+                              config=config, synthetic=True)
+        ids = {p["name"]: i for i, p in ledgers.profiles(s).items()}
+        for username, name, action in STAGGERED_ACKS:
+            user = s.scalar(sa.select(User).where(User.username == username))
+            scope = Scope.of(accounts.principal(user), url)
+            (staggered.acknowledge if action == "ack" else staggered.receive)(s, scope, cal.id,
+                                                                              ids.get(name) if name else None)
+        return cal.id
 
 
 def _dustfall(url: str, data: Path) -> int:
@@ -241,12 +277,14 @@ def _emergency(url: str) -> int:
         return len(emergency.entries(s))
 
 
+#: where the demo enterprise account's plant is (synthetic): ~6 km outside the demo's 市区规划区
+DEMO_OWN_LOCATION = (113.20, 36.10)
 #: the facilities of the demo enterprise account (qiye), synthetic
 DEMO_OWN_FACILITIES = [
     {"kind": "coke_oven", "code": "JL-1", "name": "1#焦炉", "status": "在用", "chamber_height": 4.3, "quenching": "湿法",
      "production": 30, "dedusting": "袋式", "activity_year": 2023},
     {"kind": "voc_treatment", "code": "TA-1", "name": "化产回收VOCs治理", "status": "在用", "process": "活性炭吸附",
-     "carbon_fill": 800, "carbon_required": 800, "carbon_replaced_on": dt.date(2022, 5, 10)},
+     "carbon_fill": 600, "carbon_required": 800, "carbon_replaced_on": dt.date(2022, 5, 10)},
 ]
 
 
@@ -260,8 +298,9 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     milestones = _plan(ws.database_url, data)
     _ledger(ws.database_url)
     from lantian.registers.demo import demo_registers
-    demo_registers(ws.database_url, data)
+    demo_registers(ws.database_url, data, ws.root)
     _emergency(ws.database_url)
+    _staggered(ws.database_url, ws.root, ws.config)
     _dustfall(ws.database_url, data)
     from lantian.fires.demo import demo_fires
     demo_fires(ws.database_url, data)

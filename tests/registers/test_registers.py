@@ -70,9 +70,9 @@ def test_demo_rows_are_stored_synthetic_and_idempotent(ws):
     assert demo_registers(url) == 0                       # a re-run changes nothing
 
 
-def test_plan_tasks_are_measured_from_their_registers(ws, con):
-    """The demo bindings make each of the 11 tasks measured: non-empty measured_by, green or red
-    as the synthetic data says."""
+def test_plan_tasks_are_measured_from_their_registers(ws, con, data_dir):
+    """The demo bindings make each of these tasks measured: non-empty measured_by, green or red as the
+    synthetic data says (tasks 2, 4, 5, 7, 10, 18, 20, 22 and 23: tests/registers/test_tasks.py)."""
     from lantian.measurements.store import Store
     from lantian.plan import service as plan
     from lantian.plan.indicators import Context
@@ -83,16 +83,21 @@ def test_plan_tasks_are_measured_from_their_registers(ws, con):
             task = plan.task_by_number(s, number)
             if not plan.has_milestone(s, task.id, label):
                 plan.add_milestone(s, office, task.id, label, indicator=indicator, params=params)
+    from lantian.fires.demo import demo_fires
+    demo_fires(url, data_dir)                                     # binds task 15, as `lantian demo init` does
     ctx = Context(url, Store(w.measurements), con, ON, w.config)
     with db.session(url) as s:
         _, rows = plan.tasks(s, office, ctx)
     by_number = {r["number"]: r for r in rows}
+    # every one of the plan's 26 tasks is measured (what `lantian plan status --json` prints on the demo)
+    assert sorted(by_number) == list(range(1, 27)) and [n for n, r in by_number.items() if not r["measured_by"]] == []
+    assert all(not m["detail"].startswith("未知") for r in rows for m in r["measured_by"])
     for number, green in indicators.DEMO_EXPECTED.items():
         measured = [m for m in by_number[number]["measured_by"] if m["indicator"] == "register_rule"]
         assert measured, number
         assert measured[0]["ok"] is green, (number, measured[0]["detail"])
         assert by_number[number]["status"] == ("on_track" if green else "off_target"), number
-    assert set(indicators.DEMO_EXPECTED) == {1, 8, 9, 12, 13, 16, 17, 19, 24, 25, 26}
+    assert set(indicators.DEMO_EXPECTED) == {1, 2, 4, 5, 7, 8, 9, 10, 12, 13, 16, 17, 18, 19, 20, 22, 23, 24, 25, 26}
 
 
 def test_every_task_has_a_firing_and_a_passing_rule_in_the_demo(ws):
@@ -120,7 +125,7 @@ def test_template_round_trip_and_a_bad_row_is_named(register_id, tmp_path):
     refused with the sheet, row, Chinese column and what was expected — and no record returned."""
     reg = registers()[register_id]
     counties = {"潞州区": "140403", "屯留区": "140405", "上党区": "140404", "潞城区": "140406", "襄垣县": "140423",
-                "沁源县": "140431", "长子县": "140428"}
+                "沁源县": "140431", "长子县": "140428", "沁县": "140430", "壶关县": "140427", "黎城县": "140426"}
     source = tmp_path / "demo.csv"
     from lantian.registers.demo import write_csv
     write_csv(source, reg, demo_rows()[register_id])
@@ -197,10 +202,11 @@ def test_scoping(ws, tmp_path):
                                                          RegisterRow.row_key == "V002"))
         with pytest.raises(NotFound):
             service.detail(s, luzhou, "heating_villages", other, ON)
-        assert service.visible_registers(gongxin) == []              # 市工信局 owns none of these
+        assert {r.id for r in service.visible_registers(gongxin)} == {         # 市工信局: tasks 2, 4, 5, 7, 10
+            "relocation", "deep_treatment", "ultra_low", "clusters", "kiln_switch"}
         assert {r.id for r in service.visible_registers(fagai)} == {
             "two_high_projects", "coal_use", "coal_caps", "heating_villages", "heating_inspections",
-            "heating_unbinding"}
+            "heating_unbinding", "clusters", "kiln_switch"}
         own = service.listing(s, qiye, "voc_links", ON)["rows"]
         assert len(own) == 10
         assert service.listing(s, qiye, "low_voc", ON)["rows"] == []

@@ -70,7 +70,7 @@ def test_findings_and_template(client):
     assert r.status_code == 200
     assert openpyxl.load_workbook(io.BytesIO(r.content)).sheetnames == ["说明", "餐饮油烟台账"]
     overview = {x["id"]: x for x in client.get("/api/registers", headers=headers).json()}
-    assert len(overview) == 29 and overview["heating_villages"]["violations"] >= 1
+    assert len(overview) == 40 and overview["heating_villages"]["violations"] >= 1
 
 
 def test_import_refuses_bad_rows_and_strangers(client):
@@ -101,3 +101,42 @@ def test_a_county_cannot_take_over_another_countys_row(client):
     assert r.status_code == 422 and r.json()["detail"]["errors"][0]["column"] == "单位编号"
     rows = client.get("/api/registers/catering", headers=bearer(client, "tunliu")).json()
     assert "屯留饭店" in str(rows) and "改写" not in str(rows)          # still theirs, unchanged
+
+
+def test_row_evidence_upload_is_scoped(app, client):
+    """A 一群一策 plan attached to a cluster row: the office may, a county on another county's row gets
+    404, a read-only viewer 403; the generic evidence route refuses register rows (they go here)."""
+    office = bearer(client, "daqiban")
+    rows = client.get("/api/registers/clusters", headers=office).json()["rows"]
+    row = next(r for r in rows if r["key"] == "CL-02")                       # 襄垣县
+    pdf = {"file": ("方案.pdf", b"%PDF-1.4\n% synthetic\n", "application/pdf")}
+    assert client.post(f"/api/registers/clusters/{row['id']}/attachments", headers=bearer(client, "luzhou"),
+                       files=pdf).status_code == 404
+    assert client.post(f"/api/registers/clusters/{row['id']}/attachments", headers=bearer(client, "guancha"),
+                       files=pdf).status_code == 403
+    bad = {"file": ("方案.exe", b"MZ", "application/octet-stream")}
+    assert client.post(f"/api/registers/clusters/{row['id']}/attachments", headers=office, files=bad).status_code == 422
+    before = client.get("/api/registers/clusters/findings", headers=office).json()["findings"]
+    assert any("襄垣县活性炭" in f["label"] and "未上传文件" in f["message"] for f in before)
+    r = client.post(f"/api/registers/clusters/{row['id']}/attachments", headers=office, files=pdf)
+    assert r.status_code == 200 and r.json()["filename"] == "方案.pdf"
+    after = client.get("/api/registers/clusters/findings", headers=office).json()["findings"]
+    assert not any("襄垣县活性炭" in f["label"] and "未上传文件" in f["message"] for f in after)
+    listed = client.get(f"/api/attachments?entity=register_row&entity_id={row['id']}", headers=office).json()
+    assert [a["filename"] for a in listed] == ["方案.pdf"]
+    assert client.get(f"/api/attachments?entity=register_row&entity_id={row['id']}",
+                      headers=bearer(client, "luzhou")).status_code == 404
+    assert client.post("/api/attachments", headers=office, files=pdf,
+                       data={"entity": "register_row", "entity_id": str(row["id"])}).status_code == 403
+    page = page_session(app, "daqiban").get(f"/registers/clusters/{row['id']}")
+    assert "方案.pdf" in page.text and "上传附件" in page.text
+
+
+def test_zone_cover_is_scoped(client):
+    """Task 4's list over HTTP: the office sees the 焦化 plant within 20 km; 屯留区 sees none of 潞州区's."""
+    office = client.get("/api/zones/planning_area/cover?km=20&industry=焦化", headers=bearer(client, "daqiban")).json()
+    assert [e["name"] for e in office["covered"]] == ["长治示例焦化有限公司（合成数据）"]
+    assert 5 < office["covered"][0]["distance_km"] < 7
+    assert client.get("/api/zones/planning_area/cover?km=20&industry=焦化",
+                      headers=bearer(client, "tunliu")).json()["covered"] == []
+    assert client.get("/api/zones/nowhere/cover?km=1", headers=bearer(client, "daqiban")).status_code == 404

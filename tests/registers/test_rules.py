@@ -267,6 +267,6 @@ def test_a_malformed_rule_is_refused_naming_file_rule_and_key(tmp_path):
 
 def test_every_register_definition_is_readable():
     regs = registers()
-    assert len(regs) == 29                          # 25 of the tasks, 4 of the inventory (五（二）)
+    assert len(regs) == 40                          # 36 of the tasks, 4 of the inventory (五（二）)
     assert {t for r in regs.values() for t in r.tasks} >= {1, 8, 9, 12, 13, 16, 17, 19, 24, 25, 26}
     assert regs["heating_inspections"].parent == "heating_villages" and regs["heating_inspections"].county == "parent"

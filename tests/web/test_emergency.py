@@ -122,3 +122,30 @@ def test_dustfall_bulletin_page(client, web_app):
     assert client.get("/api/dustfall/bulletin?period=2021-13", headers=bearer(client, "tunliu")).status_code == 422
     page = page_session(web_app, "tunliu").get("/dustfall")
     assert page.status_code == 200 and "黎城县" in page.text and 'class="mine"' in page.text
+
+
+def test_staggered_calendar_issued_acknowledged_and_scoped(client, web_app):
+    """Task 21's calendar as a record over HTTP: the office issues it, an enterprise acknowledges its own
+    line, a county records its enterprises' and cannot touch another county's; the notice is the city's."""
+    city, lz, qy, tl = (bearer(client, u) for u in ("daqiban", "luzhou", "qiye", "tunliu"))
+    assert client.post("/api/staggered", headers=lz, data={"season": "2023"}).status_code == 403
+    r = client.post("/api/staggered", headers=city, data={"season": "2023", "on": "2023-10-20"})
+    assert r.status_code == 201
+    cal = r.json()["id"]
+    lines = {e["name"]: e for e in next(c for c in client.get("/api/staggered", headers=city).json()
+                                        if c["id"] == cal)["enterprises"]}
+    assert len(lines) == 10 and lines["长治市潞州区红旗水泥有限公司"]["planning_area"] is True     # the demo's polygon
+    own = next(c for c in client.get("/api/staggered", headers=qy).json() if c["id"] == cal)
+    assert [e["enterprise_id"] for e in own["enterprises"]] == [1] and own["document"] is None
+    assert client.post(f"/api/staggered/{cal}/ack", headers=qy).json()["state"] == "acknowledged"
+    hongqi = lines["长治市潞州区红旗水泥有限公司"]["enterprise_id"]
+    assert client.post(f"/api/staggered/{cal}/ack", headers=tl, data={"enterprise_id": hongqi}).status_code == 404
+    assert client.post(f"/api/staggered/{cal}/receive", headers=lz, data={"enterprise_id": hongqi}).status_code == 200
+    assert client.post(f"/api/staggered/{cal}/ack", headers=city, data={"enterprise_id": hongqi}).status_code == 403
+    assert client.post(f"/api/staggered/{cal}/sign", headers=qy).status_code == 422
+    mine = next(c for c in client.get("/api/staggered", headers=lz).json() if c["id"] == cal)
+    assert {e["county"] for e in mine["enterprises"]} == {"140403"} and mine["acknowledged"] == 1
+    assert mine["received"] == 2
+    assert client.get(f"/api/staggered/{cal}/notice", headers=lz).status_code == 404
+    notice = client.get(f"/api/staggered/{cal}/notice", headers=city)
+    assert notice.status_code == 200 and notice.content[:2] == b"PK"

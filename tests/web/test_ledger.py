@@ -40,7 +40,7 @@ def test_rule_checks_cite_the_plan_and_respect_the_date(client):
     assert {x["enterprise_id"] for x in mine["violations"]} == {1, KEBAO}
     page = client.get(f"/api/enterprises/{KEBAO}?date=2023-07-01", headers=bearer(client, "luzhou")).json()
     rules = {x["rule"] for x in page["violations"]}
-    assert {"activated-carbon-yearly-replacement", "activated-carbon-fill", "kiln-low-efficiency-treatment"} == rules
+    assert {"activated-carbon-fill", "kiln-low-efficiency-treatment"} == rules     # the yearly round: registers
 
 
 def test_enterprise_edits_wait_for_its_county(client):
@@ -51,7 +51,7 @@ def test_enterprise_edits_wait_for_its_county(client):
     assert r.status_code == 200 and r.json()["state"] == "pending"
     change = r.json()["id"]
     still = client.get("/api/ledger/check?date=2023-07-01", headers=qy).json()["violations"]
-    assert any(v["rule"] == "activated-carbon-yearly-replacement" for v in still)     # not applied yet
+    assert any(v["rule"] == "activated-carbon-fill" for v in still)     # not applied yet
     assert client.post(f"/api/enterprises/{HONGQI}/facilities", data=form, headers=qy).status_code == 404
     bad = client.post("/api/enterprises/1/facilities", data=dict(form, carbon_replaced_on="5月20日"), headers=qy)
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.json()["detail"]
@@ -61,7 +61,7 @@ def test_enterprise_edits_wait_for_its_county(client):
     ok = client.post(f"/api/ledger-changes/{change}/review", data={"approve": "true"}, headers=bearer(client, "luzhou"))
     assert ok.status_code == 200 and ok.json()["state"] == "approved"
     now = client.get("/api/ledger/check?date=2023-07-01", headers=qy).json()["violations"]
-    assert not any(v["rule"] == "activated-carbon-yearly-replacement" for v in now)
+    assert not any(v["rule"] == "activated-carbon-fill" for v in now)
     again = client.post(f"/api/ledger-changes/{change}/review", data={"approve": "false"},
                         headers=bearer(client, "luzhou"))
     assert again.status_code == 422

@@ -40,13 +40,15 @@ def test_status_against_the_as_of_date(client, web_app):
     _targets(web_app.state.db_url)                     # synthetic 2019 targets decide the measured sub-tasks
     office = _tasks(client, "daqiban")
     assert office[3]["status"] == "at_risk"            # 4.3 m coke ovens: due 2023-06-30, the as-of date
-    assert office[18]["status"] == "overdue"           # activated carbon: every year by 31 May
+    assert office[18]["status"] == "off_target"        # activated carbon by 31 May: measured red, also overdue
+    assert [m["ok"] for m in office[18]["measured_by"]] == [False]
     assert office[13]["status"] == "off_target" and office[13]["seriously_late"]  # 潞州区 due 5-15; a register rule red
     assert office[22]["status"] == "off_target"        # measured: 潞州区 PM2.5 behind its (synthetic) target
-    (luzhou,) = [m for m in office[22]["measured_by"] if m["params"]["unit"] == "140403"]
+    (luzhou,) = [m for m in office[22]["measured_by"] if m["params"].get("unit") == "140403"]
     assert luzhou["indicator"] == "pm25_schedule" and luzhou["ok"] is False and "截至2019-12-31" in luzhou["detail"]
     assert office[16]["status"] == "on_track" and [m["indicator"] for m in office[16]["measured_by"]] == ["register_rule"]
-    assert office[20]["status"] == "unscheduled" and office[20]["measured_by"] == []
+    assert office[20]["status"] == "on_track"          # its 制度 delivered; the ozone response: no record, no data
+    assert {m["indicator"]: m["ok"] for m in office[20]["measured_by"]} == {"register_rule": True, "ozone_response": None}
     counties = {c["code"]: c for c in client.get("/api/plan/dispatch", headers=bearer(client, "daqiban"))
                 .json()["counties"]}
     assert counties["140403"]["seriously_late"] == 1 and counties["140403"]["off_target"] == 1

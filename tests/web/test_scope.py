@@ -121,6 +121,11 @@ CASES = {
     "/api/registers/{register}/export": ("GET", "/api/registers/heating_villages/export",
                                          "/api/registers/coal_caps/export", 404),
     "/api/registers/{register}/import": ("POST", None, None, None),    # tests/registers/test_routes.py
+    "/api/registers/{register}/{row_id}/attachments": ("POST", None, None, None),  # tests/registers/test_routes.py
+    "/api/zones/{zone}/cover": ("GET", "/api/zones/planning_area/cover?km=20", None, None),   # test_routes.py
+    "/api/staggered": ("GET", "/api/staggered", None, None),           # lines: tests/web/test_emergency.py
+    "/api/staggered/{calendar_id}/{action}": ("POST", None, None, None),   # tests/web/test_emergency.py
+    "/api/staggered/{calendar_id}/notice": ("GET", None, None, None),  # tests/web/test_emergency.py
     "/api/vehicles/plates/{plate}": ("GET", "/api/vehicles/plates/晋DA0518", "/api/vehicles/plates/晋DK3096", 404),
     # the inventory (this workspace has none; rows, export and build: tests/inventory/test_pages.py)
     "/inventory": ("GET", "/inventory", "/inventory?county=140405", 404),

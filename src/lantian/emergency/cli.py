@@ -12,8 +12,8 @@ from rich.table import Table
 
 from lantian.errors import UsageError
 from lantian.measurements.engine import connect
-from lantian.terminal import (JsonOpt, WorkspaceOpt, acting_scope, friendly, open_upgraded, out, parse_date,
-                              workspace_url)
+from lantian.terminal import (AsOpt, JsonOpt, WorkspaceOpt, acting_scope, err, friendly, open_upgraded, out,
+                              parse_date, workspace_url)
 
 alert_app = typer.Typer(help="Heavy-pollution warnings (重污染天气预警): level, issue, lift, the reduction list.",
                         no_args_is_help=True)
@@ -71,7 +71,7 @@ def alert_issue(forecast: Annotated[Optional[str], typer.Option(help="Forecast d
         values = _forecast_values(forecast)
     with db.session(url) as s:
         a = service.issue(s, ws.root, acting_scope(url, None), values, ruleset,
-                          start=parse_date(start) or ws.as_of, regional=regional)
+                          start=parse_date(start) or ws.as_of, regional=regional, config=ws.config)
         out.print(f"{service.LEVEL_NAMES[a.level]} {a.doc_number}: warning {a.id} → {ws.root / a.document}",
                   markup=False)
 
@@ -92,7 +92,7 @@ def alert_update(alert_id: int, forecast: ForecastOpt,
     with db.session(url) as s:
         action = service.update(s, ws.root, acting_scope(url, None), alert_id, _forecast_values(forecast),
                                 hourly=_forecast_values(hourly) if hourly else None, regional=regional,
-                                today=ws.as_of)
+                                today=ws.as_of, config=ws.config)
     out.print(f"warning {alert_id}: {action}", markup=False)
 
 
@@ -169,23 +169,74 @@ def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="
 @alert_app.command("staggered")
 @friendly
 def alert_staggered(season: Annotated[int, typer.Option(help="The season starting in this year's autumn.")],
+                    issue: Annotated[bool, typer.Option("--issue", help="Issue it: record the calendar (each "
+                                                                        "enterprise's line, frozen) and its notice "
+                                                                        "(.docx), to be acknowledged.")] = False,
+                    on: Annotated[Optional[str], typer.Option(help="Issue day (default the as-of date).")] = None,
                     as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
-    """秋冬季差异化错峰生产 (task 21): the calendar by grade and location (within 20 km of the centre: one
-    grade stricter), for the high-emission industries."""
+    """秋冬季差异化错峰生产 (task 21): the calendar by grade and location (within 20 km of the centre one
+    grade stricter; inside 市区规划区 stricter again, task 2), for the high-emission industries."""
     from lantian import db
-    from lantian.emergency import service
+    from lantian.emergency import service, staggered
     ws = open_upgraded(workspace, create=True)
-    with db.session(ws.database_url) as s:
+    url = ws.database_url
+    with db.session(url) as s:
         rows = service.staggered(s, season, ws.config)
+        issued = staggered.issue(s, ws.root, acting_scope(url, None), season, on=parse_date(on) or ws.as_of,
+                                 config=ws.config) if issue else None
+        if issued is not None:
+            message = f"calendar {issued.id} {issued.doc_number}: {len(rows)} enterprises → {ws.root / issued.document}"
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
+    else:
+        table = Table(title=f"错峰生产 {season}–{season + 1}", title_justify="left")
+        for col in ("enterprise", "grade", "applied", "规划区", "from", "to", "measure", "notes"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["name"], r["grade"], r["applied_grade"], {True: "内", False: "外", None: "未判定"}[r["planning_area"]],
+                          r["start"], r["end"], r["measure"], "；".join(r["notes"]))
+        out.print(table)
+    if issued is not None:
+        (err if as_json else out).print(message, markup=False)
+
+
+@alert_app.command("calendars")
+@friendly
+def alert_calendars(as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
+    """The issued 错峰生产 calendars: each enterprise's line, delivered (送达) and acknowledged (签收)."""
+    from lantian import db
+    from lantian.emergency import staggered
+    ws = open_upgraded(workspace, create=True)
+    with db.session(ws.database_url) as s:
+        found = staggered.calendars(s, acting_scope(ws.database_url, user))
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
         return
-    table = Table(title=f"错峰生产 {season}–{season + 1}", title_justify="left")
-    for col in ("enterprise", "grade", "applied", "from", "to", "measure", "notes"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["name"], r["grade"], r["applied_grade"], r["start"], r["end"], r["measure"], "；".join(r["notes"]))
-    out.print(table)
+    for c in found:
+        out.print(f"calendar {c['id']} {c['doc_number']} {c['season']}–{c['season'] + 1}: issued {c['issued_on']}, "
+                  f"{c['acknowledged']}/{c['listed']} acknowledged, {c['received']} delivered "
+                  f"(签收期限 {c['ack_deadline']})", markup=False)
+        for e in c["enterprises"]:
+            out.print(f"  {e['name']}  {e['applied_grade']}  {e['measure']}  送达 {e['received_at'] or '—'}  "
+                      f"签收 {e['acknowledged_at'] or '—'}", markup=False)
+
+
+@alert_app.command("calendar-ack")
+@friendly
+def alert_calendar_ack(calendar: Annotated[int, typer.Argument(help="The calendar id (lantian alert calendars).")],
+                       user: Annotated[str, typer.Option("--as", help="The acknowledging user: an enterprise, or a "
+                                                                     "county recording a paper acknowledgement.")],
+                       enterprise: Annotated[Optional[int], typer.Option(help="The enterprise (for a county).")] = None,
+                       receipt_only: Annotated[bool, typer.Option("--received", help="Record delivery (送达) only.")]
+                       = False, workspace: WorkspaceOpt = None):
+    """签收 (or, with --received, 送达) of an issued 错峰生产 calendar."""
+    from lantian import db
+    from lantian.emergency import staggered
+    ws = open_upgraded(workspace, create=True)
+    with db.session(ws.database_url) as s:
+        scope = acting_scope(ws.database_url, user)
+        done = (staggered.receive if receipt_only else staggered.acknowledge)(s, scope, calendar, enterprise)
+    out.print(f"calendar {calendar}: {done}", markup=False)
 
 
 @alert_app.command("verify")

@@ -110,3 +110,41 @@ class Verification(Base):
     synthetic: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     run_by: Mapped[str] = mapped_column(sa.String(64))
     run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class StaggeredCalendar(Base):
+    """An issued 秋冬季错峰生产 calendar (task 21): the season, the day it was issued and its notice. A
+    calendar issued again for the same season supersedes the earlier one (its acknowledgements stay with it)."""
+    __tablename__ = "staggered_calendars"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    season: Mapped[int] = mapped_column(sa.Integer)                    # the season starting in this year's autumn
+    issued_on: Mapped[dt.date] = mapped_column(sa.Date)
+    start: Mapped[dt.date] = mapped_column(sa.Date)
+    end: Mapped[dt.date] = mapped_column(sa.Date)
+    rule: Mapped[str] = mapped_column(sa.Text)                        # JSON: the settings that made it
+    planning_area: Mapped[str | None] = mapped_column(sa.String(128))  # the 市区规划区 polygon applied (its title)
+    doc_number: Mapped[str | None] = mapped_column(sa.String(64))
+    document: Mapped[str | None] = mapped_column(sa.String(255))
+    synthetic: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    issued_by: Mapped[str] = mapped_column(sa.String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarEnterprise(Base):
+    """An enterprise's line of an issued calendar: its grade, the grade applied and the measure, frozen at
+    issue; when it was delivered (送达) and acknowledged (签收), and by whom."""
+    __tablename__ = "staggered_enterprises"
+    __table_args__ = (sa.UniqueConstraint("calendar_id", "enterprise_id"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("staggered_calendars.id"))
+    enterprise_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"))
+    county_code: Mapped[str | None] = mapped_column(sa.String(32))
+    grade: Mapped[str | None] = mapped_column(sa.String(8))
+    applied_grade: Mapped[str | None] = mapped_column(sa.String(8))
+    measure: Mapped[str] = mapped_column(sa.Text)
+    notes: Mapped[str] = mapped_column(sa.Text)                       # JSON list
+    planning_area: Mapped[bool | None] = mapped_column(sa.Boolean)
+    received_by: Mapped[str | None] = mapped_column(sa.String(64))
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(sa.String(64))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -68,7 +68,7 @@ def issue_api(request: Request, forecast: Annotated[str, Form(max_length=400)],
     day = parse_day(start) or request.app.state.workspace.as_of
     with as_http(), db.session(request.app.state.db_url) as s:
         a = service.issue(s, request.app.state.workspace.root, scope, _forecast(forecast), ruleset, start=day,
-                          regional=regional or None)
+                          regional=regional or None, config=request.app.state.workspace.config)
         result = {"id": a.id, "level": a.level}
     if page:
         return RedirectResponse("/emergency", status_code=303)
@@ -243,6 +243,66 @@ def _own(scope: Scope, row: dict) -> bool:
     return True
 
 
+# --------------------------------------------------------------------------- 错峰生产计划 (task 21)
+@router.get("/api/staggered", tags=["emergency"])
+@scoped("signed_in")
+def calendars_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+    """Issued 错峰生产 calendars with each line the caller may see, delivered (送达) and acknowledged (签收)."""
+    from lantian.emergency import staggered
+    with db.session(request.app.state.db_url) as s:
+        return staggered.calendars(s, scope)
+
+
+@router.post("/api/staggered", tags=["emergency"], status_code=201)
+@scoped("signed_in")
+def issue_calendar_api(request: Request, season: Annotated[int, Form(ge=2000, le=2100)],
+                       on: Annotated[str | None, Form()] = None, csrf_token: Annotated[str, Form()] = "",
+                       scope: Scope = Depends(api_scope)):
+    """Issue the season's calendar (the city office): every enterprise's line, frozen, and the notice."""
+    from lantian.emergency import staggered
+    page = form_post(request, csrf_token)
+    ws = request.app.state.workspace
+    with as_http(), db.session(request.app.state.db_url) as s:
+        cal = staggered.issue(s, ws.root, scope, season, on=parse_day(on) or ws.as_of, config=ws.config)
+        result = {"id": cal.id, "season": cal.season, "doc_number": cal.doc_number}
+    if page:
+        return RedirectResponse("/emergency", status_code=303)
+    return result
+
+
+@router.post("/api/staggered/{calendar_id}/{action}", tags=["emergency"])
+@scoped("signed_in")
+def calendar_ack_api(request: Request, calendar_id: Id,
+                     action: Annotated[str, FastAPIPath(pattern="^(ack|receive)$")],
+                     enterprise_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+                     csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
+    """签收 (``ack``) or 送达 (``receive``) of a calendar: an enterprise its own line, a county a line of its
+    county (``enterprise_id``)."""
+    from lantian.emergency import staggered
+    page = form_post(request, csrf_token)
+    with as_http(), db.session(request.app.state.db_url) as s:
+        state = (staggered.acknowledge if action == "ack" else staggered.receive)(s, scope, calendar_id, enterprise_id)
+    if page:
+        return RedirectResponse("/emergency", status_code=303)
+    return {"id": calendar_id, "state": state}
+
+
+@router.get("/api/staggered/{calendar_id}/notice", tags=["emergency"])
+@scoped("signed_in")
+def calendar_notice_api(request: Request, calendar_id: Id, scope: Scope = Depends(api_scope)):
+    """The calendar's notice (.docx); it lists every enterprise, so the city-wide roles only."""
+    from lantian.emergency import staggered
+    if scope.who.role not in READ_REDUCTION:
+        raise HTTPException(404, "no such notice")
+    with as_http(), db.session(request.app.state.db_url) as s:
+        d = staggered.detail(s, scope, calendar_id)
+    if not d["document"]:
+        raise HTTPException(404, "no notice")
+    path = request.app.state.workspace.root / d["document"]
+    return FileResponse(path, filename=path.name,
+                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
 @router.get("/emergency", include_in_schema=False)
 @scoped("signed_in")
 def emergency_page(request: Request, level: str = Query("orange", max_length=8), scope: Scope = Depends(page_scope)):
@@ -255,7 +315,10 @@ def emergency_page(request: Request, level: str = Query("orange", max_length=8),
             if scope.who.role in READ_REDUCTION else None
         season = ws.as_of.year if ws.as_of.month >= 7 else ws.as_of.year - 1
         calendar = [r for r in service.staggered(s, season, ws.config) if _own(scope, r)]
+        from lantian.emergency import staggered
+        current = staggered.in_force(s, ws.as_of)
+        in_force = staggered.detail(s, scope, current.id) if current is not None else None
     return render(request, "emergency/emergency.html", issued=issued, table=table, level=level, levels=LEVELS,
-                  calendar=calendar, season=season,
+                  calendar=calendar, season=season, in_force=in_force,
                   names=service.LEVEL_NAMES, manages=scope.who.role in service.MANAGE)
 

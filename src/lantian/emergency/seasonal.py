@@ -5,9 +5,13 @@ by performance grade and location).
 Settings (``[emergency.ozone]`` and ``[emergency.staggered]`` in lantian.toml), all ⚠ defaults:
 - ozone: a day triggers when its forecast O3 8-h IAQI is above ``iaqi_above`` (150, i.e. worse
   than 轻度污染); interruptible VOCs processes work outside ``hours`` (10:00–18:00, the plan's text);
+  task 20 is met when every enterprise acknowledged and ``compliance_percent`` (100) of those
+  verified complied;
 - staggered: the season runs ``start``–``end`` (11-15 … 03-15); D grade stops for the season,
   C staggers (停产50%以生产线计), A/B/B-/引领性 are exempt (Shanxi 2020, spec §5.4); an enterprise
-  within ``near_km`` (20 km, task 4) of the urban centre ``centre`` is treated one grade stricter.
+  within ``near_km`` (20 km, task 4) of the urban centre ``centre`` is treated one grade stricter, and
+  one inside 市区规划区 (task 2: 更为严格的差异化错峰生产) ``planning_area_steps`` (1) grade(s) stricter again;
+  the issued calendar is acknowledged within ``ack_days`` (7) of its issue.
 """
 from __future__ import annotations
 
@@ -15,10 +19,11 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-OZONE = {"iaqi_above": 150, "hours": "10:00-18:00",
+OZONE = {"iaqi_above": 150, "hours": "10:00-18:00", "compliance_percent": 100,
          "uninterruptible": ["化工", "焦化"],
          "interruptible": ["工业涂装", "包装印刷", "家具制造", "人造板", "涂料", "油墨", "制药", "农药"]}
-STAGGERED = {"start": "11-15", "end": "03-15", "near_km": 20, "centre": [113.116, 36.195],
+STAGGERED = {"start": "11-15", "end": "03-15", "near_km": 20, "centre": [113.116, 36.195], "planning_area_steps": 1,
+             "ack_days": 7,
              "industries": ["钢铁", "水泥", "焦化", "铸造", "铁合金", "耐火材料", "石灰窑", "砖瓦窑", "陶瓷", "玻璃", "炭素"]}
 CITY_WIDE_OZONE = ("严禁户外涂装作业和城市建成区建筑墙体涂刷", "道路划线、栏杆喷涂、道路沥青铺装等户外工程高温时段避峰作业",
                    "引导汽车维修、干洗等涉挥发性有机物生活污染源错时作业")
@@ -83,6 +88,13 @@ def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 STRICTER = {"引领性": "A", "A": "B", "B-": "C", "B": "C", "C": "D", "D": "D", None: "D"}
 
 
+def stricter(grade: str | None, steps: int) -> str | None:
+    """The grade ``steps`` stricter (D stays D; 未评级 is treated as D)."""
+    for _ in range(steps):
+        grade = STRICTER[grade]
+    return grade
+
+
 @dataclass
 class StaggeredEntry:
     enterprise_id: int
@@ -95,10 +107,13 @@ class StaggeredEntry:
     end: dt.date
     measure: str
     notes: list[str] = field(default_factory=list)
+    planning_area: bool | None = None  # inside 市区规划区 (None: no polygon, or location unknown)
 
 
-def staggered_plan(profiles: list[dict], season_year: int, config: dict | None = None) -> list[StaggeredEntry]:
-    """The autumn–winter staggered-production calendar of the listed industries, by grade and location."""
+def staggered_plan(profiles: list[dict], season_year: int, config: dict | None = None,
+                   planning_area: set[int] | None = None) -> list[StaggeredEntry]:
+    """The autumn–winter staggered-production calendar of the listed industries, by grade and location.
+    ``planning_area``: the enterprises inside 市区规划区 (None when the polygon is not uploaded)."""
     s = settings(config, "staggered", STAGGERED)
     start, end = _season(season_year, s)
     out = []
@@ -109,7 +124,9 @@ def staggered_plan(profiles: list[dict], season_year: int, config: dict | None =
         if p.get("lon") is not None and p.get("lat") is not None:
             near = distance_km(p["lon"], p["lat"], *s["centre"]) <= s["near_km"]
         grade = p["grade"]
-        applied = STRICTER[grade] if near else (grade or "D")
+        inside = None if planning_area is None or near is None else p["id"] in planning_area
+        steps = (1 if near else 0) + (int(s["planning_area_steps"]) if inside else 0)
+        applied = stricter(grade, steps) if steps else (grade or "D")
         notes = [] if near is not None else ["位置未知，按分级执行"]
         if applied == "D":
             measure = "错峰期间全时段停产"
@@ -119,5 +136,8 @@ def staggered_plan(profiles: list[dict], season_year: int, config: dict | None =
             measure = "豁免错峰（A/B级、引领性企业）"
         if near:
             notes.append(f"位于城区{s['near_km']}公里范围内，从严一级")
-        out.append(StaggeredEntry(p["id"], p["name"], p["county"], grade, near, applied, start, end, measure, notes))
+        if inside:
+            notes.append(f"位于市区规划区内，再从严{s['planning_area_steps']}级（任务2）")
+        out.append(StaggeredEntry(p["id"], p["name"], p["county"], grade, near, applied, start, end, measure, notes,
+                                  inside))
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -40,9 +41,11 @@ def entries(s: Session) -> list[ListEntry]:
     return list(s.scalars(sa.select(ListEntry)))
 
 
-def enterprise_measure(table: M.MeasureTable, profile: dict, entry: ListEntry, level: str) -> dict:
+def enterprise_measure(table: M.MeasureTable, profile: dict, entry: ListEntry, level: str,
+                       planning_area: bool = False, steps: int = 1) -> dict:
     """The measure an enterprise takes at ``level``: its own (一企一策) if set, the 保障类 exemption,
-    or the table's for its industry and grade."""
+    or the table's for its industry and grade — ``steps`` grades stricter when it lies inside 市区规划区
+    (task 2: 对市区规划区内的重污染企业，实施更为严格的……重污染天气应急减排措施)."""
     if entry.protected:
         return {"text": f"保障类企业，豁免（{entry.protected_reason or '民生保障'}）", "cut": {p: 0 for p in POLLUTANTS},
                 "verified": True, "source": "保障类"}
@@ -50,11 +53,34 @@ def enterprise_measure(table: M.MeasureTable, profile: dict, entry: ListEntry, l
     if own:
         return {"text": own["text"], "cut": {p: Fraction(str(own.get("cut", 0))) for p in POLLUTANTS},
                 "verified": True, "source": "一企一策"}
-    m = table.lookup(profile["industry"], profile["grade"], level)
+    from lantian.emergency.seasonal import stricter
+    grade = stricter(profile["grade"], steps) if planning_area else profile["grade"]
+    m = table.lookup(profile["industry"], grade, level)
     if m is None:
         return {"text": "（无适用措施：请补充本行业模板）", "cut": {p: 0 for p in POLLUTANTS}, "verified": False,
                 "source": "—"}
+    if planning_area:
+        return {"text": f"{m.text}（市区规划区内，按{grade or '未评级'}级从严执行）", "cut": m.cut, "verified": m.verified,
+                "source": f"{m.source}；任务2市区规划区从严"}
     return {"text": m.text, "cut": m.cut, "verified": m.verified, "source": m.source}
+
+
+def planning_area(s: Session, profiles: dict[int, dict], config: dict | None = None) -> tuple[set[int] | None, str | None]:
+    """The enterprises (by id) inside 市区规划区 — the polygon the registers room keeps ([registers]
+    planning_area_zone) — by their ledger location, and the polygon's title; (None, None) without the polygon."""
+    from lantian.registers import service as registers
+    from lantian.registers.settings import register_settings
+    zone = registers.zones(s).get(register_settings(config or {}).planning_area_zone)
+    if zone is None:
+        return None, None
+    inside = {i for i, p in profiles.items()
+              if p.get("lon") is not None and p.get("lat") is not None and zone.contains(p["lon"], p["lat"])}
+    return inside, zone.title
+
+
+def _planning_steps(config: dict | None) -> int:
+    from lantian.emergency import seasonal
+    return int(seasonal.settings(config, "staggered", seasonal.STAGGERED)["planning_area_steps"])
 
 
 def baselines(s: Session) -> dict[int, dict[str, tuple[Fraction, str]]]:
@@ -78,13 +104,15 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
     need = Fraction(required(config or {})[level], 100)
     ents = entries(s)
     prof = ledgers.profiles(s, [e.enterprise_id for e in ents])
+    inside, zone = planning_area(s, prof, config)
+    steps = _planning_steps(config)
     from lantian.inventory import service as inventory     # one fact: the year's inventory, else the typed values
     used = inventory.reduction_inputs(s, year, [e.enterprise_id for e in ents], POLLUTANTS, config)
     base, tot = (used["baselines"], used["totals"]) if used else (baselines(s), totals(s, year))
     rows, sums = [], {p: Fraction(0) for p in POLLUTANTS}
     for e in sorted(ents, key=lambda x: (prof[x.enterprise_id]["county"] or "", prof[x.enterprise_id]["name"])):
         p = prof[e.enterprise_id]
-        m = enterprise_measure(table, p, e, level)
+        m = enterprise_measure(table, p, e, level, bool(inside and e.enterprise_id in inside), steps)
         cut = {}
         for pol in POLLUTANTS:
             t = base.get(e.enterprise_id, {}).get(pol, (Fraction(0), ""))[0]
@@ -93,6 +121,7 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
         rows.append({"enterprise_id": e.enterprise_id, "name": p["name"], "county": p["county"],
                      "industry": p["industry"], "grade": p["grade"] or "未评级", "measure": m["text"],
                      "verified": m["verified"], "source": m["source"], "protected": e.protected,
+                     "planning_area": None if inside is None else e.enterprise_id in inside,
                      "reduction": {k: float(round_half_even(v, 2)) for k, v in cut.items()},
                      "baseline_source": sorted({src for _, src in base.get(e.enterprise_id, {}).values()})})
     check = {}
@@ -108,7 +137,8 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
                       else float(round_half_even(need * total[0] - sums[pol], 2))}
     return {"level": level, "year": year, "enterprises": rows, "check": check,
             "emissions_source": used["label"] if used else "录入值（无本年度排放清单）",
-            "unverified_measures": sum(1 for r in rows if not r["verified"])}
+            "unverified_measures": sum(1 for r in rows if not r["verified"]),
+            "planning_area": zone or "未上传市区规划区：规划区内从严（任务2）未判定"}
 
 
 # --------------------------------------------------------------------------- warnings
@@ -126,7 +156,7 @@ def _rank(level: str) -> int:
 
 
 def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: str, *, start: dt.date,
-          regional: str | None = None) -> Alert:
+          regional: str | None = None, config: dict | None = None) -> Alert:
     """Issue a warning from a forecast (or a regional warning adopted): the record, the enterprises
     under it with their measures at the level, and the notice (.docx)."""
     if scope.who.role not in MANAGE:
@@ -152,10 +182,12 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
     table = M.load(root)
     ents = entries(s)
     prof = ledgers.profiles(s, [e.enterprise_id for e in ents])
+    inside, _ = planning_area(s, prof, config)
+    steps = _planning_steps(config)
     listed = []
     for e in ents:
         p = prof[e.enterprise_id]
-        m = enterprise_measure(table, p, e, level)
+        m = enterprise_measure(table, p, e, level, bool(inside and e.enterprise_id in inside), steps)
         s.add(AlertEnterprise(alert_id=alert.id, enterprise_id=e.enterprise_id, county_code=p["county"],
                               measures=json.dumps([m["text"]], ensure_ascii=False),
                               cut=json.dumps({k: str(v) for k, v in m["cut"].items()})))
@@ -194,7 +226,8 @@ def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date)
 
 
 def update(s: Session, root: Path, scope: Scope, alert_id: int, forecast: list[int], *,
-           hourly: list[int] | None = None, regional: str | None = None, today: dt.date) -> str:
+           hourly: list[int] | None = None, regional: str | None = None, today: dt.date,
+           config: dict | None = None) -> str:
     """A new forecast during a warning: escalate, downgrade, keep or lift (the 36 h rule, with hourly
     values when given), by :func:`lantian.standards.alerts.step`. A new level re-issues the measures
     and the notice; every change is audited. Returns the action."""
@@ -219,10 +252,13 @@ def update(s: Session, root: Path, scope: Scope, alert_id: int, forecast: list[i
         a.expected_end = today + dt.timedelta(days=len(forecast) - 1)
         table = M.load(root)
         prof = ledgers.profiles(s)
+        inside, _ = planning_area(s, prof, config)
+        steps = _planning_steps(config)
         listed = []
         for row in s.scalars(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id)):
             entry = s.get(ListEntry, row.enterprise_id)
-            m = enterprise_measure(table, prof[row.enterprise_id], entry, a.level)
+            m = enterprise_measure(table, prof[row.enterprise_id], entry, a.level,
+                                   bool(inside and row.enterprise_id in inside), steps)
             row.measures = json.dumps([m["text"]], ensure_ascii=False)
             row.cut = json.dumps({k: str(v) for k, v in m["cut"].items()})
             row.acknowledged_by = row.acknowledged_at = None          # the new measures need a new 签收
@@ -373,14 +409,43 @@ def ozone(s: Session, start: dt.date, forecast_o3_8h: list[float], config: dict 
             "schedule": schedule, "city_wide": list(seasonal.CITY_WIDE_OZONE) if triggered else []}
 
 
+@dataclass(frozen=True)
+class OzoneResponseRecord:
+    """One ozone response (臭氧污染应急响应, task 20) as the plan measures it: the days it ran, the
+    enterprises under its 10–18 h measures, how many acknowledged them, and how many of those verified
+    complied."""
+    issued_on: dt.date
+    days: tuple[dt.date, ...]
+    listed: int
+    acknowledged: int
+    verified: int
+    complied: int
+    synthetic: bool = False
+
+
+def ozone_response_records(s: Session, start: dt.date, end: dt.date) -> list[OzoneResponseRecord]:
+    """The ozone responses that ran between ``start`` and ``end`` (inclusive), from their records.
+
+    Today nothing records an ozone response (``lantian alert ozone`` only prints the schedule), so this
+    returns no record and task 20's indicator says "no data". The ozone response record (issued, notice,
+    each enterprise's 10–18 h measures, acknowledgements, verification) is being built on another
+    branch; at merge this function reads it and returns one :class:`OzoneResponseRecord` per response
+    whose days overlap [start, end]."""
+    return []
+
+
 def staggered(s: Session, season_year: int, config: dict | None = None) -> list[dict]:
-    """秋冬季错峰生产 (task 21): the season's calendar per enterprise of the listed industries."""
+    """秋冬季错峰生产 (task 21): the season's calendar per enterprise of the listed industries, by grade and
+    location (20 km of the centre; inside 市区规划区 stricter again, task 2)."""
     from lantian.emergency import seasonal
-    plan = seasonal.staggered_plan(sorted(ledgers.profiles(s).values(), key=lambda p: (p["county"] or "", p["name"])),
-                                   season_year, config)
+    prof = ledgers.profiles(s)
+    inside, _ = planning_area(s, prof, config)
+    plan = seasonal.staggered_plan(sorted(prof.values(), key=lambda p: (p["county"] or "", p["name"])),
+                                   season_year, config, planning_area=inside)
     return [{"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county, "grade": x.grade or "未评级",
-             "near": x.near, "applied_grade": x.applied_grade, "start": x.start.isoformat(), "end": x.end.isoformat(),
-             "measure": x.measure, "notes": x.notes} for x in plan]
+             "near": x.near, "planning_area": x.planning_area, "applied_grade": x.applied_grade,
+             "start": x.start.isoformat(), "end": x.end.isoformat(), "measure": x.measure, "notes": x.notes}
+            for x in plan]
 
 
 # --------------------------------------------------------------------------- verification

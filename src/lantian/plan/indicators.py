@@ -47,7 +47,7 @@ class Indicator:
 REGISTRY: dict[str, Indicator] = {}
 #: the rooms that register indicators here, imported on first use
 PROVIDERS = ("lantian.enterprises.indicators", "lantian.dustfall.indicators", "lantian.vehicles.indicators", "lantian.fires.indicators",
-             "lantian.registers.indicators")
+             "lantian.registers.indicators", "lantian.emergency.indicators")
 _loaded = False
 
 

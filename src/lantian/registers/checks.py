@@ -9,7 +9,6 @@ Each check is a small named function citing its clause; its thresholds are ⚠ s
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -25,7 +24,6 @@ EXEMPT = ("民生保障", "应急抢险")
 BELOW_STAGE_IV = ("国一", "国二", "国三", "未知")        # 国三以下（含国三，“以下”包括本数）及阶段不明
 VOC_LINKS = ("储罐", "装卸", "敞开液面", "泄漏检测与修复", "废气收集", "废气旁路", "治理设施", "加油站",
              "非正常工况", "产品VOCs含量")
-EARTH_KM = 6371.0088
 
 
 @dataclass
@@ -33,29 +31,44 @@ class Zone:
     name: str
     title: str
     polygons: tuple[Polygon, ...]
+    known: dict = field(default_factory=dict, repr=False, compare=False)    # (lon, lat) → km, once per point
 
     def contains(self, lon: float, lat: float) -> bool:
         return point_in_multipolygon(lon, lat, self.polygons)
 
     def distance_km(self, lon: float, lat: float) -> float:
-        """0 inside; else the shortest distance to the boundary (local equirectangular projection,
-        good to metres at a city's scale)."""
-        if self.contains(lon, lat):
-            return 0.0
-        kx = math.cos(math.radians(lat)) * math.pi / 180 * EARTH_KM
-        ky = math.pi / 180 * EARTH_KM
-        best = math.inf
-        for poly in self.polygons:
-            for ring in poly:
-                for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
-                    best = min(best, _segment((lon - x1) * kx, (lat - y1) * ky, (x2 - x1) * kx, (y2 - y1) * ky))
-        return best
+        """0 inside; else the shortest geodesic (WGS84) distance to the boundary, km
+        (:func:`lantian.measurements.geodesy.to_polygons_km`)."""
+        from lantian.measurements.geodesy import to_polygons_km
+        if (lon, lat) not in self.known:
+            self.known[(lon, lat)] = to_polygons_km(lon, lat, self.polygons)
+        return self.known[(lon, lat)]
 
 
-def _segment(px: float, py: float, dx: float, dy: float) -> float:
-    length = dx * dx + dy * dy
-    t = 0.0 if length == 0 else max(0.0, min(1.0, (px * dx + py * dy) / length))
-    return math.hypot(px - t * dx, py - t * dy)
+@dataclass(frozen=True)
+class LedgerEnterprise:
+    """An enterprise of the ledger (台账) as the checks read it: where it is and what it does."""
+    id: int
+    credit_code: str
+    name: str
+    county: str | None
+    industry: str | None
+    grade: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+@dataclass
+class LedgerView:
+    """The part of the ledgers the caller may see (read through the ledgers' service): enterprises,
+    their facilities (:class:`lantian.enterprises.rules.FacilityFacts`, ``enterprise_id`` set) and
+    the 产业集群 by name."""
+    enterprises: list[LedgerEnterprise] = field(default_factory=list)
+    facilities: list = field(default_factory=list)
+    clusters: list[dict] = field(default_factory=list)
+
+    def by_id(self) -> dict[int, LedgerEnterprise]:
+        return {e.id: e for e in self.enterprises}
 
 
 @dataclass
@@ -65,9 +78,23 @@ class Context:
     settings: RegisterSettings
     on: dt.date
     names: dict[str, str] = field(default_factory=dict)    # county adcode → name
+    ledger_source: object = None         # a LedgerView, or a function giving one (called once, when needed)
+    attached_source: object = None       # row ids with an evidence file, or a function giving them
 
     def of(self, register: str) -> list[Row]:
         return self.rows.get(register, [])
+
+    @property
+    def ledger(self) -> LedgerView:
+        if callable(self.ledger_source):
+            self.ledger_source = self.ledger_source()
+        return self.ledger_source or LedgerView()
+
+    @property
+    def attached(self) -> set[int]:
+        if callable(self.attached_source):
+            self.attached_source = self.attached_source()
+        return set(self.attached_source or ())
 
 
 @dataclass
@@ -86,13 +113,18 @@ class Check:
     run: Callable[["Check", Context], Outcome]
     section: str | None = None
     severity: str = "violation"
+    ledger: bool = False                 # it judges the ledger's facts too: an empty register is no excuse
 
     def finding(self, ctx: Context, label: str, message: str, *, row: Row | None = None,
-                county: str | None = None, severity: str | None = None, register: str | None = None) -> Finding:
-        return Finding(rule=self.id, title=self.title, clause=self.clause, task=self.task, section=self.section,
-                       severity=severity or self.severity, upcoming=False, register=register or self.registers[0],
-                       row_id=row.id if row else None, row_key=row.key if row else None, label=label,
-                       county=row.county if row else county, message=message, source="check")
+                county: str | None = None, severity: str | None = None, register: str | None = None,
+                upcoming: bool = False, deadline: dt.date | None = None, days: int | None = None,
+                task: int | None = None) -> Finding:
+        return Finding(rule=self.id, title=self.title, clause=self.clause, task=task or self.task,
+                       section=self.section, severity=severity or self.severity, upcoming=upcoming,
+                       register=register or self.registers[0], row_id=row.id if row else None,
+                       row_key=row.key if row else None, label=label,
+                       county=row.county if row else county, message=message, deadline=deadline, days=days,
+                       source="check")
 
 
 CHECKS: dict[str, Check] = {}
@@ -406,3 +438,7 @@ def run_all(ctx: Context, only: set[str] | None = None) -> dict[str, Outcome]:
     """Every check whose registers the caller may see (``only``: the registers in scope)."""
     return {cid: chk.run(chk, ctx) for cid, chk in CHECKS.items()
             if only is None or all(r in only for r in chk.registers)}
+
+
+# the checks of the plan's industrial and enforcement tasks (2, 4, 5, 7, 10, 18, 23) and its 制度 deliverables
+from lantian.registers import enforcement, industry  # noqa: E402,F401  (they register with @check)

@@ -180,3 +180,50 @@ def zone_list(as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
         return
     for z in zones:
         out.print(f"{z['name']}\t{z['title']}\t{z['source']}" + ("\t合成" if z["synthetic"] else ""), markup=False)
+
+
+@zone_app.command("cover")
+@friendly
+def zone_cover(name: Annotated[str, typer.Argument(help="Zone name, e.g. planning_area.")],
+               km: Annotated[float, typer.Option(help="Distance from the zone's boundary, km (geodesic).")] = 0,
+               industry: Annotated[Optional[list[str]], typer.Option(help="Only this industry (repeat): 钢铁, 焦化, "
+                                                                          "火电…")] = None,
+               as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
+    """The ledger's enterprises inside a zone or within KM of it, nearest first — e.g. task 4's list:
+    `zone cover planning_area --km 20 --industry 钢铁 --industry 焦化 --industry 火电`."""
+    from lantian import db
+    from lantian.registers import service
+    if km < 0:
+        raise UsageError(f"--km {km}: a distance ≥ 0")
+    ws, url = _open(workspace)
+    with db.session(url) as s:
+        found = service.zone_cover(s, acting_scope(url, user), name, str(km), industry or None, ws.config)
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    table = Table(title=f"{found['title']}内及周边{km:g}公里：{len(found['covered'])}家", title_justify="left")
+    for col in ("企业", "县区", "行业", "距离（公里）"):
+        table.add_column(col)
+    for e in found["covered"]:
+        table.add_row(e["name"], e["county_name"] or "", e["industry"] or "", "区内" if e["inside"] else f"{e['distance_km']:.3f}")
+    out.print(table)
+    for e in found["unknown_location"]:
+        out.print(f"无经纬度，未判定：{e['name']}（{e['industry']}）", markup=False)
+
+
+@app.command("attach")
+@friendly
+def attach(register: Annotated[str, typer.Argument(help="Register id.")],
+           key: Annotated[str, typer.Argument(help="The row's key as the register shows it (e.g. the 集群编号; "
+                                                   "keys of several fields are joined by ' | ').")],
+           file: Annotated[Path, typer.Argument(help="The evidence file: pdf, docx, xlsx, jpg, png, csv, txt.")],
+           user: AsOpt = None, workspace: WorkspaceOpt = None):
+    """Attach a file to a register row — e.g. a cluster's 一群一策 plan, which task 7 requires."""
+    from lantian import db
+    from lantian.registers import service
+    _register(register)
+    ws, url = _open(workspace)
+    with db.session(url) as s:
+        done = service.attach(s, ws.root, acting_scope(url, user), register, file, key=key,
+                              actor=user or "cli")
+    out.print(f"{done['filename']} → {register} {done['key']} (attachment {done['attachment']})", markup=False)

@@ -9,7 +9,10 @@ import csv
 import tempfile
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from lantian import db
+from lantian.registers.models import RegisterRow
 
 #: synthetic polygons (lon/lat rectangles around 长治 city centre), uploaded as the office would
 ZONES = {
@@ -18,6 +21,7 @@ ZONES = {
     "key_area": ("一城四区重点区域（合成）", (113.08, 36.17, 113.15, 36.22)),
     "muck_routes": ("渣土车规定路线（合成）", (113.00, 36.10, 113.30, 36.16)),
     "urban_core": ("主城区货车限行区（合成）", (113.07, 36.16, 113.16, 36.23)),
+    "built_up": ("市区建成区（合成）", (113.07, 36.16, 113.16, 36.23)),
 }
 
 
@@ -29,6 +33,7 @@ def _code(serial: int) -> str:
 def rows() -> dict[str, list[dict[str, str]]]:
     """The demo rows by register, as a clerk would type them (field name → cell text)."""
     own, coke_b, coke_c = _code(0), _code(1), _code(2)
+    ledger = {n: _code(n) for n in range(1, 10)}            # the demo ledger's enterprises (task 5's nine)
     paint, signs, printing = _code(901), _code(902), _code(903)
     def links(code, name, problem_link=None):
         out = []
@@ -198,6 +203,8 @@ def rows() -> dict[str, list[dict[str, str]]]:
                  lon="112.95", lat="36.30", source="GPS"),
         ],
         **inventory_rows(paint, printing),
+        **industry_rows(own, ledger),
+        **enforcement_rows(),
         "monitoring_stations": [
             dict(code="MS-001", county="潞州区", name="示例颗粒物组分站（合成）", station_type="颗粒物组分站",
                  planned_on="2023-03-31", status="联网运行", lon="113.11", lat="36.19"),
@@ -247,6 +254,142 @@ def inventory_rows(paint: str, printing: str) -> dict[str, list[dict[str, str]]]
     }
 
 
+#: task 5's nine as the plan names them, with the demo ledger's serial, county, category and state
+_NINE = [("沁县华安焦化", 1, "沁县", "焦化", "沁县华安焦化有限公司"), ("沁源县沁新焦化", 2, "沁源县", "焦化", "沁源县沁新焦化有限公司"),
+         ("明源焦化", 3, "沁源县", "焦化", "沁源县明源焦化有限公司"),
+         ("潞州区红旗水泥", 4, "潞州区", "水泥粉磨站", "长治市潞州区红旗水泥有限公司"),
+         ("科保水泥", 5, "潞州区", "水泥粉磨站", "长治市科保水泥有限公司"),
+         ("上党区陶清河水泥", 6, "上党区", "水泥粉磨站", "长治市上党区陶清河水泥有限公司"),
+         ("三元王庄华泰", 7, "上党区", "水泥粉磨站", "长治市三元王庄华泰水泥有限公司"),
+         ("壶关县红旗水泥", 8, "壶关县", "水泥粉磨站", "壶关县红旗水泥有限公司"),
+         ("屯留区瑞昌水泥", 9, "屯留区", "水泥粉磨站", "长治市屯留区瑞昌水泥有限公司")]
+
+
+def industry_rows(own: str, ledger: dict[int, str]) -> dict[str, list[dict[str, str]]]:
+    """Tasks 2, 4, 5, 7, 10 and 18 (synthetic states of the demo ledger's enterprises)."""
+    ultra = []
+    for plan_name, serial, county, category, name in _NINE:
+        row = dict(credit_code=ledger[serial], enterprise_name=name, county=county, plan_name=plan_name, industry=category,
+                   construction="已完工", completed_on="2022-12-20", assessment="已完成", assessed_on="2023-03-15",
+                   report=f"{plan_name}超低排放评估监测报告（合成）")
+        if serial == 8:
+            row.update(assessment="评估中", assessed_on="", report="")
+        if serial == 9:
+            row.update(construction="施工中", completed_on="", assessment="未开展", assessed_on="", report="")
+        ultra.append(row)
+    return {
+        "relocation": [
+            dict(credit_code=ledger[4], enterprise_name="长治市潞州区红旗水泥有限公司", county="潞州区", industry="水泥",
+                 lon="113.10", lat="36.20", decision="搬迁改造", decision_document="示例搬迁决定（合成）",
+                 decided_on="2022-06-01", due_on="2023-03-31", state="推进中"),
+            dict(credit_code=ledger[5], enterprise_name="长治市科保水泥有限公司", county="潞州区", industry="水泥",
+                 lon="113.14", lat="36.18", decision="未决策", state="未启动"),
+            dict(credit_code=_code(904), enterprise_name="长治示例化工有限公司（合成）", county="屯留区", industry="化工",
+                 lon="112.89", lat="36.32", decision="就地改造提升", decided_on="2022-03-01", due_on="2022-12-31",
+                 state="已完成", completed_on="2022-12-20"),
+        ],
+        "deep_treatment": [
+            dict(credit_code=own, enterprise_name="长治示例焦化有限公司（合成数据）", county="潞州区", industry="焦化",
+                 facility_code="JL-1", facility_name="1#焦炉", project="焦炉烟气脱硫脱硝深度治理（合成）", state="改造中",
+                 planned_on="2023-05-31"),
+        ],
+        "ultra_low": ultra,
+        "clusters": [
+            dict(code="CL-01", county="潞城区", name="潞城区耐火材料产业集群（示例）", kind="耐火", enterprises="12",
+                 investigated_on="2023-03-01", gas_related="是", findings="窑炉无组织排放（合成）", positioning="就地提升（合成）",
+                 classification="就地改造", plan_document="潞城区耐火材料产业集群整治提升方案（合成）",
+                 plan_approved_on="2023-04-15", target_enterprises="12", done_enterprises="5", due_on="2023-12-31"),
+            dict(code="CL-02", county="襄垣县", name="襄垣县活性炭产业集群（示例）", kind="活性炭", enterprises="8",
+                 investigated_on="2023-02-10", gas_related="是", classification="搬迁入园",
+                 plan_document="襄垣县活性炭产业集群整治提升方案（合成）", target_enterprises="8", done_enterprises="2",
+                 due_on="2023-06-15"),
+        ],
+        "kiln_switch": [
+            dict(credit_code=ledger[5], enterprise_name="长治市科保水泥有限公司", county="潞州区", facility_code="YL-1",
+                 facility_name="烘干炉", facility_kind="工业炉窑", fuel="燃煤", target="天然气", planned_on="2023-05-31",
+                 state="实施中"),
+            dict(credit_code=ledger[2], enterprise_name="沁源县沁新焦化有限公司", county="沁源县", facility_code="MQ-1",
+                 facility_name="煤气发生炉", facility_kind="煤气发生炉", fuel="煤气发生炉煤气", target="集中供气",
+                 planned_on="2023-12-31", state="实施中"),
+        ],
+        "carbon_replacements": [
+            dict(credit_code=ledger[4], enterprise_name="长治市潞州区红旗水泥有限公司", county="潞州区", facility_code="TA-1",
+                 replaced_on="2022-04-20", amount="500", waste_amount="470"),
+            dict(credit_code=ledger[4], enterprise_name="长治市潞州区红旗水泥有限公司", county="潞州区", facility_code="TA-1",
+                 replaced_on="2023-04-18", amount="500", iodine_value="800", waste_amount="480",
+                 manifest="示例转移联单0001（合成）", transferred_on="2023-05-10", receiver="示例危险废物处置公司（合成）"),
+            dict(credit_code=own, enterprise_name="长治示例焦化有限公司（合成数据）", county="潞州区", facility_code="TA-1",
+                 replaced_on="2023-06-15", amount="800", iodine_value="800"),
+        ],
+        "voc_maintenance": [
+            dict(credit_code=ledger[7], enterprise_name="长治市三元王庄华泰水泥有限公司", county="上党区", facility_code="TA-1",
+                 done_on="2023-05-10", item="更换光氧灯管", quantity="12支"),
+            dict(credit_code=ledger[7], enterprise_name="长治市三元王庄华泰水泥有限公司", county="上党区", facility_code="TA-1",
+                 done_on="2023-03-01", item="更换过滤棉", quantity="6片"),
+            dict(credit_code=ledger[7], enterprise_name="长治市三元王庄华泰水泥有限公司", county="上党区", facility_code="TA-1",
+                 done_on="2023-06-20", item="自查", problem="灯管老化2支（合成）", rectified_on="2023-06-25"),
+        ],
+    }
+
+
+def enforcement_rows() -> dict[str, list[dict[str, str]]]:
+    """Task 23 and the 制度 deliverables of tasks 20, 22 and 23 (synthetic)."""
+    return {
+        "joint_enforcement": [
+            dict(code="JE-2305", name="2023年5月柴油货车联合路检路查（合成）", kind="路检路查",
+                 departments="市生态环境局、市公安局交警支队、市交通运输局", start="2023-05-20", end="2023-05-21",
+                 place="示例治超站（合成）"),
+            dict(code="JE-2306", name="国六排放标准重型燃气车专项检查（合成）", kind="国六燃气车专项检查",
+                 departments="市生态环境局、市公安局", start="2023-06-12", end="2023-06-16", place="示例物流园（合成）"),
+        ],
+        "enforcement_checks": [
+            dict(record="EC-001", campaign="JE-2305", checked_on="2023-05-20", county="潞州区", plate="晋D·H5001（合成）",
+                 vehicle="重型柴油货车", stage="国五", way="路检路查", info_public="是", control_device="正常", obd="正常",
+                 emission="达标", catalyst="不适用", o2_sensor="不适用", result="合格"),
+            dict(record="EC-002", campaign="JE-2305", checked_on="2023-05-21", county="潞州区", plate="晋D·Q6002（合成）",
+                 vehicle="重型燃气货车", stage="国六", way="路检路查", info_public="是", control_device="正常", obd="正常",
+                 emission="超标", catalyst="缺失", o2_sensor="异常", result="不合格", penalty="示例罚决字001（合成）",
+                 inspection_station="示例机动车检测有限公司（合成）"),
+            dict(record="EC-003", campaign="JE-2306", checked_on="2023-06-13", county="屯留区", plate="晋D·Q6003（合成）",
+                 vehicle="重型燃气货车", stage="国六", way="入户检查", info_public="是", control_device="正常", obd="正常",
+                 emission="达标", catalyst="正常", o2_sensor="正常", result="合格"),
+            dict(record="EC-004", campaign="JE-2306", checked_on="2023-06-14", county="屯留区", plate="晋D·Q6004（合成）",
+                 vehicle="重型燃气货车", stage="国六", way="入户检查", info_public="否", control_device="正常", obd="正常",
+                 emission="达标", catalyst="假冒伪劣", o2_sensor="正常", result="不合格"),
+        ],
+        "repair_shops": [
+            dict(code="RS-001", county="潞州区", shop="示例汽车修理厂（合成）", checked_on="2023-06-14", campaign="JE-2306",
+                 finding="回收私拆三元催化器", handling="立案查处", case_no="示例立案001（合成）"),
+            dict(code="RS-002", county="屯留区", shop="示例汽车修理部（合成）", checked_on="2023-06-15", campaign="JE-2306",
+                 finding="修改破坏OBD数据", handling="未处理"),
+        ],
+        "deliverables": [
+            dict(code="ZD-20-1", task="20", deliverable="臭氧污染应急响应工作方案（合成）", owner="市生态环境局",
+                 due_on="2023-05-31", state="已印发", document="示例臭氧应急响应方案（合成）", issued_on="2023-05-20",
+                 approved_by="市大气污染防治工作领导组", approved_on="2023-05-18"),
+            dict(code="ZD-22-1", task="22", deliverable="重点行业绩效分级申报审核调整程序（合成）", owner="市生态环境局",
+                 due_on="2023-03-31", state="待审批"),
+            dict(code="ZD-22-2", task="22", deliverable="2023年重污染天气应急减排清单修订（合成）", owner="市生态环境局",
+                 due_on="2023-09-30", state="起草中"),
+            dict(code="ZD-23-1", task="23", deliverable="柴油货车联合执法常态化路检路查工作机制（合成）", owner="市生态环境局",
+                 due_on="2023-04-30", state="已印发", document="示例联合执法工作机制（合成）", issued_on="2023-04-25",
+                 approved_by="市人民政府办公室", approved_on="2023-04-20"),
+        ],
+    }
+
+
+#: a cluster's 一群一策 plan, attached to its row as the office would (synthetic document)
+DEMO_ATTACHMENTS = [("clusters", "CL-01", "潞城区耐火材料产业集群整治提升方案（合成）")]
+
+
+def _plan_document(title: str, out: Path) -> Path:
+    from lantian.reports import render_docx
+    from lantian.reports.content import OfficialDocument, Paragraph
+    doc = OfficialDocument(title=title, blocks=[Paragraph("本文件为演示用合成数据（synthetic demo document），不是真实方案。")],
+                           issuer="（合成）")
+    return render_docx("document", doc, out)
+
+
 def _rectangle(box: tuple[float, float, float, float], title: str) -> dict:
     x0, y0, x1, y1 = box
     return {"type": "Feature", "properties": {"name": title, "synthetic": True},
@@ -261,9 +404,10 @@ def write_csv(path: Path, reg, records: list[dict[str, str]]) -> None:
             writer.writerow([r.get(f.name, "") for f in reg.fields])
 
 
-def demo_registers(url: str, data: Path | None = None) -> int:
+def demo_registers(url: str, data: Path | None = None, root: Path | None = None) -> int:
     """Load the synthetic zones and rows (parents before children) as the office; returns the rows
-    stored or updated (0 on a re-run). ``data`` is unused: nothing here comes from the data folder."""
+    stored or updated (0 on a re-run). ``data`` is unused: nothing here comes from the data folder. With
+    the workspace ``root``, the demo's evidence files (a 一群一策 plan) are attached as well."""
     from lantian.accounts.scope import Scope
     from lantian.registers import excel, service
     from lantian.registers.kinds import registers
@@ -284,4 +428,11 @@ def demo_registers(url: str, data: Path | None = None) -> int:
             batch = excel.read(path, reg, counties=counties)
             counts = service.import_batch(s, office, batch, actor="demo", source=f"demo:{reg.id}", synthetic=True)
             stored += counts["created"] + counts["updated"]
+        if root is not None:
+            for register_id, key, title in DEMO_ATTACHMENTS:
+                row = s.scalar(sa.select(RegisterRow).where(RegisterRow.register == register_id,
+                                                            RegisterRow.row_key == key))
+                if row is not None and not service.attached_rows(s, [row.id]):
+                    path = _plan_document(title, Path(tmp) / f"{title}.docx")
+                    service.attach(s, root, office, register_id, path, key=key, actor="demo")
     return stored

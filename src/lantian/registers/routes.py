@@ -128,6 +128,35 @@ async def import_api(request: Request, register: RegisterId, file: Annotated[Upl
     return counts
 
 
+@router.post("/api/registers/{register}/{row_id}/attachments", tags=["registers"])
+@scoped("signed_in")
+async def attach_api(request: Request, register: RegisterId, row_id: RowId, file: Annotated[UploadFile, File()],
+                     csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
+    """Attach an evidence file to a row (a 一群一策 plan, a 转移联单 scan…): the office, the owning
+    department or the row's county. 404 outside the caller's scope, 403 for a read-only caller."""
+    page = form_post(request, csrf_token)
+    data = await file.read(attachments.MAX_BYTES + 1)
+    with as_http(), db.session(request.app.state.db_url) as s:
+        done = service.attach(s, _ws(request).root, scope, register, Path(file.filename or "upload"),
+                              actor=scope.who.username, row_id=row_id, data=data)
+    if page:
+        return RedirectResponse(f"/registers/{register}/{row_id}", status_code=303)
+    return done
+
+
+@router.get("/api/zones/{zone}/cover", tags=["registers"])
+@scoped("signed_in")
+def cover_api(request: Request, zone: Annotated[str, FastAPIPath(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
+              km: float = Query(0, ge=0, le=500, description="distance from the zone's boundary, km"),
+              industry: list[str] = Query([], max_length=20, description="e.g. 钢铁, 焦化, 火电"),
+              scope: Scope = Depends(api_scope)) -> dict:
+    """The ledger's enterprises inside a zone or within ``km`` of it (geodesic), nearest first — e.g.
+    task 4: ``/api/zones/planning_area/cover?km=20&industry=钢铁&industry=焦化&industry=火电``. Only the
+    enterprises the caller may see."""
+    with as_http(), db.session(request.app.state.db_url) as s:
+        return service.zone_cover(s, scope, zone, str(km), industry or None, _ws(request).config)
+
+
 # --------------------------------------------------------------------------- pages
 @router.get("/registers", include_in_schema=False)
 @scoped("signed_in")

@@ -218,7 +218,9 @@ def check(s: Session, scope: Scope, on: dt.date, config: dict | None = None, roo
     found = register_rules.judge([r for rs in rows.values() for r in rs],
                                  [r for r in load_rules(root, settings) if r.register in visible], on,
                                  settings.horizon_days)
-    ctx = named_checks.Context(rows, zones(s), settings, on, _names(s))
+    ctx = named_checks.Context(rows, zones(s), settings, on, _names(s),
+                               ledger_source=lambda: ledger_view(s, scope),
+                               attached_source=lambda: attached_rows(s, [r.id for rs in rows.values() for r in rs]))
     for cid, outcome in named_checks.run_all(ctx, set(visible)).items():
         found += outcome.findings
         if outcome.undecided:
@@ -229,6 +231,110 @@ def check(s: Session, scope: Scope, on: dt.date, config: dict | None = None, roo
         bucket = "upcoming" if f.upcoming else ("notices" if f.severity == "notice" else "violations")
         getattr(result, bucket).append(f)
     return result
+
+
+def count_rows(s: Session, register_id: str, **equal) -> int:
+    """How many rows of a register have the given values (e.g. ``task=22`` in 制度建设成果台账)."""
+    reg = register(register_id)
+    return sum(1 for r in s.scalars(sa.select(RegisterRow).where(RegisterRow.register == register_id))
+               if all(typed(reg, r.values).get(k) == v for k, v in equal.items()))
+
+
+def ledger_view(s: Session, scope: Scope) -> named_checks.LedgerView:
+    """The ledgers (enterprises with their location, facilities, 产业集群) as far as the caller may see
+    them, read through the ledgers' service for the checks that compare a register with the ledger."""
+    from lantian.enterprises import service as ledgers
+    ents = ledgers.visible_enterprises(s, scope)
+    prof = ledgers.profiles(s, [e.id for e in ents]) if ents else {}
+    enterprises = [named_checks.LedgerEnterprise(e.id, e.credit_code, e.name, e.county_code,
+                                                 prof.get(e.id, {}).get("industry"), prof.get(e.id, {}).get("grade"),
+                                                 prof.get(e.id, {}).get("lon"), prof.get(e.id, {}).get("lat"))
+                   for e in ents]
+    codes = county_lookup(s)
+    clusters = [dict(c, county_code=codes.get(c["county"] or "", c["county"])) for c in ledgers.clusters(s, scope)]
+    return named_checks.LedgerView(enterprises, ledgers.facts(s, ents) if ents else [], clusters)
+
+
+ROW_ENTITY = "register_row"              # evidence files (e.g. a 一群一策 plan) attached to a register row
+
+
+def attached_rows(s: Session, row_ids: list[int]) -> set[int]:
+    """The rows among ``row_ids`` that have at least one evidence file."""
+    from lantian.attachments import Attachment
+    if not row_ids:
+        return set()
+    found = s.scalars(sa.select(Attachment.entity_id).where(Attachment.entity == ROW_ENTITY,
+                                                            Attachment.entity_id.in_([str(i) for i in row_ids])))
+    return {int(x) for x in found}
+
+
+def row_unit(s: Session, scope: Scope, row_id: str) -> str | None:
+    """The county of a register row the caller may see (for its evidence files); NotFound otherwise."""
+    try:
+        number = int(row_id)
+    except ValueError:
+        raise NotFound("no such row") from None
+    r = s.get(RegisterRow, number) if 1 <= number < 2**31 else None
+    reg = registers().get(r.register) if r is not None else None
+    if reg is None or not sees(scope, reg) or s.scalar(_query(s, scope, reg).where(RegisterRow.id == number)) is None:
+        raise NotFound("no such row")
+    return r.county
+
+
+def attach(s: Session, root: Path, scope: Scope, register_id: str, path: Path, *, actor: str,
+           key: str | None = None, row_id: int | None = None, data: bytes | None = None) -> dict:
+    """Attach an evidence file (a 一群一策 plan, a 转移联单 scan…) to a register row, named by its ``key``
+    or ``row_id``: the office, the owning department or the row's county may; audited by the evidence
+    service. A row outside the caller's scope does not exist."""
+    from lantian import attachments
+    reg = _register(scope, register_id)
+    q = _query(s, scope, reg)
+    row = s.scalar(q.where(RegisterRow.row_key == key) if row_id is None else q.where(RegisterRow.id == row_id))
+    if row is None:
+        raise NotFound(f"「{reg.label}」中没有编号为 {key or row_id} 的记录")
+    if not may_import(scope, reg):
+        raise Forbidden(f"只有市大气办、{'、'.join(reg.departments)}或县区可以为「{reg.label}」上传附件")
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise InputError(path, "file not found") from None
+    a = attachments.add(s, root, entity=ROW_ENTITY, entity_id=str(row.id), filename=Path(path).name, data=data,
+                        actor=actor, role=scope.who.role, scope_unit=row.county)
+    return {"register": reg.id, "key": row.row_key, "row_id": row.id, "attachment": a.id, "filename": a.filename}
+
+
+def row_attachments(s: Session, row_id: int) -> list[dict]:
+    from lantian import attachments
+    return [{"id": a.id, "filename": a.filename, "size": a.size, "uploaded_by": a.uploaded_by,
+             "uploaded_at": to_beijing(a.uploaded_at).isoformat(timespec="minutes")}
+            for a in attachments.of(s, ROW_ENTITY, str(row_id))]
+
+
+def zone_cover(s: Session, scope: Scope, name: str, km, industries: list[str] | None = None,
+               config: dict | None = None) -> dict:
+    """The ledger's enterprises (of ``industries``, or all) inside zone ``name`` or within ``km`` of it
+    (geodesic distance), nearest first; and those the ledger gives no location. E.g. task 4's list:
+    planning_area, 20 km, 钢铁/焦化/火电."""
+    from fractions import Fraction
+    from lantian.registers.industry import within
+    found = zones(s).get(name)
+    if found is None:
+        raise NotFound(f"no zone {name!r}: lantian registers zone import {name} FILE")
+    km = Fraction(str(km))
+    if km < 0:
+        raise InputError(Path(name), f"km = {km}", column="km", expected="a distance ≥ 0")
+    view = ledger_view(s, scope)
+    chosen = [e for e in view.enterprises if not industries or e.industry in industries]
+    covered, unknown = within(found, chosen, km)
+    names = _names(s)
+    return {"zone": name, "title": found.title, "km": float(km), "industries": industries or [],
+            "covered": [{"id": e.id, "name": e.name, "credit_code": e.credit_code, "county": e.county,
+                         "county_name": names.get(e.county or "", e.county), "industry": e.industry,
+                         "lon": e.lon, "lat": e.lat, "inside": d == 0, "distance_km": round(d, 3)}
+                        for e, d in covered],
+            "unknown_location": [{"id": e.id, "name": e.name, "county": e.county, "industry": e.industry}
+                                 for e in unknown]}
 
 
 # --------------------------------------------------------------------------- reading
@@ -338,7 +444,8 @@ def detail(s: Session, scope: Scope, register_id: str, row_id: int, on: dt.date,
         parent = {"register": preg.id, "register_label": preg.label, "id": p.id, "key": p.row_key} if p else None
     findings = [f.to_dict() for f in found.violations + found.upcoming + found.notices
                 if f.register == reg.id and f.row_id == r.id]
-    return dict(d, register=_meta(s, reg), shown=shown, findings=findings, children=children, parent=parent)
+    return dict(d, register=_meta(s, reg), shown=shown, findings=findings, children=children, parent=parent,
+                attachments=row_attachments(s, r.id), may_attach=may_import(scope, reg))
 
 
 # --------------------------------------------------------------------------- import / export

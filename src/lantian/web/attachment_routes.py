@@ -76,9 +76,18 @@ def _fire_case(s, scope, case_id):
 ATTACHABLE["plan_report"] = _via(_plan_report)
 ATTACHABLE["fire_case"] = _via(_fire_case)
 ATTACHABLE["grade_application"] = _via(_grade_application)
+
+
+def _register_row(s, scope, row_id):
+    from lantian.registers.service import row_unit
+    return row_unit(s, scope, row_id)
+
+
+ATTACHABLE["register_row"] = _via(_register_row)
 #: records whose evidence is filed with the record itself (a report or an application carries its files)
 FILED_WITH_RECORD = {"plan_report": "进展报告的佐证材料随报告一并报送 (attach files when reporting)",
-                     "grade_application": "绩效分级佐证材料随申报一并提交 (attach files when applying)"}
+                     "grade_application": "绩效分级佐证材料随申报一并提交 (attach files when applying)",
+                     "register_row": "台账附件在台账记录页上传 (POST /api/registers/REGISTER/ROW/attachments)"}
 
 
 def _unit_of(scope: Scope, entity: str, entity_id: str) -> str | None:
