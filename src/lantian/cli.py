@@ -897,3 +897,7 @@ app.add_typer(vehicles_cli.roadcheck_app, name="roadcheck")
 app.add_typer(registers_cli.app, name="registers")
 app.add_typer(fires_cli.app, name="fires")
 app.add_typer(report_cli.app, name="report")
+
+from lantian.live import cli as live_cli  # noqa: E402
+
+live_cli.register(app, store_app)
