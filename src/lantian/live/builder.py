@@ -90,6 +90,7 @@ class Built:
     quarantine: list = field(default_factory=list)
     records: int = 0
     values: int = 0
+    units: dict = field(default_factory=dict)             # (mn, ST, code) → the unit the device sends
 
     def state(self, mn: str, at: dt.datetime) -> StateDelta:
         st = self.states.get(mn)
@@ -97,11 +98,11 @@ class Built:
             st = self.states[mn] = StateDelta(at, at)
         return st
 
-    def row(self, kind: str, day: dt.date) -> dict:
-        cols = self.series.get((kind, day))
-        if cols is None:
-            cols = self.series[(kind, day)] = {c: [] for c in COLUMNS}
-        return cols
+    def rows(self, kind: str, day: dt.date) -> list:
+        rows = self.series.get((kind, day))
+        if rows is None:
+            rows = self.series[(kind, day)] = []
+        return rows
 
 
 def devices(s: Session) -> dict[str, DeviceInfo]:
@@ -176,32 +177,36 @@ def interpret(built: Built, ref: str, meta: dict, raw: bytes, known: dict[str, D
 def _values(built: Built, kind: str, when: dt.datetime, region, p, dev: DeviceInfo, at: dt.datetime,
             settings: HJ212Settings, deviations: list) -> int:
     table = codes()
-    cols = built.row(kind, when.date())
+    rows = built.rows(kind, when.date())
     n = 0
     label = when + dt.timedelta(hours=1)                     # hour-ending label (DESIGN "Time")
+    hour = kind == "hour"
+    numeric = hj212.VALUE_SUFFIXES
     for code, fields in region.factors.items():
-        numbers = [f for f in fields if f in hj212.VALUE_SUFFIXES]
-        if not numbers:
-            continue
         flag = fields.get("Flag")
-        if flag is None:
-            deviations.append("missing -Flag")
-            flag = settings.missing_flag
-        elif flag not in hj212.DATA_FLAGS:
-            deviations.append(f"data flag {flag[:4]} not in 表8")
-        sent = settings.unit_of(code, p.st, dev.units)
+        key = (dev.mn, p.st, code)
+        sent = built.units.get(key)
+        if sent is None:
+            sent = built.units[key] = settings.unit_of(code, p.st, dev.units)
         known = table.get(code)
-        for name in numbers:
-            text = fields[name]
+        missing = False
+        for name, text in fields.items():
+            if name not in numeric:
+                continue
+            if flag is None:
+                if not missing:
+                    deviations.append("missing -Flag")
+                    missing = True
+                use = settings.missing_flag
+            else:
+                use = flag
             value = hj212.parse_value(text)
             if value is None:
                 deviations.append(f"unreadable value {code}-{name}")
                 continue
             n += 1
-            for c, v in zip(COLUMNS, (dev.mn, dev.station, dev.facility, when, code, name, value, sent, flag, at,
-                                      p.qn)):
-                cols[c].append(v)
-            if kind != "hour" or flag not in settings.valid_flags:
+            rows.append((dev.mn, dev.station, dev.facility, when, code, name, value, sent, use, at, p.qn))
+            if not hour or use not in settings.valid_flags:
                 continue
             if dev.target == "station" and name == "Avg" and known and known.pollutant:
                 to = STORE_UNIT.get(known.pollutant, "µg/m³")
@@ -213,12 +218,14 @@ def _values(built: Built, kind: str, when: dt.datetime, region, p, dev: DeviceIn
                     built.station[c].append(v)
             elif dev.target == "facility":
                 metric = known.metric.get(name) if known else None
-                rows = [(f"{code}-{name}", value, sent if name != "Cou" else "kg")]
+                out = [(f"{code}-{name}", value, sent if name != "Cou" else "kg")]
                 if metric:
-                    rows.append((metric, value, "kg/h"))
-                for m, v, u in rows:
+                    out.append((metric, value, "kg/h"))
+                for m, v, u in out:
                     for c, x in zip(built.facility, (dev.facility, label, m, v, u)):
                         built.facility[c].append(x)
+        if flag is not None and flag not in hj212.DATA_FLAGS:
+            deviations.append(f"data flag {flag[:4]} not in 表8")
     built.values += n
     return n
 
@@ -229,9 +236,9 @@ def write_stores(built: Built, measurements: Path, settings: HJ212Settings, batc
     from lantian.measurements.facility import FacilityStore
     from lantian.measurements.store import ImportSummary, Store
     series = LiveSeries(measurements)
-    for (kind, day), cols in sorted(built.series.items()):
-        if cols["mn"]:
-            series.write(kind, day, cols, batch)
+    for (kind, day), rows in sorted(built.series.items()):
+        if rows:
+            series.write(kind, day, dict(zip(COLUMNS, (list(c) for c in zip(*rows)))), batch)
     out = {"values": built.values, "hourly_new": 0, "hourly_changed": 0, "facility_new": 0}
     if built.station["station"]:
         table = pa.table({"station": pa.array(built.station["station"], pa.string()),

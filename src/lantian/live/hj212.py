@@ -38,6 +38,7 @@ VALUE_SUFFIXES = ("Rtd", "Min", "Avg", "Max", "ZsRtd", "ZsMin", "ZsAvg", "ZsMax"
                   "DayData", "NightData")
 TEXT_SUFFIXES = ("Flag", "EFlag", "SampleTime", "Info", "SN")
 _SUFFIX = {s.lower(): s for s in VALUE_SUFFIXES + TEXT_SUFFIXES}
+_EXACT = frozenset(VALUE_SUFFIXES + TEXT_SUFFIXES)
 #: misspellings met in the field, read as the field they stand for (each counted as a deviation)
 SUFFIX_ALIASES = {"td": "Rtd", "rdt": "Rtd", "avr": "Avg", "ave": "Avg", "zsavr": "ZsAvg"}
 #: 表7 请求命令返回 and 表6 执行结果
@@ -219,6 +220,7 @@ class Packet:
 
 
 _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO")
+_HEADER_SET = frozenset(_HEADER_KEYS)
 _HEADER_BY_LOWER = {k.lower(): k for k in _HEADER_KEYS}
 
 
@@ -247,7 +249,14 @@ def parse_segment(segment: bytes | str) -> Packet:
     fields: dict[str, str] = {}
     if "," in head:
         deviations.append("',' between header fields")
-    for part in re.split(r"[;,]", head):
+        parts = re.split(r"[;,]", head)
+    else:
+        parts = head.split(";")
+    for part in parts:
+        key, eq, value = part.partition("=")
+        if key in _HEADER_SET and eq and value == value.strip():
+            fields[key] = value                                  # the usual case, as the standard writes it
+            continue
         part = part.strip()
         if not part:
             continue
@@ -297,8 +306,14 @@ class DataRegion:
     deviations: list[str] = field(default_factory=list)
 
 
+_SEPARATED = re.compile(r"([;,])")
+
+
 def _tokens(cp: str) -> list[tuple[str, str]]:
     """(separator before, token) of the data region, ``//…//`` (表C.40 日志) kept whole."""
+    if "//" not in cp:
+        parts = _SEPARATED.split(cp)
+        return [("", parts[0])] + list(zip(parts[1::2], parts[2::2]))
     out, sep, buf, i, n = [], "", [], 0, len(cp)
     while i < n:
         c = cp[i]
@@ -326,10 +341,12 @@ def parse_region(cp: str) -> DataRegion:
     dev = region.deviations
     tokens = _tokens(cp)
     last_code = None
+    last = len(tokens) - 1
     for k, (sep, token) in enumerate(tokens):
-        token = token.strip()
+        if token[:1] == " " or token[-1:] == " ":
+            token = token.strip()
         if not token:
-            if k == len(tokens) - 1 and k > 0:
+            if k == last and k > 0:
                 dev.append(f"trailing '{sep}' before &&")
             elif len(tokens) > 1:
                 dev.append("empty field")
@@ -337,13 +354,14 @@ def parse_region(cp: str) -> DataRegion:
         key, eq, value = token.partition("=")
         if not eq:
             raise Unreadable(f"field {token[:24]!r} has no '=' (§6.3.3.1)")
-        key, value = key.strip(), value.strip()
+        if key[-1:] == " " or value[:1] == " ":
+            key, value = key.strip(), value.strip()
         code, dash, suffix = key.partition("-")
         if not dash:
             region.fields[key] = value
             last_code = None
             continue
-        name = _SUFFIX.get(suffix.lower())
+        name = suffix if suffix in _EXACT else _SUFFIX.get(suffix.lower())
         if name is None:
             alias = SUFFIX_ALIASES.get(suffix.lower())
             if alias is None:
@@ -368,7 +386,8 @@ def parse_time(text: str | None) -> dt.datetime | None:
     if not text or not text.isdigit() or len(text) not in (12, 14):
         return None
     try:
-        return dt.datetime.strptime(text if len(text) == 14 else text + "00", "%Y%m%d%H%M%S")
+        return dt.datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]),
+                           int(text[12:14] or 0))
     except ValueError:
         return None
 

@@ -65,7 +65,6 @@ def builder_main(root: str, url: str, config: dict, parent: int) -> None:
                 stop.wait(1.0)
         threading.Thread(target=watch_parent, daemon=True).start()
         builder.run(stop, on_error=lambda exc: print(f"hj212 builder: {exc!r}", file=sys.stderr, flush=True))
-        builder.run_once()
 
 
 def start_builder(root: Path, url: str, config: dict):
@@ -134,6 +133,10 @@ def listen(ws, host: str, port: int, builder: str = "process", say=print, status
         if stop is not None:
             stop.set()
             thread.join(30)
+    if builder != "none":                                 # a clean stop leaves the store built to the end
+        result = build_now(ws)
+        if result["records"]:
+            say(f"hj212: built {result['records']} journal records on the way out")
 
 
 def build_now(ws) -> dict:
