@@ -264,8 +264,12 @@ def write_stores(built: Built, measurements: Path, settings: HJ212Settings, batc
 
 def write_records(s: Session, built: Built) -> None:
     """The database side: device states and quarantine rows (in the caller's transaction)."""
+    have = {}
+    mns = list(built.states)
+    for k in range(0, len(mns), 500):
+        have.update({r.mn: r for r in s.scalars(sa.select(DeviceState).where(DeviceState.mn.in_(mns[k:k + 500])))})
     for mn, delta in built.states.items():
-        row = s.get(DeviceState, mn)
+        row = have.get(mn)
         if row is None:
             row = DeviceState(mn=mn, first_at=delta.first_at, last_at=delta.last_at, last_cn=delta.last_cn,
                               last_packet=delta.last_packet, packets=0, values=0, refused=0, commands="{}",

@@ -47,16 +47,23 @@ class Latency:
 
 class Committer:
     """Group commit: records queued by every connection are written and synced by one thread, a
-    batch at a time (those arriving during a sync make the next batch); each record's answer is
+    batch at a time (those arriving during a sync make the next batch; a burst is cut into batches
+    of ``BATCH`` records so the first are answered while the rest are read); each record's answer is
     written to its connection only after its batch is durable."""
+
+    BATCH = 512
 
     def __init__(self, writer: journal.Writer):
         self.writer = writer
         self._data: list[bytes] = []
         self._then: list = []
-        self._wake = asyncio.Event()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="hj212-journal")
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._scheduled = False
         self.latency = Latency()
+        self.syncs = Latency(100_000)                   # seconds per write + fdatasync
         self.batches = 0
         self.records = 0
         self.failed: Exception | None = None
@@ -64,9 +71,28 @@ class Committer:
     def submit(self, record: bytes, transport, answer: bytes | None, t0: float) -> None:
         self._data.append(record)
         self._then.append((transport, answer, t0))
-        self._wake.set()
+        if len(self._data) >= self.BATCH:
+            self._flush()
+        elif not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._tick)
 
-    def _durable(self, data: bytes) -> None:
+    def _tick(self) -> None:
+        self._scheduled = False
+        if self._inflight == 0:                          # else: the records wait for the sync under way
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._data:
+            return
+        data, then = b"".join(self._data), self._then
+        self._data, self._then = [], []
+        self._inflight += 1
+        self._idle.clear()
+        asyncio.get_running_loop().create_task(self._commit(data, then))
+
+    def _durable(self, data: bytes) -> float:
+        started = time.perf_counter()
         size = self.writer.size
         try:
             self.writer.write(data)
@@ -75,43 +101,59 @@ class Committer:
             os.ftruncate(self.writer.fd, size)      # no half batch left for a retry to follow
             self.writer.size = size
             raise
+        return time.perf_counter() - started
 
-    async def run(self) -> None:
+    async def _commit(self, data: bytes, then: list) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
-            self._wake.clear()
-            if not self._data:
-                continue
-            data, then = b"".join(self._data), self._then
-            self._data, self._then = [], []
-            while True:
-                try:
-                    await loop.run_in_executor(self._pool, self._durable, data)
-                    self.failed = None
-                    break
-                except OSError as exc:              # disk full, I/O error: nothing is answered until it syncs
-                    self.failed = exc
-                    await asyncio.sleep(1.0)
-            self.batches += 1
-            self.records += len(then)
-            now = time.perf_counter()
-            for transport, answer, t0 in then:
-                if answer is not None and not transport.is_closing():
-                    transport.write(answer)
-                self.latency.add(now - t0)
+            try:
+                self.syncs.add(await loop.run_in_executor(self._pool, self._durable, data))
+                self.failed = None
+                break
+            except OSError as exc:                  # disk full, I/O error: nothing is answered until it syncs
+                self.failed = exc
+                await asyncio.sleep(1.0)
+        self.batches += 1
+        self.records += len(then)
+        now = time.perf_counter()
+        answers: dict = {}
+        for transport, answer, t0 in then:           # one write per connection per batch
+            if answer is not None:
+                answers.setdefault(transport, []).append(answer)
+            self.latency.add(now - t0)
+        for transport, out in answers.items():
+            if not transport.is_closing():
+                transport.write(out[0] if len(out) == 1 else b"".join(out))
+        self._inflight -= 1
+        if self._inflight == 0:
+            if self._data:
+                self._flush()
+            else:
+                self._idle.set()
+
+    def summary(self) -> str:
+        syncs = sorted(self.syncs.values)
+        if not syncs:
+            return "journal: nothing written"
+        q = lambda f: syncs[min(len(syncs) - 1, int(f * len(syncs)))] * 1000
+        return (f"journal: {self.records} records in {self.batches} synced batches "
+                f"({self.records / max(self.batches, 1):.1f} a batch), write+sync p50 {q(0.5):.1f} ms, "
+                f"p99 {q(0.99):.1f} ms")
 
     async def drain(self) -> None:
         """Wait until everything submitted so far is durable (and answered)."""
-        while self._data or self._then:
-            await asyncio.sleep(0.001)
-        await asyncio.get_running_loop().run_in_executor(self._pool, lambda: None)
+        self._flush()
+        await self._idle.wait()
+
+    async def run(self) -> None:
+        """Kept for the receiver's task list: the batches are started by :meth:`submit`."""
+        await asyncio.Event().wait()
 
 
 class Connection(asyncio.Protocol):
     def __init__(self, receiver: "Receiver"):
         self.receiver = receiver
-        self.framer = hj212.Framer()
+        self.framer = hj212.Framer(check_crc=False)       # CRCs are checked a loop turn's packets at once
         self.transport = None
         self.peer = None
 
@@ -122,10 +164,9 @@ class Connection(asyncio.Protocol):
         self.receiver.connections += 1
 
     def data_received(self, data: bytes) -> None:
-        t0 = time.perf_counter()
-        handle = self.receiver.handle
-        for frame in self.framer.feed(data):
-            handle(self, frame, t0)
+        frames = self.framer.feed(data)
+        if frames:
+            self.receiver.queue(self, frames, time.perf_counter())
 
     def connection_lost(self, exc) -> None:
         self.receiver.connections -= 1
@@ -147,6 +188,7 @@ class Receiver:
             raise RuntimeError(f"another receiver is writing the journal in {self.folder}") from None
         self.writer = journal.Writer(self.folder)
         self.committer = Committer(self.writer)
+        hj212.crc16_many([b""] * 64)                        # numpy and the pair table loaded before the first burst
         self.load_devices = load_devices
         self.refresh_seconds = refresh_seconds
         self.devices: dict[str, tuple[str, bool]] = {}
@@ -156,6 +198,8 @@ class Receiver:
         self.torn = 0
         self.counts = {"ok": 0, "unknown_mn": 0, "wrong_pw": 0, "unreadable": 0}
         self.server = None
+        self._pending: list = []
+        self._scheduled = False
 
     # ----------------------------------------------------------------- devices
     def refresh(self) -> None:
@@ -182,35 +226,63 @@ class Receiver:
                 pass
 
     # ----------------------------------------------------------------- packets
-    def handle(self, conn: Connection, frame: hj212.Frame, t0: float) -> None:
-        meta = {"t": int(time.time() * 1000), "peer": conn.peer}
+    def queue(self, conn: Connection, frames: list, t0: float) -> None:
+        """Packets read: judged together once this turn of the event loop has read every connection."""
+        for f in frames:
+            self._pending.append((conn, f, t0))
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._process)
+
+    def _process(self) -> None:
+        self._scheduled = False
+        batch, self._pending = self._pending, []
+        unchecked = [f.segment for _, f, _ in batch if f.sent_crc is not None]
+        crcs = iter(hj212.crc16_many(unchecked))
+        judged, answers = [], []
+        for conn, frame, t0 in batch:
+            error = frame.crc_error(next(crcs)) if frame.sent_crc is not None else None
+            meta, answer = self.judge(conn, frame, error)
+            judged.append((meta, frame.raw, conn.transport, t0, answer is not None))
+            if answer is not None:
+                answers.append(answer)
+        encoded = iter(hj212.encode_many(answers))
+        submit = self.committer.submit
+        for meta, raw, transport, t0, answered in judged:
+            submit(journal.encode(meta, raw), transport, next(encoded) if answered else None, t0)
+
+    def judge(self, conn: Connection, frame: hj212.Frame, crc_error: str | None = None) -> tuple[dict, bytes | None]:
+        """The verdict on one packet (ok, unknown_mn, wrong_pw, unreadable) and the data segment of its
+        answer, if one is due."""
+        meta = {"t": int(time.time() * 1000), "peer": conn.peer, "v": "ok"}
+        error = frame.error or crc_error
+        if error is not None:
+            meta["v"], meta["why"] = "unreadable", error
+            self.counts["unreadable"] += 1
+            return meta, _crc_refusal(frame.raw) if error.startswith("CRC") else None
+        try:
+            p = hj212.parse_segment(frame.segment)
+        except hj212.Unreadable as exc:
+            meta["v"], meta["why"] = "unreadable", str(exc)
+            self.counts["unreadable"] += 1
+            return meta, None
+        if frame.deviations:
+            meta["dev"] = list(frame.deviations)
+        known = self.devices.get(p.mn)
         answer = None
-        if frame.error is not None:
-            meta["v"], meta["why"] = "unreadable", frame.error
-            if frame.error.startswith("CRC"):
-                answer = _crc_refusal(frame.raw)
-        else:
-            try:
-                p = hj212.parse_segment(frame.segment)
-            except hj212.Unreadable as exc:
-                meta["v"], meta["why"] = "unreadable", str(exc)
-            else:
-                if frame.deviations:
-                    meta["dev"] = list(frame.deviations)
-                known = self.devices.get(p.mn)
-                if known is None or not known[1]:
-                    meta["v"], meta["why"] = "unknown_mn", f"MN {p.mn} is not a registered device"
-                    answer = hj212.request_answer(p, 4) if p.wants_answer else None
-                    self._refresh_soon()
-                elif p.pw != known[0]:
-                    meta["v"], meta["why"] = "wrong_pw", f"PW of MN {p.mn} does not match"
-                    answer = hj212.request_answer(p, 3) if p.wants_answer else None
-                else:
-                    meta["v"] = "ok"
-                    if p.wants_answer:
-                        answer = _answer(p)
+        if known is None or not known[1]:
+            meta["v"], meta["why"] = "unknown_mn", f"MN {p.mn} is not a registered device"
+            if p.wants_answer:
+                answer = hj212.answer_segment(p, "9011", "QnRtn=4")
+            self._refresh_soon()
+        elif p.pw != known[0]:
+            meta["v"], meta["why"] = "wrong_pw", f"PW of MN {p.mn} does not match"
+            if p.wants_answer:
+                answer = hj212.answer_segment(p, "9011", "QnRtn=3")
+        elif p.wants_answer:
+            answer = _answer(p)
         self.counts[meta["v"]] += 1
-        self.committer.submit(journal.encode(meta, frame.raw), conn.transport, answer, t0)
+        return meta, answer
 
     # ----------------------------------------------------------------- serving
     async def start(self, host: str, port: int):
@@ -228,6 +300,7 @@ class Receiver:
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
+        await asyncio.sleep(0)                              # the last packets read are judged
         await self.committer.drain()
         for t in self._tasks:
             t.cancel()
@@ -237,13 +310,14 @@ class Receiver:
 
 
 def _answer(p: hj212.Packet) -> bytes | None:
+    """The answer's data segment to an accepted packet that asks for one (表9, 附录C)."""
     if p.cn in hj212.DATA_COMMANDS or p.cn in hj212.OTHER_UPLOADS:
-        return hj212.data_answer(p)
+        return hj212.answer_segment(p, "9014")
     if p.cn in hj212.NOTICES:
-        return hj212.notice_answer(p)
+        return hj212.answer_segment(p, "9013")
     if p.cn in hj212.ANSWERS:
         return None
-    return hj212.request_answer(p, 8)
+    return hj212.answer_segment(p, "9011", "QnRtn=8")
 
 
 def _crc_refusal(raw: bytes) -> bytes | None:
@@ -255,7 +329,7 @@ def _crc_refusal(raw: bytes) -> bytes | None:
     qn, pw = _QN.search(raw), _PW.search(raw)
     p = hj212.Packet(qn.group(1).decode() if qn else None, None, "", pw.group(1).decode() if pw else None,
                      mn.group(1).decode(), int(flag.group(1)), None, None, "")
-    return hj212.request_answer(p, 9)
+    return hj212.answer_segment(p, "9011", "QnRtn=9")
 
 
 def run_in_thread(folder: Path, load_devices, host: str = "127.0.0.1", port: int = 0,

@@ -49,6 +49,7 @@ def _die_with_parent() -> None:
 def builder_main(root: str, url: str, config: dict, parent: int) -> None:
     """The builder process: one per workspace (a lock file), until its parent is gone or SIGTERM."""
     _die_with_parent()
+    os.nice(10)                              # answering devices comes first; the store may lag a burst
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -121,6 +122,7 @@ def listen(ws, host: str, port: int, builder: str = "process", say=print, status
                     f"{receiver.connections} connections"
                     + (f"; journal not syncing: {receiver.committer.failed}" if receiver.committer.failed else ""))
         await receiver.stop()
+        say(f"hj212: {receiver.committer.summary()}")
         say(f"hj212: stopped — {receiver.counts['ok']} packets accepted, "
             f"{sum(receiver.counts.values()) - receiver.counts['ok']} refused or unreadable")
 
