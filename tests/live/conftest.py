@@ -111,7 +111,7 @@ def build_live(root: Path, url: str, data_dir: Path) -> tuple[int, int]:
     return enterprise, facility
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def live(request, tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp(f"live-{request.param}")
     with fresh_database(request.param, folder) as url:

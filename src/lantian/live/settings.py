@@ -96,3 +96,14 @@ def hj212_settings(config: dict | None, source: str = "lantian.toml") -> HJ212Se
                          build_seconds=float(section.get("build_seconds", 5.0)),
                          refresh_seconds=float(section.get("refresh_seconds", 30.0)),
                          silent_minutes=int(section.get("silent_minutes", 30)), units=units)
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    stable_seconds: float = 5.0        # ⚠ a file whose size has not changed this long is complete
+
+
+def watch_settings(config: dict | None, source: str = "lantian.toml") -> WatchSettings:
+    section = (config or {}).get("watch", {})
+    check_keys(section, {"stable_seconds"}, "watch", source)
+    return WatchSettings(float(section.get("stable_seconds", 5.0)))
