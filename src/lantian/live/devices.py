@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lantian import audit
-from lantian.accounts.models import Enterprise
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, url_of
 from lantian.errors import Forbidden, NotFound, UsageError
@@ -46,7 +45,6 @@ def parse_units(pairs: list[str] | None) -> dict[str, str]:
 def add(s: Session, scope: Scope, mn: str, password: str, *, station: str | None = None,
         facility: int | None = None, units: dict | None = None, name: str | None = None) -> Device:
     """Register a device for a station or a facility (exactly one), with its access password."""
-    from lantian.enterprises.models import Facility
     from lantian.measurements import stations
     _manager(scope)
     mn = mn.strip()
@@ -66,12 +64,11 @@ def add(s: Session, scope: Scope, mn: str, password: str, *, station: str | None
             raise UsageError(f"no station {station} in the registry (lantian stations list)") from None
         unit_code, label = record.unit_code, f"{record.code} {record.name}"
     else:
-        row = s.get(Facility, facility)
+        from lantian.live.limits import facility_profiles
+        row = facility_profiles(s).get(str(facility))
         if row is None:
             raise UsageError(f"no facility {facility} in the ledgers (lantian ledger export lists them)")
-        ent = s.get(Enterprise, row.enterprise_id)
-        unit_code, enterprise_id, label = ent.county_code if ent else None, row.enterprise_id, \
-            f"{ent.name if ent else ''} {row.name}".strip()
+        unit_code, enterprise_id, label = row["county"], row["enterprise_id"], row["name"]
     unknown = sorted(set(units or {}) - set(codes()))
     if unknown:
         raise UsageError(f"--unit: factor codes not in the code table: {', '.join(unknown)} (docs/hj212.md)")

@@ -101,8 +101,9 @@ class Event(Base):
     key: Mapped[str] = mapped_column(sa.String(128), unique=True)          # the same event is raised once
     title: Mapped[str] = mapped_column(sa.String(255))
     body: Mapped[str] = mapped_column(sa.Text)
-    unit_code: Mapped[str | None] = mapped_column(sa.String(32))           # None: city-wide
-    enterprise_id: Mapped[int | None] = mapped_column(sa.Integer)
+    unit_code: Mapped[str | None] = mapped_column(sa.String(32))           # the county it concerns
+    department_code: Mapped[str | None] = mapped_column(sa.String(32))     # the department it concerns
+    enterprise_id: Mapped[int | None] = mapped_column(sa.Integer)          # the enterprise it concerns
     link: Mapped[str | None] = mapped_column(sa.String(255))
     data: Mapped[str] = mapped_column(sa.Text, default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -107,3 +107,22 @@ def watch_settings(config: dict | None, source: str = "lantian.toml") -> WatchSe
     section = (config or {}).get("watch", {})
     check_keys(section, {"stable_seconds"}, "watch", source)
     return WatchSettings(float(section.get("stable_seconds", 5.0)))
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    aqi_above: int = 200               # ⚠ a station's hourly AQI above this raises an event (重度污染)
+    limits: str = "standard"           # ⚠ standard | special (特别排放限值) | ultra_low (超低排放, task 5)
+    limit_hours: int = 24              # how far back the first emission check looks
+    forecasts: str = "forecasts"       # the folder (in the workspace) forecast files (date,aqi) arrive in
+    ruleset: str = "2024"              # the warning rule set the suggested level follows (875 | 648 | 2024)
+    report_pdf: bool = True            # the daily report also as PDF (LibreOffice)
+
+
+def live_settings(config: dict | None, source: str = "lantian.toml") -> LiveSettings:
+    section = (config or {}).get("live", {})
+    check_keys(section, {"aqi_above", "limits", "limit_hours", "forecasts", "ruleset", "report_pdf"}, "live", source)
+    s = LiveSettings(**{k: section[k] for k in section})
+    if s.limits not in ("standard", "special", "ultra_low"):
+        raise UsageError(f"{source}: [live] limits = {s.limits!r}: standard, special or ultra_low")
+    return s

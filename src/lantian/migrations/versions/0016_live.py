@@ -99,6 +99,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(255), nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("unit_code", sa.String(32), nullable=True),
+        sa.Column("department_code", sa.String(32), nullable=True),
         sa.Column("enterprise_id", sa.Integer, nullable=True),
         sa.Column("link", sa.String(255), nullable=True),
         sa.Column("data", sa.Text, nullable=False),
