@@ -88,7 +88,7 @@ def _latest_hour(store) -> dt.datetime | None:
     recent = [str(f) for f in files if f"year={months[0]:04d}/month={months[1]:02d}" in str(f)]
     con = duckdb.connect()
     try:
-        return con.sql(f"SELECT max(time) FROM read_parquet({recent!r})").fetchone()[0]
+        return con.execute(f"SELECT max(time) FROM read_parquet({recent!r})").fetchall()[0][0]
     finally:
         con.close()
 
@@ -231,8 +231,8 @@ def emission_limits(ctx) -> dict:
         return {"hours": 0}
     latest = max(r["time"] for r in rows)
     since = latest - dt.timedelta(hours=settings.limit_hours)
-    if ctx.previous and ctx.previous.get("through"):
-        since = max(since, dt.datetime.fromisoformat(ctx.previous["through"]))
+    if ctx.previous and ctx.previous.get("through") and ctx.previous.get("limits") == settings.limits:
+        since = max(since, dt.datetime.fromisoformat(ctx.previous["through"]))    # another set: look again
     rows = [r for r in rows if r["time"] > since]
     sets = limits.load(ctx.ws.root)
     raised = 0
