@@ -50,8 +50,11 @@ class Trigger:
     at: dt.time | None = None
 
     def describe(self) -> str:
-        return {"every": f"每{self.minutes}分钟", "daily": f"每日{self.at:%H:%M}", "new_hours": "新数据入库后",
-                "off": "停用"}[self.kind]
+        if self.kind == "every":
+            return f"每{self.minutes}分钟"
+        if self.kind == "daily":
+            return f"每日{self.at:%H:%M}（北京时间）"
+        return {"new_hours": "新数据入库后", "off": "停用"}[self.kind]
 
 
 def parse_trigger(text: str, job: str, source: str = "lantian.toml") -> Trigger:

@@ -83,9 +83,10 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     from lantian.emergency import routes as emergency
     from lantian.enterprises import routes as enterprises
     from lantian.plan import routes as plan
+    from lantian.live import routes as live
     from lantian.web import attachment_routes, audit_routes, auth_routes
     for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
-                   dustfall, fires, vehicles, registers, reports):
+                   dustfall, fires, vehicles, registers, reports, live):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
