@@ -85,7 +85,7 @@ def make_enterprise(url: str) -> tuple[int, int]:
     with db.session(url) as s:
         e = s.get(Enterprise, s.scalar(sa.select(User.enterprise_id).where(User.username == "qiye")))
         if s.get(Ledger, e.id) is None:
-            s.add(Ledger(enterprise_id=e.id, industry="供热", updated_by="test", updated_at=now))
+            s.add(Ledger(enterprise_id=e.id, industry="焦化", updated_by="test", updated_at=now))
         f = Facility(enterprise_id=e.id, kind="boiler", code="GL-1", name="1号燃煤锅炉", status="在用",
                      attrs=json.dumps({"capacity": 40, "fuel": "燃煤", "commissioned": "2012-05-01"}, ensure_ascii=False),
                      synthetic=True, updated_by="test", updated_at=now)

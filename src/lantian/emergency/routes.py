@@ -255,7 +255,14 @@ def emergency_page(request: Request, level: str = Query("orange", max_length=8),
             if scope.who.role in READ_REDUCTION else None
         season = ws.as_of.year if ws.as_of.month >= 7 else ws.as_of.year - 1
         calendar = [r for r in service.staggered(s, season, ws.config) if _own(scope, r)]
+        from lantian.emergency import ozone
+        ozone_responses = ozone.responses(s, scope)
     return render(request, "emergency/emergency.html", issued=issued, table=table, level=level, levels=LEVELS,
-                  calendar=calendar, season=season,
+                  calendar=calendar, season=season, ozone_responses=ozone_responses,
                   names=service.LEVEL_NAMES, manages=scope.who.role in service.MANAGE)
 
+
+
+from lantian.emergency import ozone_routes  # noqa: E402  (the ozone response, task 20)
+
+router.include_router(ozone_routes.router)
