@@ -219,3 +219,47 @@ def query(ws, *, station: str | None = None, facility: str | None = None, mn: st
              "code": r["code"], "field": r["field"], "value": r["value"], "unit": r["unit"], "flag": r["flag"],
              "received_at": r["received_at"].isoformat(timespec="milliseconds") if r["received_at"] else None}
             for r in got.to_pylist()]
+
+
+# --------------------------------------------------------------------------- lantian serve
+def serve_companions(app, root: Path, *, worker: bool = True, hj212_port: int | None = None, say=print):
+    """What `lantian serve` runs beside the web app: the scheduler in a thread of the served app (so
+    the hourly job refreshes the app's own dashboards) and, when a port is given, the HJ 212 receiver
+    in its own process. Returns a function that stops them."""
+    import subprocess
+    stop = threading.Event()
+    threads, procs = [], []
+    ws = app.state.workspace
+    if worker:
+        from lantian.live.scheduler import run_worker
+
+        def warm():
+            from lantian.accounts.scope import Scope
+            from lantian.monitoring.dashboard import dashboard
+            city = Scope.office(app.state.db_url, "worker")
+            with app.state.engine_lock:
+                dashboard(app.state.store, city.stations(include_stopped=True), None, app.state.con, as_of=ws.as_of)
+        hooks = {"new_hours": [warm]}
+        app.state.live_hooks = hooks
+        t = threading.Thread(target=run_worker, kwargs={"ws": ws, "say": say, "stop": stop, "hooks": hooks},
+                             daemon=True, name="lantian-worker")
+        t.start()
+        threads.append(t)
+    if hj212_port is not None:
+        exe = Path(sys.executable).parent / "lantian"
+        cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "lantian.cli"]),
+               "hj212", "listen", "--port", str(hj212_port), "-w", str(root)]
+        procs.append(subprocess.Popen(cmd))
+        say(f"HJ 212 receiver on port {hj212_port} (its own process, pid {procs[-1].pid})")
+
+    def stopper():
+        stop.set()
+        for p in procs:
+            p.terminate()
+            try:
+                p.wait(60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for t in threads:
+            t.join(30)
+    return stopper
