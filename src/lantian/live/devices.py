@@ -98,18 +98,28 @@ def device(s: Session, scope: Scope, mn: str) -> Device:
     return d
 
 
-def as_dict(d: Device, state: DeviceState | None, now: dt.datetime, silent_minutes: int) -> dict:
+def _county_names(s: Session) -> dict[str, str]:
+    from lantian.measurements import stations
+    return {code: name for code, name, *_ in stations.list_units(url_of(s))}
+
+
+def as_dict(d: Device, state: DeviceState | None, now: dt.datetime, silent_minutes: int,
+            names: dict | None = None) -> dict:
+    from lantian.live.hj212 import deviation_label
     last = state.last_at if state else None
     silent = None if last is None else int((now - last).total_seconds() // 60)
+    deviations = json.loads(state.deviations) if state else {}
     return {"mn": d.mn, "name": d.name, "target": d.target_kind, "station": d.station_code, "facility": d.facility_id,
-            "enterprise": d.enterprise_id, "county": d.unit_code, "units": json.loads(d.units), "active": d.active,
+            "enterprise": d.enterprise_id, "county": d.unit_code,
+            "county_name": (names or {}).get(d.unit_code, d.unit_code), "units": json.loads(d.units), "active": d.active,
             "last_at": to_beijing(last).isoformat(timespec="seconds") if last else None,
             "last_cn": state.last_cn if state else None, "last_packet": state.last_packet if state else None,
             "last_data_time": state.last_data_time.isoformat() if state and state.last_data_time else None,
             "packets": state.packets if state else 0, "values": state.values if state else 0,
             "refused": state.refused if state else 0,
             "commands": json.loads(state.commands) if state else {},
-            "deviations": json.loads(state.deviations) if state else {},
+            "deviations": deviations, "deviations_total": sum(deviations.values()),
+            "deviation_labels": {k: deviation_label(k) for k in deviations},
             "silent_minutes": silent, "silent": silent is None or silent > silent_minutes,
             "added_by": d.added_by, "added_at": to_beijing(d.added_at).isoformat(timespec="seconds")}
 
@@ -117,13 +127,14 @@ def as_dict(d: Device, state: DeviceState | None, now: dt.datetime, silent_minut
 def devices(s: Session, scope: Scope, silent_minutes: int, now: dt.datetime | None = None) -> list[dict]:
     now = now or now_utc()
     states = {x.mn: x for x in s.scalars(sa.select(DeviceState))}
-    return [as_dict(d, states.get(d.mn), now, silent_minutes)
+    names = _county_names(s)
+    return [as_dict(d, states.get(d.mn), now, silent_minutes, names)
             for d in s.scalars(sa.select(Device).order_by(Device.unit_code, Device.mn)) if _visible(scope, d)]
 
 
 def detail(s: Session, scope: Scope, mn: str, silent_minutes: int, now: dt.datetime | None = None) -> dict:
     d = device(s, scope, mn)
-    out = as_dict(d, s.get(DeviceState, d.mn), now or now_utc(), silent_minutes)
+    out = as_dict(d, s.get(DeviceState, d.mn), now or now_utc(), silent_minutes, _county_names(s))
     out["quarantined"] = [quarantine_row(q) for q in s.scalars(
         sa.select(Quarantined).where(Quarantined.mn == mn).order_by(Quarantined.id.desc()).limit(20))]
     return out

@@ -519,3 +519,39 @@ def execution_result(p: Packet, exe_rtn: int) -> bytes:
 
 def is_data(cn: str) -> bool:
     return cn in DATA_COMMANDS
+
+
+# --------------------------------------------------------------------------- deviations, in Chinese for the pages
+_DEVIATION_NAMES = (
+    (r"^';' between fields of one factor$", "同一因子的字段之间用了“;”（应为“,”）"),
+    (r"^',' between factors$", "不同因子之间用了“,”（应为“;”）"),
+    (r"^trailing '(.)' before &&$", r"“&&”前多了结尾的“\1”"),
+    (r"^empty field$", "空字段"),
+    (r"^-(\S+) read as -(\S+)$", r"字段后缀“-\1”按“-\2”读取"),
+    (r"^-(\S+) written in another case$", r"字段后缀“-\1”大小写不符"),
+    (r"^unknown field suffix -(\S+)$", r"未知的字段后缀“-\1”（未作为数值）"),
+    (r"^missing -Flag$", "缺少数据标记“-Flag”（按默认标记读取）"),
+    (r"^data flag (\S+) not in 表8$", r"数据标记“\1”不在表8中"),
+    (r"^unreadable value (\S+)$", r"数值无法读取：\1"),
+    (r"^unit (.+) of (\S+) cannot become (.+)$", r"\2 的单位 \1 无法换算为 \3（未入小时库）"),
+    (r"^no ';' before CP$", "CP 前缺少“;”"),
+    (r"^',' between header fields$", "包头字段之间用了“,”"),
+    (r"^no Flag$", "缺少 Flag（不应答）"),
+    (r"^no QN$", "缺少 QN"),
+    (r"^Flag not an integer 0–255$", "Flag 不是 0–255 的整数"),
+    (r"^CRC in lowercase hexadecimal$", "CRC 用了小写十六进制"),
+    (r"^length counts characters, not bytes$", "数据段长度按字符而非字节计"),
+    (r"^data segment longer than (\d+)$", r"数据段长度超过 \1"),
+    (r"^DataTime without seconds$", "DataTime 缺少秒"),
+    (r"^data segment not UTF-8$", "数据段不是 UTF-8"),
+    (r"^header field (\S+) written in another case$", r"包头字段 \1 大小写不符"),
+    (r"^unknown header field (.+)$", r"未知的包头字段 \1"),
+)
+
+
+def deviation_label(key: str) -> str:
+    """A deviation's Chinese description (the key itself when none is known)."""
+    for pattern, text in _DEVIATION_NAMES:
+        if re.match(pattern, key):
+            return re.sub(pattern, text, key)
+    return key

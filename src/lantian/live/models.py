@@ -27,8 +27,8 @@ class Device(Base):
     mn: Mapped[str] = mapped_column(sa.String(32), unique=True)
     target_kind: Mapped[str] = mapped_column(sa.String(8))                 # station | facility
     station_code: Mapped[str | None] = mapped_column(sa.String(32))
-    facility_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("facilities.id"))
-    enterprise_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"))
+    facility_id: Mapped[int | None] = mapped_column(sa.Integer)      # a ledger facility (enterprises room's id)
+    enterprise_id: Mapped[int | None] = mapped_column(sa.Integer)
     unit_code: Mapped[str | None] = mapped_column(sa.String(32), index=True)   # county/zone, for scope
     password: Mapped[str] = mapped_column(sa.String(32))                   # PW, 表3 (the device sends it in clear)
     units: Mapped[str] = mapped_column(sa.Text, default="{}")              # JSON code → unit it sends

@@ -53,6 +53,7 @@ def version(request: Request, kind: str = "data") -> str:
 
 
 templates.env.globals["live_version"] = version
+templates.env.filters["when"] = lambda text: (text or "")[:19].replace("T", " ")
 
 
 # --------------------------------------------------------------------------- polling

@@ -37,13 +37,19 @@ def make_builder(root: Path, url: str, settings: HJ212Settings):
 
 
 # --------------------------------------------------------------------------- the builder process
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when its parent dies (a ``kill -9`` of the receiver takes its
+def _die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Linux: this process gets ``sig`` when its parent dies (a ``kill -9`` of the receiver takes its
     builder with it; the next receiver starts a new one)."""
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, sig)     # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def _stop_with_parent() -> None:
+    """For the receiver `lantian serve` starts: a clean stop (SIGTERM) when serve is gone, however it went
+    (uvicorn ends its process by the signal it caught, past any ``finally``)."""
+    _die_with_parent(signal.SIGTERM)
 
 
 def builder_main(root: str, url: str, config: dict, parent: int) -> None:
@@ -249,7 +255,7 @@ def serve_companions(app, root: Path, *, worker: bool = True, hj212_port: int | 
         exe = Path(sys.executable).parent / "lantian"
         cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "lantian.cli"]),
                "hj212", "listen", "--port", str(hj212_port), "-w", str(root)]
-        procs.append(subprocess.Popen(cmd))
+        procs.append(subprocess.Popen(cmd, preexec_fn=_stop_with_parent))
         say(f"HJ 212 receiver on port {hj212_port} (its own process, pid {procs[-1].pid})")
 
     def stopper():
