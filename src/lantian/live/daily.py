@@ -53,15 +53,15 @@ def build(ws, url: str, up_to: dt.date, *, pdf: bool = True) -> dict | None:
     good = sum(1 for c in counties if c["aqi"] <= 100)
     heavy = sum(1 for c in counties if c["aqi"] > 200)
     summary = (f"{day.year}年{day.month}月{day.day}日，{len(counties)}个县区有有效日AQI，优良{good}个，重度及以上污染{heavy}个"
-               + (f"；日AQI {min(c['aqi'] for c in counties)}—{max(c['aqi'] for c in counties)}" if counties else "")
+               + (f"；日AQI {_span([c['aqi'] for c in counties])}" if counties else "")
                + f"；小时AQI超过{threshold}的站点小时{len(hours)}个。")
-    rows = [["县区", "日AQI", "级别", "首要污染物", "PM2.5（µg/m³）", "有效站点"]]
+    rows = [["县区", "日AQI", "级别", "首要污染物", "PM2.5", "有效站点"]]
     for c in data["counties"]:
         rows.append([c["name"], "—" if c["aqi"] is None else str(c["aqi"]), c.get("category") or "—",
                      c["primary"] or "—", "—" if c["pm25"] is None else str(c["pm25"]),
                      f"{c['n_valid']}/{c['n_stations']}"])
-    blocks = [Paragraph(summary), Heading("各县区空气质量"), Table(rows, caption=f"{day.isoformat()} 各县区日AQI",
-                                                              note=data["rule"], widths=[3, 1.2, 1.5, 2, 2, 1.3])]
+    blocks = [Paragraph(summary), Heading("各县区空气质量"), Table(rows, caption=f"{day.isoformat()} 各县区日AQI（PM2.5：微克/立方米）",
+                                                              note=data["rule"], widths=[2.4, 1.3, 1.8, 2.2, 1.4, 1.5])]
     blocks.append(Heading(f"小时AQI超过{threshold}的站点"))
     blocks.append(Paragraph("无。" if not hours else "；".join(h["title"] + f"（{str(h['time'])[11:16]}）" for h in hours) + "。"))
     blocks.append(Heading("重污染天气预警"))
@@ -83,6 +83,11 @@ def build(ws, url: str, up_to: dt.date, *, pdf: bool = True) -> dict | None:
     return {"day": day.isoformat(), "docx": str(out.relative_to(ws.root)),
             "pdf": str(made.relative_to(ws.root)) if made else None, "summary": summary,
             "counties": len(counties), "hours_above": len(hours), "alerts": len(alerts), "silent": len(silent)}
+
+
+def _span(values: list[int]) -> str:
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}—{high}"
 
 
 def reports(root: Path) -> list[dict]:
