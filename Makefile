@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DATA   ?=
 PORT   ?= 8000
 
-.PHONY: setup demo test bench bench-scale lock clean
+.PHONY: setup demo test bench bench-scale bench-hj212 lock clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test: setup  ## the whole test suite
 
 bench: setup  ## benchmarks/ — lantian against the alternatives, January 2019 national
 	$(PY) benchmarks/bench_cnemc_recompute.py $(if $(DATA),--data $(DATA))
+
+bench-hj212: setup  ## benchmarks/bench_hj212.py — the HJ 212 receiver under 2,000 simulated devices, against a minimal server
+	$(PY) benchmarks/bench_hj212.py
 
 bench-scale: setup  ## benchmarks/bench_scale.py — a national year (January 2019 replicated): DuckDB, Spark local, the alternatives
 	$(PY) benchmarks/bench_scale.py $(if $(DATA),--data $(DATA))
