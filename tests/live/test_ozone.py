@@ -27,7 +27,7 @@ def test_an_ozone_response_issued_acknowledged_and_lifted(live, client):
         with pytest.raises(UsageError, match="no forecast day"):
             ozone.issue(s, live.root, live.office(), dt.date(2024, 6, 10), [120, 140], live.ws.config)
     office = bearer(client, "daqiban")
-    r = client.post("/api/ozone", data={"forecast_o3": "180,240,270", "start": "2024-06-10"}, headers=office)
+    r = client.post("/api/ozone-responses", data={"forecast_o3": "180,240,270", "start": "2024-06-10"}, headers=office)
     assert r.status_code == 201, r.text
     made = r.json()
     assert (made["start"], made["end"], made["hours"]) == ("2024-06-11", "2024-06-12", "10:00—18:00")
@@ -42,25 +42,26 @@ def test_an_ozone_response_issued_acknowledged_and_lifted(live, client):
     text = "\n".join(p.text for p in Document(live.root / made["document"]).paragraphs)
     assert "关于启动臭氧污染应急响应的通知" in text and "10:00—18:00" in text
     rid = made["id"]
-    assert client.post("/api/ozone", data={"forecast_o3": "300"}, headers=office).status_code == 422   # one at a time
-    assert client.post("/api/ozone", data={"forecast_o3": "300"}, headers=bearer(client, "luzhou")).status_code == 403
-    qiye = client.get(f"/api/ozone/{rid}", headers=bearer(client, "qiye")).json()
+    assert client.post("/api/ozone-responses", data={"forecast_o3": "300"}, headers=office).status_code == 422   # one at a time
+    assert client.post("/api/ozone-responses", data={"forecast_o3": "300"}, headers=bearer(client, "luzhou")).status_code == 403
+    qiye = client.get(f"/api/ozone-responses/{rid}", headers=bearer(client, "qiye")).json()
     assert {m["kind"] for m in qiye["measures"]} == {"enterprise"} and len(qiye["measures"]) == 1   # its own only
-    assert client.post(f"/api/ozone/{rid}/ack", headers=bearer(client, "qiye")).json() == {"acknowledged": 1}
-    assert client.post(f"/api/ozone/{rid}/ack", headers=bearer(client, "luzhou")).json() == {"acknowledged": 1}
-    assert client.post(f"/api/ozone/{rid}/ack", headers=bearer(client, "gongxin")).status_code == 404   # no control of 工信局
-    after = client.get(f"/api/ozone/{rid}", headers=office).json()
+    assert client.post(f"/api/ozone-responses/{rid}/ack", headers=bearer(client, "qiye")).json() == {"acknowledged": 1}
+    assert client.post(f"/api/ozone-responses/{rid}/ack", headers=bearer(client, "luzhou")).json() == {"acknowledged": 1}
+    assert client.post(f"/api/ozone-responses/{rid}/ack", headers=bearer(client, "gongxin")).status_code == 404   # no control of 工信局
+    assert [x["id"] for x in client.get("/api/ozone-responses", headers=office).json()][0] == rid
+    after = client.get(f"/api/ozone-responses/{rid}", headers=office).json()
     assert after["acknowledged"] == 1 and after["county_acks"] == {"140403": "luzhou"}
-    assert client.get(f"/api/ozone/{rid}/notice", headers=bearer(client, "luzhou")).status_code == 404
-    assert client.get(f"/api/ozone/{rid}/notice", headers=office).status_code == 200
+    assert client.get(f"/api/ozone-responses/{rid}/notice", headers=bearer(client, "luzhou")).status_code == 404
+    assert client.get(f"/api/ozone-responses/{rid}/notice", headers=office).status_code == 200
     page = client.get("/emergency", headers=office)
     with db.session(live.url) as s:
         with pytest.raises(Forbidden):
             from lantian.accounts.scope import Scope
             from lantian.accounts.service import Principal
             ozone.lift(s, Scope(Principal(9, "x", "county", county_code="140403"), live.url, "140403"), rid)
-    assert client.post(f"/api/ozone/{rid}/lift", headers=office).json() == {"state": "lifted"}
-    assert client.get(f"/api/ozone/{rid}", headers=office).json()["state"] == "lifted"
+    assert client.post(f"/api/ozone-responses/{rid}/lift", headers=office).json() == {"state": "lifted"}
+    assert client.get(f"/api/ozone-responses/{rid}", headers=office).json()["state"] == "lifted"
     from lantian.audit import AuditEntry
     import sqlalchemy as sa
     with db.session(live.url) as s:

@@ -142,11 +142,11 @@ CASES = {
     "/api/live/subscriptions/{subscription_id}/delete": ("POST", None, None, None),   # tests/live/test_routes.py
     "/live/inbox": ("GET", "/live/inbox", None, None),
     "/live/reports/{day}": ("GET", None, "/live/reports/2019-12-31", 404),
-    "/api/ozone": ("GET", "/api/ozone", None, None),
-    "/api/ozone/{response_id}": ("GET", None, None, None),                 # tests/live/test_ozone.py
-    "/api/ozone/{response_id}/ack": ("POST", None, None, None),            # tests/live/test_ozone.py
-    "/api/ozone/{response_id}/lift": ("POST", None, None, None),           # tests/live/test_ozone.py
-    "/api/ozone/{response_id}/notice": ("GET", None, None, None),          # tests/live/test_ozone.py
+    "/api/ozone-responses": ("GET", "/api/ozone-responses", None, None),
+    "/api/ozone-responses/{response_id}": ("GET", None, None, None),                 # tests/live/test_ozone.py
+    "/api/ozone-responses/{response_id}/ack": ("POST", None, None, None),            # tests/live/test_ozone.py
+    "/api/ozone-responses/{response_id}/lift": ("POST", None, None, None),           # tests/live/test_ozone.py
+    "/api/ozone-responses/{response_id}/notice": ("GET", None, None, None),          # tests/live/test_ozone.py
     "/emergency/ozone/{response_id}": ("GET", None, None, None),           # tests/live/test_ozone.py
     "/api/store/query": ("GET", f"/api/store/query?station={LUZHOU_STATION}&from=2019-12-31&to=2019-12-31",
                          f"/api/store/query?station={TUNLIU_STATION}", 404),

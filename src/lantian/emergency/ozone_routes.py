@@ -32,7 +32,7 @@ def _values(text: str) -> list[float]:
     return values
 
 
-@router.get("/api/ozone", tags=["emergency"])
+@router.get("/api/ozone-responses", tags=["emergency"])
 @scoped("signed_in")
 def responses_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
     """Ozone responses, newest first, each with the measures of the caller's scope and acknowledgements."""
@@ -40,7 +40,7 @@ def responses_api(request: Request, scope: Scope = Depends(api_scope)) -> list[d
         return ozone.responses(s, scope)
 
 
-@router.post("/api/ozone", tags=["emergency"], status_code=201)
+@router.post("/api/ozone-responses", tags=["emergency"], status_code=201)
 @scoped("signed_in")
 def issue_api(request: Request, forecast_o3: Annotated[str, Form(max_length=400)],
               start: Annotated[str | None, Form(max_length=10)] = None, csrf_token: Annotated[str, Form()] = "",
@@ -60,14 +60,14 @@ def issue_api(request: Request, forecast_o3: Annotated[str, Form(max_length=400)
         return ozone.detail(s, scope, rid)
 
 
-@router.get("/api/ozone/{response_id}", tags=["emergency"])
+@router.get("/api/ozone-responses/{response_id}", tags=["emergency"])
 @scoped("signed_in")
 def response_api(request: Request, response_id: Id, scope: Scope = Depends(api_scope)) -> dict:
     with as_http(), db.session(request.app.state.db_url) as s:
         return ozone.detail(s, scope, response_id)
 
 
-@router.post("/api/ozone/{response_id}/ack", tags=["emergency"])
+@router.post("/api/ozone-responses/{response_id}/ack", tags=["emergency"])
 @scoped("signed_in")
 def ack_api(request: Request, response_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """签收: an enterprise its measure, a county for its county, a lead department its controls."""
@@ -79,7 +79,7 @@ def ack_api(request: Request, response_id: Id, csrf_token: Annotated[str, Form()
     return {"acknowledged": n}
 
 
-@router.post("/api/ozone/{response_id}/lift", tags=["emergency"])
+@router.post("/api/ozone-responses/{response_id}/lift", tags=["emergency"])
 @scoped("signed_in")
 def lift_api(request: Request, response_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     page = form_post(request, csrf_token)
@@ -90,7 +90,7 @@ def lift_api(request: Request, response_id: Id, csrf_token: Annotated[str, Form(
     return {"state": "lifted"}
 
 
-@router.get("/api/ozone/{response_id}/notice", tags=["emergency"])
+@router.get("/api/ozone-responses/{response_id}/notice", tags=["emergency"])
 @scoped("signed_in")
 def notice_api(request: Request, response_id: Id, scope: Scope = Depends(api_scope)):
     """The notice (.docx) — the city-wide roles and the departments."""
