@@ -27,7 +27,7 @@ def _values(text: str) -> list[float]:
         values = [float(x) for x in text.replace("，", ",").split(",") if x.strip()]
     except ValueError:
         raise HTTPException(422, f"forecast_o3 {text!r}: O3 8-h µg/m³ per day, separated by commas") from None
-    if not values or any(v < 0 or v > 2000 for v in values):
+    if not values or any(not 0 <= v <= 2000 for v in values):          # NaN and inf are not values either
         raise HTTPException(422, "forecast_o3: one or more values, 0–2000 µg/m³")
     return values
 
