@@ -54,7 +54,9 @@ def test_an_ozone_response_issued_acknowledged_and_lifted(live, client):
     assert after["acknowledged"] == 1 and after["county_acks"] == {"140403": "luzhou"}
     assert client.get(f"/api/ozone-responses/{rid}/notice", headers=bearer(client, "luzhou")).status_code == 404
     assert client.get(f"/api/ozone-responses/{rid}/notice", headers=office).status_code == 200
-    page = client.get("/emergency", headers=office)
+    from tests.web.conftest import page_session
+    page = page_session(client.app, "daqiban").get("/emergency").text
+    assert 'id="ozone-responses"' in page and f"/emergency/ozone/{rid}" in page and 'id="ozone-form"' in page
     with db.session(live.url) as s:
         with pytest.raises(Forbidden):
             from lantian.accounts.scope import Scope
@@ -68,4 +70,3 @@ def test_an_ozone_response_issued_acknowledged_and_lifted(live, client):
         actions = [a.action for a in s.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "ozone_response",
                                                                            AuditEntry.entity_id == str(rid)))]
     assert actions[0] == "issue" and actions[-1] == "lift" and actions.count("acknowledge") == 2
-    _ = page

@@ -17,7 +17,7 @@ from lantian.live.receiver import run_in_thread
 from lantian.live.series import LiveSeries
 from lantian.measurements.facility import FacilityStore
 from lantian.measurements.store import Store
-from tests.live.conftest import BOILER_MN, PW, STATION_MN, TUNLIU_MN, Device, packet
+from tests.live.conftest import BOILER_MN, STATION_MN, TUNLIU_MN, Device, packet
 
 
 @pytest.fixture(scope="module")

@@ -122,13 +122,10 @@ def test_store_query_api_is_scoped(live, client):
     assert client.get("/api/store/query?station=9002A", headers=auth(client, "luzhou")).status_code == 404
     csv_text = client.get("/api/store/query?station=9001A&series=minute&format=csv", headers=auth(client, "luzhou")).text
     assert csv_text.startswith("mn,station,facility,data_time,code,field,value,unit,flag,received_at")
-    from lantian import db
-    from lantian.live import devices
     assert client.get("/api/store/query?station=9001A&series=weekly", headers=auth(client, "luzhou")).status_code == 422
     facility = client.get(f"/api/live/devices/{BOILER_MN}", headers=auth(client, "daqiban")).json()["facility"]
     assert client.get(f"/api/store/query?facility={facility}", headers=auth(client, "qiye")).status_code == 200
     assert client.get(f"/api/store/query?facility={facility}", headers=auth(client, "tunliu")).status_code == 404
-    _ = (db, devices)
 
 
 def test_open_pages_refresh_when_new_hours_arrive(app, live):

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import sys
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
