@@ -6,7 +6,7 @@ ESAT   := .venv-esat
 DATA   ?=
 PORT   ?= 8000
 
-.PHONY: setup demo test bench bench-scale lock lock-esat clean
+.PHONY: setup demo test bench bench-scale bench-hj212 lock lock-esat clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ test: setup  ## the whole test suite
 
 bench: setup  ## benchmarks/ — lantian against the alternatives, January 2019 national
 	$(PY) benchmarks/bench_cnemc_recompute.py $(if $(DATA),--data $(DATA))
+
+bench-hj212: setup  ## benchmarks/bench_hj212.py — the HJ 212 receiver under 2,000 simulated devices, against a minimal server
+	$(PY) benchmarks/bench_hj212.py
 
 bench-scale: setup  ## benchmarks/bench_scale.py — a national year (January 2019 replicated): DuckDB, Spark local, the alternatives
 	$(PY) benchmarks/bench_scale.py $(if $(DATA),--data $(DATA))

@@ -26,8 +26,9 @@ from lantian.fires import models as fires_models  # noqa: F401
 from lantian.registers import models as registers_models  # noqa: F401
 from lantian.inventory import models as inventory_models  # noqa: F401
 from lantian.apportionment import models as pmf_models  # noqa: F401
+from lantian.live import models as live_models  # noqa: F401
 
-HEAD = "0019"
+HEAD = "0016"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
@@ -39,7 +40,10 @@ TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "dep
           "gate_systems", "gate_records", "vehicle_freight_profiles", "road_checks", "obd_inspections",
           "gate_violation_resolutions", "alert_verifications", "register_rows", "register_zones",
           "fire_cases", "fire_detections", "fire_county_figures", "fire_calendar",
-          "inventories", "inventory_rows", "pmf_runs", "staggered_calendars", "staggered_enterprises"}
+          "inventories", "inventory_rows", "pmf_runs", "staggered_calendars", "staggered_enterprises",
+          "hj212_devices", "hj212_device_state", "hj212_quarantine", "live_checkpoints", "live_job_runs",
+          "live_events", "live_subscriptions", "live_deliveries", "ozone_responses", "ozone_measures",
+          "ozone_county_acks"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -217,18 +217,31 @@ def _accounts_table(rows) -> Table:
 @friendly
 def serve(workspace: WorkspaceOpt = None,
           host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port.")] = 8000):
-    """Serve a workspace's web app and API (pages at /, API docs at /api/docs)."""
+          port: Annotated[int, typer.Option(help="Port.")] = 8000,
+          worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run the scheduler (lantian worker) "
+                                                                           "in the served app.")] = True,
+          hj212_port: Annotated[Optional[int], typer.Option(help="Also start the HJ 212 receiver on this port "
+                                                                 "(default: the port setting of the hj212 section of lantian.toml, if set).")] = None):
+    """Serve a workspace's web app and API (pages at /, API docs at /api/docs), with the scheduler and,
+    when a port is set, the HJ 212 receiver."""
     import uvicorn
+    from lantian.live.service import serve_companions
+    from lantian.live.settings import hj212_settings
     from lantian.web.app import create_app
     from lantian.workspace import locate
     app_ = create_app(locate(workspace), warm=True)
+    stop_companions = serve_companions(app_, locate(workspace), worker=worker,
+                                       hj212_port=hj212_port or hj212_settings(app_.state.workspace.config).port,
+                                       say=lambda text: err.print(text, markup=False, highlight=False))
     out.print(f"[bold]蓝天 lantian[/] serving {locate(workspace)} at http://{host}:{port}/  (API docs: "
               f"http://{host}:{port}/api/docs)")
     if (locate(workspace) / "demo").is_dir():
         from lantian.demo import ACCOUNTS, PASSWORD
         out.print("demo accounts: " + ", ".join(f"{u} ({r})" for u, r, *_ in ACCOUNTS) + f" — password {PASSWORD}")
-    uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30)
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30)
+    finally:
+        stop_companions()
 
 
 user_app = typer.Typer(help="Accounts: add, list, disable, enable.", no_args_is_help=True)
@@ -901,3 +914,7 @@ app.add_typer(fires_cli.app, name="fires")
 app.add_typer(report_cli.app, name="report")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(pmf_cli.app, name="pmf")
+
+from lantian.live import cli as live_cli  # noqa: E402
+
+live_cli.register(app, store_app)

@@ -38,6 +38,47 @@ name = "duckdb"        # or "spark": the same computations on Apache Spark (docs
 # far_above_percent = 10        # for pm25_far_above_target
 # planned_rate_percent = 5      # for pm25_rate_below_plan
 # name = "2023年考核办法"
+
+# The live loop (docs/live.md, docs/hj212.md). Defaults shown; ⚠ marks a choice, not a standard's text.
+# [hj212]
+# port = 9212                 # `lantian serve` also starts the HJ 212 receiver on this port
+# source = "hj212"            # the station store's source for the hour values received
+# valid_flags = ["N"]         # ⚠ 表8 flags whose hour values become station-store rows
+# missing_flag = "N"          # ⚠ the flag of a value sent without -Flag (counted as a deviation)
+# silent_minutes = 30         # ⚠ a device silent longer is reported
+# build_seconds = 5           # how often the store is built from the journal
+# [hj212.units."22"]          # ⚠ what air-quality analysers send (a device may say otherwise)
+# a34004 = "µg/m³"
+# [watch]
+# stable_seconds = 5          # ⚠ a file whose size has not changed this long is complete
+# [schedule]                  # "every 15m", "every 2h", "daily 08:30" (Beijing), "new_hours", "off"
+# hourly_aqi = "new_hours"
+# daily_report = "daily 08:30"
+# fire_escalation = "every 15m"
+# milestones = "daily 08:00"
+# silent_devices = "every 5m"
+# emission_limits = "every 15m"
+# suggested_level = "every 30m"
+# audit_events = "every 1m"
+# deliver = "every 1m"
+# [schedule.retry]
+# attempts = 3
+# after_minutes = 5
+# [live]
+# aqi_above = 200             # ⚠ a station's hourly AQI above this raises an event
+# limits = "standard"         # ⚠ standard | special (特别排放限值) | ultra_low (超低排放)
+# forecasts = "forecasts"     # the folder of forecast files (date,aqi) for the suggested level
+# ruleset = "2024"            # the warning rule set of the suggested level
+# [notify]
+# base_url = "http://lantian.example:8000"
+# retry_minutes = [1, 5, 15, 60]
+# [notify.smtp]
+# host = "smtp.example.gov.cn"
+# port = 25
+# sender = "lantian@example.gov.cn"
+# starttls = false
+# username = "lantian"
+# password_env = "LANTIAN_SMTP_PASSWORD"   # the password itself is never written here
 """
 
 

@@ -143,6 +143,35 @@ CASES = {
     "/api/apportionment/runs/{run_id}": ("GET", None, "/api/apportionment/runs/1", 404),
     "/api/apportionment/runs/{run_id}/report": ("GET", None, "/api/apportionment/runs/1/report", 404),
     "/api/apportionment/runs/{run_id}/factors/{factor}": ("POST", None, None, None),
+    # the live loop (tests/live/test_routes.py has the device, inbox and query scope cases)
+    "/live/changed": ("GET", "/live/changed?v=0", None, None),
+    "/api/live/version": ("GET", "/api/live/version", None, None),
+    "/api/live/devices": ("GET", "/api/live/devices", None, None),
+    "/api/live/devices/{mn}": ("GET", None, None, None),                   # tests/live/test_routes.py
+    "/live": ("GET", "/live", None, None),
+    "/live/devices/{mn}": ("GET", None, None, None),                       # tests/live/test_routes.py
+    "/api/live/quarantine": ("GET", None, "/api/live/quarantine", 403),
+    "/api/live/quarantine/assign": ("POST", None, None, None),             # tests/live/test_routes.py
+    "/api/live/quarantine/dismiss": ("POST", None, None, None),            # tests/live/test_routes.py
+    "/live/quarantine": ("GET", None, "/live/quarantine", 403),
+    "/api/live/jobs": ("GET", None, "/api/live/jobs", 403),
+    "/api/live/jobs/{job}/run": ("POST", None, None, None),                # tests/live/test_routes.py
+    "/live/jobs": ("GET", None, "/live/jobs", 403),
+    "/api/live/inbox": ("GET", "/api/live/inbox", None, None),
+    "/api/live/inbox/read": ("POST", None, None, None),                    # tests/live/test_routes.py
+    "/api/live/subscriptions": ("GET", "/api/live/subscriptions", None, None),
+    "/api/live/subscriptions/{subscription_id}/delete": ("POST", None, None, None),   # tests/live/test_routes.py
+    "/live/inbox": ("GET", "/live/inbox", None, None),
+    "/live/reports/{day}": ("GET", None, "/live/reports/2019-12-31", 404),
+    "/api/ozone-responses": ("GET", "/api/ozone-responses", None, None),
+    "/api/ozone-responses/{response_id}": ("GET", None, None, None),                 # tests/live/test_ozone.py
+    "/api/ozone-responses/{response_id}/ack": ("POST", None, None, None),            # tests/live/test_ozone.py
+    "/api/ozone-responses/{response_id}/lift": ("POST", None, None, None),           # tests/live/test_ozone.py
+    "/api/ozone-responses/{response_id}/notice": ("GET", None, None, None),          # tests/live/test_ozone.py
+    "/api/ozone-responses/{response_id}/measures/{measure_id}/verify": ("POST", None, None, None),   # tests/live/test_ozone.py
+    "/emergency/ozone/{response_id}": ("GET", None, None, None),           # tests/live/test_ozone.py
+    "/api/store/query": ("GET", f"/api/store/query?station={LUZHOU_STATION}&from=2019-12-31&to=2019-12-31",
+                         f"/api/store/query?station={TUNLIU_STATION}", 404),
 }
 
 

@@ -142,9 +142,12 @@ def alert_reduction(level: Annotated[str, typer.Option(help="yellow, orange or r
 def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="Forecast O3 8-h µg/m³ per day from "
                                                                               "the start day: 180,220,170.")],
                 start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
+                issue: Annotated[bool, typer.Option("--issue", help="Issue the response as a record with its notice "
+                                                                     "(.docx), measures and controls to acknowledge.")]
+                = False,
                 as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
     """夏季臭氧污染应急 (task 20): the days a forecast triggers (default O3-8h IAQI > 150, a setting) and each
-    concerned enterprise's 10:00–18:00 schedule."""
+    concerned enterprise's 10:00–18:00 schedule; with --issue, the response issued as a record."""
     from lantian import db
     from lantian.emergency import service
     ws = open_upgraded(workspace, create=True)
@@ -152,6 +155,19 @@ def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="
         values = [float(x) for x in forecast_o3.replace("，", ",").split(",") if x.strip()]
     except ValueError:
         raise UsageError(f"--forecast-o3 {forecast_o3!r}: µg/m³ values separated by commas") from None
+    if issue:
+        from lantian.accounts.scope import Scope
+        from lantian.emergency import ozone
+        with db.session(ws.database_url) as s:
+            made = ozone.issue(s, ws.root, Scope.office(ws.database_url, "cli"), parse_date(start) or ws.as_of, values,
+                               ws.config)
+            d = ozone.detail(s, Scope.office(ws.database_url, "cli"), made.id)
+        if as_json:
+            out.print_json(json.dumps(d, ensure_ascii=False))
+            return
+        out.print(f"ozone response {d['id']} ({d['doc_number']}) {d['start']} … {d['end']}, {d['listed']} measures "
+                  f"and controls → {ws.root / d['document']}", markup=False)
+        return
     with db.session(ws.database_url) as s:
         r = service.ozone(s, parse_date(start) or ws.as_of, values, ws.config)
     if as_json:
@@ -164,6 +180,36 @@ def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="
         out.print(f"  {e['name']}（{e['industry']}）：{e['measure']}", markup=False)
     for m in r["city_wide"]:
         out.print(f"  全市：{m}", markup=False)
+
+
+@alert_app.command("ozone-lift")
+@friendly
+def alert_ozone_lift(response_id: int, workspace: WorkspaceOpt = None):
+    """Lift an ozone response (audited)."""
+    from lantian import db
+    from lantian.accounts.scope import Scope
+    from lantian.emergency import ozone
+    ws = open_upgraded(workspace)
+    with db.session(ws.database_url) as s:
+        ozone.lift(s, Scope.office(ws.database_url, "cli"), response_id)
+    out.print(f"ozone response {response_id} lifted")
+
+
+@alert_app.command("ozone-verify")
+@friendly
+def alert_ozone_verify(response_id: int, measure_id: int,
+                       complied: Annotated[bool, typer.Option("--complied/--not-complied",
+                                                              help="Whether the enterprise carried out its measure.")],
+                       note: Annotated[str, typer.Option(help="What was checked (现场核查, 用电监控 …).")] = "",
+                       user: AsOpt = None, workspace: WorkspaceOpt = None):
+    """核查 an enterprise's 10:00–18:00 measure under an ozone response (task 20 "可核查"; audited)."""
+    from lantian import db
+    from lantian.emergency import ozone
+    ws = open_upgraded(workspace)
+    with db.session(ws.database_url) as s:
+        m = ozone.verify(s, acting_scope(ws.database_url, user), response_id, measure_id, complied, note)
+        name = m.name
+    out.print(f"ozone response {response_id}: {name} {'落实 complied' if complied else '未落实 not complied'}", markup=False)
 
 
 @alert_app.command("staggered")

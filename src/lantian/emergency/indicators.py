@@ -58,7 +58,7 @@ def _ozone_response(ctx: Context, params: dict) -> Measured:
         records = service.ozone_response_records(s, start, ctx.as_of)
     if not records:
         return Measured("ozone_response", params, None, "—",
-                        f"{start}至{ctx.as_of}无臭氧污染应急响应记录（响应记录尚未建立，无数据）", ctx.as_of)
+                        f"{start}至{ctx.as_of}无臭氧污染应急响应记录（无数据）", ctx.as_of)
     days = sorted({d for r in records for d in r.days})
     listed, acked = sum(r.listed for r in records), sum(r.acknowledged for r in records)
     verified, complied = sum(r.verified for r in records), sum(r.complied for r in records)
@@ -69,7 +69,8 @@ def _ozone_response(ctx: Context, params: dict) -> Measured:
               f"核查{verified}家次，落实{complied}家次"
               + (f"（{_percent(complied, verified)}%，要求≥{float(need):g}%）" if verified else "（未核查）")
               + ("（含合成数据）" if any(r.synthetic for r in records) else ""))
-    return Measured("ozone_response", params, ok if verified else None, f"{complied}/{verified}", detail, ctx.as_of)
+    verdict = False if not ack_ok else (ok if verified else None)       # unsigned lines fail; unverified: pending
+    return Measured("ozone_response", params, verdict, f"{complied}/{verified}", detail, ctx.as_of)
 
 
 register(Indicator("staggered_calendar", "错峰生产计划送达签收", (), _staggered_calendar))

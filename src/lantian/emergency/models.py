@@ -148,3 +148,52 @@ class CalendarEnterprise(Base):
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(sa.String(64))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+class OzoneResponse(Base):
+    """臭氧污染应急响应 (task 20) issued as a record, like a warning: the forecast days that triggered
+    it, the hours of the measures (10:00–18:00 ⚠), its notice, and when it was lifted."""
+    __tablename__ = "ozone_responses"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    start: Mapped[dt.date] = mapped_column(sa.Date)
+    end: Mapped[dt.date] = mapped_column(sa.Date)
+    forecast: Mapped[str] = mapped_column(sa.Text)                    # JSON: [{day, o3_8h, iaqi, triggered}]
+    trigger: Mapped[str] = mapped_column(sa.String(64))               # the rule that triggered it
+    hours: Mapped[str] = mapped_column(sa.String(16))                 # 10:00-18:00
+    state: Mapped[str] = mapped_column(sa.String(8))                  # active | lifted
+    doc_number: Mapped[str | None] = mapped_column(sa.String(64))
+    document: Mapped[str | None] = mapped_column(sa.String(255))
+    issued_by: Mapped[str] = mapped_column(sa.String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[str | None] = mapped_column(sa.String(64))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class OzoneMeasure(Base):
+    """One line of an ozone response: an enterprise's 10:00–18:00 measure, or a city-wide control the
+    plan names (加油站错时加油, 露天烧烤, 户外涂装 …) with its lead department; each acknowledged."""
+    __tablename__ = "ozone_measures"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("ozone_responses.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))                  # enterprise | control
+    enterprise_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"))
+    county_code: Mapped[str | None] = mapped_column(sa.String(32))
+    department_code: Mapped[str | None] = mapped_column(sa.String(32))
+    name: Mapped[str] = mapped_column(sa.String(128))
+    measure: Mapped[str] = mapped_column(sa.Text)
+    acknowledged_by: Mapped[str | None] = mapped_column(sa.String(64))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    complied: Mapped[bool | None] = mapped_column(sa.Boolean)          # 核查: the measure was carried out
+    verified_by: Mapped[str | None] = mapped_column(sa.String(64))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    verification_note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class OzoneCountyAck(Base):
+    """A county's acknowledgement of an ozone response."""
+    __tablename__ = "ozone_county_acks"
+    __table_args__ = (sa.UniqueConstraint("response_id", "county_code"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("ozone_responses.id"))
+    county_code: Mapped[str] = mapped_column(sa.String(32))
+    acknowledged_by: Mapped[str] = mapped_column(sa.String(64))
+    acknowledged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -318,7 +318,14 @@ def emergency_page(request: Request, level: str = Query("orange", max_length=8),
         from lantian.emergency import staggered
         current = staggered.in_force(s, ws.as_of)
         in_force = staggered.detail(s, scope, current.id) if current is not None else None
+        from lantian.emergency import ozone
+        ozone_responses = ozone.responses(s, scope)
     return render(request, "emergency/emergency.html", issued=issued, table=table, level=level, levels=LEVELS,
-                  calendar=calendar, season=season, in_force=in_force,
+                  calendar=calendar, season=season, in_force=in_force, ozone_responses=ozone_responses,
                   names=service.LEVEL_NAMES, manages=scope.who.role in service.MANAGE)
 
+
+
+from lantian.emergency import ozone_routes  # noqa: E402  (the ozone response, task 20)
+
+router.include_router(ozone_routes.router)

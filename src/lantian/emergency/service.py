@@ -424,14 +424,10 @@ class OzoneResponseRecord:
 
 
 def ozone_response_records(s: Session, start: dt.date, end: dt.date) -> list[OzoneResponseRecord]:
-    """The ozone responses that ran between ``start`` and ``end`` (inclusive), from their records.
-
-    Today nothing records an ozone response (``lantian alert ozone`` only prints the schedule), so this
-    returns no record and task 20's indicator says "no data". The ozone response record (issued, notice,
-    each enterprise's 10–18 h measures, acknowledgements, verification) is being built on another
-    branch; at merge this function reads it and returns one :class:`OzoneResponseRecord` per response
-    whose days overlap [start, end]."""
-    return []
+    """The ozone responses that ran between ``start`` and ``end`` (inclusive), from their records
+    (:mod:`lantian.emergency.ozone`): one :class:`OzoneResponseRecord` per response whose days overlap."""
+    from lantian.emergency import ozone
+    return [OzoneResponseRecord(**r) for r in ozone.records(s, start, end)]
 
 
 def staggered(s: Session, season_year: int, config: dict | None = None) -> list[dict]:
