@@ -487,31 +487,31 @@ def _derived_cells(rec: Recomputed, f: FeedFile, rows: np.ndarray, lookup: tuple
     """The station cells of the derived ``rows`` of ``f``, recomputed, as text (one per row)."""
     feed = rec.feed
     col = {s: i for i, s in enumerate(feed.stations)}
-    cols = np.array([col[s] for s in f.stations])
+    cols = np.array([col[s] for s in f.header])            # a repeated station: each copy alike
     ti = f.t - feed.t0
     texts, top = lookup
-    codes = np.zeros((len(rows), len(f.stations)), dtype=np.int32 if len(texts) < 2**31 else np.int64)  # 0: blank
+    codes = np.zeros((len(rows), f.ncells), dtype=np.int32 if len(texts) < 2**31 else np.int64)  # 0: blank
     for typ in DERIVED_TYPES:
         mine = f.types[rows] == typ
         if mine.any():
             v = _block(rec.values[typ], cols, ti[rows[mine]]).T
             codes[mine] = np.where(v == MISSING, 0, v + (1 + top if typ == "CO_24h" else 1))
     cells = pc.take(texts, pa.array(codes.reshape(-1)))
-    starts = pa.array(np.arange(0, codes.size + 1, len(f.stations), dtype=np.int32))
+    starts = pa.array(np.arange(0, codes.size + 1, f.ncells, dtype=np.int32))
     lines = pc.binary_join(pa.ListArray.from_arrays(starts, cells), ",")
     return [line.as_buffer().to_pybytes() for line in lines]
 
 
 def render(rec: Recomputed, f: FeedFile, lookup: tuple[pa.Array, int] | None = None) -> bytes:
-    """File ``f`` as text, its derived rows replaced by ``rec`` and its 1-hour rows as they were."""
+    """File ``f`` as text: its header and its 1-hour rows as they were, its derived rows replaced by
+    ``rec`` (every copy of a repeated station filled alike); lines end as the header's did."""
     lookup = lookup or _text_lookup(list(rec.values.values()))
     rows = np.nonzero(np.isin(f.types, DERIVED_TYPES))[0]
     bodies = list(f.bodies)
     for r, text in zip(rows.tolist(), _derived_cells(rec, f, rows, lookup)):
         bodies[r] = text
     eol = b"\r\n" if f.crlf else b"\n"
-    keys = [f"{d},{h},{t},".encode() for d, h, t in zip(f.dates.tolist(), f.hours.tolist(), f.types.tolist())]
-    lines = [("date,hour,type," + ",".join(f.stations)).encode()] + [k + b for k, b in zip(keys, bodies)]
+    lines = [f.header_text()] + [k + b"," + b for k, b in zip(f.key_texts(), bodies)]
     return eol.join(lines) + eol
 
 
