@@ -12,6 +12,7 @@ from rich.table import Table
 
 from lantian import __version__
 from lantian.errors import UsageError
+from lantian.measurements.cli import cnemc_app, diff_table
 from lantian.terminal import WorkspaceOpt, err, friendly, open_upgraded, out, parse_date, parse_pairs, workspace_url
 
 app = typer.Typer(
@@ -19,8 +20,6 @@ app = typer.Typer(
          "Standard-exact air-quality numbers (GB 3095, HJ 633, HJ 663) and the tools of the "
          "plan office. Start with `lantian demo`.",
     no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
-cnemc_app = typer.Typer(help="The CNEMC real-time feed (china_sites_*.csv): recompute it and check it.",
-                        no_args_is_help=True)
 aqi_app = typer.Typer(help="HJ 633 air-quality index calculator (2012 and 2026 rules).", no_args_is_help=True)
 import_app = typer.Typer(help="Import measurements (one command per format) or a station registry into a workspace.",
                          no_args_is_help=True)
@@ -63,70 +62,6 @@ def _connect(config: dict | None = None):
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err, transient=True, disable=not err.is_terminal)
-
-
-@cnemc_app.command("recompute")
-@friendly
-def cnemc_recompute(
-        files: Annotated[list[Path], typer.Argument(help="Feed files of consecutive days, .csv or .csv.gz; "
-                                                         "earlier days supply the trailing windows.")],
-        outdir: Annotated[Path, typer.Option("-o", "--out", help="Folder for the recomputed files "
-                                                                 "(same names, same format).")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False):
-    """Recompute every derived row (AQI, *_24h, O3_8h, O3_24h, O3_8h_24h) from the 1-hour rows.
-
-    1-hour rows are copied through unchanged. Nothing is written unless every input is valid.
-    """
-    from lantian.measurements.feed import FeedRules, load_feed, recompute, write_all
-    inputs = {p.resolve() for p in files}
-    for p in files:
-        if (outdir / p.name).resolve() in inputs:
-            raise UsageError(f"{outdir} would overwrite the input {p}; choose another --out folder")
-    with _progress() as bar:
-        task = bar.add_task("reading", total=len(files))
-        feed = load_feed(files, progress=lambda _: bar.advance(task))
-        bar.update(task, description="computing", completed=0, total=1)
-        rec = recompute(feed, _connect(), FeedRules())
-        bar.update(task, description="writing", completed=0, total=len(files))
-        written = write_all(rec, outdir, progress=lambda _: bar.advance(task))
-    summary = {"files": [str(p) for p in written], "stations": len(feed.stations), "hours": feed.n_hours,
-               "rules": rec.rules.describe()}
-    if as_json:
-        out.print_json(json.dumps(summary, ensure_ascii=False))
-    else:
-        out.print(f"recomputed {len(written)} file(s): {len(feed.stations)} stations × {feed.n_hours} hours "
-                  f"→ {outdir}")
-
-
-def _diff_table(report) -> Table:
-    table = Table(title="CNEMC feed: published vs recomputed", title_justify="left")
-    for col in ("type", "window", "compared", "exact", "exact %", "±1 (CO ±0.1) %", "only published",
-                "only recomputed"):
-        table.add_column(col, justify="left" if col in ("type", "window") else "right")
-    for (typ, klass), a in report.rows.items():
-        table.add_row(typ, klass, f"{a.compared:,}", f"{a.exact:,}", f"{100 * a.exact_share:.3f}",
-                      f"{100 * a.within_share:.3f}", f"{a.only_official:,}", f"{a.only_recomputed:,}")
-    return table
-
-
-@cnemc_app.command("diff")
-@friendly
-def cnemc_diff(official: Annotated[Path, typer.Argument(help="Folder of the official files.")],
-               recomputed: Annotated[Path, typer.Argument(help="Folder of lantian's recomputed files.")],
-               as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False):
-    """Per derived type: how many values agree exactly and within ±1 (CO ±0.1), for complete and
-    incomplete windows separately (complete = every 1-hour input present in the official files)."""
-    from lantian.measurements.feed_diff import diff
-    for folder in (official, recomputed):
-        if not folder.is_dir():
-            raise UsageError(f"{folder} is not a folder")
-    report = diff(official, recomputed)
-    if as_json:
-        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
-    else:
-        out.print(_diff_table(report))
-
-
 
 
 @aqi_app.command("calc")
@@ -193,7 +128,7 @@ def demo_init(workspace: Annotated[Optional[Path], typer.Argument(help="Workspac
               f"as-of date {result.workspace.as_of}")
     out.print(f"Feed: Changzhi 2019 recomputed, {len(feed.stations)} stations × {feed.n_hours:,} hours → "
               f"{result.written[0].parent}")
-    out.print(_diff_table(result.report))
+    out.print(diff_table(result.report))
     out.print(_city_table(result.city.table, result.stations, result.city.method))
     if result.plan_milestones:
         out.print(f"Plan: 长政办发〔2023〕14号, 26 tasks, {result.plan_milestones} milestones "
