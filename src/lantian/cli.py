@@ -309,8 +309,8 @@ def _upgrade_db(ws) -> None:
 def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path], source: Optional[str],
                          lenient: bool, mapping: Optional[list[str]], time_label: str, as_json: bool):
     from lantian.measurements.importer import import_files
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace, create=True)
+    from lantian.measurements.station_keys import StationKeys
+    ws = open_upgraded(workspace, create=True)
     maps = parse_pairs(mapping or []) if mapping else None
     for f in files:
         if not f.is_file():
@@ -318,7 +318,8 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
     with _progress() as bar:
         task = bar.add_task(f"reading {fmt}", total=len(files))
         summary = import_files(ws.measurements, fmt, files, source=source, lenient=lenient, mapping=maps,
-                               time_label=time_label, progress=lambda _: bar.advance(task))
+                               time_label=time_label, progress=lambda _: bar.advance(task),
+                               registry=StationKeys.of(ws.database_url))
     if as_json:
         out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False, default=str))
         return
@@ -339,8 +340,13 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
     for name, n in summary.flagged.items():
         table.add_row(f"quality flag: {name}", f"{n:,}")
     out.print(table)
-    for note in summary.notes:
-        out.print(f"note: {note}")
+    if summary.unknown_stations:
+        out.print("stations no registered station answers to (unknown, or a name several bear), values left "
+                  "out: " + ", ".join(
+            f"{key} ({n:,})" for key, n in sorted(summary.unknown_stations.items())), markup=False)
+    from lantian.measurements.cli import file_notes
+    for note in summary.notes + file_notes(summary.repeated_columns, summary.truncated):
+        out.print(f"note: {note}", markup=False)
     if not summary.committed:
         out.print("nothing new: the store is unchanged")
 
@@ -348,7 +354,9 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
 FilesArg = Annotated[list[Path], typer.Argument(help="Files to import.")]
 SourceOpt = Annotated[Optional[str], typer.Option(help="Source name the values are stored under.")]
 LenientOpt = Annotated[bool, typer.Option("--lenient", help="Skip bad rows and count them by reason "
-                                                            "instead of refusing the file.")]
+                                                            "instead of refusing the file (values of a "
+                                                            "station the registry does not know: "
+                                                            "'unknown station', each key listed).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="FIELD=COLUMN: which column of the file holds "
                                                                   "station, time, pollutant, value or unit "
@@ -360,9 +368,13 @@ TimeLabelOpt = Annotated[str, typer.Option(help="Whether the file's time labels 
 @import_app.command("cnemc")
 @friendly
 def import_cnemc(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceOpt = None,
+                 lenient: Annotated[bool, typer.Option("--lenient", help="Leave out and count the values of "
+                                                       "stations the registry does not know, and read a file "
+                                                       "whose last line was cut short without it, instead of "
+                                                       "refusing the file.")] = False,
                  as_json: JsonOpt = False):
     """CNEMC feed files china_sites_*.csv[.gz]: the 1-hour rows are stored; the derived rows are not."""
-    _import_measurements("cnemc", files, workspace, source, False, None, "end", as_json)
+    _import_measurements("cnemc", files, workspace, source, lenient, None, "end", as_json)
 
 
 @import_app.command("uci")

@@ -511,7 +511,8 @@ def _derived_cells(rec: Recomputed, f: FeedFile, rows: np.ndarray, lookup: tuple
 
 def render(rec: Recomputed, f: FeedFile, lookup: tuple[pa.Array, int] | None = None) -> bytes:
     """File ``f`` as text: its header and its 1-hour rows as they were, its derived rows replaced by
-    ``rec`` (every copy of a repeated station filled alike); lines end as the header's did."""
+    ``rec`` (every copy of a repeated station filled alike); lines end as the header's did, the
+    last one only if it did."""
     lookup = lookup or _text_lookup(list(rec.values.values()))
     rows = np.nonzero(np.isin(f.types, DERIVED_TYPES))[0]
     bodies = list(f.bodies)
@@ -519,7 +520,7 @@ def render(rec: Recomputed, f: FeedFile, lookup: tuple[pa.Array, int] | None = N
         bodies[r] = text
     eol = b"\r\n" if f.crlf else b"\n"
     lines = [f.header_text()] + [k + b"," + b for k, b in zip(f.key_texts(), bodies)]
-    return eol.join(lines) + eol
+    return eol.join(lines) + (eol if f.final_eol else b"")
 
 
 def _encode(rec: Recomputed, f: FeedFile, lookup) -> bytes:

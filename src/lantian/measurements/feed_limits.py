@@ -12,39 +12,45 @@ reason (docs/cnemc-feed.md, "The archive's own limit"); the first four say it is
     The published value cannot be produced by any rounding of the archived hours of its window:
     every archived hour stands for a true value within half a unit of it, so the window's mean
     (or maximum) lies within half a unit of the archived hours' own, and rounding that up or
-    down still misses the published value. The platform used other hours than the archive's
-    (revised later, or not in yet when it published).
+    down still misses the published value — and the station departs from the archive in a row
+    of another pollutant within 24 hours too (or at an event hour): the platform had other data
+    for the station-hour than the archive keeps (revised later, or not in yet when it published).
+``late_hours``
+    Not reachable by rounding, but the published value is exactly what the window gives from its
+    latest hours alone (the mean, or maximum, of the hours from some later hour on, rounded as the
+    platform rounds): the earlier hours were not in yet when the platform published (a province
+    on 2019-02-22: O3_8h equal to the hour's own O3 from 01:00 to 14:00).
 ``event``
     Reachable by rounding, but at an *event hour*: at least ``EVENT_STATIONS`` stations depart
     from the archived hours at that same hour in rows of two pollutants or more, ``EVENT_FACTOR``
-    times as many as usual at that hour of the day. A station-hour the platform had otherwise,
-    at many stations at once (a provincial platform's late or revised data), not one row's rule.
+    times as many as usual at that hour of the day (a provincial platform's late or revised data).
 ``same_departure``
     Reachable by rounding, and the window holds an event hour at which this station departed, or
-    the same station's row has a ``not_from_archived_hours`` or ``event`` miss within one window
-    before it (the same day for the day-based O3 rows): part of that departure.
+    a row of the same station and pollutant has a miss that is the archive's (but
+    ``co_unrounded``) within one window before it (the same day for the day-based O3 rows): part
+    of that departure.
 
 and the last two that it is not shown to be (where lantian could be wrong):
 
-``recurring``
-    The station's row misses at this hour of the day on at least ``RECURRING_DAYS`` days and on
-    more than a quarter of the days compared: a departure that comes back under the same
-    circumstances is a rule, not the archive. Checked before any of the archive's reasons but
-    ``co_unrounded``.
+``network_wide``
+    Every miss of a row that more than ``NETWORK_SHARE`` of the stations compared miss on
+    ``NETWORK_DAYS`` days or more: a departure the whole network shares, day after day, is a rule
+    lantian does not follow, not the archive (the archive's departures are a province's stations
+    on some days, or many stations at one hour: in 2019 never more than a third of the network
+    once, and far fewer on two days). Checked first, after ``co_unrounded``.
 ``unexplained``
-    Everything else.
+    Everything else, an unreachable value of one pollutant alone included (a rule that bites
+    only at some values of one pollutant looks like that: the O3_8h cap at 300 µg/m³ did).
 
 The test is tried both ways (tests/measurements/test_feed_limits.py): hours changed in a copy
 of the archive come out as the archive's, and lantian's rules made wrong on purpose (no O3
-restart at 01:00, a 7-hour O3 window, rounding half up, a 23-hour window, no O3_8h cap) come out
-overwhelmingly as ``recurring`` or ``unexplained``.
+restart at 01:00, rounding half up, a 23-hour window, no O3_8h cap) come out as ``network_wide``
+or ``unexplained``.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
@@ -53,20 +59,22 @@ from lantian.measurements.feed import MEAN_24H, POLLUTANT, Feed, FeedRules
 from lantian.measurements.readers.cnemc import MISSING
 from lantian.standards.pollutants import DECIMALS
 
-ARCHIVE = ("co_unrounded", "not_from_archived_hours", "event", "same_departure")
-LANTIAN = ("recurring", "unexplained")
+ARCHIVE = ("co_unrounded", "not_from_archived_hours", "late_hours", "event", "same_departure")
+LANTIAN = ("network_wide", "unexplained")
 REASONS = {
     "co_unrounded": "CO: the archived hours average to exactly halfway between two tenths; the platform "
                     "averaged unrounded CO, the archive keeps 0.1",
     "not_from_archived_hours": "no rounding of the archived hours gives the published value: the platform "
                                "used other hours than the archive's",
+    "late_hours": "the published value is what the window's latest hours alone give: the earlier ones were not "
+                  "in yet when the platform published",
     "event": "at this hour many stations depart from the archived hours at once, in two pollutants or more",
     "same_departure": "the window holds an hour at which this station departed from the archived hours",
-    "recurring": "the station's row misses at this hour of the day on many days: a rule, not the archive",
+    "network_wide": "most stations miss this row on several days: a rule, not the archive",
     "unexplained": "not shown to be the archive's",
 }
-RECURRING_DAYS = 3          # at least this many days, and more than RECURRING_SHARE of those compared
-RECURRING_SHARE = 0.25
+NETWORK_SHARE = 0.5         # a row missed by more than this share of the stations compared,
+NETWORK_DAYS = 2            # each on this many days or more, is missed by rule
 EVENT_STATIONS = 5          # an event hour: at least this many stations depart at once,
 EVENT_FACTOR = 4            # and this many times as many as usual at that hour of the day
 #: derived row → the 1-hour row it is computed from
@@ -107,7 +115,7 @@ class Miss:
         reach = "" if self.low is None else \
             f"; any rounding of them gives {self.text(self.low)}…{self.text(self.high)}"
         event = f"; {self.event} stations depart at this hour" if self.event else ""
-        return f"{REASONS[self.reason]} (archived hours: {self.archived}{reach}{event})"
+        return f"{REASONS[self.reason]} (from the archived hours: {self.archived}{reach}{event})"
 
     def as_dict(self) -> dict:
         return {"station": self.station, "type": self.type, "hour": self.hour, "month": self.month,
@@ -127,49 +135,54 @@ def _hod(feed: Feed) -> np.ndarray:
     return (np.arange(feed.t0, feed.t0 + feed.n_hours) - 1) % 24 + 1
 
 
-def _window(typ: str, t: int, hod: np.ndarray) -> tuple[int, int]:
-    """Grid columns [a, b] of the hourly values the window of ``typ`` at column ``t`` reads (for
-    ``O3_8h_24h``: the O3_8h windows it takes the maximum of)."""
-    if typ == "O3_8h":
-        return max(t - 7, t - int(hod[t]) + 1), t
-    if typ == "O3_8h_24h":
-        return (t - 16 if hod[t] == 24 else t - int(hod[t]) + 1), t
-    return t - 23, t
-
-
 def _per(typ: str) -> int:
     """Hourly grid units (× SCALE) per reporting unit of ``typ``'s source."""
     return SCALE // 10 ** DECIMALS[POLLUTANT[SOURCE[typ]]]
 
 
-def _reach(typ: str, hourly: np.ndarray, t: int, hod: np.ndarray, rules: FeedRules) -> tuple[int, int, Fraction]:
-    """(low, high, archived): the values any rounding of true hours within half a unit of the
-    archived ones can give the window at ``t``, and the archived hours' own mean or maximum."""
+def _cumsum(hourly: np.ndarray) -> np.ndarray:
+    """Per station, the running sum of the hourly values (column t: the hours before t)."""
+    v = np.where(hourly == MISSING, 0, hourly)
+    out = np.zeros((v.shape[0], v.shape[1] + 1), dtype=np.int64)
+    np.cumsum(v, axis=1, out=out[:, 1:])
+    return out
+
+
+def _starts(typ: str, hod: np.ndarray) -> np.ndarray:
+    """Per hour column t: the first column of the window of ``typ`` at t."""
+    t = np.arange(len(hod))
+    if typ == "O3_8h":
+        return np.maximum(t - 7, t - hod + 1)
+    if typ == "O3_8h_24h":
+        return np.where(hod == 24, t - 16, t - hod + 1)
+    return t - 23
+
+
+def _archived(typ: str, official: Feed, s: np.ndarray, t: np.ndarray, hod: np.ndarray,
+              sums: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(numerator, denominator) of the archived hours' own value of each window (s, t), in
+    reporting units: the mean, or the maximum, of the hours the window reads."""
     per = _per(typ)
-    a, b = _window(typ, t, hod)
+    src = SOURCE[typ]
     if typ == "O3_24h":
-        value = Fraction(int(hourly[a:b + 1].max()), per)
-    elif typ == "O3_8h_24h":
-        value = max(_mean(hourly, *_window("O3_8h", k, hod), per) for k in range(a, b + 1))
-    else:
-        value = _mean(hourly, a, b, per)
-    low, high = _floor(value - Fraction(1, 2)), -_floor(-(value + Fraction(1, 2)))
-    if typ in DAY_BASED and rules.o3_8h_cap is not None:
-        low, high = min(low, rules.o3_8h_cap), min(high, rules.o3_8h_cap)
-    return low, high, value
-
-
-def _mean(hourly: np.ndarray, a: int, b: int, per: int) -> Fraction:
-    v = hourly[a:b + 1]
-    return Fraction(int(v.sum()), len(v) * per)
-
-
-def _floor(x: Fraction) -> int:
-    return x.numerator // x.denominator
-
-
-def _shown(typ: str, value: Fraction) -> str:
-    return f"{float(value) / 10:.3f}" if typ == "CO_24h" else f"{float(value):.3f}".rstrip("0").rstrip(".")
+        cols = t[:, None] - np.arange(24)[None, :]
+        return official.hourly[src][s[:, None], cols].max(axis=1), np.full(len(s), per, dtype=np.int64)
+    if src not in sums:
+        sums[src] = _cumsum(official.hourly[src])
+    cs = sums[src]
+    if typ == "O3_8h_24h":                       # the largest O3_8h window of the day so far (or 08…24)
+        a8 = _starts("O3_8h", hod)
+        first = _starts(typ, hod)[t]
+        ks = t[:, None] - np.arange(24)[None, :]
+        valid = ks >= first[:, None]
+        ks = np.where(valid, ks, t[:, None])
+        num = cs[s[:, None], ks + 1] - cs[s[:, None], a8[ks]]
+        den = (ks - a8[ks] + 1) * per
+        best = np.argmax(np.where(valid, num / den, -np.inf), axis=1)
+        rows = np.arange(len(s))
+        return num[rows, best], den[rows, best]
+    a = _starts(typ, hod)[t]
+    return cs[s, t + 1] - cs[s, a], (t - a + 1) * per
 
 
 def explain(official: Feed, recomputed: dict[str, np.ndarray], complete: dict[str, np.ndarray],
@@ -177,39 +190,70 @@ def explain(official: Feed, recomputed: dict[str, np.ndarray], complete: dict[st
     """Every miss of the windowed rows on complete windows, with its reason. ``recomputed``: lantian's
     rows on ``official``'s grid (reporting units, MISSING where blank)."""
     hod = _hod(official)
-    rows: dict[str, list] = {}
-    compared_of, miss_of = {}, {}
+    found: dict[str, dict] = {}
+    sums: dict = {}
     for typ in SOURCE:
         pub, got = official.published[typ], recomputed[typ]
         compared = complete[typ] & official.covered & (pub != MISSING) & (got != MISSING)
-        miss = compared & (pub != got)
-        compared_of[typ], miss_of[typ] = compared, miss
-        hourly = official.hourly[SOURCE[typ]]
-        found = rows[typ] = []
-        for s, t in zip(*np.nonzero(miss)):
-            low, high, value = _reach(typ, hourly[s], int(t), hod, rules)
-            p, g = int(pub[s, t]), int(got[s, t])
-            if typ == "CO_24h" and abs(p - g) == 1 and (value - Fraction(1, 2)).denominator == 1:
-                reason = "co_unrounded"
-            elif p < low or p > high:
-                reason = "not_from_archived_hours"
-            else:
-                reason = "unexplained"
-            found.append([int(s), int(t), p, g, low, high, _shown(typ, value), reason])
-    events = _events(rows, official.n_hours, hod)
+        s, t = np.nonzero(compared & (pub != got))
+        num, den = _archived(typ, official, s, t, hod, sums)
+        low, high = (2 * num - den) // (2 * den), -((-(2 * num + den)) // (2 * den))      # any rounding of it
+        if typ in DAY_BASED and rules.o3_8h_cap is not None:
+            low, high = np.minimum(low, rules.o3_8h_cap), np.minimum(high, rules.o3_8h_cap)
+        p, g = pub[s, t], got[s, t]
+        reason = np.full(len(s), "unexplained", dtype=object)
+        reason[(p < low) | (p > high)] = "not_from_archived_hours"
+        if typ == "CO_24h":
+            reason[(np.abs(p - g) == 1) & ((2 * num - den) % (2 * den) == 0)] = "co_unrounded"
+        found[typ] = dict(s=s, t=t, p=p, g=g, low=low, high=high, value=num / den, reason=reason)
+        _network_wide(found[typ], compared)
+        _late_hours(found[typ], typ, official, hod, sums)
+    events = _events(found, official.n_hours, hod)
+    _corroborated(found, events)
+    for typ, f in found.items():
+        _at_events(f, typ, events, hod)
+    _same_departure(found, hod)
     out = []
-    for typ, found in rows.items():
-        _recurring(found, miss_of[typ], compared_of[typ], hod)
-        _at_events(found, events, typ, hod)
-        _same_departure(found, typ, hod)
-        out += [Miss(official.stations[s], typ, official.t0 + t, p, g, low, high, shown, reason,
+    for typ, f in found.items():
+        out += [Miss(official.stations[s], typ, official.t0 + t, p, g, low, high, _shown(typ, v), r,
                      len(events[t]) or None)
-                for s, t, p, g, low, high, shown, reason in found]
+                for s, t, p, g, low, high, v, r in zip(f["s"].tolist(), f["t"].tolist(), f["p"].tolist(),
+                                                       f["g"].tolist(), f["low"].tolist(), f["high"].tolist(),
+                                                       f["value"].tolist(), f["reason"].tolist())]
     out.sort(key=lambda m: (m.t, m.station, m.type))
     return out
 
 
-def _events(rows: dict[str, list], n_hours: int, hod: np.ndarray) -> list[set]:
+def _shown(typ: str, value: float) -> str:
+    return f"{value / 10:.3f}" if typ == "CO_24h" else f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _network_wide(f: dict, compared: np.ndarray) -> None:
+    """All misses of a row are ``network_wide`` when more than NETWORK_SHARE of the stations compared
+    in it miss it on NETWORK_DAYS days or more: a rule lantian does not follow, not the archive."""
+    counted = f["reason"] != "co_unrounded"
+    if not counted.any():
+        return
+    days = {}
+    for s, t in zip(f["s"][counted].tolist(), f["t"][counted].tolist()):
+        days.setdefault(s, set()).add(t // 24)
+    often = sum(len(d) >= NETWORK_DAYS for d in days.values())
+    if often > NETWORK_SHARE * int(compared.any(axis=1).sum()):
+        f["reason"][counted] = "network_wide"
+
+
+def _departures(found: dict, reasons=None) -> dict[int, dict[str, np.ndarray]]:
+    """Per station, per source pollutant: the sorted hours of its misses (of ``reasons``; default
+    every miss but ``co_unrounded`` and ``network_wide``)."""
+    out: dict[int, dict[str, list]] = {}
+    for typ, f in found.items():
+        keep = np.isin(f["reason"], reasons) if reasons else ~np.isin(f["reason"], ["co_unrounded", "network_wide"])
+        for s, t in zip(f["s"][keep].tolist(), f["t"][keep].tolist()):
+            out.setdefault(s, {}).setdefault(SOURCE[typ], []).append(t)
+    return {s: {src: np.sort(np.array(ts)) for src, ts in d.items()} for s, d in out.items()}
+
+
+def _events(found: dict, n_hours: int, hod: np.ndarray) -> list[set]:
     """Per hour of the grid: the stations that departed from the archived hours at that hour in
     rows of two pollutants or more, when it is an event hour (at least EVENT_STATIONS stations,
     and EVENT_FACTOR times the median of the same hour of the day on the other days); else none.
@@ -217,10 +261,10 @@ def _events(rows: dict[str, list], n_hours: int, hod: np.ndarray) -> list[set]:
     Two pollutants: a station-hour whose data the platform had otherwise, not one row's rule
     (a rule that bites at high values of one pollutant can hit many stations at once)."""
     sources: list[dict] = [{} for _ in range(n_hours)]
-    for typ, found in rows.items():
-        for s, t, *_, reason in found:
-            if reason != "co_unrounded":
-                sources[t].setdefault(s, set()).add(SOURCE[typ])
+    for s, by_source in _departures(found).items():
+        for src, ts in by_source.items():
+            for t in ts.tolist():
+                sources[t].setdefault(s, set()).add(src)
     departed = [{s for s, p in x.items() if len(p) >= 2} for x in sources]
     count = np.array([len(x) for x in departed])
     out: list[set] = [set() for _ in range(n_hours)]
@@ -234,58 +278,80 @@ def _events(rows: dict[str, list], n_hours: int, hod: np.ndarray) -> list[set]:
     return out
 
 
-def _recurring(misses: list, miss: np.ndarray, compared: np.ndarray, hod: np.ndarray) -> None:
-    """Mark ``not_from_archived_hours`` misses whose station misses this row at the same hour of the
-    day on many days as ``recurring``."""
-    counted = miss.copy()
-    for s, t, *_, reason in misses:
-        counted[s, t] = reason != "co_unrounded"
-    by_hour = np.stack([counted[:, hod == h].sum(axis=1) for h in range(1, 25)], axis=1)      # S × 24
-    days = np.stack([compared[:, hod == h].sum(axis=1) for h in range(1, 25)], axis=1)
-    for m in misses:
-        if m[-1] in ("not_from_archived_hours", "unexplained"):
-            n, of = by_hour[m[0], hod[m[1]] - 1], days[m[0], hod[m[1]] - 1]
-            if n >= RECURRING_DAYS and n > RECURRING_SHARE * of:
-                m[-1] = "recurring"
+def _near(ts: np.ndarray, lo: int, hi: int) -> bool:
+    """Whether sorted ``ts`` holds a value in [lo, hi)."""
+    k = np.searchsorted(ts, lo)
+    return k < len(ts) and ts[k] < hi
 
 
-def _at_events(misses: list, events: list[set], typ: str, hod: np.ndarray) -> None:
+def _corroborated(found: dict, events: list[set]) -> None:
+    """Keep ``not_from_archived_hours`` only where the station departs in a row of another pollutant
+    within 24 hours too, or at an event hour: a station-hour the platform had otherwise. Alone, an
+    unreachable value of one pollutant may be a rule that bites at its values (``unexplained``)."""
+    departures = _departures(found)
+    for typ, f in found.items():
+        for k in np.nonzero(f["reason"] == "not_from_archived_hours")[0].tolist():
+            s, t = int(f["s"][k]), int(f["t"][k])
+            others = [ts for src, ts in departures.get(s, {}).items() if src != SOURCE[typ]]
+            if not (events[t] or any(_near(ts, t - 23, t + 24) for ts in others)):
+                f["reason"][k] = "unexplained"
+
+
+def _at_events(f: dict, typ: str, events: list[set], hod: np.ndarray) -> None:
     """Reachable misses at an event hour are part of that event; those whose window holds an event
     hour at which their station departed, part of that departure."""
-    for m in misses:
-        if m[-1] != "unexplained":
-            continue
-        if events[m[1]]:
-            m[-1] = "event"
-            continue
-        a, t = _window(typ, m[1], hod)
-        a = _window("O3_8h", a, hod)[0] if typ == "O3_8h_24h" else a
-        if any(m[0] in events[e] for e in range(max(a, 0), t)):
-            m[-1] = "same_departure"
+    mine: dict[int, list[int]] = {}
+    for t, stations in enumerate(events):
+        for s in stations:
+            mine.setdefault(s, []).append(t)
+    starts = _starts(typ, hod)
+    if typ == "O3_8h_24h":
+        starts = _starts("O3_8h", hod)[np.maximum(starts, 0)]
+    for k in np.nonzero(f["reason"] == "unexplained")[0].tolist():
+        s, t = int(f["s"][k]), int(f["t"][k])
+        if events[t]:
+            f["reason"][k] = "event"
+        elif s in mine and _near(np.array(mine[s]), int(starts[t]), t):
+            f["reason"][k] = "same_departure"
 
 
-def _same_departure(misses: list, typ: str, hod: np.ndarray) -> None:
-    """Mark reachable misses within one window of a ``not_from_archived_hours`` miss of the same
-    station and row (the same day for the day-based rows) as ``same_departure``."""
-    anchors: dict[int, list[int]] = {}
-    for s, t, *_, reason in misses:
-        if reason in ("not_from_archived_hours", "event"):
-            anchors.setdefault(s, []).append(t)
-    for m in misses:
-        if m[-1] != "unexplained" or m[0] not in anchors:
-            continue
-        t = m[1]
-        if typ in DAY_BASED:
-            near = any((t - int(hod[t])) == (a - int(hod[a])) for a in anchors[m[0]])
-        else:
-            near = any(0 <= t - a < 24 for a in anchors[m[0]])
-        if near:
-            m[-1] = "same_departure"
+def _same_departure(found: dict, hod: np.ndarray) -> None:
+    """Mark reachable misses within one window after a miss of the same station and pollutant that
+    is the archive's (``not_from_archived_hours``, ``late_hours``, ``event``; the same day for the
+    day-based rows) as ``same_departure``."""
+    anchors = _departures(found, ["not_from_archived_hours", "late_hours", "event"])
+    day_start = np.arange(len(hod)) - hod + 1
+    for typ, f in found.items():
+        for k in np.nonzero(f["reason"] == "unexplained")[0].tolist():
+            s, t = int(f["s"][k]), int(f["t"][k])
+            mine = anchors.get(s, {}).get(SOURCE[typ])
+            if mine is not None:
+                lo = int(day_start[t]) if typ in DAY_BASED else t - 23
+                if _near(mine, lo, t + 1):
+                    f["reason"][k] = "same_departure"
 
 
-def tally(misses: list[Miss]) -> dict[tuple[str, str], Counter]:
-    """(month, type) → how many misses of each reason."""
-    out: dict[tuple[str, str], Counter] = {}
-    for m in misses:
-        out.setdefault((m.month, m.type), Counter())[m.reason] += 1
-    return out
+def _late_hours(f: dict, typ: str, official: Feed, hod: np.ndarray, sums: dict) -> None:
+    """Mark unreachable misses whose published value is what the window gives from its latest hours
+    alone — the earlier ones not in yet when the platform published — as ``late_hours``."""
+    todo = np.nonzero(f["reason"] == "not_from_archived_hours")[0]
+    if not len(todo) or typ == "O3_8h_24h":
+        return
+    s, t, p = f["s"][todo], f["t"][todo], f["p"][todo]
+    per = _per(typ)
+    a = _starts(typ, hod)[t]
+    ks = t[:, None] - np.arange(23)[None, :]                    # the window's latest hours from k on
+    valid = ks > a[:, None]
+    ks = np.where(valid, ks, t[:, None])
+    if typ == "O3_24h":
+        hourly = official.hourly["O3"]
+        run = np.maximum.accumulate(hourly[s[:, None], t[:, None] - np.arange(23)[None, :]], axis=1)
+        hit = valid & (run == p[:, None] * per)
+    else:
+        cs = sums[SOURCE[typ]]
+        num = cs[s[:, None], t[:, None] + 1] - cs[s[:, None], ks]
+        den = (t[:, None] - ks + 1) * per
+        q, r = np.divmod(num, den)
+        rounded = q + ((2 * r > den) | ((2 * r == den) & (q % 2 == 1)))          # GB/T 8170, as published
+        hit = valid & (rounded == p[:, None])
+    f["reason"][todo[hit.any(axis=1)]] = "late_hours"

@@ -88,6 +88,7 @@ class FeedFile:
     types: np.ndarray      # object (str) per row
     bodies: list[bytes]
     crlf: bool = True      # line endings of the original, kept on writing
+    final_eol: bool = True  # whether the last line ends with one (the archive's files: no)
     header: list[str] | None = None          # the header's station fields (default: ``stations``)
     columns: np.ndarray | None = None        # cell of each station (None: cell i is station i)
     repeated: list[Repeated] = field(default_factory=list)
@@ -312,6 +313,7 @@ def read_feed(path: str | Path, lenient: bool = False, *, careful: bool = False)
         found = _read_careful(path, text, head, compressed, crlf)
     f, texts = found
     f.gzip, f.crlf, f.head, f.truncated = compressed, crlf, first.rstrip(b"\r"), truncated
+    f.final_eol = text.endswith(b"\n")
     f.repeated = _same_repeats(path, head, texts)
     return f
 
@@ -623,12 +625,13 @@ def open_text(path: Path):
 POLLUTANT_OF_TYPE = {"PM2.5": "PM2_5", "PM10": "PM10", "SO2": "SO2", "NO2": "NO2", "O3": "O3", "CO": "CO"}
 
 
-def long_table(f: FeedFile) -> pa.Table:
+def long_table(f: FeedFile, names: list[str] | None = None, keep: np.ndarray | None = None) -> pa.Table:
     """The 1-hour measurements of a feed file as long rows (station, time, pollutant, value, unit, averaging).
 
     Only the six 1-hour rows are measurements; the published derived rows are not stored
     (lantian recomputes them, :mod:`lantian.measurements.feed`). ``time`` is the hour-ending
-    label in Beijing time, naive.
+    label in Beijing time, naive. ``names``: the station of each of ``f.stations`` as stored
+    (default the header's); ``keep``: which of them to read (default all).
     """
     t_seconds = f.t.astype(np.int64) * 3600
     keys = list(POLLUTANT_OF_TYPE.values())
@@ -638,6 +641,8 @@ def long_table(f: FeedFile) -> pa.Table:
         if not len(rows):
             continue
         block = f.values(rows).T                      # stations × rows
+        if keep is not None:
+            block[~keep] = np.nan
         s_idx, r_idx = np.nonzero(~np.isnan(block))
         stations.append(s_idx.astype(np.int32))
         times.append(t_seconds[rows][r_idx])
@@ -645,7 +650,9 @@ def long_table(f: FeedFile) -> pa.Table:
         codes.append(np.full(len(s_idx), keys.index(key), dtype=np.int8))
     s_all = np.concatenate(stations) if stations else np.array([], np.int32)
     code = np.concatenate(codes) if codes else np.array([], np.int8)
-    station = pa.DictionaryArray.from_arrays(pa.array(s_all), pa.array(f.stations, pa.string()))
+    names = names or f.stations
+    station = pa.DictionaryArray.from_arrays(pa.array(s_all), pa.array(names, pa.string())) \
+        if len(set(names)) == len(names) else pa.array(np.array(names, dtype=object)[s_all], pa.string())
     pollutant = pa.DictionaryArray.from_arrays(pa.array(code.astype(np.int32)), pa.array(keys, pa.string()))
     unit = pa.DictionaryArray.from_arrays(pa.array((code == keys.index("CO")).astype(np.int32)),
                                           pa.array(["µg/m³", "mg/m³"], pa.string()))
