@@ -158,8 +158,8 @@ def cnemc_diff(official: Annotated[Path, typer.Argument(help="Folder of the offi
     report = diff(official, recomputed, lenient=lenient)
     if misses is not None:
         _write_misses(misses, report.misses)
-    if as_json:
-        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    if as_json:                     # tens of thousands of windows: plain text, not Rich's highlighting
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
         return
     for month in report.months:
         out.print(diff_table(report, month))

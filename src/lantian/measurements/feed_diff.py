@@ -83,6 +83,12 @@ class DiffReport:
         return Counter(m.reason for m in self.misses
                        if (month is None or m.month == month) and (typ is None or m.type == typ))
 
+    def _reasons_by_month(self) -> dict:
+        out: dict[str, dict[str, Counter]] = {}
+        for m in self.misses:
+            out.setdefault(m.month, {}).setdefault(m.type, Counter())[m.reason] += 1
+        return {month: {typ: dict(c) for typ, c in by.items()} for month, by in out.items()}
+
     def as_dict(self, listed: bool = True) -> dict:
         def row(a: Agreement) -> dict:
             return {**a.__dict__, "exact_share": a.exact_share, "within_share": a.within_share}
@@ -90,8 +96,7 @@ class DiffReport:
                "types": {f"{typ}/{klass}": row(a) for (typ, klass), a in self.rows.items()},
                "months": {month: {f"{typ}/{klass}": row(a) for (m, typ, klass), a in self.monthly.items()
                                   if m == month} for month in self.months},
-               "reasons": {month: {typ: dict(self.reasons(month, typ)) for typ in DERIVED_TYPES
-                                   if self.reasons(month, typ)} for month in self.months},
+               "reasons": self._reasons_by_month(),
                "reason_texts": REASONS, "archive_reasons": list(ARCHIVE),
                "repeated_columns": self.repeated, "truncated": self.truncated}
         if listed:
