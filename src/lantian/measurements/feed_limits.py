@@ -27,8 +27,8 @@ reason (docs/cnemc-feed.md, "The archive's own limit"); the first four say it is
 ``same_departure``
     Reachable by rounding, and the window holds an event hour at which this station departed, or
     a row of the same station and pollutant has a miss that is the archive's (but
-    ``co_unrounded``) within one window before it (the same day for the day-based O3 rows): part
-    of that departure.
+    ``co_unrounded``) within one window before it (the same day for the day-based O3 rows), or
+    one of another pollutant at the same hour: part of that departure.
 
 and the last two that it is not shown to be (where lantian could be wrong):
 
@@ -318,17 +318,17 @@ def _at_events(f: dict, typ: str, events: list[set], hod: np.ndarray) -> None:
 def _same_departure(found: dict, hod: np.ndarray) -> None:
     """Mark reachable misses within one window after a miss of the same station and pollutant that
     is the archive's (``not_from_archived_hours``, ``late_hours``, ``event``; the same day for the
-    day-based rows) as ``same_departure``."""
+    day-based rows), or at the same hour as one of another pollutant, as ``same_departure``."""
     anchors = _departures(found, ["not_from_archived_hours", "late_hours", "event"])
     day_start = np.arange(len(hod)) - hod + 1
     for typ, f in found.items():
         for k in np.nonzero(f["reason"] == "unexplained")[0].tolist():
             s, t = int(f["s"][k]), int(f["t"][k])
-            mine = anchors.get(s, {}).get(SOURCE[typ])
-            if mine is not None:
-                lo = int(day_start[t]) if typ in DAY_BASED else t - 23
-                if _near(mine, lo, t + 1):
+            lo = int(day_start[t]) if typ in DAY_BASED else t - 23
+            for src, ts in anchors.get(s, {}).items():
+                if _near(ts, lo, t + 1) if src == SOURCE[typ] else _near(ts, t, t + 1):
                     f["reason"][k] = "same_departure"
+                    break
 
 
 def _late_hours(f: dict, typ: str, official: Feed, hod: np.ndarray, sums: dict) -> None:
