@@ -30,7 +30,8 @@ reason (docs/cnemc-feed.md, "The archive's own limit"); the first four say it is
     ``co_unrounded``) within one window before it (the same day for the day-based O3 rows), or
     one of another pollutant at the same hour: part of that departure.
 
-and the last two that it is not shown to be (where lantian could be wrong):
+and the last three that it is not shown to be (where lantian could be wrong, or the platform departs
+from the standard):
 
 ``network_wide``
     Every miss of a row that more than ``NETWORK_SHARE`` of the stations compared miss on
@@ -38,6 +39,11 @@ and the last two that it is not shown to be (where lantian could be wrong):
     lantian does not follow, not the archive (the archive's departures are a province's stations
     on some days, or many stations at one hour: in 2019 never more than a third of the network
     once, and far fewer on two days). Checked first, after ``co_unrounded``.
+``aqi_not_ceiled``
+    The hourly ``AQI`` (a row of one hour, whose inputs the archive has whenever the station-hour
+    is complete) published as the exact index rounded to the nearest integer, where HJ 633 takes
+    the next one up: Beijing's 12 stations from 2019-09-30 21:00 to 2019-10-08 (234 station-hours).
+    The platform's departure from the standard; lantian keeps the standard.
 ``unexplained``
     Everything else, an unreachable value of one pollutant alone included (a rule that bites
     only at some values of one pollutant looks like that: the O3_8h cap at 300 µg/m³ did).
@@ -60,7 +66,7 @@ from lantian.measurements.readers.cnemc import MISSING
 from lantian.standards.pollutants import DECIMALS
 
 ARCHIVE = ("co_unrounded", "not_from_archived_hours", "late_hours", "event", "same_departure")
-LANTIAN = ("network_wide", "unexplained")
+LANTIAN = ("aqi_not_ceiled", "network_wide", "unexplained")
 REASONS = {
     "co_unrounded": "CO: the archived hours average to exactly halfway between two tenths; the platform "
                     "averaged unrounded CO, the archive keeps 0.1",
@@ -70,6 +76,8 @@ REASONS = {
                   "in yet when the platform published",
     "event": "at this hour many stations depart from the archived hours at once, in two pollutants or more",
     "same_departure": "the window holds an hour at which this station departed from the archived hours",
+    "aqi_not_ceiled": "the published AQI is the index rounded to the nearest integer where HJ 633 takes the next "
+                      "one up: the platform departs from the standard here, lantian keeps it",
     "network_wide": "most stations miss this row on several days: a rule, not the archive",
     "unexplained": "not shown to be the archive's",
 }
@@ -213,7 +221,7 @@ def explain(official: Feed, recomputed: dict[str, np.ndarray], complete: dict[st
     for typ, f in found.items():
         _at_events(f, typ, events, hod)
     _same_departure(found, hod)
-    out = []
+    out = _aqi_misses(official, recomputed["AQI"], complete["AQI"], rules)
     for typ, f in found.items():
         out += [Miss(official.stations[s], typ, official.t0 + t, p, g, low, high, _shown(typ, v), r,
                      len(events[t]) or None)
@@ -222,6 +230,41 @@ def explain(official: Feed, recomputed: dict[str, np.ndarray], complete: dict[st
                                                        f["value"].tolist(), f["reason"].tolist())]
     out.sort(key=lambda m: (m.t, m.station, m.type))
     return out
+
+
+def _aqi_misses(official: Feed, got: np.ndarray, complete: np.ndarray, rules: FeedRules) -> list[Miss]:
+    """The hourly AQI's misses on complete station-hours: ``aqi_not_ceiled`` where the published value
+    is the exact index rounded to the nearest integer instead of up (HJ 633—2012 §6.2: 进位取整数),
+    else ``unexplained`` (the row reads one hour: the archive cannot be short of it)."""
+    from fractions import Fraction
+    from lantian.measurements.feed import AQI_ITEMS
+    from lantian.standards import aqi as hj633
+    pub = official.published["AQI"]
+    miss = complete & official.covered & (pub != MISSING) & (got != MISSING) & (pub != got)
+    levels = hj633.table(rules.aqi_version)["iaqi_levels"]
+    out = []
+    for s, t in zip(*np.nonzero(miss)):
+        index = Fraction(0)
+        for typ, item in AQI_ITEMS.items():
+            v = official.hourly[typ][s, t]
+            c = hj633.round_input(item, Fraction(int(v), SCALE))
+            if typ == "SO2" and c > 800 and rules.so2_1h_over_800 is not None:
+                index = max(index, Fraction(rules.so2_1h_over_800))
+                continue
+            bps = hj633.breakpoints(item, rules.aqi_version)
+            k = next((i for i in range(1, len(bps)) if c <= bps[i]), None)
+            exact = Fraction(500) if k is None else \
+                levels[k - 1] + Fraction(levels[k] - levels[k - 1]) * (c - Fraction(bps[k - 1])) / (bps[k] - bps[k - 1])
+            index = max(index, exact)
+        p = int(pub[s, t])
+        reason = "aqi_not_ceiled" if index.denominator != 1 and p == _floor(index + Fraction(1, 2)) else "unexplained"
+        out.append(Miss(official.stations[s], "AQI", official.t0 + int(t), p, int(got[s, t]), None, None,
+                        f"{float(index):.3f}", reason))
+    return out
+
+
+def _floor(x) -> int:
+    return x.numerator // x.denominator
 
 
 def _shown(typ: str, value: float) -> str:
