@@ -114,9 +114,10 @@ def test_revised_hours_are_the_archives(platform, con):
     got = reasons(report)
     assert got and all(r in ARCHIVE for r in got.values()), got
     assert len(stations) >= 12 and {s for s, _, _ in got} == {code(platform, k) for k in stations[:12]}
-    assert {t for _, t, _ in got} == {"PM2.5_24h", "NO2_24h"}
+    assert {t for _, t, _ in got} == {"AQI", "PM2.5_24h", "NO2_24h"}
     assert all("2019-07-02 10:00" <= h <= "2019-07-03 09:00" for _, _, h in got)
-    at_the_hour = [m for m in report.misses if m.hour == "2019-07-02 10:00"]
+    assert {h for _, t, h in got if t == "AQI"} == {"2019-07-02 10:00"}     # the hour's own index, at the event
+    at_the_hour = [m for m in report.misses if m.hour == "2019-07-02 10:00" and m.type != "AQI"]
     assert len(at_the_hour) == 24 and all(m.event == 12 for m in at_the_hour)
     by_size = {m.station: m.reason for m in at_the_hour}
     assert [by_size[code(platform, k)] for k in stations[:12]] == ["not_from_archived_hours"] * 6 + ["event"] * 6

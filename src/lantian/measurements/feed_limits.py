@@ -56,7 +56,7 @@ or ``unexplained``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -221,13 +221,20 @@ def explain(official: Feed, recomputed: dict[str, np.ndarray], complete: dict[st
     for typ, f in found.items():
         _at_events(f, typ, events, hod)
     _same_departure(found, hod)
-    out = _aqi_misses(official, recomputed["AQI"], complete["AQI"], rules)
+    out = []
     for typ, f in found.items():
         out += [Miss(official.stations[s], typ, official.t0 + t, p, g, low, high, _shown(typ, v), r,
                      len(events[t]) or None)
                 for s, t, p, g, low, high, v, r in zip(f["s"].tolist(), f["t"].tolist(), f["p"].tolist(),
                                                        f["g"].tolist(), f["low"].tolist(), f["high"].tolist(),
                                                        f["value"].tolist(), f["reason"].tolist())]
+    departed = {(m.station, m.t) for m in out if m.archives and m.reason != "co_unrounded"}
+    for m in _aqi_misses(official, recomputed["AQI"], complete["AQI"], rules):
+        if m.reason == "unexplained" and events[m.t - official.t0]:
+            m = replace(m, reason="event", event=len(events[m.t - official.t0]))
+        elif m.reason == "unexplained" and (m.station, m.t) in departed:
+            m = replace(m, reason="same_departure")
+        out.append(m)
     out.sort(key=lambda m: (m.t, m.station, m.type))
     return out
 
@@ -235,7 +242,8 @@ def explain(official: Feed, recomputed: dict[str, np.ndarray], complete: dict[st
 def _aqi_misses(official: Feed, got: np.ndarray, complete: np.ndarray, rules: FeedRules) -> list[Miss]:
     """The hourly AQI's misses on complete station-hours: ``aqi_not_ceiled`` where the published value
     is the exact index rounded to the nearest integer instead of up (HJ 633—2012 §6.2: 进位取整数),
-    else ``unexplained`` (the row reads one hour: the archive cannot be short of it)."""
+    else ``unexplained`` (:func:`explain` then gives those at an event hour, or at an hour at which
+    the station departs in another row, to that departure)."""
     from fractions import Fraction
     from lantian.measurements.feed import AQI_ITEMS
     from lantian.standards import aqi as hj633
