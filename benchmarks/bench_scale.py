@@ -332,7 +332,7 @@ def main(argv=None):
     if Path(__file__).resolve().parents[1] in [scratch, *scratch.parents]:
         sys.exit(f"{scratch} is inside the repository: choose a scratch folder outside it")
     scratch.mkdir(parents=True, exist_ok=True)
-    print(f"CNEMC {one.MONTH} national, {len(january)} daily files in {january[0].parent}, replicated into "
+    print(f"CNEMC {one.MONTHS[0]} national, {len(january)} daily files in {january[0].parent}, replicated into "
           f"{largest} months by date shifts (month m = January's first N days, N = days of m; the date column "
           f"and the file name rewritten) in {scratch}")
     print(f"{os.cpu_count()} CPUs, {_mem_total() / 2**30:.1f} GiB; load average {os.getloadavg()[0]:.2f} before the run; "

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from lantian import __version__
 from lantian.errors import UsageError
+from lantian.measurements.cli import cnemc_app, diff_table
 from lantian.terminal import WorkspaceOpt, err, friendly, open_upgraded, out, parse_date, parse_pairs, workspace_url
 
 app = typer.Typer(
@@ -19,8 +20,6 @@ app = typer.Typer(
          "Standard-exact air-quality numbers (GB 3095, HJ 633, HJ 663) and the tools of the "
          "plan office. Start with `lantian demo`.",
     no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
-cnemc_app = typer.Typer(help="The CNEMC real-time feed (china_sites_*.csv): recompute it and check it.",
-                        no_args_is_help=True)
 aqi_app = typer.Typer(help="HJ 633 air-quality index calculator (2012 and 2026 rules).", no_args_is_help=True)
 import_app = typer.Typer(help="Import measurements (one command per format) or a station registry into a workspace.",
                          no_args_is_help=True)
@@ -63,70 +62,6 @@ def _connect(config: dict | None = None):
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err, transient=True, disable=not err.is_terminal)
-
-
-@cnemc_app.command("recompute")
-@friendly
-def cnemc_recompute(
-        files: Annotated[list[Path], typer.Argument(help="Feed files of consecutive days, .csv or .csv.gz; "
-                                                         "earlier days supply the trailing windows.")],
-        outdir: Annotated[Path, typer.Option("-o", "--out", help="Folder for the recomputed files "
-                                                                 "(same names, same format).")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False):
-    """Recompute every derived row (AQI, *_24h, O3_8h, O3_24h, O3_8h_24h) from the 1-hour rows.
-
-    1-hour rows are copied through unchanged. Nothing is written unless every input is valid.
-    """
-    from lantian.measurements.feed import FeedRules, load_feed, recompute, write_all
-    inputs = {p.resolve() for p in files}
-    for p in files:
-        if (outdir / p.name).resolve() in inputs:
-            raise UsageError(f"{outdir} would overwrite the input {p}; choose another --out folder")
-    with _progress() as bar:
-        task = bar.add_task("reading", total=len(files))
-        feed = load_feed(files, progress=lambda _: bar.advance(task))
-        bar.update(task, description="computing", completed=0, total=1)
-        rec = recompute(feed, _connect(), FeedRules())
-        bar.update(task, description="writing", completed=0, total=len(files))
-        written = write_all(rec, outdir, progress=lambda _: bar.advance(task))
-    summary = {"files": [str(p) for p in written], "stations": len(feed.stations), "hours": feed.n_hours,
-               "rules": rec.rules.describe()}
-    if as_json:
-        out.print_json(json.dumps(summary, ensure_ascii=False))
-    else:
-        out.print(f"recomputed {len(written)} file(s): {len(feed.stations)} stations × {feed.n_hours} hours "
-                  f"→ {outdir}")
-
-
-def _diff_table(report) -> Table:
-    table = Table(title="CNEMC feed: published vs recomputed", title_justify="left")
-    for col in ("type", "window", "compared", "exact", "exact %", "±1 (CO ±0.1) %", "only published",
-                "only recomputed"):
-        table.add_column(col, justify="left" if col in ("type", "window") else "right")
-    for (typ, klass), a in report.rows.items():
-        table.add_row(typ, klass, f"{a.compared:,}", f"{a.exact:,}", f"{100 * a.exact_share:.3f}",
-                      f"{100 * a.within_share:.3f}", f"{a.only_official:,}", f"{a.only_recomputed:,}")
-    return table
-
-
-@cnemc_app.command("diff")
-@friendly
-def cnemc_diff(official: Annotated[Path, typer.Argument(help="Folder of the official files.")],
-               recomputed: Annotated[Path, typer.Argument(help="Folder of lantian's recomputed files.")],
-               as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False):
-    """Per derived type: how many values agree exactly and within ±1 (CO ±0.1), for complete and
-    incomplete windows separately (complete = every 1-hour input present in the official files)."""
-    from lantian.measurements.feed_diff import diff
-    for folder in (official, recomputed):
-        if not folder.is_dir():
-            raise UsageError(f"{folder} is not a folder")
-    report = diff(official, recomputed)
-    if as_json:
-        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
-    else:
-        out.print(_diff_table(report))
-
-
 
 
 @aqi_app.command("calc")
@@ -193,7 +128,7 @@ def demo_init(workspace: Annotated[Optional[Path], typer.Argument(help="Workspac
               f"as-of date {result.workspace.as_of}")
     out.print(f"Feed: Changzhi 2019 recomputed, {len(feed.stations)} stations × {feed.n_hours:,} hours → "
               f"{result.written[0].parent}")
-    out.print(_diff_table(result.report))
+    out.print(diff_table(result.report))
     out.print(_city_table(result.city.table, result.stations, result.city.method))
     if result.plan_milestones:
         out.print(f"Plan: 长政办发〔2023〕14号, 26 tasks, {result.plan_milestones} milestones "
@@ -387,8 +322,8 @@ def _upgrade_db(ws) -> None:
 def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path], source: Optional[str],
                          lenient: bool, mapping: Optional[list[str]], time_label: str, as_json: bool):
     from lantian.measurements.importer import import_files
-    from lantian.workspace import open_workspace
-    ws = open_workspace(workspace, create=True)
+    from lantian.measurements.station_keys import StationKeys
+    ws = open_upgraded(workspace, create=True)
     maps = parse_pairs(mapping or []) if mapping else None
     for f in files:
         if not f.is_file():
@@ -396,7 +331,8 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
     with _progress() as bar:
         task = bar.add_task(f"reading {fmt}", total=len(files))
         summary = import_files(ws.measurements, fmt, files, source=source, lenient=lenient, mapping=maps,
-                               time_label=time_label, progress=lambda _: bar.advance(task))
+                               time_label=time_label, progress=lambda _: bar.advance(task),
+                               registry=StationKeys.of(ws.database_url))
     if as_json:
         out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False, default=str))
         return
@@ -417,8 +353,13 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
     for name, n in summary.flagged.items():
         table.add_row(f"quality flag: {name}", f"{n:,}")
     out.print(table)
-    for note in summary.notes:
-        out.print(f"note: {note}")
+    if summary.unknown_stations:
+        out.print("stations no registered station answers to (unknown, or a name several bear), values left "
+                  "out: " + ", ".join(
+            f"{key} ({n:,})" for key, n in sorted(summary.unknown_stations.items())), markup=False)
+    from lantian.measurements.cli import file_notes
+    for note in summary.notes + file_notes(summary.repeated_columns, summary.truncated):
+        out.print(f"note: {note}", markup=False)
     if not summary.committed:
         out.print("nothing new: the store is unchanged")
 
@@ -426,7 +367,9 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
 FilesArg = Annotated[list[Path], typer.Argument(help="Files to import.")]
 SourceOpt = Annotated[Optional[str], typer.Option(help="Source name the values are stored under.")]
 LenientOpt = Annotated[bool, typer.Option("--lenient", help="Skip bad rows and count them by reason "
-                                                            "instead of refusing the file.")]
+                                                            "instead of refusing the file (values of a "
+                                                            "station the registry does not know: "
+                                                            "'unknown station', each key listed).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="FIELD=COLUMN: which column of the file holds "
                                                                   "station, time, pollutant, value or unit "
@@ -438,9 +381,13 @@ TimeLabelOpt = Annotated[str, typer.Option(help="Whether the file's time labels 
 @import_app.command("cnemc")
 @friendly
 def import_cnemc(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceOpt = None,
+                 lenient: Annotated[bool, typer.Option("--lenient", help="Leave out and count the values of "
+                                                       "stations the registry does not know, and read a file "
+                                                       "whose last line was cut short without it, instead of "
+                                                       "refusing the file.")] = False,
                  as_json: JsonOpt = False):
     """CNEMC feed files china_sites_*.csv[.gz]: the 1-hour rows are stored; the derived rows are not."""
-    _import_measurements("cnemc", files, workspace, source, False, None, "end", as_json)
+    _import_measurements("cnemc", files, workspace, source, lenient, None, "end", as_json)
 
 
 @import_app.command("uci")

@@ -23,6 +23,7 @@ from lantian.measurements import stations as registry
 from lantian.measurements.feed import Feed, FeedRules, load_feed, recompute, write_all
 from lantian.measurements.feed_diff import DiffReport, diff
 from lantian.measurements.importer import import_files
+from lantian.measurements.station_keys import StationKeys
 from lantian.measurements.series import DailySeries, area_daily
 from lantian.measurements.store import Store
 from lantian.workspace import Workspace, init
@@ -310,8 +311,9 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     demo_inventory(ws)                             # synthetic CEMS year at one stack; the 2023 inventory built
     january = sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
     source = data / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"
-    import_files(ws.measurements, "cnemc", january, progress=progress)
-    import_files(ws.measurements, "cnemc", [source], progress=progress)
+    registered = StationKeys.of(ws.database_url)        # as `lantian import cnemc` checks them
+    import_files(ws.measurements, "cnemc", january, progress=progress, registry=registered)
+    import_files(ws.measurements, "cnemc", [source], progress=progress, registry=registered)
     ws.set_as_of(AS_OF)
     feed = load_feed([source])
     outdir = ws.root / "demo" / "cnemc"

@@ -29,6 +29,36 @@ def changzhi(tmp_path_factory, data_dir, con):
     return out, diff(src.parent, out)
 
 
+@pytest.fixture(scope="module")
+def july(tmp_path_factory, data_dir, con):
+    files = sorted((data_dir / "cnemc" / "2019-07").glob("china_sites_*.csv.gz"))
+    assert len(files) == 29                                  # the 14th and 15th are kept back
+    out = tmp_path_factory.mktemp("jul")
+    write_all(recompute(load_feed(files), con), out)
+    return files, out, diff(data_dir / "cnemc" / "2019-07", out)
+
+
+@pytest.mark.slow
+def test_july_comes_back_to_the_archives_limit(july):
+    """July 2019, every file with 3207A twice: every file back; complete windows exact but for the
+    archive's own limit — 16,266 windows differ, all but 9 the archive's (docs/cnemc-feed.md)."""
+    from lantian.measurements.feed_limits import ARCHIVE
+    files, out, report = july
+    assert sorted(p.name for p in out.iterdir()) == [f.name for f in files]
+    assert [r["file"] for r in report.repeated] == [f.name for f in files]
+    assert {(r["station"], tuple(r["fields"])) for r in report.repeated} == {("3207A", (1634, 1635))}
+    assert report.months == ["2019-07"]
+    aqi = report.rows[("AQI", "complete")]
+    assert aqi.exact == aqi.compared == 952_837
+    for typ in DERIVED_TYPES:
+        a = report.rows[(typ, "complete")]
+        assert a.only_official == a.only_recomputed == 0, typ
+        assert (a.within == a.compared) if typ == "CO_24h" else a.exact_share > 0.9993, (typ, a)
+    reasons = report.reasons()
+    assert sum(reasons.values()) == 16_266 and reasons["co_unrounded"] == 14_187
+    assert sum(n for r, n in reasons.items() if r not in ARCHIVE) == 9
+
+
 def test_january_same_files_back(january):
     files, out, report = january
     assert sorted(p.name for p in out.iterdir()) == [f.name for f in files]

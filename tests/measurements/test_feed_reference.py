@@ -55,6 +55,8 @@ def reference(feed: Feed, rules: FeedRules) -> dict:
                 row[typ] = mean([x for x in v[p][max(0, k - 23):k + 1] if x is not None], UNIT[p], rules.min_hours_24h)
             hours = min(hod[k], rules.o3_8h_hours) if rules.o3_8h_restarts_daily else rules.o3_8h_hours
             row["O3_8h"] = mean([x for x in v["O3"][max(0, k - hours + 1):k + 1] if x is not None], 1000, 1)
+            if row["O3_8h"] is not None and rules.o3_8h_cap is not None:
+                row["O3_8h"] = min(row["O3_8h"], rules.o3_8h_cap)
             o3_8h.append(row["O3_8h"])
             units = {p: None if v[p][k] is None else rounded(v[p][k], UNIT[p]) for p in HOURLY_TYPES}
             row["O3_24h"] = top([None if x is None else rounded(x, 1000) for x in v["O3"][max(0, k - 23):k + 1]])
@@ -97,6 +99,8 @@ def test_random_feeds_equal_the_reference(con, seed, kind):
     want = reference(feed, rules)
     for typ in DERIVED_TYPES:
         assert np.array_equal(got[typ], want[typ]), (typ, seed, kind)
+    if kind in ("whole", "decimals"):                     # O3 up to 600: the 300 cap is reached
+        assert (got["O3_8h"] == 300).any() and got["O3_8h"].max() == 300
 
 
 @pytest.mark.parametrize("rules", [
@@ -105,7 +109,8 @@ def test_random_feeds_equal_the_reference(con, seed, kind):
     FeedRules(aqi_requires_pm=False, blank_when_silent=False),
     FeedRules(min_hours_24h=18),
     FeedRules(aqi_version=2026, so2_1h_over_800=None),
-], ids=["so2-fallback", "o3-no-restart", "no-pm-no-blank", "min-18h", "hj633-2026"])
+    FeedRules(o3_8h_cap=None),
+], ids=["so2-fallback", "o3-no-restart", "no-pm-no-blank", "min-18h", "hj633-2026", "o3-8h-uncapped"])
 def test_rule_variants_equal_the_reference(con, rules):
     for kind in ("whole", "decimals"):
         feed = random_feed(7, kind)

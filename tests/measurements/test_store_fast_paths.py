@@ -94,7 +94,7 @@ def test_keyed_import_equals_the_general_path(tmp_path, data_dir, monkeypatch):
     files.append(data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv")
     fast = importer.import_files(tmp_path / "fast", "cnemc", files[:3])
     fast_again = importer.import_files(tmp_path / "fast", "cnemc", files[3:])
-    monkeypatch.setattr(importer, "_keyed", lambda feeds: None)
+    monkeypatch.setattr(importer, "_keyed", lambda feeds, known=None: None)
     slow = importer.import_files(tmp_path / "slow", "cnemc", files[:3])
     slow_again = importer.import_files(tmp_path / "slow", "cnemc", files[3:])
     for a, b in ((fast, slow), (fast_again, slow_again)):
@@ -113,3 +113,22 @@ def test_files_repeating_an_hour_take_the_general_path(tmp_path, data_dir):
     assert importer._keyed([read_feed(day), read_feed(copy)]) is None
     summary = importer.import_files(tmp_path / "store", "cnemc", [day, copy])
     assert summary.duplicates_identical == summary.stored > 0 and summary.duplicates_conflicting == 0
+
+
+def test_keyed_import_equals_the_general_path_against_a_registry(tmp_path, data_dir, monkeypatch):
+    """July (3207A twice) against a registry of 300 of its stations, leniently: both paths leave out
+    and count the same values, and store the same."""
+    from types import SimpleNamespace
+    from lantian.measurements.readers.cnemc import read_feed
+    from lantian.measurements.station_keys import StationKeys
+    files = sorted((data_dir / "cnemc" / "2019-07").glob("china_sites_*.csv.gz"))[:2]
+    stations = read_feed(files[0]).stations
+    registry = StationKeys.of_records([SimpleNamespace(code=c, name=f"站{c}") for c in stations[:300]])
+    fast = importer.import_files(tmp_path / "fast", "cnemc", files, registry=registry, lenient=True)
+    monkeypatch.setattr(importer, "_keyed", lambda feeds, known=None: None)
+    slow = importer.import_files(tmp_path / "slow", "cnemc", files, registry=registry, lenient=True)
+    assert {**fast.as_dict(), "import_id": ""} == {**slow.as_dict(), "import_id": ""}
+    assert fast.rejected["unknown station"] > 0 and len(fast.unknown_stations) > 1000
+    assert fast.stations <= 300 and len(fast.repeated_columns) == 2
+    fast_parts, slow_parts = part_tables(tmp_path / "fast"), part_tables(tmp_path / "slow")
+    assert all(fast_parts[k].equals(slow_parts[k]) for k in fast_parts)

@@ -48,6 +48,9 @@ class FeedRules:
     - ``O3_8h``: mean of the hours of the same day (hours 1…24) in the 8 hours ending at the
       label: the window restarts at 01:00, so at 03:00 it is the mean of 01:00–03:00.
       No minimum number of hours: one valid hour gives a value.
+    - ``O3_8h`` above ``o3_8h_cap`` (300 µg/m³) is published as the cap, and so is ``O3_8h_24h``,
+      the maximum of the published ``O3_8h`` (every month from May to September 2019: no value
+      above 300, and 300 wherever the mean is 300 or more; None: no cap).
     - ``O3_8h_24h``: the running maximum of the day's ``O3_8h`` (partial windows included) at
       01:00…23:00; at 24:00 the HJ 663 daily value, the maximum of the windows ending 08:00…24:00.
     - ``O3_24h``: the maximum of the 1-hour O3 over the trailing 24 hours.
@@ -59,6 +62,7 @@ class FeedRules:
     min_hours_24h: int = 1
     o3_8h_hours: int = 8
     o3_8h_restarts_daily: bool = True
+    o3_8h_cap: int | None = 300          # µg/m³ ⚠ found in the data, not written in HJ 633 or HJ 663
     so2_1h_over_800: int | None = 200    # None: the HJ 633—2012 note (2) fallback to the 24-h mean
     aqi_requires_pm: bool = True
     blank_when_silent: bool = True
@@ -86,14 +90,15 @@ class Feed:
 
 
 def load_feed(paths: list[str | Path], threads: int = 4, published: bool = False,
-              progress=None) -> Feed:
+              progress=None, lenient: bool = False) -> Feed:
     """Read ``paths`` (validating each fully) and lay their 1-hour rows on one grid.
 
     With ``published`` the derived rows are kept too, in reporting units (CO in 0.1).
+    ``lenient``: a file whose last line was cut short is read without it (see :func:`read_feed`).
     """
     paths = [Path(p) for p in paths]
     def read(path: Path) -> FeedFile:
-        f = read_feed(path)
+        f = read_feed(path, lenient)
         if published:
             f.parse(np.arange(len(f.bodies)))
         if progress:
@@ -295,6 +300,8 @@ def expression(grid, rules: FeedRules = FeedRules(), fit: Fit | None = None):
                  **{w: _o3_8h_sum(g, g[w], rules, apart) for w in o3_words},
                  top_O3=ibis.greatest(*_lags(g.top_O3, range(6), NONE, _rows(g))))
     g = _with_means(g, {"O3_8h": (*fit.o3.decode(g, fit.summed("O3")), fit.per("O3"), 1)})
+    if rules.o3_8h_cap is not None:
+        g = g.mutate(O3_8h=ibis.ifelse(g.O3_8h > rules.o3_8h_cap, rules.o3_8h_cap, g.O3_8h))
     g = g.select(*keys, "silent", "top_O3", *words, "O3_8h")
 
     # O3_8h_24h: the running maximum of the day's O3_8h; at 24:00 the windows ending 08…24 (HJ 663 §6.1.2)
@@ -487,32 +494,33 @@ def _derived_cells(rec: Recomputed, f: FeedFile, rows: np.ndarray, lookup: tuple
     """The station cells of the derived ``rows`` of ``f``, recomputed, as text (one per row)."""
     feed = rec.feed
     col = {s: i for i, s in enumerate(feed.stations)}
-    cols = np.array([col[s] for s in f.stations])
+    cols = np.array([col[s] for s in f.header])            # a repeated station: each copy alike
     ti = f.t - feed.t0
     texts, top = lookup
-    codes = np.zeros((len(rows), len(f.stations)), dtype=np.int32 if len(texts) < 2**31 else np.int64)  # 0: blank
+    codes = np.zeros((len(rows), f.ncells), dtype=np.int32 if len(texts) < 2**31 else np.int64)  # 0: blank
     for typ in DERIVED_TYPES:
         mine = f.types[rows] == typ
         if mine.any():
             v = _block(rec.values[typ], cols, ti[rows[mine]]).T
             codes[mine] = np.where(v == MISSING, 0, v + (1 + top if typ == "CO_24h" else 1))
     cells = pc.take(texts, pa.array(codes.reshape(-1)))
-    starts = pa.array(np.arange(0, codes.size + 1, len(f.stations), dtype=np.int32))
+    starts = pa.array(np.arange(0, codes.size + 1, f.ncells, dtype=np.int32))
     lines = pc.binary_join(pa.ListArray.from_arrays(starts, cells), ",")
     return [line.as_buffer().to_pybytes() for line in lines]
 
 
 def render(rec: Recomputed, f: FeedFile, lookup: tuple[pa.Array, int] | None = None) -> bytes:
-    """File ``f`` as text, its derived rows replaced by ``rec`` and its 1-hour rows as they were."""
+    """File ``f`` as text: its header and its 1-hour rows as they were, its derived rows replaced by
+    ``rec`` (every copy of a repeated station filled alike); lines end as the header's did, the
+    last one only if it did."""
     lookup = lookup or _text_lookup(list(rec.values.values()))
     rows = np.nonzero(np.isin(f.types, DERIVED_TYPES))[0]
     bodies = list(f.bodies)
     for r, text in zip(rows.tolist(), _derived_cells(rec, f, rows, lookup)):
         bodies[r] = text
     eol = b"\r\n" if f.crlf else b"\n"
-    keys = [f"{d},{h},{t},".encode() for d, h, t in zip(f.dates.tolist(), f.hours.tolist(), f.types.tolist())]
-    lines = [("date,hour,type," + ",".join(f.stations)).encode()] + [k + b for k, b in zip(keys, bodies)]
-    return eol.join(lines) + eol
+    lines = [f.header_text()] + [k + b"," + b for k, b in zip(f.key_texts(), bodies)]
+    return eol.join(lines) + (eol if f.final_eol else b"")
 
 
 def _encode(rec: Recomputed, f: FeedFile, lookup) -> bytes:

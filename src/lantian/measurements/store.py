@@ -68,6 +68,9 @@ class ImportSummary:
     flagged: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     committed: bool = False
+    unknown_stations: dict[str, int] = field(default_factory=dict)   # key the registry lacks → values left out
+    repeated_columns: list[dict] = field(default_factory=list)       # a station repeated in a file's header
+    truncated: list[dict] = field(default_factory=list)              # a file's last line cut short, not read
 
     def as_dict(self) -> dict:
         return asdict(self)

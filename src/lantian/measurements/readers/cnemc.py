@@ -3,6 +3,17 @@
 Layout: ``date,hour,type,<station codes…>``; one row per (date, hour, type); hour 0–23 labels
 the hour ENDING then (hour 0 of day D is 24:00 of day D−1); 15 types; empty = missing.
 The station columns change from file to file, so everything is aligned by name.
+
+The archive as it comes (docs/cnemc-feed.md, "The archive's files"):
+
+- From June 2019 on every file carries station ``3207A`` twice (two adjacent columns, 1,641
+  station columns). A station repeated in the header is read once when its columns hold the same
+  values (:attr:`FeedFile.repeated` says so) and refused, naming both columns and the first line
+  where they differ, when they do not. Writing a file back keeps its header as it came and fills
+  the derived cells of every copy alike.
+- A few files end inside their last line (the archive's copy was cut: 2019-02-20, 2019-04-24).
+  Such a file is refused, naming the line; ``lenient=True`` reads the lines before it and says
+  so (:attr:`FeedFile.truncated`).
 """
 from __future__ import annotations
 
@@ -31,13 +42,43 @@ _EPOCH = date(1970, 1, 1).toordinal()
 MISSING = np.iinfo(np.int64).min
 
 
+@dataclass(frozen=True)
+class Repeated:
+    """A station whose column the header repeats, with the same values (fields numbered from 1 as in
+    the file: ``date`` is field 1, the first station field 4)."""
+    station: str
+    fields: tuple[int, ...]
+
+    def describe(self, file: str) -> dict:
+        return {"file": file, "station": self.station, "fields": list(self.fields),
+                "values": "identical", "note": "repeated column, identical values"}
+
+
+@dataclass(frozen=True)
+class Truncated:
+    """The file ends inside line ``line`` (``fields`` of the header's ``expected``, no line end); that
+    line was left out (lenient reading)."""
+    line: int
+    fields: int
+    expected: int
+
+    def describe(self, file: str) -> dict:
+        return {"file": file, "line": self.line, "fields": self.fields, "expected": self.expected,
+                "note": "truncated last line, not read"}
+
+
 @dataclass
 class FeedFile:
     """One feed file as read: the key columns and every row's station cells as their original text.
 
-    ``bodies[r]`` is row ``r`` as written after ``date,hour,type,`` (without its line end), so a
-    writer can copy a row verbatim. Cells are parsed to float64 when first asked for (the 1-hour
-    rows already while reading, which checks them); every cell was checked to be a number.
+    ``bodies[r]`` is row ``r`` as written after ``date,hour,type,`` (without its line end) and
+    ``keys[r]`` its ``date,hour,type`` as written, so a writer can copy a row verbatim. Cells are
+    parsed to float64 when first asked for (the 1-hour rows already while reading, which checks
+    them); every cell was checked to be a number.
+
+    ``stations`` are the header's stations, each once; ``header`` the header's station fields as
+    written (a repeated station appears in it as often as in the file, ``columns`` says which
+    cell each of ``stations`` is read from, ``repeated`` which stations were repeated).
     """
     path: Path
     gzip: bool
@@ -47,9 +88,25 @@ class FeedFile:
     types: np.ndarray      # object (str) per row
     bodies: list[bytes]
     crlf: bool = True      # line endings of the original, kept on writing
+    final_eol: bool = True  # whether the last line ends with one (the archive's files: no)
+    header: list[str] | None = None          # the header's station fields (default: ``stations``)
+    columns: np.ndarray | None = None        # cell of each station (None: cell i is station i)
+    repeated: list[Repeated] = field(default_factory=list)
+    head: bytes | None = None                # the header line as written (without its line end)
+    keys: list[bytes] | None = None          # each row's ``date,hour,type`` as written
+    truncated: Truncated | None = None
     blocks: list[np.ndarray] = field(default_factory=list, repr=False)   # parsed cells, rows × stations
     block: np.ndarray | None = field(default=None, repr=False)           # per row: its block (-1: not yet)
     at: np.ndarray | None = field(default=None, repr=False)              # per row: its place in the block
+
+    def __post_init__(self):
+        if self.header is None:
+            self.header = list(self.stations)
+
+    @property
+    def ncells(self) -> int:
+        """Station cells per row (the header's station fields, repeats included)."""
+        return len(self.header)
 
     @property
     def name(self) -> str:
@@ -84,7 +141,7 @@ class FeedFile:
             todo = todo[self.block[todo] < 0]
         if not len(todo):
             return True
-        cells = _Cells.of([self.bodies[r] for r in todo], len(self.stations))
+        cells = _Cells.of([self.bodies[r] for r in todo], self.ncells)
         parsed = None if cells is None else cells.parse(np.arange(len(todo)))
         if parsed is None:
             return False
@@ -92,7 +149,9 @@ class FeedFile:
         return True
 
     def store(self, rows: np.ndarray, parsed: np.ndarray) -> None:
-        """Keep ``parsed`` (rows × stations) as the cells of ``rows``."""
+        """Keep ``parsed`` (rows × cells) as the cells of ``rows``, each station once."""
+        if self.columns is not None:
+            parsed = parsed[:, self.columns]
         if self.block is None:
             self.block = np.full(len(self.bodies), -1)
             self.at = np.zeros(len(self.bodies), dtype=np.int64)
@@ -109,9 +168,23 @@ class FeedFile:
     def cells(self) -> pa.Table:
         """The station cells as a table of strings (null = empty), one column per station."""
         text = b"\n".join(self.bodies) + b"\n"
-        return pacsv.read_csv(pa.py_buffer(text), read_options=_csv_read(self.stations),
-                              parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
-                              convert_options=_csv_strings(self.stations))
+        names = _cell_names(self.ncells)
+        table = pacsv.read_csv(pa.py_buffer(text), read_options=_csv_read(names),
+                               parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+                               convert_options=_csv_strings(names))
+        picked = range(len(names)) if self.columns is None else self.columns.tolist()
+        return pa.table([table.column(i) for i in picked], names=self.stations)
+
+    def key_texts(self) -> list[bytes]:
+        """Each row's ``date,hour,type`` as written (rebuilt from the parsed keys if not kept)."""
+        if self.keys is not None:
+            return self.keys
+        return [f"{d},{h},{t}".encode() for d, h, t in zip(self.dates.tolist(), self.hours.tolist(),
+                                                            self.types.tolist())]
+
+    def header_text(self) -> bytes:
+        """The header line as written (rebuilt from the stations if not kept)."""
+        return self.head if self.head is not None else ("date,hour,type," + ",".join(self.header)).encode()
 
 
 def day_number(yyyymmdd: np.ndarray) -> np.ndarray:
@@ -155,22 +228,33 @@ def _raw_bytes(path: Path) -> tuple[bytes, bool]:
     return text, True
 
 
-def _check_header(path: Path, header: list[str]) -> list[str]:
+@dataclass(frozen=True)
+class _Header:
+    """The station fields of a header: ``stations`` each once (in the order they first appear),
+    ``cells`` every field as written, ``columns`` the cell each station is read from (None when
+    no station repeats) and ``repeats`` the cells of each repeated station."""
+    stations: list[str]
+    cells: list[str]
+    columns: np.ndarray | None
+    repeats: dict[str, list[int]]
+
+
+def _check_header(path: Path, header: list[str]) -> _Header:
     if [h.strip() for h in header[:3]] != list(KEY_COLUMNS):
         shown = ",".join(header[:4])[:80]
         raise InputError(path, f"not a CNEMC feed file: header starts with {shown!r}", line=1,
                          expected="a header 'date,hour,type,<station codes…>'")
-    stations = [h.strip() for h in header[3:]]
-    seen: dict[str, int] = {}
-    for i, s in enumerate(stations):
+    cells = [h.strip() for h in header[3:]]
+    seen: dict[str, list[int]] = {}
+    for i, s in enumerate(cells):
         if not s:
             raise InputError(path, "empty station code in the header", line=1, column=f"#{i + 4}")
-        if s in seen:
-            raise InputError(path, f"station {s} appears twice in the header", line=1, column=s)
-        seen[s] = i
-    if not stations:
+        seen.setdefault(s, []).append(i)
+    if not cells:
         raise InputError(path, "no station columns", line=1, expected="station codes after date,hour,type")
-    return stations
+    repeats = {s: at for s, at in seen.items() if len(at) > 1}
+    columns = np.array([at[0] for at in seen.values()]) if repeats else None
+    return _Header(list(seen), cells, columns, repeats)
 
 
 def _first_bad_line(path: Path, text: bytes, ncols: int) -> InputError:
@@ -182,13 +266,35 @@ def _first_bad_line(path: Path, text: bytes, ncols: int) -> InputError:
     return InputError(path, "could not be parsed as CSV")
 
 
-def read_feed(path: str | Path) -> FeedFile:
+def _cut_last_line(path: Path, text: bytes, ncols: int, lenient: bool) -> tuple[bytes, Truncated | None]:
+    """``text`` without a last line cut short (no line end, fewer fields than the header), which
+    only ``lenient`` accepts; else ``text`` as it is."""
+    last = text.rfind(b"\n")
+    tail = text[last + 1:]
+    if last < 0 or not tail.strip() or b"\r" in tail:
+        return text, None
+    n = tail.count(b",") + 1
+    if n >= ncols:
+        return text, None
+    line = text.count(b"\n", 0, last) + 2
+    if not lenient:
+        raise InputError(path, f"the file ends inside this line ({n:,} of {ncols:,} fields, no line end): "
+                               "the file is truncated", line=line,
+                         expected=f"{ncols:,} comma-separated fields and a line end; with --lenient the "
+                                  "lines before it are read and this one is left out (said in the summary)")
+    return text[:last + 1], Truncated(line, n, ncols)
+
+
+def read_feed(path: str | Path, lenient: bool = False, *, careful: bool = False) -> FeedFile:
     """Read one feed file, strictly: any cell that is not a number, an unknown type, a bad date or
-    hour, or a repeated (date, hour, type) raises :class:`InputError` naming line and column.
+    hour, a repeated (date, hour, type), a station repeated with other values or a last line cut
+    short raises :class:`InputError` naming line and column (``lenient``: the cut line is left
+    out, :attr:`FeedFile.truncated`).
 
     A plain file (no quotes, no blank lines, every cell a decimal number) is read as lines of
     text, parsing only the 1-hour rows; anything else goes through the careful CSV path, which
-    accepts and rejects exactly the same files and names the first fault.
+    accepts and rejects exactly the same files and names the first fault (``careful=True`` takes
+    it for every file: the tests hold the two paths equal).
     """
     path = Path(path)
     if not path.is_file():
@@ -199,16 +305,48 @@ def read_feed(path: str | Path) -> FeedFile:
         header = first.rstrip(b"\r").decode("utf-8").lstrip("\ufeff").split(",")
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8 text", line=1, expected="a CSV text file") from None
-    stations = _check_header(path, header)
+    head = _check_header(path, header)
+    text, truncated = _cut_last_line(path, text, len(head.cells) + 3, lenient)
     crlf = first.endswith(b"\r")
-    fast = _read_lines(path, text, stations)
-    if fast is not None:
-        fast.gzip, fast.crlf = compressed, crlf
-        return fast
-    return _read_careful(path, text, stations, compressed, crlf)
+    found = None if careful else _read_lines(path, text, head)
+    if found is None:
+        found = _read_careful(path, text, head, compressed, crlf)
+    f, texts = found
+    f.gzip, f.crlf, f.head, f.truncated = compressed, crlf, first.rstrip(b"\r"), truncated
+    f.final_eol = text.endswith(b"\n")
+    f.repeated = _same_repeats(path, head, texts)
+    return f
 
 
-def _read_lines(path: Path, text: bytes, stations: list[str]) -> FeedFile | None:
+def _feed_file(path: Path, head: _Header, parsed: tuple, bodies: list[bytes], **more) -> FeedFile:
+    """A :class:`FeedFile` of the rows' ``parsed`` (dates, hours, types) and ``bodies``."""
+    return FeedFile(path, False, head.stations, *parsed, bodies, header=head.cells, columns=head.columns, **more)
+
+
+def _same_repeats(path: Path, head: _Header, texts) -> list[Repeated]:
+    """The repeated stations, once each copy was found to hold the same values as the first:
+    ``texts(cell)`` gives that cell of every row as written (b"" when empty). Cells that differ
+    as text must hold the same number; the first row where they do not raises."""
+    found, worst = [], None
+    for station, cells in head.repeats.items():
+        first = texts(cells[0])
+        for other in cells[1:]:
+            for r, (a, b) in enumerate(zip(first, texts(other))):
+                if a != b and (not a or not b or float(a) != float(b)):
+                    if worst is None or r < worst[0]:
+                        worst = (r, station, cells[0], other, a, b)
+                    break
+        found.append(Repeated(station, tuple(c + 4 for c in cells)))
+    if worst is not None:
+        r, station, a, b, ta, tb = worst
+        raise InputError(path, f"station {station} appears twice in the header (fields {a + 4} and {b + 4}) "
+                               f"with different values: {ta.decode()!r} and {tb.decode()!r}",
+                         line=r + 2, column=station,
+                         expected="a repeated station column to hold the same values as its first column")
+    return found
+
+
+def _read_lines(path: Path, text: bytes, head: _Header) -> tuple[FeedFile, object] | None:
     """The fast path of :func:`read_feed`; None at the first doubt (the careful path decides)."""
     if b'"' in text:
         return None
@@ -217,7 +355,7 @@ def _read_lines(path: Path, text: bytes, stations: list[str]) -> FeedFile | None
     if lines is None:
         return None
     starts, ends = lines
-    commas = _commas(buf, starts, ends, len(stations) + 2)
+    commas = _commas(buf, starts, ends, len(head.cells) + 2)
     if commas is None:
         return None
     at, keys_end, stops = commas[:, :3].tolist(), commas[:, 2].tolist(), ends.tolist()
@@ -226,7 +364,8 @@ def _read_lines(path: Path, text: bytes, stations: list[str]) -> FeedFile | None
     if keys is None:
         return None
     bodies = [text[k + 1:e] for k, e in zip(keys_end, stops)]
-    f = FeedFile(path, False, stations, *keys, bodies)
+    written = [text[a:k] for a, k in zip(starts.tolist(), keys_end)]
+    f = _feed_file(path, head, keys, bodies, keys=written)
     cells = _Cells(text, np.concatenate([commas[:, 2:], ends[:, None]], axis=1))
     hourly = np.isin(f.types, HOURLY_TYPES)
     derived = np.nonzero(~hourly)[0]
@@ -238,7 +377,7 @@ def _read_lines(path: Path, text: bytes, stations: list[str]) -> FeedFile | None
     if parsed is None:
         return None
     f.store(rows, parsed)
-    return f
+    return f, cells.texts
 
 
 def _lines(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -286,6 +425,10 @@ class _Cells:
 
     def longest(self, rows: np.ndarray) -> int:
         return int((np.diff(self.seps[rows], axis=1) - 1).max(initial=0))
+
+    def texts(self, cell: int) -> list[bytes]:
+        """Cell ``cell`` of every row as written."""
+        return [self.text[a + 1:b] for a, b in zip(self.seps[:, cell].tolist(), self.seps[:, cell + 1].tolist())]
 
     def parse(self, rows: np.ndarray) -> np.ndarray | None:
         """The cells of ``rows`` as float64, rows × cells (NaN where empty); None if one is not a
@@ -354,8 +497,13 @@ def _is_date(yyyymmdd: int) -> bool:
 _MAX_DIGITS = 300   # a longer run of digits may overflow float64: such cells are parsed to be judged
 
 
-def _csv_read(stations: list[str], skip_rows: int = 0) -> pacsv.ReadOptions:
-    return pacsv.ReadOptions(column_names=list(stations), skip_rows=skip_rows, block_size=1 << 24)
+def _cell_names(n: int) -> list[str]:
+    """Arrow's names for ``n`` station cells (by position: a station may repeat in the header)."""
+    return [f"c{i}" for i in range(n)]
+
+
+def _csv_read(names: list[str], skip_rows: int = 0) -> pacsv.ReadOptions:
+    return pacsv.ReadOptions(column_names=list(names), skip_rows=skip_rows, block_size=1 << 24)
 
 
 def _csv_strings(names: list[str]) -> pacsv.ConvertOptions:
@@ -363,9 +511,10 @@ def _csv_strings(names: list[str]) -> pacsv.ConvertOptions:
                                 strings_can_be_null=True, quoted_strings_can_be_null=True)
 
 
-def _read_careful(path: Path, text: bytes, stations: list[str], compressed: bool, crlf: bool) -> FeedFile:
+def _read_careful(path: Path, text: bytes, head: _Header, compressed: bool, crlf: bool):
     """The whole file through Arrow's CSV reader, checked column by column (the first fault raises)."""
-    names = list(KEY_COLUMNS) + stations
+    cell_names = _cell_names(len(head.cells))
+    names = list(KEY_COLUMNS) + cell_names
     try:
         table = pacsv.read_csv(pa.py_buffer(text), read_options=_csv_read(names, skip_rows=1),
                                parse_options=pacsv.ParseOptions(newlines_in_values=False),
@@ -388,14 +537,18 @@ def _read_careful(path: Path, text: bytes, stations: list[str], compressed: bool
             raise InputError(path, f"unknown type {t!r}", line=i + 2, column="type",
                              expected="one of " + ", ".join(TYPES))
     _check_duplicates(path, dates, hours, types)
-    cells = table.select(stations)
-    numbers = _numbers(path, cells)
+    cells = table.select(cell_names)
+    numbers = _numbers(path, cells, head.cells)
     joined = pc.binary_join_element_wise(*cells.columns, ",", null_handling="replace", null_replacement="")
     bodies = [b.encode() for b in joined.to_pylist()] if cells.num_columns > 1 else \
         [(b or "").encode() for b in cells.column(0).to_pylist()]
-    f = FeedFile(path, compressed, stations, dates, hours, types, bodies, crlf)
+    f = _feed_file(path, head, (dates, hours, types), bodies)
+    f.crlf = crlf
     f.store(np.arange(len(bodies)), numbers.T)
-    return f
+
+    def texts(cell: int) -> list[bytes]:
+        return [(v or "").encode() for v in cells.column(cell).to_pylist()]
+    return f, texts
 
 
 def _int_column(path: Path, table: pa.Table, name: str, pattern: str, expected: str) -> np.ndarray:
@@ -432,9 +585,10 @@ def _flat(cells: pa.Table) -> pa.Array:
     return pa.concat_arrays([c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in cells.columns])
 
 
-def _numbers(path: Path, cells: pa.Table) -> np.ndarray:
-    """Every cell as float64 (stations × rows, NaN where empty); the first cell that is not a plain
-    decimal number raises :class:`InputError` with its line and station column."""
+def _numbers(path: Path, cells: pa.Table, stations: list[str]) -> np.ndarray:
+    """Every cell as float64 (cells × rows, NaN where empty); the first cell that is not a plain
+    decimal number raises :class:`InputError` with its line and station column (``stations``:
+    the station of each cell)."""
     flat = _flat(cells)
     try:
         parsed = pc.cast(flat, pa.float64())
@@ -446,7 +600,7 @@ def _numbers(path: Path, cells: pa.Table) -> np.ndarray:
         k = int(pc.index(ok, False).as_py())
         j, i = divmod(k, cells.num_rows)
         raise InputError(path, f"{cells.column(j)[i].as_py()!r} is not a number", line=i + 2,
-                         column=cells.column_names[j], expected="a number or an empty cell")
+                         column=stations[j], expected="a number or an empty cell")
     return parsed.to_numpy(zero_copy_only=False).reshape(cells.num_columns, cells.num_rows)
 
 
@@ -471,12 +625,13 @@ def open_text(path: Path):
 POLLUTANT_OF_TYPE = {"PM2.5": "PM2_5", "PM10": "PM10", "SO2": "SO2", "NO2": "NO2", "O3": "O3", "CO": "CO"}
 
 
-def long_table(f: FeedFile) -> pa.Table:
+def long_table(f: FeedFile, names: list[str] | None = None, keep: np.ndarray | None = None) -> pa.Table:
     """The 1-hour measurements of a feed file as long rows (station, time, pollutant, value, unit, averaging).
 
     Only the six 1-hour rows are measurements; the published derived rows are not stored
     (lantian recomputes them, :mod:`lantian.measurements.feed`). ``time`` is the hour-ending
-    label in Beijing time, naive.
+    label in Beijing time, naive. ``names``: the station of each of ``f.stations`` as stored
+    (default the header's); ``keep``: which of them to read (default all).
     """
     t_seconds = f.t.astype(np.int64) * 3600
     keys = list(POLLUTANT_OF_TYPE.values())
@@ -486,6 +641,8 @@ def long_table(f: FeedFile) -> pa.Table:
         if not len(rows):
             continue
         block = f.values(rows).T                      # stations × rows
+        if keep is not None:
+            block[~keep] = np.nan
         s_idx, r_idx = np.nonzero(~np.isnan(block))
         stations.append(s_idx.astype(np.int32))
         times.append(t_seconds[rows][r_idx])
@@ -493,7 +650,9 @@ def long_table(f: FeedFile) -> pa.Table:
         codes.append(np.full(len(s_idx), keys.index(key), dtype=np.int8))
     s_all = np.concatenate(stations) if stations else np.array([], np.int32)
     code = np.concatenate(codes) if codes else np.array([], np.int8)
-    station = pa.DictionaryArray.from_arrays(pa.array(s_all), pa.array(f.stations, pa.string()))
+    names = names or f.stations
+    station = pa.DictionaryArray.from_arrays(pa.array(s_all), pa.array(names, pa.string())) \
+        if len(set(names)) == len(names) else pa.array(np.array(names, dtype=object)[s_all], pa.string())
     pollutant = pa.DictionaryArray.from_arrays(pa.array(code.astype(np.int32)), pa.array(keys, pa.string()))
     unit = pa.DictionaryArray.from_arrays(pa.array((code == keys.index("CO")).astype(np.int32)),
                                           pa.array(["µg/m³", "mg/m³"], pa.string()))

@@ -20,7 +20,10 @@ earliest line; header = line 1; in a spreadsheet the sheet row number, and the s
 Lenient mode skips bad records and counts them by reason in ``Readout.rejected``: a record is a
 row, except for a bad value cell in a wide layout (one row, several pollutants), which rejects
 that one cell. Reasons: ``fields``, ``station``, ``time``, ``pollutant``, ``unit``, ``value``,
-``duplicate``. Problems with the file as a whole (unreadable encoding, missing or ambiguous
+``duplicate``, and — when the reader is given the registry's keys
+(:class:`~lantian.measurements.station_keys.StationKeys`) — ``unknown station`` and ``ambiguous
+station`` (a key no registered station has as code or only name; ``Readout.unknown_stations``
+lists each key with its values). A station given by its registered name is stored under its code. Problems with the file as a whole (unreadable encoding, missing or ambiguous
 columns, an unknown column or an unusable unit in a wide header) raise in both modes. A repeated
 key is judged among rows whose key is readable; its first occurrence is kept.
 """
@@ -256,11 +259,14 @@ def time_text(seconds: int) -> str:
 
 @dataclass
 class Readout:
-    """What a reader returns (see the module docstring for the table's columns and conventions)."""
+    """What a reader returns (see the module docstring for the table's columns and conventions).
+    ``unknown_stations``: the station keys the registry does not know (or several stations bear
+    as their name), each with the values left out for it (lenient reading)."""
     table: pa.Table
     rejected: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    unknown_stations: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected_total(self) -> int:
@@ -663,6 +669,37 @@ def station_check(checks: Checks, stations: pa.Array, column: str) -> None:
                lambda i: ("empty station", column, "a station id or name"))
 
 
+def registry_check(checks: Checks, stations: pa.Array, column: str, keys, *fallbacks: pa.Array):
+    """With the registry's ``keys``: rows whose station no registered station is are problems
+    (``unknown station`` / ``ambiguous station``). Returns (the station column, codes where a
+    registered name was given; the resolution, None without ``keys``)."""
+    if keys is None:
+        return stations, None
+    from lantian.measurements.station_keys import AMBIGUOUS, EXPECTED, UNKNOWN, resolve_column
+    found = resolve_column(keys, stations, *fallbacks)
+    for reason in (UNKNOWN, AMBIGUOUS):
+        checks.add(reason, found.bad(reason), lambda i: (keys.problem(stations[i].as_py()), column, EXPECTED))
+    return pc.if_else(found.codes.is_valid(), found.codes, stations), found
+
+
+def unknown_values(stations: pa.Array, found, values_per_row: np.ndarray) -> dict[str, int]:
+    """Per key the registry does not accept: the values its rows held (left out)."""
+    if found is None:
+        return {}
+    out: dict[str, int] = {}
+    rows = np.nonzero(found.reasons != None)[0]                  # noqa: E711 — elementwise
+    for key, n in zip(stations.take(pa.array(rows, pa.int64())).to_pylist(), values_per_row[rows].tolist()):
+        out[key] = out.get(key, 0) + int(n)
+    return out
+
+
+def renamed_note(found) -> list[str]:
+    if found is None or not found.renamed:
+        return []
+    pairs = ", ".join(f"{k} → {c}" for k, c in sorted(found.renamed.items()))
+    return [f"stations given by name, stored under their codes: {pairs}"]
+
+
 def time_check(checks: Checks, code: np.ndarray, texts: pa.Array | None,
                column: str | Callable[[int], str], expected: Callable[[str], str] | None = None) -> None:
     def describe(i: int):
@@ -691,11 +728,17 @@ class ValueColumn:
 def assemble_wide(source: Source, stations: pa.Array, station_column: str, seconds: np.ndarray,
                   code: np.ndarray, time_texts: pa.Array | None, time_column: str | Callable[[int], str],
                   columns: list[ValueColumn], *, lenient: bool, rejected: dict[str, int],
-                  notes: list[str], time_expected: Callable[[str], str] | None = None) -> pa.Table:
-    """Validate and melt a wide layout (station, time, one column per pollutant) into the result."""
+                  notes: list[str], time_expected: Callable[[str], str] | None = None,
+                  keys=None, fallbacks: tuple = (), unknown: dict[str, int] | None = None) -> pa.Table:
+    """Validate and melt a wide layout (station, time, one column per pollutant) into the result
+    (``keys``: the registry's, to refuse or count unknown stations into ``unknown``; a key that
+    does not resolve is tried as the same row of each of ``fallbacks``)."""
     n = len(seconds)
     checks = Checks(source, n, lenient)
     station_check(checks, stations, station_column)
+    given = stations
+    stations, found = registry_check(checks, stations, station_column, keys, *fallbacks)
+    notes += renamed_note(found)
     time_check(checks, code, time_texts, time_column, time_expected)
     sid = station_ids(stations)
     dup, first = duplicates(sid, seconds, valid=~checks.bad_rows())
@@ -709,6 +752,10 @@ def assemble_wide(source: Source, stations: pa.Array, station_column: str, secon
                                                        "a number or an empty cell / NA"))(col), cell=j)
         parsed.append((vals, missing))
     bad_rows, bad_cells = checks.settle(rejected)
+    if unknown is not None:
+        present = sum((~missing).astype(np.int64) for _, missing in parsed) if parsed else np.zeros(n, np.int64)
+        for key, k in unknown_values(given, found, present).items():
+            unknown[key] = unknown.get(key, 0) + k
     parts = []
     for j, (col, (vals, missing)) in enumerate(zip(columns, parsed)):
         keep = ~bad_rows & ~missing & ~bad_cells.get(j, np.zeros(n, dtype=bool))

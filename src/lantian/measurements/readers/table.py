@@ -41,8 +41,8 @@ from lantian.errors import UsageError
 from lantian.measurements.readers.common import (
     ACCEPTED_NAMES, ALL_POLLUTANTS, MG, STANDARD_UNIT, UG, Checks, RawTable, Readout, UnitProblem, ValueColumn,
     _key, assemble_wide, check_time_label, find_column, clean, conversion, conversion_note, display, duplicates,
-    make_table, numbers, parse_times, pollutant_name, read_raw, split_header, station_check,
-    station_ids, time_check, time_text, unit_name)
+    make_table, numbers, parse_times, pollutant_name, read_raw, registry_check, renamed_note, split_header,
+    station_check, station_ids, time_check, time_text, unit_name, unknown_values)
 
 SOURCE = "table"
 FIELDS = ("station", "time", "pollutant", "value", "unit")
@@ -85,14 +85,17 @@ def _empty(raw: RawTable, lenient: bool, rejected: dict[str, int], notes: list[s
 
 
 def read_long(path: str | Path, *, mapping: dict[str, str] | None = None, lenient: bool = False,
-              time_label: str = "end", sheet: str | int | None = None) -> Readout:
+              time_label: str = "end", sheet: str | int | None = None, stations=None) -> Readout:
     """Read a long table (one value per row: station, time, pollutant, value[, unit]).
 
     ``mapping`` maps our field names (station, time, pollutant, value, unit) to the file's headers.
     Strict by default (the first problem raises :class:`~lantian.errors.InputError` with file,
-    line, column and what was expected); ``lenient=True`` skips bad rows and counts them by reason."""
+    line, column and what was expected); ``lenient=True`` skips bad rows and counts them by reason.
+    ``stations``: the registry's :class:`~lantian.measurements.station_keys.StationKeys` — a
+    station it does not know is a problem like any other, a registered name is stored as its code."""
     check_time_label(time_label)
     mapping = _check_mapping(mapping, FIELDS, pollutants=False)
+    keys = stations
     raw = read_raw(path, sheet=sheet, lenient=lenient)
     src = raw.source
     rejected, notes = dict(raw.rejected), list(raw.notes)
@@ -103,8 +106,10 @@ def read_long(path: str | Path, *, mapping: dict[str, str] | None = None, lenien
         return _empty(raw, lenient, rejected, notes)
     checks = Checks(src, n, lenient)
 
-    stations = clean(raw.columns[idx["station"]])
-    station_check(checks, stations, head["station"])
+    given = clean(raw.columns[idx["station"]])
+    station_check(checks, given, head["station"])
+    stations, found = registry_check(checks, given, head["station"], keys)
+    notes += renamed_note(found)
 
     times = clean(raw.columns[idx["time"]])
     seconds, code = parse_times(times, time_label=time_label)
@@ -162,6 +167,7 @@ def read_long(path: str | Path, *, mapping: dict[str, str] | None = None, lenien
         "each (station, time, pollutant) once"))
 
     bad, _ = checks.settle(rejected)
+    unknown = unknown_values(given, found, (~missing).astype(np.int64))
     keep = ~bad & ~missing
     for p, name in enumerate(ALL_POLLUTANTS):
         for u, lab in enumerate(labels):
@@ -173,7 +179,7 @@ def read_long(path: str | Path, *, mapping: dict[str, str] | None = None, lenien
     rows = np.nonzero(keep)[0]
     table = make_table(stations.take(pa.array(rows, pa.int64())), seconds[rows], pcode[rows],
                        values[rows] * factor[rows])
-    return Readout(table, rejected, notes, SOURCE)
+    return Readout(table, rejected, notes, SOURCE, unknown)
 
 
 def _find(raw: RawTable, what: str, mapping: dict[str, str]) -> int | None:
@@ -181,15 +187,17 @@ def _find(raw: RawTable, what: str, mapping: dict[str, str]) -> int | None:
 
 
 def read_wide(path: str | Path, *, mapping: dict[str, str] | None = None, lenient: bool = False,
-              time_label: str = "end", sheet: str | int | None = None) -> Readout:
+              time_label: str = "end", sheet: str | int | None = None, stations=None) -> Readout:
     """Read a wide table: station, time, and one column per pollutant (unit optional in the header).
 
     ``mapping`` maps ``station``, ``time`` and pollutant names to the file's headers; when it names
     any pollutant, only the pollutant columns it names are read and the others are ignored.
     Without that, every other column must be a pollutant, except columns that are clearly not
     hourly concentrations (AQI, *_24h, O3_8h, 首要污染物, 质量等级, city, lon/lat…), which are
-    skipped with a note. Strict / lenient as in :func:`read_long` (a bad cell rejects one value)."""
+    skipped with a note. Strict / lenient as in :func:`read_long` (a bad cell rejects one value);
+    ``stations`` as there."""
     check_time_label(time_label)
+    keys = stations
     mapping = _check_mapping(mapping, ("station", "time"), pollutants=True)
     raw = read_raw(path, sheet=sheet, lenient=lenient)
     src = raw.source
@@ -249,11 +257,12 @@ def read_wide(path: str | Path, *, mapping: dict[str, str] | None = None, lenien
     stations = clean(raw.columns[si])
     times = clean(raw.columns[ti])
     seconds, code = parse_times(times, time_label=time_label)
+    unknown: dict[str, int] = {}
     table = assemble_wide(src, stations, raw.header[si], seconds, code, times, raw.header[ti], columns,
-                          lenient=lenient, rejected=rejected, notes=notes)
+                          lenient=lenient, rejected=rejected, notes=notes, keys=keys, unknown=unknown)
     if time_label == "start":
         notes.append("times read as hour-START labels and moved one hour later (hour-ending)")
-    return Readout(table, rejected, notes, SOURCE)
+    return Readout(table, rejected, notes, SOURCE, unknown)
 
 
 def _find_header(raw: RawTable, header: str, what: str) -> int:

@@ -39,11 +39,13 @@ _TIME_PARTS = {"year": "a year like 2013", "month": "a month 1–12", "day": "a 
 
 
 def read_uci(path: str | Path, *, lenient: bool = False, hour_label: str = "end",
-             stations: dict[str, str] | None = None) -> Readout:
+             stations: dict[str, str] | None = None, registry=None) -> Readout:
     """Read one UCI Beijing station file (or any file in that layout, several stations allowed).
 
     Strict by default: the first bad row raises :class:`~lantian.errors.InputError` naming file, line
-    and column; ``lenient=True`` skips bad rows/cells and counts them in ``Readout.rejected``."""
+    and column; ``lenient=True`` skips bad rows/cells and counts them in ``Readout.rejected``.
+    ``registry``: the registry's :class:`~lantian.measurements.station_keys.StationKeys`; the id
+    ``uci:<station>`` is looked up, then the bare UCI name (a registered code or name)."""
     if hour_label not in ("end", "start"):
         raise UsageError(f"hour_label must be 'end' or 'start', not {hour_label!r}")
     raw = read_raw(path, lenient=lenient)
@@ -85,12 +87,14 @@ def read_uci(path: str | Path, *, lenient: bool = False, hour_label: str = "end"
         *(pc.fill_null(texts[k], "?") for k in ("year", "month", "day")), "-")
     time_texts = pc.binary_join_element_wise(time_texts, pc.fill_null(texts["hour"], "?"), " hour ")
     columns = [ValueColumn(name, p, u, clean(raw.columns[vidx[name]])) for name, (p, u) in COLUMNS.items()]
+    unknown: dict[str, int] = {}
     table = assemble_wide(src, station_ids, "station", seconds, code, time_texts, time_field,
                           columns, lenient=lenient, rejected=rejected, notes=notes,
-                          time_expected=_TIME_PARTS.get)
+                          time_expected=_TIME_PARTS.get, keys=registry, fallbacks=(station_text,),
+                          unknown=unknown)
     if hour_label == "end":
         notes.insert(0, "UCI hour k taken as the hour ENDING at k:00 (stamped k:00; hour 0 = the last "
                         "hour of the previous day), as in the CNEMC feed; use hour_label='start' if not")
     else:
         notes.insert(0, "UCI hour k taken as the hour STARTING at k:00 (stamped k+1:00)")
-    return Readout(table, rejected, notes, SOURCE)
+    return Readout(table, rejected, notes, SOURCE, unknown)
