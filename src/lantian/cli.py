@@ -601,7 +601,10 @@ def _period(text: str):
 
 
 RANK_COLUMNS = ["unit", "rank", "composite_index", "pm25", "pm10", "so2", "no2", "co_p95", "o3_8h_p90",
-                "good_day_ratio", "largest_index_pollutant", "change_rate", "change_rank", "valid", "coverage"]
+                "good_day_ratio", "largest_index_pollutant", "change_rate", "change_rank", "valid", "coverage",
+                "valid_days", "days", "last_day", "stations_text"]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Refuse (exit code 2, the reason named) when the data "
+                                                          "of a unit does not meet the HJ 663 validity minimums.")]
 
 
 @app.command()
@@ -615,12 +618,14 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
          = False,
          fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
          data: Annotated[Optional[Path], typer.Option(help="Data folder (for the CNEMC site list).")] = None,
-         workspace: WorkspaceOpt = None):
-    """Rank counties or cities by the composite index (环境空气质量综合指数), ties 并列."""
+         strict: StrictOpt = False, workspace: WorkspaceOpt = None):
+    """Rank counties or cities by the composite index (环境空气质量综合指数), ties 并列; each unit's
+    valid days, last day with data and assessment stations are stated, incomplete data marked ※."""
+    from lantian.assessment.coverage import refuse_incomplete
     import csv as csvmod
     import io
+    from lantian.assessment.networks import fixed, official_stations
     from lantian.assessment.ranking import rank_units, units_from_site_list
-    from lantian.assessment.units import county_units
     from lantian.measurements.store import Store
     from lantian.standards import period as ref
     from lantian.workspace import open_workspace
@@ -633,18 +638,22 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
         units = units_from_site_list(find_data_dir(data) / "cnemc" / "stations" / "NewSiteList_utf8.csv", province)
         if not units:
             raise UsageError(f"no cities of {province!r} in the site list")
+        units = fixed(units)                       # the CNEMC list: every station national
     elif level == "county":
-        units, _ = county_units(workspace_url(workspace))
-        units.pop("140400", None)
+        from lantian.assessment.units import CITY_CODE
+        units = official_stations(workspace_url(workspace), ws.config).without([CITY_CODE])
     else:
         raise UsageError("--level is county or city")
     from lantian.assessment.service import sand_dust_days
     previous = ref.same_period_last_year(p) if yoy else None
-    dust = sand_dust_days(workspace_url(workspace), units, (previous or p).start, p.end) if level == "county" else None
+    dust = sand_dust_days(workspace_url(workspace), units.units, (previous or p).start, p.end) \
+        if level == "county" else None
     result = rank_units(Store(ws.measurements), units, p, _connect(ws.config), previous=previous, sand_dust=dust)
     rows = result.table.to_pylist()
     for r in rows:
         r["good_day_ratio"] = r.pop("good_ratio", None)
+    names = units.names
+    note = refuse_incomplete(((names.get(r["unit"], r["unit"]), r) for r in rows), strict, f"{p.label} ranking")
     if fmt == "json":
         out.print_json(json.dumps({"period": p.label, "scheme": result.scheme, "method": result.method,
                                    "rows": rows}, ensure_ascii=False, default=str))
@@ -657,12 +666,20 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
         sys.stdout.write(buf.getvalue())
         return
     table = Table(title=f"{p.label} 综合指数排名 — {result.scheme} scheme, {result.method}", title_justify="left")
-    for col in RANK_COLUMNS[:11] + (["change_rate", "change_rank"] if yoy else []):
+    shown = RANK_COLUMNS[:11] + (["change_rate", "change_rank"] if yoy else []) + ["valid days", "last day"]
+    for col in shown:
         table.add_column(col, justify="left" if col in ("unit", "largest_index_pollutant") else "right")
     for r in rows:
-        table.add_row(*["—" if r.get(c) is None else str(r.get(c)) for c in RANK_COLUMNS[:11]
-                        + (["change_rate", "change_rank"] if yoy else [])])
+        mark = "" if r["complete"] else " ※"
+        label = r["unit"] if names.get(r["unit"], r["unit"]) == r["unit"] else f"{names[r['unit']]} ({r['unit']})"
+        table.add_row(label + mark, *["—" if r.get(c) is None else str(r.get(c)) for c in shown[1:-2]],
+                      f"{r['valid_days']}/{r['days']}", r["last_day"] or "—")
     out.print(table)
+    for r in rows:
+        out.print(f"stations {names.get(r['unit'], r['unit'])}: {r['stations_text']}", markup=False, highlight=False,
+                  soft_wrap=True)
+    if note:
+        out.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
 def _progress_rows(workspace, day):
@@ -676,10 +693,10 @@ def _progress_rows(workspace, day):
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
     url = workspace_url(workspace)
-    with db.session(url) as s:
-        findings = seriously_late_counties(s, ws.as_of, plan_settings(ws.config, str(ws.config_path)))
+    with db.session(url) as s:                     # the plan's findings on the assessed day, not today's
+        findings = seriously_late_counties(s, day, plan_settings(ws.config, str(ws.config_path)))
     rows, _ = progress_rows(Scope.office(url, "cli"), Store(ws.measurements), _connect(ws.config), day,
-                            progress_rule(ws.config, str(ws.config_path)), findings)
+                            progress_rule(ws.config, str(ws.config_path)), findings, config=ws.config)
     return ws, rows
 
 
@@ -687,32 +704,42 @@ def _progress_rows(workspace, day):
 @friendly
 def progress_cmd(date: Annotated[Optional[str], typer.Option(help="Assess up to this day (default the "
                                                                    "workspace's as-of date).")] = None,
-                 workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
+                 strict: StrictOpt = False, workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
     """序时进度: each county's year-to-date PM2.5 and good days against its targets, the remaining
-    daily allowance (剩余日控制值), and on schedule / behind / seriously behind."""
+    daily allowance (剩余日控制值), and on schedule / behind / seriously behind — with each unit's
+    valid days, last day with data and assessment stations (incomplete data marked ※)."""
+    from lantian.assessment.coverage import refuse_incomplete
     from lantian.workspace import open_workspace
     day = parse_date(date) or open_workspace(workspace).as_of
     _, rows = _progress_rows(workspace, day)
     data = [r.as_dict() for r in rows]
+    note = refuse_incomplete(((d["name"], d) for d in data), strict, f"序时进度 to {day}")
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False, default=str))
         return
     table = Table(title=f"序时进度 to {day} (1 Jan – {day})", title_justify="left")
     for col in ("unit", "PM2.5 cum.", "target", "remaining allowance", "good days", "good %", "target %",
-                "good days needed", "status"):
+                "good days needed", "valid days", "last day", "status"):
         table.add_column(col, justify="left" if col in ("unit", "status") else "right")
     for d in data:
         label = d["unit"] if d["name"] == d["unit"] else f"{d['name']} ({d['unit']})"
         if d["synthetic_targets"]:
             label += " [合成目标 synthetic]"
+        if not d["complete"]:
+            label += " ※"
         table.add_row(label, *["—" if d[k] is None else str(d[k]) for k in
                                ("pm25", "pm25_target", "remaining_allowance", "good_days", "good_ratio",
                                 "good_ratio_target", "good_days_needed")],
+                      f"{d['valid_days']}/{d['days']}", d["last_day"] or "—",
                       d["status"] or (d["notes"][0] if d["notes"] else "—"))
     out.print(table)
+    for d in data:
+        out.print(f"stations {d['name']}: {d['stations_text']}", markup=False, highlight=False, soft_wrap=True)
     rules = {d["rule"] for d in data if d["rule"]}
     for rule in sorted(rules):
         out.print(f"rule: {rule}", markup=False)
+    if note:
+        out.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -723,11 +750,13 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
          = False,
          pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="A PDF copy beside each .docx (LibreOffice).")]
          = True,
-         workspace: WorkspaceOpt = None):
+         strict: StrictOpt = False, workspace: WorkspaceOpt = None):
     """预警通知函 for every county behind schedule (a .docx each, recorded as a draft letter), and the
-    约谈 proposal list for the seriously behind."""
+    约谈 proposal list for the seriously behind — all as of --date (the plan's findings too). A letter
+    whose data falls short of the HJ 663 minimums says so at its top (数据不完整); --strict refuses."""
     from lantian import db
     from lantian.assessment import letters as letter_service
+    from lantian.assessment.coverage import refuse_incomplete
     from lantian.workspace import open_workspace
     day = parse_date(date) or open_workspace(workspace).as_of
     ws, rows = _progress_rows(workspace, day)
@@ -735,6 +764,9 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
     if not found:
         out.print(f"every assessed unit is on schedule on {day} (or has no target): no letter")
         return
+    concerned = {d.unit for d in found}
+    note = refuse_incomplete(((r.name, r.as_dict()) for r in rows if r.unit in concerned), strict,
+                             f"letters of {day}")
     if not dry_run:
         with db.session(ws.database_url) as s:
             letter_service.issue_drafts(s, ws.root, found, day, actor="cli", pdf=pdf)
@@ -743,8 +775,11 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
         where = f" → {d.document}" if d.document else ""
         where += f" + {d.pdf.name}" if d.pdf else ""
         out.print(f"{what}: {d.name} ({d.unit}) — {d.status}; PM2.5 {d.numbers['pm25']} vs target "
-                  f"{d.numbers['pm25_target']}, allowance {d.numbers['remaining_allowance']}{where}"
-                  + (" — dry run, nothing recorded" if dry_run else ""), markup=False)
+                  f"{d.numbers['pm25_target']}, allowance {d.numbers['remaining_allowance']}; "
+                  f"{d.numbers['coverage_text']}{where}"
+                  + (" — dry run, nothing recorded" if dry_run else ""), markup=False, soft_wrap=True)
+    if note:
+        out.print(note, markup=False, highlight=False, soft_wrap=True)
     from lantian.reports.pdf import pdf_unavailable
     if pdf and not dry_run and pdf_unavailable():
         out.print(pdf_unavailable(), markup=False)

@@ -515,20 +515,20 @@ def review(s: Session, store, con, alert_id: int, root: Path | None = None, conf
     """After an episode: each day's forecast against the observed city AQI (HJ 633 daily AQI of the
     city's evaluation stations), the level the observed days would have given under the same rule
     set, acknowledgements, and the reduction declared at the level."""
-    from lantian.assessment.units import CITY_CODE, county_units
-    from lantian.measurements.series import area_daily
+    from lantian.assessment.networks import official_stations
+    from lantian.assessment.statistics import area_daily_units
+    from lantian.assessment.units import CITY_CODE
     a = s.get(Alert, alert_id)
     if a is None:
         raise NotFound("no such warning")
     forecast = json.loads(a.forecast)
     start = to_beijing(a.start).date()
     end = start + dt.timedelta(days=len(forecast) - 1)
-    units, _ = county_units(url_of(s))
+    city = official_stations(url_of(s), config).only([CITY_CODE])   # the city's assessment stations, dated
     observed = {}
-    stations = units.get(CITY_CODE, [])
-    if stations:
-        city = area_daily(store, stations, start, end, con).table.to_pylist()
-        observed = {r["date"]: r["AQI"] for r in city}
+    if city.units:
+        rows = area_daily_units(store, city, start, end, con).table.to_pylist()
+        observed = {r["date"]: r["AQI"] for r in rows}
     days = []
     for i, f in enumerate(forecast):
         day = start + dt.timedelta(days=i)

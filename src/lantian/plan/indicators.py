@@ -95,14 +95,14 @@ def _progress_row(ctx: Context, unit: str):
         from lantian import db
         from lantian.assessment.progress import progress, progress_rule
         from lantian.assessment.service import latest_data_day
+        from lantian.assessment.networks import official_stations
         from lantian.assessment.targets import targets
-        from lantian.assessment.units import county_units
         day = latest_data_day(ctx.store, ctx.as_of)
-        units, names = county_units(ctx.url)
+        members = official_stations(ctx.url, ctx.config)
         with db.session(ctx.url) as s:
-            t = targets(s, day.year, list(units))
+            t = targets(s, day.year, list(members.units))
         with ctx.engine():
-            rows = progress(ctx.store, units, names, day, t, ctx.con, rule=progress_rule(ctx.config))
+            rows = progress(ctx.store, members, members.names, day, t, ctx.con, rule=progress_rule(ctx.config))
         ctx.memo[memo_key] = {r.unit: r for r in rows}
     return ctx.memo[memo_key].get(unit)
 
