@@ -87,7 +87,7 @@ def test_interview_proposal_lists_each_county_with_its_reasons():
     assert doc.recipients == "市人民政府" and doc.red_head and doc.doc_number == "长气防办函〔2023〕15号"
     assert "1—6月" in text and "潞州区、屯留区环境空气质量改善严重滞后于序时进度" in text
     assert "PM2.5累计浓度高于年度目标；PM2.5累计浓度同比上升。" in text
-    assert "建议由市人民政府约谈潞州区、屯留区人民政府主要负责人" in text
+    assert "建议由市人民政府约谈潞州区人民政府、屯留区人民政府主要负责人" in text
     (table,) = [b for b in doc.blocks if isinstance(b, Table)]
     assert table.rows[1] == ["潞州区", "38.0", "32.0", "36.5", "65.2", "72.0"]
-    assert table.rows[2][1:4] == ["—", "—", "—"]
+    assert table.rows[2][1:4] == ["—", "未设定目标", "—"]               # a target not set is said so

@@ -380,12 +380,16 @@ def _no_data(m: Month) -> NoBulletin:
     t = m.of([CITY_CODE])
     valid = t.filter(pc.is_valid(t.column("AQI"))).column("date").to_pylist()
     before = [d for d in valid if d < m.p.start]
+    months = m.store.months()
     if not m.units.get(CITY_CODE):
-        why = "登记的站点中没有全市考核点位（国控点）"
+        why = "站点登记中没有全市考核点位"
     elif before:
         why = f"全市监测数据截至{cn_day(max(before))}"
+    elif months:
+        (y0, m0), (y1, m1) = months[0], months[-1]
+        why = f"监测数据库现有{y0}年{m0}月至{y1}年{m1}月的数据"
     else:
-        why = "监测数据库中没有全市考核点位的数据"
+        why = "监测数据库中尚无数据"
     return NoBulletin(f"{m.p.start.year}年{m.p.start.month}月无全市环境空气质量监测数据（{why}），不生成月度通报"
                       f" — no air-quality data for the city in {m.p.start:%Y-%m}: no bulletin")
 
