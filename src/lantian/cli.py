@@ -462,16 +462,22 @@ def import_wide(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceO
 
 @import_app.command("stations")
 @friendly
-def import_stations(file: Annotated[Path, typer.Argument(help="A CNEMC station list (UTF-8 or GBK), e.g. "
-                                                              "NewSiteList_utf8.csv.")],
+def import_stations(file: Annotated[Path, typer.Argument(help="A station list (UTF-8 or GBK) with the CNEMC "
+                                                              "columns, e.g. NewSiteList_utf8.csv; a column 站点类别 "
+                                                              "or network names each row's network (国控/national, "
+                                                              "乡镇/township, …), without it every row is national.")],
                     boundaries: Annotated[Optional[Path], typer.Option(help="A boundary GeoJSON (DataV "
                                           "export); stations are assigned to its counties by location.")] = None,
+                    effective: Annotated[Optional[str], typer.Option(help="When the file's changes take effect "
+                                         "(YYYY-MM-DD; an upgraded network counts from this day on). New "
+                                         "stations then exist from this day; without it, since always.")] = None,
                     workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
-    """Load a station registry file; re-importing changes nothing, a moved station gets a new version."""
+    """Load a station registry file; re-importing changes nothing, a moved or upgraded station gets a new version."""
     from lantian.measurements import stations
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
-    summary = stations.import_stations(workspace_url(workspace), file, boundaries=boundaries)
+    summary = stations.import_stations(workspace_url(workspace), file, boundaries=boundaries,
+                                       effective=parse_date(effective, "--effective"))
     data = summary.__dict__ if not hasattr(summary, "as_dict") else summary.as_dict()
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False, default=str))
@@ -488,15 +494,17 @@ def import_stations(file: Annotated[Path, typer.Argument(help="A CNEMC station l
 
 def _station_table(rows, title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    for col in ("code", "name", "city", "lon", "lat", "对照点", "county / zone", "assigned by", "status",
+    from lantian.db import to_beijing
+    from lantian.measurements.stations import network_name
+    for col in ("code", "name", "city", "lon", "lat", "network", "对照点", "county / zone", "assigned by", "status",
                 "valid from", "valid to"):
         table.add_column(col)
     for r in rows:
         table.add_row(r.code, r.name, r.city or "", "" if r.lon is None else f"{r.lon:.4f}",
-                      "" if r.lat is None else f"{r.lat:.4f}", "Y" if r.control_point else "",
-                      r.unit_name or "", r.assignment, r.status,
-                      "" if r.valid_from is None else f"{r.valid_from:%Y-%m-%d}",
-                      "" if r.valid_to is None else f"{r.valid_to:%Y-%m-%d}")
+                      "" if r.lat is None else f"{r.lat:.4f}", f"{network_name(r.network)} {r.network}",
+                      "Y" if r.control_point else "", r.unit_name or "", r.assignment, r.status,
+                      "" if r.valid_from is None else f"{to_beijing(r.valid_from):%Y-%m-%d}",
+                      "" if r.valid_to is None else f"{to_beijing(r.valid_to):%Y-%m-%d}")
     return table
 
 
@@ -525,12 +533,23 @@ def stations_add(code: str, name: str,
                  control: Annotated[bool, typer.Option("--control", help="A control point (对照点).")] = False,
                  zone: Annotated[Optional[str], typer.Option(help="Assign to a zone explicitly, e.g. "
                                                                   "140400-gaoxin (高新区).")] = None,
+                 network: Annotated[Optional[str], typer.Option(help="Its network: national 国控, provincial 省控, "
+                                    "city 市控, county 县控, township 乡镇, sensor 微站 (required: it decides "
+                                    "which official figures the station enters).")] = None,
+                 since: Annotated[Optional[str], typer.Option(help="The day it started measuring (YYYY-MM-DD): "
+                                  "its data from then on counts. Default today.")] = None,
                  workspace: WorkspaceOpt = None):
     """Add a station (placed in its county by location unless --zone is given)."""
     from lantian.measurements import stations
-    r = stations.add_station(workspace_url(workspace), code, name, lon, lat, city=city, control_point=control,
-                             zone_code=zone)
-    out.print(f"added {r.code} {r.name} → {r.unit_name or 'no county'} ({r.assignment})")
+    if network is None:
+        raise UsageError("give the station's network: --network national|provincial|city|county|township|sensor "
+                         "(国控/省控/市控/县控/乡镇/微站)")
+    r = stations.add_station(workspace_url(workspace), code, name, lon, lat, network=network, city=city,
+                             control_point=control, zone_code=zone, when=parse_date(since, "--since"))
+    from lantian.db import to_beijing
+    since_text = "always" if r.valid_from is None else f"{to_beijing(r.valid_from):%Y-%m-%d}"
+    out.print(f"added {r.code} {r.name} ({stations.network_name(r.network)} {r.network}) → "
+              f"{r.unit_name or 'no county'} ({r.assignment}), from {since_text}")
 
 
 @stations_app.command("edit")
@@ -539,16 +558,21 @@ def stations_edit(code: str,
                   name: Annotated[Optional[str], typer.Option()] = None,
                   lon: Annotated[Optional[float], typer.Option()] = None,
                   lat: Annotated[Optional[float], typer.Option()] = None,
+                  network: Annotated[Optional[str], typer.Option(help="A new network, e.g. county (an upgrade "
+                                     "乡镇 → 县控: the figures change from --when on only).")] = None,
                   when: Annotated[Optional[str], typer.Option(help="Effective date (YYYY-MM-DD).")] = None,
                   reason: Annotated[Optional[str], typer.Option(help="Why (kept in the history).")] = None,
                   workspace: WorkspaceOpt = None):
-    """Change a station; the previous version is kept in its history."""
+    """Change a station; the previous version is kept in its history (and the change in the audit log)."""
     from lantian.measurements import stations
-    changes = {k: v for k, v in (("name", name), ("lon", lon), ("lat", lat)) if v is not None}
+    changes = {k: v for k, v in (("name", name), ("lon", lon), ("lat", lat), ("network", network)) if v is not None}
     if not changes:
-        raise UsageError("nothing to change: give --name, --lon or --lat")
-    r = stations.edit_station(workspace_url(workspace), code, reason=reason, when=parse_date(when), **changes)
-    out.print(f"{r.code} {r.name} now in {r.unit_name or 'no county'} (from {r.valid_from:%Y-%m-%d})")
+        raise UsageError("nothing to change: give --name, --lon, --lat or --network")
+    r = stations.edit_station(workspace_url(workspace), code, reason=reason, when=parse_date(when, "--when"),
+                              **changes)
+    from lantian.db import to_beijing
+    out.print(f"{r.code} {r.name} ({stations.network_name(r.network)} {r.network}) now in "
+              f"{r.unit_name or 'no county'} (from {to_beijing(r.valid_from):%Y-%m-%d})")
 
 
 @stations_app.command("stop")
@@ -557,8 +581,9 @@ def stations_stop(code: str, when: Annotated[str, typer.Option(help="Date it sto
                   reason: Annotated[str, typer.Option(help="Why.")], workspace: WorkspaceOpt = None):
     """Mark a station stopped from a date; its history and data stay."""
     from lantian.measurements import stations
+    from lantian.db import to_beijing
     r = stations.stop_station(workspace_url(workspace), code, parse_date(when), reason)
-    out.print(f"{r.code} {r.name} stopped from {r.valid_from:%Y-%m-%d}")
+    out.print(f"{r.code} {r.name} stopped from {to_beijing(r.valid_from):%Y-%m-%d}")
 
 
 @stations_app.command("assign")

@@ -510,7 +510,7 @@ def import_stations(url, path: str | Path, boundaries: str | Path | None = None,
     now = now_utc()
     when = to_utc(effective) if effective is not None else now
     first_from = to_utc(effective) if effective is not None else None
-    reason, source = f"import {path.name}", path.name[:255]
+    reason, source = f"导入{path.name}", path.name[:255]
     with db.session(url) as s:
         if areas is not None:
             _store_areas(s, areas, Path(boundaries).name)
@@ -569,7 +569,7 @@ def add_station(url, code: str, name: str, lon: float | None = None, lat: float 
         station = Station(code=code, created_at=now, updated_at=now, valid_from=start, **state)
         s.add(station)
         s.flush()
-        version = _new_version(s, station, state, start, changed_by, reason or "added", None, now)
+        version = _new_version(s, station, state, start, changed_by, reason or "新增", None, now)
         _audit(s, "add", version, None, state, changed_by)
         return StationRecord.of(version)
 
@@ -659,7 +659,7 @@ def assign_zone(url, code: str, zone_code: str | None, *, when: dt.datetime | dt
         state = _derive({k: getattr(current, k) for k in ATTRS}, _polygons(s), zone, current.status)
         before = _state(current)
         version, changed = _change(s, station, state, at, changed_by,
-                                   reason or (f"assigned to {zone[1]}" if zone else "assignment by polygon"), None, now)
+                                   reason or (f"指定归属{zone[1]}" if zone else "按坐标归属区县"), None, now)
         if changed:
             _audit(s, "assign", version, before, state, changed_by)
         return StationRecord.of(version)
