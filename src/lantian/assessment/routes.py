@@ -150,8 +150,10 @@ async def advance_letter(request: Request, letter_id: Annotated[int, FastAPIPath
 @scoped("signed_in")
 def assessment_page(request: Request, month: str | None = None, date: str | None = None,
                     scope: Scope = Depends(page_scope)):
+    from lantian.assessment.networks import network_rule
     period = _month(request, month)
     day = _day(request, date)
     return render(request, "assessment/assessment.html", period=period, day=day,
                   ranking=_ranking(request, scope, period), progress=_progress(request, scope, day),
-                  letters=service.letters(scope, request.app.state.workspace.root), scope=scope)
+                  letters=service.letters(scope, request.app.state.workspace.root), scope=scope,
+                  network_rule=network_rule(request.app.state.workspace.config).describe())

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from lantian import audit
 from lantian.accounts.scope import Scope
@@ -69,6 +69,12 @@ def totals(s: Session, year: int) -> dict[str, tuple[Fraction, str]]:
                                                                           .where(CityTotal.year == year))}
 
 
+def _county_names(s: Session) -> dict[str, str]:
+    """county or zone code → its name (what a page or a notice prints: 潞州区, not 140403)."""
+    from lantian.measurements.stations import AdminUnit
+    return {u.code: u.name for u in s.scalars(sa.select(AdminUnit))}
+
+
 def reduction(s: Session, level: str, year: int, root: Path | None = None, config: dict | None = None) -> dict:
     """Expected reduction at ``level``, summed over the list, against the city total (spec §5.3):
     per pollutant the tonnes a year removed, the share of the total, the share required and the shortfall."""
@@ -80,6 +86,7 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
     prof = ledgers.profiles(s, [e.enterprise_id for e in ents])
     base = baselines(s)
     tot = totals(s, year)
+    names = _county_names(s)
     rows, sums = [], {p: Fraction(0) for p in POLLUTANTS}
     for e in sorted(ents, key=lambda x: (prof[x.enterprise_id]["county"] or "", prof[x.enterprise_id]["name"])):
         p = prof[e.enterprise_id]
@@ -90,7 +97,7 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
             cut[pol] = t * Fraction(m["cut"][pol])
             sums[pol] += cut[pol]
         rows.append({"enterprise_id": e.enterprise_id, "name": p["name"], "county": p["county"],
-                     "industry": p["industry"], "grade": p["grade"] or "未评级", "measure": m["text"],
+                     "county_name": names.get(p["county"], p["county"]), "industry": p["industry"], "grade": p["grade"] or "未评级", "measure": m["text"],
                      "verified": m["verified"], "source": m["source"], "protected": e.protected,
                      "reduction": {k: float(round_half_even(v, 2)) for k, v in cut.items()},
                      "baseline_source": sorted({src for _, src in base.get(e.enterprise_id, {}).values()})})
@@ -169,8 +176,9 @@ def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date)
     from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
     name = LEVEL_NAMES[alert.level]
     rows = [["企业", "县区", "绩效分级", f"{name}措施"]]
+    names = _county_names(object_session(alert))
     for p, m in sorted(listed, key=lambda x: (x[0]["county"] or "", x[0]["name"])):
-        rows.append([p["name"], p["county"] or "", p["grade"] or "未评级", m["text"]])
+        rows.append([p["name"], names.get(p["county"], p["county"] or ""), p["grade"] or "未评级", m["text"]])
     days = "、".join(f"{(start + dt.timedelta(days=i)).month}月{(start + dt.timedelta(days=i)).day}日AQI {v}"
                     for i, v in enumerate(forecast))
     doc = OfficialDocument(
@@ -267,13 +275,14 @@ def alert_detail(s: Session, scope: Scope, alert_id: int) -> dict:
     if a is None:
         raise NotFound("no such warning")
     prof = ledgers.profiles(s)
+    names = _county_names(s)
     rows = []
     for r in s.scalars(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id)
                        .order_by(AlertEnterprise.county_code, AlertEnterprise.enterprise_id)):
         if _sees(scope, r):
             p = prof.get(r.enterprise_id, {})
             rows.append({"id": r.id, "enterprise_id": r.enterprise_id, "name": p.get("name"), "county": r.county_code,
-                         "grade": p.get("grade") or "未评级", "measures": json.loads(r.measures),
+                         "county_name": names.get(r.county_code, r.county_code), "grade": p.get("grade") or "未评级", "measures": json.loads(r.measures),
                          "acknowledged_by": r.acknowledged_by,
                          "acknowledged_at": to_beijing(r.acknowledged_at).isoformat(timespec="minutes")
                          if r.acknowledged_at else None})
@@ -376,7 +385,9 @@ def staggered(s: Session, season_year: int, config: dict | None = None) -> list[
     from lantian.emergency import seasonal
     plan = seasonal.staggered_plan(sorted(ledgers.profiles(s).values(), key=lambda p: (p["county"] or "", p["name"])),
                                    season_year, config)
-    return [{"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county, "grade": x.grade or "未评级",
+    names = _county_names(s)
+    return [{"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county,
+             "county_name": names.get(x.county, x.county), "grade": x.grade or "未评级",
              "near": x.near, "applied_grade": x.applied_grade, "start": x.start.isoformat(), "end": x.end.isoformat(),
              "measure": x.measure, "notes": x.notes} for x in plan]
 
@@ -413,6 +424,7 @@ def suspects_json(suspects) -> list[dict]:
              "metric": x.evidence.metric, "unit": x.evidence.unit, "baseline": round(x.evidence.baseline, 2),
              "observed": round(x.evidence.observed, 2),
              "expected_max": None if x.evidence.expected_max is None else round(x.evidence.expected_max, 2),
+             "expected_min": None if x.evidence.expected_min is None else round(x.evidence.expected_min, 2),
              "coverage": round(x.evidence.coverage, 3),
              "periods": [[a.isoformat(), b.isoformat()] for a, b in x.evidence.periods]} for x in suspects]
 
