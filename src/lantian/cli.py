@@ -695,7 +695,7 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
     for col in shown:
         table.add_column(col, justify="left" if col in ("unit", "largest_index_pollutant") else "right")
     for r in rows:
-        mark = "" if r["complete"] else " ※"
+        mark = "" if r["complete"] or not r["valid_days"] else " ※"
         label = r["unit"] if names.get(r["unit"], r["unit"]) == r["unit"] else f"{names[r['unit']]} ({r['unit']})"
         table.add_row(label + mark, *["—" if r.get(c) is None else str(r.get(c)) for c in shown[1:-2]],
                       f"{r['valid_days']}/{r['days']}", r["last_day"] or "—")
@@ -750,7 +750,7 @@ def progress_cmd(date: Annotated[Optional[str], typer.Option(help="Assess up to 
         label = d["unit"] if d["name"] == d["unit"] else f"{d['name']} ({d['unit']})"
         if d["synthetic_targets"]:
             label += " [合成目标 synthetic]"
-        if not d["complete"]:
+        if not d["complete"] and d["valid_days"]:
             label += " ※"
         table.add_row(label, *["—" if d[k] is None else str(d[k]) for k in
                                ("pm25", "pm25_target", "remaining_allowance", "good_days", "good_ratio",

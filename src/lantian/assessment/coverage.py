@@ -73,10 +73,12 @@ class Coverage:
             return f"{_span(self.start, self.end)}无有效监测数据"
         if not self.short:
             return None
-        parts = []
+        worst: dict[tuple, tuple[int, int]] = {}          # (year, month) → (fewest valid days, needed)
         for s in self.short:
-            label = f"{s['year']}年{s['month']}月" if s["month"] else f"{s['year']}年全年"
-            parts.append(f"{label}{s['pollutant']}有效{s['valid']}天，少于{s['needed']}天")
+            key = (s["year"], s["month"] or 0)
+            worst[key] = min(worst.get(key, (s["valid"], s["needed"])), (s["valid"], s["needed"]))
+        parts = [f"{y}年{m}月有效{v}天（应不少于{n}天）" if m else f"{y}年全年有效{v}天（应不少于{n}天）"
+                 for (y, m), (v, n) in sorted(worst.items(), key=lambda kv: (kv[0][0], kv[0][1] or 13))]
         return f"{'，'.join(parts)}，数据截至{cn_day(self.last_day)}"
 
     def as_dict(self) -> dict:
@@ -132,26 +134,12 @@ def coverage(daily: pa.Table, units: Iterable[str], start: dt.date, end: dt.date
             need = settings()["validity"]["annual_min_days"]
             short += [{"year": start.year, "month": None, "pollutant": POLLUTANTS[c], "valid": totals[c],
                        "needed": need} for c in POLLUTANTS if totals[c] < need]
-        out[u] = Coverage(u, start, end, min(totals[c] for c in POLLUTANTS), totals["AQI"], last_day.get(u),
-                          _grouped(short))
-    return out
-
-
-def _grouped(short: list[dict]) -> list[dict]:
-    """One entry per month: the pollutants short together when their counts agree (PM2.5、PM10有效0天)."""
-    out: list[dict] = []
-    for s in short:
-        prev = out[-1] if out else None
-        if prev and (prev["year"], prev["month"], prev["valid"], prev["needed"]) == \
-                (s["year"], s["month"], s["valid"], s["needed"]):
-            prev["pollutant"] += "、" + s["pollutant"]
-        else:
-            out.append(dict(s))
+        out[u] = Coverage(u, start, end, min(totals[c] for c in POLLUTANTS), totals["AQI"], last_day.get(u), short)
     return out
 
 
 def note(problems: Iterable[tuple[str, str | None]]) -> str | None:
-    """数据不完整：潞州区2023年7月PM2.5、…有效0天，少于27天…（rule）。 — the sentence a document prints at
+    """数据不完整：潞州区2023年7月有效0天（应不少于27天），数据截至…（rule）。 — the sentence a document prints at
     its top, from (unit name, :meth:`Coverage.problem`) pairs (None when no unit has a problem)."""
     parts = [f"{name}{problem}" for name, problem in problems if problem]
     if not parts:
@@ -162,15 +150,17 @@ def note(problems: Iterable[tuple[str, str | None]]) -> str | None:
 
 def incomplete_note(items: Iterable[tuple[str, Coverage]]) -> str | None:
     """:func:`note` of (name, :class:`Coverage`) pairs."""
-    return note((name, c.problem()) for name, c in items if not c.complete)
+    return note((name, c.problem()) for name, c in items if not c.complete and c.aqi_days)
 
 
 def refuse_incomplete(rows, strict: bool, what: str) -> str | None:
-    """:func:`note` of ``rows`` — (name, row) pairs whose row has ``complete`` and ``coverage_problem`` (a
-    ranking or progress row); with ``strict`` an incomplete one is a :class:`UsageError` naming the
-    reason (the command exits with code 2 and produces nothing)."""
+    """:func:`note` of ``rows`` — (name, row) pairs whose row has ``complete``, ``valid_days`` and
+    ``coverage_problem`` (a ranking or progress row) — of the rows that print a figure: a unit without
+    any valid day prints none (its row says 无有效监测数据). With ``strict`` an incomplete one is a
+    :class:`UsageError` naming the reason (the command exits with code 2 and produces nothing)."""
     from lantian.errors import UsageError
-    text = note((name, row["coverage_problem"]) for name, row in rows if not row.get("complete"))
+    text = note((name, row["coverage_problem"]) for name, row in rows
+                if not row.get("complete") and row.get("valid_days"))      # a unit without data prints no figure
     if text and strict:
         raise UsageError(f"--strict: {what} not produced — {text}")
     return text

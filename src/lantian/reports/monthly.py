@@ -397,22 +397,28 @@ def _no_data(m: Month) -> NoBulletin:
 def _incomplete(data: dict) -> str | None:
     """数据不完整：… for the top of the bulletin — every figure in it whose data falls short."""
     from lantian.assessment.coverage import note
-    problems = []
+    problems: list[tuple[str, str]] = []
     city = data["city"]
     for key, label in (("month", f"{data['month_number']}月"), ("year_to_date", f"{city['ytd_label']}累计")):
         fig = city.get(key)
         if fig and not fig["complete"]:
             problems.append((f"{data['city_name']}（{label}）", fig["coverage"]["problem"]))
     for r in (data.get("counties") or {}).get("rows", []):
-        if not r["complete"]:
+        if not r["complete"] and r["valid_days"]:
             problems.append((f"{r['name']}（{data['month_number']}月）", r["coverage_problem"]))
     for r in (data.get("schedule") or {}).get("coverage", []):
         if not r["complete"]:
             problems.append((f"{r['name']}（{city['ytd_label']}累计）", r["coverage_problem"]))
     for r in (data.get("cities") or {}).get("rows", []):
-        if not r["complete"]:
+        if not r["complete"] and r["valid_days"]:
             problems.append((f"{r['name']}（{data['month_number']}月）", r["coverage_problem"]))
-    return note(problems)
+    merged: dict[tuple[str, str], list[str]] = {}        # one entry per unit and problem: 长治市（6月、1—6月累计）…
+    for label, problem in problems:
+        name, _, period = label.partition("（")
+        periods = merged.setdefault((name, problem), [])
+        if period.rstrip("）") not in periods:
+            periods.append(period.rstrip("）"))
+    return note((f"{name}（{'、'.join(periods)}）", problem) for (name, problem), periods in merged.items())
 
 
 def monthly(ws, month: str, *, con=None, url: str | None = None, strict: bool = False) -> dict:
@@ -553,7 +559,7 @@ def _counties_blocks(blocks, data) -> None:
     rows = [["排名", "县（市、区）", "综合指数", "PM2.5", "优良比例（%）", "同比变化", "改善排名"]]
     for r in data["counties"]["rows"]:
         rank = "—" if r["rank"] is None else f"{r['rank']}{'（并列）' if r['tied'] else ''}"
-        mark = _mark(r["complete"])
+        mark = _mark(r["complete"] or not r["valid_days"])
         rows.append([rank, r["name"] + mark, _n(r["composite_index"], 2) + mark, _n(r["pm25"]) + mark,
                      _n(r["good_ratio"], 1) + mark, _pct(r["change_rate"]), _n(r["change_rank"])])
     blocks.append(Table(rows, caption="表3 县（市、区）环境空气质量综合指数排名",
