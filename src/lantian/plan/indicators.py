@@ -116,7 +116,15 @@ def _pm25_schedule(ctx: Context, params: dict) -> Measured:
     target = float(row.pm25_target)
     return Measured("pm25_schedule", params, ok, f"{row.pm25}",
                     f"截至{row.date}，{row.name}PM2.5累计浓度{row.pm25}微克/立方米，年度目标{target:g}"
-                    + ("（合成目标）" if row.synthetic_targets else ""), row.date)
+                    + ("（合成目标）" if row.synthetic_targets else "") + _covered(row), row.date)
+
+
+def _covered(row) -> str:
+    """What the figure's data covers, and 数据不完整 when it falls short of the HJ 663 minimums."""
+    if row.coverage is None:
+        return ""
+    said = f"（{row.coverage.text()}）"
+    return said if row.complete else said + f"；数据不完整：{row.coverage.problem()}"
 
 
 def _good_day_schedule(ctx: Context, params: dict) -> Measured:
@@ -127,7 +135,7 @@ def _good_day_schedule(ctx: Context, params: dict) -> Measured:
     ok = bool(row.good.on_track)
     return Measured("good_day_schedule", params, ok, f"{row.good_ratio}",
                     f"截至{row.date}，{row.name}优良天数{row.good_days}天，比例{row.good_ratio}%，年度目标"
-                    f"{float(row.good_ratio_target * 100):g}%", row.date)
+                    f"{float(row.good_ratio_target * 100):g}%" + _covered(row), row.date)
 
 
 register(Indicator("pm25_schedule", "PM2.5序时进度", ("unit",), _pm25_schedule))
