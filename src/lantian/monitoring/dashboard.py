@@ -238,15 +238,15 @@ def _category(value: int | None, day: date) -> dict:
     return {"level": cat.level, "category": cat.name, "colour": cat.hex}
 
 
-def _rule(day: date, method: str) -> str:
+def _rule(day: date, method: str, networks: str) -> str:
+    """The rule behind the page's numbers, in Chinese (the page's reader is an official)."""
     rs = ruleset_for(day)
     std = "HJ 633—2012" if rs.aqi_version == 2012 else "HJ 633—2026"
     evaluation = rs.evaluation.replace("HJ663-", "HJ 663—")
-    zh, en = _METHODS.get(method, (f"区县值：{method}（对照点不参与）", f"county value: {method} (control points excluded)"))
+    zh, _ = _METHODS.get(method, (f"区县值：{method}（对照点不参与）", ""))
     switch = f"（{SWITCH_2026:%Y-%m-%d}起按HJ 633—2026）" if rs.aqi_version == 2012 else ""
-    switch_en = f" (HJ 633—2026 from {SWITCH_2026:%Y-%m-%d})" if rs.aqi_version == 2012 else ""
-    return (f"日AQI按{std}计算{switch}，日均值按{evaluation}；{zh}。"
-            f" Daily AQI by {std}{switch_en}, daily values by {evaluation}; {en}.")
+    return (f"日AQI按{std}计算{switch}，日均值按{evaluation}；{zh}。评价点位：{networks}；"
+            "其他站点（省控、市控、乡镇、微站）仅展示，不参与区县评价。")
 
 
 def dashboard(store: Store, stations: list, day: date | None, con, as_of: date | None = None,
@@ -261,6 +261,7 @@ def dashboard(store: Store, stations: list, day: date | None, con, as_of: date |
     workspace's as-of date (default today). Returns a JSON-serialisable dict (see the module notes
     and ``tests/monitoring/test_dashboard.py``); values of a day without data are ``None``.
     """
+    from lantian.assessment.networks import DEFAULT_RULE
     from lantian.measurements.stations import network_name
     as_of = as_of or date.today()
     stations = list(stations)
@@ -306,4 +307,5 @@ def dashboard(store: Store, stations: list, day: date | None, con, as_of: date |
     iso = lambda d: d.isoformat() if d else None
     return {"date": shown.isoformat(), "previous": previous.isoformat(), "latest": iso(latest), "first": iso(first),
             "as_of": as_of.isoformat(), "ruleset": ruleset_for(shown).id, "method": daily.method,
-            "stations": rows, "counties": counties, "series": series, "rule": _rule(shown, daily.method)}
+            "stations": rows, "counties": counties, "series": series,
+            "rule": _rule(shown, daily.method, (members.rule if members is not None else DEFAULT_RULE).describe())}
