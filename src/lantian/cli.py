@@ -590,10 +590,13 @@ def stations_stop(code: str, when: Annotated[str, typer.Option(help="Date it sto
 @friendly
 def stations_assign(code: str, zone: Annotated[Optional[str], typer.Argument(
                         help="Zone code (e.g. 140400-gaoxin); omit to return to the polygon's county.")] = None,
-                    reason: Annotated[Optional[str], typer.Option()] = None, workspace: WorkspaceOpt = None):
+                    reason: Annotated[Optional[str], typer.Option()] = None,
+                    when: Annotated[Optional[str], typer.Option(help="Effective date (YYYY-MM-DD): the station "
+                                                                     "counts for the zone from this day on.")] = None,
+                    workspace: WorkspaceOpt = None):
     """Assign a station to a zone without a polygon (高新区, 经开区); overrides its location."""
     from lantian.measurements import stations
-    r = stations.assign_zone(workspace_url(workspace), code, zone, reason=reason)
+    r = stations.assign_zone(workspace_url(workspace), code, zone, reason=reason, when=parse_date(when, "--when"))
     out.print(f"{r.code} {r.name} → {r.unit_name or 'no county'} ({r.assignment})")
 
 

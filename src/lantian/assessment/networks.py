@@ -168,15 +168,19 @@ def describe(used: Sequence[dict]) -> str:
     """:meth:`Membership.used` in words."""
     if not used:
         return "无考核点位"
+    def cn(iso: str) -> str:
+        d = dt.date.fromisoformat(iso)
+        return f"{d.year}年{d.month}月{d.day}日"
+
     parts = []
     for u in used:
         when = ""
         if u["from"] and u["to"]:
-            when = f"，{u['from']}至{u['to']}"
+            when = f"，{cn(u['from'])}至{cn(u['to'])}"
         elif u["from"]:
-            when = f"，{u['from']}起"
+            when = f"，{cn(u['from'])}起"
         elif u["to"]:
-            when = f"，至{u['to']}"
+            when = f"，至{cn(u['to'])}"
         parts.append(f"{u['code']} {u['name']}（{u['network_name']}{when}）")
     return "、".join(parts)
 

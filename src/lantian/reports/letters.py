@@ -91,9 +91,10 @@ class WarningLetterContext:
     requirements: list[tuple[str, str]] = field(default_factory=lambda: list(DEFAULT_REQUIREMENTS))
     contact: str = ""  # 联系人：张三；联系电话：0355-1234567
 
-    def __post_init__(self):
-        if not self.county_short:
-            self.county_short = unit_short(self.county, self.level)
+    @property
+    def you(self) -> str:
+        """你县 / 你区 / 你市 — ``county_short`` when given, else from what the unit is."""
+        return "你" + (self.county_short or unit_short(self.county, self.level))
 
     # --- the arithmetic, exact ----------------------------------------------------------------
     @property
@@ -138,7 +139,7 @@ class WarningLetterContext:
 
     # --- the sentences -------------------------------------------------------------------------
     def pm25_sentence(self) -> str:
-        you, p = f"你{self.county_short}", self.period
+        you, p = self.you, self.period
         if self.pm25_target is None:
             return f"{p}{you}PM2.5累计浓度为{fmt(self.pm25)}{UNIT}，年度目标：{NOT_SET}。"
         c, t = exact(self.pm25), exact(self.pm25_target)
@@ -166,7 +167,7 @@ class WarningLetterContext:
         return text
 
     def good_days_sentence(self) -> str:
-        you, p = f"你{self.county_short}", self.period
+        you, p = self.you, self.period
         ratio = self.good_ratio
         if self.good_ratio_target is None:
             return f"{p}{you}优良天数为{self.good_days}天，优良天数比例为{ratio}%，年度目标：{NOT_SET}。"
@@ -201,7 +202,7 @@ class WarningLetterContext:
 def warning_letter(context: WarningLetterContext) -> OfficialDocument:
     """The 预警通知函 (信函格式, red head) as a content model for :func:`render_docx`."""
     c = context
-    you = f"你{c.county_short}"
+    you = c.you
     lag = "和".join(c.lagging) or "空气质量改善"
     blocks: list = [Paragraph(c.incomplete)] if c.incomplete else []
     blocks += [
