@@ -38,6 +38,13 @@ name = "duckdb"        # or "spark": the same computations on Apache Spark (docs
 # far_above_percent = 10        # for pm25_far_above_target
 # planned_rate_percent = 5      # for pm25_rate_below_plan
 # name = "2023年考核办法"
+
+# 考核点位: which station networks make which official figure (国控 national, 省控 provincial, 市控 city,
+# 县控 county, 乡镇 township, 微站 sensor). Defaults shown; 对照点 never count. Other stations are shown only.
+# [assessment.networks]
+# city = ["national"]             # the city's figure: its 国控 points
+# county = ["county"]             # a county's (zone's) figure: its 县控 points …
+# county_fallback = ["national"]  # … or, where it has none on a day, the 国控 points inside it
 """
 
 
