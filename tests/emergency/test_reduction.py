@@ -236,3 +236,14 @@ def test_forecast_from_a_csv_file(ws, tmp_path):
     bad = run("alert", "issue", "--forecast-file", word, "-w", ws.root)
     assert bad.exit_code == 2 and "line 2, column aqi" in bad.output
     assert run("alert", "issue", "-w", ws.root).exit_code == 2
+
+
+def test_verify_states_the_bound_it_checked(ws):
+    """alert verify names the bound of each suspect — the most a cut allows, or the least a running
+    treatment line draws — never 'allowed ≤ None'."""
+    r = run("alert", "verify", "--synthetic", "--seed", "2", "-w", ws.root)
+    assert r.exit_code == 0, r.output
+    assert "None" not in r.output
+    lines = [ln for ln in r.output.splitlines() if ln.startswith(("serious", "major", "minor"))]
+    assert any("treatment_off" in ln and "a running treatment line draws ≥" in ln and "kW" in ln for ln in lines)
+    assert any("allowed ≤" in ln for ln in lines)
