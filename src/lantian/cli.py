@@ -666,7 +666,9 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
         units = units_from_site_list(find_data_dir(data) / "cnemc" / "stations" / "NewSiteList_utf8.csv", province)
         if not units:
             raise UsageError(f"no cities of {province!r} in the site list")
-        units = fixed(units)                       # the CNEMC list: every station national
+        from lantian.measurements.stations import list_stations
+        known = {r.code: (r.name, r.network) for r in list_stations(workspace_url(workspace), include_stopped=True)}
+        units = fixed(units, {c: known.get(c, (c, "national")) for ss in units.values() for c in ss})  # CNEMC: 国控
     elif level == "county":
         from lantian.assessment.units import CITY_CODE
         units = official_stations(workspace_url(workspace), ws.config).without([CITY_CODE])

@@ -304,7 +304,9 @@ def province_cities(url: str, config: Mapping | None, province: str) -> Membersh
                       {v.station: (v.name, v.network) for v in versions}, rule, order)
 
 
-def fixed(units: Mapping[str, Sequence[str]]) -> Membership:
-    """A membership without dates (unit → stations), e.g. the cities of a CNEMC site list."""
+def fixed(units: Mapping[str, Sequence[str]], stations: Mapping[str, tuple[str, str]] | None = None) -> Membership:
+    """A membership without dates (unit → stations), e.g. the cities of a CNEMC site list;
+    ``stations``: code → (name, network), to name them."""
     spans = [Span(u, st, None, None) for u, ss in units.items() for st in sorted(set(ss))]
-    return Membership(spans, {u: u for u in units}, {u: "city" for u in units}, {}, DEFAULT_RULE, list(units))
+    return Membership(spans, {u: u for u in units}, {u: "city" for u in units}, dict(stations or {}),
+                      DEFAULT_RULE, list(units))
