@@ -28,7 +28,7 @@ from lantian.inventory import models as inventory_models  # noqa: F401
 from lantian.apportionment import models as pmf_models  # noqa: F401
 from lantian.live import models as live_models  # noqa: F401
 
-HEAD = "0016"
+HEAD = "0013"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
@@ -117,13 +117,13 @@ def test_timestamps_come_back_aware_utc(empty_url):
 def test_foreign_keys_and_one_open_version_are_enforced(empty_url):
     db.upgrade(empty_url)
     now = db.now_utc()
-    common = dict(name="n", control_point=False, assignment="none", status="active",
+    common = dict(name="n", control_point=False, network="national", assignment="none", status="active",
                   recorded_at=now, changed_by="t")
     with pytest.raises(sa.exc.IntegrityError):
         with db.session(empty_url) as s:
             s.add(st.StationVersion(station_id=999, code="X", **common))
     with db.session(empty_url) as s:
-        station = st.Station(code="X", name="n", control_point=False, assignment="none", status="active",
+        station = st.Station(code="X", name="n", control_point=False, network="national", assignment="none", status="active",
                              created_at=now, updated_at=now)
         s.add(station)
         s.flush()

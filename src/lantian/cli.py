@@ -422,16 +422,22 @@ def import_wide(files: FilesArg, workspace: WorkspaceOpt = None, source: SourceO
 
 @import_app.command("stations")
 @friendly
-def import_stations(file: Annotated[Path, typer.Argument(help="A CNEMC station list (UTF-8 or GBK), e.g. "
-                                                              "NewSiteList_utf8.csv.")],
+def import_stations(file: Annotated[Path, typer.Argument(help="A station list (UTF-8 or GBK) with the CNEMC "
+                                                              "columns, e.g. NewSiteList_utf8.csv; a column 站点类别 "
+                                                              "or network names each row's network (国控/national, "
+                                                              "乡镇/township, …), without it every row is national.")],
                     boundaries: Annotated[Optional[Path], typer.Option(help="A boundary GeoJSON (DataV "
                                           "export); stations are assigned to its counties by location.")] = None,
+                    effective: Annotated[Optional[str], typer.Option(help="When the file's changes take effect "
+                                         "(YYYY-MM-DD; an upgraded network counts from this day on). New "
+                                         "stations then exist from this day; without it, since always.")] = None,
                     workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
-    """Load a station registry file; re-importing changes nothing, a moved station gets a new version."""
+    """Load a station registry file; re-importing changes nothing, a moved or upgraded station gets a new version."""
     from lantian.measurements import stations
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
-    summary = stations.import_stations(workspace_url(workspace), file, boundaries=boundaries)
+    summary = stations.import_stations(workspace_url(workspace), file, boundaries=boundaries,
+                                       effective=parse_date(effective, "--effective"))
     data = summary.__dict__ if not hasattr(summary, "as_dict") else summary.as_dict()
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False, default=str))
@@ -448,15 +454,17 @@ def import_stations(file: Annotated[Path, typer.Argument(help="A CNEMC station l
 
 def _station_table(rows, title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    for col in ("code", "name", "city", "lon", "lat", "对照点", "county / zone", "assigned by", "status",
+    from lantian.db import to_beijing
+    from lantian.measurements.stations import network_name
+    for col in ("code", "name", "city", "lon", "lat", "network", "对照点", "county / zone", "assigned by", "status",
                 "valid from", "valid to"):
         table.add_column(col)
     for r in rows:
         table.add_row(r.code, r.name, r.city or "", "" if r.lon is None else f"{r.lon:.4f}",
-                      "" if r.lat is None else f"{r.lat:.4f}", "Y" if r.control_point else "",
-                      r.unit_name or "", r.assignment, r.status,
-                      "" if r.valid_from is None else f"{r.valid_from:%Y-%m-%d}",
-                      "" if r.valid_to is None else f"{r.valid_to:%Y-%m-%d}")
+                      "" if r.lat is None else f"{r.lat:.4f}", f"{network_name(r.network)} {r.network}",
+                      "Y" if r.control_point else "", r.unit_name or "", r.assignment, r.status,
+                      "" if r.valid_from is None else f"{to_beijing(r.valid_from):%Y-%m-%d}",
+                      "" if r.valid_to is None else f"{to_beijing(r.valid_to):%Y-%m-%d}")
     return table
 
 
@@ -485,12 +493,23 @@ def stations_add(code: str, name: str,
                  control: Annotated[bool, typer.Option("--control", help="A control point (对照点).")] = False,
                  zone: Annotated[Optional[str], typer.Option(help="Assign to a zone explicitly, e.g. "
                                                                   "140400-gaoxin (高新区).")] = None,
+                 network: Annotated[Optional[str], typer.Option(help="Its network: national 国控, provincial 省控, "
+                                    "city 市控, county 县控, township 乡镇, sensor 微站 (required: it decides "
+                                    "which official figures the station enters).")] = None,
+                 since: Annotated[Optional[str], typer.Option(help="The day it started measuring (YYYY-MM-DD): "
+                                  "its data from then on counts. Default today.")] = None,
                  workspace: WorkspaceOpt = None):
     """Add a station (placed in its county by location unless --zone is given)."""
     from lantian.measurements import stations
-    r = stations.add_station(workspace_url(workspace), code, name, lon, lat, city=city, control_point=control,
-                             zone_code=zone)
-    out.print(f"added {r.code} {r.name} → {r.unit_name or 'no county'} ({r.assignment})")
+    if network is None:
+        raise UsageError("give the station's network: --network national|provincial|city|county|township|sensor "
+                         "(国控/省控/市控/县控/乡镇/微站)")
+    r = stations.add_station(workspace_url(workspace), code, name, lon, lat, network=network, city=city,
+                             control_point=control, zone_code=zone, when=parse_date(since, "--since"))
+    from lantian.db import to_beijing
+    since_text = "always" if r.valid_from is None else f"{to_beijing(r.valid_from):%Y-%m-%d}"
+    out.print(f"added {r.code} {r.name} ({stations.network_name(r.network)} {r.network}) → "
+              f"{r.unit_name or 'no county'} ({r.assignment}), from {since_text}")
 
 
 @stations_app.command("edit")
@@ -499,16 +518,21 @@ def stations_edit(code: str,
                   name: Annotated[Optional[str], typer.Option()] = None,
                   lon: Annotated[Optional[float], typer.Option()] = None,
                   lat: Annotated[Optional[float], typer.Option()] = None,
+                  network: Annotated[Optional[str], typer.Option(help="A new network, e.g. county (an upgrade "
+                                     "乡镇 → 县控: the figures change from --when on only).")] = None,
                   when: Annotated[Optional[str], typer.Option(help="Effective date (YYYY-MM-DD).")] = None,
                   reason: Annotated[Optional[str], typer.Option(help="Why (kept in the history).")] = None,
                   workspace: WorkspaceOpt = None):
-    """Change a station; the previous version is kept in its history."""
+    """Change a station; the previous version is kept in its history (and the change in the audit log)."""
     from lantian.measurements import stations
-    changes = {k: v for k, v in (("name", name), ("lon", lon), ("lat", lat)) if v is not None}
+    changes = {k: v for k, v in (("name", name), ("lon", lon), ("lat", lat), ("network", network)) if v is not None}
     if not changes:
-        raise UsageError("nothing to change: give --name, --lon or --lat")
-    r = stations.edit_station(workspace_url(workspace), code, reason=reason, when=parse_date(when), **changes)
-    out.print(f"{r.code} {r.name} now in {r.unit_name or 'no county'} (from {r.valid_from:%Y-%m-%d})")
+        raise UsageError("nothing to change: give --name, --lon, --lat or --network")
+    r = stations.edit_station(workspace_url(workspace), code, reason=reason, when=parse_date(when, "--when"),
+                              **changes)
+    from lantian.db import to_beijing
+    out.print(f"{r.code} {r.name} ({stations.network_name(r.network)} {r.network}) now in "
+              f"{r.unit_name or 'no county'} (from {to_beijing(r.valid_from):%Y-%m-%d})")
 
 
 @stations_app.command("stop")
@@ -517,18 +541,22 @@ def stations_stop(code: str, when: Annotated[str, typer.Option(help="Date it sto
                   reason: Annotated[str, typer.Option(help="Why.")], workspace: WorkspaceOpt = None):
     """Mark a station stopped from a date; its history and data stay."""
     from lantian.measurements import stations
+    from lantian.db import to_beijing
     r = stations.stop_station(workspace_url(workspace), code, parse_date(when), reason)
-    out.print(f"{r.code} {r.name} stopped from {r.valid_from:%Y-%m-%d}")
+    out.print(f"{r.code} {r.name} stopped from {to_beijing(r.valid_from):%Y-%m-%d}")
 
 
 @stations_app.command("assign")
 @friendly
 def stations_assign(code: str, zone: Annotated[Optional[str], typer.Argument(
                         help="Zone code (e.g. 140400-gaoxin); omit to return to the polygon's county.")] = None,
-                    reason: Annotated[Optional[str], typer.Option()] = None, workspace: WorkspaceOpt = None):
+                    reason: Annotated[Optional[str], typer.Option()] = None,
+                    when: Annotated[Optional[str], typer.Option(help="Effective date (YYYY-MM-DD): the station "
+                                                                     "counts for the zone from this day on.")] = None,
+                    workspace: WorkspaceOpt = None):
     """Assign a station to a zone without a polygon (高新区, 经开区); overrides its location."""
     from lantian.measurements import stations
-    r = stations.assign_zone(workspace_url(workspace), code, zone, reason=reason)
+    r = stations.assign_zone(workspace_url(workspace), code, zone, reason=reason, when=parse_date(when, "--when"))
     out.print(f"{r.code} {r.name} → {r.unit_name or 'no county'} ({r.assignment})")
 
 
@@ -561,7 +589,10 @@ def _period(text: str):
 
 
 RANK_COLUMNS = ["unit", "rank", "composite_index", "pm25", "pm10", "so2", "no2", "co_p95", "o3_8h_p90",
-                "good_day_ratio", "largest_index_pollutant", "change_rate", "change_rank", "valid", "coverage"]
+                "good_day_ratio", "largest_index_pollutant", "change_rate", "change_rank", "valid", "coverage",
+                "valid_days", "days", "last_day", "stations_text"]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Refuse (exit code 2, the reason named) when the data "
+                                                          "of a unit does not meet the HJ 663 validity minimums.")]
 
 
 @app.command()
@@ -575,12 +606,14 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
          = False,
          fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
          data: Annotated[Optional[Path], typer.Option(help="Data folder (for the CNEMC site list).")] = None,
-         workspace: WorkspaceOpt = None):
-    """Rank counties or cities by the composite index (环境空气质量综合指数), ties 并列."""
+         strict: StrictOpt = False, workspace: WorkspaceOpt = None):
+    """Rank counties or cities by the composite index (环境空气质量综合指数), ties 并列; each unit's
+    valid days, last day with data and assessment stations are stated, incomplete data marked ※."""
+    from lantian.assessment.coverage import refuse_incomplete
     import csv as csvmod
     import io
+    from lantian.assessment.networks import fixed, official_stations
     from lantian.assessment.ranking import rank_units, units_from_site_list
-    from lantian.assessment.units import county_units
     from lantian.measurements.store import Store
     from lantian.standards import period as ref
     from lantian.workspace import open_workspace
@@ -593,18 +626,24 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
         units = units_from_site_list(find_data_dir(data) / "cnemc" / "stations" / "NewSiteList_utf8.csv", province)
         if not units:
             raise UsageError(f"no cities of {province!r} in the site list")
+        from lantian.measurements.stations import list_stations
+        known = {r.code: (r.name, r.network) for r in list_stations(workspace_url(workspace), include_stopped=True)}
+        units = fixed(units, {c: known.get(c, (c, "national")) for ss in units.values() for c in ss})  # CNEMC: 国控
     elif level == "county":
-        units, _ = county_units(workspace_url(workspace))
-        units.pop("140400", None)
+        from lantian.assessment.units import CITY_CODE
+        units = official_stations(workspace_url(workspace), ws.config).without([CITY_CODE])
     else:
         raise UsageError("--level is county or city")
     from lantian.assessment.service import sand_dust_days
     previous = ref.same_period_last_year(p) if yoy else None
-    dust = sand_dust_days(workspace_url(workspace), units, (previous or p).start, p.end) if level == "county" else None
+    dust = sand_dust_days(workspace_url(workspace), units.units, (previous or p).start, p.end) \
+        if level == "county" else None
     result = rank_units(Store(ws.measurements), units, p, _connect(ws.config), previous=previous, sand_dust=dust)
     rows = result.table.to_pylist()
     for r in rows:
         r["good_day_ratio"] = r.pop("good_ratio", None)
+    names = units.names
+    note = refuse_incomplete(((names.get(r["unit"], r["unit"]), r) for r in rows), strict, f"{p.label} ranking")
     if fmt == "json":
         out.print_json(json.dumps({"period": p.label, "scheme": result.scheme, "method": result.method,
                                    "rows": rows}, ensure_ascii=False, default=str))
@@ -617,12 +656,20 @@ def rank(period: Annotated[str, typer.Option(help="2019-10, 2019-Q3, 2019-H1, 20
         sys.stdout.write(buf.getvalue())
         return
     table = Table(title=f"{p.label} 综合指数排名 — {result.scheme} scheme, {result.method}", title_justify="left")
-    for col in RANK_COLUMNS[:11] + (["change_rate", "change_rank"] if yoy else []):
+    shown = RANK_COLUMNS[:11] + (["change_rate", "change_rank"] if yoy else []) + ["valid days", "last day"]
+    for col in shown:
         table.add_column(col, justify="left" if col in ("unit", "largest_index_pollutant") else "right")
     for r in rows:
-        table.add_row(*["—" if r.get(c) is None else str(r.get(c)) for c in RANK_COLUMNS[:11]
-                        + (["change_rate", "change_rank"] if yoy else [])])
+        mark = "" if r["complete"] or not r["valid_days"] else " ※"
+        label = r["unit"] if names.get(r["unit"], r["unit"]) == r["unit"] else f"{names[r['unit']]} ({r['unit']})"
+        table.add_row(label + mark, *["—" if r.get(c) is None else str(r.get(c)) for c in shown[1:-2]],
+                      f"{r['valid_days']}/{r['days']}", r["last_day"] or "—")
     out.print(table)
+    for r in rows:
+        out.print(f"stations {names.get(r['unit'], r['unit'])}: {r['stations_text']}", markup=False, highlight=False,
+                  soft_wrap=True)
+    if note:
+        out.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
 def _progress_rows(workspace, day):
@@ -636,10 +683,10 @@ def _progress_rows(workspace, day):
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
     url = workspace_url(workspace)
-    with db.session(url) as s:
-        findings = seriously_late_counties(s, ws.as_of, plan_settings(ws.config, str(ws.config_path)))
+    with db.session(url) as s:                     # the plan's findings on the assessed day, not today's
+        findings = seriously_late_counties(s, day, plan_settings(ws.config, str(ws.config_path)))
     rows, _ = progress_rows(Scope.office(url, "cli"), Store(ws.measurements), _connect(ws.config), day,
-                            progress_rule(ws.config, str(ws.config_path)), findings)
+                            progress_rule(ws.config, str(ws.config_path)), findings, config=ws.config)
     return ws, rows
 
 
@@ -647,32 +694,42 @@ def _progress_rows(workspace, day):
 @friendly
 def progress_cmd(date: Annotated[Optional[str], typer.Option(help="Assess up to this day (default the "
                                                                    "workspace's as-of date).")] = None,
-                 workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
+                 strict: StrictOpt = False, workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
     """序时进度: each county's year-to-date PM2.5 and good days against its targets, the remaining
-    daily allowance (剩余日控制值), and on schedule / behind / seriously behind."""
+    daily allowance (剩余日控制值), and on schedule / behind / seriously behind — with each unit's
+    valid days, last day with data and assessment stations (incomplete data marked ※)."""
+    from lantian.assessment.coverage import refuse_incomplete
     from lantian.workspace import open_workspace
     day = parse_date(date) or open_workspace(workspace).as_of
     _, rows = _progress_rows(workspace, day)
     data = [r.as_dict() for r in rows]
+    note = refuse_incomplete(((d["name"], d) for d in data), strict, f"序时进度 to {day}")
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False, default=str))
         return
     table = Table(title=f"序时进度 to {day} (1 Jan – {day})", title_justify="left")
     for col in ("unit", "PM2.5 cum.", "target", "remaining allowance", "good days", "good %", "target %",
-                "good days needed", "status"):
+                "good days needed", "valid days", "last day", "status"):
         table.add_column(col, justify="left" if col in ("unit", "status") else "right")
     for d in data:
         label = d["unit"] if d["name"] == d["unit"] else f"{d['name']} ({d['unit']})"
         if d["synthetic_targets"]:
             label += " [合成目标 synthetic]"
+        if not d["complete"] and d["valid_days"]:
+            label += " ※"
         table.add_row(label, *["—" if d[k] is None else str(d[k]) for k in
                                ("pm25", "pm25_target", "remaining_allowance", "good_days", "good_ratio",
                                 "good_ratio_target", "good_days_needed")],
+                      f"{d['valid_days']}/{d['days']}", d["last_day"] or "—",
                       d["status"] or (d["notes"][0] if d["notes"] else "—"))
     out.print(table)
+    for d in data:
+        out.print(f"stations {d['name']}: {d['stations_text']}", markup=False, highlight=False, soft_wrap=True)
     rules = {d["rule"] for d in data if d["rule"]}
     for rule in sorted(rules):
         out.print(f"rule: {rule}", markup=False)
+    if note:
+        out.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -683,11 +740,13 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
          = False,
          pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="A PDF copy beside each .docx (LibreOffice).")]
          = True,
-         workspace: WorkspaceOpt = None):
+         strict: StrictOpt = False, workspace: WorkspaceOpt = None):
     """预警通知函 for every county behind schedule (a .docx each, recorded as a draft letter), and the
-    约谈 proposal list for the seriously behind."""
+    约谈 proposal list for the seriously behind — all as of --date (the plan's findings too). A letter
+    whose data falls short of the HJ 663 minimums says so at its top (数据不完整); --strict refuses."""
     from lantian import db
     from lantian.assessment import letters as letter_service
+    from lantian.assessment.coverage import refuse_incomplete
     from lantian.workspace import open_workspace
     day = parse_date(date) or open_workspace(workspace).as_of
     ws, rows = _progress_rows(workspace, day)
@@ -695,6 +754,9 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
     if not found:
         out.print(f"every assessed unit is on schedule on {day} (or has no target): no letter")
         return
+    concerned = {d.unit for d in found}
+    note = refuse_incomplete(((r.name, r.as_dict()) for r in rows if r.unit in concerned), strict,
+                             f"letters of {day}")
     if not dry_run:
         with db.session(ws.database_url) as s:
             letter_service.issue_drafts(s, ws.root, found, day, actor="cli", pdf=pdf)
@@ -703,8 +765,11 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
         where = f" → {d.document}" if d.document else ""
         where += f" + {d.pdf.name}" if d.pdf else ""
         out.print(f"{what}: {d.name} ({d.unit}) — {d.status}; PM2.5 {d.numbers['pm25']} vs target "
-                  f"{d.numbers['pm25_target']}, allowance {d.numbers['remaining_allowance']}{where}"
-                  + (" — dry run, nothing recorded" if dry_run else ""), markup=False)
+                  f"{d.numbers['pm25_target']}, allowance {d.numbers['remaining_allowance']}; "
+                  f"{d.numbers['coverage_text']}{where}"
+                  + (" — dry run, nothing recorded" if dry_run else ""), markup=False, soft_wrap=True)
+    if note:
+        out.print(note, markup=False, highlight=False, soft_wrap=True)
     from lantian.reports.pdf import pdf_unavailable
     if pdf and not dry_run and pdf_unavailable():
         out.print(pdf_unavailable(), markup=False)

@@ -24,7 +24,7 @@ from lantian.measurements.feed import Feed, FeedRules, load_feed, recompute, wri
 from lantian.measurements.feed_diff import DiffReport, diff
 from lantian.measurements.importer import import_files
 from lantian.measurements.station_keys import StationKeys
-from lantian.measurements.series import DailySeries, area_daily
+from lantian.measurements.series import DailySeries
 from lantian.measurements.store import Store
 from lantian.workspace import Workspace, init
 
@@ -321,10 +321,13 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     report = diff(source.parent, outdir)
     from lantian.reports.demo import demo_bulletin
     demo_bulletin(ws, con)                         # January 2019: every bulletin section, labelled 演示数据
-    evaluation = [r.code for r in registry.list_stations(ws.database_url, include_stopped=True)
-                  if r.prefecture == CITY and not r.control_point]
+    from lantian.assessment.networks import official_stations
+    from lantian.assessment.statistics import area_daily_units
+    from lantian.assessment.units import CITY_CODE
+    members = official_stations(ws.database_url, ws.config).only([CITY_CODE])   # the city's national points
+    evaluation = members.units.get(CITY_CODE, [])
     store = Store(ws.measurements)
-    city = area_daily(store, evaluation, dt.date(2019, 1, 1), dt.date(2019, 12, 31), con)
+    city = area_daily_units(store, members, dt.date(2019, 1, 1), dt.date(2019, 12, 31), con)
     with_data = sorted(set(store.hourly(stations=evaluation, pollutants=["PM2_5"]).table.column("station")
                            .to_pylist()))
     return DemoResult(ws, feed, written, report, store.count(), city, with_data, made, milestones)

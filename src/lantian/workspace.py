@@ -79,6 +79,13 @@ name = "duckdb"        # or "spark": the same computations on Apache Spark (docs
 # starttls = false
 # username = "lantian"
 # password_env = "LANTIAN_SMTP_PASSWORD"   # the password itself is never written here
+
+# 考核点位: which station networks make which official figure (国控 national, 省控 provincial, 市控 city,
+# 县控 county, 乡镇 township, 微站 sensor). Defaults shown; 对照点 never count. Other stations are shown only.
+# [assessment.networks]
+# city = ["national"]             # the city's figure: its 国控 points
+# county = ["county"]             # a county's (zone's) figure: its 县控 points …
+# county_fallback = ["national"]  # … or, where it has none on a day, the 国控 points inside it
 """
 
 

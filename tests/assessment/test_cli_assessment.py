@@ -60,7 +60,7 @@ def test_progress_and_remaining_allowance(ws):
     # R = (45×365 − 55.9×181)/184 = 34.28 → 34.3
     assert lz["remaining_allowance"] == 34.3 and lz["remaining_days"] == 184
     assert lz["status"] == "behind" and "pm25_above_target" in lz["reasons"]
-    assert rows["140404"]["status"] is None and rows["140404"]["notes"] == ["no data in the period"]
+    assert rows["140404"]["status"] is None and rows["140404"]["notes"] == ["本期无有效监测数据"]
 
 
 def test_warn_dry_run_records_nothing_then_drafts_letters(ws):

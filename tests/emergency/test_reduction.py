@@ -206,17 +206,19 @@ def test_a_new_forecast_escalates_downgrades_and_lifts(ws):
     r = run("alert", "issue", "--forecast", "210,230,190", "--ruleset", "648", "-w", ws.root)
     alert_id = r.output.split("warning ")[1].split(" ")[0]
     up = run("alert", "update", alert_id, "--forecast", "220,310,330,240", "-w", ws.root)
-    assert up.exit_code == 0 and up.output.strip().endswith("escalate")
+    assert up.exit_code == 0 and "升级为红色预警（Ⅰ级）（原黄色预警（Ⅲ级））" in up.output
+    assert "escalate yellow → red" in up.output                                    # which level, said
     with db.session(ws.database_url) as s:
         (a,) = service.alerts(s, service_scope(ws))
         assert a["level"] == "red" and all(e["acknowledged_by"] is None for e in a["enterprises"])
         huaan = next(e for e in a["enterprises"] if e["name"] == "沁县华安焦化有限公司")
         assert huaan["measures"] == ["出焦时间延长至48小时以上"]                    # B coking, red (template)
     keep = run("alert", "update", alert_id, "--forecast", "150,140", "--hourly", ",".join(["120"] * 30), "-w", ws.root)
-    assert keep.output.strip().endswith("downgrade")                               # not 36 h below yet: lowest level
+    assert "降级为黄色预警（Ⅲ级）（原红色预警（Ⅰ级））" in keep.output              # not 36 h below yet: lowest level
+    assert "downgrade red → yellow" in keep.output
     lifted = run("alert", "update", alert_id, "--forecast", "150,140", "--hourly", ",".join(["120"] * 40), "-w",
                  ws.root)
-    assert lifted.output.strip().endswith("lift")
+    assert "解除黄色预警（Ⅲ级）" in lifted.output and "warning" in lifted.output and ": lift" in lifted.output
     assert run("alert", "update", alert_id, "--forecast", "150", "-w", ws.root).exit_code == 2
 
 
@@ -234,3 +236,14 @@ def test_forecast_from_a_csv_file(ws, tmp_path):
     bad = run("alert", "issue", "--forecast-file", word, "-w", ws.root)
     assert bad.exit_code == 2 and "line 2, column aqi" in bad.output
     assert run("alert", "issue", "-w", ws.root).exit_code == 2
+
+
+def test_verify_states_the_bound_it_checked(ws):
+    """alert verify names the bound of each suspect — the most a cut allows, or the least a running
+    treatment line draws — never 'allowed ≤ None'."""
+    r = run("alert", "verify", "--synthetic", "--seed", "2", "-w", ws.root)
+    assert r.exit_code == 0, r.output
+    assert "None" not in r.output
+    lines = [ln for ln in r.output.splitlines() if ln.startswith(("serious", "major", "minor"))]
+    assert any("treatment_off" in ln and "a running treatment line draws ≥" in ln and "kW" in ln for ln in lines)
+    assert any("allowed ≤" in ln for ln in lines)

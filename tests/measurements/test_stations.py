@@ -239,15 +239,15 @@ def test_a_stopped_station_leaves_the_active_list_but_keeps_its_history(changzhi
 
 def test_add_station(changzhi):
     url = changzhi
-    rec = st.add_station(url, "9001A", "新站", 113.24, 36.35, city="长治", province="山西省", prefecture="长治市",
+    rec = st.add_station(url, "9001A", "新站", 113.24, 36.35, network="county", city="长治", province="山西省", prefecture="长治市",
                          when=dt.date(2024, 1, 1), reason="new site")
     assert (rec.unit_code, rec.assignment, rec.status) == ("140406", "polygon", "active")
     assert st.station_at(url, "9001A", dt.date(2023, 12, 31)) is None
     assert st.station_at(url, "9001A", dt.date(2024, 1, 2)).name == "新站"
-    zoned = st.add_station(url, "9002A", "经开区站", 113.10, 36.20, zone_code="140400-jingkai")
+    zoned = st.add_station(url, "9002A", "经开区站", 113.10, 36.20, network="township", zone_code="140400-jingkai")
     assert (zoned.unit_name, zoned.county_code) == ("经开区", "140403")
     with pytest.raises(UsageError, match="already exists"):
-        st.add_station(url, "9001A", "again")
+        st.add_station(url, "9001A", "again", network="national")
     with pytest.raises(st.StationNotFound):
         st.station_at(url, "0000X", dt.date(2024, 1, 1))
     with pytest.raises(st.StationNotFound):

@@ -173,8 +173,8 @@ def test_new_import_is_not_served_from_the_stale_cache(tmp_path, data_dir, con):
                 break
             out.write(line)
     store = Store(tmp_path / "measurements")
-    st = [registry.StationRecord("1727A", "清华站", None, None, None, False, None, None, "140403", "潞州区",
-                                 None, None, "140403", "潞州区", "polygon", "active", None)]
+    st = [registry.StationRecord("1727A", "清华站", None, None, None, False, "national", None, None, "140403",
+                                 "潞州区", None, None, "140403", "潞州区", "polygon", "active", None)]
     import_files(store.root, "cnemc", [head])
     assert dashboard(store, st, None, con, as_of=AS_OF)["latest"] == "2019-01-31"
     import_files(store.root, "cnemc", [src])

@@ -113,7 +113,8 @@ def test_seriously_late_subtasks_feed_the_interview_rule(tmp_path, data_dir):
     w = build_workspace(tmp_path / "full", data_dir)
     _targets(w.database_url)
     root = w.root
-    assert run("plan", "milestone", 13, "潞州区完成工地视频联网", "--due", "2023-05-01", "--owner", "county:140403",
+    # due 2019-05-01: 60 days late on the assessed day, 2019-06-30 (judged on that day, not the as-of date)
+    assert run("plan", "milestone", 13, "潞州区完成工地视频联网", "--due", "2019-05-01", "--owner", "county:140403",
                "-w", root).exit_code == 0
     plain = {d["unit"]: d for d in json.loads(run("progress", "--date", "2019-06-30", "--json", "-w", root).output)}
     assert plain["140403"]["status"] == "behind"

@@ -87,7 +87,44 @@ def test_interview_proposal_lists_each_county_with_its_reasons():
     assert doc.recipients == "市人民政府" and doc.red_head and doc.doc_number == "长气防办函〔2023〕15号"
     assert "1—6月" in text and "潞州区、屯留区环境空气质量改善严重滞后于序时进度" in text
     assert "PM2.5累计浓度高于年度目标；PM2.5累计浓度同比上升。" in text
-    assert "建议由市人民政府约谈潞州区、屯留区人民政府主要负责人" in text
+    assert "建议由市人民政府约谈潞州区人民政府、屯留区人民政府主要负责人" in text
     (table,) = [b for b in doc.blocks if isinstance(b, Table)]
     assert table.rows[1] == ["潞州区", "38.0", "32.0", "36.5", "65.2", "72.0"]
-    assert table.rows[2][1:4] == ["—", "—", "—"]
+    assert table.rows[2][1:4] == ["—", "未设定目标", "—"]               # a target not set is said so
+
+
+def test_a_letter_speaks_to_the_unit_as_it_is(letter_context):
+    """长子县 is 你县 throughout; a development zone's letter goes to its 管委会; a target not set is said so,
+    never 0.0% or 全年须有0天."""
+    county = warning_letter(dataclasses.replace(letter_context, county="长子县"))
+    text = body_text(county)
+    assert county.recipients == "长子县人民政府" and "你县" in text and "你区" not in text
+    zone = dataclasses.replace(letter_context, county="高新区", level="zone", good_ratio_target=None)
+    doc = warning_letter(zone)
+    text = body_text(doc)
+    assert doc.recipients == "高新区管委会" and "人民政府" not in doc.recipients and "你区" in text
+    assert "优良天数比例为65.2%，年度目标：未设定目标。" in text
+    assert "0.0%" not in text and "全年须有0天" not in text and "全年须有" not in text
+    no_pm25 = body_text(warning_letter(dataclasses.replace(letter_context, pm25_target=None)))
+    assert "PM2.5累计浓度为38微克/立方米，年度目标：未设定目标。" in no_pm25 and "剩余184天日均浓度" not in no_pm25
+
+
+def test_an_incomplete_letter_says_so_first_and_names_its_stations(letter_context):
+    doc = warning_letter(dataclasses.replace(
+        letter_context, incomplete="数据不完整：潞州区2023年7月有效0天（应不少于27天）。",
+        data_note="数据截至2023年6月30日；1月1日—7月31日共212天，有效181天", stations="1727A 清华站（国控）"))
+    assert doc.blocks[0].text.startswith("数据不完整：潞州区2023年7月有效0天")
+    text = body_text(doc)
+    assert "（数据截至2023年6月30日；1月1日—7月31日共212天，有效181天；评价点位：1727A 清华站（国控）。）" in text
+
+
+def test_interview_of_a_zone_goes_to_its_management_committee():
+    from lantian.reports.letters import InterviewCandidate, InterviewProposalContext, interview_proposal
+    c = InterviewProposalContext(year=2023, period_end=dt.date(2023, 6, 30), date=dt.date(2023, 7, 5),
+                                 candidates=[InterviewCandidate("高新区", ["PM2.5累计浓度同比上升"], level="zone",
+                                                                pm25=40, pm25_target=None)])
+    doc = interview_proposal(c)
+    text = body_text(doc)
+    assert "约谈高新区管委会主要负责人" in text and "开发区管委会主要负责人的请示" in doc.title
+    (table,) = [b for b in doc.blocks if isinstance(b, Table)]
+    assert table.rows[1][2] == "未设定目标"

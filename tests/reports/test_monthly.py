@@ -250,10 +250,14 @@ def test_chart_font_is_debian_noto_cjk():
     assert charts.aqi_colour(201) == "#99004c"
 
 
-def test_cli_monthly_json_month_without_data(bulletin, tmp_path):
+def test_cli_monthly_month_without_data_makes_no_bulletin(bulletin, tmp_path):
+    """A month without the city's data: no bulletin, and the command says why (exit code 2)."""
     ws, _, _, _ = bulletin
-    got = _cli(ws, ["--month", "2018-06", "-o", str(tmp_path), "--json"])
-    assert got["sections"] == [] and Path(got["docx"]).is_file()              # sections without data: None
-    assert got["data"]["city"] is None and got["data"]["dustfall"] is None and got["data"]["tasks"] is None
+    none = _cli(ws, ["--month", "2018-06", "-o", str(tmp_path / "out")])
+    assert none.exit_code == 2 and "2018年6月无全市环境空气质量监测数据" in none.output
+    assert "不生成月度通报" in none.output and "2019年1月至2019年12月" in none.output
+    assert not (tmp_path / "out").exists()                                    # nothing written
+    after = _cli(ws, ["--month", "2020-02", "-o", str(tmp_path / "out")])
+    assert after.exit_code == 2 and "全市监测数据截至2019年12月31日" in after.output
     bad = _cli(ws, ["--month", "2019-1x"])
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output

@@ -184,3 +184,43 @@ def test_grading_workflow_across_three_roles(browser, server, tmp_path):
     city.goto(server + "/enterprises")
     city.screenshot(path=str(ARTIFACTS / "enterprises-city.png"), full_page=True)
     assert errors == []
+
+
+#: every page, as the city office and as a county user reads it (None: the city's only)
+PAGES = {"dashboard": ("/", True), "station": ("/stations/1727A", True),
+         "assessment": ("/assessment?month=2019-06&date=2019-06-30", True),
+         "plan": ("/plan", True), "plan-task": ("/plan/tasks/13", True), "plan-department": ("/plan/departments/gxj", False),
+         "plan-county": ("/plan/counties/140403", True), "plan-inbox": ("/plan/inbox", True),
+         "enterprises": ("/enterprises", True), "violations": ("/enterprises/violations", True),
+         "grading": ("/enterprises/grading", True), "enterprise": ("/enterprises/5", True),
+         "emergency": ("/emergency", True), "dustfall": ("/dustfall", True), "vehicles": ("/vehicles", True),
+         "plate": ("/vehicles/plates/晋DA0518", True), "fires": ("/fires", True), "fire-case": ("/fires/cases/5", True),
+         "registers": ("/registers", True), "register": ("/registers/heating_villages", True),
+         "reports": ("/reports", False), "monthly": ("/reports/monthly?month=2019-01", False),
+         "monthly-without-data": ("/reports/monthly?month=2018-06", False),
+         "quarterly": ("/reports/quarterly?quarter=2023Q2", False), "audit": ("/audit", False)}
+#: what must never reach a reader: Python's None, JavaScript's undefined/NaN, English placeholders
+UNREAD = ("None", "undefined", "NaN", "no data in the period", "no targets for this year")
+
+
+def test_every_page_reads_right_and_in_chinese(browser, server):
+    """Each page as 市大气办 and as 潞州区 (where it may): no None/undefined/NaN, no English placeholder,
+    no county written as its code in a table cell; a screenshot of each under test-artifacts/pages/."""
+    import re
+    folder = ARTIFACTS / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    for user in ("daqiban", "luzhou"):
+        page, errors = sign_in_to(browser, server, user, "/")
+        for name, (path, county_too) in PAGES.items():
+            if user == "luzhou" and not county_too:
+                continue
+            r = page.goto(server + path)
+            assert r.status == 200, (user, path, r.status)
+            page.wait_for_timeout(300)
+            text = page.inner_text("body")
+            html = page.content()
+            for word in UNREAD:
+                assert not re.search(rf"\b{word}\b", text), (user, path, word)
+            assert not re.search(r"<td>\s*1404\d\d\s*</td>", html), (user, path, "a county as its code")
+            page.screenshot(path=str(folder / f"{user}-{name}.png"), full_page=True)
+        assert errors == [], (user, errors)

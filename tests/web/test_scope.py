@@ -25,6 +25,7 @@ CASES = {
     "/api/stations": ("GET", "/api/stations", None, None),
     "/api/stations/{code}": ("GET", f"/api/stations/{LUZHOU_STATION}", f"/api/stations/{TUNLIU_STATION}", 404),
     "/stations/{code}": ("GET", f"/stations/{LUZHOU_STATION}", f"/stations/{TUNLIU_STATION}", 404),
+    "/api/stations/{code}/network": ("POST", None, None, None),        # tests/web/test_networks.py
     "/api/geo/counties": ("GET", "/api/geo/counties", None, None),
     "/static": (None, None, None, None),
     "/api/openapi.json": ("GET", "/api/openapi.json", None, None),
@@ -286,7 +287,7 @@ def test_assessment_is_scoped(client, web_app):
     from lantian.assessment import letters as letter_service
     from lantian.assessment.progress import progress
     from lantian.assessment.targets import targets
-    from lantian.assessment.units import county_units
+    from lantian.assessment.networks import official_stations
     from lantian.demo import _targets
     _targets(web_app.state.db_url)                                   # synthetic 2019 targets
     city = client.get("/api/progress?date=2019-06-30", headers=bearer(client, "daqiban")).json()
@@ -299,11 +300,11 @@ def test_assessment_is_scoped(client, web_app):
     assert ranked[0]["unit"] == "140403" and ranked[0]["rank"] == 1
     assert all(r["unit"] == "140405" for r in client.get("/api/ranking?month=2019-06",
                                                           headers=bearer(client, "tunliu")).json())
-    units, names = county_units(web_app.state.db_url)
+    units = official_stations(web_app.state.db_url, {})
     with db.session(web_app.state.db_url) as s:
-        t = targets(s, 2019, list(units))
+        t = targets(s, 2019, list(units.units))
     with web_app.state.engine_lock:
-        rows = progress(web_app.state.store, units, names, dt.date(2019, 6, 30), t, web_app.state.con)
+        rows = progress(web_app.state.store, units, units.names, dt.date(2019, 6, 30), t, web_app.state.con)
     with db.session(web_app.state.db_url) as s:
         made = letter_service.issue_drafts(s, web_app.state.workspace.root, letter_service.drafts(rows),
                                            dt.date(2019, 6, 30), actor="test")

@@ -44,27 +44,45 @@ def drafts(rows: list[UnitProgress]) -> list[Draft]:
     return out
 
 
-def _letter_context(d: Draft, day: dt.date, number: str):
+def _level(s: Session, unit: str) -> str | None:
+    """county | zone | city — what the unit is (a zone's letters go to its 管委会)."""
+    from lantian.measurements.stations import AdminUnit
+    row = s.get(AdminUnit, unit)
+    return None if row is None else row.level
+
+
+def _incomplete(n: dict) -> str:
+    """数据不完整：… — the top line of a letter whose figures fall short of the HJ 663 minimums."""
+    from lantian.assessment.coverage import RULE
+    if n.get("complete", True):
+        return ""
+    return (f"数据不完整：{n.get('name', '')}{n.get('coverage_problem')}（{RULE}）。本函所列累计数据未达到有效性"
+            "要求，仅供参考，不作为考核依据。")
+
+
+def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = None):
     from lantian.reports.letters import WarningLetterContext
     n = d.numbers
-    short = "县" if d.name.endswith("县") else "区"
     return WarningLetterContext(
         county=d.name, year=day.year, period_end=day, pm25=n["pm25"], pm25_target=n["pm25_target"],
-        good_days=n["good_days"], valid_days=n["aqi_days"], good_ratio_target=n["good_ratio_target"] or 0,
-        deadline=day + dt.timedelta(days=RECTIFICATION_DAYS), date=day, doc_number=number, county_short=short,
-        pm25_allowance=n["remaining_allowance"])
+        good_days=n["good_days"], valid_days=n["aqi_days"], good_ratio_target=n["good_ratio_target"],
+        deadline=day + dt.timedelta(days=RECTIFICATION_DAYS), date=day, doc_number=number, level=level,
+        pm25_allowance=n["remaining_allowance"], data_note=n.get("coverage_text") or "",
+        stations=n.get("stations_text") or "", incomplete=_incomplete(n))
 
 
-def _interview_context(found: list[Draft], day: dt.date, number: str):
+def _interview_context(found: list[Draft], day: dt.date, number: str, levels: dict | None = None):
     from lantian.reports.letters import InterviewCandidate, InterviewProposalContext
     from lantian.standards.progress import BEHIND_CONDITIONS, SERIOUS_CONDITIONS
     words = {**BEHIND_CONDITIONS, **SERIOUS_CONDITIONS}
     rule = next((d.numbers.get("rule") for d in found if d.numbers.get("rule")), "")
     candidates = [InterviewCandidate(
         county=d.name, reasons=[words.get(r, r) for r in d.numbers.get("reasons", [])],
+        level=(levels or {}).get(d.unit),
         pm25=d.numbers.get("pm25"), pm25_target=d.numbers.get("pm25_target"),
         pm25_last_year=d.numbers.get("pm25_last_year"), good_ratio=d.numbers.get("good_ratio"),
-        good_ratio_target=d.numbers.get("good_ratio_target")) for d in found]
+        good_ratio_target=d.numbers.get("good_ratio_target"), data_note=d.numbers.get("coverage_text") or "",
+        incomplete=None if d.numbers.get("complete", True) else d.numbers.get("coverage_problem")) for d in found]
     return InterviewProposalContext(year=day.year, period_end=day, candidates=candidates, date=day, rule=rule,
                                     doc_number=number)
 
@@ -98,9 +116,9 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
         s.add(row)
         s.flush()
         row.doc_number = f"长气防办函〔{day.year}〕{row.id}号"
-        if d.kind == "warning" and d.numbers.get("pm25_target") is not None and d.numbers.get("pm25") is not None:
+        if d.kind == "warning" and d.numbers.get("pm25") is not None:
             out = folder / f"{day.isoformat()}-{d.unit}-预警通知函.docx"
-            render_docx("letter", warning_letter(_letter_context(d, day, row.doc_number)), out)
+            render_docx("letter", warning_letter(_letter_context(d, day, row.doc_number, _level(s, d.unit))), out)
             row.document = str(out.relative_to(root))
             d.document = out
             d.pdf = _pdf(out, pdf)
@@ -115,7 +133,8 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
                               .order_by(Letter.id)))
         listed = [Draft(r.unit_code, json.loads(r.numbers).get("name", r.unit_code), "interview", "",
                         json.loads(r.numbers)) for r in rows]
-        render_docx("letter", interview_proposal(_interview_context(listed, day, rows[0].doc_number)), out)
+        levels = {r.unit_code: _level(s, r.unit_code) for r in rows}
+        render_docx("letter", interview_proposal(_interview_context(listed, day, rows[0].doc_number, levels)), out)
         made = _pdf(out, pdf)
         for r in rows:
             r.document = str(out.relative_to(root))

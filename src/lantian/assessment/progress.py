@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 
 import pyarrow as pa
 
+from lantian.assessment.coverage import Coverage, coverage
 from lantian.assessment.statistics import area_daily_units, period_statistics
 from lantian.errors import UsageError
 from lantian.workspace import check_keys
@@ -35,10 +36,22 @@ class UnitProgress:
     synthetic_targets: bool = False
     aqi_days: int = 0                       # days with a valid daily AQI
     notes: list[str] = field(default_factory=list)
+    coverage: Coverage | None = None        # what the year to date's data covers (HJ 663 minimums)
+    stations: list[dict] = field(default_factory=list)   # the assessment stations used (networks.Membership.used)
+
+    @property
+    def complete(self) -> bool:
+        return self.coverage is not None and self.coverage.complete
 
     def as_dict(self) -> dict:
+        from lantian.assessment.networks import describe
+        c = self.coverage
         return {"unit": self.unit, "name": self.name, "date": self.date.isoformat(), "valid_days": self.valid_days,
-                "aqi_days": self.aqi_days,
+                "aqi_days": self.aqi_days, "days": None if c is None else c.days,
+                "last_day": None if c is None or c.last_day is None else c.last_day.isoformat(),
+                "complete": self.complete, "coverage_text": None if c is None else c.text(),
+                "coverage_problem": None if c is None else c.problem(),
+                "stations": self.stations, "stations_text": describe(self.stations),
                 "pm25": self.pm25, "pm25_last_year": self.pm25_last_year, "pm25_target":
                 None if self.pm25_target is None else float(self.pm25_target),
                 "good_days": self.good_days, "good_ratio": self.good_ratio,
@@ -94,7 +107,12 @@ def progress_rule(config: Mapping, source: str = "lantian.toml") -> std.Progress
         raise UsageError(f"{source}: [{SETTINGS_KEY}] {exc}") from None
 
 
-def progress(store: Store, units: Mapping[str, Sequence[str]], names: Mapping[str, str], day: dt.date,
+#: the notes a unit's row carries, in the words the pages and documents print
+NO_DATA = "本期无有效监测数据"
+NO_TARGETS = "本年度未设定目标"
+
+
+def progress(store: Store, units, names: Mapping[str, str], day: dt.date,
              targets: Mapping[str, Mapping[str, object]], con,
              sand_dust: Mapping[str, Sequence[dt.date]] | None = None,
              rule: std.ProgressRule = std.DEFAULT_RULE,
@@ -102,29 +120,36 @@ def progress(store: Store, units: Mapping[str, Sequence[str]], names: Mapping[st
     """Year-to-date statistics of every unit up to ``day`` and the three methods of spec §6.1.
 
     ``sand_dust`` days (unit → dates) are deducted from the PM2.5 cumulative mean, kept in the
-    good-day counts (CNEMC practice, spec §3.4). ``daily`` may give the units' daily values from
-    1 January of the year before (columns as :func:`area_daily_units`), already computed."""
+    good-day counts (CNEMC practice, spec §3.4). ``units``: a
+    :class:`~lantian.assessment.networks.Membership` (or a mapping unit → stations). ``daily`` may give
+    the units' daily values from 1 January of the year before (columns as :func:`area_daily_units`),
+    already computed. Each row says what its data covers (:mod:`lantian.assessment.coverage`) and
+    which stations it used."""
+    from lantian.assessment.networks import Membership, fixed
+    members = units if isinstance(units, Membership) else fixed(units)
     ytd = ref.year_to_date(day)
     last = ref.same_period_last_year(ytd)
     method = "given"
     if daily is None:
-        series = area_daily_units(store, units, last.start, ytd.end, con)
+        series = area_daily_units(store, members, last.start, ytd.end, con)
         daily, method = series.table, series.method
+    covered = coverage(daily, members.units, ytd.start, ytd.end)
     stats = period_statistics(daily, [ytd, last], con, method=method, sand_dust=sand_dust or None,
                               deduct_sand_dust=bool(sand_dust)).table.to_pylist()
     by = {(r["unit"], r["period"]): r for r in stats}
     year_days = std.days_in_year(day.year)
     out = []
-    for unit in units:
+    for unit in members.units:
         now = by.get((unit, ytd.label))
         before = by.get((unit, last.label))
+        used = members.used(unit, ytd.start, ytd.end)
         if now is None or not now["n_aqi_days"]:
             out.append(UnitProgress(unit, names.get(unit, unit), day, 0, None, None, 0, None, 0,
-                                    notes=["no data in the period"]))
+                                    notes=[NO_DATA], coverage=covered[unit], stations=used))
             continue
         p = UnitProgress(unit, names.get(unit, unit), day, int(now["n_PM2_5"] or 0), now["mean_PM2_5"],
                          None if before is None else before["mean_PM2_5"], int(now["good_days"] or 0),
-                         now["good_ratio"], int(now["heavy_days"] or 0))
+                         now["good_ratio"], int(now["heavy_days"] or 0), coverage=covered[unit], stations=used)
         t = targets.get(unit, {})
         p.aqi_days = int(now["n_aqi_days"] or 0)
         # elapsed = calendar days since 1 January (⚠ default; the letter states the same arithmetic)
@@ -146,6 +171,6 @@ def progress(store: Store, units: Mapping[str, Sequence[str]], names: Mapping[st
                                     good_ratio_now=None if p.good_ratio is None else Fraction(str(p.good_ratio)),
                                     rule=rule, other_findings=tuple((findings or {}).get(unit, ())))
         else:
-            p.notes.append("no targets for this year")
+            p.notes.append(NO_TARGETS)
         out.append(p)
     return out

@@ -104,24 +104,32 @@ def _as_float(ints: np.ndarray, dp: int) -> list[float | None]:
     return [None if v < 0 else int(v) / 10 ** dp for v in ints]
 
 
-def rank_units(store: Store, units: Mapping[str, Sequence[str]], period: ref.Period, con, *,
+def rank_units(store: Store, units, period: ref.Period, con, *,
                previous: ref.Period | None = None, scheme: Scheme | str | None = None,
                sand_dust: Mapping[str, Iterable[date]] | Iterable[date] | None = None,
                ruleset: RuleSet | None = None, daily: pa.Table | None = None) -> Ranking:
     """Rank ``units`` for ``period`` by composite index; with ``previous`` (e.g.
     :func:`standards.period.same_period_last_year`) add the change rate and its rank.
 
-    ``daily`` may give the units' daily table directly (columns as :func:`area_daily_units`);
-    otherwise it is computed from ``store``.
+    ``units``: a :class:`~lantian.assessment.networks.Membership` (dated assessment stations) or a
+    mapping unit → stations. ``daily`` may give the units' daily table directly (columns as
+    :func:`area_daily_units`); otherwise it is computed from ``store``. Each row states its data
+    (:mod:`lantian.assessment.coverage`: ``valid_days``, ``days``, ``last_day``, ``complete``,
+    ``coverage_text``, ``coverage_problem``; ``valid`` = the statistics valid *and* the coverage
+    complete) and the stations it used (``stations``, ``stations_text``).
     """
+    from lantian.assessment.coverage import coverage
+    from lantian.assessment.networks import Membership, describe, fixed
+    members = units if isinstance(units, Membership) else fixed(units)
     sch = scheme if isinstance(scheme, Scheme) else scheme_named(scheme)
     periods = [period] + ([previous] if previous else [])
     method = "given"
     if daily is None:
-        series = area_daily_units(store, units, min(p.start for p in periods), max(p.end for p in periods), con)
+        series = area_daily_units(store, members, min(p.start for p in periods), max(p.end for p in periods), con)
         daily, method = series.table, series.method
     stats = period_statistics(daily, periods, con, ruleset=ruleset, method=method, sand_dust=sand_dust,
                               deduct_sand_dust=True)
+    covered = coverage(daily, members.units, period.start, period.end)
     tab = stats.table
     cols = composite_columns(tab, sch)
     labels = tab.column("period").to_pylist()
@@ -147,7 +155,12 @@ def rank_units(store: Store, units: Mapping[str, Sequence[str]], period: ref.Per
                                                   if best is not None and singles[p] == best) or None
         row["good_ratio"] = tab.column("good_ratio")[i].as_py()
         row["coverage"] = min(tab.column(f"coverage_{p}")[i].as_py() for p in ref.COLUMNS)
-        row["valid"] = all(tab.column(f"valid_{p}")[i].as_py() for p in ref.COLUMNS)
+        c = covered[unit_col[i]]
+        row.update(days=c.days, valid_days=c.valid_days, last_day=None if c.last_day is None else c.last_day.isoformat(),
+                   complete=c.complete, coverage_text=c.text(), coverage_problem=c.problem())
+        row["valid"] = c.complete and all(tab.column(f"valid_{p}")[i].as_py() for p in ref.COLUMNS)
+        used = members.used(unit_col[i], period.start, period.end)
+        row.update(stations=used, stations_text=describe(used))
         if previous:
             j = last.get(unit_col[i])
             lc = None if j is None or cols["composite"][j] < 0 else Fraction(int(cols["composite"][j]), 10 ** idp)
@@ -160,5 +173,17 @@ def rank_units(store: Store, units: Mapping[str, Sequence[str]], period: ref.Per
         crk = ranks([None if r["change_rate"] is None else Fraction(str(r["change_rate"])) for r in rows])
         for r, c in zip(rows, crk):
             r["change_rank"] = c
+    seen = {r["unit"] for r in rows}
+    for unit in members.units:                     # a unit without a single day of data: no rank, said so
+        if unit not in seen:
+            c = covered[unit]
+            used = members.used(unit, period.start, period.end)
+            rows.append({"unit": unit, "rank": None, "composite_index": None, **dict.fromkeys(OUTPUT.values()),
+                         **{f"i_{v}": None for v in OUTPUT.values()}, "largest_index_pollutant": None,
+                         "good_ratio": None, "coverage": 0.0, "days": c.days, "valid_days": 0, "last_day": None,
+                         "complete": False, "coverage_text": c.text(), "coverage_problem": c.problem(),
+                         "valid": False, "stations": used, "stations_text": describe(used),
+                         **({"composite_last": None, "change_rate": None, "change_rank": None} if previous else {}),
+                         "ruleset": None, "scheme": sch.name, "method": method})
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
     return Ranking(pa.Table.from_pylist(rows), period, previous, sch.name, method, stats.sand_dust, stats.rules)

@@ -45,24 +45,27 @@ def _day(request: Request, text: str | None) -> dt.date:
 
 def _ranking(request, scope, period):
     with request.app.state.engine_lock:
-        return service.ranking(scope, request.app.state.store, request.app.state.con, period)
+        return service.ranking(scope, request.app.state.store, request.app.state.con, period,
+                               config=request.app.state.workspace.config)
 
 
-def _findings(request) -> dict:
-    """The plan's input to 严重滞后: counties with sub-tasks seriously late on the as-of date."""
+def _findings(request, day: dt.date) -> dict:
+    """The plan's input to 严重滞后: counties with sub-tasks seriously late on ``day`` — the day the
+    progress is assessed on, never the wall clock."""
     from lantian import db
     from lantian.plan.service import seriously_late_counties
     from lantian.plan.settings import plan_settings
     ws = request.app.state.workspace
     with db.session(request.app.state.db_url) as s:
-        return seriously_late_counties(s, ws.as_of, plan_settings(ws.config))
+        return seriously_late_counties(s, day, plan_settings(ws.config))
 
 
 def _progress(request, scope, day):
-    findings = _findings(request)
+    findings = _findings(request, day)
+    config = request.app.state.workspace.config
     with request.app.state.engine_lock:
         return service.unit_progress(scope, request.app.state.store, request.app.state.con, day,
-                                     progress_rule(request.app.state.workspace.config), findings)
+                                     progress_rule(config), findings, config=config)
 
 
 @router.get("/api/ranking", tags=["assessment"])
@@ -147,8 +150,10 @@ async def advance_letter(request: Request, letter_id: Annotated[int, FastAPIPath
 @scoped("signed_in")
 def assessment_page(request: Request, month: str | None = None, date: str | None = None,
                     scope: Scope = Depends(page_scope)):
+    from lantian.assessment.networks import network_rule
     period = _month(request, month)
     day = _day(request, date)
     return render(request, "assessment/assessment.html", period=period, day=day,
                   ranking=_ranking(request, scope, period), progress=_progress(request, scope, day),
-                  letters=service.letters(scope, request.app.state.workspace.root), scope=scope)
+                  letters=service.letters(scope, request.app.state.workspace.root), scope=scope,
+                  network_rule=network_rule(request.app.state.workspace.config).describe())

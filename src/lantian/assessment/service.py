@@ -10,7 +10,8 @@ from lantian.assessment import letters as letter_service
 from lantian.assessment.progress import progress
 from lantian.assessment.ranking import rank_units
 from lantian.assessment.targets import targets
-from lantian.assessment.units import CITY_CODE, county_units
+from lantian.assessment.networks import official_stations
+from lantian.assessment.units import CITY_CODE, unit_names
 from lantian.standards import period as ref
 
 
@@ -37,43 +38,49 @@ def sand_dust_days(url: str, units, start: dt.date, end: dt.date):
     return days if any(days.values()) else None
 
 
-def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False, daily=None) -> list[dict]:
+def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False, daily=None, *, config=None,
+            members=None) -> list[dict]:
     """The counties ranked for ``p`` (the ranks are over every county); a county sees its own row.
-    ``daily``: the counties' daily values, already computed (:func:`rank_units`)."""
-    units, names = county_units(scope.url)
-    units.pop(CITY_CODE, None)
+    Each county's figure is formed from its assessment stations (:func:`official_stations` by the rule
+    of ``config``, or ``members`` already found); ``daily``: the counties' daily values, already
+    computed (:func:`rank_units`)."""
+    members = (members or official_stations(scope.url, config)).without([CITY_CODE])
     previous = ref.same_period_last_year(p) if yoy else None
-    result = rank_units(store, units, p, con, previous=previous, daily=daily,
-                        sand_dust=sand_dust_days(scope.url, units, (previous or p).start, p.end))
+    result = rank_units(store, members, p, con, previous=previous, daily=daily,
+                        sand_dust=sand_dust_days(scope.url, members.units, (previous or p).start, p.end))
     rows = []
     for r in result.table.to_pylist():
         if _visible(scope, r["unit"]):
-            r["name"] = names.get(r["unit"], r["unit"])
+            r["name"] = members.names.get(r["unit"], r["unit"])
             rows.append(r)
     return rows
 
 
-def progress_rows(scope: Scope, store, con, day: dt.date, rule=None, findings=None, daily=None):
+def progress_rows(scope: Scope, store, con, day: dt.date, rule=None, findings=None, daily=None, *, config=None,
+                  members=None):
     """序时进度 of every unit ``scope`` sees on ``day``, against its targets, with the sand-dust days
-    entered deducted and the plan's ``findings``; and those sand-dust days (None when none).
-    ``daily``: the units' daily values from 1 January of the year before, already computed."""
-    units, names = county_units(scope.url)
-    units = {u: s for u, s in units.items() if _visible(scope, u)}
+    entered deducted and the plan's ``findings`` (found on ``day`` too); and those sand-dust days (None
+    when none). Figures from the units' assessment stations (:func:`official_stations` by the rule of
+    ``config``, or ``members`` already found); ``daily``: the units' daily values from 1 January of the
+    year before, already computed."""
+    members = members or official_stations(scope.url, config)
+    members = members.only(u for u in members.units if _visible(scope, u))
     with db.session(scope.url) as s:
-        t = targets(s, day.year, list(units))
-    dust = sand_dust_days(scope.url, units, dt.date(day.year - 1, 1, 1), day)
+        t = targets(s, day.year, list(members.units))
+    dust = sand_dust_days(scope.url, members.units, dt.date(day.year - 1, 1, 1), day)
     kw = {} if rule is None else {"rule": rule}
-    rows = progress(store, units, names, day, t, con, sand_dust=dust, findings=findings or None, daily=daily, **kw)
+    rows = progress(store, members, members.names, day, t, con, sand_dust=dust, findings=findings or None,
+                    daily=daily, **kw)
     return rows, dust
 
 
-def unit_progress(scope: Scope, store, con, day: dt.date, rule=None, findings=None) -> list[dict]:
-    return [p.as_dict() for p in progress_rows(scope, store, con, day, rule, findings)[0]]
+def unit_progress(scope: Scope, store, con, day: dt.date, rule=None, findings=None, *, config=None) -> list[dict]:
+    return [p.as_dict() for p in progress_rows(scope, store, con, day, rule, findings, config=config)[0]]
 
 
 def letters(scope: Scope, root: Path | None = None) -> list[dict]:
     """The letters the caller may see; ``root`` (the workspace) to say which have a PDF copy."""
-    _, names = county_units(scope.url)
+    names = unit_names(scope.url)
     with db.session(scope.url) as s:
         return [{"id": r.id, "kind": r.kind, "unit": r.unit_code, "name": names.get(r.unit_code, r.unit_code),
                  "assessed_on": r.assessed_on.isoformat(), "status": r.status, "doc_number": r.doc_number,

@@ -58,20 +58,27 @@ def station_daily_units(store: Store, stations: list[str], start: date, end: dat
                        d.method)
 
 
-def area_daily_units(store: Store, units: Mapping[str, Sequence[str]], start: date, end: date, con,
+def area_daily_units(store: Store, units, start: date, end: date, con,
                      exclude: list[str] | None = None) -> DailySeries:
-    """Daily values of many areas at once (``unit`` → its evaluation stations, 对照点 already left out).
+    """Daily values of many areas at once: ``units`` is a :class:`~lantian.assessment.networks.Membership`
+    (each unit's assessment stations, dated: a station enters a unit's day only on the days it counts
+    for it) or a mapping unit → its evaluation stations (对照点 already left out), for every day.
 
     The same rule as :func:`lantian.measurements.daily.area_days` (``city_aggregation`` of
     hj663.toml: mean of the stations' valid daily values, GB/T 8170, ≥ ``min_valid_stations``),
     grouped by unit instead of one area per call; the AQI is recomputed from the area values.
     """
-    stations = sorted({s for ss in units.values() for s in ss})
+    from lantian.assessment.networks import Membership, fixed
+    spans = (units if isinstance(units, Membership) else fixed(units)).table()
+    stations = sorted(set(spans.column("station").to_pylist()))
     sd = station_daily(store, stations, start, end, con, exclude=exclude)
-    pairs = pa.table({"unit": [u for u, ss in units.items() for _ in ss],
-                      "station": [s for ss in units.values() for s in ss]})
+    epoch = date(1970, 1, 1)
+    to_day = lambda col: pa.array([(d - epoch).days for d in spans.column(col).to_pylist()], pa.int64())
     days = ibis.memtable(sd.table.select(["station", "day", *AREA_COLUMNS]))
-    d = days.join(ibis.memtable(pairs), "station")
+    p = ibis.memtable(pa.table({"unit": spans.column("unit"), "member": spans.column("station"),
+                                "first": to_day("first"), "last": to_day("last")}))
+    d = days.join(p, (days.station == p.member) & (days.day >= p["first"]) & (days.day <= p["last"]))
+    d = d.select("unit", "station", "day", *AREA_COLUMNS)
     aggs = {}
     for c in AREA_COLUMNS:
         aggs[f"sum_{c}"] = d[c].sum()

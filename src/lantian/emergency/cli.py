@@ -89,11 +89,22 @@ def alert_update(alert_id: int, forecast: ForecastOpt,
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
     url = workspace_url(workspace)
+    from lantian.emergency.models import Alert
     with db.session(url) as s:
+        found = s.get(Alert, alert_id)
+        before = found.level if found is not None else None
         action = service.update(s, ws.root, acting_scope(url, None), alert_id, _forecast_values(forecast),
                                 hourly=_forecast_values(hourly) if hourly else None, regional=regional,
                                 today=ws.as_of, config=ws.config)
-    out.print(f"warning {alert_id}: {action}", markup=False)
+        after = s.get(Alert, alert_id)
+        level, document = after.level, after.document
+    was, now = service.LEVEL_NAMES[before], service.LEVEL_NAMES[level]
+    said = {"escalate": f"升级为{now}（原{was}）", "downgrade": f"降级为{now}（原{was}）",
+            "keep": f"维持{now}", "lift": f"解除{was}"}.get(action, action)
+    out.print(f"预警 {alert_id}：{said} — warning {alert_id}: {action}"
+              + (f" {before} → {level}" if action in ("escalate", "downgrade") else "")
+              + (f"; notice {ws.root / document}" if action in ("escalate", "downgrade") and document else ""),
+              markup=False, soft_wrap=True)
 
 
 @alert_app.command("lift")
@@ -335,8 +346,14 @@ def alert_verify(series: Annotated[Optional[Path], typer.Argument(help="Facility
         out.print(f"achieved {metric}: {x['achieved_percent']} % (committed {x['committed_percent']} %) over "
                   f"{x['facilities']} facilities", markup=False)
     for x in result["suspects"]:
+        if x.get("expected_max") is not None:
+            bound = f"allowed ≤ {x['expected_max']} {x['unit']}"
+        elif x.get("expected_min") is not None:
+            bound = f"a running treatment line draws ≥ {x['expected_min']} {x['unit']}"
+        else:
+            bound = "no bound"
         out.print(f"{x['severity']:8} {x['facility']}  {x['kind']}  {x['hours']} h  {x['metric']}: observed "
-                  f"{x['observed']} vs baseline {x['baseline']} (allowed ≤ {x['expected_max']})", markup=False)
+                  f"{x['observed']} vs baseline {x['baseline']} {x['unit']} ({bound})", markup=False)
 
 
 @alert_app.command("review")

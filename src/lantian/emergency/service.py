@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from lantian import audit
 from lantian.accounts.scope import Scope
@@ -95,6 +95,12 @@ def totals(s: Session, year: int) -> dict[str, tuple[Fraction, str]]:
                                                                           .where(CityTotal.year == year))}
 
 
+def _county_names(s: Session) -> dict[str, str]:
+    """county or zone code → its name (what a page or a notice prints: 潞州区, not 140403)."""
+    from lantian.measurements.stations import AdminUnit
+    return {u.code: u.name for u in s.scalars(sa.select(AdminUnit))}
+
+
 def reduction(s: Session, level: str, year: int, root: Path | None = None, config: dict | None = None) -> dict:
     """Expected reduction at ``level``, summed over the list, against the city total (spec §5.3):
     per pollutant the tonnes a year removed, the share of the total, the share required and the shortfall."""
@@ -109,6 +115,7 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
     from lantian.inventory import service as inventory     # one fact: the year's inventory, else the typed values
     used = inventory.reduction_inputs(s, year, [e.enterprise_id for e in ents], POLLUTANTS, config)
     base, tot = (used["baselines"], used["totals"]) if used else (baselines(s), totals(s, year))
+    names = _county_names(s)
     rows, sums = [], {p: Fraction(0) for p in POLLUTANTS}
     for e in sorted(ents, key=lambda x: (prof[x.enterprise_id]["county"] or "", prof[x.enterprise_id]["name"])):
         p = prof[e.enterprise_id]
@@ -119,7 +126,7 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
             cut[pol] = t * Fraction(m["cut"][pol])
             sums[pol] += cut[pol]
         rows.append({"enterprise_id": e.enterprise_id, "name": p["name"], "county": p["county"],
-                     "industry": p["industry"], "grade": p["grade"] or "未评级", "measure": m["text"],
+                     "county_name": names.get(p["county"], p["county"]), "industry": p["industry"], "grade": p["grade"] or "未评级", "measure": m["text"],
                      "verified": m["verified"], "source": m["source"], "protected": e.protected,
                      "planning_area": None if inside is None else e.enterprise_id in inside,
                      "reduction": {k: float(round_half_even(v, 2)) for k, v in cut.items()},
@@ -203,8 +210,9 @@ def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date)
     from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
     name = LEVEL_NAMES[alert.level]
     rows = [["企业", "县区", "绩效分级", f"{name}措施"]]
+    names = _county_names(object_session(alert))
     for p, m in sorted(listed, key=lambda x: (x[0]["county"] or "", x[0]["name"])):
-        rows.append([p["name"], p["county"] or "", p["grade"] or "未评级", m["text"]])
+        rows.append([p["name"], names.get(p["county"], p["county"] or ""), p["grade"] or "未评级", m["text"]])
     days = "、".join(f"{(start + dt.timedelta(days=i)).month}月{(start + dt.timedelta(days=i)).day}日AQI {v}"
                     for i, v in enumerate(forecast))
     doc = OfficialDocument(
@@ -305,13 +313,14 @@ def alert_detail(s: Session, scope: Scope, alert_id: int) -> dict:
     if a is None:
         raise NotFound("no such warning")
     prof = ledgers.profiles(s)
+    names = _county_names(s)
     rows = []
     for r in s.scalars(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id)
                        .order_by(AlertEnterprise.county_code, AlertEnterprise.enterprise_id)):
         if _sees(scope, r):
             p = prof.get(r.enterprise_id, {})
             rows.append({"id": r.id, "enterprise_id": r.enterprise_id, "name": p.get("name"), "county": r.county_code,
-                         "grade": p.get("grade") or "未评级", "measures": json.loads(r.measures),
+                         "county_name": names.get(r.county_code, r.county_code), "grade": p.get("grade") or "未评级", "measures": json.loads(r.measures),
                          "acknowledged_by": r.acknowledged_by,
                          "acknowledged_at": to_beijing(r.acknowledged_at).isoformat(timespec="minutes")
                          if r.acknowledged_at else None})
@@ -438,7 +447,9 @@ def staggered(s: Session, season_year: int, config: dict | None = None) -> list[
     inside, _ = planning_area(s, prof, config)
     plan = seasonal.staggered_plan(sorted(prof.values(), key=lambda p: (p["county"] or "", p["name"])),
                                    season_year, config, planning_area=inside)
-    return [{"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county, "grade": x.grade or "未评级",
+    names = _county_names(s)
+    return [{"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county,
+             "county_name": names.get(x.county, x.county), "grade": x.grade or "未评级",
              "near": x.near, "planning_area": x.planning_area, "applied_grade": x.applied_grade,
              "start": x.start.isoformat(), "end": x.end.isoformat(), "measure": x.measure, "notes": x.notes}
             for x in plan]
@@ -476,6 +487,7 @@ def suspects_json(suspects) -> list[dict]:
              "metric": x.evidence.metric, "unit": x.evidence.unit, "baseline": round(x.evidence.baseline, 2),
              "observed": round(x.evidence.observed, 2),
              "expected_max": None if x.evidence.expected_max is None else round(x.evidence.expected_max, 2),
+             "expected_min": None if x.evidence.expected_min is None else round(x.evidence.expected_min, 2),
              "coverage": round(x.evidence.coverage, 3),
              "periods": [[a.isoformat(), b.isoformat()] for a, b in x.evidence.periods]} for x in suspects]
 
@@ -578,20 +590,20 @@ def review(s: Session, store, con, alert_id: int, root: Path | None = None, conf
     """After an episode: each day's forecast against the observed city AQI (HJ 633 daily AQI of the
     city's evaluation stations), the level the observed days would have given under the same rule
     set, acknowledgements, and the reduction declared at the level."""
-    from lantian.assessment.units import CITY_CODE, county_units
-    from lantian.measurements.series import area_daily
+    from lantian.assessment.networks import official_stations
+    from lantian.assessment.statistics import area_daily_units
+    from lantian.assessment.units import CITY_CODE
     a = s.get(Alert, alert_id)
     if a is None:
         raise NotFound("no such warning")
     forecast = json.loads(a.forecast)
     start = to_beijing(a.start).date()
     end = start + dt.timedelta(days=len(forecast) - 1)
-    units, _ = county_units(url_of(s))
+    city = official_stations(url_of(s), config).only([CITY_CODE])   # the city's assessment stations, dated
     observed = {}
-    stations = units.get(CITY_CODE, [])
-    if stations:
-        city = area_daily(store, stations, start, end, con).table.to_pylist()
-        observed = {r["date"]: r["AQI"] for r in city}
+    if city.units:
+        rows = area_daily_units(store, city, start, end, con).table.to_pylist()
+        observed = {r["date"]: r["AQI"] for r in rows}
     days = []
     for i, f in enumerate(forecast):
         day = start + dt.timedelta(days=i)

@@ -1,4 +1,4 @@
-"""The station registry: codes, names, coordinates, control-point flag, county — with history.
+"""The station registry: codes, names, coordinates, network, control-point flag, county — with history.
 
 Tables (migration ``0001``): ``admin_units`` (city, counties with their polygon, zones
 without one), ``stations`` (one row per code: its current attributes) and
@@ -26,6 +26,16 @@ Rules
   ``unit_code``/``unit_name`` hold the unit the station counts for (the explicit one, else
   the polygon's); ``county_code`` always keeps the polygon's answer, for information.
   ``list_stations(county=…)`` filters on the unit the station counts for.
+- **Network.** Every version names the station's network (站点类别): ``national`` 国控, ``provincial``
+  省控, ``city`` 市控, ``county`` 县控, ``township`` 乡镇, ``sensor`` 微站/小型站 (:data:`NETWORKS`),
+  besides the control-point flag (对照点). It is dated like every attribute: an upgrade
+  (``edit_station(code, network="county", when=…)``) closes the version and opens one from its
+  date, so a figure of an earlier day still sees the old network. Which networks make which
+  official figure is the assessment's rule (:mod:`lantian.assessment.networks`), not the registry's.
+  A CNEMC list has no network column: every station in it is ``national``; an office's own list
+  names each row's network in a column ``站点类别`` or ``network`` (Chinese or English names).
+- **Audit.** Every change made here — an import, an added, edited, stopped or reassigned
+  station — is written to the audit log (:mod:`lantian.audit`) with the state before and after.
 - **Import.** :func:`import_stations` reads a CNEMC station list (``NewSiteList`` in UTF-8 or
   the original GBK, ``changzhi_stations.csv``, ``shanxi_stations.csv``: same 8 columns,
   encoding detected: UTF-8 (with or without BOM), else GB18030 ⊇ GBK). Idempotent: an
@@ -44,6 +54,7 @@ import datetime as dt
 import io
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterable
@@ -52,14 +63,14 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from lantian import db
+from lantian import audit, db
 from lantian.db import Base, UTCDateTime, now_utc, to_utc
 from lantian.errors import InputError, UsageError
 from lantian.measurements.geo import Area, Boundaries, geometry_polygons, load_geojson
 
 __all__ = [
     "AdminUnit", "ImportSummary", "Station", "StationNotFound", "StationRecord", "StationVersion",
-    "COLUMNS", "ZONES", "add_station", "add_zone", "assign_zone", "edit_station", "history",
+    "COLUMNS", "NETWORKS", "NETWORK_COLUMNS", "ZONES", "network_name", "parse_network", "add_station", "add_zone", "assign_zone", "edit_station", "history",
     "import_stations", "list_stations", "list_units", "load_boundaries", "read_station_list",
     "station_at", "stop_station",
 ]
@@ -87,6 +98,7 @@ class _Attributes:
     lon: Mapped[float | None] = mapped_column(sa.Double)
     lat: Mapped[float | None] = mapped_column(sa.Double)
     control_point: Mapped[bool] = mapped_column(sa.Boolean)
+    network: Mapped[str] = mapped_column(sa.String(16))
     province: Mapped[str | None] = mapped_column(sa.String(64))
     prefecture: Mapped[str | None] = mapped_column(sa.String(64))
     county_code: Mapped[str | None] = mapped_column(sa.String(32))
@@ -100,9 +112,38 @@ class _Attributes:
     valid_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+#: network code → its Chinese name (站点类别)
+NETWORKS = {"national": "国控", "provincial": "省控", "city": "市控", "county": "县控", "township": "乡镇",
+            "sensor": "微站"}
+#: the names a registry file or a command may use for a network
+_NETWORK_NAMES = {**{k: k for k in NETWORKS}, **{v: k for k, v in NETWORKS.items()},
+                  "国控点": "national", "国家": "national", "国家站": "national", "省控点": "provincial",
+                  "市控点": "city", "县控点": "county", "乡镇站": "township", "乡镇点": "township",
+                  "小型站": "sensor", "微型站": "sensor", "微站/小型站": "sensor", "micro": "sensor"}
+#: the registry-file columns that may hold the network
+NETWORK_COLUMNS = ("站点类别", "network")
+NETWORK_CHECK = "network IN (" + ", ".join(f"'{k}'" for k in NETWORKS) + ")"
+
+
+def parse_network(text: str | None) -> str | None:
+    """``national`` for 国控/national/…, None when the text names no network."""
+    key = (text or "").strip()
+    return _NETWORK_NAMES.get(key) or _NETWORK_NAMES.get(key.lower())
+
+
+def network_name(code: str | None) -> str:
+    """国控, 县控, … (the code itself when unknown)."""
+    return NETWORKS.get(code or "", code or "—")
+
+
+def _network_expected() -> str:
+    return ", ".join(f"{v}/{k}" for k, v in NETWORKS.items())
+
+
 def _checks() -> tuple:
     return (sa.CheckConstraint("assignment IN ('polygon', 'explicit', 'none')", name="assignment"),
-            sa.CheckConstraint("status IN ('active', 'stopped')", name="status"))
+            sa.CheckConstraint("status IN ('active', 'stopped')", name="status"),
+            sa.CheckConstraint(NETWORK_CHECK, name="network"))
 
 
 class Station(_Attributes, Base):
@@ -137,7 +178,7 @@ class StationVersion(_Attributes, Base):
 
 
 #: the attributes a registry file (or an edit) sets
-ATTRS = ("name", "city", "lon", "lat", "control_point", "province", "prefecture")
+ATTRS = ("name", "city", "lon", "lat", "control_point", "network", "province", "prefecture")
 #: the attributes the registry derives (assignment) or decides (status)
 DERIVED = ("county_code", "county_name", "zone_code", "zone_name", "unit_code", "unit_name",
            "assignment", "status")
@@ -166,6 +207,7 @@ class StationRecord:
     lon: float | None
     lat: float | None
     control_point: bool
+    network: str
     province: str | None
     prefecture: str | None
     county_code: str | None
@@ -246,7 +288,10 @@ def _coordinate(path, line, column, text, lo, hi, what) -> float | None:
 
 
 def read_station_list(path: str | Path) -> tuple[list[dict], str, list[str]]:
-    """Parse a CNEMC station list: (rows as dicts of :data:`COLUMNS` fields + ``line``), encoding, notes.
+    """Parse a station list: (rows as dicts of :data:`COLUMNS` fields, ``network`` and ``line``), encoding, notes.
+
+    The CNEMC columns are required; a column ``站点类别`` or ``network`` (:data:`NETWORK_COLUMNS`) names
+    each row's network (国控/national, 乡镇/township, …); without it every row is ``national``.
 
     Raises :class:`InputError` on a missing column (line 1), a malformed value or a duplicate code.
     """
@@ -267,6 +312,7 @@ def read_station_list(path: str | Path) -> tuple[list[dict], str, list[str]]:
             raise InputError(path, f"missing column {col}", line=1, column=col,
                              expected="a CNEMC station list header: " + ",".join(COLUMNS.values()))
         index[fname] = header.index(col)
+    network_col = next((c for c in NETWORK_COLUMNS if c in header), None)
     rows, notes, seen = [], [], {}
     for cells in reader:
         line = reader.line_num
@@ -293,9 +339,16 @@ def read_station_list(path: str | Path) -> tuple[list[dict], str, list[str]]:
         if flag is None:
             raise InputError(path, f"bad control-point flag {get['control_point']!r}", line=line,
                              column=COLUMNS["control_point"], expected="Y or N")
+        network = "national"                  # a CNEMC list is the national network's
+        if network_col is not None:
+            cell = cells[header.index(network_col)]
+            network = parse_network(cell)
+            if network is None:
+                raise InputError(path, f"station {code}: {'no' if not cell else 'unknown'} network {cell!r}",
+                                 line=line, column=network_col, expected=f"one of {_network_expected()}")
         rows.append({
             "line": line, "code": code, "name": get["name"], "city": get["city"] or None,
-            "lon": lon, "lat": lat, "control_point": flag,
+            "lon": lon, "lat": lat, "control_point": flag, "network": network,
             "province": get["province"] or None, "prefecture": get["prefecture"] or None,
         })
     return rows, encoding, notes
@@ -457,7 +510,7 @@ def import_stations(url, path: str | Path, boundaries: str | Path | None = None,
     now = now_utc()
     when = to_utc(effective) if effective is not None else now
     first_from = to_utc(effective) if effective is not None else None
-    reason, source = f"import {path.name}", path.name[:255]
+    reason, source = f"导入{path.name}", path.name[:255]
     with db.session(url) as s:
         if areas is not None:
             _store_areas(s, areas, Path(boundaries).name)
@@ -488,18 +541,25 @@ def import_stations(url, path: str | Path, boundaries: str | Path | None = None,
         s.flush()
         for station, state in fresh:
             _new_version(s, station, state, first_from, changed_by, reason, source, now)
+        if summary.added or summary.updated:
+            audit.record(s, actor=changed_by, action="import", entity="station_registry", entity_id=path.name[:128],
+                         after={"file": path.name, "added": summary.added, "updated": summary.updated,
+                                "effective": None if effective is None else str(effective),
+                                "networks": dict(sorted(Counter(r["network"] for r in rows).items()))})
     return summary
 
 
 # =========================================================================== edits
 def add_station(url, code: str, name: str, lon: float | None = None, lat: float | None = None, *,
-                city: str | None = None, control_point: bool = False, province: str | None = None,
+                network: str, city: str | None = None, control_point: bool = False, province: str | None = None,
                 prefecture: str | None = None, zone_code: str | None = None,
                 when: dt.datetime | dt.date | None = None, changed_by: str = "cli",
                 reason: str | None = None) -> StationRecord:
-    """Add a new station, valid from ``when`` (default now); county by polygon unless ``zone_code``."""
+    """Add a new station of ``network`` (国控/national, 乡镇/township, …), valid from ``when`` (default
+    now — give the day it started measuring when its past data is to count); county by polygon
+    unless ``zone_code``."""
     attrs = _checked({"name": name, "city": city, "lon": lon, "lat": lat, "control_point": control_point,
-                      "province": province, "prefecture": prefecture})
+                      "network": network, "province": province, "prefecture": prefecture})
     now, start = now_utc(), _when(when)
     with db.session(url) as s:
         if s.scalars(select(Station).where(Station.code == code)).one_or_none() is not None:
@@ -509,7 +569,20 @@ def add_station(url, code: str, name: str, lon: float | None = None, lat: float 
         station = Station(code=code, created_at=now, updated_at=now, valid_from=start, **state)
         s.add(station)
         s.flush()
-        return StationRecord.of(_new_version(s, station, state, start, changed_by, reason or "added", None, now))
+        version = _new_version(s, station, state, start, changed_by, reason or "新增", None, now)
+        _audit(s, "add", version, None, state, changed_by)
+        return StationRecord.of(version)
+
+
+def _audit(s: Session, action: str, version: StationVersion, before: dict | None, after: dict, actor: str) -> None:
+    """The change in the audit log: the attributes that changed, before and after, and from when."""
+    keys = [k for k in STATE if before is None or before.get(k) != after.get(k)]
+    audit.record(s, actor=actor, action=action, entity="station", entity_id=version.code,
+                 before=None if before is None else {k: before.get(k) for k in keys},
+                 after={**{k: after.get(k) for k in keys},
+                        "valid_from": None if version.valid_from is None else version.valid_from.isoformat(),
+                        "reason": version.reason},
+                 scope_unit=after.get("unit_code"))
 
 
 def _checked(changes: dict) -> dict:
@@ -529,6 +602,11 @@ def _checked(changes: dict) -> dict:
         out["control_point"] = bool(out["control_point"])
     if "status" in out and out["status"] not in ("active", "stopped"):
         raise UsageError("status is 'active' or 'stopped'")
+    if "network" in out:
+        network = parse_network(out["network"])
+        if network is None:
+            raise UsageError(f"network {out['network']!r} is not one of {_network_expected()}")
+        out["network"] = network
     return out
 
 
@@ -543,9 +621,10 @@ def _unit(s: Session, code: str) -> tuple[str, str]:
 
 def edit_station(url, code: str, *, reason: str | None = None, when: dt.datetime | dt.date | None = None,
                  changed_by: str = "cli", **changes) -> StationRecord:
-    """Change attributes (``name``, ``city``, ``lon``, ``lat``, ``control_point``, ``province``,
-    ``prefecture``, ``status``) from ``when`` (default now): a new version; the county is
-    recomputed from the polygons (an explicit assignment stays). Nothing changes → no version."""
+    """Change attributes (``name``, ``city``, ``lon``, ``lat``, ``control_point``, ``network``,
+    ``province``, ``prefecture``, ``status``) from ``when`` (default now): a new version — an upgrade
+    from 乡镇 to 县控 counts from its date on only; the county is recomputed from the polygons (an
+    explicit assignment stays). Nothing changes → no version."""
     changes = _checked(changes)
     now, at = now_utc(), _when(when)
     with db.session(url) as s:
@@ -553,7 +632,10 @@ def edit_station(url, code: str, *, reason: str | None = None, when: dt.datetime
         current = _open_version(s, station)
         attrs = {**{k: getattr(current, k) for k in ATTRS}, **changes}
         state = _derive(attrs, _polygons(s), _zone_of(current), changes.get("status", current.status))
-        version, _ = _change(s, station, state, at, changed_by, reason, None, now)
+        before = _state(current)
+        version, changed = _change(s, station, state, at, changed_by, reason, None, now)
+        if changed:
+            _audit(s, "edit", version, before, state, changed_by)
         return StationRecord.of(version)
 
 
@@ -575,8 +657,11 @@ def assign_zone(url, code: str, zone_code: str | None, *, when: dt.datetime | dt
         zone = _unit(s, zone_code) if zone_code else None
         current = _open_version(s, station)
         state = _derive({k: getattr(current, k) for k in ATTRS}, _polygons(s), zone, current.status)
-        version, _ = _change(s, station, state, at, changed_by,
-                             reason or (f"assigned to {zone[1]}" if zone else "assignment by polygon"), None, now)
+        before = _state(current)
+        version, changed = _change(s, station, state, at, changed_by,
+                                   reason or (f"指定归属{zone[1]}" if zone else "按坐标归属区县"), None, now)
+        if changed:
+            _audit(s, "assign", version, before, state, changed_by)
         return StationRecord.of(version)
 
 

@@ -95,14 +95,14 @@ def _progress_row(ctx: Context, unit: str):
         from lantian import db
         from lantian.assessment.progress import progress, progress_rule
         from lantian.assessment.service import latest_data_day
+        from lantian.assessment.networks import official_stations
         from lantian.assessment.targets import targets
-        from lantian.assessment.units import county_units
         day = latest_data_day(ctx.store, ctx.as_of)
-        units, names = county_units(ctx.url)
+        members = official_stations(ctx.url, ctx.config)
         with db.session(ctx.url) as s:
-            t = targets(s, day.year, list(units))
+            t = targets(s, day.year, list(members.units))
         with ctx.engine():
-            rows = progress(ctx.store, units, names, day, t, ctx.con, rule=progress_rule(ctx.config))
+            rows = progress(ctx.store, members, members.names, day, t, ctx.con, rule=progress_rule(ctx.config))
         ctx.memo[memo_key] = {r.unit: r for r in rows}
     return ctx.memo[memo_key].get(unit)
 
@@ -116,7 +116,15 @@ def _pm25_schedule(ctx: Context, params: dict) -> Measured:
     target = float(row.pm25_target)
     return Measured("pm25_schedule", params, ok, f"{row.pm25}",
                     f"截至{row.date}，{row.name}PM2.5累计浓度{row.pm25}微克/立方米，年度目标{target:g}"
-                    + ("（合成目标）" if row.synthetic_targets else ""), row.date)
+                    + ("（合成目标）" if row.synthetic_targets else "") + _covered(row), row.date)
+
+
+def _covered(row) -> str:
+    """What the figure's data covers, and 数据不完整 when it falls short of the HJ 663 minimums."""
+    if row.coverage is None:
+        return ""
+    said = f"（{row.coverage.text()}）"
+    return said if row.complete else said + f"；数据不完整：{row.coverage.problem()}"
 
 
 def _good_day_schedule(ctx: Context, params: dict) -> Measured:
@@ -127,7 +135,7 @@ def _good_day_schedule(ctx: Context, params: dict) -> Measured:
     ok = bool(row.good.on_track)
     return Measured("good_day_schedule", params, ok, f"{row.good_ratio}",
                     f"截至{row.date}，{row.name}优良天数{row.good_days}天，比例{row.good_ratio}%，年度目标"
-                    f"{float(row.good_ratio_target * 100):g}%", row.date)
+                    f"{float(row.good_ratio_target * 100):g}%" + _covered(row), row.date)
 
 
 register(Indicator("pm25_schedule", "PM2.5序时进度", ("unit",), _pm25_schedule))

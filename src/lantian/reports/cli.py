@@ -18,14 +18,19 @@ OutOpt = Annotated[Path, typer.Option("--output", "-o", help="The folder for the
 @app.command("monthly")
 @friendly
 def monthly_command(month: MonthOpt, output: OutOpt = Path("."), workspace: WorkspaceOpt = None,
+                    strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit code 2, the reason named) "
+                                                         "when a figure's data falls short of the HJ 663 "
+                                                         "validity minimums.")] = False,
                     as_json: JsonOpt = False):
-    """月度通报: the month's bulletin as .docx and PDF (sections only where the data exists)."""
+    """月度通报: the month's bulletin as .docx and PDF (sections only where the data exists). A month
+    without the city's air-quality data has no bulletin (the command says why, exit code 2); data short
+    of the HJ 663 minimums is said at the top of the bulletin (数据不完整) and marked ※."""
     from lantian.reports.monthly import monthly, monthly_docx, parse_month
     from lantian.reports.pdf import pdf_unavailable
     from lantian.workspace import open_workspace
     parse_month(month)
     ws = open_workspace(workspace)
-    data = monthly(ws, month)
+    data = monthly(ws, month, strict=strict)
     docx, pdf = monthly_docx(data, output, workspace=ws)
     if as_json:
         out.print_json(json.dumps({"docx": str(docx), "pdf": None if pdf is None else str(pdf),
@@ -34,6 +39,8 @@ def monthly_command(month: MonthOpt, output: OutOpt = Path("."), workspace: Work
     out.print(f"{docx}", highlight=False)
     out.print(f"{pdf}" if pdf else (pdf_unavailable() or "no PDF (see the log)"), highlight=False)
     out.print("sections: " + ", ".join(data["sections"]), highlight=False)
+    if data.get("incomplete"):
+        out.print(data["incomplete"], highlight=False, markup=False, soft_wrap=True)
 
 
 QuarterOpt = Annotated[str, typer.Option("--quarter", "-q", help="The quarter, YYYYQn (e.g. 2023Q2).")]

@@ -155,16 +155,16 @@ def _letters(s, ws, con) -> list[int]:
     from lantian.assessment import letters
     from lantian.assessment.models import Letter
     from lantian.assessment.progress import progress, progress_rule
+    from lantian.assessment.networks import official_stations
     from lantian.assessment.targets import targets
-    from lantian.assessment.units import county_units
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
     have = list(s.scalars(sa.select(Letter.id).where(Letter.assessed_on == DAY, Letter.created_by == LABEL)))
-    units, names = county_units(ws.database_url)
-    goals = targets(s, DAY.year, list(units))
+    members = official_stations(ws.database_url, ws.config)
+    goals = targets(s, DAY.year, list(members.units))
     if have or not goals:
         return have
-    rows = progress(Store(ws.measurements), units, names, DAY, goals, con or connect(None, ws.config),
+    rows = progress(Store(ws.measurements), members, members.names, DAY, goals, con or connect(None, ws.config),
                     rule=progress_rule(ws.config))
     drafted = letters.issue_drafts(s, Path(ws.root), letters.drafts(rows), DAY, actor=LABEL, pdf=False)
     for d in drafted:

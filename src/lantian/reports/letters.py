@@ -20,8 +20,27 @@ from .content import Heading, OfficialDocument, Paragraph, Table, cn_date
 
 UNIT = "微克/立方米"
 
+NOT_SET = "未设定目标"
+
+
+def unit_short(name: str, level: str | None = None) -> str:
+    """The one character a letter addresses the unit by — 你县, 你区, 你市 — from what the unit is: a
+    county (县), a district or a development zone (区), a county-level city (市)."""
+    if level == "zone":
+        return "区"
+    for end in ("县", "市", "区", "旗"):
+        if name.endswith(end):
+            return end
+    return "区"
+
+
+def addressee(name: str, level: str | None = None) -> str:
+    """Who a letter to the unit is addressed to: a development zone's 管委会, else its 人民政府."""
+    return f"{name}管委会" if level == "zone" else f"{name}人民政府"
+
+
 DEFAULT_REQUIREMENTS = [
-    ("压实属地责任。", "你区要切实扛起大气污染防治属地责任，主要负责同志亲自部署、亲自调度，认真分析"
+    ("压实属地责任。", "{you}要切实扛起大气污染防治属地责任，主要负责同志亲自部署、亲自调度，认真分析"
      "空气质量改善滞后的原因，制定针对性整改措施，明确责任单位、责任人和完成时限。"),
     ("强化重点污染源管控。", "聚焦工业企业、燃煤散烧、扬尘、机动车等重点领域，全面排查整治突出问题，"
      "严格落实重污染天气应急减排措施，确保各项管控措施落实到位。"),
@@ -49,17 +68,21 @@ class WarningLetterContext:
     year: int
     period_end: dt.date  # cumulative values run from 1 January to this day
     pm25: Number  # cumulative PM2.5 concentration
-    pm25_target: Number  # annual target
+    pm25_target: Number | None  # annual target (None: not set — written 未设定目标)
     good_days: int  # days with AQI ≤ 100 so far
     valid_days: int  # days with a valid AQI so far
-    good_ratio_target: Number  # annual target, percent
+    good_ratio_target: Number | None  # annual target, percent (None: not set)
     deadline: dt.date  # 整改报告 due
     date: dt.date  # 成文日期
     doc_number: str = ""  # 长气防办函〔2023〕12号
     issuer: str = "长治市大气污染防治工作领导小组办公室"
     issuer_short: str = "市大气办"
-    recipient: str = ""  # default: {county}人民政府
-    county_short: str = "区"  # 你区 / 你县 / 你市
+    recipient: str = ""  # default: {county}人民政府, a zone's 管委会 (:func:`addressee`)
+    county_short: str = ""  # 你区 / 你县 / 你市; default from the name (:func:`unit_short`)
+    level: str | None = None  # county | zone (a zone's letter goes to its 管委会)
+    data_note: str = ""  # what the figures cover: 数据截至…；…共…天，有效…天
+    stations: str = ""  # the assessment stations the figures are from
+    incomplete: str = ""  # 数据不完整：… — printed at the top when the data falls short
     basis: str = "根据《长治市环境空气质量改善目标考核办法》"
     rank: int | None = None  # among `ranked` counties, 1 = best
     ranked: int | None = None
@@ -67,6 +90,11 @@ class WarningLetterContext:
     monthly: list[tuple] = field(default_factory=list)  # (month, PM2.5, good-day ratio %)
     requirements: list[tuple[str, str]] = field(default_factory=lambda: list(DEFAULT_REQUIREMENTS))
     contact: str = ""  # 联系人：张三；联系电话：0355-1234567
+
+    @property
+    def you(self) -> str:
+        """你县 / 你区 / 你市 — ``county_short`` when given, else from what the unit is."""
+        return "你" + (self.county_short or unit_short(self.county, self.level))
 
     # --- the arithmetic, exact ----------------------------------------------------------------
     @property
@@ -96,8 +124,10 @@ class WarningLetterContext:
         return round_half_even(Fraction(self.good_days * 100, self.valid_days), 1)
 
     @property
-    def good_days_needed(self) -> int:
-        """Good days the whole year needs: days in year × target ratio, rounded up."""
+    def good_days_needed(self) -> int | None:
+        """Good days the whole year needs: days in year × target ratio, rounded up (None: no target)."""
+        if self.good_ratio_target is None:
+            return None
         return ceil_fraction(exact(self.good_ratio_target) * self.days_in_year / 100)
 
     @property
@@ -109,7 +139,9 @@ class WarningLetterContext:
 
     # --- the sentences -------------------------------------------------------------------------
     def pm25_sentence(self) -> str:
-        you, p = f"你{self.county_short}", self.period
+        you, p = self.you, self.period
+        if self.pm25_target is None:
+            return f"{p}{you}PM2.5累计浓度为{fmt(self.pm25)}{UNIT}，年度目标：{NOT_SET}。"
         c, t = exact(self.pm25), exact(self.pm25_target)
         text = f"{p}{you}PM2.5累计浓度为{fmt(self.pm25)}{UNIT}，"
         if c > t:
@@ -135,8 +167,11 @@ class WarningLetterContext:
         return text
 
     def good_days_sentence(self) -> str:
-        you, p = f"你{self.county_short}", self.period
-        ratio, target = self.good_ratio, exact(self.good_ratio_target)
+        you, p = self.you, self.period
+        ratio = self.good_ratio
+        if self.good_ratio_target is None:
+            return f"{p}{you}优良天数为{self.good_days}天，优良天数比例为{ratio}%，年度目标：{NOT_SET}。"
+        target = exact(self.good_ratio_target)
         text = f"{p}{you}优良天数为{self.good_days}天，优良天数比例为{ratio}%，"
         if exact(ratio) < target:
             text += (f"低于年度目标（{fmt(self.good_ratio_target, 1)}%）"
@@ -157,9 +192,9 @@ class WarningLetterContext:
     @property
     def lagging(self) -> list[str]:
         out = []
-        if exact(self.pm25) > exact(self.pm25_target):
+        if self.pm25_target is not None and exact(self.pm25) > exact(self.pm25_target):
             out.append("PM2.5累计浓度")
-        if exact(self.good_ratio) < exact(self.good_ratio_target):
+        if self.good_ratio_target is not None and exact(self.good_ratio) < exact(self.good_ratio_target):
             out.append("优良天数比例")
         return out
 
@@ -167,15 +202,19 @@ class WarningLetterContext:
 def warning_letter(context: WarningLetterContext) -> OfficialDocument:
     """The 预警通知函 (信函格式, red head) as a content model for :func:`render_docx`."""
     c = context
-    you = f"你{c.county_short}"
+    you = c.you
     lag = "和".join(c.lagging) or "空气质量改善"
-    blocks: list = [
+    blocks: list = [Paragraph(c.incomplete)] if c.incomplete else []
+    blocks += [
         Paragraph(f"{c.basis}，{c.issuer_short}对各县（区）{c.year}年{c.period}环境空气质量目标完成情况"
                   f"进行了调度核算。{you}{lag}未达到年度目标进度要求，现予以预警。有关情况和要求函告如下："),
         Heading("目标完成情况"),
         Paragraph(c.pm25_sentence()),
         Paragraph(c.good_days_sentence()),
     ]
+    if c.data_note or c.stations:
+        said = "；".join(x for x in (c.data_note, f"评价点位：{c.stations}" if c.stations else "") if x)
+        blocks.append(Paragraph(f"（{said}。）"))
     if c.rank and c.ranked:
         blocks.append(Paragraph(f"{c.period}{you}环境空气质量综合排名在全市{c.ranked}个县（区）中"
                                 f"列第{c.rank}位。"))
@@ -185,7 +224,7 @@ def warning_letter(context: WarningLetterContext) -> OfficialDocument:
         blocks.append(Table(rows, caption=f"{c.county}{c.year}年{c.period}主要指标", widths=[1, 2, 2]))
     blocks.append(Heading("整改要求"))
     for lead, text in c.requirements:
-        blocks.append(Heading(lead, level=2, body=text))
+        blocks.append(Heading(lead, level=2, body=text.replace("{you}", you)))
     blocks.append(Heading("报送要求"))
     blocks.append(Paragraph(
         f"请{you}于{cn_date(c.deadline)}前将整改报告（包括原因分析、整改措施、责任分工和完成时限）"
@@ -195,7 +234,7 @@ def warning_letter(context: WarningLetterContext) -> OfficialDocument:
         blocks.append(Paragraph(f"（{c.contact}）"))
     return OfficialDocument(
         title=f"关于{c.county}环境空气质量改善目标\n进度滞后的预警通知函",
-        recipients=c.recipient or f"{c.county}人民政府",
+        recipients=c.recipient or addressee(c.county, c.level),
         blocks=blocks, issuer=c.issuer, issuer_mark=c.issuer, date=c.date,
         red_head=True, doc_number=c.doc_number,
     )
@@ -206,11 +245,18 @@ class InterviewCandidate:
     """One county proposed for 约谈: its numbers and why (the progress verdict's reasons, in words)."""
     county: str
     reasons: list[str]
+    level: str | None = None                  # county | zone (a zone's head is its 管委会's)
     pm25: Number | None = None
     pm25_target: Number | None = None
     pm25_last_year: Number | None = None
     good_ratio: Number | None = None          # %
     good_ratio_target: Number | None = None   # %
+    data_note: str = ""                       # 数据截至…；…共…天，有效…天
+    incomplete: str | None = None             # its data's problem (Coverage.problem), when it falls short
+
+    @property
+    def addressee(self) -> str:
+        return addressee(self.county, self.level)
 
 
 @dataclass
@@ -242,32 +288,47 @@ def _cell(value, dp: int = 1) -> str:
     return "—" if value is None else fmt(value, dp)
 
 
+def _target(value, dp: int = 1) -> str:
+    return NOT_SET if value is None else fmt(value, dp)
+
+
 def interview_proposal(context: InterviewProposalContext) -> OfficialDocument:
     """The 约谈建议 (a 请示 to the city government) listing every seriously-behind county with its numbers."""
     c = context
     names = "、".join(x.county for x in c.candidates)
-    blocks: list = [
+    short = [x for x in c.candidates if x.incomplete]
+    blocks: list = []
+    if short:
+        blocks.append(Paragraph("数据不完整：" + "；".join(f"{x.county}{x.incomplete}" for x in short)
+                                + "。标注“※”的数据未达到有效性要求，仅供参考，不作为考核依据。"))
+    blocks += [
         Paragraph(f"根据{c.basis}的要求，{c.issuer_short}对各县（区）{c.year}年{c.period}环境空气质量改善目标"
                   f"进度进行了核算。{names}环境空气质量改善严重滞后于序时进度，已达到约谈情形。"),
         Heading("严重滞后情况"),
     ]
     rows = [["县（区）", f"PM2.5累计浓度（{UNIT}）", "年度目标", "去年同期", "优良天数比例（%）", "年度目标（%）"]]
     for x in c.candidates:
-        rows.append([x.county, _cell(x.pm25), _cell(x.pm25_target), _cell(x.pm25_last_year),
-                     _cell(x.good_ratio), _cell(x.good_ratio_target)])
-    blocks.append(Table(rows, caption=f"{c.year}年{c.period}严重滞后县（区）主要指标", widths=[2, 2, 1, 1, 2, 1]))
+        mark = "※" if x.incomplete else ""
+        rows.append([x.county + mark, _cell(x.pm25) + mark, _target(x.pm25_target), _cell(x.pm25_last_year),
+                     _cell(x.good_ratio) + mark, _target(x.good_ratio_target)])
+    notes = "；".join(f"{x.county}：{x.data_note}" for x in c.candidates if x.data_note)
+    blocks.append(Table(rows, caption=f"{c.year}年{c.period}严重滞后县（区）主要指标", widths=[2, 2, 1, 1, 2, 1],
+                        note=notes))
     for x in c.candidates:
         blocks.append(Heading(f"{x.county}。", level=2, body="；".join(x.reasons) + "。"))
     if c.rule:
         blocks.append(Paragraph(f"判定规则：{c.rule}。"))
     blocks.append(Heading("约谈建议"))
+    heads = "、".join(x.addressee for x in c.candidates)
     blocks.append(Paragraph(
-        f"建议由市人民政府约谈{names}人民政府主要负责人，通报空气质量改善滞后情况，督促其分析原因、"
+        f"建议由市人民政府约谈{heads}主要负责人，通报空气质量改善滞后情况，督促其分析原因、"
         f"制定整改方案、明确时限，并将整改落实情况纳入年度考核。{c.issuer_short}将跟踪督办，"
         f"对整改不力的，依法依规提请问责。"))
     blocks.append(Paragraph("妥否，请批示。"))
+    whom = "县（区）人民政府" if all(x.level != "zone" for x in c.candidates) else \
+        "开发区管委会" if all(x.level == "zone" for x in c.candidates) else "县（区）人民政府、开发区管委会"
     return OfficialDocument(
-        title="关于约谈空气质量改善严重滞后\n县（区）人民政府主要负责人的请示",
+        title=f"关于约谈空气质量改善严重滞后\n{whom}主要负责人的请示",
         recipients=c.recipient, blocks=blocks, issuer=c.issuer, issuer_mark=c.issuer, date=c.date,
         red_head=True, doc_number=c.doc_number,
     )

@@ -72,12 +72,19 @@ class Month:
     con: object
     url: str
     scope: Scope
-    units: dict[str, list[str]]              # the city (CITY_CODE), counties and zones → stations
-    names: dict[str, str]
-    cities: dict[str, list[str]]             # Shanxi's cities (by name) → stations
+    members: object                          # networks.Membership: the city (CITY_CODE), counties, zones
+    cities: object                           # networks.Membership: Shanxi's cities (by name)
     daily: pa.Table
     method: str
     ctx: object                              # lantian.plan.indicators.Context at the month's end
+
+    @property
+    def units(self) -> dict[str, list[str]]:
+        return self.members.units
+
+    @property
+    def names(self) -> dict[str, str]:
+        return self.members.names
 
     def of(self, units) -> pa.Table:
         """The daily rows of ``units`` only."""
@@ -85,14 +92,15 @@ class Month:
 
 
 def _month(ws, p: ref.Period, store, con, url: str) -> Month:
+    from lantian.assessment.networks import Membership, official_stations, province_cities
     from lantian.assessment.statistics import area_daily_units
-    from lantian.assessment.units import county_units
     from lantian.plan import indicators
-    units, names = county_units(url)
-    cities = _province_cities(url)
+    members = official_stations(url, ws.config)
+    cities = province_cities(url, ws.config, PROVINCE)
     end = _last_day(p)
-    series = area_daily_units(store, {**units, **cities}, dt.date(p.start.year - 1, 1, 1), end, con)
-    return Month(ws, p, end, store, con, url, Scope.office(url, "report"), units, names, cities, series.table,
+    both = Membership(members.spans + cities.spans, {}, {}, {}, members.rule)
+    series = area_daily_units(store, both, dt.date(p.start.year - 1, 1, 1), end, con)
+    return Month(ws, p, end, store, con, url, Scope.office(url, "report"), members, cities, series.table,
                  series.method, indicators.Context(url, store, con, end, ws.config))
 
 
@@ -149,6 +157,8 @@ def _city_statistics(daily: pa.Table, p: ref.Period, ytd: ref.Period, months: li
 
 def _city(m: Month) -> dict | None:
     """The city's monthly and year-to-date figures (same ranking code as the assessment pages)."""
+    from lantian.assessment.coverage import coverage
+    from lantian.assessment.networks import describe
     from lantian.assessment.targets import targets
     from lantian.assessment.units import CITY_CODE
     city = m.units.get(CITY_CODE)
@@ -172,36 +182,40 @@ def _city(m: Month) -> dict | None:
             for r in this_year if p.start <= r["date"] <= end]
     month_stats, month_ranked = stats.get(p.label, (None, None))
     ytd_stats, ytd_ranked = stats.get(ytd.label, (None, None))
-    return {"month": _figures(month_ranked, month_stats), "year_to_date": _figures(ytd_ranked, ytd_stats),
+    figures = {"month": _figures(month_ranked, month_stats), "year_to_date": _figures(ytd_ranked, ytd_stats)}
+    covered = {"month": coverage(daily, [CITY_CODE], p.start, end)[CITY_CODE],
+               "year_to_date": coverage(daily, [CITY_CODE], ytd.start, end)[CITY_CODE]}
+    for key, c in covered.items():
+        if figures[key] is not None:
+            figures[key].update(coverage=c.as_dict(), complete=c.complete)
+    used = m.members.used(CITY_CODE, ytd.start, end)
+    return {**figures, "name": m.names.get(CITY_CODE, CITY_NAME),
             "ytd_label": f"{ytd.start.month}—{end.month}月" if end.month > 1 else "1月", "targets": target,
             "synthetic_targets": any(v["synthetic"] for v in target.values()),
-            "monthly_pm25": monthly_pm25, "days": days, "method": m.method}
+            "monthly_pm25": monthly_pm25, "days": days, "method": m.method,
+            "stations": used, "stations_text": describe(used), "network_rule": m.members.rule.describe()}
 
 
 # --- Shanxi's cities ---------------------------------------------------------------------------
 
-def _province_cities(url: str) -> dict[str, list[str]]:
-    from lantian.measurements import stations as registry
-    units: dict[str, list[str]] = defaultdict(list)
-    for r in registry.list_stations(url, include_stopped=True):
-        if r.province == PROVINCE and r.prefecture and not r.control_point:
-            units[r.prefecture].append(r.code)
-    return dict(units)
-
-
 def _cities(m: Month) -> dict | None:
-    """The province's cities ranked as units (composite index, ties 并列) — when their data is in."""
+    """The province's cities ranked as units (composite index, ties 并列) — when their data is in. Each
+    city's figure is formed from its national points (the registry's, 对照点 excluded: the city rule of
+    :mod:`lantian.assessment.networks`)."""
     from lantian.assessment.ranking import rank_units
-    if len(m.cities) < 2:
+    if len(m.cities.units) < 2:
         return None
-    result = rank_units(m.store, m.cities, m.p, m.con, previous=ref.same_period_last_year(m.p), daily=m.of(m.cities))
-    rows = [r for r in result.table.to_pylist()]
+    result = rank_units(m.store, m.cities, m.p, m.con, previous=ref.same_period_last_year(m.p),
+                        daily=m.of(m.cities.units))
+    rows = [r for r in result.table.to_pylist() if r["valid_days"]]
     if sum(1 for r in rows if r["rank"] is not None) < 2:
         return None
     return {"rows": [{"name": r["unit"], "rank": r["rank"], "composite_index": r["composite_index"],
                       "pm25": r["pm25"], "pm10": r["pm10"], "o3_8h_p90": r["o3_8h_p90"],
                       "good_ratio": r["good_ratio"], "change_rate": r.get("change_rate"),
-                      "largest": r["largest_index_pollutant"]} for r in rows],
+                      "largest": r["largest_index_pollutant"], "complete": r["complete"],
+                      "coverage_problem": r["coverage_problem"], "valid_days": r["valid_days"],
+                      "last_day": r["last_day"], "stations": len(r["stations"])} for r in rows],
             "ranked": sum(1 for r in rows if r["rank"] is not None), "method": m.method}
 
 
@@ -211,14 +225,17 @@ def _counties(m: Month) -> dict | None:
     """The counties ranked with year-on-year change, on the shared daily values."""
     from lantian.assessment.service import ranking
     from lantian.assessment.units import CITY_CODE
-    rows = ranking(m.scope, m.store, m.con, m.p, yoy=True, daily=m.of([u for u in m.units if u != CITY_CODE]))
+    rows = ranking(m.scope, m.store, m.con, m.p, yoy=True, daily=m.of([u for u in m.units if u != CITY_CODE]),
+                   members=m.members)
     if not any(r["rank"] is not None for r in rows):
         return None
     ranks = [r["rank"] for r in rows if r["rank"] is not None]
     return {"rows": [{"unit": r["unit"], "name": r["name"], "rank": r["rank"], "composite_index": r["composite_index"],
                       "pm25": r["pm25"], "good_ratio": r["good_ratio"], "composite_last": r.get("composite_last"),
                       "change_rate": r.get("change_rate"), "change_rank": r.get("change_rank"),
-                      "tied": ranks.count(r["rank"]) > 1} for r in rows]}
+                      "tied": ranks.count(r["rank"]) > 1, "complete": r["complete"],
+                      "coverage_problem": r["coverage_problem"], "valid_days": r["valid_days"], "days": r["days"],
+                      "last_day": r["last_day"], "stations_text": r["stations_text"]} for r in rows]}
 
 
 def _unit_progress(m: Month) -> list[dict]:
@@ -233,7 +250,7 @@ def _unit_progress(m: Month) -> list[dict]:
     with db.session(m.url) as s:
         findings = seriously_late_counties(s, m.end, plan_settings(m.ws.config))
     rows, dust = progress_rows(m.scope, m.store, m.con, m.end, progress_rule(m.ws.config), findings,
-                               daily=m.of(m.units))
+                               daily=m.of(m.units), members=m.members)
     if not dust and not findings and latest_data_day(m.store, m.end) == m.end:
         m.ctx.know_progress(rows)
     return [r.as_dict() for r in rows]
@@ -245,9 +262,14 @@ def _schedule(m: Month) -> dict | None:
         return None
     behind = [{"unit": r["unit"], "name": r["name"], "status": r["status"], "status_label": BEHIND[r["status"]],
                "pm25": r["pm25"], "pm25_target": r["pm25_target"], "good_ratio": r["good_ratio"],
-               "good_ratio_target": r["good_ratio_target"], "reasons": r["reasons"]}
+               "good_ratio_target": r["good_ratio_target"], "reasons": r["reasons"], "complete": r["complete"],
+               "coverage_problem": r["coverage_problem"], "interview": r["status"] == "seriously_behind"}
               for r in rows if r["status"] in BEHIND]
     return {"date": m.end.isoformat(), "behind": behind, "assessed": sum(1 for r in rows if r["status"]),
+            "interview": [r["name"] for r in behind if r["interview"]],
+            "coverage": [{"unit": r["unit"], "name": r["name"], "complete": r["complete"],
+                          "coverage_problem": r["coverage_problem"], "coverage_text": r["coverage_text"]}
+                         for r in rows if r["status"]],
             "synthetic": any(r["synthetic_targets"] for r in rows)}
 
 
@@ -348,16 +370,77 @@ def _late_milestones(s, late: list[dict], end: dt.date) -> list[str]:
 
 # --- the bulletin ------------------------------------------------------------------------------
 
-def monthly(ws, month: str, *, con=None, url: str | None = None) -> dict:
+class NoBulletin(UsageError):
+    """The month has no air-quality data for the city: no bulletin is made (the message says why)."""
+
+
+def _no_data(m: Month) -> NoBulletin:
+    from lantian.assessment.coverage import cn_day
+    from lantian.assessment.units import CITY_CODE
+    t = m.of([CITY_CODE])
+    valid = t.filter(pc.is_valid(t.column("AQI"))).column("date").to_pylist()
+    before = [d for d in valid if d < m.p.start]
+    months = m.store.months()
+    if not m.units.get(CITY_CODE):
+        why = "站点登记中没有全市考核点位"
+    elif before:
+        why = f"全市监测数据截至{cn_day(max(before))}"
+    elif months:
+        (y0, m0), (y1, m1) = months[0], months[-1]
+        why = f"监测数据库现有{y0}年{m0}月至{y1}年{m1}月的数据"
+    else:
+        why = "监测数据库中尚无数据"
+    return NoBulletin(f"{m.p.start.year}年{m.p.start.month}月无全市环境空气质量监测数据（{why}），不生成月度通报"
+                      f" — no air-quality data for the city in {m.p.start:%Y-%m}: no bulletin")
+
+
+def _incomplete(data: dict) -> str | None:
+    """数据不完整：… for the top of the bulletin — every figure in it whose data falls short."""
+    from lantian.assessment.coverage import note
+    problems: list[tuple[str, str]] = []
+    city = data["city"]
+    for key, label in (("month", f"{data['month_number']}月"), ("year_to_date", f"{city['ytd_label']}累计")):
+        fig = city.get(key)
+        if fig and not fig["complete"]:
+            problems.append((f"{data['city_name']}（{label}）", fig["coverage"]["problem"]))
+    for r in (data.get("counties") or {}).get("rows", []):
+        if not r["complete"] and r["valid_days"]:
+            problems.append((f"{r['name']}（{data['month_number']}月）", r["coverage_problem"]))
+    for r in (data.get("schedule") or {}).get("coverage", []):
+        if not r["complete"]:
+            problems.append((f"{r['name']}（{city['ytd_label']}累计）", r["coverage_problem"]))
+    for r in (data.get("cities") or {}).get("rows", []):
+        if not r["complete"] and r["valid_days"]:
+            problems.append((f"{r['name']}（{data['month_number']}月）", r["coverage_problem"]))
+    merged: dict[tuple[str, str], list[str]] = {}        # one entry per unit and problem: 长治市（6月、1—6月累计）…
+    for label, problem in problems:
+        name, _, period = label.partition("（")
+        periods = merged.setdefault((name, problem), [])
+        if period.rstrip("）") not in periods:
+            periods.append(period.rstrip("）"))
+    return note((f"{name}（{'、'.join(periods)}）", problem) for (name, problem), periods in merged.items())
+
+
+def monthly(ws, month: str, *, con=None, url: str | None = None, strict: bool = False) -> dict:
     """Every section of the month's bulletin (None when it has no data), as the pages compute it
-    (``url``: the database, when not the workspace's own — the web app's)."""
+    (``url``: the database, when not the workspace's own — the web app's).
+
+    A month without the city's air-quality data has no bulletin (:class:`NoBulletin`, saying why).
+    ``incomplete`` is the 数据不完整 sentence when a figure's data falls short of the HJ 663 minimums
+    (:mod:`lantian.assessment.coverage`); ``strict`` then refuses (:class:`UsageError`, the reason named)."""
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
     p = parse_month(month)
     m = _month(ws, p, Store(ws.measurements), con or connect(None, ws.config), url or ws.database_url)
+    city = _city(m)
+    if city is None:
+        raise _no_data(m)
     data = {"month": f"{p.start:%Y-%m}", "year": p.start.year, "month_number": p.start.month,
-            "city_name": CITY_NAME, "city": _city(m), "cities": _cities(m), "counties": _counties(m),
+            "city_name": city["name"], "city": city, "cities": _cities(m), "counties": _counties(m),
             "schedule": _schedule(m), "letters": _letters(m)}
+    data["incomplete"] = _incomplete(data)
+    if strict and data["incomplete"]:
+        raise UsageError(f"--strict: the bulletin of {data['month']} is not produced — {data['incomplete']}")
     with db.session(m.url) as s:
         data["dustfall"] = _dustfall(s, p, ws.config)
         data["fires"] = _fires(s, m.scope, p, ws.config)
@@ -402,6 +485,15 @@ def _pct(v) -> str:
     return "—" if v is None else f"{v:+.1f}%"
 
 
+def _mark(complete: bool) -> str:
+    """※ after a figure whose data falls short of the HJ 663 minimums (explained at the top)."""
+    return "" if complete else "※"
+
+
+def _target(v) -> str:
+    return "未设定目标" if v is None else _n(v)
+
+
 def _heading(blocks, text: str, synthetic: bool = False) -> None:
     from lantian.reports.content import Heading, Paragraph
     blocks.append(Heading(text + ("（合成演示数据）" if synthetic else "")))
@@ -417,19 +509,22 @@ def _city_blocks(blocks, data, charts: Path) -> None:
     _heading(blocks, SECTION_TITLES["city"])
     target = c["targets"].get("pm25_mean", {}).get("value")
     good_target = c["targets"].get("good_day_ratio", {}).get("value")
+    mm, my = _mark(m["complete"]), _mark(y["complete"])
     blocks.append(Paragraph(
-        f"{data['year']}年{month}月，{data['city_name']}PM2.5平均浓度为{_n(m['pm25'])}微克/立方米，PM10为{_n(m['pm10'])}"
-        f"微克/立方米，臭氧日最大8小时平均第90百分位数为{_n(m['o3_8h_p90'])}微克/立方米，环境空气质量综合指数为"
-        f"{_n(m['composite_index'], 2)}；优良天数{m['good_days']}天（有效{m['aqi_days']}天），优良天数比例为"
-        f"{_n(m['good_ratio'], 1)}%，重污染天数{m['heavy_days']}天。"))
+        f"{data['year']}年{month}月，{data['city_name']}PM2.5平均浓度为{_n(m['pm25'])}{mm}微克/立方米，PM10为"
+        f"{_n(m['pm10'])}{mm}微克/立方米，臭氧日最大8小时平均第90百分位数为{_n(m['o3_8h_p90'])}{mm}微克/立方米，"
+        f"环境空气质量综合指数为{_n(m['composite_index'], 2)}{mm}；优良天数{m['good_days']}天（有效{m['aqi_days']}天），"
+        f"优良天数比例为{_n(m['good_ratio'], 1)}{mm}%，重污染天数{m['heavy_days']}天。"))
     rows = [["指标", f"{month}月", f"{c['ytd_label']}累计", "同比（累计）", "年度目标"],
-            ["PM2.5（μg/m³）", _n(m["pm25"]), _n(y["pm25"]), "—", _n(target)],
-            ["PM10（μg/m³）", _n(m["pm10"]), _n(y["pm10"]), "—", "—"],
-            ["O3-8h-90per（μg/m³）", _n(m["o3_8h_p90"]), _n(y["o3_8h_p90"]), "—", "—"],
-            ["综合指数", _n(m["composite_index"], 2), _n(y["composite_index"], 2), _pct(y["change_rate"]), "—"],
-            ["优良天数比例（%）", _n(m["good_ratio"], 1), _n(y["good_ratio"], 1), "—", _n(good_target)],
+            ["PM2.5（μg/m³）", _n(m["pm25"]) + mm, _n(y["pm25"]) + my, "—", _target(target)],
+            ["PM10（μg/m³）", _n(m["pm10"]) + mm, _n(y["pm10"]) + my, "—", "—"],
+            ["O3-8h-90per（μg/m³）", _n(m["o3_8h_p90"]) + mm, _n(y["o3_8h_p90"]) + my, "—", "—"],
+            ["综合指数", _n(m["composite_index"], 2) + mm, _n(y["composite_index"], 2) + my, _pct(y["change_rate"]),
+             "—"],
+            ["优良天数比例（%）", _n(m["good_ratio"], 1) + mm, _n(y["good_ratio"], 1) + my, "—", _target(good_target)],
             ["重污染天数（天）", str(m["heavy_days"]), str(y["heavy_days"]), "—", "—"]]
-    note = "同比：与上年同期相比；上年同期无数据时为“—”。"
+    note = (f"{month}月{m['coverage']['text']}；{c['ytd_label']}累计{y['coverage']['text']}。"
+            "同比：与上年同期相比；上年同期无数据时为“—”。")
     if c["synthetic_targets"]:
         note += "年度目标为合成演示目标（synthetic）。"
     blocks.append(Table(rows, caption=f"表1 {data['city_name']}环境空气质量", note=note, widths=[4.2, 1.6, 2, 2.2, 2]))
@@ -451,8 +546,8 @@ def _cities_blocks(blocks, data) -> None:
         blocks.append(Paragraph(f"按环境空气质量综合指数，{data['month_number']}月{data['city_name']}在全省"
                                 f"{c['ranked']}个设区市中排名第{mine['rank']}。"))
     rows = [["排名", "城市", "综合指数", "PM2.5", "PM10", "O3-8h-90per", "优良比例（%）", "最大指数污染物"]]
-    rows += [[_n(r["rank"]), r["name"], _n(r["composite_index"], 2), _n(r["pm25"]), _n(r["pm10"]),
-              _n(r["o3_8h_p90"]), _n(r["good_ratio"], 1), r["largest"] or "—"] for r in c["rows"]]
+    rows += [[_n(r["rank"]), r["name"] + _mark(r["complete"]), _n(r["composite_index"], 2), _n(r["pm25"]),
+              _n(r["pm10"]), _n(r["o3_8h_p90"]), _n(r["good_ratio"], 1), r["largest"] or "—"] for r in c["rows"]]
     blocks.append(Table(rows, caption="表2 全省设区市环境空气质量综合指数排名",
                         note="数据来源：国家城市空气质量实时发布平台站点数据，按HJ 663—2013计算；综合指数相同者并列。",
                         widths=[0.8, 1.5, 1.2, 1.1, 1.1, 1.6, 1.4, 1.8]))
@@ -464,10 +559,12 @@ def _counties_blocks(blocks, data) -> None:
     rows = [["排名", "县（市、区）", "综合指数", "PM2.5", "优良比例（%）", "同比变化", "改善排名"]]
     for r in data["counties"]["rows"]:
         rank = "—" if r["rank"] is None else f"{r['rank']}{'（并列）' if r['tied'] else ''}"
-        rows.append([rank, r["name"], _n(r["composite_index"], 2), _n(r["pm25"]), _n(r["good_ratio"], 1),
-                     _pct(r["change_rate"]), _n(r["change_rank"])])
+        mark = _mark(r["complete"] or not r["valid_days"])
+        rows.append([rank, r["name"] + mark, _n(r["composite_index"], 2) + mark, _n(r["pm25"]) + mark,
+                     _n(r["good_ratio"], 1) + mark, _pct(r["change_rate"]), _n(r["change_rank"])])
     blocks.append(Table(rows, caption="表3 县（市、区）环境空气质量综合指数排名",
-                        note="无排名（—）：当月监测数据不足。", widths=[1.2, 2, 1.5, 1, 1.5, 1.5, 1.2]))
+                        note="无排名（—）：当月无有效监测数据；※：数据未达到有效性要求（见文首说明）。"
+                             "各县（市、区）的评价点位见附表。", widths=[1.2, 2, 1.5, 1, 1.5, 1.5, 1.2]))
 
 
 def _schedule_blocks(blocks, data) -> None:
@@ -480,10 +577,14 @@ def _schedule_blocks(blocks, data) -> None:
         blocks.append(Paragraph(f"截至{sch['date']}，各县（市、区）均达到序时进度。"))
     else:
         names = "、".join(r["name"] for r in sch["behind"])
-        blocks.append(Paragraph(f"截至{sch['date']}，{names}未达到序时进度。"))
+        text = f"截至{sch['date']}，{names}未达到序时进度。"
+        if sch.get("interview"):
+            text += f"其中，{'、'.join(sch['interview'])}严重滞后于序时进度，达到约谈情形。"
+        blocks.append(Paragraph(text))
         rows = [["单位", "进度", "PM2.5", "PM2.5目标", "优良比例（%）", "优良比例目标（%）"]]
-        rows += [[r["name"], r["status_label"], _n(r["pm25"]), _n(r["pm25_target"]), _n(r["good_ratio"], 1),
-                  _n(r["good_ratio_target"])] for r in sch["behind"]]
+        rows += [[r["name"] + _mark(r["complete"]), r["status_label"], _n(r["pm25"]) + _mark(r["complete"]),
+                  _target(r["pm25_target"]), _n(r["good_ratio"], 1) + _mark(r["complete"]),
+                  _target(r["good_ratio_target"])] for r in sch["behind"]]
         blocks.append(Table(rows, caption="表4 未达到序时进度的单位", widths=[2, 1, 1, 1, 1.5, 1.5]))
     if data.get("letters"):
         rows = [["单位", "文书", "考核日期", "文号", "状态"]]
@@ -541,7 +642,8 @@ def document(data: dict, charts: Path, *, workspace=None, url: str | None = None
     """The bulletin's content blocks, only the sections that have data."""
     from lantian.reports import charts as C
     from lantian.reports.content import Image, OfficialDocument, Paragraph
-    blocks: list = [Paragraph(f"现将{data['year']}年{data['month_number']}月全市大气污染防治有关情况通报如下。")]
+    blocks: list = [Paragraph(data["incomplete"])] if data.get("incomplete") else []
+    blocks.append(Paragraph(f"现将{data['year']}年{data['month_number']}月全市大气污染防治有关情况通报如下。"))
     if data.get("city"):
         _city_blocks(blocks, data, Path(charts))
     if data.get("cities"):
@@ -560,12 +662,26 @@ def document(data: dict, charts: Path, *, workspace=None, url: str | None = None
                     ("tasks", _tasks_blocks)):
         if data.get(key):
             fn(blocks, data)
-    if len(blocks) == 1:
-        blocks.append(Paragraph("本月无可通报的数据。"))
+    if data.get("city"):
+        _stations_blocks(blocks, data)
     # GB/T 9704—2012 §7.3.1: a title too long for one line breaks where the words allow, in a trapezoid
     return OfficialDocument(title=f"关于{data['year']}年{data['month_number']}月全市环境空气质量\n情况的通报",
                             recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks, issuer=ISSUER,
                             date=data.get("date") or dt.date.today())
+
+
+def _stations_blocks(blocks, data) -> None:
+    """附表: the stations each figure is formed from and what its data covers."""
+    from lantian.reports.content import Table
+    c = data["city"]
+    rows = [["单位", "评价点位", f"{data['month_number']}月数据"]]
+    rows.append([c["name"], c["stations_text"], c["month"]["coverage"]["text"]])
+    for r in (data.get("counties") or {}).get("rows", []):
+        covered = f"数据截至{r['last_day']}，有效{r['valid_days']}天" if r["last_day"] else "无有效监测数据"
+        rows.append([r["name"], r["stations_text"], covered + _mark(r["complete"])])
+    blocks.append(Table(rows, caption="附表 评价点位及数据覆盖", widths=[1.6, 6, 3],
+                        note=f"评价点位按{c['network_rule']}确定；其他点位（乡镇站、微站等）不参与考核评价。"
+                             "有效天数：六项污染物中有效日均值最少的天数（GB 3095—2012表4、HJ 663）。"))
 
 
 def _county_areas(url: str | None) -> list[tuple[str, str, dict]]:

@@ -118,7 +118,15 @@ def monthly_page(request: Request, month: str | None = Query(None, pattern=MONTH
     """月度通报: every section with data, the synthetic ones labelled; Word/PDF."""
     from lantian.reports.monthly import SECTION_TITLES, monthly
     _office_only(scope, "monthly bulletin")
+    from lantian.reports.monthly import NoBulletin
     months = _data_months(request)
     chosen = month or (months[0] if months else f"{request.app.state.workspace.as_of:%Y-%m}")
-    data = _build(request, lambda ws, **kw: monthly(ws, chosen, **kw))
-    return render(request, "reports/monthly.html", b=data, months=months, titles=SECTION_TITLES)
+    try:
+        data = _build(request, lambda ws, **kw: monthly(ws, chosen, **kw))
+    except HTTPException as exc:                       # a month without data: the page says why
+        if not isinstance(exc.__context__, NoBulletin):
+            raise
+        return render(request, "reports/monthly.html", b=None, month=chosen, why=exc.detail.split(" — ")[0],
+                      months=months, titles=SECTION_TITLES)
+    return render(request, "reports/monthly.html", b=data, month=chosen, why=None, months=months,
+                  titles=SECTION_TITLES)

@@ -130,5 +130,6 @@ def vehicles_page(request: Request, start: str | None = Query(None, alias="from"
 def plate_page(request: Request, plate: Plate, scope: Scope = Depends(page_scope)):
     with as_http(), db.session(request.app.state.db_url) as s:
         h = service.plate_history(s, scope, plate, request.app.state.workspace.config)
-    return render(request, "vehicles/plate.html", h=h)
+        counties = {code: name for name, code in ledgers.county_lookup(s).items() if name != code}
+    return render(request, "vehicles/plate.html", h=h, counties=counties)
 

@@ -72,6 +72,14 @@
         tag.textContent = "对照点";
         name.appendChild(doc.createTextNode(" "));
         name.appendChild(tag);
+      } else if (s.official === false) {
+        /* 省控、市控、乡镇、微站: shown, never in a county's value */
+        var other = doc.createElement("span");
+        other.className = "network unofficial";
+        other.title = "不参与区县评价";
+        other.textContent = (s.network_name || "其他") + "·不参与评价";
+        name.appendChild(doc.createTextNode(" "));
+        name.appendChild(other);
       }
       cell(doc, tr, s.county_name || s.county_code);
       cell(doc, tr, s.aqi, "num");
