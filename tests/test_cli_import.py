@@ -34,7 +34,7 @@ def test_uci_import_converts_co(tmp_path, data_dir):
     f = str(data_dir / "uci_beijing" / "PRSA_Data_Aotizhongxin_20130301-20170228.csv")
     refused = runner.invoke(app, ["import", "uci", f, "-w", ws])
     assert refused.exit_code == 2 and "'uci:Aotizhongxin' is not in the station registry" in refused.output
-    assert runner.invoke(app, ["stations", "add", "BJ01", "Aotizhongxin", "-w", ws]).exit_code == 0   # by its name
+    assert runner.invoke(app, ["stations", "add", "BJ01", "Aotizhongxin", "--network", "national", "-w", ws]).exit_code == 0   # by its name
     result = runner.invoke(app, ["import", "uci", f, "-w", ws, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -44,7 +44,7 @@ def test_uci_import_converts_co(tmp_path, data_dir):
 
 def test_vendor_export_strict_and_lenient(tmp_path):
     ws = str(tmp_path / "ws")
-    assert runner.invoke(app, ["stations", "add", "V001", "A站", "-w", ws]).exit_code == 0
+    assert runner.invoke(app, ["stations", "add", "V001", "A站", "--network", "county", "-w", ws]).exit_code == 0
     vendor = tmp_path / "vendor.csv"
     vendor.write_text("站点,时间,污染物,浓度,单位\nA站,2019-01-01 01:00,PM2.5,35,ug/m3\n"
                       "A站,2019-01-01 02:00,PM2.5,abc,ug/m3\n", encoding="utf-8")
@@ -118,7 +118,7 @@ def test_cnemc_files_against_the_registry(tmp_path, data_dir):
     again = json.loads(runner.invoke(app, ["import", "cnemc", str(july), "-w", ws, "--json"]).output)
     assert again["unknown_stations"] == {} and again["stations"] == 1475       # a stopped station is registered
     other = tmp_path / "ws2"
-    assert runner.invoke(app, ["stations", "add", "1001A", "万寿西宫", "-w", str(other)]).exit_code == 0
+    assert runner.invoke(app, ["stations", "add", "1001A", "万寿西宫", "--network", "national", "-w", str(other)]).exit_code == 0
     refused = runner.invoke(app, ["import", "cnemc", str(july), "-w", str(other)])
     assert refused.exit_code == 2 and "line 3, column 1002A" in refused.output
     assert "'1002A' is not in the station registry" in refused.output

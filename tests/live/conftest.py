@@ -98,8 +98,8 @@ def build_live(root: Path, url: str, data_dir: Path) -> tuple[int, int]:
     ws = init(root)
     db.upgrade(url)
     stations.load_boundaries(url, data_dir / "boundaries" / "140400_full.json", changed_by="test")
-    stations.add_station(url, "9001A", "潞州测试站", 113.117, 36.195)
-    stations.add_station(url, "9002A", "屯留测试站", 112.892, 36.316)
+    stations.add_station(url, "9001A", "潞州测试站", 113.117, 36.195, network="national")
+    stations.add_station(url, "9002A", "屯留测试站", 112.892, 36.316, network="national")
     from lantian.demo import _accounts
     _accounts(url)
     enterprise, facility = make_enterprise(url)
