@@ -25,7 +25,7 @@ from lantian.vehicles import models as vehicles_models  # noqa: F401
 from lantian.fires import models as fires_models  # noqa: F401
 from lantian.registers import models as registers_models  # noqa: F401
 
-HEAD = "0012"
+HEAD = "0014"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
@@ -36,7 +36,7 @@ TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "dep
           "emission_totals", "alerts", "alert_enterprises", "alert_county_acks", "dustfall_values",
           "gate_systems", "gate_records", "vehicle_freight_profiles", "road_checks", "obd_inspections",
           "gate_violation_resolutions", "alert_verifications", "register_rows", "register_zones",
-          "fire_cases", "fire_detections", "fire_county_figures", "fire_calendar"}
+          "fire_cases", "fire_detections", "fire_county_figures", "fire_calendar", "reduction_proposals"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -891,6 +891,7 @@ from lantian.reports import cli as report_cli  # noqa: E402
 app.add_typer(plan_cli.plan_app, name="plan")
 app.add_typer(ledger_cli.ledger_app, name="ledger")
 app.add_typer(alert_cli.alert_app, name="alert")
+app.add_typer(alert_cli.reduction_app, name="reduction")
 app.add_typer(dustfall_cli.dust_app, name="dustfall")
 app.add_typer(vehicles_cli.app, name="gates")
 app.add_typer(vehicles_cli.roadcheck_app, name="roadcheck")

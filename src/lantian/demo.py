@@ -221,21 +221,36 @@ def _dustfall(url: str, data: Path) -> int:
 
 
 def _emergency(url: str) -> int:
-    """The reduction list (every ledger enterprise; those flagged 应急减排清单 by the ledger) with
-    synthetic baselines and city totals (labelled); idempotent."""
+    """The reduction list (the ledger's enterprises of ``emergency/demo.toml``, on the list) with synthetic
+    baselines and city totals (labelled), through the office's own ways in: a list file in the template's
+    layout read by :mod:`lantian.emergency.listfile` and imported by :mod:`lantian.emergency.reduction`,
+    the totals as ``lantian reduction total`` sets them; idempotent."""
+    import tempfile
     import tomllib
+    from lantian.accounts.scope import Scope
+    from lantian.emergency import listfile, reduction
     from lantian.emergency import service as emergency
     from lantian.enterprises import service as ledgers
     data = tomllib.loads((Path(__file__).parent / "emergency" / "demo.toml").read_text(encoding="utf-8"))
+    office = Scope.office(url, "demo")
     with db.session(url) as s:
         profiles = {p["name"]: p for p in ledgers.profiles(s).values()}
+        codes = {p["id"]: p["credit_code"] for p in ledgers.credit_codes(s)}
+        rows = []
         for name, values in data["baselines"].items():
             p = profiles.get(name)
             if p is None:
                 continue
-            emergency.put_on_list(s, p["id"], actor="demo")
             for pollutant, tonnes in values.items():
-                emergency.set_baseline(s, p["id"], pollutant, str(tonnes), data["source"], actor="demo")
+                rows.append({"credit_code": codes[p["id"]], "name": name, "county": p["county"],
+                             "industry": p["industry"], "grade": p["grade"], "pollutant": pollutant,
+                             "tonnes": str(tonnes), "source": data["source"], "listed": True})
+        with tempfile.TemporaryDirectory(prefix="lantian-demo-") as tmp:
+            path = listfile.write(Path(tmp) / "应急减排清单（合成演示）.csv", rows,
+                                  county_names=reduction.county_names(s))
+            read = listfile.read(path, counties=ledgers.county_lookup(s))
+        if read:
+            reduction.import_rows(s, office, read, source=path.name)
         for pollutant, tonnes in data["totals"].items():
             emergency.set_total(s, data["year"], pollutant, str(tonnes), data["total_source"], actor="demo")
         return len(emergency.entries(s))

@@ -26,6 +26,7 @@ class Target(Base):
     set_by: Mapped[str] = mapped_column(sa.String(64))
     set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str | None] = mapped_column(sa.String(255))   # 目标来源: the document that sets it
 
 
 class Letter(Base):

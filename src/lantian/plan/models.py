@@ -86,6 +86,10 @@ class Milestone(Base):
     indicator_params: Mapped[str | None] = mapped_column(sa.Text)     # JSON
     created_by: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: what made it: "deadline" (a time limit written in the task), "county" (the plan's county clause:
+    #: the task is also each county's and zone's), "citation" (a register or rule citing the task);
+    #: None for one added by the office
+    origin: Mapped[str | None] = mapped_column(sa.String(16))
 
 
 class Commitment(Base):
