@@ -471,8 +471,10 @@ def import_stations(file: Annotated[Path, typer.Argument(help="A CNEMC station l
     from lantian.measurements import stations
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
-    summary = stations.import_stations(workspace_url(workspace), file, boundaries=boundaries)
+    url = workspace_url(workspace)
+    summary = stations.import_stations(url, file, boundaries=boundaries)
     data = summary.__dict__ if not hasattr(summary, "as_dict") else summary.as_dict()
+    duties = _plan_county_duties(url) if boundaries is not None else 0
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False, default=str))
         return
@@ -484,6 +486,16 @@ def import_stations(file: Annotated[Path, typer.Argument(help="A CNEMC station l
         out.print(f"  note: {problem}")
     if len(summary.problems) > 20:
         out.print(f"  … and {len(summary.problems) - 20} more")
+    if duties:
+        out.print(f"the plans' county clauses: {duties} sub-tasks for the counties and zones now known")
+
+
+def _plan_county_duties(url: str) -> int:
+    """New counties and zones take up their sub-tasks of every plan's county clause."""
+    from lantian import db
+    from lantian.plan.counties import ensure_all
+    with db.session(url) as s:
+        return sum(d.created for d in ensure_all(s, actor="cli").values())
 
 
 def _station_table(rows, title: str) -> Table:

@@ -47,7 +47,18 @@ def test_dry_run_json_then_import_once(ws):
     assert len(rows) == 26 and all({"number", "status", "measured_by"} <= set(r) for r in rows)
     by = {r["number"]: r for r in rows}
     assert by[3]["status"] == "at_risk" and by[3]["next_due"] == "2023-06-30"
-    assert by[18]["status"] == "overdue" and by[1]["status"] == "unscheduled"
+    assert by[18]["status"] == "overdue"
+    # task 1 has no deadline: its 14 county sub-tasks run on (持续推进), its register rules have no rows yet
+    assert by[1]["status"] == "on_track" and by[1]["measured_by"] and all(m["ok"] is None for m in by[1]["measured_by"])
+    assert "364 new (26 tasks × 14 counties and zones" in first.output
+    changzi = json.loads(run("plan", "status", "--county", "140428", "--json", "-w", ws.root).output)
+    assert [r["number"] for r in changzi] == list(range(1, 27)) and all(r["origin"] == "county" for r in changzi)
+    assert changzi[2]["title"] == "长子县落实：加快淘汰重点行业落后产能" and changzi[2]["due"] == "2023-06-30"
+    assert changzi[0]["due"] is None and changzi[0]["status"] == "undated"
+    by_name = json.loads(run("plan", "status", "--county", "长子县", "--json", "-w", ws.root).output)
+    assert by_name == changzi
+    unknown = run("plan", "status", "--county", "999999", "-w", ws.root)
+    assert unknown.exit_code == 2 and "no county or zone" in unknown.output
 
 
 def test_corrected_json_is_imported_as_corrected(ws, tmp_path):
@@ -92,8 +103,14 @@ def test_milestones_reports_units_dispatch_supervision(ws, tmp_path):
     board = json.loads(run("plan", "dispatch", "--json", "-w", root).output)
     gxj = next(d for d in board["departments"] if d["name"] == "市工信局")
     assert gxj["last_report"] == "2023-06-30" and 3 in gxj["tasks"]
-    (luzhou,) = board["counties"]
-    assert luzhou["code"] == "140403" and luzhou["overdue"] == 1 and luzhou["seriously_late"] == 1
+    counties = {c["code"]: c for c in board["counties"]}
+    assert len(counties) == 14 and all(c["subtasks"] >= 26 for c in counties.values())
+    luzhou = counties["140403"]                     # 26 from the county clause, 1 added by the office
+    assert luzhou["subtasks"] == 27 and luzhou["seriously_late"] == 1
+    matrix = board["matrix"]
+    assert matrix["tasks"] == list(range(1, 27)) and len(matrix["counties"]) == 14
+    row = next(c for c in matrix["counties"] if c["code"] == "140403")
+    assert row["cells"][12]["status"] == "overdue"   # task 13: its worst sub-task, the one overdue since 5-01
     sent = run("plan", "supervise", 13, "--to", "county:140403", "-w", root)
     assert sent.exit_code == 0, sent.output
     path = Path(sent.output.split("→")[1].strip())

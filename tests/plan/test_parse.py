@@ -237,7 +237,7 @@ def test_units_of_other_cities_kept_as_written():
     (2, ["市城市管理局"], ["市交通运输局"]),                       # two parentheticals
     (3, ["市自然资源局"], ["市住房城乡建设局", "市林业局"]),         # 责任单位：…（牵头）、…
     (4, ["市交通运输局"], ["市公安局", "市生态环境局"]),            # 牵头单位：…；配合单位：…
-    (5, ["市能源局"], ["市应急管理局"]),                          # 责任单位 unmarked: the first leads
+    (5, ["市能源局", "市应急管理局"], []),                       # 责任单位 unmarked: every unit is responsible
     (6, ["市气象局"], ["市生态环境局"]),                          # a bare trailing sentence
 ])
 def test_split_responsibility(number, lead, cooperating):

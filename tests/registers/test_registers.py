@@ -71,28 +71,26 @@ def test_demo_rows_are_stored_synthetic_and_idempotent(ws):
 
 
 def test_plan_tasks_are_measured_from_their_registers(ws, con):
-    """The demo bindings make each of the 11 tasks measured: non-empty measured_by, green or red
-    as the synthetic data says."""
+    """The import binds every register rule citing a task (no hand binding): each of the 11 tasks is
+    measured, each demo rule green or red as the synthetic data says, a red rule making its task red."""
     from lantian.measurements.store import Store
     from lantian.plan import service as plan
     from lantian.plan.indicators import Context
     w, url, _ = ws
     office = Scope.office(url, "test")
-    with db.session(url) as s:
-        for number, label, indicator, params in indicators.demo_bindings():
-            task = plan.task_by_number(s, number)
-            if not plan.has_milestone(s, task.id, label):
-                plan.add_milestone(s, office, task.id, label, indicator=indicator, params=params)
     ctx = Context(url, Store(w.measurements), con, ON, w.config)
     with db.session(url) as s:
         _, rows = plan.tasks(s, office, ctx)
     by_number = {r["number"]: r for r in rows}
-    for number, green in indicators.DEMO_EXPECTED.items():
-        measured = [m for m in by_number[number]["measured_by"] if m["indicator"] == "register_rule"]
-        assert measured, number
-        assert measured[0]["ok"] is green, (number, measured[0]["detail"])
-        assert by_number[number]["status"] == ("on_track" if green else "off_target"), number
-    assert set(indicators.DEMO_EXPECTED) == {1, 8, 9, 12, 13, 16, 17, 19, 24, 25, 26}
+    for number, rule in indicators.DEMO_RULES:
+        measured = {m["params"]["rule"]: m for m in by_number[number]["measured_by"]
+                    if m["indicator"] == "register_rule"}
+        assert rule in measured, (number, sorted(measured))
+        green = indicators.DEMO_EXPECTED[number]
+        assert measured[rule]["ok"] is green, (number, measured[rule]["detail"])
+        if not green:
+            assert by_number[number]["status"] == "off_target", number
+    assert {n for n, _ in indicators.DEMO_RULES} == {1, 8, 9, 12, 13, 16, 17, 19, 24, 25, 26}
 
 
 def test_every_task_has_a_firing_and_a_passing_rule_in_the_demo(ws):

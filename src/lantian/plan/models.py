@@ -55,6 +55,9 @@ class Task(Base):
     lead_mode: Mapped[str] = mapped_column(sa.String(16))              # lead | by_duty (按职责分工牵头)
     responsibility_text: Mapped[str | None] = mapped_column(sa.Text)
     done: Mapped[bool] = mapped_column(sa.Boolean, default=False)      # the office closed it
+    #: JSON list of the units that carry it out (负责落实), as written — the county clause's
+    #: 各县、区人民政府, 长治高新区管委会…: each county and zone they name gets a sub-task
+    implementing: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class TaskUnit(Base):

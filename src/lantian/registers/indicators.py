@@ -33,9 +33,13 @@ def _register_rule(ctx: Context, params: dict) -> Measured:
         return Measured(NAME, params, None, "—", f"未知台账 {reg_id}" if reg_id else "缺少参数 rule 或 register",
                         ctx.as_of)
     reg = registers()[reg_id]
-    with db.session(ctx.url) as s:
-        found = service.check(s, Scope.office(ctx.url, "indicator"), ctx.as_of, ctx.config, _root(ctx),
-                              only=service._family(reg))
+    family = service._family(reg)
+    key = ("register_check", frozenset(family), ctx.as_of)
+    if key not in ctx.memo:                  # one check of a register family for all the rules citing it
+        with db.session(ctx.url) as s:
+            ctx.memo[key] = service.check(s, Scope.office(ctx.url, "indicator"), ctx.as_of, ctx.config, _root(ctx),
+                                          only=family)
+    found = ctx.memo[key]
     if not found.rows.get(reg_id):
         return Measured(NAME, params, None, "—", f"「{reg.label}」无台账数据", ctx.as_of)
     if rule in found.undecided:
@@ -51,27 +55,29 @@ def _register_rule(ctx: Context, params: dict) -> Measured:
 register(Indicator(NAME, "专项台账规则检查", (), _register_rule))
 
 
-#: the plan's tasks measured from their registers on the demo workspace: (task, label, rule)
-_BINDINGS = [
-    (1, "市区规划区范围内不再新增“两高”项目（两高项目台账）", "two-high-planning-area"),
-    (8, "全市煤炭消费量不超过年度控制目标（煤炭消费量台账）", "coal-cap"),
-    (9, "已改造村（社区）清洁取暖稳定运行（清洁取暖改造台账）", "heating-not-stable"),
-    (12, "新增或更换公共领域车辆全部为新能源（公共领域车辆台账）", "fleet-new-energy-share"),
-    (13, "建筑工地“六个百分之百”（工地扬尘检查）", "site-six-hundred-percent"),
-    (16, "主城区餐饮单位油烟在线监控联网（餐饮油烟台账）", "catering-online-main-city"),
-    (17, "VOCs关键环节问题限期整治（VOCs关键环节排查）", "voc-link-overdue"),
-    (19, "室外构筑物防护和道路交通标志使用低VOCs涂料（低VOCs原辅料替代）", "low-voc-outdoor-coatings"),
-    (24, "黑加油站点等清理取缔（非法加油点台账）", "illegal-fuel-closed"),
-    (25, "中重型货车按规定线路和时段通行（货车通行记录）", "truck-route-window"),
-    (26, "清洁取暖改造常态化“回头看”（清洁取暖回头看）", "heating-lookback"),
-]
-
-#: what the demo data makes of each binding on 2023-06-30: True green, False red
+#: one register rule of each task the demo data decides on 2023-06-30 (the import binds every rule citing
+#: the task — :func:`citations`): (task, rule) and what the demo data makes of it: True green, False red
+DEMO_RULES = [(1, "two-high-planning-area"), (8, "coal-cap"), (9, "heating-not-stable"),
+              (12, "fleet-new-energy-share"), (13, "site-six-hundred-percent"), (16, "catering-online-main-city"),
+              (17, "voc-link-overdue"), (19, "low-voc-outdoor-coatings"), (24, "illegal-fuel-closed"),
+              (25, "truck-route-window"), (26, "heating-lookback")]
 DEMO_EXPECTED = {1: False, 8: True, 9: False, 12: True, 13: False, 16: True, 17: False, 19: True, 24: False,
                  25: False, 26: False}
 
 
-def demo_bindings() -> list[tuple[int, str, str, dict]]:
-    """(task number, label, indicator, params) to add to the demo plan as measured milestones
-    (``plan.service.add_milestone(..., indicator=, params=)``; these tasks have no commitment to bind)."""
-    return [(task, label, NAME, {"rule": rule}) for task, label, rule in _BINDINGS]
+def citations(root, config) -> list:
+    """Every register rule and named check citing a task of the plan (notices make nothing red: not bound)."""
+    from lantian.plan.indicators import Citation
+    from lantian.registers import checks, service
+    from lantian.registers.kinds import registers
+    known = registers()
+    out = []
+    for r in service.load_rules(root, service.settings_of(config)):
+        if r.task and r.rule.severity != "notice":
+            label = known[r.register].label if r.register in known else r.register
+            out.append(Citation(r.task, r.rule.clause, f"{r.rule.title}（{label}）", NAME, {"rule": r.id}))
+    for c in checks.CHECKS.values():
+        if c.task and c.severity != "notice":
+            label = known[c.registers[0]].label if c.registers[0] in known else c.registers[0]
+            out.append(Citation(c.task, c.clause, f"{c.title}（{label}）", NAME, {"rule": c.id}))
+    return out

@@ -22,6 +22,8 @@ TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("plan_milestones") as batch:
         batch.add_column(sa.Column("origin", sa.String(16), nullable=True))
+    with op.batch_alter_table("plan_tasks") as batch:
+        batch.add_column(sa.Column("implementing", sa.Text, nullable=True))
     with op.batch_alter_table("targets") as batch:
         batch.add_column(sa.Column("source", sa.String(255), nullable=True))
     with op.batch_alter_table("emission_baselines") as batch:
@@ -62,5 +64,7 @@ def downgrade() -> None:
         batch.alter_column("source", type_=sa.String(64), existing_type=sa.String(255), existing_nullable=False)
     with op.batch_alter_table("targets") as batch:
         batch.drop_column("source")
+    with op.batch_alter_table("plan_tasks") as batch:
+        batch.drop_column("implementing")
     with op.batch_alter_table("plan_milestones") as batch:
         batch.drop_column("origin")
