@@ -158,7 +158,7 @@ class _Reader:
 
     def row(self, r: int, columns: dict[int, Field], values: Sequence[Any], header: Sequence[Any]) -> None:
         record: dict[str, Any] = {f.name: None for f in LIST.fields}
-        bad = False
+        bad, unread = False, set()
         for i, value in enumerate(values):
             if i not in columns and not sheetkit.is_blank(value) and (i >= len(header) or sheetkit.is_blank(header[i])):
                 self.error(r, f"第 {i + 1} 列", "该列没有表头，数据无法归属，应补上表头或删去该列数据", value)
@@ -175,12 +175,13 @@ class _Reader:
             except sheetkit.BadCell as exc:
                 self.error(r, f.header, exc.reason, value)
                 bad = True
+                unread.add(f.name)
         if record["pollutant"] is not None:
             for name in ("tonnes", "source"):
-                if record[name] is None:
+                if record[name] is None and name not in unread:
                     self.error(r, LIST.field(name).header, f"填了污染物，应同时填写{LIST.field(name).label}")
                     bad = True
-        elif record["tonnes"] is not None:
+        elif record["tonnes"] is not None and "pollutant" not in unread:
             self.error(r, LIST.field("pollutant").header, "填了基准排放量，应写明是哪种污染物（SO2、NOx、PM、VOCs）")
             bad = True
         code = record["credit_code"]
