@@ -268,6 +268,9 @@ def parse_county(value: Any, counties: Mapping[str, str] | None) -> str:
     for key in (text, fold_width(text).strip()):
         if key in counties:
             return counties[key]
+    if not counties:
+        raise BadCell("本工作区尚未导入县区（县区边界），无法识别县区：请先导入站点与县区边界"
+                      "（lantian import stations 站点.csv --boundaries 边界.json）")
     names = [k for k in counties if not k.isdigit()] or list(counties)
     shown = "、".join(names[:20]) + ("等" if len(names) > 20 else "")
     raise BadCell(f"不是本地区的县区，应为以下之一（名称或行政区划代码）：{shown}")

@@ -636,6 +636,18 @@ def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSett
     return unit.name, rows
 
 
+def task_measured_by(s: Session, indicator: str, as_of: dt.date | None = None) -> Task | None:
+    """The task of the plan in force that a data source's citation was bound to on import (task 14 of
+    the seed for ``dustfall``): where another room files its findings as sub-tasks, whatever the task's
+    number in this plan."""
+    plan = current_plan(s, as_of)
+    if plan is None:
+        return None
+    return s.scalars(sa.select(Task).join(Milestone, Milestone.task_id == Task.id)
+                     .where(Task.plan_id == plan.id, Milestone.origin == "citation", Milestone.indicator == indicator)
+                     .order_by(Task.number)).first()
+
+
 def has_milestone(s: Session, task_id: int, title: str) -> bool:
     return s.scalar(sa.select(Milestone.id).where(Milestone.task_id == task_id, Milestone.title == title[:255])
                     .limit(1)) is not None
