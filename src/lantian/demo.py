@@ -69,7 +69,8 @@ def _accounts(url: str) -> list[tuple[str, str, str]]:
         ent = _own_enterprise(s)
         if ent is None:                       # through the ledger's service, as the reduction list's import does
             ledgers.upsert_identity(s, {"credit_code": demo_credit_code(SYNTHETIC_ENTERPRISE[1]),
-                                        "name": SYNTHETIC_ENTERPRISE[0], "county": SYNTHETIC_ENTERPRISE[2]},
+                                        "name": SYNTHETIC_ENTERPRISE[0], "county": SYNTHETIC_ENTERPRISE[2],
+                                        "industry": "焦化"},
                                     actor="demo", note="演示企业账户（合成）", synthetic=True)
             ent = _own_enterprise(s)
         out = []
