@@ -469,7 +469,8 @@ def dispatch(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, pl
     numbers = sorted({n for row in cells.values() for n in row})
     matrix = {"tasks": numbers,
               "counties": [{"code": code, "name": names.get(code, code),
-                            "cells": [cells[code].get(n) for n in numbers]} for code in sorted(cells)]}
+                            "cells": [cells[code].get(n) for n in numbers]}
+                           for code in sorted(cells, key=lambda c: ("-" in c, c))]}     # counties, then zones
     return {"plan": _plan_json(plan), "departments": sorted(depts.values(), key=order),
             "counties": sorted(counties.values(), key=order), "matrix": matrix}
 
