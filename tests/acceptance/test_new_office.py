@@ -162,13 +162,10 @@ def test_a_new_office_to_its_first_bulletin(kind, tmp_path):
         files.mkdir()
 
         def run(*args, ok=True):
-            import time
-            t0 = time.perf_counter()
             r = runner.invoke(app, [str(a) for a in args] + ["-w", str(ws)], env={"LANTIAN_DATABASE_URL": url})
             if ok:
                 assert r.exit_code == 0, (args, r.output, r.exception)
             r.text = " ".join(r.output.split())              # the console wraps long lines
-            print(f"TIME {time.perf_counter() - t0:6.2f} {' '.join(map(str, args[:3]))}")
             return r
 
         # 1. the workspace, its as-of date
