@@ -89,8 +89,10 @@ def value_problem(indicator: str, value) -> tuple[Decimal | None, str | None]:
 def checked_value(indicator: str, value) -> Decimal:
     """The value as an exact decimal within the indicator's range, or a UsageError saying what is expected."""
     number, problem = value_problem(indicator, value)
+    if number is None and problem.startswith("不是数值"):
+        raise UsageError(f"target value {value!r} is not a number ({problem})")
     if problem:
-        raise UsageError(f"target value {value}: {problem}")
+        raise UsageError(f"target value {value} is out of range: {problem}")
     return number
 
 

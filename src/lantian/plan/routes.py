@@ -264,11 +264,13 @@ def department_page(request: Request, code: Annotated[str, FastAPIPath(max_lengt
         dept = s.get(Department, code)
         if dept is None:
             raise HTTPException(404, "no such department")
-        _, rows = service.tasks(s, scope, _ctx(request), _settings(request), _chosen(request, s, plan))
+        chosen = _chosen(request, s, plan)
+        _, rows = service.tasks(s, scope, _ctx(request), _settings(request), chosen)
         led = access.department_tasks(s, code)
         lead_ids = {t for t in led if service.is_lead(s, t, code)}
     rows = [dict(r, role="牵头" if r["id"] in lead_ids else "配合") for r in rows if r["id"] in led]
-    return render(request, "plan/unit.html", title=dept.name, kind="department", rows=rows, milestones=None)
+    return render(request, "plan/unit.html", title=dept.name, kind="department", rows=rows, milestones=None,
+                  plan_title=chosen.title if chosen else None)
 
 
 @router.get("/plan/counties/{code}", include_in_schema=False)
@@ -278,11 +280,13 @@ def county_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32
     if not (access.reads_all(scope) or (scope.who.role == "county" and scope.unit == code)):
         raise HTTPException(404, "no such county")
     with db.session(request.app.state.db_url) as s:
-        found = service.county_subtasks(s, scope, code, _ctx(request), _settings(request), _chosen(request, s, plan))
+        chosen = _chosen(request, s, plan)
+        found = service.county_subtasks(s, scope, code, _ctx(request), _settings(request), chosen)
     if found is None:
         raise HTTPException(404, "no such county")
     name, rows = found
-    return render(request, "plan/unit.html", title=name, kind="county", rows=None, milestones=rows)
+    return render(request, "plan/unit.html", title=name, kind="county", rows=None, milestones=rows,
+                  plan_title=chosen.title if chosen else None)
 
 
 @router.get("/plan/inbox", include_in_schema=False)
