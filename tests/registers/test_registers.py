@@ -143,6 +143,29 @@ def test_template_round_trip_and_a_bad_row_is_named(register_id, tmp_path):
     assert "未导入任何数据" in str(info.value) and "填报.xlsx" in str(info.value)
 
 
+def test_a_register_as_an_office_keeps_it(tmp_path):
+    """A title row above the headers, a 序号 column, a sheet named its own way: read, rows keep their numbers."""
+    reg = registers()["heating_villages"]
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "2023年清洁取暖"
+    sheet.append(["长子县清洁取暖改造台账（2023年）"])
+    sheet.merge_cells("A1:G1")
+    sheet.append(["序号", "村（社区）编码", "所在县区", "村（社区）名称", "户数", "改造方式", "运行状态"])
+    sheet.append([1, "V01", "长子县", "东村", 120, "煤改电", "稳定运行"])
+    sheet.append([2, "V02", "长子县", "西村", "八十", "煤改电", "稳定运行"])
+    wb.save(tmp_path / "村.xlsx")
+    with pytest.raises(excel.RegisterImportError) as info:
+        excel.read(tmp_path / "村.xlsx", reg, counties={"长子县": "140428"})
+    [error] = info.value.errors
+    assert (error.sheet, error.row, error.column) == ("2023年清洁取暖", 4, "户数")
+    sheet.cell(row=4, column=5, value=80)
+    wb.save(tmp_path / "村.xlsx")
+    rows = excel.read(tmp_path / "村.xlsx", reg, counties={"长子县": "140428"}).records
+    assert [(r, x["code"], x["county"], x["households"]) for r, x in rows] == [(3, "V01", "140428", 120),
+                                                                              (4, "V02", "140428", 80)]
+
+
 def test_a_bad_row_stores_nothing(ws, tmp_path):
     w, url, _ = ws
     reg = registers()["heating_villages"]
