@@ -33,12 +33,10 @@ def _register_rule(ctx: Context, params: dict) -> Measured:
         return Measured(NAME, params, None, "—", f"未知台账 {reg_id}" if reg_id else "缺少参数 rule 或 register",
                         ctx.as_of)
     reg = registers()[reg_id]
-    family = service._family(reg)
-    key = ("register_check", frozenset(family), ctx.as_of)
-    if key not in ctx.memo:                  # one check of a register family for all the rules citing it
+    key = ("register_check", ctx.as_of)
+    if key not in ctx.memo:                  # one check of every register for all the rules citing them
         with db.session(ctx.url) as s:
-            ctx.memo[key] = service.check(s, Scope.office(ctx.url, "indicator"), ctx.as_of, ctx.config, _root(ctx),
-                                          only=family)
+            ctx.memo[key] = service.check(s, Scope.office(ctx.url, "indicator"), ctx.as_of, ctx.config, _root(ctx))
     found = ctx.memo[key]
     if not found.rows.get(reg_id):
         return Measured(NAME, params, None, "—", f"「{reg.label}」无台账数据", ctx.as_of)
