@@ -436,9 +436,10 @@ def import_stations(file: Annotated[Path, typer.Argument(help="A station list (U
     from lantian.measurements import stations
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
-    summary = stations.import_stations(workspace_url(workspace), file, boundaries=boundaries,
-                                       effective=parse_date(effective, "--effective"))
+    url = workspace_url(workspace)
+    summary = stations.import_stations(url, file, boundaries=boundaries, effective=parse_date(effective, "--effective"))
     data = summary.__dict__ if not hasattr(summary, "as_dict") else summary.as_dict()
+    duties = _plan_county_duties(url) if boundaries is not None else 0
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False, default=str))
         return
@@ -450,6 +451,16 @@ def import_stations(file: Annotated[Path, typer.Argument(help="A station list (U
         out.print(f"  note: {problem}")
     if len(summary.problems) > 20:
         out.print(f"  … and {len(summary.problems) - 20} more")
+    if duties:
+        out.print(f"the plans' county clauses: {duties} sub-tasks for the counties and zones now known")
+
+
+def _plan_county_duties(url: str) -> int:
+    """New counties and zones take up their sub-tasks of every plan's county clause."""
+    from lantian import db
+    from lantian.plan.counties import ensure_all
+    with db.session(url) as s:
+        return sum(d.created for d in ensure_all(s, actor="cli").values())
 
 
 def _station_table(rows, title: str) -> Table:
@@ -790,8 +801,9 @@ app.add_typer(letter_app, name="letter")
 @friendly
 def target_set(unit: Annotated[str, typer.Argument(help="Unit code: 140400 (the city), a county adcode or zone.")],
                year: int,
-               indicator: Annotated[str, typer.Argument(help="pm25_mean, good_day_ratio (%), heavy_days, "
-                                                             "composite_index, or any indicator name.")],
+               indicator: Annotated[str, typer.Argument(help="pm25_mean, pm10_mean, o3_8h_p90, good_day_ratio (%), "
+                                                             "heavy_days, heavy_day_ratio (%), composite_index, "
+                                                             "pm25_reduction (%) — or its Chinese name.")],
                value: str,
                from_city: Annotated[bool, typer.Option("--from-city", help="Record it as decomposed from the "
                                                                          "city's target of the same indicator.")]
@@ -809,6 +821,66 @@ def target_set(unit: Annotated[str, typer.Argument(help="Unit code: 140400 (the 
             parent = city.id
         t = set_target(s, unit, year, indicator, value, by="cli", parent=parent, note=note)
         out.print(f"{t.unit_code} {t.year} {t.indicator} = {t.value}" + (" (from the city's)" if parent else ""))
+
+
+@target_app.command("template")
+@friendly
+def target_template(file: Annotated[Path, typer.Argument(help="Where to write it: .xlsx (with notes) or .csv.")]):
+    """The targets template: 单位, 年份, 指标, 目标值, 来源 — one row per unit, year and indicator."""
+    from lantian.assessment import targetfile
+    targetfile.write(file, [])
+    out.print(f"template → {file}", markup=False)
+
+
+@target_app.command("import")
+@friendly
+def target_import(file: Annotated[Path, typer.Argument(help="Targets: .xlsx, .xls or .csv (UTF-8 or GBK) with the "
+                                                            "template's headers (单位, 年份, 指标, 目标值, 来源).")],
+                  dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; store nothing.")] = False,
+                  workspace: WorkspaceOpt = None):
+    """Check every row (known indicators only; ratios 0–100, concentrations > 0; each bad row named with
+    its column) and store all of them or none; audited."""
+    from lantian import db
+    from lantian.assessment import targetfile
+    from lantian.assessment.targets import import_rows
+    from lantian.enterprises.service import county_lookup
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    with db.session(workspace_url(workspace)) as s:
+        units = _target_units(s)
+        rows = targetfile.read(file, units=units)
+        if dry_run:
+            out.print(f"{file.name}: {len(rows)} targets valid; dry run, nothing stored", markup=False)
+            return
+        done = import_rows(s, rows, by="cli", file=file.name)
+    out.print(f"{file.name}: {done['rows']} targets — {done['created']} new, {done['changed']} changed, "
+              f"{done['unchanged']} unchanged", markup=False)
+
+
+@target_app.command("export")
+@friendly
+def target_export(file: Annotated[Path, typer.Argument(help="Where to write them: .xlsx or .csv.")],
+                  year: Annotated[Optional[int], typer.Option(help="Only this year.")] = None,
+                  workspace: WorkspaceOpt = None):
+    """Every target in the template's layout (it re-imports unchanged)."""
+    from lantian import db
+    from lantian.assessment import targetfile
+    from lantian.assessment.targets import rows_of
+    from lantian.enterprises.service import county_names
+    with db.session(workspace_url(workspace)) as s:
+        rows = rows_of(s, year)
+        targetfile.write(file, rows, unit_names=county_names(s))
+    out.print(f"{len(rows)} targets → {file}", markup=False)
+
+
+def _target_units(s) -> dict[str, str]:
+    """The units a target may name (the city, counties, zones) by name and code."""
+    import sqlalchemy as sa
+    from lantian.measurements.stations import AdminUnit
+    out = {}
+    for u in s.scalars(sa.select(AdminUnit)):
+        out[u.code], out[u.name] = u.code, u.code
+    return out
 
 
 @target_app.command("list")
@@ -918,6 +990,7 @@ from lantian.apportionment import cli as pmf_cli  # noqa: E402
 app.add_typer(plan_cli.plan_app, name="plan")
 app.add_typer(ledger_cli.ledger_app, name="ledger")
 app.add_typer(alert_cli.alert_app, name="alert")
+app.add_typer(alert_cli.reduction_app, name="reduction")
 app.add_typer(dustfall_cli.dust_app, name="dustfall")
 app.add_typer(vehicles_cli.app, name="gates")
 app.add_typer(vehicles_cli.roadcheck_app, name="roadcheck")

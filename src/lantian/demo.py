@@ -64,14 +64,16 @@ def _own_enterprise(s):
 
 
 def _accounts(url: str) -> list[tuple[str, str, str]]:
+    from lantian.enterprises import service as ledgers
     with db.session(url) as s:
         accounts.seed_departments(s)
         ent = _own_enterprise(s)
-        if ent is None:
-            ent = Enterprise(name=SYNTHETIC_ENTERPRISE[0], credit_code=demo_credit_code(SYNTHETIC_ENTERPRISE[1]),
-                             county_code=SYNTHETIC_ENTERPRISE[2], synthetic=True)
-            s.add(ent)
-            s.flush()
+        if ent is None:                       # through the ledger's service, as the reduction list's import does
+            ledgers.upsert_identity(s, {"credit_code": demo_credit_code(SYNTHETIC_ENTERPRISE[1]),
+                                        "name": SYNTHETIC_ENTERPRISE[0], "county": SYNTHETIC_ENTERPRISE[2],
+                                        "industry": "焦化"},
+                                    actor="demo", note="演示企业账户（合成）", synthetic=True)
+            ent = _own_enterprise(s)
         out = []
         for username, role, binding, name in ACCOUNTS:
             if s.scalar(sa.select(User).where(User.username == username)) is None:
@@ -111,18 +113,6 @@ DEMO_SUBTASKS = [
 ]
 
 
-#: tasks 20 and 21 measured from the emergency room's records: (task, label, indicator, parameters)
-EMERGENCY_BINDINGS = [
-    (21, "秋冬季错峰生产计划送达、签收（错峰生产计划记录）", "staggered_calendar", {}),
-    (20, "臭氧污染应急响应：签收与核查落实（臭氧应急响应记录）", "ozone_response", {}),
-]
-
-#: commitments of the plan decided by data: (task, commitment subject, indicator, parameters)
-DEMO_BINDINGS = [(3, "炭化室高度", "ledger_rule", {"rule": "coke-oven-4.3m-shutdown"}),
-                 (6, "燃煤锅炉", "ledger_rule", {"rule": "coal-boiler-below-35th"}),
-                 (14, "平均降尘量", "dustfall", {"unit": "all"})]
-
-
 def seed_plan(data: Path) -> Path | None:
     """The plan text beside the data folder (../shared/seeds/), if present."""
     seeds = data.parent / "seeds"
@@ -130,11 +120,13 @@ def seed_plan(data: Path) -> Path | None:
     return found[0] if found else None
 
 
-def _plan(url: str, data: Path) -> int:
-    """Import the plan (长政办发〔2023〕14号) and add the labelled demo sub-tasks; idempotent."""
+def _plan(url: str, data: Path, root: Path | None = None) -> int:
+    """Import the plan (长政办发〔2023〕14号) as ``lantian plan import`` does — its county clause's
+    sub-tasks for the 14 counties and zones, the rules and registers citing its tasks bound — and add
+    the labelled demo sub-tasks through the plan service; idempotent."""
     from lantian.accounts.scope import Scope
     from lantian.plan import importer, service
-    from lantian.plan.models import Commitment, Milestone
+    from lantian.plan.models import Milestone
     path = seed_plan(data)
     if path is None:
         return 0
@@ -142,30 +134,17 @@ def _plan(url: str, data: Path) -> int:
     office = Scope.office(url, "demo")
     with db.session(url) as s:
         accounts.seed_departments(s)
-        plan, created = importer.import_plan(s, parsed, raw, path.name, actor="demo")
-        if created:
+        done = importer.import_document(s, parsed, raw, path.name, actor="demo", root=root)
+        if done.created:
             ent = _own_enterprise(s)
             subtasks = list(DEMO_SUBTASKS)
             if ent is not None:
                 subtasks.append((5, f"{ent.name}完成焦炉超低排放改造评估监测（示例）", dt.date(2023, 10, 31),
                                  "enterprise", str(ent.id), None))
             for number, title, due, kind, code, indicator in subtasks:
-                task = service.task_by_number(s, number)
+                task = service.task_by_number(s, number, done.plan)
                 service.add_milestone(s, office, task.id, title, due=due, owner_kind=kind, owner_code=code,
                                       indicator=indicator, params={"unit": code} if indicator else None)
-            for number, subject, indicator, params in DEMO_BINDINGS:
-                task = service.task_by_number(s, number)
-                found = s.scalar(sa.select(Commitment).where(Commitment.task_id == task.id,
-                                                             Commitment.subject == subject))
-                if found is not None:
-                    service.bind_commitment(s, office, found.id, indicator, params)
-            from lantian.registers.indicators import demo_bindings
-            gates = [(11, "重点企业门禁：运输车辆合规、门禁联网（门禁数据）", "gate_violations", {"unit": "all"}),
-                     (23, "重点用车企业门禁：预警期间禁用车辆（门禁数据）", "gate_violations", {"unit": "all"})]
-            for number, label, indicator, params in demo_bindings() + gates + EMERGENCY_BINDINGS:
-                task = service.task_by_number(s, number)
-                if not service.has_milestone(s, task.id, label):
-                    service.add_milestone(s, office, task.id, label, indicator=indicator, params=params)
         return s.scalar(sa.select(sa.func.count()).select_from(Milestone))
 
 
@@ -258,21 +237,36 @@ def _dustfall(url: str, data: Path) -> int:
 
 
 def _emergency(url: str) -> int:
-    """The reduction list (every ledger enterprise; those flagged 应急减排清单 by the ledger) with
-    synthetic baselines and city totals (labelled); idempotent."""
+    """The reduction list (the ledger's enterprises of ``emergency/demo.toml``, on the list) with synthetic
+    baselines and city totals (labelled), through the office's own ways in: a list file in the template's
+    layout read by :mod:`lantian.emergency.listfile` and imported by :mod:`lantian.emergency.reduction`,
+    the totals as ``lantian reduction total`` sets them; idempotent."""
+    import tempfile
     import tomllib
+    from lantian.accounts.scope import Scope
+    from lantian.emergency import listfile, reduction
     from lantian.emergency import service as emergency
     from lantian.enterprises import service as ledgers
     data = tomllib.loads((Path(__file__).parent / "emergency" / "demo.toml").read_text(encoding="utf-8"))
+    office = Scope.office(url, "demo")
     with db.session(url) as s:
         profiles = {p["name"]: p for p in ledgers.profiles(s).values()}
+        codes = {p["id"]: p["credit_code"] for p in ledgers.credit_codes(s)}
+        rows = []
         for name, values in data["baselines"].items():
             p = profiles.get(name)
             if p is None:
                 continue
-            emergency.put_on_list(s, p["id"], actor="demo")
             for pollutant, tonnes in values.items():
-                emergency.set_baseline(s, p["id"], pollutant, str(tonnes), data["source"], actor="demo")
+                rows.append({"credit_code": codes[p["id"]], "name": name, "county": p["county"],
+                             "industry": p["industry"], "grade": p["grade"], "pollutant": pollutant,
+                             "tonnes": str(tonnes), "source": data["source"], "listed": True})
+        with tempfile.TemporaryDirectory(prefix="lantian-demo-") as tmp:
+            path = listfile.write(Path(tmp) / "应急减排清单（合成演示）.csv", rows,
+                                  county_names=reduction.county_names(s))
+            read = listfile.read(path, counties=ledgers.county_lookup(s))
+        if read:
+            reduction.import_rows(s, office, read, source=path.name)
         for pollutant, tonnes in data["totals"].items():
             emergency.set_total(s, data["year"], pollutant, str(tonnes), data["total_source"], actor="demo")
         return len(emergency.entries(s))
@@ -296,7 +290,7 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
                              boundaries=data / "boundaries" / "140400_full.json", changed_by="demo")
     made = _accounts(ws.database_url)
     _targets(ws.database_url)
-    milestones = _plan(ws.database_url, data)
+    milestones = _plan(ws.database_url, data, ws.root)
     _ledger(ws.database_url)
     from lantian.registers.demo import demo_registers
     demo_registers(ws.database_url, data, ws.root)

@@ -375,3 +375,40 @@ def test_export_has_the_template_layout(tmp_path):
 def test_export_rejects_an_unknown_kind(tmp_path):
     with pytest.raises(ValueError):
         write_workbook(tmp_path / "x.xlsx", [], [dict(kind="scrubber", code="1")])
+
+
+# ---------------------------------------------------------------- ledgers as offices keep them
+
+OFFICE = Path(__file__).parent / "documents"
+
+
+@pytest.mark.parametrize("name", ["office_ledger.xlsx", "office_ledger.xls"])
+def test_a_title_row_merged_headers_and_a_legacy_xls_are_read(name):
+    """A title row above the headers, a two-row header with merged cells (「基本信息」 over three columns,
+    序号 and 纳入应急减排清单 merged over both rows), a sheet named its own way (「2023年锅炉台账」), an
+    Excel 97–2003 file — the same ledger (documents/make_office_ledger.py builds both files)."""
+    batch = read_workbook(OFFICE / name, counties=COUNTIES)
+    assert batch.rows == 4
+    assert [(e["name"], e["county"], e["industry"], e["emergency_list"]) for e in batch.enterprises] == [
+        ("长治示例焦化厂（测试）", "140403", "焦化", True), ("长治示例水泥厂（测试）", "140404", "水泥", False)]
+    assert [(f["kind"], f["code"], f["status"], f["capacity"], f["fuel"]) for f in batch.facilities] == [
+        ("boiler", "1#", "在用", 20.0, "燃煤"), ("boiler", "2#", "停用", 10.0, "天然气")]
+
+
+def test_the_xls_and_xlsx_give_one_batch():
+    assert read_workbook(OFFICE / "office_ledger.xls", counties=COUNTIES) == \
+        read_workbook(OFFICE / "office_ledger.xlsx", counties=COUNTIES)
+
+
+def test_errors_below_a_title_row_keep_their_spreadsheet_rows(tmp_path):
+    path = build(tmp_path / "t.xlsx", {"企业": [["企业台账（2024年）"], headers(ENTERPRISE),
+                                               enterprise(1), enterprise(2, industry="炼油")]})
+    (error,) = problems(path, counties=COUNTIES)
+    assert (error.sheet, error.row, error.column) == ("企业", 4, "行业")
+
+
+def test_a_file_that_is_no_workbook_says_so(tmp_path):
+    path = tmp_path / "ledger.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(InputError, match="无法读取 .xls 文件"):
+        read_workbook(path)

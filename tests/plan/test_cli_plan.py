@@ -47,7 +47,18 @@ def test_dry_run_json_then_import_once(ws):
     assert len(rows) == 26 and all({"number", "status", "measured_by"} <= set(r) for r in rows)
     by = {r["number"]: r for r in rows}
     assert by[3]["status"] == "at_risk" and by[3]["next_due"] == "2023-06-30"
-    assert by[18]["status"] == "overdue" and by[1]["status"] == "unscheduled"
+    assert by[18]["status"] == "overdue"
+    # task 1 has no deadline: its 14 county sub-tasks run on (持续推进), its register rules have no rows yet
+    assert by[1]["status"] == "on_track" and by[1]["measured_by"] and all(m["ok"] is None for m in by[1]["measured_by"])
+    assert "364 new (26 tasks × 14 counties and zones" in first.output
+    changzi = json.loads(run("plan", "status", "--county", "140428", "--json", "-w", ws.root).output)
+    assert [r["number"] for r in changzi] == list(range(1, 27)) and all(r["origin"] == "county" for r in changzi)
+    assert changzi[2]["title"] == "长子县落实：加快淘汰重点行业落后产能" and changzi[2]["due"] == "2023-06-30"
+    assert changzi[0]["due"] is None and changzi[0]["status"] == "undated"
+    by_name = json.loads(run("plan", "status", "--county", "长子县", "--json", "-w", ws.root).output)
+    assert by_name == changzi
+    unknown = run("plan", "status", "--county", "999999", "-w", ws.root)
+    assert unknown.exit_code == 2 and "no county or zone" in unknown.output
 
 
 def test_corrected_json_is_imported_as_corrected(ws, tmp_path):
@@ -92,8 +103,14 @@ def test_milestones_reports_units_dispatch_supervision(ws, tmp_path):
     board = json.loads(run("plan", "dispatch", "--json", "-w", root).output)
     gxj = next(d for d in board["departments"] if d["name"] == "市工信局")
     assert gxj["last_report"] == "2023-06-30" and 3 in gxj["tasks"]
-    (luzhou,) = board["counties"]
-    assert luzhou["code"] == "140403" and luzhou["overdue"] == 1 and luzhou["seriously_late"] == 1
+    counties = {c["code"]: c for c in board["counties"]}
+    assert len(counties) == 14 and all(c["subtasks"] >= 26 for c in counties.values())
+    luzhou = counties["140403"]                     # 26 from the county clause, 1 added by the office
+    assert luzhou["subtasks"] == 27 and luzhou["seriously_late"] == 1
+    matrix = board["matrix"]
+    assert matrix["tasks"] == list(range(1, 27)) and len(matrix["counties"]) == 14
+    row = next(c for c in matrix["counties"] if c["code"] == "140403")
+    assert row["cells"][12]["status"] == "overdue"   # task 13: its worst sub-task, the one overdue since 5-01
     sent = run("plan", "supervise", 13, "--to", "county:140403", "-w", root)
     assert sent.exit_code == 0, sent.output
     path = Path(sent.output.split("→")[1].strip())
@@ -123,3 +140,88 @@ def test_seriously_late_subtasks_feed_the_interview_rule(tmp_path, data_dir):
     strict = {d["unit"]: d for d in json.loads(run("progress", "--date", "2019-06-30", "--json", "-w", root).output)}
     assert strict["140403"]["status"] == "seriously_behind"
     assert "tasks_seriously_late" in strict["140403"]["reasons"]
+
+
+SUCCESSOR = """长治市人民政府关于印发长治市空气质量持续改善2024—2025年行动计划的通知
+长政发〔2024〕3号
+
+长治市空气质量持续改善2024—2025年行动计划
+
+一、重点任务
+
+1．推进钢铁行业超低排放改造。2024年12月底前，全市钢铁企业全面完成超低排放改造。（市生态环境局牵头，市工信局配合。以下各项任务均需各县、区人民政府，长治高新区、经开区管委会负责落实，不再列出）
+
+2．强化挥发性有机物治理设施管控。使用活性炭吸附工艺的企业，要足额充填符合要求的活性炭，在每年5月底前完成一轮活性炭更换。（市生态环境局牵头）
+
+3．加快淘汰老旧柴油货车。2025年6月底前，基本淘汰国四及以下排放标准柴油货车。（市交通运输局牵头，市公安局配合）
+
+长治市人民政府
+2024年3月1日
+"""
+
+
+def test_several_plans_each_command_takes_plan(ws, tmp_path):
+    root = ws.root
+    successor = tmp_path / "successor.txt"
+    successor.write_text(SUCCESSOR, encoding="utf-8")
+    assert run("plan", "import", SEED, "-w", root).exit_code == 0
+    r = run("plan", "import", successor, "-w", root)
+    assert r.exit_code == 0 and "3 tasks" in r.output and "42 new (3 tasks × 14" in r.output
+    plans = json.loads(run("plan", "list", "--json", "-w", root).output)
+    assert [(p["id"], p["in_force"], p["tasks"]) for p in plans] == [(1, True, 26), (2, False, 3)]
+    assert len(json.loads(run("plan", "status", "--json", "-w", root).output)) == 26     # 2023-06-30: the seed
+    second = json.loads(run("plan", "status", "--json", "--plan", "长政发〔2024〕3号", "-w", root).output)
+    assert [t["number"] for t in second] == [1, 2, 3]
+    # the activated-carbon rules cite the seed's task 18; the successor quotes them in its task 2: bound there
+    assert sorted(m["params"]["rule"] for m in second[1]["measured_by"]) == [
+        "activated-carbon-fill", "activated-carbon-yearly-replacement"]
+    # a report on the successor is not the seed's
+    assert run("plan", "report", 2, "已完成活性炭更换", "--as", "daqiban", "--plan", 2, "-w", root).exit_code == 0
+    seed_board = json.loads(run("plan", "dispatch", "--json", "-w", root).output)
+    assert seed_board["plan"]["id"] == 1 and all(d["last_report"] is None for d in seed_board["departments"])
+    ws.set_as_of(dt.date(2024, 6, 30))                      # the successor's period has begun
+    plans = json.loads(run("plan", "list", "--json", "-w", root).output)
+    assert [p["in_force"] for p in plans] == [False, True]
+    assert len(json.loads(run("plan", "status", "--json", "-w", root).output)) == 3
+    assert len(json.loads(run("plan", "status", "--json", "--plan", 1, "-w", root).output)) == 26
+    unknown = run("plan", "status", "--plan", "2099", "-w", root)
+    assert unknown.exit_code == 2 and "names no plan" in unknown.output
+    # the same document again, as a Word file: nothing changes; another version of it is refused
+    d = docx.Document()
+    for line in SEED.read_text(encoding="utf-8").split("\n"):
+        d.add_paragraph(line)
+    d.save(tmp_path / "seed.docx")
+    again = run("plan", "import", tmp_path / "seed.docx", "-w", root)
+    assert again.exit_code == 0 and "already imported as plan 1" in again.output and "nothing changed" in again.output
+    changed = tmp_path / "changed.txt"
+    changed.write_text(SEED.read_text(encoding="utf-8").replace("（市生态环境局牵头）\n\n15", "（市农业农村局牵头）\n\n15"),
+                       encoding="utf-8")
+    refused = run("plan", "import", changed, "-w", root)
+    assert refused.exit_code == 2 and "already imported as plan 1" in refused.output
+    assert len(json.loads(run("plan", "list", "--json", "-w", root).output)) == 2
+
+
+def test_counties_known_after_the_plan_take_up_their_sub_tasks(tmp_path, data_dir):
+    from lantian.workspace import init
+    root = init(tmp_path / "fresh").root
+    r = run("plan", "import", SEED, "-w", root)
+    assert r.exit_code == 0 and "no county or zone in this workspace yet" in " ".join(r.output.split())
+    missing = run("plan", "status", "--county", "140428", "-w", root)
+    assert missing.exit_code == 2 and "no county or zone" in missing.output
+    r = run("import", "stations", data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv", "--boundaries",
+            data_dir / "boundaries" / "140400_full.json", "-w", root)
+    assert r.exit_code == 0 and "364 sub-tasks" in " ".join(r.output.split())
+    rows = json.loads(run("plan", "status", "--county", "140428", "--json", "-w", root).output)
+    assert [t["number"] for t in rows] == list(range(1, 27))
+    again = run("plan", "sync", "-w", root)
+    assert again.exit_code == 0 and "0 new" in " ".join(again.output.split())
+
+
+def test_the_indicator_option_lists_every_indicator():
+    from lantian.plan.indicators import registry
+    r = runner.invoke(app, ["plan", "milestone", "--help"], terminal_width=400)
+    text = " ".join(r.output.split())
+    assert all(name in text for name in registry()), text
+    listed = json.loads(run("plan", "indicators", "--json").output)
+    assert {x["name"] for x in listed} == set(registry()) >= {"register_rule", "ledger_rule", "dustfall", "fires",
+                                                              "gate_violations", "pm25_schedule"}

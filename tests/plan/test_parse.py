@@ -237,7 +237,7 @@ def test_units_of_other_cities_kept_as_written():
     (2, ["市城市管理局"], ["市交通运输局"]),                       # two parentheticals
     (3, ["市自然资源局"], ["市住房城乡建设局", "市林业局"]),         # 责任单位：…（牵头）、…
     (4, ["市交通运输局"], ["市公安局", "市生态环境局"]),            # 牵头单位：…；配合单位：…
-    (5, ["市能源局"], ["市应急管理局"]),                          # 责任单位 unmarked: the first leads
+    (5, ["市能源局", "市应急管理局"], []),                       # 责任单位 unmarked: every unit is responsible
     (6, ["市气象局"], ["市生态环境局"]),                          # a bare trailing sentence
 ])
 def test_split_responsibility(number, lead, cooperating):
@@ -406,3 +406,117 @@ def test_chapters_with_two_heading_levels_below():
     assert [s.title for s in plan.sections[1].subsections] == ["工业源", "钢铁行业", "焦化行业", "移动源"]
     assert [(t.section, t.subsection) for t in plan.tasks] == [
         ("重点任务", "钢铁行业"), ("重点任务", "焦化行业"), ("重点任务", "移动源")]
+
+
+# --------------------------------------------------------------------------------------------
+# Plans of other cities (汾川市, invented; written in the forms other cities' offices use)
+
+
+def test_brackets_participating_units_and_a_clause_inside_the_task():
+    plan = doc("other_brackets.txt")
+    assert (plan.title, plan.document_number, plan.period) == (
+        "汾川市空气质量持续改善行动实施方案（2024—2025年）", "汾政发〔2024〕9号", (2024, 2025))
+    t1, t2, t3, t4 = plan.tasks
+    # 〔…牵头，…参与，…负责落实。以下各项工作…不再列出〕 after the first sentence, 〔…〕 at the end: both read;
+    # 市 written once for a run of city bureaus (市生态环境局、工业和信息化局参与)
+    assert (t1.lead, t1.cooperating) == (["市发展和改革局"], ["市工业和信息化局", "市生态环境局"])
+    assert "不再列出" in plan.county_clause
+    assert all(t.implementing == ["各县、区人民政府", "汾川经开区管委会"] for t in plan.tasks)
+    assert (t2.lead, t2.cooperating) == (["市生态环境局"], ["市工业和信息化局"])          # 协办
+    assert (t3.lead, t3.cooperating) == (["市市场监管局", "市生态环境局"], ["市能源局"])    # 参与
+    assert t4.cooperating == ["市发展和改革局", "国网汾川供电公司"]
+    assert [d.due for d in t1.deadlines] == [date(2024, 6, 30)]
+
+
+def test_labelled_lines_and_the_time_inside_the_parenthesis():
+    plan = doc("other_labels.txt")
+    t1, t2, t3, t4 = plan.tasks
+    assert (t1.lead, t1.cooperating) == (["市生态环境局"], ["市应急管理局", "市工业和信息化局"])
+    assert [(d.text, d.due) for d in t1.deadlines] == [("2024年6月底前", date(2024, 6, 30))]   # 完成时限：…
+    assert "牵头单位" not in t1.body and "完成时限" not in t1.body
+    # 责任单位：A、B — both responsible, none demoted to cooperating
+    assert (t2.lead, t2.lead_mode, t2.cooperating) == (["市生态环境局", "市工业和信息化局"], BY_DUTY, [])
+    assert [d.due for d in t2.deadlines] == [date(2024, 12, 31)]
+    # （A牵头，B配合，2025年12月底前完成）
+    assert (t3.lead, t3.cooperating) == (["市交通运输局"], ["市公安局", "市生态环境局"])
+    assert [d.due for d in t3.deadlines] == [date(2025, 12, 31)]
+    assert t3.responsibility_text.endswith("2025年12月底前完成）")
+    assert (t4.lead, t4.deadlines) == (["市生态环境局"], [])                          # 持续推进: no deadline
+    assert [p for p in plan.problems if p.severity == "error"] == []
+
+
+def test_the_document_may_say_the_first_unit_leads():
+    text = ("汾川市扬尘治理方案\n\n排在第一位的为牵头单位。\n\n一、重点任务\n\n"
+            "1．加强工地管控。落实扬尘防治措施。\n责任单位：市住房和城乡建设局、市城市管理局\n")
+    (t,) = parse_text(text).tasks
+    assert (t.lead, t.cooperating) == (["市住房和城乡建设局"], ["市城市管理局"])
+
+
+def test_tasks_numbered_with_parenthesised_chinese_numerals_across_sections():
+    plan = doc("other_paragraphs.txt")
+    assert [(t.number, t.section) for t in plan.tasks] == [
+        (3, "优化产业结构，促进产业产品绿色升级"), (4, "优化产业结构，促进产业产品绿色升级"),
+        (5, "优化交通结构，大力发展绿色运输体系"), (6, "优化交通结构，大力发展绿色运输体系")]
+    assert plan.tasks[0].title == "坚决遏制高耗能、高排放、低水平项目盲目上马"
+    assert plan.tasks[0].lead == ["市发展和改革局", "市工业和信息化局", "市生态环境局"]
+    assert plan.tasks[1].deadlines[0].due == date(2024, 12, 31)
+    # （一）指导思想、（二）主要目标 and the 保障措施 name no unit: measures, said so
+    assert [m.title for m in plan.measures] == ["指导思想", "主要目标", "加强组织领导"]
+    assert sum("按非任务条目" in m for m in warnings(plan)) == 2
+
+
+def test_tasks_numbered_afresh_in_each_section_are_numbered_in_order():
+    plan = doc("other_restart.txt")
+    assert [(t.number, t.title) for t in plan.tasks] == [
+        (1, "落实施工工地“六个百分之百”"), (2, "推进工地视频监控联网"), (3, "提高道路机械化清扫率"), (4, "规范渣土车运输")]
+    assert any("统一编为第1—4项" in m for m in warnings(plan))
+
+
+def test_every_error_at_once_and_lost_units_are_an_error():
+    with pytest.raises(PlanParseError) as caught:
+        doc("other_broken.txt")
+    errors = [p for p in caught.value.problems if p.severity == "error"]
+    assert [p.line for p in errors] == [7, 9, 11]
+    message = str(caught.value)
+    assert message.count("第") >= 3 and "共3处错误" in message
+    assert "跳号" in message and "其中的单位会丢失" in message and "看似编号任务" in message
+    assert "另有" not in message
+
+
+def test_an_unreadable_clause_loses_no_unit_silently():
+    text = "一、任务\n1．加强秸秆禁烧。落实网格化监管。（市农业农村局牵头，各乡镇政府督导到位）\n"
+    with pytest.raises(PlanParseError) as caught:
+        parse_text(text)
+    assert "单位会丢失" in caught.value.message and caught.value.line == 2
+
+
+def test_a_word_document_reads_like_its_text(seed, tmp_path):
+    import docx
+    d = docx.Document()
+    for line in SEED.read_text(encoding="utf-8").split("\n"):
+        d.add_paragraph(line)
+    d.save(tmp_path / "seed.docx")
+    plan = parse_file(tmp_path / "seed.docx")
+    assert plan.tasks == seed.tasks and (plan.title, plan.document_number, plan.issued) == (
+        seed.title, seed.document_number, seed.issued)
+
+
+def test_word_automatic_numbering_is_written_out(tmp_path):
+    import docx
+    d = docx.Document()
+    d.add_paragraph("汾川市扬尘治理方案")
+    d.add_paragraph("一、重点任务")
+    for text in ("加强工地管控。落实措施。（市住房和城乡建设局牵头，市城市管理局配合）",
+                 "强化道路保洁。提高机扫率。（市城市管理局牵头）"):
+        d.add_paragraph(text, style="List Number")             # Word's own numbering, not typed
+    d.save(tmp_path / "auto.docx")
+    plan = parse_file(tmp_path / "auto.docx")
+    assert [(t.number, t.lead) for t in plan.tasks] == [(1, ["市住房和城乡建设局"]), (2, ["市城市管理局"])]
+
+
+def test_a_legacy_word_file_says_what_to_do(tmp_path):
+    old = tmp_path / "plan.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    with pytest.raises(PlanParseError) as caught:
+        parse_file(old)
+    assert ".docx" in caught.value.expected

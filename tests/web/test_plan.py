@@ -26,33 +26,45 @@ def test_each_role_sees_its_part_of_the_plan(client):
     gxj = _tasks(client, "gongxin")                     # 市工信局: the tasks it leads or supports
     assert 3 in gxj and 1 in gxj and 14 not in gxj and 15 not in gxj
     assert all("市工信局" in t["lead"] + t["cooperating"] for t in gxj.values())
-    assert sorted(_tasks(client, "luzhou")) == [13, 22]  # a county: the tasks holding its sub-tasks
-    assert sorted(_tasks(client, "tunliu")) == [13, 22]
+    # a county: every task, through its sub-task of each (the county clause covers all 26)
+    assert sorted(_tasks(client, "luzhou")) == list(range(1, 27))
+    assert sorted(_tasks(client, "tunliu")) == list(range(1, 27))
     assert sorted(_tasks(client, "qiye")) == [5]        # an enterprise: its own sub-task of task 5
     assert sorted(_tasks(client, "guancha")) == list(range(1, 27))
-    # a county sees its own sub-task of task 13, not 屯留区's
+    # a county sees its own sub-tasks of task 13 (the clause's and the office's), not 屯留区's
     task13 = client.get("/api/plan/tasks/13", headers=bearer(client, "luzhou")).json()
-    assert [m["owner"] for m in task13["milestone_list"]] == ["潞州区"]
-    assert client.get("/api/plan/tasks/3", headers=bearer(client, "luzhou")).status_code == 404
+    assert [m["owner"] for m in task13["milestone_list"]] == ["潞州区", "潞州区"]
+    task3 = client.get("/api/plan/tasks/3", headers=bearer(client, "luzhou")).json()
+    assert [(m["owner"], m["due"]) for m in task3["milestone_list"]] == [("潞州区", "2023-06-30")]
+    assert task3["reports"] == [] and task3["whole"] is False
 
 
 def test_status_against_the_as_of_date(client, web_app):
     _targets(web_app.state.db_url)                     # synthetic 2019 targets decide the measured sub-tasks
     office = _tasks(client, "daqiban")
     assert office[3]["status"] == "at_risk"            # 4.3 m coke ovens: due 2023-06-30, the as-of date
-    assert office[18]["status"] == "off_target"        # activated carbon by 31 May: measured red, also overdue
-    assert [m["ok"] for m in office[18]["measured_by"]] == [False]
+    # activated carbon every year by 31 May: overdue, and the register check bound on import finds a
+    # replacement after 31 May that counts for nothing that year — red
+    assert office[18]["status"] == "off_target" and office[18]["overdue"] >= 1
+    assert False in [m["ok"] for m in office[18]["measured_by"]]
     assert office[13]["status"] == "off_target" and office[13]["seriously_late"]  # 潞州区 due 5-15; a register rule red
     assert office[22]["status"] == "off_target"        # measured: 潞州区 PM2.5 behind its (synthetic) target
     (luzhou,) = [m for m in office[22]["measured_by"] if m["params"].get("unit") == "140403"]
     assert luzhou["indicator"] == "pm25_schedule" and luzhou["ok"] is False and "截至2019-12-31" in luzhou["detail"]
-    assert office[16]["status"] == "on_track" and [m["indicator"] for m in office[16]["measured_by"]] == ["register_rule"]
+    # every register rule citing task 16 is bound: the demo rows make one pass and another fire
+    assert {m["indicator"] for m in office[16]["measured_by"]} == {"register_rule"}
+    assert {m["ok"] for m in office[16]["measured_by"]} == {True, False} and office[16]["status"] == "off_target"
     assert office[20]["status"] == "on_track"          # its 制度 delivered; the ozone response: no record, no data
     assert {m["indicator"]: m["ok"] for m in office[20]["measured_by"]} == {"register_rule": True, "ozone_response": None}
-    counties = {c["code"]: c for c in client.get("/api/plan/dispatch", headers=bearer(client, "daqiban"))
-                .json()["counties"]}
+    board = client.get("/api/plan/dispatch", headers=bearer(client, "daqiban")).json()
+    counties = {c["code"]: c for c in board["counties"]}
+    assert len(counties) == 14 and counties["140428"]["subtasks"] == 26
     assert counties["140403"]["seriously_late"] == 1 and counties["140403"]["off_target"] == 1
-    assert counties["140405"]["overdue"] == 0
+    assert counties["140403"]["overdue"] == 2            # 13 (示例, due 5-15) and 18 (every year by 31 May)
+    assert counties["140405"]["overdue"] == 1 and counties["140405"]["seriously_late"] == 0
+    cells = {c["code"]: c["cells"] for c in board["matrix"]["counties"]}
+    assert board["matrix"]["tasks"] == list(range(1, 27))
+    assert cells["140428"][17]["status"] == "overdue" and cells["140428"][2]["status"] == "at_risk"
 
 
 def test_department_reports_with_evidence_on_its_task_only(client, web_app):
@@ -72,21 +84,34 @@ def test_department_reports_with_evidence_on_its_task_only(client, web_app):
                       headers=bearer(client, "luzhou")).status_code == 404
     # not a task of 市工信局: it does not exist for the department
     assert client.post("/api/plan/tasks/14/reports", headers=h, data={"text": "x"}).status_code == 404
-    # a county sees task 13 through its sub-task, but may report only on that sub-task
+    # a county reports on its own sub-tasks: named, or (without one) its county-clause sub-task of the task
     lz = bearer(client, "luzhou")
-    m13 = client.get("/api/plan/tasks/13", headers=lz).json()["milestone_list"][0]["id"]
-    assert client.post("/api/plan/tasks/13/reports", headers=lz, data={"text": "整项任务"}).status_code == 403
+    m13 = next(m for m in client.get("/api/plan/tasks/13", headers=lz).json()["milestone_list"]
+               if "示例" in m["title"])["id"]
     ok = client.post("/api/plan/tasks/13/reports", headers=lz,
                      data={"text": "视频监控已联网", "milestone_id": str(m13), "completed": "true"})
     assert ok.status_code == 201
-    done = client.get("/api/plan/tasks/13", headers=lz).json()["milestone_list"][0]
+    done = next(m for m in client.get("/api/plan/tasks/13", headers=lz).json()["milestone_list"] if m["id"] == m13)
     assert done["state"] == "done" and done["status"] == "done" and done["percent"] == 100
-    # an enterprise reports on its own sub-task of task 5, not on the task
+    duty = client.post("/api/plan/tasks/21/reports", headers=lz, data={"text": "已制定错峰生产方案", "percent": "50"},
+                       files=[("files", ("方案.pdf", io.BytesIO(PDF), "application/pdf"))])
+    assert duty.status_code == 201, duty.text
+    t21 = client.get("/api/plan/tasks/21", headers=lz).json()
+    (own21,) = t21["milestone_list"]
+    assert own21["owner"] == "潞州区" and own21["percent"] == 50
+    assert [r["unit"] for r in t21["reports"]] == ["潞州区"] and t21["reports"][0]["files"][0]["filename"] == "方案.pdf"
+    # 屯留区 sees none of it
+    t21_tunliu = client.get("/api/plan/tasks/21", headers=bearer(client, "tunliu")).json()
+    assert [m["owner"] for m in t21_tunliu["milestone_list"]] == ["屯留区"] and t21_tunliu["reports"] == []
+    assert client.post("/api/plan/tasks/21/reports", headers=bearer(client, "tunliu"),
+                       data={"text": "x", "milestone_id": str(own21["id"])}).status_code == 403
+    # an enterprise reports on its own sub-task of task 5 (the only one it holds), never on the task as a whole
     qy = bearer(client, "qiye")
     (own,) = client.get("/api/plan/tasks/5", headers=qy).json()["milestone_list"]
-    assert client.post("/api/plan/tasks/5/reports", headers=qy, data={"text": "整项"}).status_code == 403
-    assert client.post("/api/plan/tasks/5/reports", headers=qy,
-                       data={"text": "已委托监测", "milestone_id": str(own["id"]), "percent": "40"}).status_code == 201
+    assert client.post("/api/plan/tasks/5/reports", headers=qy, data={"text": "已委托监测", "percent": "40"}).status_code == 201
+    (own,) = client.get("/api/plan/tasks/5", headers=qy).json()["milestone_list"]
+    assert own["percent"] == 40
+    assert client.post("/api/plan/tasks/3/reports", headers=qy, data={"text": "整项"}).status_code == 404
     # a renamed executable is refused and nothing is stored
     before = len(client.get("/api/plan/tasks/3", headers=h).json()["reports"])
     bad = client.post("/api/plan/tasks/3/reports", headers=h, data={"text": "附件有误"},
@@ -143,8 +168,8 @@ def test_supervision_letter_and_inbox(client, web_app):
     assert client.get(url, headers=bearer(client, "gongxin")).status_code == 404
     assert client.get(url, headers=bearer(client, "luzhou")).status_code == 404
     # a task on schedule gets no 督办函
-    token = city.get("/plan/tasks/16").text.split('name="csrf_token" value="')[1].split('"')[0]
-    assert city.post("/plan/tasks/16/supervise", data={"to": "department:cgj", "csrf_token": token}
+    token = city.get("/plan/tasks/20").text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert city.post("/plan/tasks/20/supervise", data={"to": "department:sthjj", "csrf_token": token}
                      ).status_code == 422
     inbox = client.get("/api/plan/inbox", headers=bearer(client, "luzhou")).json()
     assert any(x["number"] == 22 and x["kind"] == "off_target" for x in inbox)

@@ -37,17 +37,20 @@ CASES = {
     "/api/letters/{letter_id}/document": ("GET", None, None, None),      # test_assessment_is_scoped
     "/assessment": ("GET", "/assessment?month=2019-06&date=2019-06-30", None, None),
     "/assessment/letters/{letter_id}/advance": ("POST", None, None, None),   # test_assessment_is_scoped
-    # the plan: task ids follow task numbers (one plan, imported first); 潞州区 has sub-tasks on 13 and 22
+    # the plan: task ids follow task numbers (one plan, imported first); the county clause gives 潞州区 a
+    # sub-task of every task, so it sees every task — only its own part of each (tests/web/test_plan.py)
+    "/api/plans": ("GET", "/api/plans", None, None),
     "/api/plan": ("GET", "/api/plan", None, None),
     "/api/plan/tasks": ("GET", "/api/plan/tasks", None, None),
-    "/api/plan/tasks/{task_id}": ("GET", "/api/plan/tasks/13", "/api/plan/tasks/3", 404),
+    "/api/plan/tasks/{task_id}": ("GET", "/api/plan/tasks/13", None, None),
+    "/api/plan/counties/{code}": ("GET", "/api/plan/counties/140403", "/api/plan/counties/140405", 404),
     "/api/plan/tasks/{task_id}/reports": ("POST", None, None, None),     # tests/web/test_plan.py
     "/api/plan/tasks/{task_id}/milestones": ("POST", None, None, None),  # tests/web/test_plan.py
     "/api/plan/dispatch": ("GET", "/api/plan/dispatch", None, None),
     "/api/plan/inbox": ("GET", "/api/plan/inbox", None, None),
     "/api/plan/supervisions/{supervision_id}/document": ("GET", None, None, None),   # test_plan.py
     "/plan": ("GET", "/plan", None, None),
-    "/plan/tasks/{task_id}": ("GET", "/plan/tasks/13", "/plan/tasks/3", 404),
+    "/plan/tasks/{task_id}": ("GET", "/plan/tasks/13", None, None),
     "/plan/tasks/{task_id}/milestones": ("POST", None, None, None),      # tests/web/test_plan.py
     "/plan/tasks/{task_id}/units": ("POST", None, None, None),           # tests/web/test_plan.py
     "/plan/tasks/{task_id}/supervise": ("POST", None, None, None),       # tests/web/test_plan.py
@@ -78,6 +81,20 @@ CASES = {
     "/api/alerts/{alert_id}/lift": ("POST", None, None, None),           # tests/web/test_emergency.py
     "/api/alerts/{alert_id}/notice": ("GET", None, None, None),          # tests/web/test_emergency.py
     "/api/reduction": ("GET", None, "/api/reduction?level=orange", 404),
+    # the reduction list itself: a county reads and proposes its own enterprises' rows (tests/web/test_reduction.py)
+    "/api/reduction/list": ("GET", "/api/reduction/list", None, None),
+    "/api/reduction/template": ("GET", "/api/reduction/template", None, None),
+    "/api/reduction/export": ("GET", "/api/reduction/export?format=csv", None, None),
+    "/api/reduction/import": ("POST", None, None, None),                  # tests/web/test_reduction.py
+    "/api/reduction/proposals": ("GET", "/api/reduction/proposals", None, None),
+    "/api/reduction/proposals/{proposal_id}/{decision}": ("POST", None, None, None),   # test_reduction.py
+    "/api/reduction/totals": ("POST", None, None, None),                  # tests/web/test_reduction.py
+    "/emergency/reduction": ("GET", "/emergency/reduction", None, None),
+    # targets: a county reads its own and its city's; the office imports (tests/web/test_reduction.py)
+    "/api/targets": ("GET", "/api/targets", None, None),
+    "/api/targets/template": ("GET", "/api/targets/template?format=csv", None, None),
+    "/api/targets/import": ("POST", None, None, None),                    # tests/web/test_reduction.py
+    "/assessment/targets": ("GET", "/assessment/targets", None, None),
     "/emergency": ("GET", "/emergency", None, None),
     "/api/alerts/{alert_id}/review": ("GET", None, None, None),          # tests/web/test_emergency.py
     "/emergency/alerts/{alert_id}/review": ("GET", None, None, None),    # tests/web/test_emergency.py

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lantian.db import Base, UTCDateTime
 
-#: indicators a target may set (any other key is allowed too: targets are data)
-INDICATORS = {"pm25_mean": "PM2.5年均浓度（微克/立方米）", "good_day_ratio": "优良天数比例（%）",
-              "heavy_days": "重污染天数（天）", "composite_index": "综合指数", "pm25_reduction": "PM2.5下降率（%）"}
+#: the indicators a target may set: name → Chinese label (what lantian.assessment.targets checks them by)
+INDICATORS = {"pm25_mean": "PM2.5年均浓度（微克/立方米）", "pm10_mean": "PM10年均浓度（微克/立方米）",
+              "o3_8h_p90": "臭氧日最大8小时平均第90百分位数（微克/立方米）", "good_day_ratio": "优良天数比例（%）",
+              "heavy_days": "重污染天数（天）", "heavy_day_ratio": "重度及以上污染天数比率（%）",
+              "composite_index": "综合指数", "pm25_reduction": "PM2.5浓度下降比例（%）"}
 
 
 class Target(Base):
@@ -26,6 +28,7 @@ class Target(Base):
     set_by: Mapped[str] = mapped_column(sa.String(64))
     set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str | None] = mapped_column(sa.String(255))   # 目标来源: the document that sets it
 
 
 class Letter(Base):

@@ -5,7 +5,7 @@ import datetime as dt
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse
 
@@ -157,3 +157,103 @@ def assessment_page(request: Request, month: str | None = None, date: str | None
                   ranking=_ranking(request, scope, period), progress=_progress(request, scope, day),
                   letters=service.letters(scope, request.app.state.workspace.root), scope=scope,
                   network_rule=network_rule(request.app.state.workspace.config).describe())
+
+
+# --------------------------------------------------------------------------- targets (目标)
+TARGET_MANAGERS = {"admin", "city"}
+
+
+def _target_rows(request: Request, scope: Scope, year: int | None) -> list[dict]:
+    from lantian import db
+    from lantian.assessment.targets import rows_of
+    from lantian.enterprises.service import county_names
+    from lantian.measurements.stations import AdminUnit
+    with db.session(request.app.state.db_url) as s:
+        rows, names = rows_of(s, year), county_names(s)
+        own = s.get(AdminUnit, scope.unit) if scope.unit else None
+    if scope.who.role == "county":                 # its own targets and its city's
+        rows = [r for r in rows if r["unit"] in (scope.unit, own.parent_code if own else None)]
+    elif scope.who.role == "enterprise":
+        rows = []
+    return [dict(r, unit_name=names.get(r["unit"], r["unit"])) for r in rows]
+
+
+@router.get("/api/targets", tags=["assessment"])
+@scoped("signed_in")
+def targets_api(request: Request, year: int | None = Query(None, ge=1901, le=2199),
+                scope: Scope = Depends(api_scope)) -> list[dict]:
+    """Annual targets (a county sees its own and the city's)."""
+    return _target_rows(request, scope, year)
+
+
+@router.get("/api/targets/template", tags=["assessment"])
+@scoped("signed_in")
+def targets_template_api(request: Request, format: str = Query("xlsx", pattern="^(xlsx|csv)$"),
+                         scope: Scope = Depends(api_scope)):
+    """The targets template: 单位, 年份, 指标, 目标值, 来源 (.xlsx with notes, or .csv)."""
+    import tempfile
+    from pathlib import Path
+    from lantian.assessment import targetfile
+    out = Path(tempfile.mkdtemp(prefix="lantian-targets-")) / f"年度目标模板.{format}"
+    targetfile.write(out, [])
+    return FileResponse(out, filename=out.name, media_type="text/csv; charset=utf-8" if format == "csv" else
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@router.post("/api/targets/import", tags=["assessment"])
+@scoped("signed_in")
+async def targets_import_api(request: Request, file: Annotated[UploadFile, File()],
+                             csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
+    """Import targets (the city office): known indicators only, values in range; every bad row named with
+    its column (422) and nothing stored then; audited."""
+    import tempfile
+    from pathlib import Path
+    from lantian import db
+    from lantian.assessment import targetfile
+    from lantian.assessment.targets import import_rows
+    from lantian.errors import InputError, UsageError
+    from lantian.web.security import form_post
+    page = form_post(request, csrf_token)
+    if scope.who.role not in TARGET_MANAGERS:
+        raise HTTPException(403, "目标由市大气办下达 (the city office sets targets)")
+    data = await file.read(5 * 2**20 + 1)
+    if len(data) > 5 * 2**20:
+        raise HTTPException(413, "larger than 5 MB")
+    name = Path(file.filename or "targets.xlsx").name
+    with tempfile.TemporaryDirectory(prefix="lantian-targets-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        with db.session(request.app.state.db_url) as s:
+            try:
+                rows = targetfile.read(path, units=_units(s), name=name)
+                result = import_rows(s, rows, by=scope.who.username, file=name)
+            except targetfile.TargetImportError as exc:
+                raise HTTPException(422, {"message": str(exc), "errors": [
+                    {"sheet": e.sheet, "row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}) \
+                    from None
+            except (InputError, UsageError) as exc:
+                raise HTTPException(422, str(exc)) from None
+    if page:
+        from fastapi.responses import RedirectResponse
+        return RedirectResponse("/assessment/targets", status_code=303)
+    return result
+
+
+def _units(s) -> dict[str, str]:
+    import sqlalchemy as sa
+    from lantian.measurements.stations import AdminUnit
+    out = {}
+    for u in s.scalars(sa.select(AdminUnit)):
+        out[u.code], out[u.name] = u.code, u.code
+    return out
+
+
+@router.get("/assessment/targets", include_in_schema=False)
+@scoped("signed_in")
+def targets_page(request: Request, year: int | None = Query(None, ge=1901, le=2199),
+                 scope: Scope = Depends(page_scope)):
+    from lantian.assessment.models import INDICATORS
+    rows = _target_rows(request, scope, year)
+    years = sorted({r["year"] for r in _target_rows(request, scope, None)}, reverse=True)
+    return render(request, "assessment/targets.html", rows=rows, years=years, year=year, indicators=INDICATORS,
+                  manages=scope.who.role in TARGET_MANAGERS)

@@ -41,3 +41,10 @@ def _all(ctx: Context, params: dict, limit) -> Measured:
     return Measured("dustfall", params, not above, str(len(above)),
                     f"{period}全市降尘均值{b['city']['mean']:g}，" + (f"超限：{'、'.join(above)}" if above
                                                                else f"各县区均不高于{float(limit):g}"), ctx.as_of)
+
+
+def citations(root, config) -> list:
+    """Task 14: 平均降尘量高于7吨／月·平方公里的县区要组织开展降尘专项整治 — every county at or below the threshold."""
+    from lantian.plan.indicators import Citation
+    return [Citation(14, "任务14：每月通报县区降尘量监测结果，平均降尘量高于7吨／月·平方公里的县区要组织开展降尘专项整治",
+                     "各县区月降尘量不高于限值（降尘监测）", "dustfall", {"unit": "all"})]

@@ -106,17 +106,17 @@ def _names(s: Session) -> dict[str, str]:
 
 
 def open_campaigns(s: Session, period: str, config: dict | None = None) -> list[str]:
-    """A 降尘专项整治 sub-task of plan task 14 for each county above the threshold (once per month)."""
+    """A 降尘专项整治 sub-task of the plan's dust-fall task (task 14 of the seed: the task the dust-fall
+    citation is bound to) for each county above the threshold (once per month)."""
     from lantian.accounts.scope import Scope
     from lantian.plan import service as plan
     limit = threshold(config)
     names = _names(s)
-    try:
-        task = plan.task_by_number(s, 14)
-    except UsageError:
-        return []                                   # no plan imported: nothing to open
-    office = Scope.office(url_of(s), "dustfall")
     year, month = (int(x) for x in period.split("-"))
+    task = plan.task_measured_by(s, "dustfall", dt.date(year, month, 28))
+    if task is None:
+        return []                                   # no plan, or none with the dust-fall clause
+    office = Scope.office(url_of(s), "dustfall")
     due = dt.date(year + month // 12, month % 12 + 1, 1) + dt.timedelta(days=CAMPAIGN_DAYS - 1)
     opened = []
     for r in s.scalars(sa.select(DustfallValue).where(DustfallValue.period == period, DustfallValue.level == "county")):

@@ -72,8 +72,12 @@ def alert_issue(forecast: Annotated[Optional[str], typer.Option(help="Forecast d
     with db.session(url) as s:
         a = service.issue(s, ws.root, acting_scope(url, None), values, ruleset,
                           start=parse_date(start) or ws.as_of, regional=regional, config=ws.config)
-        out.print(f"{service.LEVEL_NAMES[a.level]} {a.doc_number}: warning {a.id} → {ws.root / a.document}",
-                  markup=False)
+        listed = len(service.entries(s))
+        out.print(f"{service.LEVEL_NAMES[a.level]} {a.doc_number}, {listed} enterprises of the reduction list with "
+                  f"their measures: warning {a.id} → {ws.root / a.document}", markup=False)
+    if not listed:
+        err.print("note: the reduction list is empty, so the notice has no enterprise table "
+                  "(lantian reduction import FILE)", markup=False)
 
 
 @alert_app.command("update")
@@ -141,7 +145,8 @@ def alert_reduction(level: Annotated[str, typer.Option(help="yellow, orange or r
     for p, c in r["check"].items():
         verdict = "—" if c["met"] is None else ("met" if c["met"] else f"SHORT by {c['shortfall_t']} t/a")
         table.add_row(p, str(c["reduction_t"]), f"{c['total_t']} ({c['total_source']})" if c["total_t"] else "—",
-                      str(c["share_percent"]), str(c["required_percent"]), verdict)
+                      "—" if c["share_percent"] is None else str(c["share_percent"]), str(c["required_percent"]),
+                      verdict)
     out.print(table)
     if r["unverified_measures"]:
         out.print(f"{r['unverified_measures']} enterprise(s) on industry templates not verified against 340号",
@@ -382,3 +387,168 @@ def alert_review(alert_id: int, docx_out: Annotated[Optional[Path], typer.Option
     out.print(f"acknowledged {r['acknowledged']}/{r['listed']} ({r['compliance_percent']}%)", markup=False)
     if docx_out is not None:
         out.print(f"复盘 → {docx_out}", markup=False)
+
+
+# --------------------------------------------------------------------------- the reduction list (应急减排清单)
+reduction_app = typer.Typer(help="The emergency reduction list (应急减排清单, task 22): import, template, export, "
+                                 "city totals, county proposals.", no_args_is_help=True)
+AsUserOpt = Annotated[Optional[str], typer.Option("--as", help="Act as this user (a county's import becomes a "
+                                                              "proposal for the city office); default the office.")]
+
+
+def _county_choices(s) -> tuple[dict, list[str]]:
+    from lantian.enterprises import service as ledgers
+    lookup = ledgers.county_lookup(s)
+    return lookup, sorted({k for k, v in lookup.items() if k != v})
+
+
+@reduction_app.command("template")
+@friendly
+def reduction_template(file: Annotated[Path, typer.Argument(help="Where to write it: .xlsx (drop-downs, notes) "
+                                                                 "or .csv.")],
+                       workspace: WorkspaceOpt = None):
+    """The list's template: 统一社会信用代码, 企业名称, 县区, 行业, 绩效等级, 污染物, 基准排放量（吨/年）, 数据来源, 纳入清单."""
+    from lantian import db
+    from lantian.emergency import listfile
+    with db.session(workspace_url(workspace)) as s:
+        _, counties = _county_choices(s)
+    listfile.write(file, [], counties=counties)
+    out.print(f"template → {file}", markup=False)
+
+
+@reduction_app.command("import")
+@friendly
+def reduction_import(file: Annotated[Path, typer.Argument(help="The list: .xlsx, .xls or .csv (UTF-8 or GBK) "
+                                                               "with the template's Chinese headers.")],
+                     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and show what would change; "
+                                                                             "store nothing.")] = False,
+                     user: AsUserOpt = None, as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """Check every row (row, column, reason for each error; nothing stored on any), then create or
+    update the enterprises it names, their list membership and baselines — audited. A county user's
+    import (--as) is a proposal the city office confirms."""
+    from lantian import db
+    from lantian.emergency import listfile, reduction
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    url = workspace_url(workspace)
+    scope = acting_scope(url, user)
+    with db.session(url) as s:
+        lookup, _ = _county_choices(s)
+        rows = listfile.read(file, counties=lookup)
+        result = reduction.import_rows(s, scope, rows, source=file.name, dry_run=dry_run)
+    if as_json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    head = (f"{file.name}: {result['rows']} rows — {len(result['created'])} enterprises created, "
+            f"{len(result['updated'])} updated, {len(result['unchanged'])} unchanged; "
+            f"{len(result['joined'])} joined the list, {len(result['left'])} left it; "
+            f"{result['baselines_set']} baselines set, {result['baselines_unchanged']} unchanged")
+    if dry_run:
+        head += "; dry run, nothing stored"
+    elif "proposal" in result:
+        head += f"; proposal {result['proposal']} awaits the city office (lantian reduction confirm {result['proposal']})"
+    out.print(head, markup=False)
+
+
+@reduction_app.command("export")
+@friendly
+def reduction_export(file: Annotated[Path, typer.Argument(help="Where to write it: .xlsx or .csv.")],
+                     user: AsUserOpt = None, workspace: WorkspaceOpt = None):
+    """The list as the caller sees it, in the template's layout: it re-imports unchanged."""
+    from lantian import db
+    from lantian.emergency import listfile, reduction
+    url = workspace_url(workspace)
+    with db.session(url) as s:
+        rows = reduction.rows(s, acting_scope(url, user))
+        _, counties = _county_choices(s)
+        names = reduction.county_names(s)
+    listfile.write(file, rows, counties=counties, county_names=names)
+    out.print(f"{len({r['credit_code'] for r in rows})} enterprises, {len(rows)} rows → {file}", markup=False)
+
+
+@reduction_app.command("list")
+@friendly
+def reduction_list(user: AsUserOpt = None, as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """The list: each enterprise with its membership, grade and baselines (t/a, with their source)."""
+    from lantian import db
+    from lantian.emergency import reduction
+    url = workspace_url(workspace)
+    with db.session(url) as s:
+        rows = reduction.rows(s, acting_scope(url, user))
+        names = reduction.county_names(s)
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"应急减排清单 — {sum(1 for r in {x['credit_code']: x for x in rows}.values() if r['listed'])} "
+                        "enterprises on the list", title_justify="left")
+    for col in ("enterprise", "county", "industry", "grade", "on list", "pollutant", "t/a", "source"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], names.get(r["county"] or "", r["county"] or ""), r["industry"] or "",
+                      r["grade"] or "未评级", "是" if r["listed"] else "否", r["pollutant"] or "—", r["tonnes"] or "—",
+                      r["source"] or "")
+    out.print(table)
+
+
+@reduction_app.command("total")
+@friendly
+def reduction_total(pollutant: Annotated[str, typer.Argument(help="SO2, NOx, PM or VOCs.")],
+                    tonnes: Annotated[str, typer.Argument(help="The city's total emission, t/a.")],
+                    source: Annotated[str, typer.Option(help="Where the number comes from (排放清单, year, …).")],
+                    year: Annotated[Optional[int], typer.Option(help="Year (default the as-of year).")] = None,
+                    workspace: WorkspaceOpt = None):
+    """The city's total (全社会) emission of a pollutant, the denominator of the 10/20/30 % check; audited."""
+    from lantian import db
+    from lantian.emergency import service
+    ws = open_upgraded(workspace, create=True)
+    with db.session(ws.database_url) as s:
+        changed = service.set_total(s, year or ws.as_of.year, pollutant, tonnes, source,
+                                    actor="cli")
+    out.print(f"city total {year or ws.as_of.year} {pollutant}: {tonnes} t/a ({source})"
+              + ("" if changed else " — unchanged"), markup=False)
+
+
+@reduction_app.command("proposals")
+@friendly
+def reduction_proposals(user: AsUserOpt = None, as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+    """The counties' proposals to the list, pending first."""
+    from lantian import db
+    from lantian.emergency import reduction
+    url = workspace_url(workspace)
+    with db.session(url) as s:
+        found = reduction.proposals(s, acting_scope(url, user))
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    for p in sorted(found, key=lambda x: (x["state"] != "pending", -x["id"])):
+        sm = p["summary"]
+        out.print(f"{p['id']}  {p['state']:9} {p['county_name']}  {p['source']}  by {p['submitted_by']} "
+                  f"{p['submitted_at']}: {sm['rows']} rows, {len(sm['created'])} new, {len(sm['joined'])} join, "
+                  f"{len(sm['left'])} leave, {sm['baselines_set']} baselines", markup=False)
+
+
+@reduction_app.command("confirm")
+@friendly
+def reduction_confirm(proposal: int, note: Annotated[str, typer.Option(help="A note for the county.")] = "",
+                      workspace: WorkspaceOpt = None):
+    """Confirm a county's proposal: it is applied as an import (audited)."""
+    from lantian import db
+    from lantian.emergency import reduction
+    url = workspace_url(workspace)
+    with db.session(url) as s:
+        r = reduction.decide(s, acting_scope(url, None), proposal, confirm=True, note=note)
+    out.print(f"proposal {proposal} of {r['county_name']} confirmed: {len(r['applied']['created'])} created, "
+              f"{len(r['applied']['updated'])} updated, {r['applied']['baselines_set']} baselines set", markup=False)
+
+
+@reduction_app.command("reject")
+@friendly
+def reduction_reject(proposal: int, note: Annotated[str, typer.Option(help="Why (the county sees it).")],
+                     workspace: WorkspaceOpt = None):
+    """Reject a county's proposal, saying why."""
+    from lantian import db
+    from lantian.emergency import reduction
+    url = workspace_url(workspace)
+    with db.session(url) as s:
+        reduction.decide(s, acting_scope(url, None), proposal, confirm=False, note=note)
+    out.print(f"proposal {proposal} rejected", markup=False)

@@ -75,3 +75,12 @@ def _ozone_response(ctx: Context, params: dict) -> Measured:
 
 register(Indicator("staggered_calendar", "错峰生产计划送达签收", (), _staggered_calendar))
 register(Indicator("ozone_response", "臭氧污染应急响应落实", (), _ozone_response))
+
+
+def citations(root, config) -> list:
+    """Tasks 20 and 21 measured from the emergency room's records (bound on import, any workspace)."""
+    from lantian.plan.indicators import Citation
+    return [Citation(21, "任务21：实施秋冬季差异化错峰生产……按照企业环保绩效水平、所处位置，实施差异化错峰生产",
+                     "秋冬季错峰生产计划送达、签收（错峰生产计划记录）", "staggered_calendar", {}),
+            Citation(20, "任务20：实施夏季臭氧污染应急管控……臭氧污染应急响应期间",
+                     "臭氧污染应急响应：签收与核查落实（臭氧应急响应记录）", "ozone_response", {})]

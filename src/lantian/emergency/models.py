@@ -15,7 +15,9 @@ LEVELS = ("yellow", "orange", "red")
 
 
 class ListEntry(Base):
-    """An enterprise on the reduction list; 保障类 (livelihood) enterprises are exempt with a reason."""
+    """What the reduction list keeps of an enterprise beyond its membership: the 保障类 (livelihood)
+    exemption with its reason and the 一企一策 measures. Membership itself is one fact, the ledger's
+    纳入应急减排清单 (:func:`lantian.enterprises.service.listed_ids`)."""
     __tablename__ = "reduction_list"
     enterprise_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"), primary_key=True)
     protected: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -33,7 +35,7 @@ class Baseline(Base):
     enterprise_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"))
     pollutant: Mapped[str] = mapped_column(sa.String(8))
     tonnes: Mapped[str] = mapped_column(sa.String(32))                # t/a, exact decimal text
-    source: Mapped[str] = mapped_column(sa.String(64))                # 排污许可 / 申报 / CEMS / 合成
+    source: Mapped[str] = mapped_column(sa.String(255))               # 排污许可 / 申报 / CEMS / 合成
     updated_by: Mapped[str] = mapped_column(sa.String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
@@ -49,6 +51,24 @@ class CityTotal(Base):
     source: Mapped[str] = mapped_column(sa.String(128))
     updated_by: Mapped[str] = mapped_column(sa.String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ReductionProposal(Base):
+    """A county's proposed changes to the reduction list (its own enterprises), as rows of the list file;
+    the city office confirms (applied through the same import) or rejects them."""
+    __tablename__ = "reduction_proposals"
+    __table_args__ = (sa.Index("ix_reduction_proposals_county", "county_code"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    county_code: Mapped[str | None] = mapped_column(sa.String(32), sa.ForeignKey("admin_units.code"))
+    source: Mapped[str] = mapped_column(sa.String(255))               # the file uploaded
+    rows: Mapped[str] = mapped_column(sa.Text)                        # JSON: the checked rows
+    summary: Mapped[str] = mapped_column(sa.Text)                     # JSON: what it would change
+    state: Mapped[str] = mapped_column(sa.String(16))                 # pending | confirmed | rejected
+    submitted_by: Mapped[str] = mapped_column(sa.String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class Alert(Base):

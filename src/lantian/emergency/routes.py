@@ -326,6 +326,148 @@ def emergency_page(request: Request, level: str = Query("orange", max_length=8),
 
 
 
+# --------------------------------------------------------------------------- the reduction list (应急减排清单)
+LIST_READERS = {"admin", "city", "inspector", "viewer", "department", "county", "enterprise"}
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _list_file(request: Request, scope: Scope, fmt: str, empty: bool) -> FileResponse:
+    import tempfile
+    from pathlib import Path
+    from lantian.emergency import listfile, reduction
+    from lantian.enterprises import service as ledgers
+    with db.session(request.app.state.db_url) as s:
+        rows = [] if empty else reduction.rows(s, scope)
+        counties = sorted({k for k, v in ledgers.county_lookup(s).items() if k != v})
+        names = reduction.county_names(s)
+    out = Path(tempfile.mkdtemp(prefix="lantian-list-")) / f"应急减排清单{'模板' if empty else ''}.{fmt}"
+    listfile.write(out, rows, counties=counties, county_names=names)
+    return FileResponse(out, filename=out.name, media_type=CSV if fmt == "csv" else XLSX)
+
+
+@router.get("/api/reduction/template", tags=["emergency"])
+@scoped("signed_in")
+def list_template_api(request: Request, format: str = Query("xlsx", pattern="^(xlsx|csv)$"),
+                      scope: Scope = Depends(api_scope)):
+    """The reduction list's template (统一社会信用代码, 企业名称, 县区, 行业, 绩效等级, 污染物, 基准排放量（吨/年）,
+    数据来源, 纳入清单), .xlsx with drop-downs and notes, or .csv."""
+    return _list_file(request, scope, format, empty=True)
+
+
+@router.get("/api/reduction/export", tags=["emergency"])
+@scoped("signed_in")
+def list_export_api(request: Request, format: str = Query("xlsx", pattern="^(xlsx|csv)$"),
+                    scope: Scope = Depends(api_scope)):
+    """The list as the caller may see it (a county its own enterprises), in the template's layout."""
+    if scope.who.role not in LIST_READERS:
+        raise HTTPException(404, "no such list")
+    return _list_file(request, scope, format, empty=False)
+
+
+@router.get("/api/reduction/list", tags=["emergency"])
+@scoped("signed_in")
+def list_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+    """The list, one row per enterprise and pollutant (a county sees its own enterprises, an enterprise itself)."""
+    from lantian.emergency import reduction
+    with db.session(request.app.state.db_url) as s:
+        return reduction.rows(s, scope)
+
+
+@router.post("/api/reduction/import", tags=["emergency"])
+@scoped("signed_in")
+async def list_import_api(request: Request, file: Annotated[UploadFile, File()],
+                          dry_run: Annotated[bool, Form()] = False, csrf_token: Annotated[str, Form()] = "",
+                          scope: Scope = Depends(api_scope)):
+    """Import the list (.xlsx, .xls or .csv): the city office's is applied, a county's becomes a proposal
+    for the office (its own enterprises only). 422 with every error (row, column, reason) on a bad file;
+    nothing stored then."""
+    import tempfile
+    from pathlib import Path
+    from lantian.emergency import listfile, reduction
+    from lantian.enterprises import service as ledgers
+    page = form_post(request, csrf_token)
+    data = await file.read(UPLOAD_LIMIT + 1)
+    if len(data) > UPLOAD_LIMIT:
+        raise HTTPException(413, f"larger than {UPLOAD_LIMIT // 2**20} MB")
+    name = Path(file.filename or "list.xlsx").name
+    with tempfile.TemporaryDirectory(prefix="lantian-list-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        with db.session(request.app.state.db_url) as s:
+            try:
+                rows = listfile.read(path, counties=ledgers.county_lookup(s), name=name)
+            except listfile.ListImportError as exc:
+                raise HTTPException(422, {"message": str(exc), "errors": [
+                    {"sheet": e.sheet, "row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}) \
+                    from None
+            except InputError as exc:
+                raise HTTPException(422, str(exc)) from None
+            with as_http():
+                result = reduction.import_rows(s, scope, rows, source=name, dry_run=dry_run)
+    if page:
+        return RedirectResponse("/emergency/reduction", status_code=303)
+    return result
+
+
+@router.get("/api/reduction/proposals", tags=["emergency"])
+@scoped("signed_in")
+def proposals_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+    """The counties' proposals to the list (a county sees its own)."""
+    from lantian.emergency import reduction
+    with db.session(request.app.state.db_url) as s:
+        return reduction.proposals(s, scope)
+
+
+@router.post("/api/reduction/proposals/{proposal_id}/{decision}", tags=["emergency"])
+@scoped("signed_in")
+def decide_api(request: Request, proposal_id: Id, decision: Annotated[str, FastAPIPath(pattern="^(confirm|reject)$")],
+               note: Annotated[str, Form(max_length=500)] = "", csrf_token: Annotated[str, Form()] = "",
+               scope: Scope = Depends(api_scope)):
+    """The city office confirms a county's proposal (applied as an import, audited) or rejects it."""
+    from lantian.emergency import reduction
+    page = form_post(request, csrf_token)
+    with as_http(), db.session(request.app.state.db_url) as s:
+        result = reduction.decide(s, scope, proposal_id, confirm=decision == "confirm", note=note)
+    if page:
+        return RedirectResponse("/emergency/reduction", status_code=303)
+    return result
+
+
+@router.post("/api/reduction/totals", tags=["emergency"])
+@scoped("signed_in")
+def totals_api(request: Request, pollutant: Annotated[str, Form(max_length=16)],
+               tonnes: Annotated[str, Form(max_length=32)], source: Annotated[str, Form(max_length=128)],
+               year: Annotated[int | None, Form(ge=1901, le=2199)] = None, csrf_token: Annotated[str, Form()] = "",
+               scope: Scope = Depends(api_scope)):
+    """The city's total emission of a pollutant (t/a, with its source), the denominator of the 10/20/30 %
+    check (the city office); audited."""
+    page = form_post(request, csrf_token)
+    if scope.who.role not in service.MANAGE:
+        raise HTTPException(403, "全市排放总量由市大气办录入 (the city office enters the totals)")
+    with as_http(), db.session(request.app.state.db_url) as s:
+        changed = service.set_total(s, year or request.app.state.workspace.as_of.year, pollutant, tonnes, source,
+                                    actor=scope.who.username)
+    if page:
+        return RedirectResponse("/emergency/reduction", status_code=303)
+    return {"pollutant": pollutant, "tonnes": tonnes, "source": source, "changed": changed}
+
+
+@router.get("/emergency/reduction", include_in_schema=False)
+@scoped("signed_in")
+def reduction_page(request: Request, scope: Scope = Depends(page_scope)):
+    from lantian.emergency import reduction
+    with db.session(request.app.state.db_url) as s:
+        rows = reduction.rows(s, scope)
+        proposals = reduction.proposals(s, scope)
+        totals = service.city_totals(s) if scope.who.role in READ_REDUCTION else []
+        names = reduction.county_names(s)
+    listed = {r["credit_code"] for r in rows if r["listed"]}
+    return render(request, "emergency/reduction.html", rows=rows, proposals=proposals, totals=totals, names=names,
+                  listed=len(listed), manages=scope.who.role in service.MANAGE,
+                  proposes=scope.who.role == "county")
+
+
 from lantian.emergency import ozone_routes  # noqa: E402  (the ozone response, task 20)
 
 router.include_router(ozone_routes.router)

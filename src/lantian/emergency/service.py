@@ -37,11 +37,34 @@ def required(config: dict) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- the reduction list
-def entries(s: Session) -> list[ListEntry]:
-    return list(s.scalars(sa.select(ListEntry)))
+@dataclass(frozen=True)
+class Listed:
+    """An enterprise on the reduction list with what the list keeps of it (保障类, 一企一策)."""
+    enterprise_id: int
+    protected: bool = False
+    protected_reason: str | None = None
+    own_measures: str | None = None
 
 
-def enterprise_measure(table: M.MeasureTable, profile: dict, entry: ListEntry, level: str,
+def entries(s: Session) -> list[Listed]:
+    """The reduction list: every enterprise whose ledger says 纳入应急减排清单 = 是 (one fact, kept by the
+    ledger), with its list particulars."""
+    extra = {e.enterprise_id: e for e in s.scalars(sa.select(ListEntry))}
+    out = []
+    for enterprise_id in sorted(ledgers.listed_ids(s)):
+        e = extra.get(enterprise_id)
+        out.append(Listed(enterprise_id) if e is None else
+                    Listed(enterprise_id, bool(e.protected), e.protected_reason, e.own_measures))
+    return out
+
+
+def list_entry(s: Session, enterprise_id: int) -> Listed:
+    e = s.get(ListEntry, enterprise_id)
+    return Listed(enterprise_id) if e is None else Listed(enterprise_id, bool(e.protected), e.protected_reason,
+                                                            e.own_measures)
+
+
+def enterprise_measure(table: M.MeasureTable, profile: dict, entry: Listed, level: str,
                        planning_area: bool = False, steps: int = 1) -> dict:
     """The measure an enterprise takes at ``level``: its own (一企一策) if set, the 保障类 exemption,
     or the table's for its industry and grade — ``steps`` grades stricter when it lies inside 市区规划区
@@ -126,7 +149,8 @@ def reduction(s: Session, level: str, year: int, root: Path | None = None, confi
             cut[pol] = t * Fraction(m["cut"][pol])
             sums[pol] += cut[pol]
         rows.append({"enterprise_id": e.enterprise_id, "name": p["name"], "county": p["county"],
-                     "county_name": names.get(p["county"], p["county"]), "industry": p["industry"], "grade": p["grade"] or "未评级", "measure": m["text"],
+                     "county_name": names.get(p["county"] or "", p["county"]),
+                     "industry": p["industry"], "grade": p["grade"] or "未评级", "measure": m["text"],
                      "verified": m["verified"], "source": m["source"], "protected": e.protected,
                      "planning_area": None if inside is None else e.enterprise_id in inside,
                      "reduction": {k: float(round_half_even(v, 2)) for k, v in cut.items()},
@@ -199,20 +223,21 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
                               measures=json.dumps([m["text"]], ensure_ascii=False),
                               cut=json.dumps({k: str(v) for k, v in m["cut"].items()})))
         listed.append((p, m))
-    alert.document = _notice(root, alert, listed, forecast, reasons, start)
+    alert.document = _notice(root, alert, listed, forecast, reasons, start, ledgers.county_names(s))
     audit.record(s, actor=scope.who.username, action="issue", entity="alert", entity_id=str(alert.id),
                  after={"level": level, "ruleset": ruleset, "forecast": forecast, "enterprises": len(listed)})
     return alert
 
 
-def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date) -> str:
+def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date, names: dict | None = None) -> str:
     from lantian.reports import render_docx
     from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
     name = LEVEL_NAMES[alert.level]
     rows = [["企业", "县区", "绩效分级", f"{name}措施"]]
     names = _county_names(object_session(alert))
     for p, m in sorted(listed, key=lambda x: (x[0]["county"] or "", x[0]["name"])):
-        rows.append([p["name"], names.get(p["county"], p["county"] or ""), p["grade"] or "未评级", m["text"]])
+        rows.append([p["name"], (names or {}).get(p["county"] or "", p["county"] or ""), p["grade"] or "未评级",
+                     m["text"]])
     days = "、".join(f"{(start + dt.timedelta(days=i)).month}月{(start + dt.timedelta(days=i)).day}日AQI {v}"
                     for i, v in enumerate(forecast))
     doc = OfficialDocument(
@@ -264,14 +289,14 @@ def update(s: Session, root: Path, scope: Scope, alert_id: int, forecast: list[i
         steps = _planning_steps(config)
         listed = []
         for row in s.scalars(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id)):
-            entry = s.get(ListEntry, row.enterprise_id)
+            entry = list_entry(s, row.enterprise_id)
             m = enterprise_measure(table, prof[row.enterprise_id], entry, a.level,
                                    bool(inside and row.enterprise_id in inside), steps)
             row.measures = json.dumps([m["text"]], ensure_ascii=False)
             row.cut = json.dumps({k: str(v) for k, v in m["cut"].items()})
             row.acknowledged_by = row.acknowledged_at = None          # the new measures need a new 签收
             listed.append((prof[row.enterprise_id], m))
-        a.document = _notice(root, a, listed, forecast, list(move.reasons), today)
+        a.document = _notice(root, a, listed, forecast, list(move.reasons), today, ledgers.county_names(s))
     audit.record(s, actor=scope.who.username, action=move.action, entity="alert", entity_id=str(a.id),
                  before={"level": before}, after={"level": move.to_level, "forecast": forecast,
                                                   "reasons": list(move.reasons)})
@@ -363,37 +388,41 @@ def acknowledge(s: Session, scope: Scope, alert_id: int) -> str:
 
 # --------------------------------------------------------------------------- list maintenance
 def put_on_list(s: Session, enterprise_id: int, *, actor: str, protected: bool = False, reason: str | None = None):
+    """Put an enterprise on the list (its ledger's 纳入应急减排清单) with its 保障类 exemption, if any."""
+    ledgers.set_emergency_list(s, enterprise_id, True, actor=actor)
     row = s.get(ListEntry, enterprise_id)
+    if row is None and not protected:
+        return list_entry(s, enterprise_id)
     if row is None:
         row = ListEntry(enterprise_id=enterprise_id, added_by=actor, added_at=now_utc())
         s.add(row)
     row.protected, row.protected_reason = protected, reason
     s.flush()
-    return row
+    return list_entry(s, enterprise_id)
 
 
-def set_baseline(s: Session, enterprise_id: int, pollutant: str, tonnes: str, source: str, *, actor: str) -> None:
-    if pollutant not in POLLUTANTS:
-        raise UsageError(f"pollutant is one of {', '.join(POLLUTANTS)}")
-    row = s.scalar(sa.select(Baseline).where(Baseline.enterprise_id == enterprise_id, Baseline.pollutant == pollutant))
-    if row is None:
-        row = Baseline(enterprise_id=enterprise_id, pollutant=pollutant)
-        s.add(row)
-    row.tonnes, row.source, row.updated_by, row.updated_at = str(Fraction(tonnes)), source, actor, now_utc()
-
-
-def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *, actor: str) -> None:
-    if pollutant not in POLLUTANTS:
-        raise UsageError(f"pollutant is one of {', '.join(POLLUTANTS)}")
+def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *, actor: str) -> bool:
+    """The city's total annual emission of a pollutant (全社会排放总量, t/a) with its source; audited.
+    True when it changed."""
+    from lantian.emergency.listfile import pollutant_name
+    name = pollutant_name(pollutant or "")
+    if name is None:
+        raise UsageError(f"pollutant is one of {', '.join(POLLUTANTS)}, not {pollutant!r}")
+    pollutant = name
     try:
-        value = Fraction(tonnes)
-    except ValueError:
+        value = Fraction(str(tonnes).replace(",", ""))
+    except (ValueError, ZeroDivisionError):
         raise UsageError(f"{tonnes!r} is not a number of tonnes") from None
     if value <= 0:
         raise UsageError("the city total must be above 0")
+    if not (source or "").strip():
+        raise UsageError("the city total needs its source (--source: the emission inventory it comes from)")
+    source = source.strip()[:128]
+    if not 1900 < year < 2200:
+        raise UsageError(f"year {year} is not a year")
     row = s.scalar(sa.select(CityTotal).where(CityTotal.year == year, CityTotal.pollutant == pollutant))
-    if row is not None and row.tonnes == str(value) and row.source == source:
-        return
+    if row is not None and Fraction(row.tonnes) == value and row.source == source:
+        return False
     before = None if row is None else row.tonnes
     if row is None:
         row = CityTotal(year=year, pollutant=pollutant)
@@ -401,6 +430,15 @@ def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *
     row.tonnes, row.source, row.updated_by, row.updated_at = str(value), source, actor, now_utc()
     audit.record(s, actor=actor, action="set", entity="emission_total", entity_id=f"{year}-{pollutant}",
                  before={"tonnes": before}, after={"tonnes": row.tonnes, "source": source})
+    return True
+
+
+def city_totals(s: Session) -> list[dict]:
+    """Every city total entered: year, pollutant, tonnes (exact decimal), source, who and when."""
+    from lantian.emergency.listfile import decimal_text
+    return [{"year": t.year, "pollutant": t.pollutant, "tonnes": decimal_text(Fraction(t.tonnes)), "source": t.source,
+             "updated_by": t.updated_by, "updated_at": to_beijing(t.updated_at).isoformat(timespec="minutes")}
+            for t in s.scalars(sa.select(CityTotal).order_by(CityTotal.year.desc(), CityTotal.pollutant))]
 
 
 # --------------------------------------------------------------------------- seasonal control

@@ -36,7 +36,9 @@ def ledger_template(file: Annotated[Path, typer.Argument(help="Where to write th
 
 @ledger_app.command("import")
 @friendly
-def ledger_import(file: Annotated[Path, typer.Argument(help="A filled template (.xlsx).")],
+def ledger_import(file: Annotated[Path, typer.Argument(help="A filled template (.xlsx), or the ledger as the office "
+                                                               "keeps it: .xlsx or legacy .xls, a title row above "
+                                                               "the headers, merged header cells.")],
                   dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; store nothing.")] = False,
                   synthetic: Annotated[bool, typer.Option("--synthetic", help="Mark the records as synthetic "
                                                                               "(demo) data.")] = False,

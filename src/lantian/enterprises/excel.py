@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -268,6 +268,9 @@ def parse_county(value: Any, counties: Mapping[str, str] | None) -> str:
     for key in (text, fold_width(text).strip()):
         if key in counties:
             return counties[key]
+    if not counties:
+        raise BadCell("本工作区尚未导入县区（县区边界），无法识别县区：请先导入站点与县区边界"
+                      "（lantian import stations 站点.csv --boundaries 边界.json）")
     names = [k for k in counties if not k.isdigit()] or list(counties)
     shown = "、".join(names[:20]) + ("等" if len(names) > 20 else "")
     raise BadCell(f"不是本地区的县区，应为以下之一（名称或行政区划代码）：{shown}")
@@ -303,27 +306,45 @@ _KIND_BY_SHEET = {fold_width(k.label): k for k in SHEET_KINDS}
 
 
 def read_workbook(path: str | Path, *, counties: Mapping[str, str] | None = None,
-                  known_enterprises: set[str] | frozenset[str] = frozenset()) -> LedgerBatch:
-    """Read a filled template (or an export) into typed records, or raise ``LedgerImportError``.
+                  known_enterprises: set[str] | frozenset[str] = frozenset(), name: str | None = None) -> LedgerBatch:
+    """Read a filled template (or an export, or a ledger as an office keeps it: a title row above the
+    headers, merged header cells, a legacy .xls — :mod:`lantian.sheets`) into typed records, or raise
+    ``LedgerImportError``.
 
     ``counties`` maps the accepted county names and adcodes to the adcode that is stored;
     ``known_enterprises`` are credit codes already in the ledger, which facilities may name
-    without the enterprise being in this file's 企业 sheet.
+    without the enterprise being in this file's 企业 sheet; ``name`` is the file name shown in errors.
     """
+    from lantian.sheets import read_sheets
+    shown = name or Path(path).name
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not .xlsx
-        raise InputError(path, f"无法读取 Excel 文件（{type(exc).__name__}）", expected=".xlsx 工作簿") from exc
-    try:
-        reader = _Reader(counties, known_enterprises)
-        for position, ws in enumerate(wb.worksheets):
-            reader.read_sheet(position, ws)
-    finally:
-        wb.close()
+        sheets = read_sheets(path, shown)
+    except InputError as exc:
+        raise InputError(path, exc.message, expected=".xlsx 或 .xls 工作簿") from exc
+    reader = _Reader(counties, known_enterprises)
+    for position, sheet in enumerate(sheets):
+        reader.read_sheet(position, sheet)
     reader.check_references()
     if reader.errors:
         raise LedgerImportError(path, reader.sorted_errors())
     return reader.batch
+
+
+def _keys(kind: Kind) -> dict[str, Field]:
+    return {header_key(f.header): f for f in kind.fields} | {header_key(f.label): f for f in kind.fields}
+
+
+def _guess_kind(sheet) -> Kind | None:
+    """A sheet named otherwise (「Sheet1」, 「2023年台账」): the kind whose headers it shows most (two at least)."""
+    from lantian.sheets import header_block
+    best, score = None, 1
+    for kind in SHEET_KINDS:
+        keys = _keys(kind)
+        _, header, _ = header_block(sheet.rows, lambda cell, keys=keys: header_key(cell) in keys)
+        found = sum(1 for cell in header if not is_blank(cell) and header_key(cell) in keys)
+        if found > score:
+            best, score = kind, found
+    return best
 
 
 @dataclass
@@ -357,29 +378,36 @@ class _Reader:
 
     # -- one sheet
 
-    def read_sheet(self, position: int, ws: Any) -> None:
-        title = ws.title.strip()
+    def read_sheet(self, position: int, sheet: Any) -> None:
+        from lantian.sheets import IGNORED_HEADERS, header_block
+        title = sheet.title.strip()
         if title == NOTES_SHEET:
             return
-        kind = _KIND_BY_SHEET.get(fold_width(title))
+        kind = _KIND_BY_SHEET.get(fold_width(title)) or _guess_kind(sheet)
         if kind is None:
+            if all(is_blank(v) for _, values in sheet.rows for v in values):
+                return
             known = "、".join([NOTES_SHEET, *(k.label for k in SHEET_KINDS)])
-            self.error((ws.title, position), 1, -1, "", f"未知的工作表，工作表名应为以下之一：{known}")
+            self.error((sheet.title, position), 1, -1, "", f"未知的工作表，工作表名应为以下之一：{known}")
             return
-        ws.reset_dimensions()  # a wrong stored dimension would silently cut rows off
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        body = [(r, values) for r, values in enumerate(rows, start=2) if not all(map(is_blank, values))]
-        if header is None or (all(map(is_blank, header)) and not body):
+        keys = _keys(kind)
+        header_row, header, below = header_block(sheet.rows, lambda cell: header_key(cell) in keys)
+        ignored = {i for i, c in enumerate(header) if not is_blank(c) and header_key(c) in IGNORED_HEADERS}
+        header = [None if i in ignored else c for i, c in enumerate(header)]
+        body = [(r, [None if i in ignored else v for i, v in enumerate(values)]) for r, values in below
+                if not all(map(is_blank, values))]
+        if not header or (all(map(is_blank, header)) and not body):
             return
-        sheet = _Sheet(ws.title, position, kind, self.read_header(ws.title, position, kind, header))
-        self.check_unheaded(sheet, header, body)
+        self.header_row = header_row
+        sheet_ = _Sheet(sheet.title, position, kind, self.read_header(sheet.title, position, kind, header))
+        self.check_unheaded(sheet_, header, body)
         for r, values in body:
             self.batch.rows += 1
-            self.read_row(sheet, r, values)
+            self.read_row(sheet_, r, values)
 
     def read_header(self, title: str, position: int, kind: Kind, header: Sequence[Any]) -> dict[int, Field]:
-        by_key = {header_key(f.header): f for f in kind.fields} | {header_key(f.label): f for f in kind.fields}
+        by_key = _keys(kind)
+        row = getattr(self, "header_row", 1)
         columns: dict[int, Field] = {}
         for i, cell in enumerate(header):
             if is_blank(cell):
@@ -387,15 +415,16 @@ class _Reader:
             f = by_key.get(header_key(cell))
             if f is None:
                 expected = "、".join(f.header for f in kind.fields)
-                self.error((title, position), 1, i, str(cell).strip(),
+                self.error((title, position), row, i, str(cell).strip(),
                            f"未知的表头，「{kind.label}」表的表头应为以下之一：{expected}")
             elif f in columns.values():
-                self.error((title, position), 1, i, str(cell).strip(), "表头重复，每列只应出现一次")
+                self.error((title, position), row, i, str(cell).strip(), "表头重复，每列只应出现一次")
             else:
                 columns[i] = f
         for f in kind.fields:
             if f.required and f not in columns.values():
-                self.error((title, position), 1, len(header), f.header, "缺少必填列，应在第 1 行加上这一列的表头")
+                self.error((title, position), row, len(header), f.header,
+                           f"缺少必填列，应在第 {row} 行加上这一列的表头")
         return columns
 
     def check_unheaded(self, sheet: _Sheet, header: Sequence[Any], body: list[tuple[int, Sequence[Any]]]) -> None:

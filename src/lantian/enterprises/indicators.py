@@ -21,11 +21,18 @@ def _ledger_rule(ctx: Context, params: dict) -> Measured:
     rule = str(params["rule"])
     county = params.get("county") or params.get("unit")
     office = Scope.office(ctx.url, "indicator")
-    with db.session(ctx.url) as s:
-        found = service.check(s, office, ctx.as_of, _root(ctx))
-        known = {r.id for r in service.load_rules(_root(ctx))}
+    key = ("ledger_check", ctx.as_of)
+    if key not in ctx.memo:                  # one check of the ledger for all the rules citing it
+        with db.session(ctx.url) as s:
+            ctx.memo[key] = (service.check(s, office, ctx.as_of, _root(ctx)),
+                             {r.id: r for r in service.load_rules(_root(ctx))},
+                             [(f.kind, f.county) for f in service.facts(s, service.visible_enterprises(s, office))])
+    found, known, facilities = ctx.memo[key]
+    kinds = {kind for kind, where in facilities if not county or where == county}
     if rule not in known:
         return Measured("ledger_rule", params, None, "—", f"未知规则 {rule}", ctx.as_of)
+    if known[rule].kind not in kinds:
+        return Measured("ledger_rule", params, None, "—", f"{known[rule].title}：台账中尚无此类设施", ctx.as_of)
     hits = [v for v in found.violations if v.rule == rule and (not county or v.county == county)]
     names = "、".join(sorted({f"{v.enterprise}{v.facility}" for v in hits})[:5])
     detail = f"截至{ctx.as_of}，{len(hits)}处违反" + (f"：{names}" if hits else "，全部合规")
@@ -33,3 +40,11 @@ def _ledger_rule(ctx: Context, params: dict) -> Measured:
 
 
 register(Indicator("ledger_rule", "台账规则检查", ("rule",), _ledger_rule))
+
+
+def citations(root, config) -> list:
+    """Every ledger rule citing a task of the plan (shipped, then the workspace's ``rules/*.toml``)."""
+    from lantian.enterprises.service import load_rules
+    from lantian.plan.indicators import Citation
+    return [Citation(r.task, r.clause, f"{r.title}（企业台账）", "ledger_rule", {"rule": r.id})
+            for r in load_rules(root) if r.task and r.severity != "notice"]

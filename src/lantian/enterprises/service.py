@@ -81,6 +81,11 @@ def check(s: Session, scope: Scope, on: dt.date, root: Path | None, horizon_days
     return rules.check(facts(s, visible_enterprises(s, scope)), load_rules(root), on, horizon_days)
 
 
+def county_names(s: Session) -> dict[str, str]:
+    """Every county, zone and city of the workspace: code → name."""
+    return _names(s)
+
+
 def _names(s: Session) -> dict[str, str]:
     from lantian.measurements.stations import AdminUnit
     return {u.code: u.name for u in s.scalars(sa.select(AdminUnit))}
@@ -237,10 +242,14 @@ def import_batch(s: Session, scope: Scope, batch, *, actor: str, source: str = "
         s.flush()
         clusters[row.name] = row.id
     by_code = {}
+    listed = listed_ids(s)
     for values in batch.enterprises:
         e, created = upsert_enterprise(s, values, actor=actor, synthetic=synthetic, clusters=clusters)
         by_code[e.credit_code] = e
         counts["enterprises created" if created else "enterprises updated"] += 1
+        on = bool(s.get(Ledger, e.id).emergency_list)
+        if on != (e.id in listed):
+            counts["joined the reduction list" if on else "left the reduction list"] += 1
     for values in batch.facilities:
         e = by_code.get(values["enterprise"]) or s.scalar(sa.select(Enterprise).where(
             Enterprise.credit_code == values["enterprise"]))
@@ -269,7 +278,9 @@ def upsert_enterprise(s: Session, values: dict, *, actor: str, synthetic: bool =
     before_grade = None if created else led.grade
     led.industry, led.address = values.get("industry"), values.get("address")
     led.lon, led.lat = values.get("lon"), values.get("lat")
-    led.emergency_list, led.key_unit = bool(values.get("emergency_list")), bool(values.get("key_unit"))
+    if values.get("emergency_list") is not None:      # left blank: the reduction list keeps its say
+        led.emergency_list = bool(values["emergency_list"])
+    led.key_unit = bool(values.get("key_unit"))
     if values.get("cluster"):
         cid = (clusters or {}).get(values["cluster"]) or s.scalar(sa.select(Cluster.id).where(
             Cluster.name == values["cluster"]))
@@ -283,6 +294,85 @@ def upsert_enterprise(s: Session, values: dict, *, actor: str, synthetic: bool =
                           note="台账导入", recorded_at=now_utc()))
     s.flush()
     return e, created
+
+
+# --------------------------------------------------------------------------- identity and the reduction list
+#: what another room may set of an enterprise (the reduction list's import): the ledger keeps it
+IDENTITY = ("name", "county", "industry", "grade", "emergency_list")
+
+
+def by_credit_code(s: Session, code: str) -> Enterprise | None:
+    return s.scalar(sa.select(Enterprise).where(Enterprise.credit_code == code))
+
+
+def identity(s: Session, code: str) -> dict | None:
+    """The ledger's identity facts of the enterprise with credit code ``code`` (None when unknown)."""
+    e = by_credit_code(s, code)
+    if e is None:
+        return None
+    led = s.get(Ledger, e.id)
+    return {"id": e.id, "name": e.name, "credit_code": e.credit_code, "county": e.county_code,
+            "industry": led.industry if led else None, "grade": led.grade if led else None,
+            "emergency_list": bool(led and led.emergency_list), "synthetic": e.synthetic}
+
+
+def upsert_identity(s: Session, values: dict, *, actor: str, note: str, synthetic: bool = False) -> tuple[int, dict]:
+    """Create or update an enterprise's identity facts named in ``values`` (credit code, and any of
+    :data:`IDENTITY`) and nothing else of its ledger; audited. Returns (enterprise id, the changes as
+    field → (before, after)), empty when nothing changed. 纳入应急减排清单 (``emergency_list``) is the
+    one membership fact of the reduction list: setting it here is what puts a firm on or off the list."""
+    e = by_credit_code(s, values["credit_code"])
+    created = e is None
+    if created:
+        e = Enterprise(name=values["name"], credit_code=values["credit_code"], county_code=values.get("county"),
+                       synthetic=synthetic)
+        s.add(e)
+        s.flush()
+    led = s.get(Ledger, e.id)
+    if led is None:
+        led = Ledger(enterprise_id=e.id, emergency_list=False, key_unit=False, updated_by=actor,
+                     updated_at=now_utc())
+        s.add(led)
+    before = {"name": None if created else e.name, "county": None if created else e.county_code,
+              "industry": led.industry, "grade": led.grade, "emergency_list": bool(led.emergency_list)}
+    changes = {}
+    for key in IDENTITY:
+        if key in values and values[key] != before[key] and not (key == "emergency_list" and values[key] is None):
+            changes[key] = (before[key], values[key])
+    if "name" in changes:
+        e.name = values["name"]
+    if "county" in changes:
+        e.county_code = values["county"]
+    if "industry" in changes:
+        led.industry = values["industry"]
+    if "emergency_list" in changes:
+        led.emergency_list = bool(values["emergency_list"])
+    if "grade" in changes:
+        led.grade = values["grade"]
+        s.add(GradeChange(enterprise_id=e.id, grade=led.grade, effective_from=dt.date.today(), decided_by=actor,
+                          note=note, recorded_at=now_utc()))
+    if changes:
+        led.updated_by, led.updated_at = actor, now_utc()
+        s.flush()
+        audit.record(s, actor=actor, action="create" if created else "update", entity="enterprise",
+                     entity_id=str(e.id), before={k: v[0] for k, v in changes.items()},
+                     after=dict({k: v[1] for k, v in changes.items()}, source=note), scope_unit=e.county_code)
+    return e.id, changes
+
+
+def set_emergency_list(s: Session, enterprise_id: int, on: bool, *, actor: str, note: str = "") -> bool:
+    """Put an enterprise on the reduction list or take it off (the ledger's 纳入应急减排清单); audited.
+    True when it changed."""
+    e = s.get(Enterprise, enterprise_id)
+    if e is None:
+        raise NotFound("no such enterprise")
+    return bool(upsert_identity(s, {"credit_code": e.credit_code, "emergency_list": on}, actor=actor,
+                                note=note or "应急减排清单")[1])
+
+
+def listed_ids(s: Session) -> set[int]:
+    """The enterprises on the reduction list (纳入应急减排清单 = 是)."""
+    return set(s.scalars(sa.select(Ledger.enterprise_id).where(Ledger.emergency_list.is_(True))))
 
 
 def upsert_facility(s: Session, e: Enterprise, kind: str, values: dict, *, actor: str,
@@ -538,6 +628,6 @@ def voc_enterprises(s: Session) -> set[int]:
                                                                  Facility.status == "在用")))
 
 
-def credit_codes(s: Session) -> list[dict]:
+def credit_codes(s: Session) -> list[dict]:  # noqa: D103
     """Every enterprise's id, name and credit code (facility series name facilities by it)."""
     return [{"id": e.id, "name": e.name, "credit_code": e.credit_code} for e in s.scalars(sa.select(Enterprise))]

@@ -35,3 +35,10 @@ def _fires(ctx: Context, params: dict) -> Measured:
 
 
 register(Indicator("fires", "秸秆焚烧火点核查与秸秆综合利用率", ("unit",), _fires))
+
+
+def citations(root, config) -> list:
+    """Task 15: fire points verified in time and the straw utilisation rate, city-wide."""
+    from lantian.plan.indicators import Citation
+    return [Citation(15, "任务15：秸秆综合利用率要稳定达到90％以上……提高秸秆焚烧火点监测精准度",
+                     "秸秆焚烧火点按时核查、秸秆综合利用率达标（火点核查）", "fires", {"unit": "all"})]

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -146,15 +147,50 @@ def milestone_dates(deadline: P.ParsedDeadline, issued: dt.date | None, period: 
     return []
 
 
+def signature(parsed_tasks) -> list:
+    """What makes two imports of a plan the same plan: its tasks' numbers, titles and units."""
+    return sorted((t["number"], t["title"], tuple(t["lead"]), tuple(t["cooperating"])) for t in parsed_tasks)
+
+
+def _stored_signature(s: Session, plan: Plan) -> list:
+    tasks = list(s.scalars(sa.select(Task).where(Task.plan_id == plan.id)))
+    units = {}
+    for u in s.scalars(sa.select(TaskUnit).where(TaskUnit.task_id.in_([t.id for t in tasks]))
+                       .order_by(TaskUnit.position)):
+        units.setdefault((u.task_id, u.role), []).append(u.written)
+    return signature([{"number": t.number, "title": t.title, "lead": units.get((t.id, "lead"), []),
+                       "cooperating": units.get((t.id, "cooperating"), [])} for t in tasks])
+
+
+def same_document(s: Session, parsed: P.ParsedPlan) -> Plan | None:
+    """A plan already imported from the same document in another file (the .docx of an imported .txt,
+    its corrected JSON): the same 文号, or the same title and date of issue when it has none."""
+    q = sa.select(Plan)
+    if parsed.document_number:
+        q = q.where(Plan.document_number == parsed.document_number)
+    else:
+        q = q.where(Plan.title == parsed.title[:255], Plan.issued == parsed.issued)
+    return s.scalars(q.order_by(Plan.id)).first()
+
+
 def import_plan(s: Session, parsed: P.ParsedPlan, data: bytes, source_name: str, *, actor: str,
                 settings: PlanSettings = DEFAULT) -> tuple[Plan, bool]:
-    """Store ``parsed``; (plan, created). Importing the same document again changes nothing."""
+    """Store ``parsed``; (plan, created). Importing the same document again (any form of it) changes
+    nothing; a different version of an imported document is refused (correct it with ``plan units``)."""
     if any(p.severity == "error" for p in parsed.problems):
         raise UsageError("the plan has parse errors; fix them first (see --dry-run)")
     sha = hashlib.sha256(data).hexdigest()
     existing = s.scalar(sa.select(Plan).where(Plan.source_sha256 == sha))
     if existing is not None:
         return existing, False
+    twin = same_document(s, parsed)
+    if twin is not None:
+        if _stored_signature(s, twin) == signature([{"number": t.number, "title": t.title[:255], "lead": t.lead,
+                                                     "cooperating": t.cooperating} for t in parsed.tasks]):
+            return twin, False
+        raise UsageError(f"{source_name}: {parsed.document_number or parsed.title} is already imported as plan "
+                         f"{twin.id} ({twin.source_name}) with other tasks or units; correct the imported plan "
+                         "(lantian plan units N --plan ID …) rather than importing a second version")
     plan = Plan(title=parsed.title[:255], document_number=parsed.document_number, issued=parsed.issued,
                 first_year=parsed.period[0] if parsed.period else None,
                 last_year=parsed.period[1] if parsed.period else None, county_clause=parsed.county_clause,
@@ -165,7 +201,8 @@ def import_plan(s: Session, parsed: P.ParsedPlan, data: bytes, source_name: str,
     for t in parsed.tasks:
         section = by_title.get((t.section, t.subsection)) or by_title.get((t.section, None))
         task = Task(plan_id=plan.id, section_id=section, number=t.number, title=t.title[:255], body=t.body,
-                    line=t.line or None, lead_mode=t.lead_mode, responsibility_text=t.responsibility_text, done=False)
+                    line=t.line or None, lead_mode=t.lead_mode, responsibility_text=t.responsibility_text, done=False,
+                    implementing=json.dumps(t.implementing, ensure_ascii=False) if t.implementing else None)
         s.add(task)
         s.flush()
         set_units(s, task, t.lead, t.cooperating)
@@ -174,15 +211,38 @@ def import_plan(s: Session, parsed: P.ParsedPlan, data: bytes, source_name: str,
                              value=c.value or None, unit=c.unit or None))
         for d in t.deadlines:
             for due in milestone_dates(d, parsed.issued, parsed.period, settings):
-                title = _clause(t.body, d.text)
+                title = _clause(t.body, d.text) if d.text in t.body else f"{t.title}（{d.text}）"
                 if len(milestone_dates(d, parsed.issued, parsed.period, settings)) > 1:
                     title = f"{due.year}年：{title}"
                 s.add(Milestone(task_id=task.id, title=title[:255], due=due, deadline_text=d.text[:64],
-                                state="open", percent=0, created_by=actor, created_at=now_utc()))
+                                state="open", percent=0, origin="deadline", created_by=actor, created_at=now_utc()))
     s.flush()
     audit.record(s, actor=actor, action="import", entity="plan", entity_id=str(plan.id),
                  after={"title": plan.title, "tasks": len(parsed.tasks), "source": source_name, "sha256": sha})
     return plan, True
+
+
+@dataclass
+class Imported:
+    plan: Plan
+    created: bool
+    tasks: int
+    counties: object = None           # counties.CountyDuties
+    bindings: object = None           # bindings.Bound
+
+
+def import_document(s: Session, parsed: P.ParsedPlan, data: bytes, source_name: str, *, actor: str,
+                    settings: PlanSettings = DEFAULT, root: Path | None = None, config: dict | None = None) -> Imported:
+    """Import a plan and make it work: its county clause's sub-tasks for every county and zone of the
+    workspace, and the measured milestones of every rule and register that cites one of its tasks."""
+    from lantian.plan.bindings import bind_citations
+    from lantian.plan.counties import ensure_county_subtasks
+    plan, created = import_plan(s, parsed, data, source_name, actor=actor, settings=settings)
+    if not created:
+        return Imported(plan, False, len(parsed.tasks))
+    duties = ensure_county_subtasks(s, plan, actor=actor)
+    bound = bind_citations(s, plan, actor=actor, root=root, config=config)
+    return Imported(plan, True, len(parsed.tasks), duties, bound)
 
 
 def _sections(s: Session, plan: Plan, parsed: P.ParsedPlan) -> dict:

@@ -140,3 +140,28 @@ def _good_day_schedule(ctx: Context, params: dict) -> Measured:
 
 register(Indicator("pm25_schedule", "PM2.5序时进度", ("unit",), _pm25_schedule))
 register(Indicator("good_day_schedule", "优良天数序时进度", ("unit",), _good_day_schedule))
+
+
+# --------------------------------------------------------------------------- citations
+@dataclass(frozen=True)
+class Citation:
+    """A rule, register check or data source that measures a clause of the plan: the task number it
+    cites and the words it quotes (``…`` for what it leaves out) — bound to the task that holds those
+    words when a plan is imported (:mod:`lantian.plan.bindings`)."""
+    task: int
+    clause: str
+    label: str                      # the bound milestone's title
+    indicator: str
+    params: dict
+
+
+def citations(root=None, config: dict | None = None) -> list[Citation]:
+    """Every citation of the rooms that register indicators (their module's ``citations(root, config)``)."""
+    import importlib
+    registry()
+    out = []
+    for module in PROVIDERS:
+        found = getattr(importlib.import_module(module), "citations", None)
+        if found is not None:
+            out.extend(found(root, config or {}))
+    return out

@@ -55,6 +55,9 @@ class Task(Base):
     lead_mode: Mapped[str] = mapped_column(sa.String(16))              # lead | by_duty (按职责分工牵头)
     responsibility_text: Mapped[str | None] = mapped_column(sa.Text)
     done: Mapped[bool] = mapped_column(sa.Boolean, default=False)      # the office closed it
+    #: JSON list of the units that carry it out (负责落实), as written — the county clause's
+    #: 各县、区人民政府, 长治高新区管委会…: each county and zone they name gets a sub-task
+    implementing: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class TaskUnit(Base):
@@ -86,6 +89,10 @@ class Milestone(Base):
     indicator_params: Mapped[str | None] = mapped_column(sa.Text)     # JSON
     created_by: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: what made it: "deadline" (a time limit written in the task), "county" (the plan's county clause:
+    #: the task is also each county's and zone's), "citation" (a register or rule citing the task);
+    #: None for one added by the office
+    origin: Mapped[str | None] = mapped_column(sa.String(16))
 
 
 class Commitment(Base):

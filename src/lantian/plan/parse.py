@@ -12,6 +12,7 @@ a plan that can is returned with its warnings in :attr:`ParsedPlan.problems`.
 from __future__ import annotations
 
 import calendar
+import contextvars
 import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
@@ -151,7 +152,7 @@ _TO_HALF = str.maketrans(
     _HALF + "".join(chr(c) for c in range(0x41, 0x5B)) + "".join(chr(c) for c in range(0x61, 0x7B)),
 )
 _SPACE = " \t\u3000\xa0\ufeff\r"
-_OPEN, _CLOSE = "（(", "）)"
+_OPEN, _CLOSE = "（(〔［[", "）)〕］]"     # 〔…〕 holds a responsibility clause in some cities' plans
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "一二三四五六七八九十百零〇两"
 
@@ -265,7 +266,9 @@ def _heading_like(title: str) -> bool:
 _ROLE_VERBS = {
     "按照职责分工牵头": (LEAD, True), "按职责分工牵头": (LEAD, True), "按职责分工负责": (LEAD, True),
     "按职责牵头": (LEAD, True), "分别牵头": (LEAD, True), "共同牵头": (LEAD, False),
-    "牵头负责": (LEAD, False), "牵头": (LEAD, False), "负责": (LEAD, False),
+    "牵头负责": (LEAD, False), "牵头督导": (LEAD, False), "牵头落实": (LEAD, False), "牵头": (LEAD, False),
+    "共同负责": (LEAD, True), "负责": (LEAD, False), "主办": (LEAD, False),
+    "协同配合": (COOPERATING, False), "配合落实": (COOPERATING, False), "协同": (COOPERATING, False),
     "按职责分工配合": (COOPERATING, False), "按职责配合": (COOPERATING, False), "配合": (COOPERATING, False),
     "参与": (COOPERATING, False), "协助": (COOPERATING, False), "协办": (COOPERATING, False),
     "负责落实": (IMPLEMENTING, False), "具体落实": (IMPLEMENTING, False), "抓好落实": (IMPLEMENTING, False),
@@ -280,7 +283,14 @@ _LABELS = {
     "实施单位": IMPLEMENTING, "落实单位": IMPLEMENTING, "实施主体": IMPLEMENTING, "责任主体": IMPLEMENTING,
     "责任单位": None, "责任部门": None,
 }
-_RE_LABEL = re.compile("(" + "|".join(_LABELS) + r")\s*[:：]")
+#: a time limit written as its own label: 完成时限：2024年12月底前
+_TIME_LABELS = ("完成时限", "完成时间", "完成期限", "时限要求", "时间要求", "时间节点", "时限")
+_RE_LABEL = re.compile("(" + "|".join([*_LABELS, *_TIME_LABELS]) + r")\s*[:：]")
+#: words for a time that is no deadline (a continuous task): 持续推进, 长期坚持…
+_CONTINUOUS = ("持续推进", "长期坚持", "持续开展", "长期", "常态化推进", "按年度推进", "持续实施", "常年")
+#: 排在第一位的为牵头单位 — a document's own rule that the first of several responsible units leads
+_RE_FIRST_LEADS = re.compile(r"(?:排|列|排列)在?(?:第一位|首位|最前)的?(?:单位|部门)?(?:为|是)牵头")
+_FIRST_LEADS: contextvars.ContextVar[bool] = contextvars.ContextVar("first_leads", default=False)
 _RE_MARKED = re.compile(r"^(.+?)\s*[（(]\s*(牵头|主办|配合|参与|协办)\s*[）)]$")
 _MARKED_ROLE = {"牵头": LEAD, "主办": LEAD, "配合": COOPERATING, "参与": COOPERATING, "协办": COOPERATING}
 # "以下各项任务均需各县区人民政府负责落实，不再列出" — said once, meant for every task
@@ -335,6 +345,7 @@ def _split_units(text: str) -> list[str]:
     parts = [p for p in parts if p]
     if parts and parts[-1].endswith("等") and _unit_like(parts[-1][:-1]):
         parts[-1] = parts[-1][:-1]
+    parts = _shared_prefix(parts)
     units: list[str] = []
     i = 0
     while i < len(parts):
@@ -358,6 +369,19 @@ def _split_units(text: str) -> list[str]:
     return units
 
 
+def _shared_prefix(parts: list[str]) -> list[str]:
+    """'市发展和改革局、工业和信息化局、自然资源局' — 市 written once for a run of city bureaus: spread
+    to the bureaus after it that carry no level of their own (never to a zone, a company or 各…)."""
+    out = list(parts)
+    for k in range(1, len(out)):
+        previous, unit = out[k - 1], out[k]
+        if (previous.startswith("市") and not previous.startswith("市县") and unit.endswith(("局", "委", "办"))
+                and len(unit) <= 12 and not unit.startswith(("市", "县", "区", "省", "国", "各", "中", "自治"))
+                and not any(c in unit for c in "区县镇乡市省")):
+            out[k] = "市" + unit
+    return out
+
+
 @dataclass
 class _Responsibility:
     lead: list[str] = field(default_factory=list)
@@ -366,6 +390,7 @@ class _Responsibility:
     implementing: list[str] = field(default_factory=list)
     county_text: str | None = None
     county_units: list[str] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)          # 2023年12月底前完成, 完成时限：… as written
 
     def add(self, role: str, units: list[str]) -> None:
         target = {LEAD: self.lead, COOPERATING: self.cooperating, IMPLEMENTING: self.implementing}[role]
@@ -376,6 +401,7 @@ class _Responsibility:
         self.add(COOPERATING, other.cooperating)
         self.add(IMPLEMENTING, other.implementing)
         self.by_duty = self.by_duty or other.by_duty
+        self.times.extend(t for t in other.times if t not in self.times)
         if other.county_text:
             self.county_text, self.county_units = other.county_text, other.county_units
 
@@ -428,6 +454,9 @@ def _parse_verbs(content: str) -> _Responsibility | None:
             if not chunk:
                 continue
             verb = _RE_ROLE_END.search(chunk)
+            if verb is None and not pending and _time_chunk(chunk):
+                resp.times.append(chunk)               # 2023年12月底前完成 — the clause's time limit
+                continue
             if verb is None:
                 pending.extend(_split_units(chunk))
                 continue
@@ -454,6 +483,9 @@ def _parse_labelled(content: str, first: re.Match) -> _Responsibility | None:
         segment = content[label.end():end].strip(_SPACE + "\n。；;，,")
         if not segment:
             return None
+        if label.group(1) in _TIME_LABELS:
+            resp.times.append(segment)
+            continue
         role = _LABELS[label.group(1)]
         chunks = [c.strip(_SPACE) for c in _split_top(segment, "，,；;") if c.strip(_SPACE)]
         if any(_RE_ROLE_END.search(c) for c in chunks):
@@ -476,11 +508,23 @@ def _parse_labelled(content: str, first: re.Match) -> _Responsibility | None:
             resp.add(role, plain)
         elif any(r == LEAD for _, r in marked):
             resp.add(COOPERATING, plain)
-        elif plain:
-            # 列第一位的为牵头单位 — the usual convention when no unit is marked
+        elif plain and _FIRST_LEADS.get():
+            # the document says 排在第一位的为牵头单位: the first leads
             resp.add(LEAD, plain[:1])
             resp.add(COOPERATING, plain[1:])
+        elif plain:
+            # 责任单位：A、B — every unit named is responsible (none is demoted to cooperating)
+            resp.add(LEAD, plain)
+            resp.by_duty = resp.by_duty or len(plain) > 1
     return resp
+
+
+def _time_chunk(chunk: str) -> bool:
+    """A part of a clause that is its time limit: a deadline (2023年12月底前完成) or a continuous time (持续推进)."""
+    text = chunk.strip(_SPACE)
+    if text.startswith(_CONTINUOUS):
+        return True
+    return len(text) <= 30 and not _has_org_suffix(text) and _RE_DEADLINE.search(_half(text)) is not None
 
 
 def _closing(text: str, start: int) -> int | None:
@@ -591,13 +635,16 @@ def _deadline(m: re.Match, text: str, period: tuple[int, int] | None) -> ParsedD
         return None
 
 
-def _deadlines(body: str, period: tuple[int, int] | None) -> list[ParsedDeadline]:
-    norm = _half(body)
+def _deadlines(body: str, period: tuple[int, int] | None, times: list[str] = ()) -> list[ParsedDeadline]:
+    """The time limits written in a task's body, then those of its responsibility clause
+    (（…配合，2023年12月底前完成）, 完成时限：…)."""
     found: list[ParsedDeadline] = []
-    for m in _RE_DEADLINE.finditer(norm):
-        deadline = _deadline(m, body, period)
-        if deadline and deadline not in found:
-            found.append(deadline)
+    for text in (body, *times):
+        norm = _half(text)
+        for m in _RE_DEADLINE.finditer(norm):
+            deadline = _deadline(m, text, period)
+            if deadline and deadline not in found:
+                found.append(deadline)
     return found
 
 
@@ -859,6 +906,7 @@ class _Reader:
     def __init__(self, lines: list[_Line]):
         self.lines = lines
         self.marks = [_classify(ln) for ln in lines]
+        self.paragraph_tasks()
         self.problems: list[ParsedProblem] = []
         self.sections: list[_Section] = []
         self.items: list[_Item] = []
@@ -877,6 +925,29 @@ class _Reader:
     def warn(self, line: int | None, message: str) -> None:
         self.problems.append(ParsedProblem(line, message, "warning"))
 
+    def paragraph_tasks(self) -> None:
+        """Without any 1．/（1） item, the （一）（二） paragraphs that run on past their heading
+        (「（三）坚决遏制……。正文……（市发展改革委牵头）」) are the numbered tasks — item style 2 —
+        numbered across sections or afresh in each (then renumbered in order, see
+        :meth:`tasks_and_numbered_measures`); short （一） headings stay headings."""
+        if any(m.kind == "item" for m in self.marks):
+            return
+        paragraphs, owned = [], False
+        for i, mark in enumerate(self.marks):
+            if mark.kind == "heading" and mark.level == 2:
+                title, rest = _split_title(mark.text)
+                follows = next((k for k in range(i + 1, len(self.marks)) if self.marks[k].kind != "blank"), None)
+                clause_below = follows is not None and self.marks[follows].kind == "text" and \
+                    _parse_tail(self.lines[follows].raw) is not None
+                names_units = _split_clause(mark.text)[1] is not None or clause_below
+                if rest or names_units:
+                    paragraphs.append(i)
+                    owned = owned or names_units
+        if owned:                      # a notice's own （一）（二） points name no unit: they stay text
+            for i in paragraphs:
+                mark = self.marks[i]
+                self.marks[i] = _Mark("item", 2, mark.number, mark.marker, mark.text)
+
     # -- where the plan starts and ends
 
     def start(self) -> tuple[int | None, int | None, int | None]:
@@ -890,7 +961,7 @@ class _Reader:
                 start, top = self.richest(firsts), level
                 break
         styles = [m.level for m in self.marks[start or 0:] if m.kind == "item"]
-        style = 0 if 0 in styles else 1 if styles else None
+        style = min(styles) if styles else None
         if start is None and style is not None:
             start = self.longest_run_start(style)
         return start, top, style
@@ -941,6 +1012,7 @@ class _Reader:
     def read(self) -> int | None:
         """Walk the plan's lines; returns the index of its first line (None: no plan found)."""
         start, top, style = self.start()
+        self.style = style
         if start is None or style is None:
             return start
         for i in range(start):
@@ -1045,9 +1117,45 @@ class _Reader:
             expected = item.number + 1
         return errors
 
+    def owned_runs(self) -> tuple[dict[int, list[_Item]], set[int]]:
+        """The items by section, and the sections none of whose items names a unit."""
+        runs: dict[int, list[_Item]] = {}
+        for item in self.items:
+            runs.setdefault(id(item.section), []).append(item)
+        unowned = {key for key, run in runs.items()
+                   if not any(_split_clause(it.text)[1] or any(not isinstance(x, str) for x in _inner_clauses(it.text))
+                              for it in run)}
+        return runs, unowned
+
+    def paragraph_split(self) -> tuple[list[_Item], list[_Item]]:
+        """Style 2 (（一） paragraphs): sections whose paragraphs name no unit (总体要求's （一）指导思想) hold
+        measures; the tasks keep their numbers when numbered across sections, and are numbered in order
+        1…n when each section starts again at （一）."""
+        runs, unowned = self.owned_runs()
+        if len(unowned) == len(runs):
+            unowned = set()
+        tasks = [it for it in self.items if id(it.section) not in unowned]
+        measures = [it for it in self.items if id(it.section) in unowned]
+        for key in unowned:
+            first = runs[key][0]
+            where = f"“{first.section.title}”" if first.section else "正文"
+            self.warn(first.line, f"{where}中的（一）（二）……条目未列责任单位，按非任务条目（措施）读取")
+        if not self.sequence_errors(self.items):
+            return tasks, measures
+        if tasks and all(not self.sequence_errors(run) for run in runs.values()):
+            for n, item in enumerate(tasks, 1):
+                item.number = n
+            self.warn(tasks[0].line, f"任务在各章节分别以（一）（二）……编号，按出现顺序统一编为第1—{len(tasks)}项")
+            return tasks, measures
+        for line, message, expected in self.sequence_errors(self.items):
+            self.error(line, message, expected)
+        return tasks, measures
+
     def tasks_and_numbered_measures(self) -> tuple[list[_Item], list[_Item]]:
         """Items in one continuous numbering are tasks. When numbering restarts, a section whose
         items name no units at all (主要目标 or 保障措施 numbered on their own) holds measures."""
+        if getattr(self, "style", None) == 2:
+            return self.paragraph_split()
         errors = self.sequence_errors(self.items)
         if errors:
             runs: dict[int, list[_Item]] = {}
@@ -1080,11 +1188,60 @@ def _first_sentence(body: str) -> str:
     return (first[:cut] if cut >= 0 else first).strip(_SPACE).rstrip("；;，,：:")
 
 
+_RE_ROLE_HINT = re.compile(r"牵头|配合|参与|协办|协助|协同|主办|负责|责任单位|牵头单位|配合单位")
+
+
+def _bracketed(text: str):
+    """Every top-level bracketed part of ``text``: (start, end, content)."""
+    i = 0
+    while i < len(text):
+        if text[i] in _OPEN:
+            end = _closing(text, i)
+            if end is None:
+                return
+            yield i, end, text[i + 1:end]
+            i = end + 1
+        else:
+            i += 1
+
+
+def _inner_clauses(body: str) -> list[_Responsibility | str]:
+    """Responsibility clauses inside the body — 〔市生态环境局牵头，…参与〕 after one sentence of a task,
+    more text after it — read (a :class:`_Responsibility`), or, naming units by a role word but not
+    readable, the text as written (its units would be lost: the caller makes it an error)."""
+    out = []
+    for _, _, content in _bracketed(body):
+        if not _RE_ROLE_HINT.search(content) or not any(
+                _has_org_suffix(u) or _RE_AREA.match(u) for chunk in _split_top(content, "，,；;。、")
+                for u in [re.sub(_RE_ROLE_END, "", chunk.strip(_SPACE))] if u):
+            continue
+        resp = _parse_clause(content, strict=False)
+        out.append(resp if resp is not None and resp.units() else content)
+    return out
+
+
 def _task(item: _Item, county: _County | None, index: int, period, reader: _Reader) -> ParsedTask:
     body, clause, resp = _split_clause(item.text)
     resp = resp or _Responsibility()
-    if clause is None:
-        reader.warn(item.line, f"第{item.number}项任务缺少责任单位（牵头/配合）")
+    lost = False
+    for inner in _inner_clauses(body):
+        if isinstance(inner, str):
+            reader.error(item.line, f"第{item.number}项任务的责任分工无法读取，其中的单位会丢失：“（{inner[:40]}）”",
+                         "“（市生态环境局牵头，市工信局配合）”")
+            lost = True
+        else:
+            resp.merge(inner)
+    if clause is None and not resp.units() and not lost:
+        tail = item.text.strip(_SPACE + "\n")[-80:]
+        hint = next((c for _, _, c in _bracketed(tail) if _RE_ROLE_HINT.search(c)), None)
+        last = tail.split("\n")[-1]
+        if hint is None and _RE_ROLE_HINT.search(last) and _RE_LABEL.search(last):
+            hint = last
+        if hint is not None:
+            reader.error(item.line, f"第{item.number}项任务的责任分工无法读取，其中的单位会丢失：“{hint[:50]}”",
+                         "“（市生态环境局牵头，市工信局配合）”或“牵头单位：…”")
+        else:
+            reader.warn(item.line, f"第{item.number}项任务缺少责任单位（牵头/配合）")
     elif not resp.lead:
         reader.warn(item.line, f"第{item.number}项任务未写明牵头单位")
     for unit in resp.lead + resp.cooperating + resp.implementing:
@@ -1105,7 +1262,7 @@ def _task(item: _Item, county: _County | None, index: int, period, reader: _Read
         cooperating=resp.cooperating,
         implementing=implementing,
         responsibility_text=clause,
-        deadlines=_deadlines(body, period),
+        deadlines=_deadlines(body, period, resp.times),
         commitments=_commitments(body),
     )
 
@@ -1124,7 +1281,16 @@ def _is_measure(sub: _Sub) -> bool:
 
 
 def parse_text(text: str, source: str = "<text>") -> ParsedPlan:
-    """Read a plan from its text. Raises :class:`PlanParseError` when it cannot be read as a whole."""
+    """Read a plan from its text. Raises :class:`PlanParseError` naming every error when it cannot be
+    read as a whole."""
+    token = _FIRST_LEADS.set(_RE_FIRST_LEADS.search(text) is not None)
+    try:
+        return _parse_text(text, source)
+    finally:
+        _FIRST_LEADS.reset(token)
+
+
+def _parse_text(text: str, source: str) -> ParsedPlan:
     lines = _split_lines(text.lstrip("\ufeff"))
     reader = _Reader(lines)
     start = reader.read()
@@ -1144,17 +1310,20 @@ def parse_text(text: str, source: str = "<text>") -> ParsedPlan:
     for index, item in enumerate(reader.items):
         if id(item) not in task_ids or not item.readable:
             continue
-        own = _split_clause(item.text)[2]
-        if own and own.county_text:
-            # 以下各项任务…均需…负责落实，不再列出 — from this task on
-            county = _County(own.county_text, own.county_units, index)
+        body, _, own = _split_clause(item.text)
+        for part in [own, *(x for x in _inner_clauses(body) if not isinstance(x, str))]:
+            if part and part.county_text:
+                # 以下各项任务…均需…负责落实，不再列出 — from this task on
+                county = _County(part.county_text, part.county_units, index)
         tasks.append(_task(item, county, index, period, reader))
 
     errors = sorted((p for p in reader.problems if p.severity == "error"), key=lambda p: (p.line is None, p.line))
     if errors:
         first = errors[0]
-        more = f"（另有{len(errors) - 1}处错误）" if len(errors) > 1 else ""
-        raise PlanParseError(source, first.message + more, line=first.line, expected=reader.expected.get(first),
+        message = first.message if len(errors) == 1 else (
+            f"共{len(errors)}处错误：" + "；".join(e.message if e.line is None or f"第{e.line}行" in e.message
+                                               else f"第{e.line}行：{e.message}" for e in errors))
+        raise PlanParseError(source, message, line=first.line, expected=reader.expected.get(first),
                              problems=errors + [p for p in reader.problems if p.severity != "error"])
 
     measures = [_measure_from_sub(s) for sec in reader.sections for s in sec.subs if _is_measure(s)]
@@ -1182,8 +1351,15 @@ def parse_text(text: str, source: str = "<text>") -> ParsedPlan:
 
 
 def parse_file(path: str | Path) -> ParsedPlan:
-    """Read a plan file: UTF-8 (with or without BOM), else GB18030/GBK."""
+    """Read a plan file: a Word document (.docx, as plans circulate), or text in UTF-8 (with or
+    without BOM), else GB18030/GBK."""
     data = Path(path).read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        from lantian.plan.docx_text import docx_text
+        return parse_text(docx_text(path), source=str(path))
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise PlanParseError(str(path), "这是旧版 Word 文档（.doc），无法直接读取",
+                             expected="在 Word 或 WPS 中另存为 .docx（或纯文本 .txt）后再导入")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)

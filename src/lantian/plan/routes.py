@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
@@ -33,13 +33,37 @@ def _settings(request: Request):
     return plan_settings(request.app.state.workspace.config)
 
 
+PlanQuery = Annotated[str | None, Query(max_length=128, description="which plan: its id, 文号 or words of its title "
+                                                                      "(default: the plan in force on the as-of date)")]
+
+
+def _chosen(request: Request, s, plan: str | None):
+    """The plan asked for (404 when none is), or the plan in force; None when the workspace has none."""
+    from lantian.errors import UsageError
+    if not plan and not service.plans(s):
+        return None
+    try:
+        return service.select_plan(s, plan, request.app.state.workspace.as_of)
+    except UsageError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
 # --------------------------------------------------------------------------- API
+@router.get("/api/plans", tags=["plan"])
+@scoped("signed_in")
+def plans_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+    """The workspace's plans, with the one in force on the as-of date marked (``in_force``)."""
+    with db.session(request.app.state.db_url) as s:
+        return service.plan_list(s, request.app.state.workspace.as_of)
+
+
 @router.get("/api/plan", tags=["plan"])
 @scoped("signed_in")
-def plan_api(request: Request, scope: Scope = Depends(api_scope)) -> dict:
+def plan_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> dict:
     """The plan with its sections and the tasks the caller may see, each with status and progress."""
     with db.session(request.app.state.db_url) as s:
-        found = service.overview(s, scope, _ctx(request), _settings(request))
+        chosen = _chosen(request, s, plan)
+        found = service.overview(s, scope, _ctx(request), _settings(request), chosen) if chosen else None
     if found is None:
         raise HTTPException(404, "no plan imported (lantian plan import FILE)")
     return found
@@ -47,10 +71,26 @@ def plan_api(request: Request, scope: Scope = Depends(api_scope)) -> dict:
 
 @router.get("/api/plan/tasks", tags=["plan"])
 @scoped("signed_in")
-def tasks_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+def tasks_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> list[dict]:
     """Every task the caller may see: number, status, percent, lead, cooperating, measured_by."""
     with db.session(request.app.state.db_url) as s:
-        return service.tasks(s, scope, _ctx(request), _settings(request))[1]
+        chosen = _chosen(request, s, plan)
+        return service.tasks(s, scope, _ctx(request), _settings(request), chosen)[1] if chosen else []
+
+
+@router.get("/api/plan/counties/{code}", tags=["plan"])
+@scoped("signed_in")
+def county_api(request: Request, code: Annotated[str, FastAPIPath(max_length=32)], plan: PlanQuery = None,
+               scope: Scope = Depends(api_scope)) -> list[dict]:
+    """A county's or zone's own sub-tasks with their status (the county itself and the city-wide readers)."""
+    if not (access.reads_all(scope) or (scope.who.role == "county" and scope.unit == code)):
+        raise HTTPException(404, "no such county")
+    with db.session(request.app.state.db_url) as s:
+        chosen = _chosen(request, s, plan)
+        found = service.county_subtasks(s, scope, code, _ctx(request), _settings(request), chosen)
+    if found is None:
+        raise HTTPException(404, "no such county")
+    return found[1]
 
 
 @router.get("/api/plan/tasks/{task_id}", tags=["plan"])
@@ -122,18 +162,19 @@ def milestone_api(request: Request, task_id: Id, body: MilestoneIn, scope: Scope
 
 @router.get("/api/plan/dispatch", tags=["plan"])
 @scoped("signed_in")
-def dispatch_api(request: Request, scope: Scope = Depends(api_scope)) -> dict:
-    """调度: tasks by department and sub-tasks by county, overdue and at-risk counted."""
+def dispatch_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> dict:
+    """调度: tasks by department, sub-tasks by county (overdue and at-risk counted), and each county's
+    progress on each task (``matrix``)."""
     with db.session(request.app.state.db_url) as s:
-        return service.dispatch(s, scope, _ctx(request), _settings(request))
+        return service.dispatch(s, scope, _ctx(request), _settings(request), _chosen(request, s, plan))
 
 
 @router.get("/api/plan/inbox", tags=["plan"])
 @scoped("signed_in")
-def inbox_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]:
+def inbox_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> list[dict]:
     """Reminders for the caller's unit: overdue and at-risk tasks, reports due, 督办函."""
     with db.session(request.app.state.db_url) as s:
-        return service.inbox(s, scope, _ctx(request), _settings(request))
+        return service.inbox(s, scope, _ctx(request), _settings(request), _chosen(request, s, plan))
 
 
 @router.get("/api/plan/supervisions/{supervision_id}/document", tags=["plan"])
@@ -150,12 +191,15 @@ def supervision_document(request: Request, supervision_id: Id, scope: Scope = De
 # --------------------------------------------------------------------------- pages
 @router.get("/plan", include_in_schema=False)
 @scoped("signed_in")
-def plan_page(request: Request, scope: Scope = Depends(page_scope)):
+def plan_page(request: Request, plan: PlanQuery = None, scope: Scope = Depends(page_scope)):
     with db.session(request.app.state.db_url) as s:
         ctx, settings = _ctx(request), _settings(request)
-        found = service.overview(s, scope, ctx, settings)
-        board = service.dispatch(s, scope, ctx, settings) if access.reads_all(scope) else None
-    return render(request, "plan/plan.html", found=found, board=board, scope=scope)
+        chosen = _chosen(request, s, plan)
+        found = service.overview(s, scope, ctx, settings, chosen) if chosen else None
+        board = service.dispatch(s, scope, ctx, settings, chosen) if chosen and access.reads_all(scope) else None
+        every = service.plan_list(s, request.app.state.workspace.as_of)
+    return render(request, "plan/plan.html", found=found, board=board, scope=scope, plans=every,
+                  chosen=chosen.id if chosen else None)
 
 
 @router.get("/plan/tasks/{task_id}", include_in_schema=False)
@@ -211,7 +255,7 @@ async def supervise_form(request: Request, task_id: Id, scope: Scope = Depends(p
 
 @router.get("/plan/departments/{code}", include_in_schema=False)
 @scoped("signed_in")
-def department_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32)],
+def department_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32)], plan: PlanQuery = None,
                     scope: Scope = Depends(page_scope)):
     if not (access.reads_all(scope) or (scope.who.role == "department" and scope.who.department_code == code)):
         raise HTTPException(404, "no such department")
@@ -220,30 +264,34 @@ def department_page(request: Request, code: Annotated[str, FastAPIPath(max_lengt
         dept = s.get(Department, code)
         if dept is None:
             raise HTTPException(404, "no such department")
-        _, rows = service.tasks(s, scope, _ctx(request), _settings(request))
+        chosen = _chosen(request, s, plan)
+        _, rows = service.tasks(s, scope, _ctx(request), _settings(request), chosen)
         led = access.department_tasks(s, code)
         lead_ids = {t for t in led if service.is_lead(s, t, code)}
     rows = [dict(r, role="牵头" if r["id"] in lead_ids else "配合") for r in rows if r["id"] in led]
-    return render(request, "plan/unit.html", title=dept.name, kind="department", rows=rows, milestones=None)
+    return render(request, "plan/unit.html", title=dept.name, kind="department", rows=rows, milestones=None,
+                  plan_title=chosen.title if chosen else None)
 
 
 @router.get("/plan/counties/{code}", include_in_schema=False)
 @scoped("signed_in")
-def county_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32)],
+def county_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32)], plan: PlanQuery = None,
                 scope: Scope = Depends(page_scope)):
     if not (access.reads_all(scope) or (scope.who.role == "county" and scope.unit == code)):
         raise HTTPException(404, "no such county")
     with db.session(request.app.state.db_url) as s:
-        found = service.county_subtasks(s, scope, code, _ctx(request), _settings(request))
+        chosen = _chosen(request, s, plan)
+        found = service.county_subtasks(s, scope, code, _ctx(request), _settings(request), chosen)
     if found is None:
         raise HTTPException(404, "no such county")
     name, rows = found
-    return render(request, "plan/unit.html", title=name, kind="county", rows=None, milestones=rows)
+    return render(request, "plan/unit.html", title=name, kind="county", rows=None, milestones=rows,
+                  plan_title=chosen.title if chosen else None)
 
 
 @router.get("/plan/inbox", include_in_schema=False)
 @scoped("signed_in")
-def inbox_page(request: Request, scope: Scope = Depends(page_scope)):
+def inbox_page(request: Request, plan: PlanQuery = None, scope: Scope = Depends(page_scope)):
     with db.session(request.app.state.db_url) as s:
-        items = service.inbox(s, scope, _ctx(request), _settings(request))
+        items = service.inbox(s, scope, _ctx(request), _settings(request), _chosen(request, s, plan))
     return render(request, "plan/inbox.html", items=items)

@@ -27,8 +27,56 @@ from lantian.plan.status import LABELS, ORDER, Measured, TaskStatus, task_status
 REPORT_ENTITY = "plan_report"
 
 
-def current_plan(s: Session) -> Plan | None:
-    return s.scalar(sa.select(Plan).order_by(Plan.id.desc()).limit(1))
+def _start(plan: Plan) -> dt.date:
+    """When a plan takes effect: the first year of its period, else its date of issue."""
+    if plan.first_year:
+        return dt.date(plan.first_year, 1, 1)
+    return plan.issued or dt.date.min
+
+
+def plans(s: Session) -> list[Plan]:
+    """Every plan of the workspace, oldest first (by the start of its period, its issue, its import)."""
+    return sorted(s.scalars(sa.select(Plan)), key=lambda p: (_start(p), p.issued or dt.date.min, p.id))
+
+
+def plan_in_force(s: Session, as_of: dt.date) -> Plan | None:
+    """The plan in force on ``as_of``: the latest to have started by then (a successor takes over when
+    its period starts); before every plan, the first."""
+    found = plans(s)
+    started = [p for p in found if _start(p) <= as_of]
+    return started[-1] if started else (found[0] if found else None)
+
+
+def current_plan(s: Session, as_of: dt.date | None = None) -> Plan | None:
+    """The plan in force on ``as_of`` (default today)."""
+    return plan_in_force(s, as_of or dt.date.today())
+
+
+def select_plan(s: Session, selector: str | int | None, as_of: dt.date) -> Plan:
+    """``--plan``: a plan id, its 文号 (长政办发〔2023〕14号) or words of its title; None: the plan in force."""
+    if selector in (None, ""):
+        plan = plan_in_force(s, as_of)
+        if plan is None:
+            raise UsageError("no plan in this workspace: lantian plan import FILE")
+        return plan
+    text = str(selector).strip()
+    found = plans(s)
+    if text.isdigit():
+        hit = [p for p in found if p.id == int(text)]
+    else:
+        hit = [p for p in found if p.document_number == text] or [p for p in found if text in p.title]
+    if len(hit) != 1:
+        listing = "; ".join(f"{p.id}: {p.title} {p.document_number or ''}".strip() for p in found) or "none"
+        raise UsageError(f"--plan {text!r} names {'no' if not hit else 'more than one'} plan (plans: {listing})")
+    return hit[0]
+
+
+def plan_list(s: Session, as_of: dt.date) -> list[dict]:
+    """Every plan with its period, tasks and whether it is in force on ``as_of``."""
+    force = plan_in_force(s, as_of)
+    counts = dict(s.execute(sa.select(Task.plan_id, sa.func.count()).group_by(Task.plan_id)).all())
+    return [dict(_plan_json(p), tasks=counts.get(p.id, 0), in_force=force is not None and p.id == force.id,
+                 source=p.source_name) for p in plans(s)]
 
 
 def owner_names(s: Session) -> dict[str, str]:
@@ -111,8 +159,9 @@ def _task_row(loaded: _Loaded, task: Task, st: TaskStatus, names: dict) -> dict:
 
 
 def tasks(s: Session, scope: Scope, ctx: indicators.Context | None,
-          settings: PlanSettings = DEFAULT) -> tuple[Plan | None, list[dict]]:
-    plan = current_plan(s)
+          settings: PlanSettings = DEFAULT, plan: Plan | None = None) -> tuple[Plan | None, list[dict]]:
+    """The tasks of ``plan`` (default the plan in force on the as-of date) the caller may see."""
+    plan = plan or current_plan(s, ctx.as_of if ctx else None)
     if plan is None:
         return None, []
     loaded = _Loaded(s, plan, scope)
@@ -120,9 +169,9 @@ def tasks(s: Session, scope: Scope, ctx: indicators.Context | None,
     return plan, [_task_row(loaded, t, loaded.status(t, ctx, settings), names) for t in loaded.tasks]
 
 
-def overview(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT) -> dict | None:
+def overview(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, plan: Plan | None = None) -> dict | None:
     """Sections with their tasks and status counts (the plan overview page)."""
-    plan, rows = tasks(s, scope, ctx, settings)
+    plan, rows = tasks(s, scope, ctx, settings, plan)
     if plan is None:
         return None
     sections = list(s.scalars(sa.select(Section).where(Section.plan_id == plan.id).order_by(Section.position)))
@@ -160,11 +209,12 @@ def _visible_task(s: Session, scope: Scope, task_id: int) -> Task:
     return task
 
 
-def task_by_number(s: Session, number: int) -> Task:
-    plan = current_plan(s)
+def task_by_number(s: Session, number: int, plan: Plan | None = None, as_of: dt.date | None = None) -> Task:
+    """Task ``number`` of ``plan`` (default the plan in force on ``as_of``)."""
+    plan = plan or current_plan(s, as_of)
     task = None if plan is None else s.scalar(sa.select(Task).where(Task.plan_id == plan.id, Task.number == number))
     if task is None:
-        raise UsageError(f"the plan has no task {number}")
+        raise UsageError(f"the plan has no task {number}" + (f" ({plan.title})" if plan else ""))
     return task
 
 
@@ -228,6 +278,16 @@ def add_report(s: Session, root: Path, scope: Scope, task_id: int, text: str, *,
     """进展报告 by the caller on a task it may report on, with evidence files (checked, size-limited)."""
     task = _visible_task(s, scope, task_id)
     milestone = None
+    me = access.owner(scope)
+    if milestone_id is None and me is not None and me[0] != "department":
+        # a county (or an enterprise) reports on its own sub-task of the task: the one it holds
+        own = [m for m in s.scalars(sa.select(Milestone).where(Milestone.task_id == task.id,
+                                                                 Milestone.owner_kind == me[0],
+                                                                 Milestone.owner_code == me[1])
+                                    .order_by(Milestone.id))]
+        duty = [m for m in own if m.origin == "county"]
+        if len(duty) == 1 or len(own) == 1:
+            milestone_id = (duty or own)[0].id
     if milestone_id is not None:
         milestone = s.get(Milestone, milestone_id)
         if milestone is None or milestone.task_id != task.id:
@@ -241,7 +301,6 @@ def add_report(s: Session, root: Path, scope: Scope, task_id: int, text: str, *,
         raise UsageError(f"percent must be 0–100, not {percent}")
     for name, data in files:
         attachments.check(name, data)                  # refuse before anything is written
-    me = access.owner(scope)
     kind, code = me if me else ("city", None)
     row = Report(task_id=task.id, milestone_id=milestone_id, unit_kind=kind, unit_code=code, text=text,
                  percent=percent, completed=completed, author=scope.who.username, reported_at=now_utc(), as_of=as_of)
@@ -348,15 +407,18 @@ def close_task(s: Session, scope: Scope, task_id: int, done: bool = True) -> Tas
 
 
 # --------------------------------------------------------------------------- supervision (调度, 督办)
-def dispatch(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT) -> dict:
-    """调度: per department (tasks led and supported, by status) and per county (its sub-tasks)."""
-    plan, rows = tasks(s, scope, ctx, settings)
+def dispatch(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, plan: Plan | None = None) -> dict:
+    """调度: per department (tasks led and supported, by status), per county (its sub-tasks) and, for
+    every county, its progress on each task (the county sub-tasks' status and percent)."""
+    plan, rows = tasks(s, scope, ctx, settings, plan)
     if plan is None:
-        return {"departments": [], "counties": []}
+        return {"departments": [], "counties": [], "matrix": {"tasks": [], "counties": []}, "plan": None}
     loaded_units = defaultdict(list)
     for u in s.scalars(sa.select(TaskUnit).join(Task, Task.id == TaskUnit.task_id).where(Task.plan_id == plan.id)):
         loaded_units[u.task_id].append(u)
-    last_report = dict(s.execute(sa.select(Report.unit_code, sa.func.max(Report.as_of)).group_by(Report.unit_code)).all())
+    last_report = dict(s.execute(sa.select(Report.unit_code, sa.func.max(Report.as_of))
+                                 .join(Task, Task.id == Report.task_id).where(Task.plan_id == plan.id)
+                                 .group_by(Report.unit_code)).all())
     names = owner_names(s)
     by_id = {r["id"]: r for r in rows}
     depts: dict[str, dict] = {}
@@ -378,21 +440,44 @@ def dispatch(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT) ->
         d["last_report"] = lr.isoformat() if lr else None
         d["tasks"] = sorted(set(d["tasks"]))
     visible = {r["id"] for r in rows}
+    number_of = {r["id"]: r["number"] for r in rows}
     counties: dict[str, dict] = {}
-    for m in s.scalars(sa.select(Milestone).where(Milestone.owner_kind == "county",
-                                                  Milestone.task_id.in_(visible))):
+    cells: dict[str, dict[int, dict]] = defaultdict(dict)
+    q = sa.select(Milestone).where(Milestone.owner_kind == "county", Milestone.task_id.in_(visible)) \
+        .order_by(Milestone.task_id, Milestone.id)
+    for m in s.scalars(q):
         from lantian.plan.status import milestone_status
         measured = indicators.measure(ctx, m.indicator, m.indicator_params) if m.indicator and ctx else None
         st = milestone_status(m, ctx.as_of if ctx else dt.date.today(), settings, measured)
         c = counties.setdefault(m.owner_code, {"code": m.owner_code, "name": names.get(m.owner_code, m.owner_code),
                                                "subtasks": 0, "done": 0, "overdue": 0, "seriously_late": 0,
-                                               "at_risk": 0, "off_target": 0})
+                                               "at_risk": 0, "off_target": 0, "percent": 0})
         c["subtasks"] += 1
         if st.status in c:
             c[st.status] += 1
         c["seriously_late"] += int(st.seriously_late)
+        c["percent"] += 100 if m.state == "done" else (m.percent or 0)
+        number = number_of[m.task_id]
+        cell = cells[m.owner_code].get(number)
+        if cell is None or ORDER.index(_rank(st.status)) < ORDER.index(_rank(cell["status"])):
+            cells[m.owner_code][number] = {"milestone": m.id, "status": st.status,
+                                           "label": LABELS.get(st.status, st.status),
+                                           "percent": 100 if m.state == "done" else (m.percent or 0)}
+    for c in counties.values():
+        c["percent"] = round(c["percent"] / c["subtasks"]) if c["subtasks"] else 0
     order = lambda d: (-d["overdue"] - d.get("off_target", 0), d["name"] or "")   # noqa: E731
-    return {"departments": sorted(depts.values(), key=order), "counties": sorted(counties.values(), key=order)}
+    numbers = sorted({n for row in cells.values() for n in row})
+    matrix = {"tasks": numbers,
+              "counties": [{"code": code, "name": names.get(code, code),
+                            "cells": [cells[code].get(n) for n in numbers]}
+                           for code in sorted(cells, key=lambda c: ("-" in c, c))]}     # counties, then zones
+    return {"plan": _plan_json(plan), "departments": sorted(depts.values(), key=order),
+            "counties": sorted(counties.values(), key=order), "matrix": matrix}
+
+
+def _rank(status: str) -> str:
+    """A milestone status on the task scale (worst first)."""
+    return {"undated": "on_track", "cancelled": "done"}.get(status, status)
 
 
 def seriously_late_counties(s: Session, as_of: dt.date, settings: PlanSettings = DEFAULT) -> dict[str, tuple[str]]:
@@ -401,7 +486,7 @@ def seriously_late_counties(s: Session, as_of: dt.date, settings: PlanSettings =
     when one is overdue by more than ``seriously_late_days`` (严重滞后, an interview condition)."""
     from lantian.plan.status import milestone_status
     out = {}
-    plan = current_plan(s)
+    plan = current_plan(s, as_of)
     if plan is None:
         return out
     q = sa.select(Milestone).join(Task, Task.id == Milestone.task_id).where(
@@ -416,9 +501,9 @@ def seriously_late_counties(s: Session, as_of: dt.date, settings: PlanSettings =
     return out
 
 
-def inbox(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT) -> list[dict]:
+def inbox(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, plan: Plan | None = None) -> list[dict]:
     """Reminders for the caller's unit: overdue and at-risk items, stale reports, 督办函 received."""
-    plan, rows = tasks(s, scope, ctx, settings)
+    plan, rows = tasks(s, scope, ctx, settings, plan)
     if plan is None:
         return []
     me = access.owner(scope)
@@ -436,14 +521,16 @@ def inbox(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT) -> li
                                 + (f"，{r['overdue']}个节点逾期" if r["overdue"] else "")
                                 + ("（严重滞后）" if r["seriously_late"] else "")})
     if me and me[0] == "department":
-        last = s.scalar(sa.select(sa.func.max(Report.as_of)).where(Report.unit_code == me[1]))
+        last = s.scalar(sa.select(sa.func.max(Report.as_of)).join(Task, Task.id == Report.task_id)
+                        .where(Report.unit_code == me[1], Task.plan_id == plan.id))
         if led and (last is None or (as_of - last).days > settings.stale_report_days):
             out.append({"kind": "stale", "label": "待报送", "task_id": None, "number": None,
                         "text": f"超过{settings.stale_report_days}天未报送牵头任务进展"
                                 + (f"（上次 {last.isoformat()}）" if last else "（尚未报送）")})
     if me:
-        for x in s.scalars(sa.select(Supervision).where(Supervision.unit_kind == me[0], Supervision.unit_code == me[1])
-                           .order_by(Supervision.issued_on.desc())):
+        for x in s.scalars(sa.select(Supervision).join(Task, Task.id == Supervision.task_id)
+                           .where(Supervision.unit_kind == me[0], Supervision.unit_code == me[1],
+                                  Task.plan_id == plan.id).order_by(Supervision.issued_on.desc())):
             task = s.get(Task, x.task_id)
             out.append({"kind": "supervision", "label": "督办函", "task_id": task.id, "number": task.number,
                         "text": f"{x.doc_number}：任务{task.number}「{task.title}」，请于{x.reply_due.isoformat()}前回复",
@@ -525,12 +612,13 @@ def is_lead(s: Session, task_id: int, code: str) -> bool:
                                                  TaskUnit.role == "lead").limit(1)) is not None
 
 
-def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSettings = DEFAULT):
+def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSettings = DEFAULT,
+                    plan: Plan | None = None):
     """A county's own sub-tasks with their status: (county name, rows), None for an unknown county."""
     from lantian.measurements.stations import AdminUnit
     from lantian.plan.status import milestone_status
     unit = s.get(AdminUnit, code)
-    plan = current_plan(s)
+    plan = plan or current_plan(s, ctx.as_of if ctx else None)
     if unit is None:
         return None
     rows = []
@@ -542,10 +630,23 @@ def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSett
             measured = indicators.measure(ctx, m.indicator, m.indicator_params) if m.indicator and ctx else None
             st = milestone_status(m, ctx.as_of if ctx else dt.date.today(), settings, measured)
             rows.append({"id": m.id, "task_id": task.id, "number": task.number, "task": task.title, "title": m.title,
+                         "origin": m.origin, "state": m.state,
                          "due": m.due.isoformat() if m.due else None, "percent": m.percent, "status": st.status,
                          "status_label": LABELS.get(st.status, st.status), "days_late": st.days_late,
                          "measured": _measured_json(measured) if measured else None})
     return unit.name, rows
+
+
+def task_measured_by(s: Session, indicator: str, as_of: dt.date | None = None) -> Task | None:
+    """The task of the plan in force that a data source's citation was bound to on import (task 14 of
+    the seed for ``dustfall``): where another room files its findings as sub-tasks, whatever the task's
+    number in this plan."""
+    plan = current_plan(s, as_of)
+    if plan is None:
+        return None
+    return s.scalars(sa.select(Task).join(Milestone, Milestone.task_id == Task.id)
+                     .where(Task.plan_id == plan.id, Milestone.origin == "citation", Milestone.indicator == indicator)
+                     .order_by(Task.number)).first()
 
 
 def has_milestone(s: Session, task_id: int, title: str) -> bool:

@@ -17,15 +17,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from lantian.enterprises import excel as ledger_excel
 from lantian.enterprises.excel import LedgerImportError, RowError
 from lantian.enterprises.kinds import Field, Kind
-from lantian.errors import InputError
 from lantian.registers.kinds import FORMAT_TEXT, FORMATS, Register
-from lantian.textfiles import csv_rows
 
 NOTES_SHEET = ledger_excel.NOTES_SHEET
 _DATETIME = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::\d{2})?$")
@@ -128,58 +126,33 @@ def _notes(ws, reg: Register, counties: list[str]) -> None:
 # ----------------------------------------------------------------------------- reading
 def read(path: str | Path, reg: Register, *, counties: Mapping[str, str] | None = None,
          name: str | None = None) -> Batch:
-    """Typed records of a filled template (.xlsx) or a .csv with the same headers, or
-    ``RegisterImportError`` listing every problem. ``name`` is the file name shown in errors."""
+    """Typed records of a filled template (.xlsx), a .csv with the same headers, or the register as an
+    office keeps it (:mod:`lantian.sheets`: a title row above the headers, merged header cells, a legacy
+    .xls), or ``RegisterImportError`` listing every problem. ``name`` is the file name shown in errors."""
+    from lantian.sheets import header_block, read_sheets
     path = Path(path)
     shown = name or path.name
+    sheets = [sh for sh in read_sheets(path, shown) if sh.title.strip() != NOTES_SHEET]
     if path.suffix.lower() == ".csv":
-        title, header, body = shown, *_csv_rows(path, shown)
+        title, sheet = shown, sheets[0]
     else:
-        title, header, body = _xlsx_rows(path, reg, shown)
-    reader = _Reader(reg, title, counties)
-    reader.run(header, body)
-    if reader.errors:
-        raise RegisterImportError(shown, reader.errors)
-    return reader.batch
-
-
-def _csv_rows(path: Path, shown: str) -> tuple[list, list[tuple[int, list]]]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:                                   # gb18030 decodes any byte string; kept for clarity
-        raise InputError(shown, "无法识别文件编码", expected="UTF-8 或 GBK 编码的 CSV")
-    rows = csv_rows(shown, text)
-    header = rows[0] if rows else []
-    return header, [(i, r) for i, r in enumerate(rows[1:], start=2)]
-
-
-def _xlsx_rows(path: Path, reg: Register, shown: str) -> tuple[str, list, list[tuple[int, Sequence]]]:
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not .xlsx
-        raise InputError(shown, f"无法读取 Excel 文件（{type(exc).__name__}）", expected=".xlsx 工作簿或 .csv 文件") \
-            from exc
-    try:
-        sheets = [ws for ws in wb.worksheets if ws.title.strip() != NOTES_SHEET]
-        wanted = [ws for ws in sheets if ledger_excel.fold_width(ws.title.strip()) == ledger_excel.fold_width(_sheet_title(reg))]
+        wanted = [sh for sh in sheets if ledger_excel.fold_width(sh.title.strip()) ==
+                  ledger_excel.fold_width(_sheet_title(reg))]
         if not wanted and len(sheets) == 1:
             wanted = sheets
         if not wanted:
             raise RegisterImportError(shown, [RowError(shown, 1, "", f"找不到工作表「{_sheet_title(reg)}」，"
                                                                      "应使用本台账的模板")])
-        ws = wanted[0]
-        ws.reset_dimensions()
-        rows = ws.iter_rows(values_only=True)
-        header = list(next(rows, None) or [])
-        body = [(r, list(values)) for r, values in enumerate(rows, start=2)]
-        return ws.title, header, body
-    finally:
-        wb.close()
+        title, sheet = wanted[0].title, wanted[0]
+    keys = {ledger_excel.header_key(f.header) for f in reg.fields} | {ledger_excel.header_key(f.label)
+                                                                     for f in reg.fields}
+    header_row, header, body = header_block(sheet.rows, lambda cell: ledger_excel.header_key(cell) in keys)
+    reader = _Reader(reg, title, counties)
+    reader.header_row = header_row or 1
+    reader.run(header, body)
+    if reader.errors:
+        raise RegisterImportError(shown, reader.errors)
+    return reader.batch
 
 
 class _Reader:
@@ -189,6 +162,7 @@ class _Reader:
         self.errors: list[RowError] = []
         self.batch = Batch(reg.id, sheet)
         self.keys: dict[tuple, int] = {}
+        self.header_row = 1
 
     def error(self, row: int, column: str, reason: str, value: Any = None) -> None:
         self.errors.append(RowError(self.sheet, row, column, reason, value))
@@ -207,20 +181,20 @@ class _Reader:
                  {ledger_excel.header_key(f.label): f for f in self.reg.fields}
         columns: dict[int, Field] = {}
         for i, cell in enumerate(header):
-            if ledger_excel.is_blank(cell):
+            if ledger_excel.is_blank(cell) or ledger_excel.header_key(cell) == "序号":
                 continue
             f = by_key.get(ledger_excel.header_key(cell))
             if f is None:
-                self.error(1, str(cell).strip(), "未知的表头，应为以下之一：" +
+                self.error(self.header_row, str(cell).strip(), "未知的表头，应为以下之一：" +
                            "、".join(ledger_excel.header_text(x) for x in self.reg.fields))
             elif f in columns.values():
-                self.error(1, str(cell).strip(), "表头重复，每列只应出现一次")
+                self.error(self.header_row, str(cell).strip(), "表头重复，每列只应出现一次")
             else:
                 columns[i] = f
                 self.batch.columns[f.name] = str(cell).strip()
         for f in self.reg.fields:
             if f.required and f not in columns.values():
-                self.error(1, f.header, "缺少必填列，应在第 1 行加上这一列的表头")
+                self.error(self.header_row, f.header, f"缺少必填列，应在第 {self.header_row} 行加上这一列的表头")
         return columns
 
     def row(self, r: int, columns: dict[int, Field], values: Sequence[Any], header: Sequence[Any]) -> None:

@@ -60,43 +60,47 @@ def _register_rule(ctx: Context, params: dict) -> Measured:
 register(Indicator(NAME, "专项台账规则检查", (), _register_rule))
 
 
-#: the plan's tasks measured from their registers on the demo workspace: (task, label, rule)
-_BINDINGS = [
-    (1, "市区规划区范围内不再新增“两高”项目（两高项目台账）", "two-high-planning-area"),
-    (8, "全市煤炭消费量不超过年度控制目标（煤炭消费量台账）", "coal-cap"),
-    (9, "已改造村（社区）清洁取暖稳定运行（清洁取暖改造台账）", "heating-not-stable"),
-    (12, "新增或更换公共领域车辆全部为新能源（公共领域车辆台账）", "fleet-new-energy-share"),
-    (13, "建筑工地“六个百分之百”（工地扬尘检查）", "site-six-hundred-percent"),
-    (16, "主城区餐饮单位油烟在线监控联网（餐饮油烟台账）", "catering-online-main-city"),
-    (17, "VOCs关键环节问题限期整治（VOCs关键环节排查）", "voc-link-overdue"),
-    (19, "室外构筑物防护和道路交通标志使用低VOCs涂料（低VOCs原辅料替代）", "low-voc-outdoor-coatings"),
-    (24, "黑加油站点等清理取缔（非法加油点台账）", "illegal-fuel-closed"),
-    (25, "中重型货车按规定线路和时段通行（货车通行记录）", "truck-route-window"),
-    (26, "清洁取暖改造常态化“回头看”（清洁取暖回头看）", "heating-lookback"),
-    (2, "建成区内及周边重污染企业按期搬迁改造或关停退出（退城搬迁台账）", "relocation-overdue"),
-    (4, "主城区规划区内及周边20km钢铁、焦化、火电企业率先完成深度治理（深度治理台账）", "deep-treatment-20km"),
-    (5, "计划点名的9家企业完成超低排放改造和监测评估（超低排放改造台账）", "ultra-low-named-nine"),
-    (7, "产业集群排查、分类治理和“一群一策”方案（产业集群排查整治台账）", "cluster-one-policy"),
-    (10, "在用高污染燃料炉窑和煤气发生炉列入清洁能源替代（炉窑清洁能源替代台账）", "kiln-switch-tracked"),
-    (18, "活性炭每年5月底前完成一轮更换（活性炭更换台账）", "activated-carbon-yearly-round"),
-    (23, "异常车辆倒查排放检验机构（联合执法检查记录）", "abnormal-vehicle-trace"),
+#: one register rule of each task the demo data decides on 2023-06-30 (the import binds every rule citing
+#: the task — :func:`citations`): (task, rule)
+DEMO_RULES = [(1, "two-high-planning-area"), (8, "coal-cap"), (9, "heating-not-stable"),
+              (12, "fleet-new-energy-share"), (13, "site-six-hundred-percent"), (16, "catering-online-main-city"),
+              (17, "voc-link-overdue"), (19, "low-voc-outdoor-coatings"), (24, "illegal-fuel-closed"),
+              (25, "truck-route-window"), (26, "heating-lookback"), (2, "relocation-overdue"),
+              (4, "deep-treatment-20km"), (5, "ultra-low-named-nine"), (7, "cluster-one-policy"),
+              (10, "kiln-switch-tracked"), (18, "activated-carbon-yearly-round"), (23, "abnormal-vehicle-trace"),
+              (20, "deliverables-issued"), (22, "deliverables-issued")]
+
+#: tasks whose 制度 part (a mechanism, a procedure, a revised list) is measured by its deliverables:
+#: (task, the words of the task it quotes, label)
+DELIVERABLES = [
+    (20, "任务20：加强臭氧污染天气预测预报，探索臭氧污染应急响应机制", "探索臭氧污染应急响应机制（制度建设成果台账）"),
+    (22, "任务22：规范企业绩效分级申报、审核、调整程序……修订完善重污染天气应急减排清单",
+     "绩效分级程序、应急减排清单修订、重污染天气应对机制（制度建设成果台账）"),
+    (23, "任务23：完善生态环境、城市管理、公安交管、交通运输等部门联合执法常态化路检路查工作机制",
+     "联合执法常态化路检路查工作机制（制度建设成果台账）"),
 ]
 
-#: tasks whose 制度 part (a mechanism, a procedure, a revised list) is measured by its deliverables: (task, label)
-_DELIVERABLES = [
-    (20, "探索臭氧污染应急响应机制（制度建设成果台账）"),
-    (22, "绩效分级程序、应急减排清单修订、重污染天气应对机制（制度建设成果台账）"),
-    (23, "联合执法常态化路检路查工作机制（制度建设成果台账）"),
-]
-
-#: what the demo data makes of each binding on 2023-06-30: True green, False red
+#: what the demo data makes of each on 2023-06-30: True green, False red
 DEMO_EXPECTED = {1: False, 8: True, 9: False, 12: True, 13: False, 16: True, 17: False, 19: True, 24: False,
                  25: False, 26: False, 2: False, 4: True, 5: False, 7: False, 10: True, 18: False, 23: False,
                  20: True, 22: False}
 
 
-def demo_bindings() -> list[tuple[int, str, str, dict]]:
-    """(task number, label, indicator, params) to add to the demo plan as measured milestones
-    (``plan.service.add_milestone(..., indicator=, params=)``; these tasks have no commitment to bind)."""
-    return [(task, label, NAME, {"rule": rule}) for task, label, rule in _BINDINGS] + \
-        [(task, label, NAME, {"rule": "deliverables-issued", "task": task}) for task, label in _DELIVERABLES]
+def citations(root, config) -> list:
+    """Every register rule and named check citing a task of the plan (notices make nothing red: not bound)."""
+    from lantian.plan.indicators import Citation
+    from lantian.registers import checks, service
+    from lantian.registers.kinds import registers
+    known = registers()
+    out = []
+    for r in service.load_rules(root, service.settings_of(config)):
+        if r.task and r.rule.severity != "notice":
+            label = known[r.register].label if r.register in known else r.register
+            out.append(Citation(r.task, r.rule.clause, f"{r.rule.title}（{label}）", NAME, {"rule": r.id}))
+    for c in checks.CHECKS.values():
+        if c.task and c.severity != "notice":
+            label = known[c.registers[0]].label if c.registers[0] in known else c.registers[0]
+            out.append(Citation(c.task, c.clause, f"{c.title}（{label}）", NAME, {"rule": c.id}))
+    for task, clause, label in DELIVERABLES:
+        out.append(Citation(task, clause, label, NAME, {"rule": "deliverables-issued", "task": task}))
+    return out

@@ -73,7 +73,7 @@ def _evidence(s, p: ref.Period) -> list[dict]:
     from lantian import attachments
     from lantian.plan.models import Report, Task
     from lantian.plan.service import REPORT_ENTITY, current_plan, owner_names
-    plan = current_plan(s)
+    plan = current_plan(s, p.end)              # the plan in force at the quarter's end
     if plan is None:
         return []
     names = owner_names(s)

@@ -30,3 +30,12 @@ def _gate_violations(ctx: Context, params: dict) -> Measured:
 
 
 register(Indicator("gate_violations", "门禁违规与停传", ("unit",), _gate_violations))
+
+
+def citations(root, config) -> list:
+    """Tasks 11 and 23: the gates of the key freight enterprises, city-wide."""
+    from lantian.plan.indicators import Citation
+    return [Citation(11, "任务11：加快推进年货运量150万吨以上工矿企业铁路专用线和联运转运衔接设施建设",
+                     "重点企业门禁：运输车辆合规、门禁联网（门禁数据）", "gate_violations", {"unit": "all"}),
+            Citation(23, "任务23：持续推进门禁系统建设与联网工作，重点用车单位全部按规范要求安装车辆门禁系统并与生态环境部门联网",
+                     "重点用车企业门禁：预警期间禁用车辆（门禁数据）", "gate_violations", {"unit": "all"})]
