@@ -62,13 +62,16 @@ def test_demo_init_builds_the_workspace_and_reruns_unchanged(tmp_path, data_dir)
     assert len(json.loads(users.output)) == 8
     assert "Plan: 长政办发〔2023〕14号, 26 tasks" in result.output
     status = json.loads(runner.invoke(app, ["plan", "status", "--json", "-w", str(ws)]).output)
-    # bound on import, every rule, register check and data source citing a task: 11 ledger rules, 35 register
-    # rules and checks, dust fall, fires, the gates (tasks 11, 23); and the demo's 2 sub-tasks (task 22) and
+    # bound on import, every rule, register check and data source citing a task: the ledger rules, the register
+    # rules and checks (tasks 2–23), the 制度 deliverables, the 错峰 calendar and the ozone responses, dust fall, fires, the gates (tasks 11, 23); and the demo's 2 sub-tasks (task 22) and
     # fire cases (task 15)
-    assert len(status) == 26 and sum(len(r["measured_by"]) for r in status) == 53
+    assert len(status) == 26 and sum(len(r["measured_by"]) for r in status) == 76
+    for r in status:                                    # binding twice would count a rule twice
+        keys = [(m["indicator"], json.dumps(m["params"], sort_keys=True), m.get("county")) for m in r["measured_by"]]
+        assert len(keys) == len(set(keys)), (r["number"], keys)
     by = {r["number"]: r for r in status}
     assert sorted(n for n, r in by.items() if r["measured_by"]) == [
-        1, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 22, 23, 24, 25, 26]
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26]
     assert by[6]["status"] == "off_target"              # a 20 t/h coal boiler still runs (ledger rule, task 6)
     assert by[14]["status"] == "on_track"               # October 2021 dust fall: every county ≤ 7
     violations = json.loads(runner.invoke(app, ["ledger", "check", "--date", "2023-07-01", "--json", "-w",

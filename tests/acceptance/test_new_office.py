@@ -180,7 +180,7 @@ def test_a_new_office_to_its_first_bulletin(kind, tmp_path):
         write_stations(files / "stations.csv")
         write_boundaries(files / "140400_full.json")
         r = run("import", "stations", files / "stations.csv", "--boundaries", files / "140400_full.json", "--json")
-        assert json.loads(r.output)["assigned_by_polygon"] == 3
+        assert json.loads(r.output)["assigned_by_polygon"] == 4      # the township station too
 
         # 3. measurements
         values = write_measurements(files / "hourly-2025-01.csv")
@@ -197,7 +197,7 @@ def test_a_new_office_to_its_first_bulletin(kind, tmp_path):
         tasks = {t["number"]: t for t in json.loads(run("plan", "status", "--json").output)}
         assert {m["indicator"] for m in tasks[2]["measured_by"]} == {"register_rule"}    # bound on import
         assert {m["indicator"] for m in tasks[3]["measured_by"]} == {"dustfall"}
-        assert {m["indicator"] for m in tasks[4]["measured_by"]} == {"ledger_rule"}
+        assert {m["indicator"] for m in tasks[4]["measured_by"]} == {"ledger_rule", "register_rule"}   # the fill (ledger) and the yearly round (register)
         assert {m["indicator"] for m in tasks[6]["measured_by"]} == {"fires"}
 
         # 5. targets (a bad file first: every bad row named, nothing stored)

@@ -109,13 +109,14 @@ def test_coverage_names_what_is_missing(inv_ws):
 
 def test_reduction_list_reads_baselines_and_totals_from_the_inventory(inv_ws):
     from lantian.emergency import measures as M
+    from lantian.emergency import reduction as listing
     from lantian.emergency import service as emergency
     from lantian.standards.rounding import round_half_even
     ws, url = inv_ws
     with db.session(url) as s:
         eid = next(e["id"] for e in credit_codes(s) if e["credit_code"] == A)
         emergency.put_on_list(s, eid, actor="test")
-        emergency.set_baseline(s, eid, "SO2", "999", "申报", actor="test")
+        listing.set_baseline(s, eid, "SO2", "999", "申报", actor="test")
         emergency.set_total(s, YEAR - 1, "SO2", "9999", "录入", actor="test")
         emergency.set_total(s, YEAR, "SO2", "9999", "录入", actor="test")
     with db.session(url) as s:

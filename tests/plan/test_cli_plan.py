@@ -174,7 +174,7 @@ def test_several_plans_each_command_takes_plan(ws, tmp_path):
     assert [t["number"] for t in second] == [1, 2, 3]
     # the activated-carbon rules cite the seed's task 18; the successor quotes them in its task 2: bound there
     assert sorted(m["params"]["rule"] for m in second[1]["measured_by"]) == [
-        "activated-carbon-fill", "activated-carbon-yearly-replacement"]
+        "activated-carbon-fill", "activated-carbon-yearly-round"]
     # a report on the successor is not the seed's
     assert run("plan", "report", 2, "已完成活性炭更换", "--as", "daqiban", "--plan", 2, "-w", root).exit_code == 0
     seed_board = json.loads(run("plan", "dispatch", "--json", "-w", root).output)
