@@ -91,9 +91,10 @@ def _window(frame: pd.DataFrame, base: dt.date) -> tuple[dt.date, dt.date, int]:
 
 
 def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, days: int = 3,
-        stations: list[str] | None = None, model: str = "wls") -> list[int]:
+        stations: list[str] | None = None, model: str = "wls") -> tuple[list[int], list[str]]:
     """Forecast ``unit`` (and, for the city, each county with stations) from ``base`` (default: the
-    latest day with data) and store each as a record. Returns the run ids."""
+    latest day with data) and store each as a record. Returns the run ids and the counties skipped
+    for want of data on the base day or the two days before."""
     if scope.who.role not in MANAGE:
         raise Forbidden("预报由市大气办发布 (the city office makes forecasts)")
     if not 1 <= days <= 7:
@@ -106,17 +107,24 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
     frames = series.load(store, con, units, start, base)
     targets = units.order if unit == units.city else [unit]
     from lantian.forecast import met as metfile
-    ids = []
+    made_all, skipped = [], []
     for u in targets:
         f = frames[u]
         first, last, n = _window(f, base)
         if n == 0 or last < base - dt.timedelta(days=2):
+            if u != unit:                   # a county without recent data: no forecast, said so
+                skipped.append(f"{u} {units.names.get(u, u)}")
+                continue
             raise UsageError(f"{u} {units.names.get(u, u)}: no valid daily AQI on {base} or the two days before "
                              f"(last: {last if n else 'none'}); give --date with a day that has data")
         met, met_source = metfile.frame(ws.database_url, u)
         made = make(frames, u, base, days, met, model)
         text = units.stations_text.get(u) or units.membership.describe(u, first, last)
-        with db.session(ws.database_url) as s:
+        made_all.append((u, first, last, n, met_source, made, text))
+    ids = []
+    from lantian import audit
+    with db.session(ws.database_url) as s:        # every unit's forecast or none
+        for u, first, last, n, met_source, made, text in made_all:
             r = ForecastRun(unit_code=u, unit_name=units.names.get(u, u), base_day=base,
                             model=_model_of(made), data_from=first, data_to=last, data_days=n, stations=text,
                             met_source=met_source, settings=json.dumps(_settings(model), ensure_ascii=False),
@@ -128,12 +136,11 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
                                   values=json.dumps(d["values"], ensure_ascii=False), aqi=d["aqi"],
                                   aqi_lower=d["aqi_lower"], aqi_upper=d["aqi_upper"], primary=d["primary"],
                                   category=d["category"]))
-            from lantian import audit
             audit.record(s, actor=scope.who.username, action="forecast", entity="forecast_run", entity_id=str(r.id),
                          after={"unit": u, "base_day": base.isoformat(), "model": r.model,
                                 "aqi": [d["aqi"] for d in made]})
             ids.append(r.id)
-    return ids
+    return ids, skipped
 
 
 def _model_of(made: list[dict]) -> str:
@@ -196,3 +203,32 @@ def aqi_values(run: dict) -> list[int]:
     if not values or any(v is None for v in values):
         raise UsageError(f"forecast {run['id']} has days without an AQI")
     return values
+
+
+def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date, stations: list[str] | None = None,
+           model: str = "wls", use_met: bool = True) -> dict:
+    """The rolling-origin verification of ``unit`` over the target days ``start``…``end``
+    (:func:`lantian.forecast.evaluate.evaluate`), with the unit, its stations and the data used."""
+    from lantian.forecast import evaluate as ev
+    from lantian.forecast import met as metfile
+    if model not in P.MODEL_NAMES:
+        raise UsageError(f"--model {model!r}: one of {', '.join(P.MODEL_NAMES)}")
+    if end < start:
+        raise UsageError(f"--to {end} is before --from {start}")
+    if (end - start).days > 3 * 366:
+        raise UsageError("a verification covers at most three years")
+    if not stations and not _visible(scope, unit):
+        raise NotFound(f"no unit {unit}")
+    units = series.resolve(ws.database_url, ws.config, unit, stations)
+    first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
+    frames = series.load(store, con, units, first, end)
+    met, met_source = metfile.frame(ws.database_url, unit) if use_met else (None, None)
+    result = ev.evaluate(frames, unit, start, end, 3, met, model)
+    data_from, data_to, n = _window(frames[unit], end)
+    return {"unit": unit, "unit_name": units.names.get(unit, unit), "from": start.isoformat(), "to": end.isoformat(),
+            "model": model, "met_source": met_source,
+            "stations": units.stations_text.get(unit) or units.membership.describe(unit, first, end),
+            "data_from": data_from.isoformat(), "data_days": n,
+            "definition": "滚动起报：每个起报日 D 只用 D 及以前的日值，预报 D+1…D+3；持续性 = D 日值；"
+                          "气候态 = 往年同期（±15 天）均值，不足 20 个值时为 D 前 30 天均值",
+            **result}
