@@ -232,3 +232,40 @@ def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date
             "definition": "滚动起报：每个起报日 D 只用 D 及以前的日值，预报 D+1…D+3；持续性 = D 日值；"
                           "气候态 = 往年同期（±15 天）均值，不足 20 个值时为 D 前 30 天均值",
             **result}
+
+
+_CACHE: dict = {}
+
+
+def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> list[dict]:
+    """The verification of every unit with data that the caller may see (the data read once).
+    Kept in memory per workspace, period and met import (a new day of data shows on the next period)."""
+    from lantian.forecast import evaluate as ev
+    from lantian.forecast import met as metfile
+    from lantian.forecast.models import MetRow
+    with db.session(ws.database_url) as s:
+        met_mark = (s.scalar(sa.select(sa.func.count()).select_from(MetRow)),
+                    s.scalar(sa.select(sa.func.max(MetRow.imported_at))))
+    key = (ws.database_url, start, end, met_mark)
+    if key not in _CACHE:
+        units = series.resolve(ws.database_url, ws.config, _city(ws))
+        first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
+        frames = series.load(store, con, units, first, end)
+        rows = []
+        for u in units.order:
+            f = frames[u].loc[pd.Timestamp(start):pd.Timestamp(end)]
+            if f["aqi"].notna().sum() < 10:
+                continue
+            met, met_source = metfile.frame(ws.database_url, u)
+            r = ev.evaluate(frames, u, start, end, 3, met, "wls")
+            rows.append({"unit": u, "unit_name": units.names.get(u, u), "from": start.isoformat(),
+                         "to": end.isoformat(), "met_source": met_source,
+                         "stations": units.membership.describe(u, start, end), **r})
+        _CACHE.clear()
+        _CACHE[key] = rows
+    return [r for r in _CACHE[key] if _visible(scope, r["unit"])]
+
+
+def _city(ws) -> str:
+    from lantian.assessment.units import CITY_CODE
+    return CITY_CODE
