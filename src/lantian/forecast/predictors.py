@@ -99,8 +99,8 @@ def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | 
         cols["neighbours"] = nb.to_numpy(dtype=float)
     target_day = idx + pd.Timedelta(days=lead)
     for d in range(6):
-        cols[f"dow{d}"] = (target_day.dayofweek == d).astype(float)
-    angle = 2 * math.pi * target_day.dayofyear.to_numpy() / 365.25
+        cols[f"dow{d}"] = (target_day.day_of_week == d).astype(float)
+    angle = 2 * math.pi * target_day.day_of_year.to_numpy() / 365.25
     cols["season_sin"], cols["season_cos"] = np.sin(angle), np.cos(angle)
     if met is not None and not met.empty:
         m = met.reindex(idx)
