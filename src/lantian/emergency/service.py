@@ -255,7 +255,7 @@ def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date,
                     for i, v in enumerate(forecast))
     doc = OfficialDocument(
         title=f"关于启动重污染天气{name}的通知", recipients="各县、区人民政府，长治高新区、经开区管委会，市直各有关单位",
-        blocks=[Paragraph(f"据预测：{days}。依据{alert.ruleset}规则（{'；'.join(reasons)}），经研究，决定自"
+        blocks=[Paragraph(f"据预测{source}：{days}。依据{alert.ruleset}规则（{'；'.join(reasons)}），经研究，决定自"
                           f"{start.year}年{start.month}月{start.day}日起启动重污染天气{name}。"),
                 Heading("应急减排措施"),
                 Paragraph("应急减排清单内企业按绩效分级落实下表措施（一企一策）；保障类企业按核定情况执行。"),
