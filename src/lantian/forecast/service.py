@@ -99,7 +99,7 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
         raise Forbidden("预报由市大气办发布 (the city office makes forecasts)")
     if not 1 <= days <= 7:
         raise UsageError(f"--days {days}: 1 to 7")
-    units = series.resolve(ws.database_url, ws.config, unit, stations)
+    units = series.resolve(scope.url, ws.config, unit, stations)
     if base is None:
         from lantian.assessment.service import latest_data_day
         base = latest_data_day(store, ws.as_of)
@@ -117,13 +117,13 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
                 continue
             raise UsageError(f"{u} {units.names.get(u, u)}: no valid daily AQI on {base} or the two days before "
                              f"(last: {last if n else 'none'}); give --date with a day that has data")
-        met, met_source = metfile.frame(ws.database_url, u)
+        met, met_source = metfile.frame(scope.url, u)
         made = make(frames, u, base, days, met, model)
         text = units.stations_text.get(u) or units.membership.describe(u, first, last)
         made_all.append((u, first, last, n, met_source, made, text))
     ids = []
     from lantian import audit
-    with db.session(ws.database_url) as s:        # every unit's forecast or none
+    with db.session(scope.url) as s:        # every unit's forecast or none
         for u, first, last, n, met_source, made, text in made_all:
             r = ForecastRun(unit_code=u, unit_name=units.names.get(u, u), base_day=base,
                             model=_model_of(made), data_from=first, data_to=last, data_days=n, stations=text,
@@ -219,10 +219,10 @@ def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date
         raise UsageError("a verification covers at most three years")
     if not stations and not _visible(scope, unit):
         raise NotFound(f"no unit {unit}")
-    units = series.resolve(ws.database_url, ws.config, unit, stations)
+    units = series.resolve(scope.url, ws.config, unit, stations)
     first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
     frames = series.load(store, con, units, first, end)
-    met, met_source = metfile.frame(ws.database_url, unit) if use_met else (None, None)
+    met, met_source = metfile.frame(scope.url, unit) if use_met else (None, None)
     result = ev.evaluate(frames, unit, start, end, 3, met, model)
     data_from, data_to, n = _window(frames[unit], end)
     return {"unit": unit, "unit_name": units.names.get(unit, unit), "from": start.isoformat(), "to": end.isoformat(),
@@ -243,12 +243,12 @@ def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> li
     from lantian.forecast import evaluate as ev
     from lantian.forecast import met as metfile
     from lantian.forecast.models import MetRow
-    with db.session(ws.database_url) as s:
+    with db.session(scope.url) as s:
         met_mark = (s.scalar(sa.select(sa.func.count()).select_from(MetRow)),
                     s.scalar(sa.select(sa.func.max(MetRow.imported_at))))
-    key = (ws.database_url, start, end, met_mark)
+    key = (scope.url, start, end, met_mark)
     if key not in _CACHE:
-        units = series.resolve(ws.database_url, ws.config, _city(ws))
+        units = series.resolve(scope.url, ws.config, _city(ws))
         first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
         frames = series.load(store, con, units, first, end)
         rows = []
@@ -256,7 +256,7 @@ def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> li
             f = frames[u].loc[pd.Timestamp(start):pd.Timestamp(end)]
             if f["aqi"].notna().sum() < 10:
                 continue
-            met, met_source = metfile.frame(ws.database_url, u)
+            met, met_source = metfile.frame(scope.url, u)
             r = ev.evaluate(frames, u, start, end, 3, met, "wls")
             rows.append({"unit": u, "unit_name": units.names.get(u, u), "from": start.isoformat(),
                          "to": end.isoformat(), "met_source": met_source,
