@@ -27,8 +27,9 @@ from lantian.registers import models as registers_models  # noqa: F401
 from lantian.inventory import models as inventory_models  # noqa: F401
 from lantian.apportionment import models as pmf_models  # noqa: F401
 from lantian.live import models as live_models  # noqa: F401
+from lantian.forecast import models as forecast_models  # noqa: F401
 
-HEAD = "0014"
+HEAD = "0021"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
@@ -43,7 +44,7 @@ TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "dep
           "inventories", "inventory_rows", "pmf_runs", "staggered_calendars", "staggered_enterprises",
           "hj212_devices", "hj212_device_state", "hj212_quarantine", "live_checkpoints", "live_job_runs",
           "live_events", "live_subscriptions", "live_deliveries", "ozone_responses", "ozone_measures",
-          "ozone_county_acks", "reduction_proposals"}
+          "ozone_county_acks", "reduction_proposals", "forecast_runs", "forecast_days", "forecast_met"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

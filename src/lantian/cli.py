@@ -986,6 +986,7 @@ from lantian.fires import cli as fires_cli  # noqa: E402
 from lantian.reports import cli as report_cli  # noqa: E402
 from lantian.inventory import cli as inventory_cli  # noqa: E402
 from lantian.apportionment import cli as pmf_cli  # noqa: E402
+from lantian.forecast import cli as forecast_cli  # noqa: E402
 
 app.add_typer(plan_cli.plan_app, name="plan")
 app.add_typer(ledger_cli.ledger_app, name="ledger")
@@ -999,6 +1000,7 @@ app.add_typer(fires_cli.app, name="fires")
 app.add_typer(report_cli.app, name="report")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(pmf_cli.app, name="pmf")
+app.add_typer(forecast_cli.app, name="forecast")
 
 from lantian.live import cli as live_cli  # noqa: E402
 

@@ -31,15 +31,55 @@ def _forecast_values(text: str) -> list[int]:
     return values
 
 
+FromForecastOpt = Annotated[bool, typer.Option("--from-forecast", help="Use the latest stored forecast (lantian "
+                                                                         "forecast run) of --unit.")]
+ForecastRunOpt = Annotated[Optional[int], typer.Option("--forecast-run", help="Use this stored forecast (its id).")]
+ForecastUnitOpt = Annotated[Optional[str], typer.Option("--unit", help="With --from-forecast: the unit (default the "
+                                                                       "city).")]
+
+
+def _stored_forecast(url: str, from_forecast: bool, run_id: int | None, unit: str | None) -> dict | None:
+    """The stored forecast a warning decision relies on (None when neither option is given)."""
+    if not from_forecast and run_id is None:
+        return None
+    from lantian.forecast import service as forecasts
+    scope = acting_scope(url, None)
+    if run_id is not None:
+        return forecasts.get(scope, run_id)
+    if unit is None:
+        from lantian.assessment.units import CITY_CODE
+        unit = CITY_CODE
+    runs = forecasts.latest(scope, unit)
+    if not runs:
+        raise UsageError(f"no stored forecast of {unit} (lantian forecast run --unit {unit})")
+    return runs[0]
+
+
 @alert_app.command("level")
 @friendly
-def alert_level(forecast: ForecastOpt, ruleset: RulesetOpt = "2024",
+def alert_level(forecast: Annotated[Optional[str], typer.Option(help="Forecast daily AQI from the start day, "
+                                                                    "comma-separated: 210,230,190.")] = None,
+                ruleset: RulesetOpt = "2024",
                 explain: Annotated[bool, typer.Option("--explain", help="Why: the conditions met, and any "
-                                                                        "pre-warning.")] = False):
+                                                                        "pre-warning.")] = False,
+                from_forecast: FromForecastOpt = False, forecast_run: ForecastRunOpt = None,
+                unit: ForecastUnitOpt = None, workspace: WorkspaceOpt = None):
     """The warning level a forecast gives, as one word: none, blue, yellow, orange or red."""
     from lantian.emergency.service import decide
-    d = decide(_forecast_values(forecast), ruleset)
+    if (forecast is None) == (not from_forecast and forecast_run is None):
+        raise UsageError("give --forecast or --from-forecast (one of them)")
+    run = None
+    if forecast is None:
+        from lantian.forecast import service as forecasts
+        run = _stored_forecast(workspace_url(workspace), from_forecast, forecast_run, unit)
+        values = forecasts.aqi_values(run)
+    else:
+        values = _forecast_values(forecast)
+    d = decide(values, ruleset)
     out.print(d.level, markup=False)
+    if run is not None:
+        out.print(f"forecast {run['id']}: {run['unit_name']} made on {run['base_day']} ({run['model']}), "
+                  f"AQI {','.join(str(v) for v in values)} from {run['days'][0]['day']}", markup=False)
     if explain:
         out.print(d.explain(), markup=False)
 
@@ -54,16 +94,24 @@ def alert_issue(forecast: Annotated[Optional[str], typer.Option(help="Forecast d
                 start: Annotated[Optional[str], typer.Option(help="First day (default the as-of date).")] = None,
                 regional: Annotated[Optional[str], typer.Option(help="A regional warning received: yellow, orange "
                                                                      "or red (adopted when higher).")] = None,
-                workspace: WorkspaceOpt = None):
+                from_forecast: FromForecastOpt = False, forecast_run: ForecastRunOpt = None,
+                unit: ForecastUnitOpt = None, workspace: WorkspaceOpt = None):
     """Issue a warning: the record, every listed enterprise's measures at the level, the notice (.docx)."""
     from lantian import db
     from lantian.emergency import service
     from lantian.workspace import open_workspace
     ws = open_workspace(workspace)
     url = workspace_url(workspace)
-    if (forecast is None) == (forecast_file is None):
-        raise UsageError("give --forecast or --forecast-file (one of them)")
-    if forecast_file is not None:
+    stored = from_forecast or forecast_run is not None
+    if (forecast is not None) + (forecast_file is not None) + stored != 1:
+        raise UsageError("give --forecast, --forecast-file or --from-forecast (one of them)")
+    run = None
+    if stored:
+        from lantian.forecast import service as forecasts
+        run = _stored_forecast(url, from_forecast, forecast_run, unit)
+        values = forecasts.aqi_values(run)
+        start = start or run["days"][0]["day"]
+    elif forecast_file is not None:
         from lantian.emergency.forecast import read
         first, values = read(forecast_file)
         start = start or first.isoformat()
@@ -71,7 +119,8 @@ def alert_issue(forecast: Annotated[Optional[str], typer.Option(help="Forecast d
         values = _forecast_values(forecast)
     with db.session(url) as s:
         a = service.issue(s, ws.root, acting_scope(url, None), values, ruleset,
-                          start=parse_date(start) or ws.as_of, regional=regional, config=ws.config)
+                          start=parse_date(start) or ws.as_of, regional=regional, config=ws.config,
+                          forecast_run=run)
         listed = len(service.entries(s))
         out.print(f"{service.LEVEL_NAMES[a.level]} {a.doc_number}, {listed} enterprises of the reduction list with "
                   f"their measures: warning {a.id} → {ws.root / a.document}", markup=False)

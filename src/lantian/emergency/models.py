@@ -88,6 +88,7 @@ class Alert(Base):
     document: Mapped[str | None] = mapped_column(sa.String(255))
     issued_by: Mapped[str] = mapped_column(sa.String(64))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    forecast_run_id: Mapped[int | None] = mapped_column(sa.Integer)   # the stored forecast relied on (forecast_runs)
 
 
 class AlertEnterprise(Base):

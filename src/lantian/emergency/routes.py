@@ -320,7 +320,9 @@ def emergency_page(request: Request, level: str = Query("orange", max_length=8),
         in_force = staggered.detail(s, scope, current.id) if current is not None else None
         from lantian.emergency import ozone
         ozone_responses = ozone.responses(s, scope)
+    from lantian.forecast import service as forecasts
     return render(request, "emergency/emergency.html", issued=issued, table=table, level=level, levels=LEVELS,
+                  forecasts=forecasts.latest(scope),
                   calendar=calendar, season=season, in_force=in_force, ozone_responses=ozone_responses,
                   names=service.LEVEL_NAMES, manages=scope.who.role in service.MANAGE)
 

@@ -187,9 +187,10 @@ def _rank(level: str) -> int:
 
 
 def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: str, *, start: dt.date,
-          regional: str | None = None, config: dict | None = None) -> Alert:
+          regional: str | None = None, config: dict | None = None, forecast_run: dict | None = None) -> Alert:
     """Issue a warning from a forecast (or a regional warning adopted): the record, the enterprises
-    under it with their measures at the level, and the notice (.docx)."""
+    under it with their measures at the level, and the notice (.docx). ``forecast_run``: the stored
+    forecast it relies on (:func:`lantian.forecast.service.get`), named in the record and the notice."""
     if scope.who.role not in MANAGE:
         raise Forbidden("预警由市大气办发布 (the city office issues warnings)")
     decision = decide(forecast, ruleset)
@@ -206,7 +207,8 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
     days = len(forecast)
     alert = Alert(level=level, ruleset=ruleset, forecast=json.dumps(forecast), reasons=json.dumps(reasons,
                   ensure_ascii=False), regional=regional, start=to_utc(start), expected_end=start + dt.timedelta(days=days - 1),
-                  state="active", issued_by=scope.who.username, issued_at=now_utc())
+                  state="active", issued_by=scope.who.username, issued_at=now_utc(),
+                  forecast_run_id=forecast_run["id"] if forecast_run else None)
     s.add(alert)
     s.flush()
     alert.doc_number = f"长气防办发〔{start.year}〕{alert.id}号"
@@ -223,13 +225,24 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
                               measures=json.dumps([m["text"]], ensure_ascii=False),
                               cut=json.dumps({k: str(v) for k, v in m["cut"].items()})))
         listed.append((p, m))
-    alert.document = _notice(root, alert, listed, forecast, reasons, start, ledgers.county_names(s))
+    alert.document = _notice(root, alert, listed, forecast, reasons, start, ledgers.county_names(s),
+                             source=_forecast_source(forecast_run))
     audit.record(s, actor=scope.who.username, action="issue", entity="alert", entity_id=str(alert.id),
-                 after={"level": level, "ruleset": ruleset, "forecast": forecast, "enterprises": len(listed)})
+                 after={"level": level, "ruleset": ruleset, "forecast": forecast, "enterprises": len(listed),
+                        "forecast_run": forecast_run["id"] if forecast_run else None})
     return alert
 
 
-def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date, names: dict | None = None) -> str:
+def _forecast_source(run: dict | None) -> str:
+    """The stored forecast a notice relies on, in words (empty without one)."""
+    if not run:
+        return ""
+    return (f"（{run['unit_name']}空气质量预报第{run['id']}号，{run['base_day']}起报，模型{run['model']}，"
+            f"数据{run['data_from']}至{run['data_to']}）")
+
+
+def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date, names: dict | None = None,
+            source: str = "") -> str:
     from lantian.reports import render_docx
     from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
     name = LEVEL_NAMES[alert.level]
@@ -242,7 +255,7 @@ def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date,
                     for i, v in enumerate(forecast))
     doc = OfficialDocument(
         title=f"关于启动重污染天气{name}的通知", recipients="各县、区人民政府，长治高新区、经开区管委会，市直各有关单位",
-        blocks=[Paragraph(f"据预测：{days}。依据{alert.ruleset}规则（{'；'.join(reasons)}），经研究，决定自"
+        blocks=[Paragraph(f"据预测{source}：{days}。依据{alert.ruleset}规则（{'；'.join(reasons)}），经研究，决定自"
                           f"{start.year}年{start.month}月{start.day}日起启动重污染天气{name}。"),
                 Heading("应急减排措施"),
                 Paragraph("应急减排清单内企业按绩效分级落实下表措施（一企一策）；保障类企业按核定情况执行。"),

@@ -35,8 +35,9 @@ def _dashboard(request: Request, scope: Scope, day: dt.date | None) -> dict:
 @scoped("signed_in")
 def home(request: Request, date: str | None = None, scope: Scope = Depends(page_scope)):
     data = _dashboard(request, scope, parse_day(date))
+    from lantian.forecast import service as forecasts
     return render(request, "monitoring/dashboard.html", data=data, data_json=json.dumps(data, ensure_ascii=False),
-                  scope=scope)
+                  scope=scope, forecasts=forecasts.latest(scope))
 
 
 @router.get("/api/dashboard", tags=["monitoring"])

@@ -1,0 +1,214 @@
+"""The forecast predictors, pure (numpy and pandas; no store, no database): the two baselines every
+forecast is measured against and the statistical model chosen by measurement (docs/forecast.md).
+
+A forecast is made on a *base day* D from the unit's daily values up to and including D (the 24
+hours of D, HJ 663 daily values) for the days D+1 … D+h. Every feature of a row is causal: it is a
+function of values on or before that row's base day only, so training a model for base day D on
+the rows whose target day is ≤ D never reads a value after D (tested by removing the data after D).
+
+- ``persistence``: tomorrow is today (the value of D for every lead).
+- ``climatology``: the mean of the same calendar window (±15 days) in earlier years (values at
+  least 350 days before the target day); where fewer than 20 such values exist (the first year of
+  a unit's data, e.g. Changzhi 2019 in the demo workspace) the mean of the last 30 days up to D.
+- ``damped-anomaly WLS`` (the model lantian uses): per variable and lead day, a weighted ridge
+  regression of the target's anomaly from the climatology on the recent anomalies (D, D−1, D−2,
+  the 7-day mean), the 30-day level, the neighbouring units' anomalies on D, the target's day of
+  week and season, and — when a meteorological file covers the days — the weather of the target
+  day and its change from D. Rows are weighted by recency (half-life ``HALF_LIFE`` days); the ridge
+  damps the anomaly toward the climatology as evidence thins. The interval is the 10th–90th
+  weighted percentile of the training residuals.
+- ``lightgbm``: the same features, gradient-boosted trees (measured, not used: see docs/forecast.md).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+VARIABLES = ("aqi", "pm25", "pm10", "o3_8h")
+MET_COLUMNS = ("temperature", "humidity", "wind_speed", "wind_u", "wind_v", "precipitation", "blh")
+HALF_LIFE = 120.0          # days: a row this old weighs half
+RIDGE = 100.0              # on standardised features (chosen on Changzhi 2019, docs/forecast.md)
+CLIM_WINDOW = 15           # ± days around the day of year
+CLIM_MIN = 20              # values needed for a climatology of earlier years
+TRAILING = 30              # days of the fallback level
+ROBUST_STEPS = 3           # reweighting steps toward least absolute deviations
+MIN_ROWS = 40              # fewer training rows: the model falls back to climatology
+LOWER_Q, UPPER_Q = 0.10, 0.90
+MODEL_NAMES = ("wls", "persistence", "climatology", "lightgbm")
+
+
+@dataclass
+class Point:
+    value: float
+    lower: float
+    upper: float
+    model: str
+
+
+def climatology(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(climatology of earlier years by target day, trailing 30-day mean by base day), both on the
+    series' daily index. The first uses values ≥ 350 days before each day only; the second values
+    on or before each day only."""
+    s = series.astype(float)
+    idx = s.index
+    years = []
+    for k in range(1, 1 + max(1, (idx[-1] - idx[0]).days // 365 + 1)):
+        # the window target − 365·k ± 15 days as a trailing window: never later than 350 days before
+        shifted = s.shift(365 * k - CLIM_WINDOW)
+        years.append(shifted.rolling(2 * CLIM_WINDOW + 1, min_periods=1))
+    sums = sum(r.sum().fillna(0) for r in years)
+    counts = sum(r.count() for r in years)
+    doy = (sums / counts).where(counts >= CLIM_MIN)
+    trailing = s.rolling(TRAILING, min_periods=10).mean()
+    return doy, trailing
+
+
+def _shift_index(values: pd.Series, lead: int) -> np.ndarray:
+    """The values of day o+lead aligned on day o."""
+    return values.shift(-lead).to_numpy(dtype=float)
+
+
+@dataclass
+class Frame:
+    """The design of one variable and lead for every base day of the index."""
+    X: np.ndarray           # rows × features (NaN-free)
+    y: np.ndarray           # target anomaly (NaN where the target day is unknown)
+    base: np.ndarray        # the climatology the anomaly is taken from (per row)
+    persistence: np.ndarray
+    names: list[str]
+    index: pd.DatetimeIndex
+
+
+def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | None = None,
+           met: pd.DataFrame | None = None) -> Frame:
+    """Features of ``var`` at ``lead`` for every base day of ``frame`` (daily index, columns VARIABLES)."""
+    v = frame[var].astype(float)
+    doy, trailing = climatology(v)
+    idx = v.index
+    target_clim = doy.shift(-lead)                                    # climatology of the target day
+    base = target_clim.where(target_clim.notna(), trailing).to_numpy()
+    level = trailing.to_numpy()
+    a = {k: v.shift(k).to_numpy() - base for k in (0, 1, 2)}
+    week = v.rolling(7, min_periods=3).mean().to_numpy() - base
+    cols = {"a0": a[0], "a1": a[1], "a2": a[2], "a7": week, "level": level - base}
+    if neighbours is not None and not neighbours.empty:
+        nb = neighbours.reindex(idx)
+        cols["neighbours"] = nb.to_numpy(dtype=float)
+    target_day = idx + pd.Timedelta(days=lead)
+    for d in range(6):
+        cols[f"dow{d}"] = (target_day.day_of_week == d).astype(float)
+    angle = 2 * math.pi * target_day.day_of_year.to_numpy() / 365.25
+    cols["season_sin"], cols["season_cos"] = np.sin(angle), np.cos(angle)
+    if met is not None and not met.empty:
+        m = met.reindex(idx)
+        for c in MET_COLUMNS:
+            if c in m and m[c].notna().any():
+                target = m[c].shift(-lead)
+                cols[f"met_{c}"] = target.to_numpy(dtype=float)
+                cols[f"met_{c}_change"] = (target - m[c]).to_numpy(dtype=float)
+    names = list(cols)
+    X = np.column_stack([cols[n] for n in names]).astype(float)
+    # a missing recent value: the week's anomaly, else none (0 = on the climatology)
+    for j, n in enumerate(names):
+        if n in ("a0", "a1", "a2"):
+            X[:, j] = np.where(np.isnan(X[:, j]), np.nan_to_num(week, nan=0.0), X[:, j])
+    y = _shift_index(v, lead) - base
+    return Frame(X, y, base, v.to_numpy(dtype=float), names, idx)
+
+
+def _weights(ages: np.ndarray) -> np.ndarray:
+    return 0.5 ** (ages / HALF_LIFE)
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    c = np.cumsum(w) - 0.5 * w
+    return float(np.interp(q * w.sum(), c, v))
+
+
+def fit_predict_wls(F: Frame, at: int, lead: int) -> Point | None:
+    """Fit on the rows whose target day is on or before base day ``at`` (row o with o + lead ≤ at),
+    predict row ``at``. None when the base row has no climatology."""
+    if not np.isfinite(F.base[at]):
+        return None
+    train = np.arange(0, at - lead + 1)
+    X, y = F.X[train], F.y[train]
+    ok = np.isfinite(y) & np.isfinite(F.base[train])
+    X = X[ok]
+    y = y[ok]
+    if len(y) < MIN_ROWS:
+        return Point(float(F.base[at]), math.nan, math.nan, "climatology")
+    ages = (at - train[ok]).astype(float)
+    w = _weights(ages)
+    Xf = np.where(np.isfinite(X), X, np.nan)
+    mu = np.nanmean(Xf, axis=0)
+    mu = np.where(np.isfinite(mu), mu, 0.0)
+    Xf = np.where(np.isfinite(Xf), Xf, mu)
+    sd = Xf.std(axis=0)
+    keep = sd > 1e-9
+    Z = (Xf[:, keep] - mu[keep]) / sd[keep]
+    Z1 = np.column_stack([np.ones(len(y)), Z])
+    A = Z1.T @ (Z1 * w[:, None])
+    A[1:, 1:] += RIDGE * np.eye(Z.shape[1]) * w.sum() / len(w)
+    beta = np.linalg.solve(A, Z1.T @ (w * y))
+    for _ in range(ROBUST_STEPS):              # towards least absolute deviations (the score is MAE)
+        r = np.abs(y - Z1 @ beta)
+        wr = w / np.maximum(r, np.median(r) * 0.2 + 1e-6)
+        wr *= w.sum() / wr.sum()
+        A = Z1.T @ (Z1 * wr[:, None])
+        A[1:, 1:] += RIDGE * np.eye(Z.shape[1]) * wr.sum() / len(wr)
+        beta = np.linalg.solve(A, Z1.T @ (wr * y))
+    x = F.X[at]
+    x = np.where(np.isfinite(x), x, mu)
+    z = np.concatenate([[1.0], (x[keep] - mu[keep]) / sd[keep]])
+    anomaly = float(z @ beta)
+    resid = y - Z1 @ beta
+    lo = _weighted_quantile(resid, w, LOWER_Q)
+    hi = _weighted_quantile(resid, w, UPPER_Q)
+    value = max(0.0, F.base[at] + anomaly)
+    return Point(value, max(0.0, value + lo), max(0.0, value + hi), "wls")
+
+
+def fit_predict_lightgbm(F: Frame, at: int, lead: int) -> Point | None:
+    """The same rows and features, LightGBM (measured against the WLS model; not the default)."""
+    import lightgbm as lgb
+    if not np.isfinite(F.base[at]):
+        return None
+    train = np.arange(0, at - lead + 1)
+    ok = np.isfinite(F.y[train]) & np.isfinite(F.base[train])
+    if ok.sum() < MIN_ROWS:
+        return Point(float(F.base[at]), math.nan, math.nan, "climatology")
+    X, y = F.X[train][ok], F.y[train][ok]
+    w = _weights((at - train[ok]).astype(float))
+    model = lgb.LGBMRegressor(n_estimators=150, learning_rate=0.05, num_leaves=8, min_child_samples=10,
+                              subsample=0.8, subsample_freq=1, verbose=-1, random_state=0)
+    model.fit(X, y, sample_weight=w)
+    anomaly = float(model.predict(F.X[at:at + 1])[0])
+    value = max(0.0, F.base[at] + anomaly)
+    return Point(value, math.nan, math.nan, "lightgbm")
+
+
+def persistence(F: Frame, at: int) -> float:
+    return float(F.persistence[at])
+
+
+def climatology_value(F: Frame, at: int) -> float:
+    return float(F.base[at])
+
+
+def predict(F: Frame, at: int, lead: int, model: str = "wls") -> Point | None:
+    if model == "wls":
+        return fit_predict_wls(F, at, lead)
+    if model == "lightgbm":
+        return fit_predict_lightgbm(F, at, lead)
+    if model == "persistence":
+        v = persistence(F, at)
+        return None if not np.isfinite(v) else Point(v, math.nan, math.nan, "persistence")
+    if model == "climatology":
+        v = climatology_value(F, at)
+        return None if not np.isfinite(v) else Point(v, math.nan, math.nan, "climatology")
+    raise ValueError(f"unknown model {model!r}; one of {', '.join(MODEL_NAMES)}")

@@ -1,0 +1,271 @@
+"""Forecasts made and kept: ``make`` (pure: frames in, days out), ``run`` (the city and each county
+from the store, stored as records), the latest forecasts a caller may see (dashboard, emergency
+page, ``alert level --from-forecast``)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from lantian import db
+from lantian.accounts.scope import Scope
+from lantian.errors import Forbidden, NotFound, UsageError
+from lantian.forecast import predictors as P
+from lantian.forecast import series
+from lantian.forecast.models import ForecastDay, ForecastRun
+from lantian.standards import aqi as hj633
+
+MANAGE = ("admin", "city")
+#: forecast variable → HJ 633 item (the daily IAQI of the forecast concentration)
+ITEMS = {"pm25": "PM2_5_24h", "pm10": "PM10_24h", "o3_8h": "O3_8h"}
+PRIMARY_NAMES = {"pm25": "PM2.5", "pm10": "PM10", "o3_8h": "O3_8h"}
+
+
+def _visible(scope: Scope, unit: str) -> bool:
+    return scope.city_wide or unit == scope.unit
+
+
+def iaqi(var: str, value: float | None) -> int | None:
+    """HJ 633—2012 §6.2: the IAQI of a forecast daily concentration (rounded to whole µg/m³ first)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return hj633.iaqi(ITEMS[var], int(round(value)))
+
+
+def category(aqi_value: float | None) -> str | None:
+    """HJ 633 Table 2 category name (优, 良, 轻度污染 …) of a forecast AQI (rounded up, §6.2)."""
+    if aqi_value is None or not math.isfinite(aqi_value):
+        return None
+    return hj633.category(int(math.ceil(aqi_value))).name
+
+
+def primary(values: dict[str, float | None], aqi_value: float | None) -> str | None:
+    """The primary pollutant: the forecast concentration with the largest IAQI, when the AQI > 50
+    (HJ 633—2012 §5: no primary pollutant on a 优 day)."""
+    if aqi_value is None or not math.isfinite(aqi_value) or math.ceil(aqi_value) <= 50:
+        return None
+    scored = [(iaqi(v, values.get(v)), v) for v in ITEMS]
+    scored = [(i, v) for i, v in scored if i is not None]
+    return PRIMARY_NAMES[max(scored)[1]] if scored else None
+
+
+def make(frames: dict[str, pd.DataFrame], unit: str, base: dt.date, days: int = 3, met: pd.DataFrame | None = None,
+         model: str = "wls") -> list[dict]:
+    """The forecast of ``unit`` made on ``base`` for base+1 … base+days. Every frame is cut at
+    ``base`` first (:func:`series.until`): nothing after the base day is read."""
+    cut = {u: series.until(f, base, days) for u, f in frames.items()}
+    f = cut[unit]
+    at = len(f) - 1 - days
+    metf = None if met is None else met.loc[:pd.Timestamp(base) + pd.Timedelta(days=days)]
+    out = [{"day": base + dt.timedelta(days=h), "lead": h, "values": {}} for h in range(1, days + 1)]
+    for var in P.VARIABLES:
+        nb = series.neighbour_anomaly(cut, unit, var)
+        for h in range(1, days + 1):
+            F = P.design(f, var, h, nb, metf)
+            pt = P.predict(F, at, h, model)
+            out[h - 1]["values"][var] = None if pt is None else {
+                "value": pt.value, "lower": None if math.isnan(pt.lower) else pt.lower,
+                "upper": None if math.isnan(pt.upper) else pt.upper, "model": pt.model}
+    for d in out:
+        a = d["values"].get("aqi")
+        av = a["value"] if a else None
+        d["aqi"] = None if av is None else int(math.ceil(av))
+        d["aqi_lower"] = None if not a or a["lower"] is None else int(math.ceil(a["lower"]))
+        d["aqi_upper"] = None if not a or a["upper"] is None else int(math.ceil(a["upper"]))
+        conc = {v: (d["values"][v] or {}).get("value") for v in ITEMS}
+        d["primary"] = primary(conc, av)
+        d["category"] = category(av)
+    return out
+
+
+def _window(frame: pd.DataFrame, base: dt.date) -> tuple[dt.date, dt.date, int]:
+    cut = frame.loc[:pd.Timestamp(base)]
+    valid = cut["aqi"].dropna()
+    if valid.empty:
+        return base, base, 0
+    return valid.index[0].date(), valid.index[-1].date(), int(valid.size)
+
+
+def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, days: int = 3,
+        stations: list[str] | None = None, model: str = "wls") -> tuple[list[int], list[str]]:
+    """Forecast ``unit`` (and, for the city, each county with stations) from ``base`` (default: the
+    latest day with data) and store each as a record. Returns the run ids and the counties skipped
+    for want of data on the base day or the two days before."""
+    if scope.who.role not in MANAGE:
+        raise Forbidden("预报由市大气办发布 (the city office makes forecasts)")
+    if not 1 <= days <= 7:
+        raise UsageError(f"--days {days}: 1 to 7")
+    units = series.resolve(scope.url, ws.config, unit, stations)
+    if base is None:
+        from lantian.assessment.service import latest_data_day
+        base = latest_data_day(store, ws.as_of)
+    start = base - dt.timedelta(days=series.LOOKBACK_DAYS)
+    frames = series.load(store, con, units, start, base)
+    targets = units.order if unit == units.city else [unit]
+    from lantian.forecast import met as metfile
+    made_all, skipped = [], []
+    for u in targets:
+        f = frames[u]
+        first, last, n = _window(f, base)
+        if n == 0 or last < base - dt.timedelta(days=2):
+            if u != unit:                   # a county without recent data: no forecast, said so
+                skipped.append(f"{u} {units.names.get(u, u)}")
+                continue
+            raise UsageError(f"{u} {units.names.get(u, u)}: no valid daily AQI on {base} or the two days before "
+                             f"(last: {last if n else 'none'}); give --date with a day that has data")
+        met, met_source = metfile.frame(scope.url, u)
+        made = make(frames, u, base, days, met, model)
+        text = units.stations_text.get(u) or units.membership.describe(u, first, last)
+        made_all.append((u, first, last, n, met_source, made, text))
+    ids = []
+    from lantian import audit
+    with db.session(scope.url) as s:        # every unit's forecast or none
+        for u, first, last, n, met_source, made, text in made_all:
+            r = ForecastRun(unit_code=u, unit_name=units.names.get(u, u), base_day=base,
+                            model=_model_of(made), data_from=first, data_to=last, data_days=n, stations=text,
+                            met_source=met_source, settings=json.dumps(_settings(model), ensure_ascii=False),
+                            made_by=scope.who.username, made_at=db.now_utc())
+            s.add(r)
+            s.flush()
+            for d in made:
+                s.add(ForecastDay(run_id=r.id, day=d["day"], lead=d["lead"],
+                                  values=json.dumps(d["values"], ensure_ascii=False), aqi=d["aqi"],
+                                  aqi_lower=d["aqi_lower"], aqi_upper=d["aqi_upper"], primary=d["primary"],
+                                  category=d["category"]))
+            audit.record(s, actor=scope.who.username, action="forecast", entity="forecast_run", entity_id=str(r.id),
+                         after={"unit": u, "base_day": base.isoformat(), "model": r.model,
+                                "aqi": [d["aqi"] for d in made]})
+            ids.append(r.id)
+    return ids, skipped
+
+
+def _model_of(made: list[dict]) -> str:
+    models = {v["model"] for d in made for v in d["values"].values() if v}
+    return "wls" if models == {"wls"} else "+".join(sorted(models)) or "none"
+
+
+def _settings(model: str) -> dict:
+    return {"model": model, "half_life_days": P.HALF_LIFE, "ridge": P.RIDGE, "climatology_window": P.CLIM_WINDOW,
+            "climatology_min": P.CLIM_MIN, "trailing_days": P.TRAILING, "interval": [P.LOWER_Q, P.UPPER_Q],
+            "lookback_days": series.LOOKBACK_DAYS}
+
+
+def as_dict(r: ForecastRun, days: list[ForecastDay]) -> dict:
+    return {"id": r.id, "unit": r.unit_code, "unit_name": r.unit_name, "base_day": r.base_day.isoformat(),
+            "model": r.model, "data_from": r.data_from.isoformat(), "data_to": r.data_to.isoformat(),
+            "data_days": r.data_days, "stations": r.stations, "met_source": r.met_source,
+            "made_by": r.made_by, "made_at": db.to_beijing(r.made_at).isoformat(timespec="minutes"),
+            "days": [{"day": d.day.isoformat(), "lead": d.lead, "aqi": d.aqi, "aqi_lower": d.aqi_lower,
+                      "aqi_upper": d.aqi_upper, "primary": d.primary, "category": d.category,
+                      **{v: _rounded(json.loads(d.values).get(v)) for v in P.VARIABLES if v != "aqi"}}
+                     for d in sorted(days, key=lambda d: d.day)]}
+
+
+def _rounded(v: dict | None) -> dict | None:
+    if not v:
+        return None
+    r = lambda x: None if x is None else int(round(x))
+    return {"value": r(v["value"]), "lower": r(v.get("lower")), "upper": r(v.get("upper"))}
+
+
+def get(scope: Scope, run_id: int) -> dict:
+    with db.session(scope.url) as s:
+        r = s.get(ForecastRun, run_id)
+        if r is None or not _visible(scope, r.unit_code):
+            raise NotFound(f"no forecast {run_id}")
+        days = s.scalars(sa.select(ForecastDay).where(ForecastDay.run_id == r.id)).all()
+        return as_dict(r, list(days))
+
+
+def latest(scope: Scope, unit: str | None = None) -> list[dict]:
+    """The newest forecast of each unit the caller may see (of ``unit`` only, if given)."""
+    with db.session(scope.url) as s:
+        q = sa.select(ForecastRun).order_by(ForecastRun.base_day.desc(), ForecastRun.id.desc())
+        if unit:
+            q = q.where(ForecastRun.unit_code == unit)
+        seen, out = set(), []
+        for r in s.scalars(q):
+            if r.unit_code in seen or not _visible(scope, r.unit_code):
+                continue
+            seen.add(r.unit_code)
+            days = s.scalars(sa.select(ForecastDay).where(ForecastDay.run_id == r.id)).all()
+            out.append(as_dict(r, list(days)))
+        return out
+
+
+def aqi_values(run: dict) -> list[int]:
+    """The daily AQI of a stored forecast, first day first (what the warning rules read)."""
+    values = [d["aqi"] for d in run["days"]]
+    if not values or any(v is None for v in values):
+        raise UsageError(f"forecast {run['id']} has days without an AQI")
+    return values
+
+
+def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date, stations: list[str] | None = None,
+           model: str = "wls", use_met: bool = True) -> dict:
+    """The rolling-origin verification of ``unit`` over the target days ``start``…``end``
+    (:func:`lantian.forecast.evaluate.evaluate`), with the unit, its stations and the data used."""
+    from lantian.forecast import evaluate as ev
+    from lantian.forecast import met as metfile
+    if model not in P.MODEL_NAMES:
+        raise UsageError(f"--model {model!r}: one of {', '.join(P.MODEL_NAMES)}")
+    if end < start:
+        raise UsageError(f"--to {end} is before --from {start}")
+    if (end - start).days > 3 * 366:
+        raise UsageError("a verification covers at most three years")
+    if not stations and not _visible(scope, unit):
+        raise NotFound(f"no unit {unit}")
+    units = series.resolve(scope.url, ws.config, unit, stations)
+    first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
+    frames = series.load(store, con, units, first, end)
+    met, met_source = metfile.frame(scope.url, unit) if use_met else (None, None)
+    result = ev.evaluate(frames, unit, start, end, 3, met, model)
+    data_from, data_to, n = _window(frames[unit], end)
+    return {"unit": unit, "unit_name": units.names.get(unit, unit), "from": start.isoformat(), "to": end.isoformat(),
+            "model": model, "met_source": met_source,
+            "stations": units.stations_text.get(unit) or units.membership.describe(unit, first, end),
+            "data_from": data_from.isoformat(), "data_days": n,
+            "definition": "滚动起报：每个起报日 D 只用 D 及以前的日值，预报 D+1…D+3；持续性 = D 日值；"
+                          "气候态 = 往年同期（±15 天）均值，不足 20 个值时为 D 前 30 天均值",
+            **result}
+
+
+_CACHE: dict = {}
+
+
+def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> list[dict]:
+    """The verification of every unit with data that the caller may see (the data read once).
+    Kept in memory per workspace, period and met import (a new day of data shows on the next period)."""
+    from lantian.forecast import evaluate as ev
+    from lantian.forecast import met as metfile
+    from lantian.forecast.models import MetRow
+    with db.session(scope.url) as s:
+        met_mark = (s.scalar(sa.select(sa.func.count()).select_from(MetRow)),
+                    s.scalar(sa.select(sa.func.max(MetRow.imported_at))))
+    key = (scope.url, start, end, met_mark)
+    if key not in _CACHE:
+        units = series.resolve(scope.url, ws.config, _city(ws))
+        first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
+        frames = series.load(store, con, units, first, end)
+        rows = []
+        for u in units.order:
+            f = frames[u].loc[pd.Timestamp(start):pd.Timestamp(end)]
+            if f["aqi"].notna().sum() < 10:
+                continue
+            met, met_source = metfile.frame(scope.url, u)
+            r = ev.evaluate(frames, u, start, end, 3, met, "wls")
+            rows.append({"unit": u, "unit_name": units.names.get(u, u), "from": start.isoformat(),
+                         "to": end.isoformat(), "met_source": met_source,
+                         "stations": units.membership.describe(u, start, end), **r})
+        _CACHE.clear()
+        _CACHE[key] = rows
+    return [r for r in _CACHE[key] if _visible(scope, r["unit"])]
+
+
+def _city(ws) -> str:
+    from lantian.assessment.units import CITY_CODE
+    return CITY_CODE
