@@ -33,7 +33,7 @@ def statistics(values: dict[str, list[float | None]], grade: str = "II") -> list
             row["mean"] = round(float(v.mean()), 2)
             row["max"] = float(v.max())
             for p in PERCENTILES:
-                row[f"p{p}"] = round(float(hj663_percentile(list(v), Fraction(p, 100))), 2)
+                row[f"p{p}"] = round(float(hj663_percentile(v.tolist(), Fraction(p, 100))), 2)
             row["evaluation_value"] = row[f"p{eval_p}"]
         for rs, title in STANDARDS.items():
             lim = limit(RULESETS[rs], key, grade)
