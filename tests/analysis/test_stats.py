@@ -189,3 +189,13 @@ def test_compare_independent_and_paired_against_welch_and_direct():
     b = [(d, float(x + 5 + rng.normal(0, 2))) for d, x in zip(days[:90], shared)]
     p = compare(a, b)
     assert p["paired"] and p["lower"] > 3.5 and p["upper"] < 6.5       # the shared weather cancels
+
+
+def test_exceedance_percentile_is_hj663_annex_a_rounded():
+    from lantian.analysis.exceedance import statistics
+    rows = {r["pollutant"]: r for r in statistics({"PM2_5": [3, 4, 8, 2, 5, 4], "CO": [1.24, 1.26, None]})}
+    pm, co = rows["PM2_5"], rows["CO"]
+    assert pm["p90"] == 6.5                                  # docs/standards.md §3.3's example: {3,4,8,2,5,4} P90 = 6.5
+    assert pm["p95"] == 7.25 and pm["evaluation_value"] == 7.0          # PM2.5 is judged on P95, rounded to integers
+    assert co["n"] == 2 and co["evaluation_value"] == 1.3               # CO P95 1.259 → one decimal
+    assert rows["SO2"]["n"] == 0 and rows["SO2"]["standards"][0]["days_over"] == 0

@@ -1,7 +1,7 @@
 """Percentile and exceedance statistics of daily values against each GB 3095 limit set.
 
 For every pollutant: the days with a value, mean, maximum, the percentiles 50/90/95/98/99 and the
-HJ 663 evaluation percentile (docs/standards.md §3.1, §3.3: SO2/NO2 P98, PM10/PM2.5/CO P95,
+HJ 663 evaluation percentile rounded by GB/T 8170 (docs/standards.md §3.1, §3.3: SO2/NO2 P98, PM10/PM2.5/CO P95,
 O3-8h P90; Annex A interpolation), and for each limit set — GB 3095—2012 (§1.1), GB 3095—2026
 transitional and final (§1.2) — the 24-hour (O3: 8-hour) limit, the days above it and their share.
 A day is above its limit when its rounded daily value exceeds it (修约值比较法, §3.2 ⚠).
@@ -13,6 +13,8 @@ from fractions import Fraction
 import numpy as np
 
 from lantian.standards.evaluation import percentile as hj663_percentile
+from lantian.standards.pollutants import DECIMALS, pollutant_of
+from lantian.standards.rounding import round_half_even
 from lantian.standards.rulesets import RULESETS, limit
 
 #: daily column → (GB 3095 limit key of its daily statistic, HJ 663 evaluation percentile)
@@ -34,7 +36,8 @@ def statistics(values: dict[str, list[float | None]], grade: str = "II") -> list
             row["max"] = float(v.max())
             for p in PERCENTILES:
                 row[f"p{p}"] = round(float(hj663_percentile(v.tolist(), Fraction(p, 100))), 2)
-            row["evaluation_value"] = row[f"p{eval_p}"]
+            exact = hj663_percentile(v.tolist(), Fraction(eval_p, 100))     # rounded once, GB/T 8170 (§3.5)
+            row["evaluation_value"] = float(round_half_even(exact, DECIMALS[pollutant_of(key)]))
         for rs, title in STANDARDS.items():
             lim = limit(RULESETS[rs], key, grade)
             over = int((v > lim).sum()) if len(v) else 0

@@ -95,7 +95,7 @@ def mann_kendall(y) -> MannKendall:
         z = (s + 1) / np.sqrt(var_s)
     else:
         z = 0.0
-    p = float(2 * (1 - ndtr(abs(z))))
+    p = float(2 * ndtr(-abs(z)))           # = 2·(1 − Φ(|Z|)), without losing small p to rounding
     return MannKendall(s, float(var_s), float(z), p, s / (0.5 * n * (n - 1)), n)
 
 

@@ -44,20 +44,22 @@
 
   function calendar(id, d) {
     var months = d.month ? [d.month] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-    var cols = d.month ? 1 : 4, calendars = [], series = [];
+    var el = document.getElementById(id), width = (el && el.clientWidth) || 1200;
+    var cols = d.month ? 1 : 4, slot = (width - 40) / cols, cell = d.month ? 64 : Math.min(40, Math.floor((slot - 60) / 7));
+    var calendars = [], series = [], rowH = Math.round(cell * 0.8) * 6 + 70;
+    if (!d.month && el) el.style.height = (90 + 3 * rowH + 40) + "px";
     var pieces = d.legend.map(function (l) { return {value: l.level, label: l.name, color: l.colour}; });
     months.forEach(function (m, i) {
       var mm = (m < 10 ? "0" : "") + m, col = i % cols, row = Math.floor(i / cols);
-      calendars.push({orient: "vertical", range: d.year + "-" + mm, cellSize: d.month ? [64, 48] : [40, 32],
-        left: d.month ? 60 : (30 + col * 330), top: d.month ? 70 : (60 + row * 300),
+      calendars.push({orient: "vertical", range: d.year + "-" + mm, cellSize: d.month ? [64, 48] : [cell, Math.round(cell * 0.8)],
+        left: d.month ? 60 : Math.round(40 + col * slot), top: d.month ? 80 : (70 + row * rowH),
         dayLabel: {firstDay: 1, nameMap: ["日", "一", "二", "三", "四", "五", "六"], fontSize: 11},
         monthLabel: {nameMap: "ZH", fontSize: 13, margin: 8}, yearLabel: {show: false},
         itemStyle: {borderColor: "#ccc", color: "#f4f4f4"}, splitLine: {lineStyle: {color: "#888", width: 1}}});
       var data = d.cells.filter(function (c) { return c.month === m && c.value !== null; })
-        .map(function (c) { return [c.date, c.value, c.level]; });
+        .map(function (c) { var item = {value: [c.date, c.value, c.level]}; if (c.level >= 4) item.label = {color: "#fff"}; return item; });
       series.push({type: "heatmap", coordinateSystem: "calendar", calendarIndex: i, data: data,
-        label: {show: true, fontSize: d.month ? 13 : 10, formatter: function (p) { return p.value[1]; },
-                color: "#000"}});
+        label: {show: true, fontSize: d.month ? 13 : 10, formatter: function (p) { return p.value[1]; }, color: "#000"}});
     });
     return chart(id, {title: {text: d.target.name + " " + d.pollutant_name + " " + d.year + "年" + (d.month ? d.month + "月" : ""), left: 10, textStyle: {fontSize: 14}},
       tooltip: {formatter: function (p) { return p.value[0] + "：" + p.value[1]; }},
@@ -78,7 +80,7 @@
     var series = [];
     groups.forEach(function (g) { series = series.concat(band(labels, g.rows, g.colour, g.label)); });
     return chart(id, {title: {text: title, left: 10, textStyle: {fontSize: 14}}, tooltip: {trigger: "axis"},
-      legend: {top: 24, data: groups.map(function (g) { return g.label; })}, grid: {left: 50, right: 20, top: 60, bottom: 30},
+      legend: {top: 26, data: groups.map(function (g) { return g.label; })}, grid: {left: 50, right: 20, top: 80, bottom: 30},
       xAxis: {type: "category", data: labels, boundaryGap: false}, yAxis: {type: "value", name: unit, scale: true}, series: series}, nm);
   }
 
@@ -98,14 +100,16 @@
       series: [{type: "heatmap", data: data}]}, name(d, "trend-level"));
   }
 
+  function pText(p) { return p < 0.001 ? "p < 0.001" : "p = " + p.toPrecision(2); }
+
   function trend(id, d) {
     var xs = d.series.map(function (m) { return m.period; });
     var fit = d.series.map(function (m) { var y = +m.period.slice(0, 4) + (+m.period.slice(5, 7) - 1) / 12; return +(d.intercept + d.slope_per_year * y).toFixed(2); });
-    var series = [{name: d.deseasonalised ? "去季节月均值" : "月均值", type: "line", data: d.series.map(function (m) { return m.value; }), symbolSize: 6, connectNulls: false},
-                  {name: "Theil–Sen", type: "line", data: fit, symbol: "none", lineStyle: {color: "#c0504d", width: 2}}];
-    if (d.deseasonalised) series.push({name: "月均值", type: "line", data: d.series.map(function (m) { return m.observed; }), symbol: "none", lineStyle: {color: "#bbb", type: "dashed"}});
-    return chart(id, {title: {text: d.target.name + " " + d.pollutant_name + "：" + (d.slope_per_year > 0 ? "+" : "") + d.slope_per_year.toFixed(2) + " " + d.unit + "/年 [" + d.lower.toFixed(2) + ", " + d.upper.toFixed(2) + "]，p = " + d.p.toPrecision(3), left: 10, textStyle: {fontSize: 14}},
-      tooltip: {trigger: "axis"}, legend: {top: 24}, grid: {left: 50, right: 20, top: 60, bottom: 30},
+    var series = [{name: d.deseasonalised ? "去季节月均值" : "月均值", type: "line", data: d.series.map(function (m) { return m.value; }), symbolSize: 6, connectNulls: false, itemStyle: {color: "#1f5fa8"}, lineStyle: {color: "#1f5fa8"}},
+                  {name: "Theil–Sen", type: "line", data: fit, symbol: "none", itemStyle: {color: "#c0504d"}, lineStyle: {color: "#c0504d", width: 2}}];
+    if (d.deseasonalised) series.push({name: "原始月均值", type: "line", data: d.series.map(function (m) { return m.observed; }), symbol: "none", itemStyle: {color: "#999"}, lineStyle: {color: "#999", type: "dashed"}});
+    return chart(id, {title: {text: d.target.name + " " + d.pollutant_name + "：" + (d.slope_per_year > 0 ? "+" : "") + d.slope_per_year.toFixed(2) + " " + d.unit + "/年 [" + d.lower.toFixed(2) + ", " + d.upper.toFixed(2) + "]，" + pText(d.p), left: 10, textStyle: {fontSize: 14}},
+      tooltip: {trigger: "axis"}, legend: {top: 26}, grid: {left: 50, right: 20, top: 80, bottom: 30},
       xAxis: {type: "category", data: xs}, yAxis: {type: "value", name: d.unit, scale: true}, series: series}, name(d, "trend"));
   }
 
@@ -114,8 +118,8 @@
     var std = d.rows[0].standards.map(function (s, i) {
       return {name: s.title, type: "bar", data: d.rows.map(function (r) { return r.standards[i].days_over; })};
     });
-    return chart(id, {title: {text: "超标天数", left: 10, textStyle: {fontSize: 14}}, tooltip: {trigger: "axis"}, legend: {top: 24},
-      color: ["#1f5fa8", "#f79646", "#c0504d"], grid: {left: 50, right: 20, top: 60, bottom: 30},
+    return chart(id, {title: {text: "超标天数", left: 10, textStyle: {fontSize: 14}}, tooltip: {trigger: "axis"}, legend: {top: 26},
+      color: ["#1f5fa8", "#f79646", "#c0504d"], grid: {left: 50, right: 20, top: 80, bottom: 30},
       xAxis: {type: "category", data: names}, yAxis: {type: "value", name: "天"}, series: std}, name(d, "exceedance"));
   }
 
@@ -124,7 +128,7 @@
     var xs = Object.keys(dates).sort();
     function on(series) { var m = {}; series.forEach(function (r) { m[r.date] = r.value; }); return xs.map(function (x) { return x in m ? m[x] : null; }); }
     return chart(id, {title: {text: "B − A = " + d.difference.toFixed(1) + " " + d.unit + " [" + d.lower.toFixed(1) + ", " + d.upper.toFixed(1) + "]", left: 10, textStyle: {fontSize: 14}},
-      tooltip: {trigger: "axis"}, legend: {top: 24}, grid: {left: 50, right: 20, top: 60, bottom: 30},
+      tooltip: {trigger: "axis"}, legend: {top: 26}, grid: {left: 50, right: 60, top: 80, bottom: 30}, color: ["#1f5fa8", "#c0504d"],
       xAxis: {type: "category", data: xs}, yAxis: {type: "value", name: d.unit},
       series: [{name: "A " + d.a.name + " " + d.a.from + "…" + d.a.to, type: "line", data: on(d.series_a), symbol: "none",
                 markLine: {symbol: "none", data: [{yAxis: d.mean_a, name: "A 均值"}], lineStyle: {color: "#1f5fa8"}}},
