@@ -36,6 +36,7 @@
     option.backgroundColor = option.backgroundColor || "#fff";
     c.setOption(option);
     window.addEventListener("resize", function () { c.resize(); });
+    el.lantianSVG = function () { return svgOf(c); };      // what the SVG button downloads
     el.dataset.ready = "1";
     return c;
   }
