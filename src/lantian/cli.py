@@ -1005,3 +1005,7 @@ app.add_typer(forecast_cli.app, name="forecast")
 from lantian.live import cli as live_cli  # noqa: E402
 
 live_cli.register(app, store_app)
+
+from lantian.analysis import cli as analysis_cli  # noqa: E402
+
+app.add_typer(analysis_cli.app, name="analyse")

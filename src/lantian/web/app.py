@@ -86,10 +86,17 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     from lantian.inventory import routes as inventory
     from lantian.apportionment import routes as apportionment
     from lantian.live import routes as live
+<<<<<<< HEAD
     from lantian.forecast import routes as forecast
     from lantian.web import attachment_routes, audit_routes, auth_routes
     for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
                    dustfall, fires, vehicles, registers, reports, inventory, apportionment, live, forecast):
+=======
+    from lantian.analysis import routes as analysis
+    from lantian.web import attachment_routes, audit_routes, auth_routes
+    for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
+                   dustfall, fires, vehicles, registers, reports, inventory, apportionment, live, analysis):
+>>>>>>> analysis
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

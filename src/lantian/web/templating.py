@@ -16,7 +16,8 @@ ROOMS = [HERE / "templates", HERE.parent / "monitoring" / "templates", HERE.pare
          HERE.parent / "vehicles" / "templates", HERE.parent / "registers" / "templates",
          HERE.parent / "fires" / "templates", HERE.parent / "reports" / "templates",
          HERE.parent / "inventory" / "templates", HERE.parent / "apportionment" / "templates",
-         HERE.parent / "live" / "templates", HERE.parent / "forecast" / "templates"]
+         HERE.parent / "live" / "templates", HERE.parent / "forecast" / "templates",
+         HERE.parent / "analysis" / "templates"]
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.loader = ChoiceLoader([FileSystemLoader(str(p)) for p in ROOMS])
