@@ -971,10 +971,6 @@ def store_info(workspace: WorkspaceOpt = None, as_json: JsonOpt = False):
         out.print(f"  {key}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
-
-
 # the rooms' own command groups
 from lantian.plan import cli as plan_cli  # noqa: E402
 from lantian.enterprises import cli as ledger_cli  # noqa: E402
@@ -1003,3 +999,7 @@ app.add_typer(pmf_cli.app, name="pmf")
 from lantian.live import cli as live_cli  # noqa: E402
 
 live_cli.register(app, store_app)
+
+
+if __name__ == "__main__":  # pragma: no cover - after every room is mounted (``python -m lantian`` is the way)
+    sys.exit(app())
