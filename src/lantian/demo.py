@@ -28,7 +28,6 @@ from lantian.measurements.series import DailySeries
 from lantian.measurements.store import Store
 from lantian.workspace import Workspace, init
 
-CITY = "长治市"
 AS_OF = dt.date(2023, 6, 30)
 PASSWORD = "lantian-demo"
 #: one demo account per role: username, role, binding, display name

@@ -149,11 +149,6 @@ def note(problems: Iterable[tuple[str, str | None]]) -> str | None:
             "不作为考核依据。")
 
 
-def incomplete_note(items: Iterable[tuple[str, Coverage]]) -> str | None:
-    """:func:`note` of (name, :class:`Coverage`) pairs."""
-    return note((name, c.problem()) for name, c in items if not c.complete and c.aqi_days)
-
-
 def refuse_incomplete(rows, strict: bool, what: str) -> str | None:
     """:func:`note` of ``rows`` — (name, row) pairs whose row has ``complete``, ``valid_days`` and
     ``coverage_problem`` (a ranking or progress row) — of the rows that print a figure: a unit without

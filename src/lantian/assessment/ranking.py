@@ -100,10 +100,6 @@ class Ranking:
     rules: list[str]
 
 
-def _as_float(ints: np.ndarray, dp: int) -> list[float | None]:
-    return [None if v < 0 else int(v) / 10 ** dp for v in ints]
-
-
 def rank_units(store: Store, units, period: ref.Period, con, *,
                previous: ref.Period | None = None, scheme: Scheme | str | None = None,
                sand_dust: Mapping[str, Iterable[date]] | Iterable[date] | None = None,

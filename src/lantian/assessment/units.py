@@ -11,7 +11,3 @@ def unit_names(url: str) -> dict[str, str]:
     return {code: name for code, name, level, *_ in registry.list_units(url) if level in ("county", "zone", "city")}
 
 
-def unit_levels(url: str) -> dict[str, str]:
-    """unit code → city | county | zone."""
-    from lantian.measurements import stations as registry
-    return {code: level for code, _, level, *_ in registry.list_units(url)}

@@ -629,5 +629,3 @@ def zone_list(s: Session) -> list[dict]:
             for z in s.scalars(sa.select(RegisterZone).order_by(RegisterZone.name))]
 
 
-def register_of(register_id: str) -> Register:
-    return register(register_id)

@@ -23,9 +23,3 @@ def pollutant_of(item: str) -> str:
     raise KeyError(f"unknown item {item!r}")
 
 
-def from_display(name: str) -> str:
-    """``'PM2.5'`` → ``'PM2_5'``; accepts both spellings."""
-    key = name.replace(".", "_")
-    if key not in POLLUTANTS:
-        raise KeyError(f"unknown pollutant {name!r}")
-    return key
