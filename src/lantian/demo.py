@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lantian import db
+from lantian import db, geography
 from lantian.accounts import service as accounts
 from lantian.accounts.models import Enterprise, User
 from lantian.measurements import stations as registry
@@ -28,7 +28,6 @@ from lantian.measurements.series import DailySeries
 from lantian.measurements.store import Store
 from lantian.workspace import Workspace, init
 
-CITY = "长治市"
 AS_OF = dt.date(2023, 6, 30)
 PASSWORD = "lantian-demo"
 #: one demo account per role: username, role, binding, display name
@@ -92,11 +91,12 @@ DEMO_TARGETS = {"pm25_mean": "45", "good_day_ratio": "65"}
 def _targets(url: str) -> None:
     from lantian.assessment.targets import set_target, targets
     with db.session(url) as s:
-        if targets(s, 2019, ["140400"]):
+        city_code = geography.city_code(s)
+        if targets(s, 2019, [city_code]):
             return
         units = sorted({r.unit_code for r in registry.list_stations(url, include_stopped=True) if r.unit_code})
         for indicator, value in DEMO_TARGETS.items():
-            city = set_target(s, "140400", 2019, indicator, value, by="demo", synthetic=True,
+            city = set_target(s, city_code, 2019, indicator, value, by="demo", synthetic=True,
                               note="合成演示目标 synthetic demo target")
             for unit in units:
                 set_target(s, unit, 2019, indicator, value, by="demo", parent=city.id, synthetic=True,
@@ -317,9 +317,9 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     demo_bulletin(ws, con)                         # January 2019: every bulletin section, labelled 演示数据
     from lantian.assessment.networks import official_stations
     from lantian.assessment.statistics import area_daily_units
-    from lantian.assessment.units import CITY_CODE
-    members = official_stations(ws.database_url, ws.config).only([CITY_CODE])   # the city's national points
-    evaluation = members.units.get(CITY_CODE, [])
+    members = official_stations(ws.database_url, ws.config)
+    members = members.only([members.city])         # the city's national points
+    evaluation = members.units.get(members.city, [])
     store = Store(ws.measurements)
     city = area_daily_units(store, members, dt.date(2019, 1, 1), dt.date(2019, 12, 31), con)
     with_data = sorted(set(store.hourly(stations=evaluation, pollutants=["PM2_5"]).table.column("station")

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from lantian.apportionment.reader import Dataset
 from lantian.errors import UsageError
 
-CATEGORIES = ("strong", "weak", "bad")
-CATEGORY_NAMES = {"strong": "强", "weak": "弱（不确定度×3）", "bad": "剔除"}
 TOTAL_NAMES = ("pm25", "pm2.5", "mass", "pm10", "tnmoc", "tvoc", "totalvoc", "total", "pm")
 
 

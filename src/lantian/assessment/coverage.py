@@ -25,9 +25,10 @@ import pyarrow.compute as pc
 
 from lantian.standards import period as ref
 from lantian.standards.evaluation import settings
+from lantian.standards.pollutants import DISPLAY, POLLUTANTS
 
 #: the daily columns whose valid days are counted, with the names an official reads
-POLLUTANTS = {"PM2_5": "PM2.5", "PM10": "PM10", "SO2": "SO2", "NO2": "NO2", "CO": "CO", "O3_8h_max": "O3"}
+ITEMS = {ref.COLUMNS[p]: DISPLAY[p] for p in POLLUTANTS}
 RULE = "GB 3095—2012表4、HJ 663：每月有效日均值不少于27天（2月不少于25天），全年不少于324天"
 
 
@@ -107,34 +108,34 @@ def coverage(daily: pa.Table, units: Iterable[str], start: dt.date, end: dt.date
     """Each unit's :class:`Coverage` over ``start``…``end`` from its daily values (columns ``unit``,
     ``date``, the six pollutants' daily values and ``AQI``; null = invalid)."""
     units = list(units)
-    t = daily.select(["unit", "date", "AQI", *POLLUTANTS])
+    t = daily.select(["unit", "date", "AQI", *ITEMS])
     t = t.filter(pc.and_(pc.greater_equal(t.column("date"), pa.scalar(start, pa.date32())),
                          pc.less_equal(t.column("date"), pa.scalar(end, pa.date32()))))
     t = t.filter(pc.is_in(t.column("unit"), value_set=pa.array(units, pa.string())))
     ym = pc.add(pc.multiply(pc.year(t.column("date")), 100), pc.month(t.column("date")))
     t = t.append_column("ym", ym)
-    counts = t.group_by(["unit", "ym"]).aggregate([(c, "count") for c in ("AQI", *POLLUTANTS)]).to_pylist()
+    counts = t.group_by(["unit", "ym"]).aggregate([(c, "count") for c in ("AQI", *ITEMS)]).to_pylist()
     last = t.filter(pc.is_valid(t.column("AQI"))).group_by("unit").aggregate([("date", "max")]).to_pylist()
     last_day = {r["unit"]: r["date_max"] for r in last}
     by = {(r["unit"], r["ym"]): r for r in counts}
     whole_year = start == dt.date(start.year, 1, 1) and end == dt.date(start.year, 12, 31)
     out = {}
     for u in units:
-        totals = dict.fromkeys(("AQI", *POLLUTANTS), 0)
+        totals = dict.fromkeys(("AQI", *ITEMS), 0)
         short = []
         for y, m, part, dim in _months(start, end):
             row = by.get((u, y * 100 + m), {})
             need = required(y, m, part, dim)
-            for c in ("AQI", *POLLUTANTS):
+            for c in ("AQI", *ITEMS):
                 n = row.get(f"{c}_count", 0) or 0
                 totals[c] += n
                 if c != "AQI" and n < need:
-                    short.append({"year": y, "month": m, "pollutant": POLLUTANTS[c], "valid": n, "needed": need})
+                    short.append({"year": y, "month": m, "pollutant": ITEMS[c], "valid": n, "needed": need})
         if whole_year:
             need = settings()["validity"]["annual_min_days"]
-            short += [{"year": start.year, "month": None, "pollutant": POLLUTANTS[c], "valid": totals[c],
-                       "needed": need} for c in POLLUTANTS if totals[c] < need]
-        out[u] = Coverage(u, start, end, min(totals[c] for c in POLLUTANTS), totals["AQI"], last_day.get(u), short)
+            short += [{"year": start.year, "month": None, "pollutant": ITEMS[c], "valid": totals[c],
+                       "needed": need} for c in ITEMS if totals[c] < need]
+        out[u] = Coverage(u, start, end, min(totals[c] for c in ITEMS), totals["AQI"], last_day.get(u), short)
     return out
 
 
@@ -146,11 +147,6 @@ def note(problems: Iterable[tuple[str, str | None]]) -> str | None:
         return None
     return ("数据不完整：" + "；".join(parts) + f"（{RULE}）。标注“※”的数据未达到有效性要求，仅供参考，"
             "不作为考核依据。")
-
-
-def incomplete_note(items: Iterable[tuple[str, Coverage]]) -> str | None:
-    """:func:`note` of (name, :class:`Coverage`) pairs."""
-    return note((name, c.problem()) for name, c in items if not c.complete and c.aqi_days)
 
 
 def refuse_incomplete(rows, strict: bool, what: str) -> str | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lantian import audit
+from lantian import audit, geography
 from lantian.assessment.models import Letter
 from lantian.assessment.progress import UnitProgress
 from lantian.db import now_utc
@@ -31,12 +31,12 @@ class Draft:
     pdf: Path | None = None
 
 
-def drafts(rows: list[UnitProgress]) -> list[Draft]:
-    """A warning letter for every unit behind schedule; an interview proposal for the seriously behind."""
-    from lantian.assessment.units import CITY_CODE
+def drafts(rows: list[UnitProgress], city: str | None) -> list[Draft]:
+    """A warning letter for every county or zone behind schedule (never the ``city`` itself); an
+    interview proposal for the seriously behind."""
     out = []
     for p in rows:
-        if p.unit == CITY_CODE or p.verdict is None or p.verdict.status == "on_schedule":
+        if p.unit == city or p.verdict is None or p.verdict.status == "on_schedule":
             continue
         out.append(Draft(p.unit, p.name, "warning", p.verdict.status, p.as_dict()))
         if p.verdict.status == "seriously_behind":
@@ -46,9 +46,7 @@ def drafts(rows: list[UnitProgress]) -> list[Draft]:
 
 def _level(s: Session, unit: str) -> str | None:
     """county | zone | city — what the unit is (a zone's letters go to its 管委会)."""
-    from lantian.measurements.stations import AdminUnit
-    row = s.get(AdminUnit, unit)
-    return None if row is None else row.level
+    return geography.kind_of(s, unit)
 
 
 def _incomplete(n: dict) -> str:

@@ -30,9 +30,9 @@ from typing import Iterable, Mapping, Sequence
 import pyarrow as pa
 import sqlalchemy as sa
 
-from lantian import db
+from lantian import db, geography
 from lantian.errors import UsageError
-from lantian.measurements.stations import NETWORKS, AdminUnit, StationVersion, network_name, parse_network
+from lantian.measurements.stations import NETWORKS, StationVersion, network_name, parse_network
 from lantian.standards.evaluation import settings
 from lantian.workspace import check_keys
 
@@ -120,6 +120,15 @@ class Membership:
             if s.station not in out[s.unit]:
                 out[s.unit].append(s.station)
         return {u: sorted(v) for u, v in out.items() if v}
+
+    @property
+    def city(self) -> str | None:
+        """The workspace's city among the units (None for a province's cities)."""
+        return next((u for u in self.order if self.levels.get(u) == "city"), None)
+
+    def local(self) -> "Membership":
+        """The counties and zones: every unit but the city."""
+        return self.without([self.city])
 
     def only(self, units: Iterable[str]) -> "Membership":
         keep = set(units)
@@ -270,25 +279,25 @@ def _networks(candidates: list[_Version], networks: tuple[str, ...]) -> list[_Ve
 def official_stations(url: str, config: Mapping | None, city: str | None = None) -> Membership:
     """The assessment stations of the city (``city``, default the workspace's city unit) and of each of
     its counties and zones, dated, by the workspace's rule (:func:`network_rule` of ``config``)."""
-    from lantian.assessment.units import CITY_CODE
-    city = city or CITY_CODE
     rule = network_rule(config)
     with db.session(url) as s:
+        city = city or geography.city_code(s, config)
         versions = _versions(s, StationVersion.unit_code.is_not(None))
-        units = {u.code: (u.name, u.level) for u in s.scalars(sa.select(AdminUnit))}
+        units = {u.code: (u.name, u.kind) for u in geography.units(s)}
     latest = {v.station: (v.name, v.network) for v in versions}
 
     def choose_county(unit, candidates):
         return _networks(candidates, rule.county) or _networks(candidates, rule.county_fallback)
 
     counties = _resolve(versions, lambda v: [v.unit], choose_county)
-    cities = _resolve(versions, lambda v: [city], lambda unit, cs: _networks(cs, rule.city))
+    cities = [] if city is None else _resolve(versions, lambda v: [city], lambda unit, cs: _networks(cs, rule.city))
     names = {code: name for code, (name, _) in units.items()}
     for v in versions:
         names.setdefault(v.unit, v.unit_name or v.unit)
     levels = {code: level for code, (_, level) in units.items()}
-    levels[city] = "city"
-    order = [city] + sorted({sp.unit for sp in counties})
+    if city is not None:
+        levels[city] = "city"
+    order = ([city] if city is not None else []) + sorted({sp.unit for sp in counties})
     return Membership(cities + counties, names, levels, latest, rule, order)
 
 

@@ -71,13 +71,6 @@ class UnitProgress:
 
 
 SETTINGS_KEY = "assessment.progress"
-SETTINGS_HELP = """[assessment.progress]
-behind_if_any = ["pm25_above_target", "good_days_below_target"]   # or "pm25_rate_below_plan"
-seriously_if_any = ["pm25_worse_than_last_year", "good_days_worse_than_last_year"]
-# far_above_percent = 10        # with "pm25_far_above_target" in seriously_if_any
-# planned_rate_percent = 5      # with "pm25_rate_below_plan" in behind_if_any
-# name = "2023年考核办法"
-"""
 
 
 def progress_rule(config: Mapping, source: str = "lantian.toml") -> std.ProgressRule:

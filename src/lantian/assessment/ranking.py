@@ -29,8 +29,8 @@ import pyarrow as pa
 from lantian.assessment.statistics import area_daily_units, period_statistics
 from lantian.measurements.store import Store
 from lantian.standards import period as ref
-from lantian.standards.pollutants import DECIMALS
-from lantian.standards.ranking import POLLUTANTS, Scheme, change_rate, ranks, scheme as scheme_named
+from lantian.standards.pollutants import DECIMALS, POLLUTANTS
+from lantian.standards.ranking import Scheme, change_rate, ranks, scheme as scheme_named
 from lantian.standards.rulesets import RuleSet
 
 #: output names of the ranked concentrations
@@ -98,10 +98,6 @@ class Ranking:
     method: str
     sand_dust: str
     rules: list[str]
-
-
-def _as_float(ints: np.ndarray, dp: int) -> list[float | None]:
-    return [None if v < 0 else int(v) / 10 ** dp for v in ints]
 
 
 def rank_units(store: Store, units, period: ref.Period, con, *,

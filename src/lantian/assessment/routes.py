@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse
 
+from lantian import geography
 from lantian.accounts.scope import Scope
 from lantian.assessment import service
 from lantian.assessment.progress import progress_rule
@@ -166,13 +167,11 @@ TARGET_MANAGERS = {"admin", "city"}
 def _target_rows(request: Request, scope: Scope, year: int | None) -> list[dict]:
     from lantian import db
     from lantian.assessment.targets import rows_of
-    from lantian.enterprises.service import county_names
-    from lantian.measurements.stations import AdminUnit
     with db.session(request.app.state.db_url) as s:
-        rows, names = rows_of(s, year), county_names(s)
-        own = s.get(AdminUnit, scope.unit) if scope.unit else None
+        rows, names = rows_of(s, year), geography.names(s)
+        own = geography.unit(s, scope.unit)
     if scope.who.role == "county":                 # its own targets and its city's
-        rows = [r for r in rows if r["unit"] in (scope.unit, own.parent_code if own else None)]
+        rows = [r for r in rows if r["unit"] in (scope.unit, own.parent if own else None)]
     elif scope.who.role == "enterprise":
         rows = []
     return [dict(r, unit_name=names.get(r["unit"], r["unit"])) for r in rows]
@@ -225,7 +224,7 @@ async def targets_import_api(request: Request, file: Annotated[UploadFile, File(
         path.write_bytes(data)
         with db.session(request.app.state.db_url) as s:
             try:
-                rows = targetfile.read(path, units=_units(s), name=name)
+                rows = targetfile.read(path, units=geography.lookup(s), name=name)
                 result = import_rows(s, rows, by=scope.who.username, file=name)
             except targetfile.TargetImportError as exc:
                 raise HTTPException(422, {"message": str(exc), "errors": [
@@ -237,15 +236,6 @@ async def targets_import_api(request: Request, file: Annotated[UploadFile, File(
         from fastapi.responses import RedirectResponse
         return RedirectResponse("/assessment/targets", status_code=303)
     return result
-
-
-def _units(s) -> dict[str, str]:
-    import sqlalchemy as sa
-    from lantian.measurements.stations import AdminUnit
-    out = {}
-    for u in s.scalars(sa.select(AdminUnit)):
-        out[u.code], out[u.name] = u.code, u.code
-    return out
 
 
 @router.get("/assessment/targets", include_in_schema=False)

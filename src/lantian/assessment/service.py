@@ -11,12 +11,12 @@ from lantian.assessment.progress import progress
 from lantian.assessment.ranking import rank_units
 from lantian.assessment.targets import targets
 from lantian.assessment.networks import official_stations
-from lantian.assessment.units import CITY_CODE, unit_names
+from lantian.assessment.units import unit_names
 from lantian.standards import period as ref
 
 
 def latest_data_day(store, as_of: dt.date) -> dt.date:
-    """The as-of date, or the end of the last month with data before it (DESIGN "Time": data pages
+    """The as-of date, or the end of the last month with data before it (docs/architecture.md "Time": data pages
     default to the latest date that has data)."""
     import calendar
     months = store.months()
@@ -44,7 +44,7 @@ def ranking(scope: Scope, store, con, p: ref.Period, yoy: bool = False, daily=No
     Each county's figure is formed from its assessment stations (:func:`official_stations` by the rule
     of ``config``, or ``members`` already found); ``daily``: the counties' daily values, already
     computed (:func:`rank_units`)."""
-    members = (members or official_stations(scope.url, config)).without([CITY_CODE])
+    members = (members or official_stations(scope.url, config)).local()
     previous = ref.same_period_last_year(p) if yoy else None
     result = rank_units(store, members, p, con, previous=previous, daily=daily,
                         sand_dust=sand_dust_days(scope.url, members.units, (previous or p).start, p.end))

@@ -36,7 +36,8 @@ from lantian.standards.pollutants import DECIMALS
 from lantian.standards.rounding import exact
 from lantian.standards.rulesets import RuleSet, limit, ruleset_for
 
-POLLUTANTS = tuple(ref.COLUMNS)          # SO2, NO2, PM10, PM2_5, CO, O3
+#: the period statistics' order (SO2 first), as :data:`lantian.standards.period.COLUMNS` lists them
+ORDER = tuple(ref.COLUMNS)
 AREA_COLUMNS = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3_8h_max", "O3_1h_max")
 
 
@@ -169,7 +170,7 @@ def period_statistics(daily: pa.Table, periods: Sequence[ref.Period] | ref.Perio
     """
     if isinstance(periods, ref.Period):
         periods = [periods]
-    cols = [ref.COLUMNS[p] for p in POLLUTANTS]
+    cols = [ref.COLUMNS[p] for p in ORDER]
     src = daily.select([unit, "date", *cols, "AQI", "primary"])
     if unit != "unit":
         src = src.rename_columns(["unit", *src.column_names[1:]])
@@ -183,7 +184,7 @@ def period_statistics(daily: pa.Table, periods: Sequence[ref.Period] | ref.Perio
     j = j.mutate(dust=j.dust.fill_null(False),
                  ym=(j.date.year() * 100 + j.date.month()).cast("int64"))
     used = {}
-    for p, c in zip(POLLUTANTS, cols):
+    for p, c in zip(ORDER, cols):
         cut = deduct_sand_dust and p in ref.SAND_DUST_DEDUCTED
         used[p] = ibis.ifelse(j.dust, ibis.null().cast("int64"), j[c]) if cut else j[c]
     j = j.mutate(**{f"u_{p}": e for p, e in used.items()})
@@ -193,7 +194,7 @@ def period_statistics(daily: pa.Table, periods: Sequence[ref.Period] | ref.Perio
         return ibis.ifelse((ibis.literal(",") + j.primary + ",").contains(f",{label},"), 1, 0)
 
     aggs = {}
-    for p, c in zip(POLLUTANTS, cols):
+    for p, c in zip(ORDER, cols):
         aggs[f"n_{p}"] = j[c].count()
         aggs[f"sum_{p}"] = j[f"u_{p}"].sum()
         aggs[f"nused_{p}"] = j[f"u_{p}"].count()
@@ -206,14 +207,14 @@ def period_statistics(daily: pa.Table, periods: Sequence[ref.Period] | ref.Perio
 
     # months meeting their minimum (annual rule, or enforced monthly rule)
     mt = ibis.memtable(mtab)
-    mc = j.group_by([*keys, "ym"]).aggregate(**{f"m_{p}": j[c].count() for p, c in zip(POLLUTANTS, cols)})
+    mc = j.group_by([*keys, "ym"]).aggregate(**{f"m_{p}": j[c].count() for p, c in zip(ORDER, cols)})
     mc = mc.join(mt, ["pid", "ym"])
     mok = mc.group_by(keys).aggregate(**{f"okm_{p}": ibis.ifelse(mc[f"m_{p}"] >= mc.need, 1, 0).sum()
-                                         for p in POLLUTANTS})
-    base = base.left_join(mok, keys).select(base, *[mok[f"okm_{p}"] for p in POLLUTANTS])
+                                         for p in ORDER})
+    base = base.left_join(mok, keys).select(base, *[mok[f"okm_{p}"] for p in ORDER])
 
     # percentiles: HJ 663 Annex A, k = 1 + (n−1)·P/100, in integers
-    for p in POLLUTANTS:
+    for p in ORDER:
         P = ref.percentile_p(p) * 100
         if P.denominator != 1:
             raise ValueError(f"percentile {P} of {p} is not a whole percent")
@@ -230,7 +231,7 @@ def period_statistics(daily: pa.Table, periods: Sequence[ref.Period] | ref.Perio
 
     b = base.join(pt, base.pid == pt.pid).select(base, *[pt[c] for c in ptab.column_names if c != "pid"])
     out = {}
-    for p in POLLUTANTS:
+    for p in ORDER:
         dp = ref.statistics_dp(p)
         scale = 10 ** dp
         mean_i = ibis.ifelse(b[f"nused_{p}"] > 0, _scaled(b[f"sum_{p}"], b[f"nused_{p}"], p), ibis.null().cast("int64"))
@@ -253,7 +254,7 @@ def period_statistics(daily: pa.Table, periods: Sequence[ref.Period] | ref.Perio
             att = att & it
         out[f"attains_{p}"] = att
     overall = out["attains_SO2"]
-    for p in POLLUTANTS[1:]:
+    for p in ORDER[1:]:
         overall = overall & out[f"attains_{p}"]
     out["attains"] = overall
     null = ibis.null().cast("int64")
@@ -261,7 +262,7 @@ def period_statistics(daily: pa.Table, periods: Sequence[ref.Period] | ref.Perio
         out[name] = ibis.ifelse(b.n_aqi_days > 0, half_even_div(k.fill_null(0) * 1000, b.n_aqi_days), null)\
             .cast("float64") / 10
     fills = {c: b[c].fill_null(0) for c in ("good_days", "exceedance_days", "heavy_days", "severe_days",
-                                            "n_sand_dust_days", *[f"primary_{p}" for p in POLLUTANTS])}
+                                            "n_sand_dust_days", *[f"primary_{p}" for p in ORDER])}
     res = b.mutate(**out, **fills).order_by(["unit", "pid"])
     table = con.to_pyarrow(res)
     # period metadata and the recorded settings
@@ -273,11 +274,11 @@ def period_statistics(daily: pa.Table, periods: Sequence[ref.Period] | ref.Perio
             "validity_rule": [ref.validity_rule(periods[i]) for i in pids],
             "method": [method] * len(pids), "sand_dust": [sd] * len(pids)}
     keep = ["unit", "n_days", "ruleset"]
-    for p in POLLUTANTS:
+    for p in ORDER:
         keep += [f"n_{p}", f"coverage_{p}", f"valid_{p}", f"mean_{p}", f"{ref.percentile_name(p)}_{p}",
                  f"sum_{p}", f"nused_{p}", f"pct100_{p}", f"n_sand_dust_{p}", f"attains_{p}"]
     keep += ["attains", "n_aqi_days", "good_days", "exceedance_days", "heavy_days", "severe_days",
-             "good_ratio", "heavy_ratio", *[f"primary_{p}" for p in POLLUTANTS], "n_sand_dust_days"]
+             "good_ratio", "heavy_ratio", *[f"primary_{p}" for p in ORDER], "n_sand_dust_days"]
     cols_out = {"unit": table.column("unit"), "period": meta["period"], "kind": meta["kind"],
                 "start": meta["start"], "end": meta["end"]}
     for c in keep[1:]:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lantian import audit
+from lantian import audit, geography
 from lantian.assessment.models import INDICATORS, Target
 from lantian.db import now_utc
 from lantian.errors import UsageError
@@ -100,8 +100,7 @@ def set_target(s: Session, unit: str, year: int, indicator: str, value, *, by: s
                synthetic: bool = False, note: str | None = None, source: str | None = None) -> Target:
     """Create or change a target of a known indicator, its value in range; the change is audited
     (before/after). Setting the same value and source again changes nothing."""
-    from lantian.measurements.stations import AdminUnit
-    if s.get(AdminUnit, unit) is None:
+    if geography.unit(s, unit) is None:
         raise UsageError(f"no county, zone or city {unit!r}")
     if not 1900 < int(year) < 2200:
         raise UsageError(f"year {year} is not a year")

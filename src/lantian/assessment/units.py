@@ -1,17 +1,14 @@
 """The units assessed: the city, its counties and zones. Which stations make each unit's figure, day
-by day, is :func:`lantian.assessment.networks.official_stations`."""
+by day, is :func:`lantian.assessment.networks.official_stations`; the units themselves are
+:mod:`lantian.geography`'s (the workspace's city among them: :func:`lantian.geography.city_code`)."""
 from __future__ import annotations
 
-CITY_CODE = "140400"
+from lantian import db, geography
 
 
 def unit_names(url: str) -> dict[str, str]:
     """unit code → name, for the city, its counties and zones."""
-    from lantian.measurements import stations as registry
-    return {code: name for code, name, level, *_ in registry.list_units(url) if level in ("county", "zone", "city")}
+    with db.session(url) as s:
+        return geography.names(s)
 
 
-def unit_levels(url: str) -> dict[str, str]:
-    """unit code → city | county | zone."""
-    from lantian.measurements import stations as registry
-    return {code: level for code, _, level, *_ in registry.list_units(url)}

@@ -1,7 +1,7 @@
 """The monthly dust-fall bulletin (月度降尘通报) and task 14's trigger.
 
 Counties are ranked by their monthly value ascending, ties sharing a rank, with the city's
-max/min/mean over the counties (spec §6.2; as Changzhi publishes). A county above the threshold
+max/min/mean over the counties (docs/standards.md §6.2; as Changzhi publishes). A county above the threshold
 (7.0 t/(km²·月) ⚠, ``[dustfall] threshold``) gets a 降尘专项整治 sub-task under the plan's task 14,
 opened once per county and month.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lantian import audit
+from lantian import audit, geography
 from lantian.db import now_utc, url_of
 from lantian.dustfall import reader
 from lantian.dustfall.models import DustfallValue
@@ -32,8 +32,7 @@ def threshold(config: dict | None) -> Fraction:
 
 
 def _counties(s: Session) -> dict[str, str]:
-    from lantian.enterprises.service import county_lookup
-    return county_lookup(s)
+    return geography.lookup(s, geography.LOCAL)
 
 
 def import_file(s: Session, path: Path, *, period: str | None, actor: str, config: dict | None = None) -> dict:
@@ -101,8 +100,7 @@ def bulletin(s: Session, period: str, config: dict | None = None) -> dict:
 
 
 def _names(s: Session) -> dict[str, str]:
-    from lantian.measurements.stations import AdminUnit
-    return {u.code: u.name for u in s.scalars(sa.select(AdminUnit))}
+    return geography.names(s)
 
 
 def open_campaigns(s: Session, period: str, config: dict | None = None) -> list[str]:

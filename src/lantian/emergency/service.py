@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
-from lantian import audit
+from lantian import audit, geography
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, to_utc, url_of
 from lantian.emergency import measures as M
@@ -24,7 +24,7 @@ from lantian.enterprises import service as ledgers
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.standards.rounding import round_half_even
 
-#: ⚠ default (648号, spec §5.3): city-wide reduction required at each level, percent of total emissions
+#: ⚠ default (648号, docs/standards.md §5.3): city-wide reduction required at each level, percent of total emissions
 REQUIRED = {"yellow": 10, "orange": 20, "red": 30}
 LEVEL_NAMES = {"none": "无预警", "blue": "蓝色预警", "yellow": "黄色预警（Ⅲ级）", "orange": "橙色预警（Ⅱ级）",
                "red": "红色预警（Ⅰ级）"}
@@ -120,12 +120,11 @@ def totals(s: Session, year: int) -> dict[str, tuple[Fraction, str]]:
 
 def _county_names(s: Session) -> dict[str, str]:
     """county or zone code → its name (what a page or a notice prints: 潞州区, not 140403)."""
-    from lantian.measurements.stations import AdminUnit
-    return {u.code: u.name for u in s.scalars(sa.select(AdminUnit))}
+    return geography.names(s)
 
 
 def reduction(s: Session, level: str, year: int, root: Path | None = None, config: dict | None = None) -> dict:
-    """Expected reduction at ``level``, summed over the list, against the city total (spec §5.3):
+    """Expected reduction at ``level``, summed over the list, against the city total (docs/standards.md §5.3):
     per pollutant the tonnes a year removed, the share of the total, the share required and the shortfall."""
     if level not in LEVELS:
         raise UsageError(f"level is one of {', '.join(LEVELS)}")
@@ -643,14 +642,14 @@ def review(s: Session, store, con, alert_id: int, root: Path | None = None, conf
     set, acknowledgements, and the reduction declared at the level."""
     from lantian.assessment.networks import official_stations
     from lantian.assessment.statistics import area_daily_units
-    from lantian.assessment.units import CITY_CODE
     a = s.get(Alert, alert_id)
     if a is None:
         raise NotFound("no such warning")
     forecast = json.loads(a.forecast)
     start = to_beijing(a.start).date()
     end = start + dt.timedelta(days=len(forecast) - 1)
-    city = official_stations(url_of(s), config).only([CITY_CODE])   # the city's assessment stations, dated
+    members = official_stations(url_of(s), config)
+    city = members.only([members.city])            # the city's assessment stations, dated
     observed = {}
     if city.units:
         rows = area_daily_units(store, city, start, end, con).table.to_pylist()

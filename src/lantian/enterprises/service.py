@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lantian import attachments, audit
+from lantian import attachments, audit, geography
 from lantian.accounts.models import Enterprise
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
@@ -87,8 +87,7 @@ def county_names(s: Session) -> dict[str, str]:
 
 
 def _names(s: Session) -> dict[str, str]:
-    from lantian.measurements.stations import AdminUnit
-    return {u.code: u.name for u in s.scalars(sa.select(AdminUnit))}
+    return geography.names(s)
 
 
 def listing(s: Session, scope: Scope, on: dt.date, root: Path | None, *, county: str | None = None,
@@ -215,13 +214,7 @@ def grade_lists(s: Session, scope: Scope) -> dict:
 # --------------------------------------------------------------------------- import / export
 def county_lookup(s: Session) -> dict[str, str]:
     """Accepted county spellings for the Excel import: name and adcode → adcode."""
-    from lantian.measurements.stations import AdminUnit
-    out = {}
-    for u in s.scalars(sa.select(AdminUnit)):
-        if u.level != "city":
-            out[u.code] = u.code
-            out[u.name] = u.code
-    return out
+    return geography.lookup(s, geography.LOCAL)
 
 
 def import_batch(s: Session, scope: Scope, batch, *, actor: str, source: str = "", synthetic: bool = False) -> dict:

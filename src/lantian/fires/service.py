@@ -1,4 +1,4 @@
-"""秸秆焚烧火点: import, merge, dispatch, verify, count (行动计划 任务15; spec §6.3).
+"""秸秆焚烧火点: import, merge, dispatch, verify, count (行动计划 任务15; docs/standards.md §6.3).
 
 Import. A FIRMS file or a report file (:mod:`lantian.fires.reader`) is read whole first (a bad cell
 refuses it, naming file, line and column — nothing stored), then each point is placed with the
@@ -21,11 +21,11 @@ from the fire's first detection (``deadline_hours``, ⚠ 24 h), recording the fi
 工业热源, 误报 or 其他 — with a note, the GPS position where it was checked, who and when; photos go
 through the evidence service (:mod:`lantian.attachments`, entity ``fire_case``). A case not verified
 by its deadline is 逾期未核查（已升级）: escalated to the city office, computed against the
-workspace's as-of moment (the end of the as-of day, or now if earlier; DESIGN "Time").
+workspace's as-of moment (the end of the as-of day, or now if earlier; docs/architecture.md "Time").
 
 Statistics. Per county, for a year or a season of it (``[fires.seasons]``), with the same period a
 year before and the change (GB/T 8170 round half even, 1 decimal); fire points exclude cases
-verified as 误报 or 工业热源 (spec §6.3: "counts exclude misjudged points"); per 1 000 ha of
+verified as 误报 or 工业热源 (docs/standards.md §6.3: "counts exclude misjudged points"); per 1 000 ha of
 cultivated land when the county entered its area (2 decimals); the plan's four key time slots —
 收工时 and 上半夜 are clock windows of the fire's Beijing time, 下雨前 (the rain day and
 ``rain_days_before`` days before a rain forecast the county entered) and 播种前 (inside a sowing
@@ -48,7 +48,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lantian import audit
+from lantian import audit, geography
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, to_utc
 from lantian.errors import Forbidden, NotFound, UsageError
@@ -61,7 +61,7 @@ from lantian.standards.rounding import round_half_even
 
 KINDS = {"straw": "秸秆焚烧", "industrial": "工业热源", "false_alarm": "误报", "other": "其他"}
 KIND_OF = {**{k: k for k in KINDS}, **{v: k for k, v in KINDS.items()}}
-#: not straw fires: left out of the counts (spec §6.3 "counts exclude misjudged points")
+#: not straw fires: left out of the counts (docs/standards.md §6.3 "counts exclude misjudged points")
 EXCLUDED = ("false_alarm", "industrial")
 STATUS = {"pending": "待核查", "escalated": "逾期未核查（已升级）", "verified": "已核查"}
 SOURCES = {"modis": "MODIS", "viirs": "VIIRS", "manual": "人工巡查", "video": "视频监控", "drone": "无人机"}
@@ -97,9 +97,8 @@ def _iso(value: dt.datetime | None) -> str | None:
 # --------------------------------------------------------------------------- places
 def county_boundaries(s: Session) -> Boundaries:
     """The workspace's county polygons (as loaded with the station registry)."""
-    from lantian.measurements.stations import AdminUnit
-    units = s.scalars(sa.select(AdminUnit).where(AdminUnit.level == "county", AdminUnit.geometry.is_not(None)))
-    areas = [Area(u.code, u.name, geometry_polygons(json.loads(u.geometry), (u.code, u.name))) for u in units]
+    areas = [Area(code, name, geometry_polygons(geometry, (code, name)))
+             for code, name, geometry in geography.polygons(s, "county")]
     if not areas:
         raise UsageError("the workspace has no county boundaries: load them with "
                          "`lantian import stations FILE --boundaries 140400_full.json`")
@@ -112,19 +111,15 @@ def township_layer(path: str | Path | None) -> Boundaries | None:
 
 
 def county_names(s: Session) -> dict[str, str]:
-    from lantian.measurements.stations import AdminUnit
-    return {u.code: u.name for u in s.scalars(sa.select(AdminUnit).where(AdminUnit.level == "county"))}
+    return geography.names(s, "county")
 
 
 def county_code(s: Session, text: str) -> str:
     """A county of the workspace by adcode or name."""
+    code = geography.code_of(s, text, "county")
+    if code is not None:
+        return code
     names = county_names(s)
-    text = (text or "").strip()
-    if text in names:
-        return text
-    for code, name in names.items():
-        if name == text:
-            return code
     raise UsageError(f"unknown county {text!r}; one of {', '.join(f'{c} {n}' for c, n in sorted(names.items()))}")
 
 
@@ -638,7 +633,7 @@ def _change(now: int, before: int) -> float | None:
 
 
 def _intensity(fires: int, farmland: str | None) -> float | None:
-    """Fire points per 1 000 ha (千公顷) of cultivated land (spec §6.3), 2 decimals half even."""
+    """Fire points per 1 000 ha (千公顷) of cultivated land (docs/standards.md §6.3), 2 decimals half even."""
     if farmland is None or Fraction(farmland) == 0:
         return None
     return float(round_half_even(Fraction(fires) * 1000 / Fraction(farmland), 2))

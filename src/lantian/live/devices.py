@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lantian import audit
+from lantian import audit, geography
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, url_of
 from lantian.errors import Forbidden, NotFound, UsageError
@@ -99,8 +99,7 @@ def device(s: Session, scope: Scope, mn: str) -> Device:
 
 
 def _county_names(s: Session) -> dict[str, str]:
-    from lantian.measurements import stations
-    return {code: name for code, name, *_ in stations.list_units(url_of(s))}
+    return geography.names(s)
 
 
 def as_dict(d: Device, state: DeviceState | None, now: dt.datetime, silent_minutes: int,

@@ -517,10 +517,6 @@ def execution_result(p: Packet, exe_rtn: int) -> bytes:
     return _answer(p, "9012", f"ExeRtn={exe_rtn}")
 
 
-def is_data(cn: str) -> bool:
-    return cn in DATA_COMMANDS
-
-
 # --------------------------------------------------------------------------- deviations, in Chinese for the pages
 _DEVIATION_NAMES = (
     (r"^';' between fields of one factor$", "同一因子的字段之间用了“;”（应为“,”）"),

@@ -154,14 +154,6 @@ def read(folder: Path, segment: int, offset: int, limit: int | None = None) -> I
     return
 
 
-def end_of(data: bytes, start: int = 0) -> int:
-    """Where the whole records of ``data`` from ``start`` end."""
-    good = start
-    for _, end, _ in _scan(data, start):
-        good = end
-    return good
-
-
 def position(folder: Path) -> tuple[int, int]:
     """(segment, bytes) of the journal's end."""
     found = segments(folder)

@@ -253,7 +253,7 @@ def serve_companions(app, root: Path, *, worker: bool = True, hj212_port: int | 
         threads.append(t)
     if hj212_port is not None:
         exe = Path(sys.executable).parent / "lantian"
-        cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "lantian.cli"]),
+        cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "lantian"]),
                "hj212", "listen", "--port", str(hj212_port), "-w", str(root)]
         procs.append(subprocess.Popen(cmd, preexec_fn=_stop_with_parent))
         say(f"HJ 212 receiver on port {hj212_port} (its own process, pid {procs[-1].pid})")

@@ -14,10 +14,9 @@ import ibis
 from lantian.measurements import aqi as vaqi
 from lantian.measurements.arith import SCALE, half_even_div, to_units
 from lantian.standards.evaluation import settings
-from lantian.standards.pollutants import DECIMALS
+from lantian.standards.pollutants import DECIMALS, POLLUTANTS
 from lantian.standards.rulesets import SWITCH_2026
 
-POLLUTANTS = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3")
 DAY0 = date(1970, 1, 1).toordinal()
 SWITCH_DAY = SWITCH_2026.toordinal() - DAY0
 

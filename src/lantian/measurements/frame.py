@@ -14,7 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-POLLUTANTS = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3")
+from lantian.standards.pollutants import POLLUTANTS
+
 UNITS = tuple("mg/m³" if p == "CO" else "µg/m³" for p in POLLUTANTS)
 SHIFT = 1 << 28
 BITS = 28          # SHIFT = 2^BITS: keys are non-negative, so // and % are shifts and masks

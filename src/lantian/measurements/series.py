@@ -17,8 +17,8 @@ from lantian.measurements.daily import area_days, station_days
 from lantian.measurements.frame import _codes
 from lantian.measurements.store import HourlySeries, Store
 from lantian.standards.evaluation import settings
+from lantian.standards.pollutants import POLLUTANTS
 
-POLLUTANTS = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3")
 
 
 @dataclass

@@ -54,6 +54,7 @@ import datetime as dt
 import io
 import json
 import math
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -184,16 +185,11 @@ DERIVED = ("county_code", "county_name", "zone_code", "zone_name", "unit_code", 
            "assignment", "status")
 STATE = ATTRS + DERIVED
 
-#: Zones without a polygon, created with their city's boundaries: ``<city adcode>-<slug>``.
-ZONES: dict[str, tuple[tuple[str, str], ...]] = {
-    "140400": (("140400-gaoxin", "高新区"), ("140400-jingkai", "经开区")),
-}
-#: Names of parent cities that a DataV ``…_full.json`` names only by adcode.
-CITY_NAMES = {
-    "140100": "太原市", "140200": "大同市", "140300": "阳泉市", "140400": "长治市", "140500": "晋城市",
-    "140600": "朔州市", "140700": "晋中市", "140800": "运城市", "140900": "忻州市", "141000": "临汾市",
-    "141100": "吕梁市",
-}
+_CITIES = tomllib.loads((Path(__file__).with_name("cities.toml")).read_text(encoding="utf-8"))
+#: Zones without a polygon, created with their city's boundaries: ``<city adcode>-<slug>`` (``cities.toml``).
+ZONES: dict[str, tuple[tuple[str, str], ...]] = {city: tuple(zones.items()) for city, zones in _CITIES["zones"].items()}
+#: Names of parent cities that a DataV ``…_full.json`` names only by adcode (``cities.toml``).
+CITY_NAMES: dict[str, str] = dict(_CITIES["names"])
 _LEVELS = {"district": "county", "county": "county", "city": "city"}
 
 

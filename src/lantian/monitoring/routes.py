@@ -7,10 +7,9 @@ import json
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from lantian import attachments
+from lantian import attachments, geography
 from lantian.accounts.scope import Scope
 from lantian.db import BEIJING, session, to_beijing
-from lantian.measurements.stations import AdminUnit
 from lantian.web.params import parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
@@ -156,9 +155,7 @@ def counties_geojson(request: Request, scope: Scope = Depends(api_scope)) -> dic
     key = scope.unit or "*"
     if key not in cache:
         with session(request.app.state.db_url) as s:
-            units = s.query(AdminUnit).filter(AdminUnit.level == "county", AdminUnit.geometry.isnot(None)).all()
-            features = [{"type": "Feature", "properties": {"adcode": u.code, "name": u.name},
-                         "geometry": json.loads(u.geometry)}
-                        for u in units if scope.can_see_unit(u.code)]
+            features = [{"type": "Feature", "properties": {"adcode": code, "name": name}, "geometry": geometry}
+                        for code, name, geometry in geography.polygons(s, "county") if scope.can_see_unit(code)]
         cache[key] = {"type": "FeatureCollection", "features": features}
     return cache[key]

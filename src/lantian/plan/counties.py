@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian import geography
 from lantian.db import now_utc
 from lantian.plan.models import Milestone, Plan, Task
 
@@ -39,7 +40,7 @@ class CountyDuties:
 
 
 def match_units(names: list[str], units: list) -> tuple[list, list[str]]:
-    """The counties and zones (``AdminUnit`` rows) the clause's unit names name, and the names matching none."""
+    """The counties and zones (:class:`lantian.geography.Unit`) the clause's unit names name, and the names matching none."""
     counties = [u for u in units if u.level == "county"]
     zones = [u for u in units if u.level == "zone"]
     found, unmatched = [], []
@@ -65,8 +66,7 @@ def _due(s: Session, task: Task):
 def ensure_county_subtasks(s: Session, plan: Plan, *, actor: str) -> CountyDuties:
     """One sub-task per task the county clause covers and per county or zone it names; idempotent."""
     from lantian import audit
-    from lantian.measurements.stations import AdminUnit
-    units = list(s.scalars(sa.select(AdminUnit).where(AdminUnit.level.in_(("county", "zone")))))
+    units = geography.units(s, geography.LOCAL)
     out = CountyDuties()
     tasks = [t for t in s.scalars(sa.select(Task).where(Task.plan_id == plan.id).order_by(Task.number))
              if t.implementing and json.loads(t.implementing)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lantian import attachments, audit
+from lantian import attachments, audit, geography
 from lantian.accounts.models import Department, Enterprise
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
@@ -81,9 +81,8 @@ def plan_list(s: Session, as_of: dt.date) -> list[dict]:
 
 def owner_names(s: Session) -> dict[str, str]:
     """Every unit a task or milestone may name as its owner (departments, counties, enterprises): code → name."""
-    from lantian.measurements.stations import AdminUnit
     out = {d.code: d.name for d in s.scalars(sa.select(Department))}
-    out.update({u.code: u.name for u in s.scalars(sa.select(AdminUnit))})
+    out.update(geography.names(s))
     out.update({str(e.id): e.name for e in s.scalars(sa.select(Enterprise))})
     return out
 
@@ -330,13 +329,12 @@ def _require_manager(scope: Scope) -> None:
 
 
 def _check_owner(s: Session, kind: str | None, code: str | None) -> None:
-    from lantian.measurements.stations import AdminUnit
     if kind is None:
         return
     if kind not in OWNER_KINDS:
         raise UsageError(f"owner kind is one of {', '.join(OWNER_KINDS)}, not {kind!r}")
     found = {"department": lambda: s.get(Department, code),
-             "county": lambda: s.get(AdminUnit, code),
+             "county": lambda: geography.unit(s, code),
              "enterprise": lambda: s.get(Enterprise, int(code)) if str(code).isdigit() else None}[kind]()
     if found is None:
         raise UsageError(f"no {kind} {code!r}")
@@ -615,9 +613,8 @@ def is_lead(s: Session, task_id: int, code: str) -> bool:
 def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSettings = DEFAULT,
                     plan: Plan | None = None):
     """A county's own sub-tasks with their status: (county name, rows), None for an unknown county."""
-    from lantian.measurements.stations import AdminUnit
     from lantian.plan.status import milestone_status
-    unit = s.get(AdminUnit, code)
+    unit = geography.unit(s, code)
     plan = plan or current_plan(s, ctx.as_of if ctx else None)
     if unit is None:
         return None

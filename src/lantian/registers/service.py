@@ -1,6 +1,6 @@
 """What the register pages, API and CLI show and do, always through the caller's scope.
 
-Who sees what (DESIGN "Roles and scope"):
+Who sees what (docs/architecture.md "Roles and scope"):
 
 - the city office and admins: every register, and they import into any;
 - inspectors and viewers: every register, read-only;
@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lantian import audit
+from lantian import audit, geography
 from lantian.accounts.models import Department, Enterprise
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
@@ -204,8 +204,7 @@ def zones(s: Session) -> dict[str, named_checks.Zone]:
 
 
 def _names(s: Session) -> dict[str, str]:
-    from lantian.measurements.stations import AdminUnit
-    return {u.code: u.name for u in s.scalars(sa.select(AdminUnit))}
+    return geography.names(s)
 
 
 def check(s: Session, scope: Scope, on: dt.date, config: dict | None = None, root: Path | None = None,
@@ -450,8 +449,7 @@ def detail(s: Session, scope: Scope, register_id: str, row_id: int, on: dt.date,
 
 # --------------------------------------------------------------------------- import / export
 def county_lookup(s: Session) -> dict[str, str]:
-    from lantian.enterprises.service import county_lookup as lookup
-    return lookup(s)
+    return geography.lookup(s, geography.LOCAL)
 
 
 def county_names(s: Session) -> list[str]:
@@ -629,5 +627,3 @@ def zone_list(s: Session) -> list[dict]:
             for z in s.scalars(sa.select(RegisterZone).order_by(RegisterZone.name))]
 
 
-def register_of(register_id: str) -> Register:
-    return register(register_id)

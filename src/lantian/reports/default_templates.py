@@ -26,7 +26,6 @@ from . import ooxml as X
 
 HERE = Path(__file__).resolve().parent / "templates"
 BASES = ("letter", "document")
-PARTS = ("redhead", "redhead-file", "signature")
 CONTENT_MARK = "{{ content }}"
 
 # style id/name → (logical font, size pt, alignment, first-line indent in chars, right indent chars)

@@ -166,7 +166,7 @@ def _letters(s, ws, con) -> list[int]:
         return have
     rows = progress(Store(ws.measurements), members, members.names, DAY, goals, con or connect(None, ws.config),
                     rule=progress_rule(ws.config))
-    drafted = letters.issue_drafts(s, Path(ws.root), letters.drafts(rows), DAY, actor=LABEL, pdf=False)
+    drafted = letters.issue_drafts(s, Path(ws.root), letters.drafts(rows, members.city), DAY, actor=LABEL, pdf=False)
     for d in drafted:
         if s.get(Letter, d.letter_id).status == "draft":
             letters.advance(s, d.letter_id, "issued", actor=LABEL)

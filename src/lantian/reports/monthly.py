@@ -29,13 +29,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lantian import db
+from lantian import db, geography
 from lantian.accounts.scope import Scope
 from lantian.errors import UsageError
 from lantian.reports.demo import is_demo
 from lantian.standards import period as ref
 
-CITY_NAME = "长治市"
 ISSUER = "长治市大气污染防治工作领导小组办公室"
 PROVINCE = "山西省"
 PRIMARY_LABELS = {"PM2_5": "PM2.5", "PM10": "PM10", "O3": "O3", "NO2": "NO2", "SO2": "SO2", "CO": "CO"}
@@ -72,7 +71,7 @@ class Month:
     con: object
     url: str
     scope: Scope
-    members: object                          # networks.Membership: the city (CITY_CODE), counties, zones
+    members: object                          # networks.Membership: the city (its .city), counties, zones
     cities: object                           # networks.Membership: Shanxi's cities (by name)
     daily: pa.Table
     method: str
@@ -160,13 +159,13 @@ def _city(m: Month) -> dict | None:
     from lantian.assessment.coverage import coverage
     from lantian.assessment.networks import describe
     from lantian.assessment.targets import targets
-    from lantian.assessment.units import CITY_CODE
-    city = m.units.get(CITY_CODE)
+    city_code = m.members.city
+    city = m.units.get(city_code)
     if not city:
         return None
     p, end, con = m.p, m.end, m.con
     ytd = ref.year_to_date(end)
-    daily = m.of([CITY_CODE])
+    daily = m.of([city_code])
     this_year = [r for r in daily.select(["date", "AQI", "primary", "PM2_5"]).to_pylist()
                  if r["date"] >= ytd.start]
     if not any(r["date"] >= p.start and r["AQI"] is not None for r in this_year):
@@ -174,7 +173,7 @@ def _city(m: Month) -> dict | None:
     months = [ref.month(p.start.year, k) for k in range(1, p.start.month + 1)]
     stats = _city_statistics(daily, p, ytd, months, con)
     with db.session(m.url) as s:
-        t = targets(s, p.start.year, [CITY_CODE]).get(CITY_CODE, {})
+        t = targets(s, p.start.year, [city_code]).get(city_code, {})
     target = {k: {"value": float(v.value), "synthetic": bool(v.synthetic)} for k, v in t.items()}
     monthly_pm25 = [{"month": k.start.month, "pm25": stats[k.label][0]["mean_PM2_5"]} for k in months
                     if k.label in stats]
@@ -183,13 +182,13 @@ def _city(m: Month) -> dict | None:
     month_stats, month_ranked = stats.get(p.label, (None, None))
     ytd_stats, ytd_ranked = stats.get(ytd.label, (None, None))
     figures = {"month": _figures(month_ranked, month_stats), "year_to_date": _figures(ytd_ranked, ytd_stats)}
-    covered = {"month": coverage(daily, [CITY_CODE], p.start, end)[CITY_CODE],
-               "year_to_date": coverage(daily, [CITY_CODE], ytd.start, end)[CITY_CODE]}
+    covered = {"month": coverage(daily, [city_code], p.start, end)[city_code],
+               "year_to_date": coverage(daily, [city_code], ytd.start, end)[city_code]}
     for key, c in covered.items():
         if figures[key] is not None:
             figures[key].update(coverage=c.as_dict(), complete=c.complete)
-    used = m.members.used(CITY_CODE, ytd.start, end)
-    return {**figures, "name": m.names.get(CITY_CODE, CITY_NAME),
+    used = m.members.used(city_code, ytd.start, end)
+    return {**figures, "name": m.names.get(city_code, city_code),
             "ytd_label": f"{ytd.start.month}—{end.month}月" if end.month > 1 else "1月", "targets": target,
             "synthetic_targets": any(v["synthetic"] for v in target.values()),
             "monthly_pm25": monthly_pm25, "days": days, "method": m.method,
@@ -224,8 +223,7 @@ def _cities(m: Month) -> dict | None:
 def _counties(m: Month) -> dict | None:
     """The counties ranked with year-on-year change, on the shared daily values."""
     from lantian.assessment.service import ranking
-    from lantian.assessment.units import CITY_CODE
-    rows = ranking(m.scope, m.store, m.con, m.p, yoy=True, daily=m.of([u for u in m.units if u != CITY_CODE]),
+    rows = ranking(m.scope, m.store, m.con, m.p, yoy=True, daily=m.of([u for u in m.units if u != m.members.city]),
                    members=m.members)
     if not any(r["rank"] is not None for r in rows):
         return None
@@ -376,12 +374,12 @@ class NoBulletin(UsageError):
 
 def _no_data(m: Month) -> NoBulletin:
     from lantian.assessment.coverage import cn_day
-    from lantian.assessment.units import CITY_CODE
-    t = m.of([CITY_CODE])
+    city_code = m.members.city
+    t = m.of([city_code])
     valid = t.filter(pc.is_valid(t.column("AQI"))).column("date").to_pylist()
     before = [d for d in valid if d < m.p.start]
     months = m.store.months()
-    if not m.units.get(CITY_CODE):
+    if not m.units.get(city_code):
         why = "站点登记中没有全市考核点位"
     elif before:
         why = f"全市监测数据截至{cn_day(max(before))}"
@@ -686,13 +684,7 @@ def _stations_blocks(blocks, data) -> None:
 
 def _county_areas(url: str | None) -> list[tuple[str, str, dict]]:
     """(code, name, GeoJSON geometry) of the counties, from the registry's boundaries."""
-    import json
-
-    import sqlalchemy as sa
-
-    from lantian.measurements.stations import AdminUnit
     if url is None:
         return []
     with db.session(url) as s:
-        units = s.scalars(sa.select(AdminUnit).where(AdminUnit.level == "county", AdminUnit.geometry.is_not(None)))
-        return [(u.code, u.name, json.loads(u.geometry)) for u in units]
+        return geography.polygons(s, "county")

@@ -75,14 +75,6 @@ def set_bold(rpr, bold: bool) -> None:
             rpr.remove(el)
 
 
-def set_color(rpr, color: str) -> None:
-    el = rpr.find(qn("w:color"))
-    if el is None:
-        el = OxmlElement("w:color")
-        rpr.append(el)
-    el.set(qn("w:val"), color)
-
-
 def order_rpr(rpr) -> None:
     """Put w:rPr children in schema order (Word refuses a file whose rPr is out of order)."""
     order = ["w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps", "w:strike",

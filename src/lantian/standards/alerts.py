@@ -166,10 +166,6 @@ def parse_rules(key: str, table: Mapping[str, Any]) -> AlertRules:
         aliases=tuple(table.get("aliases", ())))
 
 
-def known_rulesets() -> tuple[str, ...]:
-    return tuple(settings()["rulesets"])
-
-
 def rules(ruleset: str | int | AlertRules) -> AlertRules:
     """The rules named ``"875"``, ``"648"``, ``"2024"`` (or alias ``"2018"``, ``"2019"``); rules pass through."""
     if isinstance(ruleset, AlertRules):

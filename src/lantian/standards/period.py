@@ -40,6 +40,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Mapping
 
 from lantian.standards.evaluation import percentile, settings
+from lantian.standards.pollutants import DISPLAY
 from lantian.standards.rounding import Number, exact, round_half_even
 from lantian.standards.rulesets import RuleSet, limit, ruleset_for
 
@@ -47,7 +48,7 @@ from lantian.standards.rulesets import RuleSet, limit, ruleset_for
 COLUMNS: dict[str, str] = {"SO2": "SO2", "NO2": "NO2", "PM10": "PM10", "PM2_5": "PM2_5", "CO": "CO",
                            "O3": "O3_8h_max"}
 #: Published primary-pollutant labels.
-LABELS: dict[str, str] = {"SO2": "SO2", "NO2": "NO2", "PM10": "PM10", "PM2_5": "PM2.5", "CO": "CO", "O3": "O3"}
+LABELS: dict[str, str] = DISPLAY
 #: Pollutants deducted on sand-dust days (CNEMC: "PM10、PM2.5浓度、综合质量指数扣除沙尘天气影响").
 SAND_DUST_DEDUCTED: tuple[str, ...] = ("PM10", "PM2_5")
 #: Attainment items: (statistic, limit key suffix).

@@ -1,7 +1,10 @@
 """The six basic pollutants and their averaging items, as HJ 633 names them."""
 from __future__ import annotations
 
-POLLUTANTS: tuple[str, ...] = ("SO2", "NO2", "PM10", "PM2_5", "CO", "O3")
+#: The six basic pollutants of GB 3095—2012 表1 — the one definition in lantian — in the order the
+#: ranking rule and CNEMC's tables list them (particles first). The measurement store's pollutant
+#: codes are positions in this tuple (:mod:`lantian.measurements.frame`): never reorder it.
+POLLUTANTS: tuple[str, ...] = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3")
 
 #: Chinese/chemical display names, as published (PM2_5 is written PM2.5).
 DISPLAY = {"SO2": "SO2", "NO2": "NO2", "PM10": "PM10", "PM2_5": "PM2.5", "CO": "CO", "O3": "O3"}
@@ -20,9 +23,3 @@ def pollutant_of(item: str) -> str:
     raise KeyError(f"unknown item {item!r}")
 
 
-def from_display(name: str) -> str:
-    """``'PM2.5'`` → ``'PM2_5'``; accepts both spellings."""
-    key = name.replace(".", "_")
-    if key not in POLLUTANTS:
-        raise KeyError(f"unknown pollutant {name!r}")
-    return key

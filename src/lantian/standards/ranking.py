@@ -19,11 +19,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping, Sequence
 
+from lantian.standards.pollutants import POLLUTANTS  # the listing order of the ranking rule and CNEMC tables
 from lantian.standards.rounding import Number, exact, round_half_even
 from lantian.standards.tables import load
-
-#: Order used for listings (the order the ranking rule and CNEMC tables use).
-POLLUTANTS: tuple[str, ...] = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ STAGES = {"国一": 1, "国二": 2, "国三": 3, "国四": 4, "国五": 5, "国�
 STAGE_NAMES = {v: k for k, v in STAGES.items()}
 NEW_ENERGY = "新能源"
 UNKNOWN = "未知"
-STANDARDS = tuple(STAGES) + (NEW_ENERGY, UNKNOWN)
 FUELS = ("柴油", "天然气", "汽油", "混合动力", "电", "氢")
 NEW_ENERGY_FUELS = frozenset({"电", "氢"})
 #: vehicle types: goods vehicles by size, and what is not a goods vehicle

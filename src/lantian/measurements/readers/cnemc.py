@@ -38,7 +38,6 @@ DERIVED_TYPES = ("AQI", "PM2.5_24h", "PM10_24h", "SO2_24h", "NO2_24h", "CO_24h",
 TYPES = HOURLY_TYPES + DERIVED_TYPES
 KEY_COLUMNS = ("date", "hour", "type")
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-_EPOCH = date(1970, 1, 1).toordinal()
 MISSING = np.iinfo(np.int64).min
 
 
@@ -196,15 +195,6 @@ def day_number(yyyymmdd: np.ndarray) -> np.ndarray:
     mm = m + 12 * a - 3
     jdn = d + (153 * mm + 2) // 5 + 365 * yy + yy // 4 - yy // 100 + yy // 400 - 32045
     return jdn - 2440588
-
-
-def yyyymmdd_of(days: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 → YYYYMMDD (inverse of :func:`day_number`)."""
-    out = np.empty(len(days), dtype=np.int64)
-    for i, dn in enumerate(np.asarray(days, dtype=np.int64)):
-        d = date.fromordinal(int(dn) + _EPOCH)
-        out[i] = d.year * 10000 + d.month * 100 + d.day
-    return out
 
 
 def _raw_bytes(path: Path) -> tuple[bytes, bool]:

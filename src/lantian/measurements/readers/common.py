@@ -45,10 +45,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from lantian.errors import InputError, UsageError
+from lantian.standards.pollutants import POLLUTANTS
 
 # ----------------------------------------------------------------------------------- pollutants
 
-POLLUTANTS: tuple[str, ...] = ("PM2_5", "PM10", "SO2", "NO2", "CO", "O3")
 EXTRA_POLLUTANTS: tuple[str, ...] = ("NOx", "NO", "TSP")
 ALL_POLLUTANTS: tuple[str, ...] = POLLUTANTS + EXTRA_POLLUTANTS
 UG = "µg/m³"

@@ -1,0 +1,126 @@
+"""The one geography service: the workspace's city, its counties, districts and zones — their
+codes, names, kinds and polygons. Every room asks here; none queries the units' table itself.
+
+Kinds (GB/T 2260 codes; docs/architecture.md "Geography"):
+
+* ``city`` — the prefecture-level city the workspace serves (长治市, ``140400``);
+* ``county`` — a county-level unit: a county (县), a county-level city or a district (区) — GB/T 2260
+  gives them one level, and so does the assessment (each ranked on its own);
+* ``zone`` — a development zone without a polygon (高新区, 经开区), ``<city code>-<slug>``.
+
+No city code lives in code: the workspace knows its city — ``[workspace] city`` in ``lantian.toml``,
+else the city unit its boundaries brought (``lantian import stations --boundaries``), else the city
+its counties' codes name (GB/T 2260: a county ``140403`` lies in the city ``140400``). So the same
+code serves any city.
+
+The units are stored by the station registry (:mod:`lantian.measurements.stations`, which assigns
+stations to them); this module is their public face.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from lantian.measurements.stations import AdminUnit
+
+#: the kinds of unit, as stored (a district is a ``county``: see the module docstring)
+KINDS = ("city", "county", "zone")
+#: the units a county user, a target, an enterprise or a sub-task may belong to
+LOCAL = ("county", "zone")
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    kind: str                    # city | county | zone
+    parent: str | None           # the city of a county or zone
+    has_polygon: bool
+
+
+def _unit(row: AdminUnit) -> Unit:
+    return Unit(row.code, row.name, row.level, row.parent_code, bool(row.has_polygon))
+
+
+def _kinds(kinds: Iterable[str] | None) -> tuple[str, ...] | None:
+    if kinds is None:
+        return None
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown unit kind {unknown[0]!r}; kinds: {', '.join(KINDS)}")
+    return kinds
+
+
+def _query(kinds: Iterable[str] | None):
+    q = sa.select(AdminUnit).order_by(AdminUnit.code)
+    kinds = _kinds(kinds)
+    return q if kinds is None else q.where(AdminUnit.level.in_(kinds))
+
+
+def units(s: Session, kinds: Iterable[str] | str | None = None) -> list[Unit]:
+    """The workspace's units (of ``kinds``, default all), by code."""
+    return [_unit(u) for u in s.scalars(_query(kinds))]
+
+
+def unit(s: Session, code: str | None) -> Unit | None:
+    """The unit ``code``, or None when the workspace has none such."""
+    row = s.get(AdminUnit, code) if code else None
+    return None if row is None else _unit(row)
+
+
+def kind_of(s: Session, code: str | None) -> str | None:
+    """city | county | zone — what ``code`` is; None for an unknown code."""
+    found = unit(s, code)
+    return None if found is None else found.kind
+
+
+def names(s: Session, kinds: Iterable[str] | str | None = None) -> dict[str, str]:
+    """code → name (what a page or a letter prints: 潞州区, not 140403)."""
+    return {u.code: u.name for u in units(s, kinds)}
+
+
+def lookup(s: Session, kinds: Iterable[str] | str | None = None) -> dict[str, str]:
+    """The accepted spellings of a unit in a file or a command — its code and its name — → its code."""
+    out: dict[str, str] = {}
+    for u in units(s, kinds):
+        out[u.code] = out[u.name] = u.code
+    return out
+
+
+def code_of(s: Session, text: str | None, kinds: Iterable[str] | str | None = None) -> str | None:
+    """The code of the unit ``text`` names (by code or name), None when none does."""
+    return lookup(s, kinds).get((text or "").strip())
+
+
+def polygons(s: Session, kinds: Iterable[str] | str = ("county",)) -> list[tuple[str, str, dict]]:
+    """(code, name, GeoJSON geometry) of the units of ``kinds`` that have a polygon, by code."""
+    q = _query(kinds).where(AdminUnit.geometry.is_not(None))
+    return [(u.code, u.name, json.loads(u.geometry)) for u in s.scalars(q)]
+
+
+def city_code(s: Session, config: Mapping | None = None) -> str | None:
+    """The workspace's city: ``[workspace] city`` of ``config``, else its one city unit, else the city its
+    counties' GB/T 2260 codes name; None for a workspace that knows no unit yet."""
+    said = ((config or {}).get("workspace") or {}).get("city")
+    if said:
+        return str(said)
+    cities = [u.code for u in units(s, "city")]
+    if len(cities) == 1:
+        return cities[0]
+    parents = {u.parent for u in units(s, LOCAL) if u.parent}
+    if len(parents) == 1:
+        return parents.pop()
+    counties = {u.code[:4] + "00" for u in units(s, "county") if len(u.code) == 6 and u.code.isdigit()}
+    return counties.pop() if len(counties) == 1 else None
+
+
+def city_of(url: str, config: Mapping | None = None) -> str | None:
+    """:func:`city_code` of the workspace database at ``url``."""
+    from lantian import db
+    with db.session(url) as s:
+        return city_code(s, config)
