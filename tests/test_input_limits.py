@@ -40,3 +40,60 @@ def test_cnemc_feed_refuses_a_number_that_overflows(tmp_path):
         read_feed(path)
     assert caught.value.line == 2 and caught.value.column == "1002A"
     assert "not a finite number" in str(caught.value)
+
+
+# ------------------------------------------------------------------ text files: NUL, cut characters
+
+CATERING = "单位编号,所在县区,餐饮单位名称,位于主城区,安装油烟净化设施,净化设施稳定运行\n"
+
+
+def test_a_register_csv_with_a_nul_byte_is_refused_naming_line_and_field(tmp_path):
+    from lantian.registers import excel
+    from lantian.registers.kinds import registers
+    path = tmp_path / "catering.csv"
+    path.write_text(CATERING + "CT-8,潞州区,饭店（合成）,否,是,是\nCT-9,潞州区,饭\x00店,否,是,是\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        excel.read(path, registers()["catering"], counties={"潞州区": "140403"}, name="餐饮.csv")
+    e = caught.value
+    assert (e.line, e.column) == (3, "第 3 列（餐饮单位名称）") and "NUL" in str(e) and "餐饮.csv" in str(e)
+
+
+def test_a_file_cut_in_the_middle_of_a_character_is_said_so(tmp_path):
+    from lantian.sheets import read_sheets
+    data = (CATERING + "CT-8,潞州区,饭店（合成）,否,是,是\n").encode("utf-8")
+    path = tmp_path / "cut.csv"
+    path.write_bytes(data[:-3])                   # "是\n" is 4 bytes: cut after the first byte of 是
+    with pytest.raises(InputError) as caught:
+        read_sheets(path)
+    e = caught.value
+    assert "截断" in str(e) and "无法识别文件编码" not in str(e)
+    assert e.line == 2 and f"字节偏移 {len(data) - 4}" in str(e)
+    gbk = tmp_path / "cut_gbk.csv"
+    gbk.write_bytes((CATERING + "CT-8,潞州区,饭店,否,是,是\n").encode("gbk")[:-2])
+    with pytest.raises(InputError, match="截断.*GBK.*第 2 行"):
+        read_sheets(gbk)
+
+
+def test_one_decoder_reads_utf8_gbk_and_utf16_and_refuses_binary(tmp_path):
+    from lantian.textfiles import GBK_NOTE, decode_text, decode_text_noted
+    assert decode_text_noted("潞州区".encode("gbk"), "a.csv") == ("潞州区", GBK_NOTE)
+    assert decode_text("\ufeff潞州区".encode("utf-8"), "a.csv") == "潞州区"
+    assert decode_text("潞州区\n".encode("utf-16"), "a.csv") == "潞州区\n"
+    with pytest.raises(InputError, match="NUL") as caught:
+        decode_text(b"a,b\nc,d\x00\n", "a.csv")
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize("module, call", [
+    ("lantian.plan.parse", lambda m, p: m.parse_file(p)),
+    ("lantian.emergency.forecast", lambda m, p: m.read(p)),
+    ("lantian.fires.reader", lambda m, p: m.read(p)),
+    ("lantian.measurements.readers.table", lambda m, p: m.read_long(p)),
+])
+def test_every_reader_says_a_file_is_cut(tmp_path, module, call):
+    import importlib
+    path = tmp_path / "cut.csv"
+    path.write_bytes("日期,数值\n2019-01-01,长治".encode("utf-8")[:-1])
+    with pytest.raises(InputError, match="截断") as caught:
+        call(importlib.import_module(module), path)
+    assert caught.value.line == 2
