@@ -97,3 +97,36 @@ def test_every_reader_says_a_file_is_cut(tmp_path, module, call):
     with pytest.raises(InputError, match="截断") as caught:
         call(importlib.import_module(module), path)
     assert caught.value.line == 2
+
+
+# ------------------------------------------------------------------ text field limits
+
+def test_docs_list_every_limit_as_enforced():
+    from pathlib import Path
+    from lantian.limits import markdown_table
+    doc = (Path(__file__).parents[1] / "docs" / "limits.md").read_text(encoding="utf-8")
+    assert markdown_table() in doc
+    assert "| enterprises | name（企业名称） | 128 |" in doc and "| plan_reports | text（进展报告） | 20,000 |" in doc
+
+
+def test_every_table_is_in_the_limits():
+    """A room's new models module is listed in MODEL_MODULES, or its fields would escape the doc."""
+    import importlib
+    import pkgutil
+    import lantian
+    from lantian.db import Base
+    from lantian.limits import MODEL_MODULES, limits_table
+    for info in pkgutil.walk_packages(lantian.__path__, "lantian."):
+        if info.name.endswith(".models"):
+            importlib.import_module(info.name)
+    listed = {t for t, _, _ in limits_table()}
+    with_text = {t.name for t in Base.metadata.sorted_tables
+                 if any(getattr(c.type, "length", None) for c in t.columns)}
+    assert with_text <= listed, sorted(with_text - listed)
+    assert len(MODEL_MODULES) >= 15
+
+
+def test_temporary_paths_are_never_shown():
+    from lantian.web.answers import public
+    detail = {"message": "/tmp/lantian-ledger-ab12/台账.xlsx, line 3: bad", "errors": ["/tmp/x/y/z.csv"]}
+    assert public(detail) == {"message": "台账.xlsx, line 3: bad", "errors": ["z.csv"]}
