@@ -1003,3 +1003,7 @@ app.add_typer(pmf_cli.app, name="pmf")
 from lantian.live import cli as live_cli  # noqa: E402
 
 live_cli.register(app, store_app)
+
+from lantian import backup_cli  # noqa: E402
+
+backup_cli.register(app)
