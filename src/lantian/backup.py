@@ -141,7 +141,10 @@ def _database_snapshot(url: str, kind: str, staging: Path) -> dict:
     tables = _row_counts(url)
     if kind == "sqlite":
         path = staging / "lantian.sqlite3"
-        src = sqlite3.connect(sa.make_url(url).database)
+        database = Path(sa.make_url(url).database or "")
+        if not database.is_file():
+            raise UsageError(f"{database}: no database to back up")
+        src = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
         dst = sqlite3.connect(path)
         try:
             with dst:
