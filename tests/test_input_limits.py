@@ -130,3 +130,12 @@ def test_temporary_paths_are_never_shown():
     from lantian.web.answers import public
     detail = {"message": "/tmp/lantian-ledger-ab12/台账.xlsx, line 3: bad", "errors": ["/tmp/x/y/z.csv"]}
     assert public(detail) == {"message": "台账.xlsx, line 3: bad", "errors": ["z.csv"]}
+
+
+def test_a_facility_form_value_that_overflows_is_refused():
+    from lantian.enterprises.kinds import FACILITY_KINDS, parse_value
+    field = next(f for kind in FACILITY_KINDS.values() for f in kind.fields if f.type == "float")
+    with pytest.raises(ValueError, match="有限"):
+        parse_value(field, HUGE + ".5")
+    with pytest.raises(ValueError):
+        parse_value(field, "inf")
