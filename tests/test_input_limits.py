@@ -139,3 +139,15 @@ def test_a_facility_form_value_that_overflows_is_refused():
         parse_value(field, HUGE + ".5")
     with pytest.raises(ValueError):
         parse_value(field, "inf")
+
+
+def test_a_register_cell_over_its_limit_is_named_by_row_and_column(tmp_path):
+    from lantian.limits import CELL_TEXT_CHARS
+    from lantian.registers import excel
+    from lantian.registers.kinds import registers
+    path = tmp_path / "catering.csv"
+    path.write_text(CATERING + f"CT-8,潞州区,{'饭' * (CELL_TEXT_CHARS + 1)},否,是,是\n", encoding="utf-8")
+    with pytest.raises(excel.RegisterImportError) as caught:
+        excel.read(path, registers()["catering"], counties={"潞州区": "140403"})
+    [error] = caught.value.errors
+    assert error.row == 2 and "餐饮单位名称" in error.column and f"{CELL_TEXT_CHARS:,}" in error.reason

@@ -33,6 +33,9 @@ FREE_TEXT_COLUMNS = frozenset({"text", "reason", "note", "finding", "finding_not
 #: ``Text`` columns named as free text that the system fills from a document it reads
 _NOT_FREE_TEXT = frozenset({("plan_commitments", "text")})
 
+#: a text cell of a ledger or register whose field is kept in a JSON column (no column length of its own)
+CELL_TEXT_CHARS = 2_000
+
 #: the names people know a field by, shown in the error beside table.column
 LABELS = {
     ("enterprises", "name"): "企业名称", ("enterprises", "credit_code"): "统一社会信用代码",
@@ -84,6 +87,19 @@ def column_limits(mapper: Mapper) -> tuple[tuple[str, str, str, int | None], ...
             if isinstance(column, sa.Column) and isinstance(column.type, sa.String) and column.table is not None:
                 out.append((attr.key, column.table.name, column.name, _limit(column.table, column)))
     return tuple(out)
+
+
+def cell_limit(kind: str | None, field: str) -> int:
+    """The limit of a ledger's or register's text cell: the column it is stored in (the enterprise's
+    name, a facility's code…), else :data:`CELL_TEXT_CHARS`."""
+    from lantian.accounts.models import Enterprise
+    from lantian.enterprises.models import Facility, Ledger
+    tables = {"enterprise": (Enterprise, Ledger), "facility": (Facility,)}.get(kind or "", ())
+    for model in tables:
+        column = model.__table__.columns.get(field)
+        if column is not None and isinstance(column.type, sa.String) and column.type.length:
+            return column.type.length
+    return CELL_TEXT_CHARS
 
 
 def check_value(table: str, column: str, limit: int | None, value) -> None:
