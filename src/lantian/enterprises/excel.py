@@ -332,13 +332,14 @@ def read_workbook(path: str | Path, *, counties: Mapping[str, str] | None = None
     try:
         sheets = read_sheets(path, shown)
     except InputError as exc:
-        raise InputError(path, exc.message, expected=".xlsx 或 .xls 工作簿") from exc
+        raise InputError(shown, exc.message, line=exc.line, column=exc.column,        # the user's file name,
+                         expected=exc.expected or ".xlsx 或 .xls 工作簿") from exc     # never a server path
     reader = _Reader(counties, known_enterprises)
     for position, sheet in enumerate(sheets):
         reader.read_sheet(position, sheet)
     reader.check_references()
     if reader.errors:
-        raise LedgerImportError(path, reader.sorted_errors())
+        raise LedgerImportError(shown, reader.sorted_errors())
     return reader.batch
 
 

@@ -129,7 +129,7 @@ async def import_api(request: Request, file: Annotated[UploadFile, File()], csrf
         path.write_bytes(data)
         try:
             with db.session(request.app.state.db_url) as s:
-                batch = excel.read_workbook(path, counties=service.county_lookup(s),
+                batch = excel.read_workbook(path, counties=service.county_lookup(s), name=path.name,
                                             known_enterprises=set(filter(None, (e.credit_code for e in
                                                                                 service.visible_enterprises(s, scope)))))
                 counts = service.import_batch(s, scope, batch, actor=scope.who.username, source=path.name)
