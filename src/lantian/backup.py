@@ -85,6 +85,7 @@ def backup(ws: Workspace, out: str | Path, *, include_secrets: bool = False) -> 
             members += _store_snapshot(store, manifest, staging)
             database = _database_snapshot(url, kind, staging)
         members.append(database["member"])
+        taken = len(members)                     # the store's and the database's: all must be there
         members += _workspace_files(ws, include_secrets)
         summary = {
             "format": FORMAT, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -98,8 +99,13 @@ def backup(ws: Workspace, out: str | Path, *, include_secrets: bool = False) -> 
         }
         tmp = out.with_name(out.name + ".partial")
         with tarfile.open(tmp, "w") as tar:
-            for m in members:
-                summary["files"][m.name] = _add(tar, m)
+            for i, m in enumerate(members):
+                try:
+                    summary["files"][m.name] = _add(tar, m)
+                except FileNotFoundError:
+                    if i < taken:
+                        raise
+                    summary.setdefault("vanished", []).append(m.name)   # deleted meanwhile (a temporary file)
             data = json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime = len(data), int(dt.datetime.now().timestamp())
