@@ -44,6 +44,12 @@ class Attachment(Base):
     scope_unit: Mapped[str | None] = mapped_column(sa.String(32))
 
 
+def too_large(filename: str, size: int, max_bytes: int = MAX_BYTES) -> str:
+    """Said so that it is true: exact bytes beside MB (2**20 bytes), never "21.0 MB is over 21 MB"."""
+    return (f"{filename}: 文件大小 {size:,} 字节（{size / 2**20:.2f} MB）超过上限 {max_bytes:,} 字节"
+            f"（{max_bytes / 2**20:g} MB） (the file is {size:,} bytes, over the limit of {max_bytes:,} bytes)")
+
+
 def check(filename: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
     """The content type of an acceptable evidence file, or a :class:`UsageError` saying what is wrong."""
     ext = Path(filename).suffix.lower()
@@ -53,7 +59,7 @@ def check(filename: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
     if not data:
         raise UsageError(f"{filename}: the file is empty")
     if len(data) > max_bytes:
-        raise UsageError(f"{filename}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+        raise UsageError(too_large(filename, len(data), max_bytes))
     if ext in MAGIC and not any(data.startswith(m) for m in MAGIC[ext]):
         raise UsageError(f"{filename}: the content is not a {ext[1:].upper()} file")
     return ALLOWED[ext]

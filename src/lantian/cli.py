@@ -636,5 +636,9 @@ from lantian.analysis import cli as analysis_cli  # noqa: E402
 
 app.add_typer(analysis_cli.app, name="analyse")
 
+from lantian import backup_cli  # noqa: E402
+
+backup_cli.register(app)
+
 if __name__ == "__main__":  # pragma: no cover - after every room is mounted (``python -m lantian`` is the way)
     sys.exit(app())

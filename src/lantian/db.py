@@ -199,3 +199,7 @@ def current_revision(url: str | URL) -> str | None:
 
     with engine_for(url).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+# every session checks each text field against its limit before writing (docs/limits.md)
+import lantian.limits  # noqa: E402,F401

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lantian.errors import InputError
+from lantian import textfiles
 from lantian.textfiles import csv_rows
 
 __all__ = ["IGNORED_HEADERS", "Sheet", "header_block", "read_sheets", "decode_text"]
@@ -38,13 +39,8 @@ class Sheet:
 
 
 def decode_text(data: bytes, shown: str | Path) -> str:
-    """A text file's contents: UTF-8 (with or without BOM), else GB18030/GBK."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(shown, "无法识别文件编码", expected="UTF-8 或 GBK 编码")     # pragma: no cover
+    """A text file's contents: UTF-8 (with or without BOM), else GB18030/GBK (:mod:`lantian.textfiles`)."""
+    return textfiles.decode_text(data, shown)
 
 
 def read_sheets(path: str | Path, shown: str | Path | None = None) -> list[Sheet]:
@@ -59,7 +55,7 @@ def read_sheets(path: str | Path, shown: str | Path | None = None) -> list[Sheet
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         raise InputError(shown, "无法读取 Excel 文件（既不是 .xlsx 也不是 .xls 格式）",
                          expected=".xlsx 或 .xls 工作簿，或 .csv 文件")
-    rows = csv_rows(shown, decode_text(data, shown))
+    rows = csv_rows(shown, textfiles.decode_text(data, shown, nul_ok=True))   # NUL named by field
     return [Sheet(Path(str(shown)).stem, [(i, list(r)) for i, r in enumerate(rows, start=1)])]
 
 

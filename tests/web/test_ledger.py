@@ -103,7 +103,8 @@ def test_excel_round_trip_and_bad_rows(client):
                        files={"file": ("台账.xlsx", io.BytesIO(exported.content))}).status_code == 403
     r = client.post("/api/ledger/import", headers=city, files={"file": ("台账.xlsx", io.BytesIO(exported.content))})
     assert r.status_code == 200, r.text
-    assert r.json().get("enterprises updated") == 10 and "enterprises created" not in r.json()
+    assert r.json().get("enterprises unchanged") == 10 and "enterprises created" not in r.json()
+    assert "enterprises updated" not in r.json() and "facilities updated" not in r.json()   # issue 21 §4
     sheet = book["焦炉"]
     sheet.cell(row=2, column=6).value = "很高"                  # not a date
     broken = io.BytesIO()

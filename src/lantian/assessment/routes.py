@@ -216,9 +216,10 @@ async def targets_import_api(request: Request, file: Annotated[UploadFile, File(
     if scope.who.role not in TARGET_MANAGERS:
         raise HTTPException(403, "目标由市大气办下达 (the city office sets targets)")
     data = await file.read(5 * 2**20 + 1)
-    if len(data) > 5 * 2**20:
-        raise HTTPException(413, "larger than 5 MB")
     name = Path(file.filename or "targets.xlsx").name
+    if len(data) > 5 * 2**20:
+        from lantian.attachments import too_large
+        raise HTTPException(413, too_large(name, file.size or len(data), 5 * 2**20))
     with tempfile.TemporaryDirectory(prefix="lantian-targets-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)

@@ -9,14 +9,13 @@ Every bad cell is reported with file, line and column; nothing is returned half-
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from lantian.errors import InputError
+from lantian.textfiles import read_csv
 from lantian.standards.dustfall import gravimetric
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -45,13 +44,7 @@ def _rows(path: Path) -> list[list[str]]:
             raise InputError(path, f"not an .xlsx workbook ({exc.__class__.__name__})") from None
         sheet = book.worksheets[0]
         return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return list(csv.reader(io.StringIO(data.decode(encoding))))
-        except UnicodeDecodeError:
-            continue
-    raise InputError(path, "not a text file", expected="CSV in UTF-8 or GBK, or .xlsx")
+    return read_csv(path)
 
 
 def _number(path: Path, text: str, line: int, column: str) -> Fraction:

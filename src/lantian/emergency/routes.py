@@ -10,6 +10,7 @@ from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse, RedirectResponse
 
 from lantian import db
+from lantian.attachments import too_large
 from lantian.accounts.scope import Scope
 from lantian.emergency import service
 from lantian.emergency.models import LEVELS
@@ -180,7 +181,7 @@ async def verify_api(request: Request, alert_id: Id, file: Annotated[UploadFile,
         path = Path(tmp) / name
         data = await file.read(UPLOAD_LIMIT + 1)
         if len(data) > UPLOAD_LIMIT:
-            raise HTTPException(413, f"{name}: larger than {UPLOAD_LIMIT // 2**20} MB; upload it month by month")
+            raise HTTPException(413, too_large(name, file.size or len(data), UPLOAD_LIMIT) + "; upload it month by month")
         path.write_bytes(data)
         try:
             table = read_csv(path)
@@ -390,9 +391,9 @@ async def list_import_api(request: Request, file: Annotated[UploadFile, File()],
     from lantian.enterprises import service as ledgers
     page = form_post(request, csrf_token)
     data = await file.read(UPLOAD_LIMIT + 1)
-    if len(data) > UPLOAD_LIMIT:
-        raise HTTPException(413, f"larger than {UPLOAD_LIMIT // 2**20} MB")
     name = Path(file.filename or "list.xlsx").name
+    if len(data) > UPLOAD_LIMIT:
+        raise HTTPException(413, too_large(name, file.size or len(data), UPLOAD_LIMIT))
     with tempfile.TemporaryDirectory(prefix="lantian-list-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)

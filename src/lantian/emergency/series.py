@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lantian.errors import InputError
+from lantian.textfiles import decode_text
 
 # 用电监控 — electricity monitoring of production lines and of treatment (治污) lines
 POWER = ("production_kw", "treatment_kw")
@@ -141,14 +142,7 @@ def _records(path: Path) -> tuple[list[str], list[int], list[list[str]]]:
 
 
 def _decode(path: Path, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:  # exports from Chinese office software are often GBK
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InputError(path, "the text is neither UTF-8 nor GB18030", expected="a UTF-8 CSV") from None
+    return decode_text(raw, path)      # exports from Chinese office software are often GBK
 
 
 def _check_header(path: Path, line: int, header: list[str]) -> None:

@@ -285,7 +285,7 @@ def parse_cell(kind: Kind, f: Field, value: Any, counties: Mapping[str, str] | N
             raise BadCell(problem)
         return code
     if kind in _FACILITY_SET and f.name == "code":
-        return fold_width(cell_text(value)).strip()
+        return _within_limit(kind, f, fold_width(cell_text(value)).strip())
     match f.type:
         case "int":
             return _parse_int(f, value)
@@ -297,7 +297,19 @@ def parse_cell(kind: Kind, f: Field, value: Any, counties: Mapping[str, str] | N
             return _parse_date(value)
         case "choice":
             return _parse_choice(f, value)
-    return cell_text(value)
+    return _within_limit(kind, f, cell_text(value))
+
+
+def _within_limit(kind: Kind, f: Field, text: str) -> str:
+    """A text cell within its field's limit (docs/limits.md): the column it is stored in, else
+    :data:`lantian.limits.CELL_TEXT_CHARS` — named with its row and column like any bad cell."""
+    from lantian.limits import cell_limit
+    limit = cell_limit(kind.name if kind is ENTERPRISE else "facility" if kind in _FACILITY_SET else None, f.name)
+    if len(text) > limit:
+        raise BadCell(f"太长：最多 {limit:,} 个字符，这里有 {len(text):,} 个")
+    if "\x00" in text:
+        raise BadCell("含有 NUL 字节（\\x00），应为纯文本")
+    return text
 
 
 # ---------------------------------------------------------------- reading
@@ -320,13 +332,14 @@ def read_workbook(path: str | Path, *, counties: Mapping[str, str] | None = None
     try:
         sheets = read_sheets(path, shown)
     except InputError as exc:
-        raise InputError(path, exc.message, expected=".xlsx 或 .xls 工作簿") from exc
+        raise InputError(shown, exc.message, line=exc.line, column=exc.column,        # the user's file name,
+                         expected=exc.expected or ".xlsx 或 .xls 工作簿") from exc     # never a server path
     reader = _Reader(counties, known_enterprises)
     for position, sheet in enumerate(sheets):
         reader.read_sheet(position, sheet)
     reader.check_references()
     if reader.errors:
-        raise LedgerImportError(path, reader.sorted_errors())
+        raise LedgerImportError(shown, reader.sorted_errors())
     return reader.batch
 
 

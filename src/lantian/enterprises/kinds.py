@@ -7,6 +7,8 @@ Field types: ``str``, ``int``, ``float`` (a decimal number), ``bool`` (是/否),
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 
@@ -186,6 +188,8 @@ def parse_value(field: Field, raw):
             value = int(raw) if field.type == "int" else float(raw)
         except (TypeError, ValueError):
             raise ValueError("应为数字") from None
+        if not math.isfinite(value):              # "inf", "nan", or 1e400 overflowing (docs/limits.md)
+            raise ValueError("应为有限的数字")
         if (field.low is not None and value < field.low) or (field.high is not None and value > field.high):
             raise ValueError(f"应在 {field.low:g}–{field.high:g} 之间" if field.high is not None
                              else f"应不小于 {field.low:g}")

@@ -121,12 +121,15 @@ async def import_api(request: Request, file: Annotated[UploadFile, File()], csrf
     if not access.manages(scope):
         raise HTTPException(403, "只有市大气办可以导入台账 (the city office imports ledgers)")
     data = await file.read(attachments.MAX_BYTES + 1)
+    if len(data) > attachments.MAX_BYTES:          # never parse a file cut at the limit
+        raise HTTPException(413, attachments.too_large(Path(file.filename or "ledger.xlsx").name,
+                                                       file.size or len(data)))
     with tempfile.TemporaryDirectory(prefix="lantian-ledger-") as tmp:
         path = Path(tmp) / (Path(file.filename or "ledger.xlsx").name)
         path.write_bytes(data)
         try:
             with db.session(request.app.state.db_url) as s:
-                batch = excel.read_workbook(path, counties=service.county_lookup(s),
+                batch = excel.read_workbook(path, counties=service.county_lookup(s), name=path.name,
                                             known_enterprises=set(filter(None, (e.credit_code for e in
                                                                                 service.visible_enterprises(s, scope)))))
                 counts = service.import_batch(s, scope, batch, actor=scope.who.username, source=path.name)

@@ -237,9 +237,10 @@ def import_batch(s: Session, scope: Scope, batch, *, actor: str, source: str = "
     by_code = {}
     listed = listed_ids(s)
     for values in batch.enterprises:
+        before = _enterprise_facts(s, by_credit_code(s, values["credit_code"]))
         e, created = upsert_enterprise(s, values, actor=actor, synthetic=synthetic, clusters=clusters)
         by_code[e.credit_code] = e
-        counts["enterprises created" if created else "enterprises updated"] += 1
+        counts["enterprises " + _outcome(created, before, _enterprise_facts(s, e))] += 1
         on = bool(s.get(Ledger, e.id).emergency_list)
         if on != (e.id in listed):
             counts["joined the reduction list" if on else "left the reduction list"] += 1
@@ -248,11 +249,31 @@ def import_batch(s: Session, scope: Scope, batch, *, actor: str, source: str = "
             Enterprise.credit_code == values["enterprise"]))
         if e is None:
             raise UsageError(f"no enterprise with credit code {values['enterprise']}")
+        before = _facility_facts(s, e, values["kind"], values["code"])
         created = upsert_facility(s, e, values["kind"], values, actor=actor, synthetic=synthetic)
-        counts["facilities created" if created else "facilities updated"] += 1
+        counts["facilities " + _outcome(created, before, _facility_facts(s, e, values["kind"], values["code"]))] += 1
     audit.record(s, actor=actor, action="import", entity="ledger", entity_id=source or "workbook",
                  after=dict(counts, rows=batch.rows))
     return dict(counts)
+
+
+def _outcome(created: bool, before, after) -> str:
+    """created / updated / unchanged: a row read again with the same facts is unchanged (issue 21 §4)."""
+    return "created" if created else ("unchanged" if before == after else "updated")
+
+
+def _enterprise_facts(s: Session, e: Enterprise | None) -> tuple | None:
+    if e is None:
+        return None
+    led = s.get(Ledger, e.id)
+    return (e.name, e.county_code) + (() if led is None else (
+        led.industry, led.address, led.lon, led.lat, led.emergency_list, led.key_unit, led.cluster_id, led.grade))
+
+
+def _facility_facts(s: Session, e: Enterprise, kind: str, code: str) -> tuple | None:
+    f = s.scalar(sa.select(Facility).where(Facility.enterprise_id == e.id, Facility.kind == kind,
+                                           Facility.code == code))
+    return None if f is None else (f.name, f.status, json.loads(f.attrs))      # 20 and 20.0 the same number
 
 
 def upsert_enterprise(s: Session, values: dict, *, actor: str, synthetic: bool = False,

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lantian.db import to_utc
 from lantian.errors import InputError
-from lantian.textfiles import csv_rows
+from lantian.textfiles import read_csv
 
 UTC = dt.timezone.utc
 FIRMS = ("latitude", "longitude", "acq_date", "acq_time", "satellite", "confidence")
@@ -113,14 +113,7 @@ def decimal_text(value: Decimal) -> str:
 
 
 def _table(path: Path) -> list[list[str]]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return csv_rows(path, text)
-    raise InputError(path, "not a text file", expected="CSV in UTF-8 or GBK")
+    return read_csv(path)
 
 
 def read(path: str | Path, lenient: bool = False) -> Batch:

@@ -45,10 +45,8 @@ def _folder(data: Path | None) -> Path:
 
 
 def read_file(path: Path) -> dict[int, dict[str, Fraction]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    from lantian.textfiles import read_text
+    text = read_text(path)                  # UTF-8 or GBK; a cut or binary file named (docs/limits.md)
     header, out = None, {}
     for line_no, cells in enumerate(csv.reader(text.splitlines()), start=1):
         cells = [c.strip() for c in cells]

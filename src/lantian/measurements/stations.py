@@ -259,15 +259,9 @@ _FLAGS = {"y": True, "n": False, "是": True, "否": False, "1": True, "0": Fals
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     """Text and encoding name: UTF-8 (BOM optional), else GB18030 (a superset of GBK/GB2312)."""
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(path, "cannot decode the file", line=line, expected="UTF-8 or GBK/GB18030 text") from exc
+    from lantian.textfiles import GBK_NOTE, decode_text_noted
+    text, note = decode_text_noted(raw, path)
+    return text, ("gb18030" if note == GBK_NOTE else "utf-16" if note else "utf-8")
 
 
 def _coordinate(path, line, column, text, lo, hi, what) -> float | None:

@@ -1360,12 +1360,10 @@ def parse_file(path: str | Path) -> ParsedPlan:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise PlanParseError(str(path), "这是旧版 Word 文档（.doc），无法直接读取",
                              expected="在 Word 或 WPS 中另存为 .docx（或纯文本 .txt）后再导入")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise PlanParseError(str(path), "无法识别文件编码", expected="UTF-8 或 GB18030/GBK")
+    from lantian.errors import InputError
+    from lantian.textfiles import decode_text
+    try:
+        text = decode_text(data, path)
+    except InputError as exc:
+        raise PlanParseError(str(path), exc.message, line=exc.line, expected=exc.expected) from None
     return parse_text(text, source=str(path))

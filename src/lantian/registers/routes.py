@@ -108,9 +108,9 @@ async def import_api(request: Request, register: RegisterId, file: Annotated[Upl
         if not service.may_import(scope, reg):
             raise HTTPException(403, f"不能导入「{reg.label}」(not yours to import)")
     data = await file.read(attachments.MAX_BYTES + 1)
-    if len(data) > attachments.MAX_BYTES:
-        raise HTTPException(413, "file too large")
     name = Path(file.filename or "register.xlsx").name
+    if len(data) > attachments.MAX_BYTES:
+        raise HTTPException(413, attachments.too_large(name, file.size or len(data)))
     with tempfile.TemporaryDirectory(prefix="lantian-register-") as tmp:
         path = Path(tmp) / ("upload.csv" if name.lower().endswith(".csv") else "upload.xlsx")
         path.write_bytes(data)

@@ -45,7 +45,7 @@ from pathlib import Path
 from lantian.db import to_utc
 from lantian.errors import InputError
 from lantian.vehicles.rules import FUELS, NEW_ENERGY, STAGES, UNKNOWN, VEHICLE_TYPES
-from lantian.textfiles import csv_rows
+from lantian.textfiles import read_csv
 
 #: (key, 中文列名, required)
 FIELDS = (("enterprise", "企业", True), ("plate", "号牌号码", True), ("plate_colour", "号牌颜色", False),
@@ -253,14 +253,7 @@ def _rows(path: Path) -> list[list[str]]:
             raise InputError(path, f"not an .xlsx workbook ({exc.__class__.__name__})") from None
         return [["" if c is None else (c.strftime("%Y-%m-%d %H:%M:%S") if isinstance(c, dt.datetime) else str(c))
                  for c in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return csv_rows(path, text)
-    raise InputError(path, "not a text file", expected="CSV in UTF-8 or GBK, or .xlsx")
+    return read_csv(path)
 
 
 def _columns(path: Path, rows, fields, aliases) -> dict[str, int]:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from lantian import db
+from lantian.errors import InputError, UsageError
 from lantian.web.scoping import unscoped_routes
 from lantian.web.security import LoginRequired
 from lantian.workspace import open_workspace
@@ -30,6 +31,19 @@ class RefuseNul:
             await JSONResponse({"detail": "NUL byte in the request"}, status_code=400)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _refusal(request: Request, status: int, detail, headers):
+    """JSON for API clients, a page for browsers (a failed form upload too); never a server path
+    (:mod:`lantian.web.answers`, issue 21 §4)."""
+    from lantian.web.answers import page_context, public, wants_page
+    detail = public(detail)
+    path = request.url.path
+    if (path.startswith("/api/") and not wants_page(request)) or path.startswith("/static/"):
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    from lantian.web.templating import render
+    context = page_context(status, detail, request)
+    return render(request, "error.html", status_code=status, **context)
 
 
 def _warm(app: FastAPI) -> None:
@@ -105,11 +119,12 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        if request.url.path.startswith("/api/") or request.url.path.startswith("/static/"):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        from lantian.web.templating import render
-        return render(request, "error.html", status_code=exc.status_code, status=exc.status_code,
-                      message=exc.detail)
+        return _refusal(request, exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(UsageError)
+    @app.exception_handler(InputError)
+    async def usage_error(request: Request, exc: Exception):   # e.g. a field over its limit, found at commit
+        return _refusal(request, 422, str(exc), None)
 
     if warm:
         threading.Thread(target=_warm, args=(app,), daemon=True, name="lantian-warm").start()

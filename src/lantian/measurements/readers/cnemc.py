@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from lantian.errors import InputError
+from lantian.measurements.readers.common import number_problem
 
 HOURLY_TYPES = ("PM2.5", "PM10", "SO2", "NO2", "O3", "CO")
 DERIVED_TYPES = ("AQI", "PM2.5_24h", "PM10_24h", "SO2_24h", "NO2_24h", "CO_24h",
@@ -585,11 +586,13 @@ def _numbers(path: Path, cells: pa.Table, stations: list[str]) -> np.ndarray:
         clean = not pc.any(pc.or_(pc.is_nan(parsed), pc.is_inf(parsed))).as_py()
     except pa.ArrowInvalid:
         clean = False
-    if not clean:
+    if not clean:   # text, or a decimal number too large for float64 (inf): docs/limits.md
         ok = pc.fill_null(pc.match_substring_regex(flat, _NUMBER), True)
-        k = int(pc.index(ok, False).as_py())
+        finite = pc.fill_null(pc.is_finite(pc.cast(pc.if_else(ok, flat, pa.scalar(None, pa.string())),
+                                                    pa.float64())), True)
+        k = int(pc.index(pc.and_(ok, finite), False).as_py())
         j, i = divmod(k, cells.num_rows)
-        raise InputError(path, f"{cells.column(j)[i].as_py()!r} is not a number", line=i + 2,
+        raise InputError(path, number_problem(cells.column(j)[i].as_py()), line=i + 2,
                          column=stations[j], expected="a number or an empty cell")
     return parsed.to_numpy(zero_copy_only=False).reshape(cells.num_columns, cells.num_rows)
 

@@ -29,7 +29,6 @@ key is judged among rows whose key is readable; its first occurrence is kept.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -46,6 +45,7 @@ import pyarrow.csv as pacsv
 
 from lantian.errors import InputError, UsageError
 from lantian.standards.pollutants import POLLUTANTS
+from lantian.textfiles import decode_text_noted
 
 # ----------------------------------------------------------------------------------- pollutants
 
@@ -315,12 +315,27 @@ def missing_mask(arr: pa.Array) -> np.ndarray:
 
 
 def numbers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(values float64 with NaN where not a number, missing mask, bad mask) of cleaned text cells."""
+    """(values float64 with NaN where not a number, missing mask, bad mask) of cleaned text cells.
+
+    A number too large for float64 (``1`` followed by 400 zeros) overflows to inf: bad, like text
+    (docs/limits.md — every number read from a user's file is finite)."""
     missing = missing_mask(arr)
     ok = np.asarray(pc.fill_null(pc.match_substring_regex(arr, NUMBER), False), dtype=bool)
-    bad = ~ok & ~missing
     vals = pc.cast(pc.if_else(pa.array(ok), arr, pa.scalar(None, pa.string())), pa.float64())
-    return np.asarray(pc.fill_null(vals, np.nan), dtype=np.float64), missing, bad
+    vals = np.array(pc.fill_null(vals, np.nan), dtype=np.float64)
+    overflow = ok & ~np.isfinite(vals)
+    vals[overflow] = np.nan
+    bad = (~ok | overflow) & ~missing
+    return vals, missing, bad
+
+
+def number_problem(text: str | None) -> str:
+    """Why a cell :func:`numbers` marks bad is not a number, the cell shown short."""
+    text = text or ""
+    shown = repr(text) if len(text) <= 40 else f"{text[:20]!r}…（{len(text)} 个字符）"
+    if re.fullmatch(NUMBER, text.strip()):
+        return f"{shown} is too large: not a finite number (数值超出范围)"
+    return f"{shown} is not a number"
 
 
 def int_cells(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -377,39 +392,9 @@ class RawTable:
 
 def decode(path: Path, data: bytes) -> tuple[str, str | None]:
     """The text of a CSV file and a note if it was not UTF-8: UTF-8 (with or without BOM), UTF-16 with
-    BOM, else GBK/GB18030. Anything else is an :class:`InputError` naming the first bad line."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "read as UTF-16 text"
-        except UnicodeDecodeError as exc:
-            raise InputError(path, "invalid UTF-16 text", line=data[:exc.start].count(b"\n\x00") + 1) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # UTF-8 with a few broken bytes, or another encoding? Count what decodes as UTF-8 (GBK text
-        # only rarely forms valid UTF-8 sequences, and then few of them).
-        loose = data.decode("utf-8", errors="replace")
-        broken = loose.count("\ufffd")
-        fine = sum(1 for ch in loose if ord(ch) > 0x7F) - broken
-        if fine >= 10 * broken:
-            raise InputError(path, f"invalid UTF-8 byte 0x{data[exc.start]:02x} in a UTF-8 file",
-                             line=data[:exc.start].count(b"\n") + 1,
-                             expected="text in one encoding (UTF-8 or GBK)") from None
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as exc2:
-            raise InputError(path, "wrong encoding: the text is neither UTF-8 nor GBK/GB18030",
-                             line=data[:exc2.start].count(b"\n") + 1,
-                             expected="a CSV file in UTF-8 or GBK") from None
-        note = "read as GBK/GB18030 text (not UTF-8)"
-    else:
-        note = None
-    if "\x00" in text:
-        raise InputError(path, "binary data, not CSV text", line=text[:text.index("\x00")].count("\n") + 1,
-                         expected="a CSV text file or an .xlsx workbook")
-    return text, note
+    BOM, else GBK/GB18030 (:func:`lantian.textfiles.decode_text_noted`). Anything else is an
+    :class:`InputError` naming the first bad line."""
+    return decode_text_noted(data, path)
 
 
 def read_raw(path: str | Path, *, sheet: str | int | None = None, lenient: bool = False) -> RawTable:
@@ -748,7 +733,7 @@ def assemble_wide(source: Source, stations: pa.Array, station_column: str, secon
     parsed = []
     for j, col in enumerate(columns):
         vals, missing, bad = numbers(col.cells)
-        checks.add("value", bad, (lambda c: lambda i: (f"{c.cells[i].as_py()!r} is not a number", c.header,
+        checks.add("value", bad, (lambda c: lambda i: (number_problem(c.cells[i].as_py()), c.header,
                                                        "a number or an empty cell / NA"))(col), cell=j)
         parsed.append((vals, missing))
     bad_rows, bad_cells = checks.settle(rejected)

@@ -41,7 +41,7 @@ from lantian.errors import UsageError
 from lantian.measurements.readers.common import (
     ACCEPTED_NAMES, ALL_POLLUTANTS, MG, STANDARD_UNIT, UG, Checks, RawTable, Readout, UnitProblem, ValueColumn,
     _key, assemble_wide, check_time_label, find_column, clean, conversion, conversion_note, display, duplicates,
-    make_table, numbers, parse_times, pollutant_name, read_raw, registry_check, renamed_note, split_header,
+    make_table, number_problem, numbers, parse_times, pollutant_name, read_raw, registry_check, renamed_note, split_header,
     station_check, station_ids, time_check, time_text, unit_name, unknown_values)
 
 SOURCE = "table"
@@ -159,7 +159,7 @@ def read_long(path: str | Path, *, mapping: dict[str, str] | None = None, lenien
 
     values, missing, bad_value = numbers(clean(raw.columns[idx["value"]]))
     checks.add("value", bad_value, lambda i: (
-        f"{raw.columns[idx['value']][i].as_py()!r} is not a number", head["value"],
+        number_problem(raw.columns[idx['value']][i].as_py()), head["value"],
         "a number or an empty cell / NA"))
     checks.add("duplicate", dup, lambda i: (
         f"{stations[i].as_py()} {time_text(seconds[i])} {display(ALL_POLLUTANTS[pcode[i]])} "
