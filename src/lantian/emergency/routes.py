@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse, RedirectResponse
 
+from lantian.accounts import policy
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.emergency import service
@@ -22,7 +23,7 @@ from lantian.web.templating import render
 
 router = APIRouter()
 Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
-READ_REDUCTION = {"admin", "city", "inspector", "viewer", "department"}
+READ_REDUCTION = policy.CITY_WIDE
 
 
 def _forecast(text: str) -> list[int]:
@@ -327,7 +328,7 @@ def emergency_page(request: Request, level: str = Query("orange", max_length=8),
 
 
 # --------------------------------------------------------------------------- the reduction list (应急减排清单)
-LIST_READERS = {"admin", "city", "inspector", "viewer", "department", "county", "enterprise"}
+LIST_READERS = policy.EVERYONE
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
