@@ -333,6 +333,8 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
         summary = import_files(ws.measurements, fmt, files, source=source, lenient=lenient, mapping=maps,
                                time_label=time_label, progress=lambda _: bar.advance(task),
                                registry=StationKeys.of(ws.database_url))
+    from lantian import audit
+    audit.record_measurement_import(ws.database_url, summary, actor="cli")
     if as_json:
         out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False, default=str))
         return
@@ -1003,3 +1005,7 @@ app.add_typer(pmf_cli.app, name="pmf")
 from lantian.live import cli as live_cli  # noqa: E402
 
 live_cli.register(app, store_app)
+
+from lantian.accounts import cli as accounts_cli  # noqa: E402
+
+accounts_cli.register(app, user_app)
