@@ -333,6 +333,8 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
         summary = import_files(ws.measurements, fmt, files, source=source, lenient=lenient, mapping=maps,
                                time_label=time_label, progress=lambda _: bar.advance(task),
                                registry=StationKeys.of(ws.database_url))
+    from lantian import audit
+    audit.record_measurement_import(ws.database_url, summary, actor="cli")
     if as_json:
         out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False, default=str))
         return
@@ -639,6 +641,10 @@ app.add_typer(analysis_cli.app, name="analyse")
 from lantian import backup_cli  # noqa: E402
 
 backup_cli.register(app)
+
+from lantian.accounts import cli as accounts_cli  # noqa: E402
+
+accounts_cli.register(app, user_app)
 
 if __name__ == "__main__":  # pragma: no cover - after every room is mounted (``python -m lantian`` is the way)
     sys.exit(app())

@@ -86,6 +86,11 @@ name = "duckdb"        # or "spark": the same computations on Apache Spark (docs
 # city = ["national"]             # the city's figure: its 国控 points
 # county = ["county"]             # a county's (zone's) figure: its 县控 points …
 # county_fallback = ["national"]  # … or, where it has none on a day, the 国控 points inside it
+# ⚠ sign-in lockout (GB/T 22239-2019 8.1.4.1 b 登录失败处理): after this many wrong passwords in a row the
+# account is locked for this many minutes (audited; `lantian user unlock NAME` lifts it early).
+# [accounts]
+# lockout_failures = 5
+# lockout_minutes = 15
 """
 
 

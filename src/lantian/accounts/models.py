@@ -42,6 +42,8 @@ class User(Base):
     enterprise_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")   # consecutive
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)                  # after too many
 
 
 class ApiToken(Base):

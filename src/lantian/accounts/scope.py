@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from lantian.accounts import policy
 from lantian.accounts.models import Enterprise
 from lantian.accounts.service import Principal
 from lantian.db import engine_for, session
 from lantian.measurements import stations as registry
 
-CITY_WIDE = {"admin", "city", "inspector", "viewer", "department"}
-AUDIT_READERS = {"admin", "city"}
+CITY_WIDE = policy.CITY_WIDE
+AUDIT_READERS = policy.AUDIT_READERS
 
 
 # --------------------------------------------------------------------------- registry cache

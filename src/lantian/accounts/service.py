@@ -1,6 +1,7 @@
 """Users, passwords (argon2), API tokens and the departments named by the plan."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lantian import audit
 from lantian.accounts.models import ROLES, ApiToken, Department, Enterprise, User
-from lantian.db import now_utc
+from lantian.db import now_utc, to_beijing
 from lantian.errors import UsageError
 
 _hasher = PasswordHasher()
@@ -100,7 +101,47 @@ def add_user(s: Session, username: str, password: str, role: str, *, county: str
     return user
 
 
+@dataclass(frozen=True)
+class Lockout:
+    """⚠ settings ([accounts] in lantian.toml): after ``failures`` consecutive wrong passwords the
+    account is locked for ``minutes`` (issue 21 §2; 等保 2.0 GB/T 22239-2019 8.1.4.1 b: 登录失败处理)."""
+    failures: int = 5
+    minutes: int = 15
+
+
+def lockout_settings(config: dict | None) -> Lockout:
+    from lantian.workspace import check_keys
+    section = (config or {}).get("accounts", {})
+    check_keys(section, {"lockout_failures", "lockout_minutes"}, "accounts", "lantian.toml")
+    failures, minutes = section.get("lockout_failures", 5), section.get("lockout_minutes", 15)
+    for name, value in (("lockout_failures", failures), ("lockout_minutes", minutes)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000:
+            raise UsageError(f"lantian.toml: [accounts] {name} = {value!r}; expected a whole number 1–10000")
+    return Lockout(failures, minutes)
+
+
+@dataclass
+class SignIn:
+    """The outcome of a sign-in: ``user`` when it succeeded; otherwise ``outcome`` (wrong, unknown,
+    disabled, locked) and, when locked, until when."""
+    user: User | None
+    outcome: str                 # ok | wrong | unknown | disabled | locked
+    locked_until: dt.datetime | None = None
+
+    def message(self, lockout: Lockout) -> str:
+        """What the person signing in is told (the same for a wrong password and an unknown user)."""
+        if self.outcome == "locked":
+            until = to_beijing(self.locked_until).strftime("%H:%M") if self.locked_until else ""
+            return (f"连续输错密码{lockout.failures}次，账户已锁定{lockout.minutes}分钟，请于{until}（北京时间）后再试，"
+                    "或联系系统管理员 (account locked after repeated failures)")
+        if self.outcome == "disabled":
+            return "用户名或密码不正确 (wrong username or password)"
+        return (f"用户名或密码不正确；连续输错{lockout.failures}次将锁定{lockout.minutes}分钟 "
+                "(wrong username or password)")
+
+
 def authenticate(s: Session, username: str, password: str) -> User | None:
+    """The user when the password is right (no lockout, no audit: :func:`sign_in` is the door people use)."""
     if not username or "\x00" in username or len(username) > 64:
         _hasher.hash("timing-equaliser")
         return None
@@ -112,6 +153,67 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
         _hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         return None
+    return user
+
+
+def _password_ok(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def sign_in(s: Session, username: str, password: str, *, via: str, lockout: Lockout = Lockout(),
+            now: dt.datetime | None = None) -> SignIn:
+    """A sign-in through the page (``via="page"``) or the API (``"api"``), audited whatever the outcome:
+    ``login`` or ``login_failed`` (with the reason), and ``lock`` when this failure locks the account.
+    A locked account is refused even with the right password until the lock ends; a success
+    clears the count."""
+    now = now or now_utc()
+    name = (username or "")[:64].replace("\x00", "")
+    user = s.scalar(sa.select(User).where(User.username == name)) if name == username and name else None
+    if user is None:
+        _hasher.hash("timing-equaliser")     # the same work whether or not the user exists
+        return _refused(s, name, "unknown", via, None)
+    if not user.active:
+        _hasher.hash("timing-equaliser")
+        return _refused(s, name, "disabled", via, user)
+    if user.locked_until is not None and user.locked_until > now:
+        _hasher.hash("timing-equaliser")
+        return _refused(s, name, "locked", via, user, user.locked_until)
+    if not _password_ok(user, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= lockout.failures:
+            user.locked_until = now + dt.timedelta(minutes=lockout.minutes)
+            user.failed_logins = 0
+            result = _refused(s, name, "wrong", via, user)
+            audit.record(s, actor=name, role=user.role, action="lock", entity="user", entity_id=name,
+                         after={"locked_until": user.locked_until.isoformat(), "failures": lockout.failures,
+                                "via": via}, scope_unit=user.county_code)
+            return SignIn(None, "locked", user.locked_until)
+        return _refused(s, name, "wrong", via, user)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(s, actor=name, role=user.role, action="login", entity="session", after={"via": via},
+                 scope_unit=user.county_code)
+    return SignIn(user, "ok")
+
+
+def _refused(s: Session, name: str, reason: str, via: str, user: User | None,
+             until: dt.datetime | None = None) -> SignIn:
+    audit.record(s, actor=name or "(空)", role=user.role if user else None, action="login_failed", entity="session",
+                 after={"via": via, "reason": reason}, scope_unit=user.county_code if user else None)
+    return SignIn(None, reason, until)
+
+
+def unlock(s: Session, username: str, actor: str = "cli") -> User:
+    """Lift a sign-in lock before it ends (the admin's ``lantian user unlock``); audited."""
+    user = s.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise UsageError(f"no user {username!r}")
+    before = None if user.locked_until is None else user.locked_until.isoformat()
+    user.locked_until, user.failed_logins = None, 0
+    audit.record(s, actor=actor, action="unlock", entity="user", entity_id=username, before={"locked_until": before},
+                 after={"locked_until": None}, scope_unit=user.county_code)
     return user
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian.accounts import policy
 from lantian import audit
 from lantian.accounts.scope import Scope
 from lantian.apportionment import engine, markers, prepare, reader, results
@@ -28,8 +29,8 @@ from lantian.apportionment.models import PmfRun
 from lantian.db import now_utc, to_beijing
 from lantian.errors import Forbidden, NotFound, UsageError
 
-MANAGE = {"admin", "city"}
-READ = {"admin", "city", "department", "inspector", "viewer"}
+MANAGE = policy.OFFICE
+READ = policy.CITY_WIDE
 METHODS = ("ls-nmf", "ws-nmf")
 
 

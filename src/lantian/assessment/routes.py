@@ -10,6 +10,7 @@ from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse
 
 from lantian import geography
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.assessment import service
 from lantian.assessment.progress import progress_rule
@@ -111,7 +112,7 @@ def letter_document(request: Request, letter_id: Annotated[int, FastAPIPath(ge=1
                         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
-ADVANCE_ROLES = {"issued": {"admin", "city"}, "received": {"county"}, "rectified": {"county"}}
+ADVANCE_ROLES = policy.LETTER_STEPS
 
 
 @router.post("/assessment/letters/{letter_id}/advance", include_in_schema=False)
@@ -161,7 +162,7 @@ def assessment_page(request: Request, month: str | None = None, date: str | None
 
 
 # --------------------------------------------------------------------------- targets (目标)
-TARGET_MANAGERS = {"admin", "city"}
+TARGET_MANAGERS = policy.ROOMS["assessment"].approve
 
 
 def _target_rows(request: Request, scope: Scope, year: int | None) -> list[dict]:

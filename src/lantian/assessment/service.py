@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from lantian import db
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.assessment import letters as letter_service
 from lantian.assessment.progress import progress
@@ -28,6 +29,11 @@ def latest_data_day(store, as_of: dt.date) -> dt.date:
 
 def _visible(scope: Scope, unit: str) -> bool:
     return scope.city_wide or unit == scope.unit
+
+
+def _letter_visible(scope: Scope, unit: str) -> bool:
+    """A warning letter is the county's and the city's: not its enterprises' (accounts/policy.py, ``letters``)."""
+    return policy.may(scope, "read", "letters", policy.Record(unit=unit))
 
 
 def sand_dust_days(url: str, units, start: dt.date, end: dt.date):
@@ -86,7 +92,7 @@ def letters(scope: Scope, root: Path | None = None) -> list[dict]:
                  "assessed_on": r.assessed_on.isoformat(), "status": r.status, "doc_number": r.doc_number,
                  "document": _document(scope, r), "pdf": _has_pdf(scope, r, root),
                  "rectification_due": r.rectification_due.isoformat() if r.rectification_due else None}
-                for r in letter_service.letters(s) if _visible(scope, r.unit_code)]
+                for r in letter_service.letters(s) if _letter_visible(scope, r.unit_code)]
 
 
 def _document(scope: Scope, row) -> str | None:
@@ -105,6 +111,6 @@ def letter(scope: Scope, letter_id: int):
     from lantian.assessment.models import Letter
     with db.session(scope.url) as s:
         row = s.get(Letter, letter_id)
-        if row is None or not _visible(scope, row.unit_code):
+        if row is None or not _letter_visible(scope, row.unit_code):
             return None
         return {"id": row.id, "unit": row.unit_code, "document": _document(scope, row), "kind": row.kind}

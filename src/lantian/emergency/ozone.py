@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian.accounts import policy
 from lantian import audit
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
@@ -21,7 +22,7 @@ from lantian.emergency.models import OzoneCountyAck, OzoneMeasure, OzoneResponse
 from lantian.enterprises import service as ledgers
 from lantian.errors import Forbidden, NotFound, UsageError
 
-MANAGE = {"admin", "city"}
+MANAGE = policy.OFFICE
 #: who records the 核查 of an enterprise's measure: the office, inspectors, and a county for its own enterprises
 VERIFY = MANAGE | {"inspector", "county"}
 #: 行动计划 任务20 的全市管控措施 and the department that leads each (the task names 市生态环境局、市工信局、

@@ -16,6 +16,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian.accounts import policy
 from lantian import audit
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
@@ -24,8 +25,8 @@ from lantian.emergency.models import POLLUTANTS, Baseline, ReductionProposal
 from lantian.enterprises import service as ledgers
 from lantian.errors import Forbidden, NotFound, UsageError
 
-MANAGE = {"admin", "city"}
-READ_ALL = {"admin", "city", "inspector", "viewer", "department"}
+MANAGE = policy.OFFICE
+READ_ALL = policy.CITY_WIDE
 ENTITY = "reduction_list"
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse, RedirectResponse
 
+from lantian.accounts import policy
 from lantian import db
 from lantian.attachments import too_large
 from lantian.accounts.scope import Scope
@@ -23,7 +24,7 @@ from lantian.web.templating import render
 
 router = APIRouter()
 Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
-READ_REDUCTION = {"admin", "city", "inspector", "viewer", "department"}
+READ_REDUCTION = policy.CITY_WIDE
 
 
 def _forecast(text: str) -> list[int]:
@@ -330,7 +331,7 @@ def emergency_page(request: Request, level: str = Query("orange", max_length=8),
 
 
 # --------------------------------------------------------------------------- the reduction list (应急减排清单)
-LIST_READERS = {"admin", "city", "inspector", "viewer", "department", "county", "enterprise"}
+LIST_READERS = policy.EVERYONE
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

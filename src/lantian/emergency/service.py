@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
 from lantian import audit, geography
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, to_utc, url_of
 from lantian.emergency import measures as M
@@ -28,7 +29,7 @@ from lantian.standards.rounding import round_half_even
 REQUIRED = {"yellow": 10, "orange": 20, "red": 30}
 LEVEL_NAMES = {"none": "无预警", "blue": "蓝色预警", "yellow": "黄色预警（Ⅲ级）", "orange": "橙色预警（Ⅱ级）",
                "red": "红色预警（Ⅰ级）"}
-MANAGE = {"admin", "city"}
+MANAGE = policy.OFFICE
 
 
 def required(config: dict) -> dict[str, int]:

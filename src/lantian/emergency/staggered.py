@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian.accounts import policy
 from lantian import audit
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
@@ -23,7 +24,7 @@ from lantian.emergency import seasonal
 from lantian.emergency.models import CalendarEnterprise, StaggeredCalendar
 from lantian.errors import Forbidden, NotFound, UsageError
 
-MANAGE = {"admin", "city"}
+MANAGE = policy.OFFICE
 
 
 def issue(s: Session, root: Path | None, scope: Scope, season: int, *, on: dt.date, config: dict | None = None,

@@ -8,10 +8,11 @@
 """
 from __future__ import annotations
 
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 
-MANAGE = {"admin", "city"}
-READ_ALL = {"admin", "city", "inspector", "viewer", "department"}
+MANAGE = policy.OFFICE
+READ_ALL = policy.CITY_WIDE
 
 
 def manages(scope: Scope) -> bool:

@@ -49,6 +49,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lantian import audit, geography
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, to_utc
 from lantian.errors import Forbidden, NotFound, UsageError
@@ -68,9 +69,9 @@ SOURCES = {"modis": "MODIS", "viirs": "VIIRS", "manual": "人工巡查", "video"
 SLOTS = ("收工时", "上半夜", "下雨前", "播种前")
 CALENDAR = {"rain": "降雨预报", "sowing": "播种时段"}
 #: roles that verify and report anywhere in the city (a county user: in its own county)
-ACTORS = {"admin", "city", "inspector"}
+ACTORS = policy.OFFICE | {"inspector"}
 #: roles that enter any county's figures and calendar (a county user: its own)
-OFFICE = {"admin", "city"}
+OFFICE = policy.OFFICE
 EARTH_RADIUS_KM = 6371.0088
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian.accounts import policy
 from lantian import audit
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
@@ -28,8 +29,8 @@ from lantian.inventory.rows import Row, decimal_text, months_rounded
 from lantian.inventory.tables import Tables, load
 from lantian.standards.rounding import round_half_even
 
-MANAGE = {"admin", "city"}
-CITY_WIDE = {"admin", "city", "department", "inspector", "viewer"}
+MANAGE = policy.OFFICE
+CITY_WIDE = policy.CITY_WIDE
 
 
 # --------------------------------------------------------------------------- access

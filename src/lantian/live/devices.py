@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lantian import audit, geography
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, url_of
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.live.models import Device, DeviceState, Quarantined
 from lantian.live.settings import codes, unit
 
-MANAGE = {"admin", "city"}
+MANAGE = policy.OFFICE
 REASONS = {"unknown_mn": "未登记的MN", "wrong_pw": "密码错误", "unreadable": "无法读取"}
 STATES = {"held": "待处理", "assigned": "已指派入库", "dismissed": "已驳回"}
 

@@ -31,6 +31,7 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian.accounts import policy
 from lantian.accounts.models import User
 from lantian.db import now_utc, to_beijing
 from lantian.errors import NotFound, UsageError
@@ -48,7 +49,7 @@ KINDS = {
 }
 #: kinds every user in scope hears about (they concern the whole city)
 BROADCAST = {"alert_issued", "alert_updated", "alert_lifted", "ozone_issued", "ozone_lifted"}
-CITY_WIDE = {"admin", "city", "inspector", "viewer"}
+CITY_WIDE = policy.READ_ALL
 CHANNELS = {"inbox": "站内信", "email": "电子邮件", "wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人"}
 RETRY_MINUTES = (1, 5, 15, 60)          # ⚠ then given up
 

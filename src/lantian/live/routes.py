@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from lantian.accounts import policy
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.errors import UsageError
@@ -26,7 +27,7 @@ from lantian.web.templating import render, templates
 
 router = APIRouter()
 MN = Annotated[str, FastAPIPath(max_length=32, pattern=r"^[0-9A-Za-z]+$")]
-OFFICE = {"admin", "city"}
+OFFICE = policy.OFFICE
 
 
 def _silent(request: Request) -> int:

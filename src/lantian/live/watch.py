@@ -132,6 +132,9 @@ def import_one(ws, fmt: str, path: Path, actor: str = "watch") -> dict:
     if fmt in ("cnemc", "long", "wide"):
         from lantian.measurements.importer import import_files
         summary = import_files(ws.measurements, fmt, [path])
+        from lantian import audit
+        db.upgrade(ws.database_url)
+        audit.record_measurement_import(ws.database_url, summary, actor=actor)
         return {k: v for k, v in summary.as_dict().items() if k in ("import_id", "source", "rows_read", "new",
                                                                       "changed", "unchanged", "stations", "first",
                                                                       "last", "rejected", "notes", "committed")}

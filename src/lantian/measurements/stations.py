@@ -509,6 +509,7 @@ def import_stations(url, path: str | Path, boundaries: str | Path | None = None,
         current = {st.code: st for st in s.scalars(select(Station))}
         opened = {v.station_id: v for v in s.scalars(select(StationVersion).where(StationVersion.valid_to.is_(None)))}
         fresh: list[tuple[Station, dict]] = []
+        moved: dict[str, tuple] = {}                       # code → (unit, how) of a station whose unit changed
         for row in rows:
             station = current.get(row["code"])
             if station is None:
@@ -523,6 +524,8 @@ def import_stations(url, path: str | Path, boundaries: str | Path | None = None,
                 if _state(version) == state:
                     summary.unchanged += 1
                 else:
+                    if version.unit_code != state["unit_code"]:
+                        moved[station.code] = (state["unit_code"], state["assignment"])
                     _change(s, station, state, when, changed_by, reason, source, now)
                     summary.updated += 1
             summary.assigned_by_polygon += state["assignment"] == "polygon"
@@ -532,8 +535,12 @@ def import_stations(url, path: str | Path, boundaries: str | Path | None = None,
         for station, state in fresh:
             _new_version(s, station, state, first_from, changed_by, reason, source, now)
         if summary.added or summary.updated:
+            assigned = {st.code: (state["unit_code"], state["assignment"]) for st, state in fresh
+                        if state["unit_code"]}               # which county/zone each new station counts for
+            assigned.update(moved)
             audit.record(s, actor=changed_by, action="import", entity="station_registry", entity_id=path.name[:128],
                          after={"file": path.name, "added": summary.added, "updated": summary.updated,
+                                "assignments": dict(sorted(assigned.items())),
                                 "effective": None if effective is None else str(effective),
                                 "networks": dict(sorted(Counter(r["network"] for r in rows).items()))})
     return summary

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from lantian import attachments, geography
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import BEIJING, session, to_beijing
 from lantian.web.params import parse_day
@@ -89,7 +90,7 @@ def station_api(code: str, scope: Scope = Depends(api_scope)):
 
 
 #: who may change a station's network (it decides which official figures the station enters)
-SET_NETWORK = {"admin", "city"}
+SET_NETWORK = policy.ROOMS["monitoring"].approve
 
 
 @router.post("/api/stations/{code}/network", response_model=StationOut, tags=["monitoring"])

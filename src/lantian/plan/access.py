@@ -11,11 +11,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.plan.models import Milestone, Task, TaskUnit
 
-READ_ALL = {"admin", "city", "inspector", "viewer"}
-MANAGE = {"admin", "city"}
+READ_ALL = policy.READ_ALL
+MANAGE = policy.OFFICE
 
 
 def reads_all(scope: Scope) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lantian import attachments, audit, geography
 from lantian.accounts.models import Department, Enterprise
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
 from lantian.errors import Forbidden, NotFound, UsageError
@@ -443,7 +444,10 @@ def dispatch(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, pl
     cells: dict[str, dict[int, dict]] = defaultdict(dict)
     q = sa.select(Milestone).where(Milestone.owner_kind == "county", Milestone.task_id.in_(visible)) \
         .order_by(Milestone.task_id, Milestone.id)
+    whole = {task_id: access.sees_whole_task(s, scope, s.get(Task, task_id)) for task_id in visible}
     for m in s.scalars(q):
+        if not (whole[m.task_id] or policy.may(scope, "read", "plan", policy.Record(unit=m.owner_code))):
+            continue                        # another county's row of a task the caller shares (issue 21 §1)
         from lantian.plan.status import milestone_status
         measured = indicators.measure(ctx, m.indicator, m.indicator_params) if m.indicator and ctx else None
         st = milestone_status(m, ctx.as_of if ctx else dt.date.today(), settings, measured)

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lantian import audit, geography
+from lantian.accounts import policy
 from lantian.accounts.models import Department, Enterprise
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
@@ -38,8 +39,8 @@ from lantian.registers.kinds import Register, register, registers
 from lantian.registers.models import RegisterRow, RegisterZone
 from lantian.registers.settings import RegisterSettings, register_settings
 
-READ_ALL = {"admin", "city", "inspector", "viewer"}
-MANAGE = {"admin", "city"}
+READ_ALL = policy.READ_ALL
+MANAGE = policy.OFFICE
 RULES_FOLDER = "register-rules"          # WORKSPACE/register-rules/*.toml: the office's own rules
 
 

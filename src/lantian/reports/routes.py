@@ -13,6 +13,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
@@ -22,7 +23,7 @@ from lantian.web.templating import render
 router = APIRouter()
 
 #: the bulletin addresses every county and department: only city-wide roles read it
-READ_BULLETIN = {"admin", "city", "inspector", "viewer", "department"}
+READ_BULLETIN = policy.CITY_WIDE
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MONTH = r"^\d{4}-\d{2}$"
 QUARTER = r"^\d{4}Q[1-4]$"

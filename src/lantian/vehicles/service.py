@@ -24,6 +24,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian.accounts import policy
 from lantian import audit
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing, to_utc, url_of
@@ -32,8 +33,8 @@ from lantian.vehicles import reader, rules
 from lantian.vehicles.models import FreightProfile, GateRecord, GateSystem, ObdInspection, Resolution, RoadCheck
 from lantian.vehicles.settings import settings
 
-MANAGE = {"admin", "city"}
-RESOLVE = {"admin", "city", "county", "inspector"}
+MANAGE = policy.OFFICE
+RESOLVE = policy.OFFICE | {"county", "inspector"}
 TOKEN_PREFIX = "gt_"
 RECORD_FIELDS = ("plate_colour", "vin", "vehicle_type", "fuel", "emission_standard", "time_out", "goods", "tonnage",
                  "list_number", "licence_number")

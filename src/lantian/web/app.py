@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from lantian import db
 from lantian.errors import InputError, UsageError
 from lantian.web.scoping import unscoped_routes
-from lantian.web.security import LoginRequired
+from lantian.web.security import LoginRequired, write_gate
 from lantian.workspace import open_workspace
 
 STATIC = Path(__file__).parent / "static"
@@ -71,7 +71,8 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     app = FastAPI(title="lantian 蓝天", version="0.1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/openapi.json", swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
                   description="长治市空气质量再提升行动计划 — the API. Sign in with POST /api/auth/token "
-                              "(OAuth2 password) or a machine token (`lantian token create`).")
+                              "(OAuth2 password) or a machine token (`lantian token create`).",
+                  dependencies=[Depends(write_gate)])   # every write asks the policy (accounts/policy.py)
     app.state.workspace = ws
     app.state.db_url = ws.database_url
     app.state.secret = ws.secret
@@ -100,17 +101,11 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     from lantian.inventory import routes as inventory
     from lantian.apportionment import routes as apportionment
     from lantian.live import routes as live
-<<<<<<< HEAD
     from lantian.forecast import routes as forecast
-    from lantian.web import attachment_routes, audit_routes, auth_routes
-    for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
-                   dustfall, fires, vehicles, registers, reports, inventory, apportionment, live, forecast):
-=======
     from lantian.analysis import routes as analysis
     from lantian.web import attachment_routes, audit_routes, auth_routes
     for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
-                   dustfall, fires, vehicles, registers, reports, inventory, apportionment, live, analysis):
->>>>>>> analysis
+                   dustfall, fires, vehicles, registers, reports, inventory, apportionment, live, forecast, analysis):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

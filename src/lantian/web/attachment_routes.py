@@ -9,11 +9,12 @@ from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel
 
 from lantian import attachments
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import session, to_beijing
 from lantian.errors import NotFound, UsageError
 from lantian.web.scoping import scoped
-from lantian.web.security import api_scope, check_csrf
+from lantian.web.security import api_scope, bearer_call, check_csrf
 
 router = APIRouter()
 
@@ -90,10 +91,19 @@ FILED_WITH_RECORD = {"plan_report": "进展报告的佐证材料随报告一并�
                      "register_row": "台账附件在台账记录页上传 (POST /api/registers/REGISTER/ROW/attachments)"}
 
 
-def _unit_of(scope: Scope, entity: str, entity_id: str) -> str | None:
-    if entity not in ATTACHABLE:
+def _unit_of(scope: Scope, entity: str, entity_id: str, action: str = "read") -> str | None:
+    """The record's county/zone when the caller may ``action`` it (the policy: the role's right in the
+    record's room and the record's scope); 404 when it may not see it, 403 when it may see but not write."""
+    if entity not in ATTACHABLE or entity not in policy.EVIDENCE_ROOMS:
         raise HTTPException(404, "no such record")
-    return ATTACHABLE[entity](scope, entity_id)
+    room = policy.EVIDENCE_ROOMS[entity]
+    if not policy.allows(scope.who.role, "read", room):
+        raise HTTPException(404, "no such record")
+    unit = ATTACHABLE[entity](scope, entity_id)          # the room's own lookup: 404 outside the scope
+    if action != "read" and not policy.may(scope, action, room, policy.Record(unit=unit)):
+        raise HTTPException(403, f"你的角色不能为「{policy.ROOMS[room].name}」的记录上传附件 "
+                                 f"(role {scope.who.role!r} may not write to this record)")
+    return unit
 
 
 class AttachmentOut(BaseModel):
@@ -120,9 +130,9 @@ async def upload(request: Request, entity: Annotated[str, Form()], entity_id: An
                  file: Annotated[UploadFile, File()], csrf_token: Annotated[str, Form()] = "",
                  scope: Scope = Depends(api_scope)):
     """Attach an evidence file (pdf, jpg, png, docx, xlsx, csv, txt; ≤ 20 MB) to a record you may see."""
-    if not request.headers.get("authorization"):
+    if not bearer_call(request):
         check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
-    unit = _unit_of(scope, entity, entity_id)
+    unit = _unit_of(scope, entity, entity_id, "write")
     if entity in FILED_WITH_RECORD:
         raise HTTPException(403, FILED_WITH_RECORD[entity])
     data = await file.read(attachments.MAX_BYTES + 1)

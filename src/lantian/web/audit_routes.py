@@ -44,6 +44,25 @@ def audit_api(request: Request, entity: str | None = None, limit: int = Query(10
                 for e in page.entries]
 
 
+class ChainOut(BaseModel):
+    ok: bool
+    entries: int
+    head: str
+    broken_at: int | None
+    reason: str | None
+
+
+@router.get("/api/audit/verify", response_model=ChainOut, tags=["audit"])
+@scoped("audit")
+def audit_verify_api(request: Request, scope: Scope = Depends(api_scope)):
+    """The audit log's hash chain checked entry by entry (``lantian audit verify``): intact, or the first
+    entry where it was rewritten."""
+    _require(scope)
+    with session(request.app.state.db_url) as s:
+        v = audit.verify(s)
+    return ChainOut(ok=v.ok, entries=v.entries, head=v.head, broken_at=v.broken_at, reason=v.reason)
+
+
 @router.get("/audit", include_in_schema=False)
 @scoped("audit")
 def audit_page(request: Request, entity: str | None = None, page: int = Query(1, ge=1),
@@ -51,7 +70,8 @@ def audit_page(request: Request, entity: str | None = None, page: int = Query(1,
     _require(scope)
     with session(request.app.state.db_url) as s:
         result = audit.entries(s, entity=entity, limit=50, offset=(page - 1) * 50)
+        chain = audit.verify(s)
         rows = [{"at": to_beijing(e.at).strftime("%Y-%m-%d %H:%M:%S"), "actor": e.actor, "role": e.role,
                  "action": e.action, "entity": e.entity, "entity_id": e.entity_id, "before": e.before,
                  "after": e.after} for e in result.entries]
-    return render(request, "audit.html", rows=rows, total=result.total, page=page, entity=entity)
+    return render(request, "audit.html", rows=rows, total=result.total, page=page, entity=entity, chain=chain)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from lantian import audit
 from lantian.accounts import service as accounts
 from lantian.accounts.scope import Scope
-from lantian.db import session
+from lantian.db import now_utc, session
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, check_csrf, issue_access_token, page_scope
 from lantian.web.templating import render
@@ -33,22 +33,30 @@ def login_page(request: Request, next: str = "/"):
 def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
           csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
     check_csrf(request, csrf_token)
+    lockout = _lockout(request)
     with session(request.app.state.db_url) as s:
-        user = accounts.authenticate(s, username, password)
-        audit.record(s, actor=username, action="login" if user else "login_failed", entity="session",
-                     role=user.role if user else None)
-        if user is None:
-            return render(request, "login.html", status_code=401, next=_safe_next(next),
-                          error="用户名或密码不正确")
-        request.session.clear()
-        request.session["uid"] = user.id
+        result = accounts.sign_in(s, username, password, via="page", lockout=lockout)
+        uid = result.user.id if result.user is not None else None
+    if uid is None:                               # the failure is audited and counted (committed above)
+        return render(request, "login.html", status_code=429 if result.outcome == "locked" else 401,
+                      next=_safe_next(next), error=result.message(lockout))
+    request.session.clear()
+    request.session["uid"] = uid
     return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def _lockout(request: Request) -> accounts.Lockout:
+    """[accounts] lockout_failures, lockout_minutes of the workspace's lantian.toml (⚠ settings)."""
+    return accounts.lockout_settings(request.app.state.workspace.config)
 
 
 @router.post("/logout", include_in_schema=False)
 @scoped("signed_in")
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(page_scope)):
     check_csrf(request, csrf_token)
+    with session(request.app.state.db_url) as s:
+        audit.record(s, actor=scope.who.username, role=scope.who.role, action="logout", entity="session",
+                     after={"via": "page"}, scope_unit=scope.unit)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -64,11 +72,15 @@ class Token(BaseModel):
 def token(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]):
     """OAuth2 password flow: form fields ``username`` and ``password``; returns a bearer ``access_token``."""
     from lantian.web.security import ACCESS_TOKEN_SECONDS
-    with session(request.app.state.db_url) as s:
-        user = accounts.authenticate(s, username, password)
-        if user is None:
-            raise HTTPException(401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
-        uid = user.id
+    lockout = _lockout(request)
+    with session(request.app.state.db_url) as s:         # every outcome audited (issue 21 §2)
+        result = accounts.sign_in(s, username, password, via="api", lockout=lockout)
+        uid = result.user.id if result.user is not None else None
+    if uid is None:
+        if result.outcome == "locked":
+            wait = max(60, int((result.locked_until - now_utc()).total_seconds())) if result.locked_until else 60
+            raise HTTPException(429, result.message(lockout), headers={"Retry-After": str(wait)})
+        raise HTTPException(401, result.message(lockout), headers={"WWW-Authenticate": "Bearer"})
     return Token(access_token=issue_access_token(request, uid), expires_in=ACCESS_TOKEN_SECONDS)
 
 

@@ -7,7 +7,9 @@ import sqlalchemy as sa
 from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from lantian.accounts import policy
 from lantian.accounts import service as accounts
+from lantian.accounts.models import ROLE_NAMES
 from lantian.accounts.scope import Scope
 from lantian.db import engine_for, session
 
@@ -40,10 +42,17 @@ def check_csrf(request: Request, token: str | None) -> None:
         raise HTTPException(403, "表单已过期或来源不明，请刷新页面后重试 (CSRF check failed)")
 
 
+def bearer_call(request: Request) -> bool:
+    """Authenticated by a bearer token (a header no other site can make a browser send): no CSRF.
+    Any other ``Authorization`` header changes nothing — the cookie still authenticates, so the
+    CSRF token is still required (issue 21 §1)."""
+    return request.headers.get("authorization", "").lower().startswith("bearer ")
+
+
 def form_post(request: Request, csrf_token: str | None) -> bool:
     """A write route both pages and API clients use: a cookie-session call must carry the CSRF
     token; True when the caller is a page's form, which is answered with a redirect back."""
-    if request.headers.get("authorization"):
+    if bearer_call(request):
         return False
     check_csrf(request, csrf_token or request.headers.get("x-csrf-token"))
     return "text/html" in request.headers.get("accept", "")
@@ -82,12 +91,54 @@ def _user_from_session(request: Request):
     return accounts.principal(user) if user is not None and user.active else None
 
 
+_UNSET = object()
+
+
 def caller(request: Request):
-    """The principal of a request: bearer token (API) or session cookie (pages), or None."""
+    """The principal of a request: bearer token (API) or session cookie (pages), or None (looked up
+    once per request)."""
+    known = getattr(request.state, "lantian_caller", _UNSET)
+    if known is not _UNSET:
+        return known
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return _user_from_bearer(request, auth[7:].strip())
-    return _user_from_session(request)
+        who = _user_from_bearer(request, auth[7:].strip())
+    else:
+        who = _user_from_session(request)
+    request.state.lantian_caller = who
+    return who
+
+
+async def write_gate(request: Request) -> None:
+    """Every write (POST/PUT/PATCH/DELETE) route, before its handler runs (an app-wide dependency):
+    a caller signed in by the session cookie must send the CSRF token (form field ``csrf_token`` or
+    header ``X-CSRF-Token``) — a JSON body with only the cookie is refused; and the caller's role
+    must have the right the route needs in its room (:data:`lantian.accounts.policy.ROUTES`),
+    else 403 before the body is looked at. A route the policy does not name is refused to the
+    read-only roles. Unsigned callers are left to the route (401 or the sign-in page)."""
+    if request.method not in policy.WRITE_METHODS:
+        return
+    route = request.scope.get("route")
+    rule = policy.route_rule(request.method, getattr(route, "path", ""))
+    if rule is not None and rule[0] == "public":
+        return
+    who = caller(request)
+    if who is None:
+        return
+    if not bearer_call(request):
+        token = request.headers.get("x-csrf-token")
+        kind = request.headers.get("content-type", "")
+        if not token and ("form" in kind):
+            token = (await request.form()).get("csrf_token")
+        check_csrf(request, token if isinstance(token, str) else None)
+    if rule is None:
+        if who.role in policy.READ_ONLY:
+            raise HTTPException(403, f"{ROLE_NAMES.get(who.role, who.role)}账户只能查看 (read-only role)")
+        return
+    room, action = rule
+    if not policy.allows(who.role, action, room):
+        raise HTTPException(403, f"{ROLE_NAMES.get(who.role, who.role)}无权在「{policy.ROOMS[room].name}」"
+                                 f"{policy.ACTION_NAMES[action]} (role {who.role!r} may not {action} in {room})")
 
 
 def page_scope(request: Request) -> Scope:
