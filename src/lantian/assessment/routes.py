@@ -17,6 +17,7 @@ from lantian.web.params import parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
+from lantian.web.viewcache import cached
 
 router = APIRouter()
 
@@ -44,9 +45,11 @@ def _day(request: Request, text: str | None) -> dt.date:
 
 
 def _ranking(request, scope, period):
-    with request.app.state.engine_lock:
-        return service.ranking(scope, request.app.state.store, request.app.state.con, period,
-                               config=request.app.state.workspace.config)
+    def compute():
+        with request.app.state.engine_lock:
+            return service.ranking(scope, request.app.state.store, request.app.state.con, period,
+                                   config=request.app.state.workspace.config)
+    return cached(request, scope, "assessment.ranking", compute, period)
 
 
 def _findings(request, day: dt.date) -> dict:
@@ -61,11 +64,13 @@ def _findings(request, day: dt.date) -> dict:
 
 
 def _progress(request, scope, day):
-    findings = _findings(request, day)
-    config = request.app.state.workspace.config
-    with request.app.state.engine_lock:
-        return service.unit_progress(scope, request.app.state.store, request.app.state.con, day,
-                                     progress_rule(config), findings, config=config)
+    def compute():
+        findings = _findings(request, day)
+        config = request.app.state.workspace.config
+        with request.app.state.engine_lock:
+            return service.unit_progress(scope, request.app.state.store, request.app.state.con, day,
+                                         progress_rule(config), findings, config=config)
+    return cached(request, scope, "assessment.progress", compute, day)
 
 
 @router.get("/api/ranking", tags=["assessment"])
