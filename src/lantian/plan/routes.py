@@ -19,7 +19,7 @@ from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, check_csrf, form_post, page_scope
 from lantian.web.templating import render
-from lantian.web.viewcache import cached, shared_memo
+from lantian.web.viewcache import cached, one_at_a_time, shared_memo
 
 router = APIRouter()
 Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
@@ -64,7 +64,7 @@ def plans_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]
 def plan_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> dict:
     """The plan with its sections and the tasks the caller may see, each with status and progress."""
     def compute():
-        with db.session(request.app.state.db_url) as s:
+        with one_at_a_time(request, "plan"), db.session(request.app.state.db_url) as s:
             chosen = _chosen(request, s, plan)
             return service.overview(s, scope, _ctx(request), _settings(request), chosen) if chosen else None
     found = cached(request, scope, "plan.overview", compute, plan)
@@ -78,7 +78,7 @@ def plan_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(ap
 def tasks_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> list[dict]:
     """Every task the caller may see: number, status, percent, lead, cooperating, measured_by."""
     def compute():
-        with db.session(request.app.state.db_url) as s:
+        with one_at_a_time(request, "plan"), db.session(request.app.state.db_url) as s:
             chosen = _chosen(request, s, plan)
             return service.tasks(s, scope, _ctx(request), _settings(request), chosen)[1] if chosen else []
     return cached(request, scope, "plan.tasks", compute, plan)
@@ -172,7 +172,7 @@ def dispatch_api(request: Request, plan: PlanQuery = None, scope: Scope = Depend
     """调度: tasks by department, sub-tasks by county (overdue and at-risk counted), and each county's
     progress on each task (``matrix``)."""
     def compute():
-        with db.session(request.app.state.db_url) as s:
+        with one_at_a_time(request, "plan"), db.session(request.app.state.db_url) as s:
             return service.dispatch(s, scope, _ctx(request), _settings(request), _chosen(request, s, plan))
     return cached(request, scope, "plan.dispatch", compute, plan)
 
@@ -201,7 +201,7 @@ def supervision_document(request: Request, supervision_id: Id, scope: Scope = De
 @scoped("signed_in")
 def plan_page(request: Request, plan: PlanQuery = None, scope: Scope = Depends(page_scope)):
     def compute():
-        with db.session(request.app.state.db_url) as s:
+        with one_at_a_time(request, "plan"), db.session(request.app.state.db_url) as s:
             ctx, settings = _ctx(request), _settings(request)
             chosen = _chosen(request, s, plan)
             found = service.overview(s, scope, ctx, settings, chosen) if chosen else None

@@ -98,6 +98,7 @@ class ViewCache:
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
         self.hits = self.misses = 0
+        self.serial: dict[str, threading.Lock] = {}       # one_at_a_time's locks
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._lock:
@@ -161,3 +162,10 @@ def shared_memo(request, name: str) -> dict:
     if views is None or os.environ.get("LANTIAN_VIEW_CACHE") == "0":
         return {}
     return views.get(("memo", name, version_of(app)), dict)
+
+
+def one_at_a_time(request, name: str) -> threading.Lock:
+    """A lock of the app for computations that share a memo (:func:`shared_memo`): the first fills it,
+    the ones waiting behind it then read it instead of computing the same values side by side."""
+    views = getattr(request.app.state, "views", None)
+    return views.serial.setdefault(name, threading.Lock()) if views is not None else threading.Lock()
