@@ -19,6 +19,7 @@ from lantian.web.params import parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
+from lantian.web.viewcache import cached
 
 router = APIRouter()
 
@@ -46,9 +47,13 @@ def _day(request: Request, text: str | None) -> dt.date:
 
 
 def _ranking(request, scope, period):
-    with request.app.state.engine_lock:
-        return service.ranking(scope, request.app.state.store, request.app.state.con, period,
-                               config=request.app.state.workspace.config)
+    """The ranking, computed once per data version for the city office (ranks are over every county)
+    and confined to the caller's counties."""
+    def compute():
+        with request.app.state.engine_lock:
+            return service.ranking(Scope.office(request.app.state.db_url, "ranking"), request.app.state.store,
+                                   request.app.state.con, period, config=request.app.state.workspace.config)
+    return service.visible_rows(scope, cached(request, None, "assessment.ranking", compute, period))
 
 
 def _findings(request, day: dt.date) -> dict:
@@ -63,11 +68,15 @@ def _findings(request, day: dt.date) -> dict:
 
 
 def _progress(request, scope, day):
-    findings = _findings(request, day)
-    config = request.app.state.workspace.config
-    with request.app.state.engine_lock:
-        return service.unit_progress(scope, request.app.state.store, request.app.state.con, day,
-                                     progress_rule(config), findings, config=config)
+    """序时进度 of every unit, computed once per data version for the city office (each unit's row is
+    its own), and confined to the caller's."""
+    def compute():
+        findings = _findings(request, day)
+        config = request.app.state.workspace.config
+        with request.app.state.engine_lock:
+            return service.unit_progress(Scope.office(request.app.state.db_url, "progress"), request.app.state.store,
+                                         request.app.state.con, day, progress_rule(config), findings, config=config)
+    return service.visible_rows(scope, cached(request, None, "assessment.progress", compute, day))
 
 
 @router.get("/api/ranking", tags=["assessment"])

@@ -36,6 +36,11 @@ def _letter_visible(scope: Scope, unit: str) -> bool:
     return policy.may(scope, "read", "letters", policy.Record(unit=unit))
 
 
+def visible_rows(scope: Scope, rows: list[dict]) -> list[dict]:
+    """The rows of units ``scope`` sees (rows computed for the city office, then confined)."""
+    return [r for r in rows if _visible(scope, r["unit"])]
+
+
 def sand_dust_days(url: str, units, start: dt.date, end: dt.date):
     """沙尘天气 days entered for ``units`` from ``start`` to ``end`` (unit → dates), None when there are none."""
     from lantian.assessment.sand_dust import days_by_unit

@@ -19,6 +19,7 @@ from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, check_csrf, form_post, page_scope
 from lantian.web.templating import render
+from lantian.web.viewcache import cached, one_at_a_time, shared_memo
 
 router = APIRouter()
 Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
@@ -26,7 +27,8 @@ Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
 
 def _ctx(request: Request) -> indicators.Context:
     st = request.app.state
-    return indicators.Context(st.db_url, st.store, st.con, st.workspace.as_of, st.workspace.config, st.engine_lock)
+    return indicators.Context(st.db_url, st.store, st.con, st.workspace.as_of, st.workspace.config, st.engine_lock,
+                              memo=shared_memo(request, "plan.indicators"))
 
 
 def _settings(request: Request):
@@ -61,9 +63,11 @@ def plans_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict]
 @scoped("signed_in")
 def plan_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> dict:
     """The plan with its sections and the tasks the caller may see, each with status and progress."""
-    with db.session(request.app.state.db_url) as s:
-        chosen = _chosen(request, s, plan)
-        found = service.overview(s, scope, _ctx(request), _settings(request), chosen) if chosen else None
+    def compute():
+        with one_at_a_time(request, "plan"), db.session(request.app.state.db_url) as s:
+            chosen = _chosen(request, s, plan)
+            return service.overview(s, scope, _ctx(request), _settings(request), chosen) if chosen else None
+    found = cached(request, scope, "plan.overview", compute, plan)
     if found is None:
         raise HTTPException(404, "no plan imported (lantian plan import FILE)")
     return found
@@ -73,9 +77,11 @@ def plan_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(ap
 @scoped("signed_in")
 def tasks_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> list[dict]:
     """Every task the caller may see: number, status, percent, lead, cooperating, measured_by."""
-    with db.session(request.app.state.db_url) as s:
-        chosen = _chosen(request, s, plan)
-        return service.tasks(s, scope, _ctx(request), _settings(request), chosen)[1] if chosen else []
+    def compute():
+        with one_at_a_time(request, "plan"), db.session(request.app.state.db_url) as s:
+            chosen = _chosen(request, s, plan)
+            return service.tasks(s, scope, _ctx(request), _settings(request), chosen)[1] if chosen else []
+    return cached(request, scope, "plan.tasks", compute, plan)
 
 
 @router.get("/api/plan/counties/{code}", tags=["plan"])
@@ -165,8 +171,10 @@ def milestone_api(request: Request, task_id: Id, body: MilestoneIn, scope: Scope
 def dispatch_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(api_scope)) -> dict:
     """调度: tasks by department, sub-tasks by county (overdue and at-risk counted), and each county's
     progress on each task (``matrix``)."""
-    with db.session(request.app.state.db_url) as s:
-        return service.dispatch(s, scope, _ctx(request), _settings(request), _chosen(request, s, plan))
+    def compute():
+        with one_at_a_time(request, "plan"), db.session(request.app.state.db_url) as s:
+            return service.dispatch(s, scope, _ctx(request), _settings(request), _chosen(request, s, plan))
+    return cached(request, scope, "plan.dispatch", compute, plan)
 
 
 @router.get("/api/plan/inbox", tags=["plan"])
@@ -192,14 +200,16 @@ def supervision_document(request: Request, supervision_id: Id, scope: Scope = De
 @router.get("/plan", include_in_schema=False)
 @scoped("signed_in")
 def plan_page(request: Request, plan: PlanQuery = None, scope: Scope = Depends(page_scope)):
-    with db.session(request.app.state.db_url) as s:
-        ctx, settings = _ctx(request), _settings(request)
-        chosen = _chosen(request, s, plan)
-        found = service.overview(s, scope, ctx, settings, chosen) if chosen else None
-        board = service.dispatch(s, scope, ctx, settings, chosen) if chosen and access.reads_all(scope) else None
-        every = service.plan_list(s, request.app.state.workspace.as_of)
-    return render(request, "plan/plan.html", found=found, board=board, scope=scope, plans=every,
-                  chosen=chosen.id if chosen else None)
+    def compute():
+        with one_at_a_time(request, "plan"), db.session(request.app.state.db_url) as s:
+            ctx, settings = _ctx(request), _settings(request)
+            chosen = _chosen(request, s, plan)
+            found = service.overview(s, scope, ctx, settings, chosen) if chosen else None
+            board = service.dispatch(s, scope, ctx, settings, chosen) if chosen and access.reads_all(scope) else None
+            every = service.plan_list(s, request.app.state.workspace.as_of)
+            return found, board, every, chosen.id if chosen else None
+    found, board, every, chosen = cached(request, scope, "plan.page", compute, plan)
+    return render(request, "plan/plan.html", found=found, board=board, scope=scope, plans=every, chosen=chosen)
 
 
 @router.get("/plan/tasks/{task_id}", include_in_schema=False)

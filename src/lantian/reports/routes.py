@@ -19,6 +19,7 @@ from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
+from lantian.web.viewcache import cached
 
 router = APIRouter()
 
@@ -34,18 +35,23 @@ def _office_only(scope: Scope, what: str) -> None:
         raise HTTPException(404, f"the {what} is the city office's")
 
 
-def _build(request: Request, build) -> dict:
+def _build(request: Request, build, *key) -> dict:
+    """The report's data; with a ``key`` (report, period), computed once per data version (the same
+    for every city-wide reader, who alone may read it — :func:`_office_only` is checked first)."""
     st = request.app.state
-    with as_http(), st.engine_lock:
-        return build(st.workspace, con=st.con, url=st.db_url)
+
+    def compute():
+        with as_http(), st.engine_lock:
+            return build(st.workspace, con=st.con, url=st.db_url)
+    return cached(request, None, "reports." + key[0], compute, *key[1:]) if key else compute()
 
 
-def _document(request: Request, scope: Scope, what: str, build, write, folder: str, fmt: str):
+def _document(request: Request, scope: Scope, what: str, build, write, folder: str, fmt: str, period: str):
     """One report for a city-wide role: its data as JSON, or written through the document service."""
     _office_only(scope, what)
-    data = _build(request, build)
     if fmt == "json":
-        return data
+        return _build(request, build, what, period)
+    data = _build(request, build)
     st = request.app.state
     with as_http():
         docx, pdf = write(data, st.workspace.root / "reports" / data[folder], workspace=st.workspace,
@@ -64,7 +70,7 @@ def monthly_api(request: Request, month: str = Query(..., pattern=MONTH, descrip
     """月度通报 of ``month``: every section's data (None where there is none), or ``format=docx|pdf``."""
     from lantian.reports.monthly import monthly, monthly_docx
     return _document(request, scope, "monthly bulletin", lambda ws, **kw: monthly(ws, month, **kw), monthly_docx,
-                     "month", format)
+                     "month", format, month)
 
 
 @router.get("/api/reports/quarterly", tags=["reports"])
@@ -74,7 +80,7 @@ def quarterly_api(request: Request, quarter: str = Query(..., pattern=QUARTER, d
     """季度调度评估报告 of ``quarter`` (as of its last day): the data, or ``format=docx|pdf``."""
     from lantian.reports.quarterly import quarterly, quarterly_docx
     return _document(request, scope, "quarterly review", lambda ws, **kw: quarterly(ws, quarter, **kw),
-                     quarterly_docx, "quarter", format)
+                     quarterly_docx, "quarter", format, quarter)
 
 
 # --------------------------------------------------------------------------- pages
@@ -108,7 +114,7 @@ def quarterly_page(request: Request, quarter: str | None = Query(None, pattern=r
     from lantian.reports.quarterly import quarterly
     _office_only(scope, "quarterly review")
     chosen = quarter or _quarter_of(request.app.state.workspace.as_of)
-    data = _build(request, lambda ws, **kw: quarterly(ws, chosen, **kw))
+    data = _build(request, lambda ws, **kw: quarterly(ws, chosen, **kw), "quarterly review", chosen)
     return render(request, "reports/quarterly.html", r=data)
 
 
@@ -123,7 +129,7 @@ def monthly_page(request: Request, month: str | None = Query(None, pattern=MONTH
     months = _data_months(request)
     chosen = month or (months[0] if months else f"{request.app.state.workspace.as_of:%Y-%m}")
     try:
-        data = _build(request, lambda ws, **kw: monthly(ws, chosen, **kw))
+        data = _build(request, lambda ws, **kw: monthly(ws, chosen, **kw), "monthly bulletin", chosen)
     except HTTPException as exc:                       # a month without data: the page says why
         if not isinstance(exc.__context__, NoBulletin):
             raise

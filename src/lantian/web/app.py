@@ -14,6 +14,7 @@ from lantian import db
 from lantian.errors import InputError, UsageError
 from lantian.web.scoping import unscoped_routes
 from lantian.web.security import LoginRequired, write_gate
+from lantian.web.viewcache import ViewCache
 from lantian.workspace import open_workspace
 
 STATIC = Path(__file__).parent / "static"
@@ -79,6 +80,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     app.state.store = Store(ws.measurements)
     app.state.con = connect(engine, ws.config)
     app.state.engine_lock = threading.Lock()
+    app.state.views = ViewCache()          # heavy views, once per data version and scope (issue 21 §3)
     app.add_middleware(RefuseNul)
     app.add_middleware(SessionMiddleware, secret_key=ws.secret, session_cookie="lantian_session",
                        same_site="lax", https_only=False, max_age=12 * 3600)
