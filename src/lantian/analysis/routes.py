@@ -113,11 +113,15 @@ def _rose(request: Request, scope: Scope, q: dict) -> dict:
     return r
 
 
+#: a target outside the caller's scope does not exist; the answer does not repeat what was asked
+NOT_FOUND = "没有这个站点、区域或气象文件（或不在您的权限范围内） (no such station, area or met file in your scope)"
+
+
 def _errors(fn):
     try:
         return fn()
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    except NotFound:
+        raise HTTPException(404, NOT_FOUND) from None
     except (UsageError, InputError, ValueError) as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -141,8 +145,8 @@ def analysis_page(request: Request, kind: str, scope: Scope = Depends(page_scope
     result, error = None, None
     try:
         result = _compute(request, scope, kind, q)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    except NotFound:
+        raise HTTPException(404, NOT_FOUND) from None
     except (UsageError, InputError, ValueError) as exc:
         error = str(exc)
     csv_query = "&".join(f"{k}={v}" for k, v in q.items() if v)
