@@ -122,16 +122,26 @@ def _version(store) -> tuple:
     return str(store.root), store.manifest().get("version", 0)
 
 
-def _years(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """The whole calendar years around a period: what is read and cached, so that every view of the
-    same years (calendar, exceedance, the two sides of a comparison) reads the store once."""
-    return dt.date(start.year, 1, 1), dt.date(end.year, 12, 31)
+def _years(store, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The whole calendar years around a period that the store holds data in: what is read and cached,
+    so that every view of the same years (calendar, exceedance, the two sides of a comparison) reads
+    the store once, and a period asked for beyond the data (1901…2199) costs nothing. None: no overlap."""
+    months = store.months()
+    if not months:
+        return None
+    first, last = max(start.year, months[0][0]), min(end.year, months[-1][0])
+    if first > last:
+        return None
+    return dt.date(first, 1, 1), dt.date(last, 12, 31)
 
 
 def daily(store, con, target: Target, start: dt.date, end: dt.date) -> dict[str, list]:
     """``date`` (ISO) and each daily column (CO in mg/m³) of the target, one entry per day with data."""
     from lantian.measurements.series import area_daily, station_daily
-    first, last = _years(start, end)
+    years = _years(store, start, end)
+    if years is None:
+        return {"date": [], **{c: [] for c in DAILY_COLUMNS}}
+    first, last = years
 
     def compute():
         fn = station_daily if target.kind == "station" else area_daily
@@ -149,7 +159,10 @@ def daily(store, con, target: Target, start: dt.date, end: dt.date) -> dict[str,
 
 def hourly(store, target: Target, hourly_pollutant: str, start: dt.date, end: dt.date) -> tuple[np.ndarray, np.ndarray]:
     """Hour-ending labels and values of one pollutant (an area: the mean of its stations each hour)."""
-    y0, y1 = _years(start, end)
+    years = _years(store, start, end)
+    if years is None:
+        return np.array([], "datetime64[h]"), np.array([], float)
+    y0, y1 = years
 
     def compute():
         first = dt.datetime(y0.year, 1, 1, 1)
