@@ -196,3 +196,14 @@ def test_pages_and_api_are_scoped(analysis_app):
     got = api.get("/api/analysis/trend?station=1728A&pollutant=PM2.5", headers=bearer(api, "luzhou"))
     assert got.status_code == 200 and len(got.json()["series"]) == 12
     assert api.get("/api/analysis/trend?station=1728A&pollutant=XYZ", headers=bearer(api, "luzhou")).status_code == 422
+
+
+def test_a_period_beyond_the_data_is_empty_not_slow(analysis_app):
+    from fastapi.testclient import TestClient
+    from tests.web.conftest import bearer
+    api = TestClient(analysis_app)
+    h = bearer(api, "daqiban")
+    cal = api.get("/api/analysis/calendar?station=1728A&year=1901", headers=h).json()
+    assert len(cal["cells"]) == 365 and all(c["value"] is None for c in cal["cells"])
+    wide = api.get("/api/analysis/trend?station=1728A&pollutant=PM2.5&from=1901-01-01&to=2199-12-31", headers=h)
+    assert wide.status_code == 200 and [m["period"] for m in wide.json()["series"]][0] == "2019-01"
