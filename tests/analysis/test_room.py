@@ -187,7 +187,9 @@ def test_pages_and_api_are_scoped(analysis_app):
     assert tunliu.get("/analysis/calendar?unit=140400&year=2019").status_code == 404     # the city is not a county's
     page = tunliu.get("/analysis/calendar")
     assert page.status_code == 200 and "1728A" not in page.text and "仅显示本辖区数据" in page.text
-    assert tunliu.get("/analysis/rose").status_code == 404          # Beijing's met station is not 屯留区's
+    rose = tunliu.get("/analysis/rose")                             # Beijing's met station is not 屯留区's
+    assert rose.status_code == 200 and "本辖区没有气象数据" in rose.text and "wind_rose" not in rose.text
+    assert tunliu.get("/analysis/rose?met_station=Aotizhongxin").status_code == 404
     from fastapi.testclient import TestClient
     from tests.web.conftest import bearer
     api = TestClient(analysis_app)
@@ -238,3 +240,14 @@ def test_deseasonalised_trend_of_four_real_years_against_the_references(data_dir
     assert (out["sen_lower"], out["sen_upper"]) == pytest.approx((ref.low_slope, ref.high_slope), abs=1e-3)
     assert out["p"] == pytest.approx(pymannkendall.original_test(y).p, abs=1e-6)
     assert out["lower"] < out["slope_per_year"] < out["upper"] < 0 and out["p"] < 0.05     # PM2.5 fell, 2013–2017
+
+
+def test_the_demo_carries_a_met_file_for_the_roses(tmp_path, data_dir):
+    from lantian.analysis.wind import read_met
+    from lantian.demo import _met
+    from lantian.workspace import init
+    ws = init(tmp_path / "ws")
+    _met(ws, data_dir)
+    _met(ws, data_dir)                                 # a rerun of demo init changes nothing
+    files = list((ws.root / "met").glob("*.csv"))
+    assert len(files) == 1 and read_met(files[0]).stations() == ["Aotizhongxin"]

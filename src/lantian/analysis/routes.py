@@ -101,7 +101,10 @@ def _rose(request: Request, scope: Scope, q: dict) -> dict:
     met = service._cached(("met", str(path), path.stat().st_mtime_ns), lambda: read_met(path))
     visible = [s for s in met.stations() if scope.city_wide or scope.station(s) is not None]
     if not visible:
-        raise NotFound(f"no station of {name} in your scope")
+        if q.get("met_station"):
+            raise NotFound(f"no station of {name} in your scope")
+        raise UsageError("本辖区没有气象数据（风向、风速）：气象文件中没有您权限范围内的站点 "
+                         "(no met station in your scope)")
     station = q.get("met_station") or (visible[0] if len(met.stations()) > 1 or not scope.city_wide else None)
     if station is not None and station not in visible:
         raise NotFound(f"no station {station!r} of {name} in your scope")
