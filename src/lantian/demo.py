@@ -283,6 +283,16 @@ DEMO_OWN_FACILITIES = [
 ]
 
 
+def _met(ws, data: Path) -> None:
+    """A met file for the analysis room's wind/pollution roses (WORKSPACE/met/): UCI Beijing's
+    Aotizhongxin (wind and pollutants, 2013–2017; Changzhi's stations carry no wind)."""
+    import shutil
+    source = data / "uci_beijing" / "PRSA_Data_Aotizhongxin_20130301-20170228.csv"
+    if source.is_file():
+        (ws.root / "met").mkdir(exist_ok=True)
+        shutil.copy(source, ws.root / "met" / source.name)
+
+
 def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     ws = init(workspace)
     db.upgrade(ws.database_url)
@@ -315,6 +325,7 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     report = diff(source.parent, outdir)
     from lantian.reports.demo import demo_bulletin
     demo_bulletin(ws, con)                         # January 2019: every bulletin section, labelled 演示数据
+    _met(ws, data)                                 # the analysis room's roses: one UCI Beijing station's wind
     from lantian.assessment.networks import official_stations
     from lantian.assessment.statistics import area_daily_units
     members = official_stations(ws.database_url, ws.config)

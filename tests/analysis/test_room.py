@@ -187,7 +187,9 @@ def test_pages_and_api_are_scoped(analysis_app):
     assert tunliu.get("/analysis/calendar?unit=140400&year=2019").status_code == 404     # the city is not a county's
     page = tunliu.get("/analysis/calendar")
     assert page.status_code == 200 and "1728A" not in page.text and "仅显示本辖区数据" in page.text
-    assert tunliu.get("/analysis/rose").status_code == 404          # Beijing's met station is not 屯留区's
+    rose = tunliu.get("/analysis/rose")                             # Beijing's met station is not 屯留区's
+    assert rose.status_code == 200 and "本辖区没有气象数据" in rose.text and "wind_rose" not in rose.text
+    assert tunliu.get("/analysis/rose?met_station=Aotizhongxin").status_code == 404
     from fastapi.testclient import TestClient
     from tests.web.conftest import bearer
     api = TestClient(analysis_app)
@@ -196,3 +198,56 @@ def test_pages_and_api_are_scoped(analysis_app):
     got = api.get("/api/analysis/trend?station=1728A&pollutant=PM2.5", headers=bearer(api, "luzhou"))
     assert got.status_code == 200 and len(got.json()["series"]) == 12
     assert api.get("/api/analysis/trend?station=1728A&pollutant=XYZ", headers=bearer(api, "luzhou")).status_code == 422
+
+
+def test_a_period_beyond_the_data_is_empty_not_slow(analysis_app):
+    from fastapi.testclient import TestClient
+    from tests.web.conftest import bearer
+    api = TestClient(analysis_app)
+    h = bearer(api, "daqiban")
+    cal = api.get("/api/analysis/calendar?station=1728A&year=1901", headers=h).json()
+    assert len(cal["cells"]) == 365 and all(c["value"] is None for c in cal["cells"])
+    wide = api.get("/api/analysis/trend?station=1728A&pollutant=PM2.5&from=1901-01-01&to=2199-12-31", headers=h)
+    assert wide.status_code == 200 and [m["period"] for m in wide.json()["series"]][0] == "2019-01"
+
+
+def test_deseasonalised_trend_of_four_real_years_against_the_references(data_dir):
+    """UCI Beijing's Aotizhongxin, 2013-03…2017-02: the monthly means from the CSV by pandas, the STL of
+    statsmodels on them, then scipy's Theil–Sen and pymannkendall on the deseasonalised series."""
+    from statsmodels.tsa.seasonal import STL
+    path = data_dir / "uci_beijing" / "PRSA_Data_Aotizhongxin_20130301-20170228.csv"
+    r = runner.invoke(app, ["analyse", "trend", "--met", str(path), "-p", "PM2.5", "--deseason", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    raw = pd.read_csv(path)
+    label = pd.to_datetime(raw[["year", "month", "day"]]) + pd.to_timedelta(raw.hour, unit="h")
+    day = (label - pd.Timedelta(hours=1)).dt.floor("D")                  # hour 0 closes the day before
+    daily = raw.assign(day=day).groupby("day")["PM2.5"].agg(["mean", "count"])
+    daily = daily[daily["count"] >= 20]["mean"]
+    months = pd.period_range(daily.index.min(), daily.index.max(), freq="M")
+    per = daily.groupby(daily.index.to_period("M")).agg(["mean", "count"]).reindex(months)
+    monthly = per["mean"].where(per["count"] >= 0.5 * months.days_in_month)
+    assert [m["period"] for m in out["series"]] == [str(p) for p in months]
+    for m, ref in zip(out["series"], monthly):
+        assert (m["observed"] is None) == bool(np.isnan(ref)) and (m["observed"] is None or m["observed"] == pytest.approx(ref, abs=1e-3))
+    seasonal = STL(monthly.interpolate(limit_direction="both").to_numpy(), period=12, seasonal=35, robust=True).fit().seasonal
+    des = [(i, v - s) for i, (v, s) in enumerate(zip(monthly, seasonal)) if not np.isnan(v)]
+    assert [m["value"] for m in out["series"] if m["value"] is not None] == pytest.approx([d for _, d in des], abs=1e-3)
+    x = np.array([months[i].year + (months[i].month - 1) / 12 for i, _ in des])
+    y = np.array([d for _, d in des])
+    ref = sps.theilslopes(y, x)
+    assert out["slope_per_year"] == pytest.approx(ref.slope, abs=1e-3)
+    assert (out["sen_lower"], out["sen_upper"]) == pytest.approx((ref.low_slope, ref.high_slope), abs=1e-3)
+    assert out["p"] == pytest.approx(pymannkendall.original_test(y).p, abs=1e-6)
+    assert out["lower"] < out["slope_per_year"] < out["upper"] < 0 and out["p"] < 0.05     # PM2.5 fell, 2013–2017
+
+
+def test_the_demo_carries_a_met_file_for_the_roses(tmp_path, data_dir):
+    from lantian.analysis.wind import read_met
+    from lantian.demo import _met
+    from lantian.workspace import init
+    ws = init(tmp_path / "ws")
+    _met(ws, data_dir)
+    _met(ws, data_dir)                                 # a rerun of demo init changes nothing
+    files = list((ws.root / "met").glob("*.csv"))
+    assert len(files) == 1 and read_met(files[0]).stations() == ["Aotizhongxin"]

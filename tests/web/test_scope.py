@@ -188,6 +188,10 @@ CASES = {
     "/api/ozone-responses/{response_id}/notice": ("GET", None, None, None),          # tests/live/test_ozone.py
     "/api/ozone-responses/{response_id}/measures/{measure_id}/verify": ("POST", None, None, None),   # tests/live/test_ozone.py
     "/emergency/ozone/{response_id}": ("GET", None, None, None),           # tests/live/test_ozone.py
+    "/analysis": ("GET", "/analysis", None, None),                       # tests/analysis/test_room.py
+    "/analysis/{kind}": ("GET", f"/analysis/trend?station={LUZHOU_STATION}", f"/analysis/trend?station={TUNLIU_STATION}", 404),
+    "/api/analysis/{kind}": ("GET", f"/api/analysis/trend?station={LUZHOU_STATION}",
+                             f"/api/analysis/trend?station={TUNLIU_STATION}", 404),
     "/api/store/query": ("GET", f"/api/store/query?station={LUZHOU_STATION}&from=2019-12-31&to=2019-12-31",
                          f"/api/store/query?station={TUNLIU_STATION}", 404),
 }

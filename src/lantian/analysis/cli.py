@@ -108,6 +108,9 @@ def trend_cmd(pollutant: PollutantOpt = "PM2.5", station: StationOpt = None, uni
               deseason: Annotated[bool, typer.Option("--deseason", help="Remove the season (STL) first; "
                                                                         "needs 24 months.")] = False,
               autocor: Annotated[bool, typer.Option("--autocor", help="Bootstrap in 3-month blocks.")] = False,
+              met: Annotated[Optional[Path], typer.Option("--met", help="Instead of the store: the pollutant column "
+                                                                        "of a met file (e.g. UCI Beijing's).")] = None,
+              met_station: Annotated[Optional[str], typer.Option(help="One station of the --met file.")] = None,
               as_json: JsonOpt = False, output: OutOpt = None, as_user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Theil–Sen 趋势 of monthly means (default: all the data): slope per year, its bootstrap 95 % interval,
     the Mann–Kendall p."""
@@ -115,14 +118,19 @@ def trend_cmd(pollutant: PollutantOpt = "PM2.5", station: StationOpt = None, uni
 
     from lantian.analysis import service
     from lantian.analysis.tables import trend_rows
-    ws, scope, store, con = _context(workspace, as_user)
-    column, _ = service.pollutant(pollutant)
-    first, last = service.period(store, parse_date(start, "--from"), parse_date(end, "--to"))
-    if start is None and end is None:
-        months = store.months()
-        first = dt.date(months[0][0], months[0][1], 1)
-    r = service.trend_of(store, con, _target(ws, scope, station, unit), column, first, last, deseason=deseason,
-                         autocorrelation=autocor)
+    if met is not None:
+        from lantian.analysis.wind import read_met
+        r = service.trend_of_met(read_met(met), service.pollutant(pollutant)[1], met_station, deseason=deseason,
+                                 autocorrelation=autocor)
+    else:
+        ws, scope, store, con = _context(workspace, as_user)
+        column, _ = service.pollutant(pollutant)
+        first, last = service.period(store, parse_date(start, "--from"), parse_date(end, "--to"))
+        if start is None and end is None:
+            months = store.months()
+            first = dt.date(months[0][0], months[0][1], 1)
+        r = service.trend_of(store, con, _target(ws, scope, station, unit), column, first, last, deseason=deseason,
+                             autocorrelation=autocor)
 
     def show(r):
         _plain(f"{r['target']['name']} {r['pollutant_name']} {'去季节 ' if r['deseasonalised'] else ''}"

@@ -101,7 +101,10 @@ def _rose(request: Request, scope: Scope, q: dict) -> dict:
     met = service._cached(("met", str(path), path.stat().st_mtime_ns), lambda: read_met(path))
     visible = [s for s in met.stations() if scope.city_wide or scope.station(s) is not None]
     if not visible:
-        raise NotFound(f"no station of {name} in your scope")
+        if q.get("met_station"):
+            raise NotFound(f"no station of {name} in your scope")
+        raise UsageError("本辖区没有气象数据（风向、风速）：气象文件中没有您权限范围内的站点 "
+                         "(no met station in your scope)")
     station = q.get("met_station") or (visible[0] if len(met.stations()) > 1 or not scope.city_wide else None)
     if station is not None and station not in visible:
         raise NotFound(f"no station {station!r} of {name} in your scope")
@@ -113,11 +116,15 @@ def _rose(request: Request, scope: Scope, q: dict) -> dict:
     return r
 
 
+#: a target outside the caller's scope does not exist; the answer does not repeat what was asked
+NOT_FOUND = "没有这个站点、区域或气象文件（或不在您的权限范围内） (no such station, area or met file in your scope)"
+
+
 def _errors(fn):
     try:
         return fn()
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    except NotFound:
+        raise HTTPException(404, NOT_FOUND) from None
     except (UsageError, InputError, ValueError) as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -141,8 +148,8 @@ def analysis_page(request: Request, kind: str, scope: Scope = Depends(page_scope
     result, error = None, None
     try:
         result = _compute(request, scope, kind, q)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    except NotFound:
+        raise HTTPException(404, NOT_FOUND) from None
     except (UsageError, InputError, ValueError) as exc:
         error = str(exc)
     csv_query = "&".join(f"{k}={v}" for k, v in q.items() if v)
