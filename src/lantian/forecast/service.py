@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import math
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
