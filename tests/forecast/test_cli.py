@@ -167,3 +167,21 @@ def test_alert_issue_records_the_forecast_it_relied_on(changzhi, made):
     text = "\n".join(p.text for p in Document(document).paragraphs)
     assert f"空气质量预报第{city['id']}号" in text and "2019-12-20起报" in text
     run(changzhi, "alert", "lift", a.id)
+
+
+def test_the_scheduler_suggests_from_the_stored_forecast_and_never_issues(changzhi, made):
+    """After the previous test the city's stored forecast reads 230, 250, 210 and no warning is active:
+    the suggested-level job raises one message naming the run (once), and issues nothing."""
+    from types import SimpleNamespace
+
+    from lantian.emergency.models import Alert
+    from lantian.live import jobs
+    city = next(r for r in made["runs"] if r["unit"] == CITY)
+    ctx = SimpleNamespace(ws=changzhi, url=changzhi.database_url, config=changzhi.config)
+    with db.session(changzhi.database_url) as s:
+        alerts_before = s.scalar(sa.select(sa.func.count()).select_from(Alert))
+    first = jobs.suggested_level(ctx)
+    assert first["forecast_run"] == city["id"] and first["level"] == "orange" and first["events"] == 1
+    assert jobs.suggested_level(ctx)["events"] == 0                 # the same suggestion once
+    with db.session(changzhi.database_url) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Alert)) == alerts_before

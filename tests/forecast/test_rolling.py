@@ -67,3 +67,15 @@ def test_scores_by_hand():
     assert (p["hits"], p["misses"], p["false_alarms"], p["far"]) == (0, 1, 1, 1.0)
     assert s["category_accuracy"] == round(2 / 3, 3)        # 良/良, 重度/重度, 轻度 vs 中度
     assert s["skill_persistence"] == round(1 - 13.3 / 53.3, 3)
+
+
+def test_lightgbm_is_measured_on_the_same_rows(frames):
+    """The LightGBM alternative (measured in docs/forecast.md) predicts from the same design."""
+    from lantian.forecast import predictors as P
+    v = frames[CITY]
+    at = v.index.get_loc(pd.Timestamp(dt.date(2019, 11, 10)))
+    F = P.design(v, "aqi", 1)
+    pt = P.predict(F, at, 1, "lightgbm")
+    assert pt.model == "lightgbm" and 0 < pt.value < 500
+    with pytest.raises(ValueError, match="unknown model"):
+        P.predict(F, at, 1, "prophet")

@@ -194,6 +194,12 @@ CASES = {
                              f"/api/analysis/trend?station={TUNLIU_STATION}", 404),
     "/api/store/query": ("GET", f"/api/store/query?station={LUZHOU_STATION}&from=2019-12-31&to=2019-12-31",
                          f"/api/store/query?station={TUNLIU_STATION}", 404),
+    # forecasts (tests/forecast/test_pages.py has the stored-forecast cases)
+    "/forecast": ("GET", "/forecast", None, None),
+    "/api/forecasts": ("GET", "/api/forecasts", None, None),
+    "/api/forecasts/{run_id}": ("GET", None, None, None),                 # tests/forecast/test_pages.py
+    "/api/forecast/verification": ("GET", "/api/forecast/verification",
+                                   "/api/forecast/verification?unit=140400", 404),
 }
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from lantian.forecast import predictors as P
 from lantian.forecast import series
-from lantian.forecast.service import ITEMS, iaqi
+from lantian.forecast.service import iaqi
 from lantian.standards import alerts
 from lantian.standards import aqi as hj633
 

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import math
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -194,7 +193,7 @@ def latest(scope: Scope, unit: str | None = None) -> list[dict]:
             seen.add(r.unit_code)
             days = s.scalars(sa.select(ForecastDay).where(ForecastDay.run_id == r.id)).all()
             out.append(as_dict(r, list(days)))
-        return out
+        return sorted(out, key=lambda r: r["unit"])
 
 
 def aqi_values(run: dict) -> list[int]:

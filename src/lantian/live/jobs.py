@@ -258,6 +258,9 @@ def suggested_level(ctx) -> dict:
     settings = live_settings(ctx.config)
     folder = ctx.ws.root / settings.forecasts
     files = sorted(folder.glob("*.csv"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    stored = _stored_city_forecast(ctx)
+    if stored is not None and (not files or stored["made_at_ts"] > files[-1].stat().st_mtime):
+        return _suggest_from_stored(ctx, stored, settings)
     if not files:
         return {"file": None}
     newest = files[-1]
@@ -275,6 +278,41 @@ def suggested_level(ctx) -> dict:
                 f"{settings.ruleset}规则建议{name}：{'；'.join(decision.reasons)}。当前：{emergency.LEVEL_NAMES[current]}。",
                 link="/emergency", data={"file": newest.name, "level": decision.level, "current": current}) is not None
     return {"file": newest.name, "start": start.isoformat(), "level": decision.level, "current": current,
+            "events": int(raised)}
+
+
+def _stored_city_forecast(ctx) -> dict | None:
+    """The city's latest stored forecast (lantian forecast run), with its making time as a timestamp."""
+    from lantian.assessment.units import CITY_CODE
+    from lantian.forecast import service as forecasts
+    runs = forecasts.latest(_office(ctx), CITY_CODE)
+    if not runs:
+        return None
+    run = runs[0]
+    run["made_at_ts"] = dt.datetime.fromisoformat(run["made_at"]).timestamp()
+    return run
+
+
+def _suggest_from_stored(ctx, run: dict, settings) -> dict:
+    """:func:`suggested_level` from a stored forecast newer than every forecast file: a message, never
+    an issue — a person decides (``lantian alert issue --from-forecast``)."""
+    from lantian.emergency import service as emergency
+    from lantian.forecast import service as forecasts
+    values = forecasts.aqi_values(run)
+    decision = emergency.decide(values, settings.ruleset)
+    with db.session(ctx.url) as s:
+        active = [a for a in emergency.alerts(s, _office(ctx)) if a["state"] == "active"]
+        current = active[0]["level"] if active else "none"
+        raised = 0
+        if decision.level not in ("none", "blue") and decision.level != current:
+            name = emergency.LEVEL_NAMES[decision.level]
+            raised = notify.emit(
+                s, "suggested_level", f"suggest:run{run['id']}:{decision.level}", f"预报建议启动{name}",
+                f"{run['unit_name']}空气质量预报第{run['id']}号（{run['base_day']}起报，{run['days'][0]['day']} 起 AQI "
+                f"{', '.join(map(str, values))}）按{settings.ruleset}规则建议{name}：{'；'.join(decision.reasons)}。"
+                f"当前：{emergency.LEVEL_NAMES[current]}。",
+                link="/forecast", data={"forecast_run": run["id"], "level": decision.level, "current": current}) is not None
+    return {"forecast_run": run["id"], "start": run["days"][0]["day"], "level": decision.level, "current": current,
             "events": int(raised)}
 
 
