@@ -367,8 +367,7 @@ def _pg_restore(dump: Path, url: str, schema: str) -> None:
                          f"{target_schema!r}: restore into a database whose schema has the backup's name")
     listing = _run(["pg_restore", "--list", str(dump)], conn["env"], "pg_restore")
     # the schema itself exists in the target (public, or made by the administrator): its tables only
-    keep = [line for line in listing.splitlines() if not (" SCHEMA - " in line or line.strip().endswith(
-        f"SCHEMA - {schema}"))]
+    keep = [line for line in listing.splitlines() if " SCHEMA - " not in line and " COMMENT - SCHEMA " not in line]
     items = dump.with_suffix(".list")
     items.write_text("\n".join(keep) + "\n", encoding="utf-8")
     try:
