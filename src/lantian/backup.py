@@ -69,6 +69,8 @@ def backup(ws: Workspace, out: str | Path, *, include_secrets: bool = False) -> 
     from lantian import db
     from lantian.measurements.store import Store
     out = Path(out)
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: no such folder for the backup")
     if not ws.exists():
         raise UsageError(f"no lantian workspace at {ws.root}")
     if out.resolve().is_relative_to(ws.root.resolve()):
@@ -309,7 +311,35 @@ def restore(path: str | Path, target: str | Path, *, database_url: str | None = 
         raise UsageError(f"this backup holds a {source} database and the target is {kind}: restore into "
                          f"{source} (unset or set LANTIAN_DATABASE_URL)")
     _empty_database(url, kind)
+    made = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
+    try:
+        _unpack(path, manifest, root, url, kind)
+    except BaseException:                        # nothing half-restored: the folder goes, the database
+        db.dispose_engines(url)                  # was restored in one transaction (or is a file in it)
+        _clear(root, made)
+        raise
+    if (root / SECRET).is_file():
+        (root / SECRET).chmod(0o600)
+    db.dispose_engines(url)
+    db.upgrade(url)
+    return {"workspace": str(root), "database": kind, "tables": _row_counts(url),
+            "store": manifest["store"], "secrets_included": manifest["secrets_included"],
+            "files": len(manifest["files"])}
+
+
+def _clear(root: Path, made: bool) -> None:
+    if made:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for p in root.iterdir():                     # the folder was there (empty): leave it empty
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
+def _unpack(path: Path, manifest: dict, root: Path, url: str, kind: str) -> None:
     with tarfile.open(path, "r") as tar:
         for info in tar:
             if info.name.startswith("workspace/"):
@@ -328,13 +358,6 @@ def restore(path: str | Path, target: str | Path, *, database_url: str | None = 
                 _pg_restore(local, url, manifest["database"]["schema"])
             finally:
                 local.unlink(missing_ok=True)
-    if (root / SECRET).is_file():
-        (root / SECRET).chmod(0o600)
-    db.dispose_engines(url)
-    db.upgrade(url)
-    return {"workspace": str(root), "database": kind, "tables": _row_counts(url),
-            "store": manifest["store"], "secrets_included": manifest["secrets_included"],
-            "files": len(manifest["files"])}
 
 
 def _write_member(tar: tarfile.TarFile, info: tarfile.TarInfo, target: Path) -> None:
