@@ -77,6 +77,7 @@ def backup(ws: Workspace, out: str | Path, *, include_secrets: bool = False) -> 
         raise UsageError(f"{out}: write the backup outside the workspace it copies")
     url = ws.database_url
     kind = sa.make_url(url).get_backend_name()
+    _sweep_stale(ws.root)
     staging = ws.root / f".backup-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     try:
@@ -116,6 +117,14 @@ def backup(ws: Workspace, out: str | Path, *, include_secrets: bool = False) -> 
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return summary
+
+
+def _sweep_stale(root: Path, hours: int = 12) -> None:
+    """The links of a backup that was killed (older than ``hours``: never one that is running)."""
+    cutoff = dt.datetime.now().timestamp() - hours * 3600
+    for old in root.glob(".backup-*"):
+        if old.is_dir() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _store_snapshot(store, manifest: dict, staging: Path) -> list[_Member]:
