@@ -166,5 +166,7 @@ def test_a_damaged_backup_is_refused(tmp_path, data_dir):
         assert r.exit_code == 2 and "workspace/lantian.toml is damaged" in r.output
         r = invoke(None, "restore", tmp_path / "bad.tar", "-w", tmp_path / "new")
         assert r.exit_code == 2 and not (tmp_path / "new").exists()
+        mixed = invoke(PG, "restore", tmp_path / "b.tar", "-w", tmp_path / "pg")
+        assert mixed.exit_code == 2 and "holds a sqlite database" in mixed.output and not (tmp_path / "pg").exists()
         inside = invoke(None, "backup", "-w", ws.root, "-o", ws.root / "b.tar")
         assert inside.exit_code == 2 and "outside the workspace" in inside.output

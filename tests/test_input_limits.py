@@ -151,3 +151,13 @@ def test_a_register_cell_over_its_limit_is_named_by_row_and_column(tmp_path):
         excel.read(path, registers()["catering"], counties={"潞州区": "140403"})
     [error] = caught.value.errors
     assert error.row == 2 and "餐饮单位名称" in error.column and f"{CELL_TEXT_CHARS:,}" in error.reason
+
+
+@pytest.mark.parametrize("digits", [400, 5000])
+def test_a_ledger_integer_with_too_many_digits_is_a_bad_cell(digits):
+    """5,000 digits used to escape as Python's ValueError (int() refuses over 4,300 digits)."""
+    from lantian.enterprises import excel
+    from lantian.enterprises.kinds import FACILITY_KINDS
+    kind, field = next((k, f) for k in FACILITY_KINDS.values() for f in k.fields if f.type == "int")
+    with pytest.raises(excel.BadCell, match="数值过大"):
+        excel.parse_cell(kind, field, "1" * digits, None)

@@ -69,12 +69,15 @@ def backup(ws: Workspace, out: str | Path, *, include_secrets: bool = False) -> 
     from lantian import db
     from lantian.measurements.store import Store
     out = Path(out)
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: no such folder for the backup")
     if not ws.exists():
         raise UsageError(f"no lantian workspace at {ws.root}")
     if out.resolve().is_relative_to(ws.root.resolve()):
         raise UsageError(f"{out}: write the backup outside the workspace it copies")
     url = ws.database_url
     kind = sa.make_url(url).get_backend_name()
+    _sweep_stale(ws.root)
     staging = ws.root / f".backup-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     try:
@@ -114,6 +117,14 @@ def backup(ws: Workspace, out: str | Path, *, include_secrets: bool = False) -> 
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return summary
+
+
+def _sweep_stale(root: Path, hours: int = 12) -> None:
+    """The links of a backup that was killed (older than ``hours``: never one that is running)."""
+    cutoff = dt.datetime.now().timestamp() - hours * 3600
+    for old in root.glob(".backup-*"):
+        if old.is_dir() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _store_snapshot(store, manifest: dict, staging: Path) -> list[_Member]:
@@ -309,7 +320,35 @@ def restore(path: str | Path, target: str | Path, *, database_url: str | None = 
         raise UsageError(f"this backup holds a {source} database and the target is {kind}: restore into "
                          f"{source} (unset or set LANTIAN_DATABASE_URL)")
     _empty_database(url, kind)
+    made = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
+    try:
+        _unpack(path, manifest, root, url, kind)
+    except BaseException:                        # nothing half-restored: the folder goes, the database
+        db.dispose_engines(url)                  # was restored in one transaction (or is a file in it)
+        _clear(root, made)
+        raise
+    if (root / SECRET).is_file():
+        (root / SECRET).chmod(0o600)
+    db.dispose_engines(url)
+    db.upgrade(url)
+    return {"workspace": str(root), "database": kind, "tables": _row_counts(url),
+            "store": manifest["store"], "secrets_included": manifest["secrets_included"],
+            "files": len(manifest["files"])}
+
+
+def _clear(root: Path, made: bool) -> None:
+    if made:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for p in root.iterdir():                     # the folder was there (empty): leave it empty
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
+def _unpack(path: Path, manifest: dict, root: Path, url: str, kind: str) -> None:
     with tarfile.open(path, "r") as tar:
         for info in tar:
             if info.name.startswith("workspace/"):
@@ -328,13 +367,6 @@ def restore(path: str | Path, target: str | Path, *, database_url: str | None = 
                 _pg_restore(local, url, manifest["database"]["schema"])
             finally:
                 local.unlink(missing_ok=True)
-    if (root / SECRET).is_file():
-        (root / SECRET).chmod(0o600)
-    db.dispose_engines(url)
-    db.upgrade(url)
-    return {"workspace": str(root), "database": kind, "tables": _row_counts(url),
-            "store": manifest["store"], "secrets_included": manifest["secrets_included"],
-            "files": len(manifest["files"])}
 
 
 def _write_member(tar: tarfile.TarFile, info: tarfile.TarInfo, target: Path) -> None:
@@ -367,8 +399,7 @@ def _pg_restore(dump: Path, url: str, schema: str) -> None:
                          f"{target_schema!r}: restore into a database whose schema has the backup's name")
     listing = _run(["pg_restore", "--list", str(dump)], conn["env"], "pg_restore")
     # the schema itself exists in the target (public, or made by the administrator): its tables only
-    keep = [line for line in listing.splitlines() if not (" SCHEMA - " in line or line.strip().endswith(
-        f"SCHEMA - {schema}"))]
+    keep = [line for line in listing.splitlines() if " SCHEMA - " not in line and " COMMENT - SCHEMA " not in line]
     items = dump.with_suffix(".list")
     items.write_text("\n".join(keep) + "\n", encoding="utf-8")
     try:

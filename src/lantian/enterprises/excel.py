@@ -211,11 +211,16 @@ def _parse_float(f: Field, value: Any) -> float:
 
 def _parse_int(f: Field, value: Any) -> int:
     if isinstance(value, str) and _INTEGER.fullmatch(_number_text(value)):
+        digits = _number_text(value).lstrip("+-").lstrip("0")
+        if len(digits) > 18:                   # past int64 (and Python's 4,300-digit int() limit)
+            raise BadCell(f"数值过大（{len(digits)} 位），应填整数" + (f"（单位：{f.unit}）" if f.unit else ""))
         number = int(_number_text(value))
     else:
         as_float = _parse_float(f, value)
         if not as_float.is_integer():
             raise BadCell("不是整数，应填整数")
+        if abs(as_float) >= 2 ** 63:
+            raise BadCell("数值过大，应填整数")
         number = int(as_float)
     _check_range(f, number)
     return number
