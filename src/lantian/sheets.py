@@ -37,14 +37,17 @@ class Sheet:
     rows: list[tuple[int, list[Any]]]          # (1-based row number, cell values), blank rows kept
 
 
-def decode_text(data: bytes, shown: str | Path) -> str:
-    """A text file's contents: UTF-8 (with or without BOM), else GB18030/GBK."""
+def decode_text(data: bytes, shown: str | Path, problem: str = "无法识别文件编码",
+                expected: str = "UTF-8 或 GBK 编码") -> str:
+    """A text file's contents: UTF-8 (with or without BOM), else GB18030/GBK — the one way every reader
+    decodes text. GB18030 does not decode every byte string (a lone 0x80 or 0xFF is no character in
+    it), so a binary file is refused here, with the reader's own ``problem`` and ``expected`` words."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(shown, "无法识别文件编码", expected="UTF-8 或 GBK 编码")     # pragma: no cover
+    raise InputError(shown, problem, expected=expected)
 
 
 def read_sheets(path: str | Path, shown: str | Path | None = None) -> list[Sheet]:

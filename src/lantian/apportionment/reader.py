@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lantian.errors import InputError
+from lantian.sheets import decode_text
 
 MISSING = {"", "na", "nan", "n/a", "-999", "-999.0", "null", "none"}
 _DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
@@ -53,12 +54,7 @@ class Dataset:
 
 
 def _decode(path: Path, raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(path, "not UTF-8 or GBK text", expected="a CSV/TXT file in UTF-8 or GBK")
+    return decode_text(raw, path, "not UTF-8 or GBK text", expected="a CSV/TXT file in UTF-8 or GBK")
 
 
 def _rows_text(path: Path) -> list[tuple[int, list[str]]]:

@@ -3,7 +3,7 @@
 - county values: ``period,county,value[,yoy_percent]`` — or the published table's layout
   ``level,rank,city,district_county,adcode,…,mean_t_km2_month,yoy_change_pct`` (its period given
   with ``--period``; the city row is recomputed, not imported);
-- gravimetric raw data: ``period,point,county,w1_g,w0_g,wc_g,area_cm2,days`` (spec §6.2).
+- gravimetric raw data: ``period,point,county,w1_g,w0_g,wc_g,area_cm2,days`` (docs/standards.md §6.2).
 
 Every bad cell is reported with file, line and column; nothing is returned half-read.
 """
@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from lantian.errors import InputError
+from lantian.sheets import decode_text
 from lantian.standards.dustfall import gravimetric
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -45,13 +46,8 @@ def _rows(path: Path) -> list[list[str]]:
             raise InputError(path, f"not an .xlsx workbook ({exc.__class__.__name__})") from None
         sheet = book.worksheets[0]
         return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return list(csv.reader(io.StringIO(data.decode(encoding))))
-        except UnicodeDecodeError:
-            continue
-    raise InputError(path, "not a text file", expected="CSV in UTF-8 or GBK, or .xlsx")
+    text = decode_text(path.read_bytes(), path, "not a text file", expected="CSV in UTF-8 or GBK, or .xlsx")
+    return list(csv.reader(io.StringIO(text)))
 
 
 def _number(path: Path, text: str, line: int, column: str) -> Fraction:

@@ -8,18 +8,13 @@ import io
 from pathlib import Path
 
 from lantian.errors import InputError
+from lantian.sheets import decode_text
 
 HEADERS = ({"date", "aqi"}, {"日期", "aqi"})
 
 
 def _text(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(path, "not a text file", expected="CSV in UTF-8 or GBK")
+    return decode_text(path.read_bytes(), path, "not a text file", expected="CSV in UTF-8 or GBK")
 
 
 def read(path: Path) -> tuple[dt.date, list[int]]:
