@@ -127,7 +127,7 @@ class Workspace:
 
     @property
     def as_of(self):
-        """The workspace's as-of date (DESIGN "Time"): every overdue/current/year-to-date uses it."""
+        """The workspace's as-of date (docs/architecture.md "Time"): every overdue/current/year-to-date uses it."""
         import datetime as dt
         value = self.config.get("workspace", {}).get("as_of")
         if value is None:

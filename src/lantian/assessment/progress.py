@@ -110,10 +110,10 @@ def progress(store: Store, units, names: Mapping[str, str], day: dt.date,
              sand_dust: Mapping[str, Sequence[dt.date]] | None = None,
              rule: std.ProgressRule = std.DEFAULT_RULE,
              findings: Mapping[str, Sequence[str]] | None = None, daily: pa.Table | None = None) -> list[UnitProgress]:
-    """Year-to-date statistics of every unit up to ``day`` and the three methods of spec §6.1.
+    """Year-to-date statistics of every unit up to ``day`` and the three methods of docs/standards.md §6.1.
 
     ``sand_dust`` days (unit → dates) are deducted from the PM2.5 cumulative mean, kept in the
-    good-day counts (CNEMC practice, spec §3.4). ``units``: a
+    good-day counts (CNEMC practice, docs/standards.md §3.4). ``units``: a
     :class:`~lantian.assessment.networks.Membership` (or a mapping unit → stations). ``daily`` may give
     the units' daily values from 1 January of the year before (columns as :func:`area_daily_units`),
     already computed. Each row says what its data covers (:mod:`lantian.assessment.coverage`) and
