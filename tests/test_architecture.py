@@ -26,13 +26,7 @@ EDGES = graph.edges()
 ROOMS = set(graph.LAYERS["rooms"])
 
 #: (importing module, imported module): why it is allowed for now
-LAYER_EXCEPTIONS = {
-    ("lantian.registers.demo", "lantian.demo"):
-        "the demo's synthetic credit codes (demo_credit_code) live in the top-level demo builder; issue 23 §4: "
-        "each room owns its demo and the demo.py ↔ registers/demo.py cycle goes",
-    ("lantian.inventory.demo", "lantian.demo"):
-        "the same credit codes, for the inventory's demo point sources (issue 23 §4)",
-}
+LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {}
 #: (importing module, another room's models module): why it reads those tables for now
 TABLE_EXCEPTIONS = {
     ("lantian.demo", "lantian.plan.models"): "demo.py builds the plan's demo sub-tasks inline (issue 23 §4)",
