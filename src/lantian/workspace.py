@@ -23,6 +23,7 @@ TEMPLATE = """# lantian workspace settings
 [workspace]
 name = "{name}"
 # as_of = "2019-12-31"   # the date every "overdue" and "year to date" is computed against (default today)
+# city = "140400"        # the city's GB/T 2260 code (default: the city unit its boundaries bring; docs/architecture.md "Geography")
 
 [engine]
 name = "duckdb"        # or "spark": the same computations on Apache Spark (docs/scaling.md)
