@@ -520,3 +520,15 @@ def test_a_legacy_word_file_says_what_to_do(tmp_path):
     with pytest.raises(PlanParseError) as caught:
         parse_file(old)
     assert ".docx" in caught.value.expected
+
+
+def test_every_citation_quotes_the_seed_task_it_names(seed):
+    """Each rule, register check and data source binds on import to the task it cites: its quoted
+    words are in that task of the seed, in order (plan/bindings.py) — a misquote would leave it unbound."""
+    from lantian.plan.bindings import quotes
+    from lantian.plan.indicators import citations
+    bodies = {t.number: t.body for t in seed.tasks}
+    found = citations()
+    assert len(found) > 60
+    misquoted = [(c.task, c.params, c.clause) for c in found if not quotes(bodies[c.task], c.clause)]
+    assert misquoted == []

@@ -198,7 +198,11 @@ PAGES = {"dashboard": ("/", True), "station": ("/stations/1727A", True),
          "registers": ("/registers", True), "register": ("/registers/heating_villages", True),
          "reports": ("/reports", False), "monthly": ("/reports/monthly?month=2019-01", False),
          "monthly-without-data": ("/reports/monthly?month=2018-06", False),
-         "quarterly": ("/reports/quarterly?quarter=2023Q2", False), "audit": ("/audit", False)}
+         "quarterly": ("/reports/quarterly?quarter=2023Q2", False), "audit": ("/audit", False),
+         "reduction": ("/emergency/reduction", True), "targets": ("/assessment/targets", False),
+         "inventory": ("/inventory", False), "apportionment": ("/apportionment", False),
+         "live": ("/live", True), "live-inbox": ("/live/inbox", True), "live-quarantine": ("/live/quarantine", False),
+         "live-jobs": ("/live/jobs", False)}
 #: what must never reach a reader: Python's None, JavaScript's undefined/NaN, English placeholders
 UNREAD = ("None", "undefined", "NaN", "no data in the period", "no targets for this year")
 

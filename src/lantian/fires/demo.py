@@ -5,7 +5,8 @@ Changzhi (Aqua, 2022-05-28 13:38 Beijing) become cases. Synthetic, labelled 合�
 on screen: findings on three of them, patrol/video/drone reports (one merged with a satellite point,
 one on the as-of day still open), counties' farmland and straw figures, a rain forecast and a sowing
 window — so the pages show every status (待核查, 逾期未核查（已升级）, 已核查 on time and late), each
-finding kind and every key time slot. Task 15 gets a milestone measured by the ``fires`` indicator.
+finding kind and every key time slot. Task 15 is measured by the ``fires`` indicator, bound when the plan is
+imported (fires/indicators.py cites it), as in any office's workspace.
 Re-running it changes nothing.
 """
 from __future__ import annotations
@@ -45,9 +46,8 @@ FINDINGS = [("140404", "straw", "2022-05-28 17:20", "麦茬焚烧，已扑灭，
             ("140406", "industrial", "2022-05-30 10:00", "焦化厂熄焦塔热源")]
 
 
-def demo_fires(url: str, data: Path, *, milestone: bool = True) -> int:
-    """Import the real subset and add the labelled synthetic records; the number of cases. ``milestone``:
-    also bind task 15 to the ``fires`` indicator (when the plan is imported)."""
+def demo_fires(url: str, data: Path) -> int:
+    """Import the real subset and add the labelled synthetic records; the number of cases."""
     from lantian.fires import indicators  # noqa: F401  (registers the task-15 indicator)
     from lantian.fires import reader, service
     from lantian.fires.models import Case
@@ -69,8 +69,6 @@ def demo_fires(url: str, data: Path, *, milestone: bool = True) -> int:
         _verify_report(s, office, "140428", dt.date(2023, 5, 30), "straw", "2023-06-01 09:00")
         _figures(s, office)
         _dates(s, office)
-        if milestone:
-            _milestone(s, office)
         return int(s.scalar(sa.select(sa.func.count()).select_from(Case)) or 0)
 
 
@@ -105,19 +103,3 @@ def _dates(s, office) -> None:
                                                       CalendarEntry.start == first)) is None:
             service.add_calendar(s, office, county, kind, first, dt.date.fromisoformat(end) if end else None,
                                  note + NOTE)
-
-
-MILESTONE = "秸秆焚烧火点按时核查、秸秆综合利用率稳定达到90%以上（全市）"
-
-
-def _milestone(s, office) -> None:
-    """Task 15 measured by the data (once), when the plan is imported."""
-    from lantian.errors import UsageError
-    from lantian.plan import service as plan
-    try:
-        task = plan.task_by_number(s, 15)
-    except UsageError:
-        return
-    if not plan.has_milestone(s, task.id, MILESTONE):
-        plan.add_milestone(s, office, task.id, MILESTONE, due=dt.date(2023, 12, 31), indicator="fires",
-                           params={"unit": "all"})
