@@ -19,7 +19,7 @@ normalise at the boundary" — this type is that boundary). Every datetime read 
 database is therefore an aware UTC ``datetime`` on both engines.
 
 At the service boundary a caller may pass a naive datetime or a ``date``: lantian's
-convention (DESIGN "Time") is Beijing time, so :func:`to_utc` reads a naive datetime as
+convention (docs/architecture.md "Time") is Beijing time, so :func:`to_utc` reads a naive datetime as
 Beijing time (UTC+8, no DST since 1991) and a ``date`` as 00:00 Beijing on that day.
 :func:`to_beijing` turns a stored value back into Beijing wall-clock time for display.
 """

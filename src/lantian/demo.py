@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from lantian import db, geography
 from lantian.accounts import service as accounts
 from lantian.accounts.models import Enterprise, User
+from lantian.enterprises.demo import demo_credit_code  # noqa: F401 — also what tests and rooms name demo records by
 from lantian.measurements import stations as registry
 from lantian.measurements.feed import Feed, FeedRules, load_feed, recompute, write_all
 from lantian.measurements.feed_diff import DiffReport, diff
@@ -149,13 +150,6 @@ def _plan(url: str, data: Path, root: Path | None = None) -> int:
 
 
 LEDGER = Path(__file__).parent / "enterprises" / "demo" / "ledger.toml"
-
-
-def demo_credit_code(serial: int) -> str:
-    """A valid (GB 32100 check digit) but synthetic unified social credit code for demo record ``serial``."""
-    from lantian.enterprises.excel import credit_code_check_char
-    body = f"91140400MA0LT{serial:04d}"
-    return body + credit_code_check_char(body)
 
 
 def _ledger(url: str) -> int:

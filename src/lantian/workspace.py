@@ -23,6 +23,7 @@ TEMPLATE = """# lantian workspace settings
 [workspace]
 name = "{name}"
 # as_of = "2019-12-31"   # the date every "overdue" and "year to date" is computed against (default today)
+# city = "140400"        # the city's GB/T 2260 code (default: the city unit its boundaries bring; docs/architecture.md "Geography")
 
 [engine]
 name = "duckdb"        # or "spark": the same computations on Apache Spark (docs/scaling.md)
@@ -132,7 +133,7 @@ class Workspace:
 
     @property
     def as_of(self):
-        """The workspace's as-of date (DESIGN "Time"): every overdue/current/year-to-date uses it."""
+        """The workspace's as-of date (docs/architecture.md "Time"): every overdue/current/year-to-date uses it."""
         import datetime as dt
         value = self.config.get("workspace", {}).get("as_of")
         if value is None:

@@ -249,7 +249,7 @@ letter_app = typer.Typer(help="Warning letters (预警通知函): issue, receipt
 
 @target_app.command("set")
 @friendly
-def target_set(unit: Annotated[str, typer.Argument(help="Unit code or name: the city, a county (adcode) or a zone.")],
+def target_set(unit: Annotated[str, typer.Argument(help="Unit code: the city's, a county's (adcode) or a zone's.")],
                year: int,
                indicator: Annotated[str, typer.Argument(help="pm25_mean, pm10_mean, o3_8h_p90, good_day_ratio (%), "
                                                              "heavy_days, heavy_day_ratio (%), composite_index, "

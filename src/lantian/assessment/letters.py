@@ -31,12 +31,12 @@ class Draft:
     pdf: Path | None = None
 
 
-def drafts(rows: list[UnitProgress], city: str | None) -> list[Draft]:
-    """A warning letter for every county or zone behind schedule (never the ``city`` itself); an
-    interview proposal for the seriously behind."""
+def drafts(rows: list[UnitProgress], city: str | None = None) -> list[Draft]:
+    """A warning letter for every county or zone behind schedule (never the city itself: the row of level
+    ``city``, or the unit ``city``); an interview proposal for the seriously behind."""
     out = []
     for p in rows:
-        if p.unit == city or p.verdict is None or p.verdict.status == "on_schedule":
+        if p.level == "city" or p.unit == city or p.verdict is None or p.verdict.status == "on_schedule":
             continue
         out.append(Draft(p.unit, p.name, "warning", p.verdict.status, p.as_dict()))
         if p.verdict.status == "seriously_behind":

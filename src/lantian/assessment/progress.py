@@ -38,6 +38,7 @@ class UnitProgress:
     notes: list[str] = field(default_factory=list)
     coverage: Coverage | None = None        # what the year to date's data covers (HJ 663 minimums)
     stations: list[dict] = field(default_factory=list)   # the assessment stations used (networks.Membership.used)
+    level: str | None = None                # city | county | zone (networks.Membership.levels)
 
     @property
     def complete(self) -> bool:
@@ -110,10 +111,10 @@ def progress(store: Store, units, names: Mapping[str, str], day: dt.date,
              sand_dust: Mapping[str, Sequence[dt.date]] | None = None,
              rule: std.ProgressRule = std.DEFAULT_RULE,
              findings: Mapping[str, Sequence[str]] | None = None, daily: pa.Table | None = None) -> list[UnitProgress]:
-    """Year-to-date statistics of every unit up to ``day`` and the three methods of spec §6.1.
+    """Year-to-date statistics of every unit up to ``day`` and the three methods of docs/standards.md §6.1.
 
     ``sand_dust`` days (unit → dates) are deducted from the PM2.5 cumulative mean, kept in the
-    good-day counts (CNEMC practice, spec §3.4). ``units``: a
+    good-day counts (CNEMC practice, docs/standards.md §3.4). ``units``: a
     :class:`~lantian.assessment.networks.Membership` (or a mapping unit → stations). ``daily`` may give
     the units' daily values from 1 January of the year before (columns as :func:`area_daily_units`),
     already computed. Each row says what its data covers (:mod:`lantian.assessment.coverage`) and
@@ -138,11 +139,13 @@ def progress(store: Store, units, names: Mapping[str, str], day: dt.date,
         used = members.used(unit, ytd.start, ytd.end)
         if now is None or not now["n_aqi_days"]:
             out.append(UnitProgress(unit, names.get(unit, unit), day, 0, None, None, 0, None, 0,
-                                    notes=[NO_DATA], coverage=covered[unit], stations=used))
+                                    notes=[NO_DATA], coverage=covered[unit], stations=used,
+                                    level=members.levels.get(unit)))
             continue
         p = UnitProgress(unit, names.get(unit, unit), day, int(now["n_PM2_5"] or 0), now["mean_PM2_5"],
                          None if before is None else before["mean_PM2_5"], int(now["good_days"] or 0),
-                         now["good_ratio"], int(now["heavy_days"] or 0), coverage=covered[unit], stations=used)
+                         now["good_ratio"], int(now["heavy_days"] or 0), coverage=covered[unit], stations=used,
+                         level=members.levels.get(unit))
         t = targets.get(unit, {})
         p.aqi_days = int(now["n_aqi_days"] or 0)
         # elapsed = calendar days since 1 January (⚠ default; the letter states the same arithmetic)

@@ -3,7 +3,7 @@
 - county values: ``period,county,value[,yoy_percent]`` — or the published table's layout
   ``level,rank,city,district_county,adcode,…,mean_t_km2_month,yoy_change_pct`` (its period given
   with ``--period``; the city row is recomputed, not imported);
-- gravimetric raw data: ``period,point,county,w1_g,w0_g,wc_g,area_cm2,days`` (spec §6.2).
+- gravimetric raw data: ``period,point,county,w1_g,w0_g,wc_g,area_cm2,days`` (docs/standards.md §6.2).
 
 Every bad cell is reported with file, line and column; nothing is returned half-read.
 """

@@ -1,5 +1,5 @@
 """Emergency reduction measures as data: industry × grade × level → the measure's text and the share
-of the enterprise's emissions it removes (spec §5.4). Files: ``measures/*.toml`` shipped (the cement
+of the enterprise's emissions it removes (docs/standards.md §5.4). Files: ``measures/*.toml`` shipped (the cement
 table verbatim from 340号; other industries as templates marked unverified), then the workspace's
 ``WORKSPACE/measures/*.toml``, which replace a shipped industry file whole."""
 from __future__ import annotations

@@ -43,7 +43,7 @@ def _forecast(text: str) -> list[int]:
 def level_api(request: Request, forecast: str = Query(..., max_length=400, description="daily AQI, e.g. 210,230,190"),
               ruleset: str = Query("2024", max_length=8), scope: Scope = Depends(api_scope)) -> dict:
     """The warning level a forecast gives under a rule set (875, 648, 2024), with the reasons and any
-    pre-warning (spec §5.2)."""
+    pre-warning (docs/standards.md §5.2)."""
     with as_http():
         d = service.decide(_forecast(forecast), ruleset)
     return {"level": d.level, "ruleset": ruleset, "reasons": list(d.reasons), "pre_warning": d.pre_warning}

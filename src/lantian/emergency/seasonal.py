@@ -8,7 +8,7 @@ Settings (``[emergency.ozone]`` and ``[emergency.staggered]`` in lantian.toml), 
   task 20 is met when every enterprise acknowledged and ``compliance_percent`` (100) of those
   verified complied;
 - staggered: the season runs ``start``–``end`` (11-15 … 03-15); D grade stops for the season,
-  C staggers (停产50%以生产线计), A/B/B-/引领性 are exempt (Shanxi 2020, spec §5.4); an enterprise
+  C staggers (停产50%以生产线计), A/B/B-/引领性 are exempt (Shanxi 2020, docs/standards.md §5.4); an enterprise
   within ``near_km`` (20 km, task 4) of the urban centre ``centre`` is treated one grade stricter, and
   one inside 市区规划区 (task 2: 更为严格的差异化错峰生产) ``planning_area_steps`` (1) grade(s) stricter again;
   the issued calendar is acknowledged within ``ack_days`` (7) of its issue.

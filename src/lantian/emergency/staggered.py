@@ -3,7 +3,7 @@ the listed industries, each with its grade, the grade applied — 20 km of the c
 measure, frozen at issue, and a notice); each line is delivered (送达) and acknowledged (签收). The plan's
 task 21 is measured from these records: who received and acknowledged the calendar in force.
 
-Who does what (DESIGN "Roles and scope"): the city office issues; an enterprise records receipt of and
+Who does what (docs/architecture.md "Roles and scope"): the city office issues; an enterprise records receipt of and
 acknowledges its own line; a county records delivery and paper acknowledgements for the enterprises of
 its county; the city-wide roles read all lines, a county its county's, an enterprise its own.
 """

@@ -115,7 +115,7 @@ _TESTS = {
 }
 _TOP_LEVEL = ("name", "code", "status", "county", "industry", "grade")   # FacilityFacts attributes
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*$")
+RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _CONDITION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(.*)$", re.S)
 _OPERATOR = re.compile(r"(not\s+in|not\s+contains|in|contains|is\s+not|is)(?=\s|\[|$)"
                        r"|(!=|==|<=|>=|=|<|>)(?![<>=!])")
@@ -341,7 +341,7 @@ class Rule:
         return f"{_chinese_date(self.start)}起" if self.start else "长期"
 
 
-class _RuleError(Exception):
+class RuleError(Exception):
     """A problem in one rule, turned into an InputError naming the file, rule and line."""
 
     def __init__(self, message: str, key: str, expected: str | None = None):
@@ -367,7 +367,7 @@ def parse_condition(raw: Any, kind: Kind, timed: bool, key: str) -> Condition:
         items = [items] if isinstance(items, str) else items
         if isinstance(items, list):
             return Group(mode, tuple(parse_condition(x, kind, timed, key) for x in items))
-    raise _RuleError(f"`{key}` is not a condition: {raw!r}", key,
+    raise RuleError(f"`{key}` is not a condition: {raw!r}", key,
                      expected='"<field> <operator> <value>", a list of them, or { all / any / none = [...] }')
 
 
@@ -376,15 +376,15 @@ def _parse_compare(text: str, kind: Kind, timed: bool, key: str) -> Compare:
     known = _kind_fields(kind)
     m = _CONDITION.match(text)
     if not m:
-        raise _RuleError(f"{text!r} is not a condition", key, expected="<field> <operator> <value>")
+        raise RuleError(f"{text!r} is not a condition", key, expected="<field> <operator> <value>")
     name, rest = m.groups()
     if name not in known:
-        raise _RuleError(f"{text!r}: unknown field `{name}` for kind {kind.name} ({kind.label})", key,
+        raise RuleError(f"{text!r}: unknown field `{name}` for kind {kind.name} ({kind.label})", key,
                          expected="one of " + ", ".join(known))
     op_match = _OPERATOR.match(rest)
     if not op_match:
         token = rest.split()[0] if rest.split() else "(none)"
-        raise _RuleError(f"{text!r}: unknown operator {token!r}", key, expected=OPERATORS_TEXT)
+        raise RuleError(f"{text!r}: unknown operator {token!r}", key, expected=OPERATORS_TEXT)
     op = " ".join(op_match.group().split()).replace("==", "=")
     value = rest[op_match.end():].strip()
     f = known[name]
@@ -392,7 +392,7 @@ def _parse_compare(text: str, kind: Kind, timed: bool, key: str) -> Compare:
         return Compare(name, op, _is_word(text, op, value, f, key), text)
     _check_operator(text, op, f, key)
     if not value:
-        raise _RuleError(f"{text!r}: no value after `{op}`", key, expected=f"a value for {name}")
+        raise RuleError(f"{text!r}: no value after `{op}`", key, expected=f"a value for {name}")
     if op in ("in", "not in"):
         operand = Value(tuple(_literal(item, f, text, key) for item in _list_items(value, text, key)))
     elif op in ("contains", "not contains"):
@@ -405,22 +405,22 @@ def _parse_compare(text: str, kind: Kind, timed: bool, key: str) -> Compare:
 def _is_word(text: str, op: str, value: str, f: Field, key: str) -> str:
     word = value.lower()
     if word not in IS_WORDS:
-        raise _RuleError(f"{text!r}: unknown operator `{op} {value}`", key, expected=OPERATORS_TEXT)
+        raise RuleError(f"{text!r}: unknown operator `{op} {value}`", key, expected=OPERATORS_TEXT)
     if word in ("true", "false") and f.type != "bool":
-        raise _RuleError(f"{text!r}: {f.name} ({f.label}) is not 是/否", key,
+        raise RuleError(f"{text!r}: {f.name} ({f.label}) is not 是/否", key,
                          expected=f"is missing, or a comparison for a {f.type}")
     return word
 
 
 def _check_operator(text: str, op: str, f: Field, key: str) -> None:
     if f.type == "bool":
-        raise _RuleError(f"{text!r}: {f.name} ({f.label}) is 是/否", key,
+        raise RuleError(f"{text!r}: {f.name} ({f.label}) is 是/否", key,
                          expected=f"{f.name} is true / is false / is missing")
     if op in _ORDERING and _family(f) not in ("number", "date"):
-        raise _RuleError(f"{text!r}: `{op}` compares numbers or dates, {f.name} is {f.type}", key,
+        raise RuleError(f"{text!r}: `{op}` compares numbers or dates, {f.name} is {f.type}", key,
                          expected="=, !=, in, not in, contains, not contains")
     if op in ("contains", "not contains") and _family(f) != "str":
-        raise _RuleError(f"{text!r}: `{op}` is for text, {f.name} is {f.type}", key,
+        raise RuleError(f"{text!r}: `{op}` is for text, {f.name} is {f.type}", key,
                          expected="=, !=, <, <=, >, >=, in, not in")
 
 
@@ -429,14 +429,14 @@ def _operand(value: str, f: Field, known: dict[str, Field], timed: bool, text: s
     if value in known:
         other = known[value]
         if _family(other) != _family(f):
-            raise _RuleError(f"{text!r}: cannot compare {f.name} ({f.type}) with {other.name} ({other.type})",
+            raise RuleError(f"{text!r}: cannot compare {f.name} ({f.type}) with {other.name} ({other.type})",
                              key, expected=f"a {f.type} value or field")
         return FieldValue(value)
     relative = _RELATIVE.match(value) if f.type == "date" else None
     if relative:
         base, sign, amount, unit = relative.groups()
         if base == "deadline" and not timed:
-            raise _RuleError(f"{text!r}: `deadline` in a rule without `from` or `every_year`", key,
+            raise RuleError(f"{text!r}: `deadline` in a rule without `from` or `every_year`", key,
                              expected="a date, today, or a `from` / `every_year` key")
         shift = {_UNITS[unit]: int(amount) * (-1 if sign == "-" else 1)} if unit else {}
         return RelativeDate(base, **shift)
@@ -447,26 +447,26 @@ def _literal(token: str, f: Field, text: str, key: str) -> Any:
     token = _unquote(token.strip())
     if _family(f) == "number":
         if not _NUMBER.match(token):
-            raise _RuleError(f"{text!r}: {token!r} is not a number", key, expected=f"a number for {f.name}")
+            raise RuleError(f"{text!r}: {token!r} is not a number", key, expected=f"a number for {f.name}")
         return float(token)
     if f.type == "date":
         day = _parse_date(token)
         if day is None:
-            raise _RuleError(f"{text!r}: {token!r} is not a date", key,
+            raise RuleError(f"{text!r}: {token!r} is not a date", key,
                              expected="YYYY-MM-DD, or deadline / today - N years / months / days")
         return day
     if f.type == "choice" and token not in f.choices:
-        raise _RuleError(f"{text!r}: {token!r} is not a value of {f.name} ({f.label})", key,
+        raise RuleError(f"{text!r}: {token!r} is not a value of {f.name} ({f.label})", key,
                          expected="one of " + ", ".join(f.choices))
     return token
 
 
 def _list_items(value: str, text: str, key: str) -> list[str]:
     if not (value.startswith("[") and value.endswith("]")):
-        raise _RuleError(f"{text!r}: `in` needs a list", key, expected="[a, b, ...]")
+        raise RuleError(f"{text!r}: `in` needs a list", key, expected="[a, b, ...]")
     items = [x.strip() for x in re.split(r"[,，、]", value[1:-1]) if x.strip()]
     if not items:
-        raise _RuleError(f"{text!r}: an empty list", key, expected="[a, b, ...]")
+        raise RuleError(f"{text!r}: an empty list", key, expected="[a, b, ...]")
     return items
 
 
@@ -535,7 +535,7 @@ def _load_file(path: Path) -> list[tuple[str, Rule | None, int | None]]:
     for index, (raw, block) in enumerate(zip(entries, blocks)):
         try:
             rule_id, rule = _parse_rule(raw, path)
-        except _RuleError as exc:
+        except RuleError as exc:
             who = f"rule {raw['id']!r}" if isinstance(raw.get("id"), str) else f"rule #{index + 1} (no id)"
             raise InputError(path, f"{who}: {exc.message}", line=key_line(lines, block, exc.key),
                              column=exc.key, expected=exc.expected) from None
@@ -562,26 +562,26 @@ def key_line(lines: list[str], block: tuple[int, int] | None, key: str) -> int |
 def _parse_rule(raw: dict[str, Any], path: Path) -> tuple[str, Rule | None]:
     for key in raw:
         if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
-            raise _RuleError(f"unknown key `{key}`", key,
+            raise RuleError(f"unknown key `{key}`", key,
                              expected="keys " + ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS))
     rule_id = required_text(raw, "id")
-    if not _ID.match(rule_id):
-        raise _RuleError(f"id {rule_id!r} has characters other than letters, digits, - _ .", "id",
+    if not RULE_ID.match(rule_id):
+        raise RuleError(f"id {rule_id!r} has characters other than letters, digits, - _ .", "id",
                          expected="e.g. coke-oven-4.3m-shutdown")
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise _RuleError(f"enabled = {enabled!r}", "enabled", expected="true or false")
+        raise RuleError(f"enabled = {enabled!r}", "enabled", expected="true or false")
     if not enabled:
         return rule_id, None
     for key in REQUIRED_KEYS:
         if key not in raw:
-            raise _RuleError(f"missing key `{key}`", key, expected=f"a `{key} = ...` line")
+            raise RuleError(f"missing key `{key}`", key, expected=f"a `{key} = ...` line")
     task = raw["task"]
     if not isinstance(task, int) or isinstance(task, bool) or task < 1:
-        raise _RuleError(f"task = {task!r}", "task", expected="the plan's task number, e.g. 3")
+        raise RuleError(f"task = {task!r}", "task", expected="the plan's task number, e.g. 3")
     kind = FACILITY_KINDS.get(raw["kind"]) if isinstance(raw["kind"], str) else None
     if kind is None:
-        raise _RuleError(f"unknown kind {raw['kind']!r}", "kind",
+        raise RuleError(f"unknown kind {raw['kind']!r}", "kind",
                          expected="one of " + ", ".join(FACILITY_KINDS))
     start = parse_start(raw)
     every_year = parse_every_year(raw)
@@ -600,7 +600,7 @@ def _parse_rule(raw: dict[str, Any], path: Path) -> tuple[str, Rule | None]:
 def required_text(raw: dict[str, Any], key: str) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise _RuleError(f"missing or empty `{key}`" if value in (None, "") else f"{key} = {value!r}", key,
+        raise RuleError(f"missing or empty `{key}`" if value in (None, "") else f"{key} = {value!r}", key,
                          expected="a non-empty text")
     return value.strip()
 
@@ -610,7 +610,7 @@ def parse_start(raw: dict[str, Any]) -> date | None:
         return None
     day = _parse_date(raw["from"])
     if day is None:
-        raise _RuleError(f"from = {raw['from']!r} is not a date", "from",
+        raise RuleError(f"from = {raw['from']!r} is not a date", "from",
                          expected="YYYY-MM-DD, e.g. 2023-07-01")
     return day
 
@@ -625,7 +625,7 @@ def parse_every_year(raw: dict[str, Any]) -> tuple[int, int] | None:
             raise ValueError
         date(2001, int(m[1]), int(m[2]))          # a common year: 02-29 is no yearly deadline
     except ValueError:
-        raise _RuleError(f"every_year = {value!r} is not a day of every year", "every_year",
+        raise RuleError(f"every_year = {value!r} is not a day of every year", "every_year",
                          expected='"MM-DD", e.g. "05-31"') from None
     return int(m[1]), int(m[2])
 
@@ -633,14 +633,14 @@ def parse_every_year(raw: dict[str, Any]) -> tuple[int, int] | None:
 def parse_severity(raw: dict[str, Any]) -> str:
     severity = raw.get("severity", "violation")
     if severity not in SEVERITIES:
-        raise _RuleError(f"severity = {severity!r}", "severity", expected=" or ".join(SEVERITIES))
+        raise RuleError(f"severity = {severity!r}", "severity", expected=" or ".join(SEVERITIES))
     return severity
 
 
 def _statuses(raw: dict[str, Any]) -> tuple[str, ...]:
     statuses = raw.get("statuses", list(CHECKED_STATUSES))
     if not isinstance(statuses, list) or not statuses or any(s not in STATUSES for s in statuses):
-        raise _RuleError(f"statuses = {statuses!r}", "statuses", expected="a list of " + ", ".join(STATUSES))
+        raise RuleError(f"statuses = {statuses!r}", "statuses", expected="a list of " + ", ".join(STATUSES))
     return tuple(statuses)
 
 
@@ -650,13 +650,13 @@ def _template(raw: dict[str, Any], key: str, kind: Kind, timed: bool) -> str:
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise _RuleError(f"{key}: {exc}", key,
+        raise RuleError(f"{key}: {exc}", key,
                          expected="{field} placeholders; {{ and }} for braces") from None
     for _, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in allowed or spec or conversion:
-            raise _RuleError(f"{key}: unknown placeholder {{{name}}}", key,
+            raise RuleError(f"{key}: unknown placeholder {{{name}}}", key,
                              expected="placeholders among " + ", ".join(sorted(allowed)))
     return template
 
@@ -665,7 +665,7 @@ def _upcoming_template(raw: dict[str, Any], kind: Kind, timed: bool) -> str:
     if "upcoming_message" not in raw:
         return DEFAULT_UPCOMING
     if not timed:
-        raise _RuleError("upcoming_message in a rule without `from` or `every_year`", "upcoming_message",
+        raise RuleError("upcoming_message in a rule without `from` or `every_year`", "upcoming_message",
                          expected="a `from` or `every_year` key")
     return _template(raw, "upcoming_message", kind, timed)
 

@@ -1,4 +1,4 @@
-"""秸秆焚烧火点 — the straw-burning fire-point room (行动计划 任务15; spec §6.3).
+"""秸秆焚烧火点 — the straw-burning fire-point room (行动计划 任务15; docs/standards.md §6.3).
 
 Satellite fire points (NASA FIRMS MODIS/VIIRS) and manual, video and drone reports are imported,
 kept when inside the city, assigned to their county, merged when they are the same fire, and

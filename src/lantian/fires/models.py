@@ -1,4 +1,4 @@
-"""Straw-burning fire points as records (行动计划 任务15; spec §6.3).
+"""Straw-burning fire points as records (行动计划 任务15; docs/standards.md §6.3).
 
 - :class:`Detection` — one fire point as observed: a satellite pixel (NASA FIRMS MODIS/VIIRS) or a
   manual, video or drone report, inside the city, with its county (and township when a township

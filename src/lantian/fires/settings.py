@@ -1,5 +1,5 @@
 """The fire-point room's settings (``[fires]`` in the workspace's lantian.toml). Every one is a ⚠ default:
-no national rule fixes them (spec §6.3 "scoring rules local ⚠"); the plan (行动计划 任务15) names the
+no national rule fixes them (docs/standards.md §6.3 "scoring rules local ⚠"); the plan (行动计划 任务15) names the
 four key time slots 收工时、上半夜、下雨前、播种前 without clock times.
 
 ```toml
@@ -28,7 +28,7 @@ from typing import Mapping
 from lantian.errors import UsageError
 from lantian.workspace import check_keys
 
-#: ⚠ spec §6.3 names summer 5-20…7-31 and autumn 9-20…11-20 as examples; spring (春耕) is the plan's
+#: ⚠ docs/standards.md §6.3 names summer 5-20…7-31 and autumn 9-20…11-20 as examples; spring (春耕) is the plan's
 #: 春耕、秋收阶段 patrol, its dates a local choice.
 SEASONS = {"春耕": "03-01..05-19", "夏收": "05-20..07-31", "秋收": "09-20..11-20"}
 KNOWN = {"merge_distance_km", "merge_hours", "deadline_hours", "work_end", "first_half_night", "rain_days_before",

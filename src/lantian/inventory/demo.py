@@ -43,7 +43,7 @@ def series_csv(path: Path, credit_code: str, seed: int = 2023) -> Path:
 def demo_inventory(ws) -> dict | None:
     """Import the demo CEMS year and build the 2023 inventory if none is current."""
     from lantian.accounts.scope import Scope
-    from lantian.demo import demo_credit_code
+    from lantian.enterprises.demo import demo_credit_code
     from lantian.inventory import service
     office = Scope.office(ws.database_url, "demo")
     with db.session(ws.database_url) as s, tempfile.TemporaryDirectory(prefix="lantian-cems-") as tmp:

@@ -126,7 +126,7 @@ def years(s: Session) -> list[int]:
 
 def year_or_latest(s: Session, asked: int | None, as_of_year: int) -> int:
     """The year asked; else the as-of year if it has an inventory; else the latest year that has one
-    (data defaults to where there is data, DESIGN "Time"); else the as-of year."""
+    (data defaults to where there is data, docs/architecture.md "Time"); else the as-of year."""
     if asked:
         return asked
     found = years(s)

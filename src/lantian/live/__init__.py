@@ -1,4 +1,4 @@
-"""live — the loop that runs by itself (DESIGN "The house"): the HJ 212—2017 receiver, drop folders,
+"""live — the loop that runs by itself (docs/architecture.md "Layers"): the HJ 212—2017 receiver, drop folders,
 the scheduler and notifications. Everything here writes through the same importers and services a
 person uses; nothing stores data a command or a page could not.
 

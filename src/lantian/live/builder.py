@@ -179,7 +179,7 @@ def _values(built: Built, kind: str, when: dt.datetime, region, p, dev: DeviceIn
     table = codes()
     rows = built.rows(kind, when.date())
     n = 0
-    label = when + dt.timedelta(hours=1)                     # hour-ending label (DESIGN "Time")
+    label = when + dt.timedelta(hours=1)                     # hour-ending label (docs/architecture.md "Time")
     hour = kind == "hour"
     numeric = hj212.VALUE_SUFFIXES
     for code, fields in region.factors.items():

@@ -173,7 +173,7 @@ SERIES = ("hourly", "realtime", "minute", "hour", "day")
 
 def _moment(text: str | None, end: bool, hour_ending: bool) -> dt.datetime | None:
     """YYYY-MM-DD[ HH:MM[:SS]] — a date alone is its whole day: hour-ending labels 01:00…24:00 for the
-    hourly store (DESIGN "Time"), 00:00…23:59:59 for the live series."""
+    hourly store (docs/architecture.md "Time"), 00:00…23:59:59 for the live series."""
     if text is None:
         return None
     text = text.strip().replace("T", " ")

@@ -3,7 +3,7 @@ rounding as numpy, :func:`to_units_array`, for grids already in memory).
 
 Concentrations travel as int64 in thousandths of their unit (``SCALE``), so means,
 GB/T 8170 rounding and the IAQI ceiling are integer operations: no float reaches a
-rounding decision (the CO 2.2 mg/m³ → IAQI 55 trap, DESIGN "Exactness").
+rounding decision (the CO 2.2 mg/m³ → IAQI 55 trap, docs/architecture.md "Exactness").
 """
 from __future__ import annotations
 

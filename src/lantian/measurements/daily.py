@@ -109,7 +109,7 @@ def daily_aqi(d):
 
 
 def area_days(days, stations: list[int]):
-    """City/county daily values: the mean of its stations' daily values (spec §8 ⚠
+    """City/county daily values: the mean of its stations' daily values (docs/standards.md §8 ⚠
     ``mean_of_station_daily_values``), rounded by GB/T 8170; the AQI recomputed from them.
 
     ``stations`` are the grid indices of the area's evaluation (non-control) stations.

@@ -1,8 +1,8 @@
 """The table engine: Ibis expressions executed on DuckDB (default) or Apache Spark.
 
-The computations in this package are Ibis expressions written once (DESIGN "Two kinds of
+The computations in this package are Ibis expressions written once (docs/architecture.md "Two kinds of
 data"); this module only chooses where they run. Integer arithmetic keeps them exact and
-identical across engines (spec/engine-notes.md: portable rounding).
+identical across engines (docs/engine-notes.md: portable rounding).
 
 Spark is reached through PySpark: ``local[N]`` by default, or a cluster named by
 ``$LANTIAN_SPARK_MASTER`` (``spark://host:7077``, ``yarn``, ``k8s://…``); any other Spark

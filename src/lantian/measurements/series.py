@@ -1,7 +1,7 @@
 """Queries the later rooms use: hourly and daily series of stations, counties and the city, with coverage.
 
 Daily values follow HJ 663 (:mod:`lantian.measurements.daily`); an area's value is formed from
-its evaluation stations (对照点 excluded) as configured (spec §8, recorded in ``method``).
+its evaluation stations (对照点 excluded) as configured (docs/standards.md §8, recorded in ``method``).
 """
 from __future__ import annotations
 

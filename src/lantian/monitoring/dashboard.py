@@ -6,7 +6,7 @@ What it shows
   control points (对照点) included and marked.
 - Each county's (or zone's) daily value: the mean of its assessment stations' daily values on that
   day — the stations :func:`lantian.assessment.networks.official_stations` names, dated (县控 points,
-  else the 国控 points inside it; 对照点 excluded) — by spec §8 ⚠ ``city_aggregation``
+  else the 国控 points inside it; 对照点 excluded) — by docs/standards.md §8 ⚠ ``city_aggregation``
   (``mean_of_station_daily_values``, ``min_valid_stations``), rounded by GB/T 8170, the AQI
   recomputed from the means — exactly :func:`lantian.measurements.series.area_daily` over those
   stations (the tests hold the two equal on every county-day).
@@ -19,7 +19,7 @@ Scope: ``stations`` are the stations the caller may see, already scoped by role;
 here widens it — counties are formed only from the stations passed in.
 
 Time: with no ``day``, the latest day ≤ ``as_of`` on which any of the stations has a valid
-daily AQI (DESIGN "Time": data pages default to the latest date that has data).
+daily AQI (docs/architecture.md "Time": data pages default to the latest date that has data).
 
 Speed: the daily table of a set of stations is computed once for their whole stored period
 and cached per (store, manifest version, stations and their county membership); any day is

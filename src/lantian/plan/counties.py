@@ -41,8 +41,8 @@ class CountyDuties:
 
 def match_units(names: list[str], units: list) -> tuple[list, list[str]]:
     """The counties and zones (:class:`lantian.geography.Unit`) the clause's unit names name, and the names matching none."""
-    counties = [u for u in units if u.level == "county"]
-    zones = [u for u in units if u.level == "zone"]
+    counties = [u for u in units if u.kind == "county"]
+    zones = [u for u in units if u.kind == "zone"]
     found, unmatched = [], []
     for raw in names:
         name = re.sub(r"\s+", "", raw)
@@ -55,7 +55,7 @@ def match_units(names: list[str], units: list) -> tuple[list, list[str]]:
         if not hits:
             unmatched.append(raw)
         found.extend(u for u in hits if u not in found)
-    return sorted(found, key=lambda u: (u.level != "county", u.code)), unmatched
+    return sorted(found, key=lambda u: (u.kind != "county", u.code)), unmatched
 
 
 def _due(s: Session, task: Task):

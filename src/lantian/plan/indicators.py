@@ -2,8 +2,12 @@
 not typed in. Each indicator is a function of the workspace (store, database, as-of date) and its
 parameters, giving green, red or "no data".
 
-Rooms register their indicators here: the assessment room's schedule progress (序时进度) below,
-the ledgers' rule checks in :mod:`lantian.enterprises.indicators`. (County dust fall above 7 t/(km²·month), task 14, is registered by the dust-fall room.)
+The one entry point: a room that measures has an ``indicators`` module that calls :func:`register`
+for each of its indicators (and may offer ``citations(root, config)``: the clauses of the plan they
+measure). The registry is built from the installed rooms — every package of ``lantian`` with such a
+module (:func:`providers`) — so a new room needs no edit here or anywhere else: the assessment's
+schedule progress (序时进度) is :mod:`lantian.assessment.indicators`, the ledgers' rule checks
+:mod:`lantian.enterprises.indicators`, dust fall (task 14) :mod:`lantian.dustfall.indicators`, ….
 """
 from __future__ import annotations
 
@@ -45,10 +49,24 @@ class Indicator:
 
 
 REGISTRY: dict[str, Indicator] = {}
-#: the rooms that register indicators here, imported on first use
-PROVIDERS = ("lantian.enterprises.indicators", "lantian.dustfall.indicators", "lantian.vehicles.indicators", "lantian.fires.indicators",
-             "lantian.registers.indicators", "lantian.emergency.indicators")
 _loaded = False
+
+
+def providers() -> list[str]:
+    """The rooms' indicator modules: ``lantian.<room>.indicators`` of every installed room that has one,
+    by room name (this registry itself excepted). Found on disk, nothing imported to look."""
+    import os
+    import pkgutil
+
+    import lantian
+    found = []
+    for base in lantian.__path__:
+        for room in sorted(m.name for m in pkgutil.iter_modules([base]) if m.ispkg):
+            module = f"lantian.{room}.indicators"
+            if module != __name__ and any(m.name == "indicators"
+                                          for m in pkgutil.iter_modules([os.path.join(base, room)])):
+                found.append(module)
+    return found
 
 
 def register(indicator: Indicator) -> None:
@@ -59,7 +77,7 @@ def registry() -> dict[str, Indicator]:
     global _loaded
     if not _loaded:
         import importlib
-        for module in PROVIDERS:
+        for module in providers():
             importlib.import_module(module)
         _loaded = True
     return REGISTRY
@@ -87,61 +105,6 @@ def measure(ctx: Context, name: str, params_json: str | None) -> Measured:
     return ctx.memo[key]
 
 
-# --------------------------------------------------------------------------- 序时进度 (assessment)
-def _progress_row(ctx: Context, unit: str):
-    """The assessment's 序时进度 of ``unit`` on the last day with data up to the as-of date."""
-    memo_key = ("progress", ctx.as_of)
-    if memo_key not in ctx.memo:
-        from lantian import db
-        from lantian.assessment.progress import progress, progress_rule
-        from lantian.assessment.service import latest_data_day
-        from lantian.assessment.networks import official_stations
-        from lantian.assessment.targets import targets
-        day = latest_data_day(ctx.store, ctx.as_of)
-        members = official_stations(ctx.url, ctx.config)
-        with db.session(ctx.url) as s:
-            t = targets(s, day.year, list(members.units))
-        with ctx.engine():
-            rows = progress(ctx.store, members, members.names, day, t, ctx.con, rule=progress_rule(ctx.config))
-        ctx.memo[memo_key] = {r.unit: r for r in rows}
-    return ctx.memo[memo_key].get(unit)
-
-
-def _pm25_schedule(ctx: Context, params: dict) -> Measured:
-    unit = str(params["unit"])
-    row = _progress_row(ctx, unit)
-    if row is None or row.pm25 is None or row.pm25_target is None:
-        return Measured("pm25_schedule", params, None, "—", f"{unit}：无数据或无年度目标", ctx.as_of)
-    ok = row.verdict is not None and row.verdict.status == "on_schedule"
-    target = float(row.pm25_target)
-    return Measured("pm25_schedule", params, ok, f"{row.pm25}",
-                    f"截至{row.date}，{row.name}PM2.5累计浓度{row.pm25}微克/立方米，年度目标{target:g}"
-                    + ("（合成目标）" if row.synthetic_targets else "") + _covered(row), row.date)
-
-
-def _covered(row) -> str:
-    """What the figure's data covers, and 数据不完整 when it falls short of the HJ 663 minimums."""
-    if row.coverage is None:
-        return ""
-    said = f"（{row.coverage.text()}）"
-    return said if row.complete else said + f"；数据不完整：{row.coverage.problem()}"
-
-
-def _good_day_schedule(ctx: Context, params: dict) -> Measured:
-    unit = str(params["unit"])
-    row = _progress_row(ctx, unit)
-    if row is None or row.good is None:
-        return Measured("good_day_schedule", params, None, "—", f"{unit}：无数据或无年度目标", ctx.as_of)
-    ok = bool(row.good.on_track)
-    return Measured("good_day_schedule", params, ok, f"{row.good_ratio}",
-                    f"截至{row.date}，{row.name}优良天数{row.good_days}天，比例{row.good_ratio}%，年度目标"
-                    f"{float(row.good_ratio_target * 100):g}%" + _covered(row), row.date)
-
-
-register(Indicator("pm25_schedule", "PM2.5序时进度", ("unit",), _pm25_schedule))
-register(Indicator("good_day_schedule", "优良天数序时进度", ("unit",), _good_day_schedule))
-
-
 # --------------------------------------------------------------------------- citations
 @dataclass(frozen=True)
 class Citation:
@@ -160,7 +123,7 @@ def citations(root=None, config: dict | None = None) -> list[Citation]:
     import importlib
     registry()
     out = []
-    for module in PROVIDERS:
+    for module in providers():
         found = getattr(importlib.import_module(module), "citations", None)
         if found is not None:
             out.extend(found(root, config or {}))

@@ -1,4 +1,4 @@
-"""Task and milestone status against the workspace's as-of date (DESIGN "Time").
+"""Task and milestone status against the workspace's as-of date (docs/architecture.md "Time").
 
 A milestone is done (or cancelled), overdue (due before the as-of date and not done; 严重滞后 when
 more than ``seriously_late_days`` late), at risk (due within ``at_risk_days``), on track, or

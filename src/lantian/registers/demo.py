@@ -26,7 +26,7 @@ ZONES = {
 
 
 def _code(serial: int) -> str:
-    from lantian.demo import demo_credit_code
+    from lantian.enterprises.demo import demo_credit_code
     return demo_credit_code(serial)
 
 

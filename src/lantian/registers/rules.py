@@ -120,7 +120,7 @@ def _load_file(path: Path, settings) -> list[tuple[str, RegisterRule | None, int
     for index, (raw, block) in enumerate(zip(entries, blocks)):
         try:
             rule_id, rule = _parse_rule(raw, path, settings)
-        except engine._RuleError as exc:
+        except engine.RuleError as exc:
             who = f"rule {raw['id']!r}" if isinstance(raw.get("id"), str) else f"rule #{index + 1} (no id)"
             raise InputError(path, f"{who}: {exc.message}", line=engine.key_line(lines, block, exc.key),
                              column=exc.key, expected=exc.expected) from None
@@ -131,26 +131,26 @@ def _load_file(path: Path, settings) -> list[tuple[str, RegisterRule | None, int
 def _parse_rule(raw: dict, path: Path, settings) -> tuple[str, RegisterRule | None]:
     for key in raw:
         if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
-            raise engine._RuleError(f"unknown key `{key}`", key,
+            raise engine.RuleError(f"unknown key `{key}`", key,
                                     expected="keys " + ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS))
     rule_id = engine.required_text(raw, "id")
-    if not engine._ID.match(rule_id):
-        raise engine._RuleError(f"id {rule_id!r} has characters other than letters, digits, - _ .", "id",
+    if not engine.RULE_ID.match(rule_id):
+        raise engine.RuleError(f"id {rule_id!r} has characters other than letters, digits, - _ .", "id",
                                 expected="e.g. heating-not-stable")
     if raw.get("enabled", True) is False:
         return rule_id, None
     for key in REQUIRED_KEYS:
         if key not in raw:
-            raise engine._RuleError(f"missing key `{key}`", key, expected=f"a `{key} = ...` line")
+            raise engine.RuleError(f"missing key `{key}`", key, expected=f"a `{key} = ...` line")
     reg = registers().get(raw["register"]) if isinstance(raw["register"], str) else None
     if reg is None:
-        raise engine._RuleError(f"unknown register {raw['register']!r}", "register",
+        raise engine.RuleError(f"unknown register {raw['register']!r}", "register",
                                 expected="one of " + ", ".join(registers()))
     task, section = raw.get("task"), raw.get("section")
     if task is None and not section:
-        raise engine._RuleError("neither task nor section", "task", expected="task = N or section = \"五（二）\"")
+        raise engine.RuleError("neither task nor section", "task", expected="task = N or section = \"五（二）\"")
     if task is not None and (not isinstance(task, int) or isinstance(task, bool) or task < 1):
-        raise engine._RuleError(f"task = {task!r}", "task", expected="the plan's task number, e.g. 9")
+        raise engine.RuleError(f"task = {task!r}", "task", expected="the plan's task number, e.g. 9")
     raw = dict(raw)
     if isinstance(raw.get("every_year"), str) and (m := _SETTING.match(raw["every_year"])):
         raw["every_year"] = _setting_day(settings, m[1])
@@ -175,7 +175,7 @@ def _setting_day(settings, name: str) -> str:
     from lantian.registers.settings import DEFAULT
     value = getattr(settings or DEFAULT, name, None)
     if name != "heating_season" or not (isinstance(value, tuple) and len(value) == 2):
-        raise engine._RuleError(f"every_year = \"setting:{name}\": no such day setting", "every_year",
+        raise engine.RuleError(f"every_year = \"setting:{name}\": no such day setting", "every_year",
                                 expected="setting:heating_season")
     day = date(2001, *value) - timedelta(days=1)
     return f"{day.month:02d}-{day.day:02d}"
@@ -187,11 +187,11 @@ def _template(raw: dict, key: str, reg: Register, timed: bool) -> str:
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise engine._RuleError(f"{key}: {exc}", key, expected="{field} placeholders; {{ and }} for braces") \
+        raise engine.RuleError(f"{key}: {exc}", key, expected="{field} placeholders; {{ and }} for braces") \
             from None
     for _, name, spec, conversion in parts:
         if name is not None and (name not in allowed or spec or conversion):
-            raise engine._RuleError(f"{key}: unknown placeholder {{{name}}}", key,
+            raise engine.RuleError(f"{key}: unknown placeholder {{{name}}}", key,
                                     expected="placeholders among " + ", ".join(sorted(allowed)))
     return template
 

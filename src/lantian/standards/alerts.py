@@ -1,4 +1,4 @@
-"""重污染天气预警 — heavy-pollution warning levels on forecast AQI (spec §5; ``tables/alerts.toml``).
+"""重污染天气预警 — heavy-pollution warning levels on forecast AQI (docs/standards.md §5; ``tables/alerts.toml``).
 
 Three rule sets: ``"875"`` 环办大气函〔2018〕875号 (2017/2018, with 蓝色预警), ``"648"``
 环办大气函〔2019〕648号 (2019–2023) and ``"2024"`` 环大气〔2024〕6号. The document years ``"2018"`` and

@@ -1,4 +1,4 @@
-"""降尘 — dust fall (spec §6.2): the gravimetric value and the bulletin's ranking.
+"""降尘 — dust fall (docs/standards.md §6.2): the gravimetric value and the bulletin's ranking.
 
 M = (W1 − W0 − Wc) / (S · n) × 30 × 10⁴ t/(km²·30 d) with W in g (sample and dish, empty dish,
 blank correction), S the collector's opening in cm², n the days exposed (GB/T 15265; the 30-day

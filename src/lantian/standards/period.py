@@ -8,7 +8,7 @@ k = 1 + (n−1)·p) rounded by GB/T 8170 to the statistics decimals of ``tables/
 days per primary pollutant; and attainment per pollutant and overall (GB 3095 limits of the rule
 set). The vectorized engine (:mod:`lantian.assessment.statistics`) is held to this module.
 
-Conventions (spec §3, §8 — each a named default):
+Conventions (docs/standards.md §3, §8 — each a named default):
 
 * Validity. Calendar year (``kind == "year"``): ≥ ``annual_min_days`` (324) valid days and
   ≥ 27 in every month (≥ 25 in February) — GB 3095 Table 4; the same rule holds for the

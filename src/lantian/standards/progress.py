@@ -1,4 +1,4 @@
-"""序时进度 — schedule progress against an annual target (spec §6.1; practice, no single national formula).
+"""序时进度 — schedule progress against an annual target (docs/standards.md §6.1; practice, no single national formula).
 
 Three methods, all selectable, all exact (fractions; rounding only for display):
 
@@ -120,7 +120,7 @@ SERIOUS_CONDITIONS = {
 
 @dataclass(frozen=True)
 class ProgressRule:
-    """Which failures make a unit behind (滞后) and seriously behind (严重滞后) — spec §6.1, plan 五（五）.
+    """Which failures make a unit behind (滞后) and seriously behind (严重滞后) — docs/standards.md §6.1, plan 五（五）.
 
     ⚠ Every field is a configurable default (``[assessment.progress]`` in the workspace's
     lantian.toml). The default: behind = cumulative PM2.5 above target or good-day progress below

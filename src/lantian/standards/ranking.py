@@ -1,8 +1,8 @@
-"""环境空气质量综合指数 and rankings — scalar, exact (spec §4; ``tables/ranking.toml``).
+"""环境空气质量综合指数 and rankings — scalar, exact (docs/standards.md §4; ``tables/ranking.toml``).
 
 * Single index I_i = C_i / S_i, with C_i rounded (GB/T 8170) to the concentration decimals
   (integers, CO 1) first; composite I_sum = Σ w_i · I_i of the exact single indices, rounded
-  once to 2 decimals (the spec's secondary example 3.06 needs the exact sum: rounding each
+  once to 2 decimals (the secondary example of docs/standards.md §4, 3.06 needs the exact sum: rounding each
   I_i first gives 3.07). Single indices are reported at 2 decimals.
 * Largest-index pollutant(s): those whose 2-decimal single index (weighted by nothing — the
   plain I_i) equals the maximum; ties list all of them in ``POLLUTANTS`` order.

@@ -1,4 +1,4 @@
-"""Rule sets chosen by date (spec §7.1).
+"""Rule sets chosen by date (docs/standards.md §7).
 
 Data dated before 2026-03-01 is judged by GB 3095—2012 (with its 2018 amendment),
 HJ 633—2012 and HJ 663—2013; from 2026-03-01 by GB 3095—2026 (transitional limits until
