@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from lantian import db
+from lantian.web.offload import offload_uploads
 from lantian.web.scoping import unscoped_routes
 from lantian.web.security import LoginRequired
 from lantian.web.viewcache import ViewCache
@@ -30,6 +31,24 @@ class RefuseNul:
                                         or b"%00" in scope.get("raw_path", b"")):
             await JSONResponse({"detail": "NUL byte in the request"}, status_code=400)(scope, receive, send)
             return
+        await self.app(scope, receive, send)
+
+
+class ThreadLimit:
+    """Sync routes run in anyio's thread pool (40 threads by default); it is set to
+    :func:`lantian.db.web_threads`, which the connection pool is sized for (issue 21 §3)."""
+
+    def __init__(self, app, threads: int):
+        self.app, self.threads, self.loops = app, threads, set()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            import asyncio
+            loop = id(asyncio.get_running_loop())
+            if loop not in self.loops:
+                import anyio.to_thread
+                anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+                self.loops.add(loop)
         await self.app(scope, receive, send)
 
 
@@ -67,6 +86,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     app.state.engine_lock = threading.Lock()
     app.state.views = ViewCache()          # heavy views, once per data version and scope (issue 21 §3)
     app.add_middleware(RefuseNul)
+    app.add_middleware(ThreadLimit, threads=db.web_threads(ws.database_url))
     app.add_middleware(SessionMiddleware, secret_key=ws.secret, session_cookie="lantian_session",
                        same_site="lax", https_only=False, max_age=12 * 3600)
     static = StaticFiles(directory=str(STATIC))
@@ -91,6 +111,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     from lantian.web import attachment_routes, audit_routes, auth_routes
     for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
                    dustfall, fires, vehicles, registers, reports, inventory, apportionment, live):
+        offload_uploads(module.router)     # uploads parsed and imported off the event loop (issue 21 §3)
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
@@ -112,3 +133,10 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     if missing:
         raise RuntimeError(f"routes without a scope rule: {missing} — mark each with lantian.web.scoping.scoped")
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one worker process of ``lantian serve --workers N`` (the workspace in
+    ``$LANTIAN_SERVE_WORKSPACE``; the serving process has migrated the database already)."""
+    import os
+    return create_app(os.environ["LANTIAN_SERVE_WORKSPACE"], warm=True)

@@ -32,6 +32,7 @@ never mutate them. The cache is bounded (least recently used out).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -69,12 +70,20 @@ def _sqlite_version(path: Path) -> tuple:
 _never_same = itertools.count()
 
 
-def data_version(url: str) -> tuple:
-    """A value that changes whenever a write is committed to the database at ``url`` (see module notes)."""
+@functools.lru_cache(maxsize=64)
+def _kind(url: str) -> tuple[str, Path | None]:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
-            return ("sqlite",) + _sqlite_version(Path(u.database))
+        return ("sqlite", Path(u.database)) if u.database and u.database != ":memory:" else ("memory", None)
+    return ("server", None)
+
+
+def data_version(url: str) -> tuple:
+    """A value that changes whenever a write is committed to the database at ``url`` (see module notes)."""
+    kind, path = _kind(url)
+    if kind == "sqlite":
+        return ("sqlite",) + _sqlite_version(path)
+    if kind == "memory":
         return ("uncached", next(_never_same))     # an in-memory database has no change marker: no reuse
     with engine_for(url).connect() as c:
         return ("snapshot", c.execute(sa.text("SELECT txid_current_snapshot()::text")).scalar_one())
