@@ -167,9 +167,19 @@ def serve(workspace: WorkspaceOpt = None,
     from lantian.live.settings import hj212_settings
     from lantian.web.app import create_app
     from lantian.workspace import locate
-    app_ = create_app(locate(workspace), warm=workers == 1)    # with workers, each warms its own
-    stop_companions = serve_companions(app_, locate(workspace), worker=worker,
-                                       hj212_port=hj212_port or hj212_settings(app_.state.workspace.config).port,
+    from lantian import db
+    from lantian.workspace import open_workspace
+    ws = open_workspace(locate(workspace))
+    db.upgrade(ws.database_url)                      # once, before any worker starts
+    receiver = hj212_port or hj212_settings(ws.config).port
+    # with --workers each worker process builds (and warms) its own app; this process only needs one
+    # for the scheduler it runs
+    if workers == 1 or worker:
+        app_ = create_app(locate(workspace), warm=workers == 1)
+    else:                                            # the receiver alone needs only the workspace
+        from types import SimpleNamespace
+        app_ = SimpleNamespace(state=SimpleNamespace(workspace=ws))
+    stop_companions = serve_companions(app_, locate(workspace), worker=worker, hj212_port=receiver,
                                        say=lambda text: err.print(text, markup=False, highlight=False))
     out.print(f"[bold]蓝天 lantian[/] serving {locate(workspace)} at http://{host}:{port}/  (API docs: "
               f"http://{host}:{port}/api/docs)")

@@ -161,6 +161,45 @@ def _pool_options(url: str | URL) -> dict:
     return {"pool_size": threads, "max_overflow": threads * (CONNECTIONS_PER_THREAD - 1), "pool_timeout": 30}
 
 
+# --------------------------------------------------------------------------- data version (issue 21 §3)
+#: the PostgreSQL channel every lantian process notifies when it commits a write; the web app's view
+#: cache listens to it (lantian.web.viewcache) — a channel is per database, unlike transaction ids
+DATA_CHANNEL = "lantian_data"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "MERGE", "REPLACE")
+_local_commits = [0]
+
+
+def local_commits() -> int:
+    """Writes this process has committed (any engine): a change marker with no delay for its own writes."""
+    return _local_commits[0]
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany):
+    if statement.lstrip()[:8].split(None, 1)[0].upper() in _WRITES if statement.strip() else False:
+        conn.info["lantian_wrote"] = True
+
+
+def _on_commit(conn):
+    if conn.info.pop("lantian_wrote", False):
+        conn.info["lantian_committed"] = True          # counted when the connection is back, i.e. committed
+        if conn.dialect.name == "postgresql":          # delivered to the listeners when the commit happens
+            cur = conn.connection.cursor()
+            try:
+                cur.execute(f"NOTIFY {DATA_CHANNEL}")
+            finally:
+                cur.close()
+
+
+def _on_rollback(conn):
+    conn.info.pop("lantian_wrote", None)
+    conn.info.pop("lantian_committed", None)
+
+
+def _on_checkin(dbapi_connection, record):
+    if record is not None and record.info.pop("lantian_committed", False):
+        _local_commits[0] += 1
+
+
 def engine_for(url: str | URL) -> Engine:
     """The (cached, one per URL) engine for ``url``. SQLite gets foreign keys enforced."""
     key = _key(url)
@@ -170,6 +209,10 @@ def engine_for(url: str | URL) -> Engine:
             engine = sa.create_engine(url, future=True, **_pool_options(url))
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "before_cursor_execute", _note_write)
+            event.listen(engine, "commit", _on_commit)
+            event.listen(engine, "rollback", _on_rollback)
+            event.listen(engine, "checkin", _on_checkin)
             _engines[key] = engine
         return engine
 
