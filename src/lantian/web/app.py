@@ -12,7 +12,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from lantian import db
 from lantian.web.offload import offload_uploads
-from lantian.web.scoping import unscoped_routes
+from lantian.web import contract
+from lantian.web.scoping import all_routes, unscoped_routes
 from lantian.web.security import LoginRequired
 from lantian.web.viewcache import ViewCache
 from lantian.workspace import open_workspace
@@ -128,6 +129,9 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
 
     if warm:
         threading.Thread(target=_warm, args=(app,), daemon=True, name="lantian-warm").start()
+
+    contract.install(app)                  # the OpenAPI document as the API answers (issue 21 §6)
+    app.add_middleware(contract.AllowAll, routes_of=lambda: all_routes(app.routes))
 
     missing = unscoped_routes(app)
     if missing:
