@@ -156,7 +156,10 @@ def serve(workspace: WorkspaceOpt = None,
           worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run the scheduler (lantian worker) "
                                                                            "in the served app.")] = True,
           hj212_port: Annotated[Optional[int], typer.Option(help="Also start the HJ 212 receiver on this port "
-                                                                 "(default: the port setting of the hj212 section of lantian.toml, if set).")] = None):
+                                                                 "(default: the port setting of the hj212 section of lantian.toml, if set).")] = None,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="Web worker processes (production behind a "
+                                                                    "reverse proxy, docs/serving.md); the scheduler "
+                                                                    "and the receiver run once.")] = 1):
     """Serve a workspace's web app and API (pages at /, API docs at /api/docs), with the scheduler and,
     when a port is set, the HJ 212 receiver."""
     import uvicorn
@@ -164,9 +167,19 @@ def serve(workspace: WorkspaceOpt = None,
     from lantian.live.settings import hj212_settings
     from lantian.web.app import create_app
     from lantian.workspace import locate
-    app_ = create_app(locate(workspace), warm=True)
-    stop_companions = serve_companions(app_, locate(workspace), worker=worker,
-                                       hj212_port=hj212_port or hj212_settings(app_.state.workspace.config).port,
+    from lantian import db
+    from lantian.workspace import open_workspace
+    ws = open_workspace(locate(workspace))
+    db.upgrade(ws.database_url)                      # once, before any worker starts
+    receiver = hj212_port or hj212_settings(ws.config).port
+    # with --workers each worker process builds (and warms) its own app; this process only needs one
+    # for the scheduler it runs
+    if workers == 1 or worker:
+        app_ = create_app(locate(workspace), warm=workers == 1)
+    else:                                            # the receiver alone needs only the workspace
+        from types import SimpleNamespace
+        app_ = SimpleNamespace(state=SimpleNamespace(workspace=ws))
+    stop_companions = serve_companions(app_, locate(workspace), worker=worker, hj212_port=receiver,
                                        say=lambda text: err.print(text, markup=False, highlight=False))
     out.print(f"[bold]蓝天 lantian[/] serving {locate(workspace)} at http://{host}:{port}/  (API docs: "
               f"http://{host}:{port}/api/docs)")
@@ -174,7 +187,14 @@ def serve(workspace: WorkspaceOpt = None,
         from lantian.demo import ACCOUNTS, PASSWORD
         out.print("demo accounts: " + ", ".join(f"{u} ({r})" for u, r, *_ in ACCOUNTS) + f" — password {PASSWORD}")
     try:
-        uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30)
+        if workers > 1:          # each worker builds its own app from the workspace (lantian.web.app.served_app)
+            import os
+            os.environ["LANTIAN_SERVE_WORKSPACE"] = str(locate(workspace))
+            out.print(f"{workers} worker processes")
+            uvicorn.run("lantian.web.app:served_app", factory=True, workers=workers, host=host, port=port,
+                        log_level="warning", access_log=False, timeout_keep_alive=30)
+        else:
+            uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30)
     finally:
         stop_companions()
 

@@ -136,15 +136,83 @@ def url_of(s: Session) -> str:
     return s.get_bind().url.render_as_string(hide_password=False)
 
 
+#: threads serving requests in one web process (``$LANTIAN_WEB_THREADS``): PostgreSQL's connections
+#: are a server-wide budget (max_connections, 100 by default) shared by every worker, SQLite's are files
+WEB_THREADS = {"sqlite": 40, "postgresql": 12}
+#: connections one request may hold at once (its session, a scope or registry look-up inside it, …)
+CONNECTIONS_PER_THREAD = 3
+
+
+def web_threads(url: str | URL) -> int:
+    """How many requests one web process runs at once (issue 21 §3: sized from the load benchmark)."""
+    from os import environ
+    if environ.get("LANTIAN_WEB_THREADS"):
+        return max(1, int(environ["LANTIAN_WEB_THREADS"]))
+    return WEB_THREADS.get(sa.make_url(url).get_backend_name(), 12)
+
+
+def _pool_options(url: str | URL) -> dict:
+    """A pool that never makes a request wait for a connection: ``CONNECTIONS_PER_THREAD`` per web
+    thread (the default QueuePool, 5 + 10 overflow, ran dry at 50 users and answered HTTP 500)."""
+    u = sa.make_url(url)
+    if u.get_backend_name() == "sqlite" and (not u.database or u.database == ":memory:"):
+        return {}
+    threads = web_threads(u)
+    return {"pool_size": threads, "max_overflow": threads * (CONNECTIONS_PER_THREAD - 1), "pool_timeout": 30}
+
+
+# --------------------------------------------------------------------------- data version (issue 21 §3)
+#: the PostgreSQL channel every lantian process notifies when it commits a write; the web app's view
+#: cache listens to it (lantian.web.viewcache) — a channel is per database, unlike transaction ids
+DATA_CHANNEL = "lantian_data"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "MERGE", "REPLACE")
+_local_commits = [0]
+
+
+def local_commits() -> int:
+    """Writes this process has committed (any engine): a change marker with no delay for its own writes."""
+    return _local_commits[0]
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany):
+    if statement.lstrip()[:8].split(None, 1)[0].upper() in _WRITES if statement.strip() else False:
+        conn.info["lantian_wrote"] = True
+
+
+def _on_commit(conn):
+    if conn.info.pop("lantian_wrote", False):
+        conn.info["lantian_committed"] = True          # counted when the connection is back, i.e. committed
+        if conn.dialect.name == "postgresql":          # delivered to the listeners when the commit happens
+            cur = conn.connection.cursor()
+            try:
+                cur.execute(f"NOTIFY {DATA_CHANNEL}")
+            finally:
+                cur.close()
+
+
+def _on_rollback(conn):
+    conn.info.pop("lantian_wrote", None)
+    conn.info.pop("lantian_committed", None)
+
+
+def _on_checkin(dbapi_connection, record):
+    if record is not None and record.info.pop("lantian_committed", False):
+        _local_commits[0] += 1
+
+
 def engine_for(url: str | URL) -> Engine:
     """The (cached, one per URL) engine for ``url``. SQLite gets foreign keys enforced."""
     key = _key(url)
     with _lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = sa.create_engine(url, future=True)
+            engine = sa.create_engine(url, future=True, **_pool_options(url))
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "before_cursor_execute", _note_write)
+            event.listen(engine, "commit", _on_commit)
+            event.listen(engine, "rollback", _on_rollback)
+            event.listen(engine, "checkin", _on_checkin)
             _engines[key] = engine
         return engine
 

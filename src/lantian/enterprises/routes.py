@@ -25,6 +25,7 @@ from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
 from lantian.web.templating import render
+from lantian.web.viewcache import cached
 
 router = APIRouter()
 Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
@@ -39,6 +40,13 @@ def _root(request: Request) -> Path:
     return request.app.state.workspace.root
 
 
+def _rules_mark(request: Request) -> tuple:
+    """The workspace's own rule files as they are now (an edited rule changes the cached lists)."""
+    folder = request.app.state.workspace.root / "rules"
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.toml"))) \
+        if folder.is_dir() else ()
+
+
 def _back(request: Request, fallback: str) -> RedirectResponse:
     return RedirectResponse(fallback, status_code=303)
 
@@ -51,9 +59,14 @@ def enterprises_api(request: Request, county: str | None = Query(None, max_lengt
                     violations: bool = False, date: str | None = Query(None, description="YYYY-MM-DD"),
                     scope: Scope = Depends(api_scope)) -> list[dict]:
     """The enterprises the caller may see, with industry, grade, facility and violation counts."""
-    with db.session(request.app.state.db_url) as s:
-        return service.listing(s, scope, _on(request, date), _root(request), county=county, industry=industry,
-                               grade=grade, violations_only=violations)
+    on = _on(request, date)
+
+    def compute():
+        with db.session(request.app.state.db_url) as s:
+            return service.listing(s, scope, on, _root(request), county=county, industry=industry,
+                                   grade=grade, violations_only=violations)
+    return cached(request, scope, "ledger.listing", compute, on, county, industry, grade, violations,
+                  _rules_mark(request))
 
 
 @router.get("/api/enterprises/{enterprise_id}", tags=["ledger"])
@@ -230,12 +243,15 @@ def enterprises_page(request: Request, county: str | None = Query(None, max_leng
                      industry: str | None = Query(None, max_length=32), grade: str | None = Query(None, max_length=8),
                      violations: bool = False, scope: Scope = Depends(page_scope)):
     on = _on(request, None)
-    with db.session(request.app.state.db_url) as s:
-        rows = service.listing(s, scope, on, _root(request), county=county or None, industry=industry or None,
-                               grade=grade or None, violations_only=violations)
-        counties = [(c, n) for c, n in scope.units()]
-        lists = service.grade_lists(s, scope)
-        clusters = service.clusters(s, scope)
+
+    def compute():
+        with db.session(request.app.state.db_url) as s:
+            rows = service.listing(s, scope, on, _root(request), county=county or None, industry=industry or None,
+                                   grade=grade or None, violations_only=violations)
+            return rows, service.grade_lists(s, scope), service.clusters(s, scope)
+    rows, lists, clusters = cached(request, scope, "ledger.page", compute, on, county, industry, grade, violations,
+                                   _rules_mark(request))
+    counties = [(c, n) for c, n in scope.units()]
     return render(request, "enterprises/list.html", rows=rows, clusters=clusters, counties=counties, industries=INDUSTRIES,
                   grades=GRADES, chosen={"county": county, "industry": industry, "grade": grade,
                                          "violations": violations}, lists=lists, on=on,

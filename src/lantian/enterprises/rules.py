@@ -514,7 +514,28 @@ def _load_folder(folder: Path) -> dict[str, Rule | None]:
     return found
 
 
+#: parsed rule files by (path, size, modification time): every ledger page checks the rules, and
+#: parsing the TOML each time cost more than the check (issue 21 §3); an edited file is read again
+_parsed: dict[tuple, list] = {}
+
+
 def _load_file(path: Path) -> list[tuple[str, Rule | None, int | None]]:
+    try:
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _parsed:
+        return list(_parsed[key])
+    found = _parse_file(path)
+    if key is not None:
+        if len(_parsed) > 256:
+            _parsed.clear()
+        _parsed[key] = found
+    return list(found)
+
+
+def _parse_file(path: Path) -> list[tuple[str, Rule | None, int | None]]:
     text = path.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)

@@ -15,6 +15,7 @@ from lantian.web.params import parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
+from lantian.web.viewcache import cached
 
 router = APIRouter()
 
@@ -24,7 +25,8 @@ def _dashboard(request: Request, scope: Scope, day: dt.date | None) -> dict:
     from lantian.monitoring.dashboard import dashboard
     app = request.app
     stations = scope.stations(include_stopped=True)
-    members = official_stations(app.state.db_url, app.state.workspace.config)
+    members = cached(request, None, "official_stations",
+                     lambda: official_stations(app.state.db_url, app.state.workspace.config))
     members = members.only(u for u in members.order if scope.can_see_unit(u))
     with app.state.engine_lock:
         return dashboard(app.state.store, stations, day, app.state.con, as_of=app.state.workspace.as_of,

@@ -12,7 +12,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from lantian import db
 from lantian.errors import InputError, UsageError
-from lantian.web.scoping import unscoped_routes
+from lantian.web import contract
+from lantian.web.offload import offload_uploads
+from lantian.web.scoping import all_routes, unscoped_routes
 from lantian.web.security import LoginRequired, write_gate
 from lantian.web.viewcache import ViewCache
 from lantian.workspace import open_workspace
@@ -45,6 +47,24 @@ def _refusal(request: Request, status: int, detail, headers):
     from lantian.web.templating import render
     context = page_context(status, detail, request)
     return render(request, "error.html", status_code=status, **context)
+
+
+class ThreadLimit:
+    """Sync routes run in anyio's thread pool (40 threads by default); it is set to
+    :func:`lantian.db.web_threads`, which the connection pool is sized for (issue 21 §3)."""
+
+    def __init__(self, app, threads: int):
+        self.app, self.threads, self.loops = app, threads, set()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            import asyncio
+            loop = id(asyncio.get_running_loop())
+            if loop not in self.loops:
+                import anyio.to_thread
+                anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+                self.loops.add(loop)
+        await self.app(scope, receive, send)
 
 
 def _warm(app: FastAPI) -> None:
@@ -82,6 +102,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     app.state.engine_lock = threading.Lock()
     app.state.views = ViewCache()          # heavy views, once per data version and scope (issue 21 §3)
     app.add_middleware(RefuseNul)
+    app.add_middleware(ThreadLimit, threads=db.web_threads(ws.database_url))
     app.add_middleware(SessionMiddleware, secret_key=ws.secret, session_cookie="lantian_session",
                        same_site="lax", https_only=False, max_age=12 * 3600)
     static = StaticFiles(directory=str(STATIC))
@@ -108,6 +129,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     from lantian.web import attachment_routes, audit_routes, auth_routes
     for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
                    dustfall, fires, vehicles, registers, reports, inventory, apportionment, live, forecast, analysis):
+        offload_uploads(module.router)     # uploads parsed and imported off the event loop (issue 21 §3)
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
@@ -126,7 +148,17 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     if warm:
         threading.Thread(target=_warm, args=(app,), daemon=True, name="lantian-warm").start()
 
+    contract.install(app)                  # the OpenAPI document as the API answers (issue 21 §6)
+    app.add_middleware(contract.AllowAll, routes_of=lambda: all_routes(app.routes))
+
     missing = unscoped_routes(app)
     if missing:
         raise RuntimeError(f"routes without a scope rule: {missing} — mark each with lantian.web.scoping.scoped")
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one worker process of ``lantian serve --workers N`` (the workspace in
+    ``$LANTIAN_SERVE_WORKSPACE``; the serving process has migrated the database already)."""
+    import os
+    return create_app(os.environ["LANTIAN_SERVE_WORKSPACE"], warm=True)

@@ -21,10 +21,12 @@ The key is ``(view name, parameters, the principal's scope, the data version)``:
   - SQLite: the header's *file change counter* (bytes 24–27, "incremented whenever the database
     file is unlocked after having been modified", sqlite.org/fileformat2 §1.3.8) and, in WAL mode,
     the ``-wal`` file's size and modification time. Reading them costs one 100-byte read.
-  - PostgreSQL: ``txid_current_snapshot()`` — the next transaction id and the ones in progress.
-    A writing transaction takes an id, and leaves the in-progress list when it commits or rolls
-    back, so the text changes with every write (read-only transactions take no id). The key is
-    read before the view is computed, so a value is never older than its key.
+  - PostgreSQL: every lantian process (the app, its workers, the CLI) sends ``NOTIFY lantian_data``
+    in each transaction that writes (:mod:`lantian.db`); PostgreSQL delivers it when, and only if, the
+    transaction commits, to the listeners of that database. Each web process listens on a
+    connection of its own and counts; its own commits count at once too. (Transaction ids or WAL
+    positions would move with every other database on the server.) Writes made outside lantian
+    (psql by hand) are not heard: restart the server after them.
 
 Concurrent requests for the same key wait for one computation (eight concurrent ``/api/plan/tasks``
 compute once, not eight times one after another). Values are shared between requests: callers
@@ -32,6 +34,7 @@ never mutate them. The cache is bounded (least recently used out).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -40,10 +43,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Hashable
 
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from lantian.db import engine_for
+from lantian.db import DATA_CHANNEL, local_commits
 
 __all__ = ["ViewCache", "cached", "data_version", "scope_key"]
 
@@ -69,15 +71,70 @@ def _sqlite_version(path: Path) -> tuple:
 _never_same = itertools.count()
 
 
-def data_version(url: str) -> tuple:
-    """A value that changes whenever a write is committed to the database at ``url`` (see module notes)."""
+@functools.lru_cache(maxsize=64)
+def _kind(url: str) -> tuple[str, Path | None]:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
-            return ("sqlite",) + _sqlite_version(Path(u.database))
+        return ("sqlite", Path(u.database)) if u.database and u.database != ":memory:" else ("memory", None)
+    return ("server", None)
+
+
+def data_version(url: str) -> tuple:
+    """A value that changes whenever a write is committed to the database at ``url`` (see module notes)."""
+    kind, path = _kind(url)
+    if kind == "sqlite":
+        return ("sqlite",) + _sqlite_version(path)
+    if kind == "memory":
         return ("uncached", next(_never_same))     # an in-memory database has no change marker: no reuse
-    with engine_for(url).connect() as c:
-        return ("snapshot", c.execute(sa.text("SELECT txid_current_snapshot()::text")).scalar_one())
+    heard = _listener(url).heard()
+    if heard is None:                              # not listening (yet, or the connection dropped): no reuse
+        return ("uncached", next(_never_same))
+    return ("notified", heard, local_commits())
+
+
+class _Listener:
+    """``LISTEN lantian_data`` on a connection of its own, counting the notifications — every lantian
+    process sends one when it commits a write (:func:`lantian.db._on_commit`); a notification is
+    delivered when, and only if, the transaction commits, and only to listeners of that database."""
+
+    def __init__(self, url: str):
+        self.url, self.count, self.ready = url, 0, threading.Event()
+        threading.Thread(target=self._run, daemon=True, name="lantian-data-listener").start()
+
+    def heard(self) -> int | None:
+        if not self.ready.wait(2.0):
+            return None
+        return self.count
+
+    def _run(self):
+        import time
+
+        import psycopg
+        u = make_url(self.url).set(drivername="postgresql")
+        dsn = u.render_as_string(hide_password=False)
+        while True:
+            try:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {DATA_CHANNEL}")
+                    self.count += 1                # anything may have happened while not listening
+                    self.ready.set()
+                    for _ in conn.notifies():
+                        self.count += 1
+            except Exception:                      # the server went away: no reuse until it is back
+                self.ready.clear()
+                time.sleep(1.0)
+
+
+_listeners: dict[str, _Listener] = {}
+_listeners_lock = threading.Lock()
+
+
+def _listener(url: str) -> _Listener:
+    with _listeners_lock:
+        found = _listeners.get(url)
+        if found is None:
+            found = _listeners[url] = _Listener(url)
+        return found
 
 
 def scope_key(scope) -> tuple:
