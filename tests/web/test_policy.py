@@ -32,7 +32,7 @@ def letter_id(web_app):
     """A warning letter to 潞州区 (140403), the demo enterprise's county (a draft, no document yet)."""
     from lantian.assessment.models import Letter
     with db.session(web_app.state.db_url) as s:
-        row = Letter(kind="warning", unit_code="140403", assessed_on=dt.date(2019, 6, 30), status="draft",
+        row = Letter(kind="warning", unit_code="140403", assessed_on=dt.date(2018, 12, 31), status="draft",
                      doc_number=None, numbers="{}", document=None, created_by="test",
                      created_at=db.now_utc())
         s.add(row)
@@ -115,6 +115,9 @@ def test_json_with_only_the_session_cookie_is_refused(web_app, client):
     ok = c.post("/api/plan/tasks/1/milestones", json=body, headers={"X-CSRF-Token": _csrf(c)})
     assert ok.status_code == 201, ok.text
     assert _milestones(web_app) == before + 1
+    from lantian.plan.models import Milestone
+    with db.session(web_app.state.db_url) as s:                          # leave the shared plan as it was
+        s.delete(s.get(Milestone, ok.json()["id"]))
 
 
 def test_no_write_goes_through_with_a_foreign_authorization_header(web_app):
