@@ -83,10 +83,13 @@ def record(s: Session, *, actor: str, action: str, entity: str, entity_id: str |
     values = dict(at=now_utc(), actor=actor, role=role, action=action, entity=entity,
                   entity_id=None if entity_id is None else str(entity_id), before=_json(before),
                   after=_json(after), scope_unit=scope_unit)
-    prev = _last_hash(s)
+    txn = s.get_transaction()
+    head = s.info.get("lantian_audit_head")
+    prev = head[1] if head is not None and head[0] is txn else _last_hash(s)   # held till commit: ours
     entry = AuditEntry(**values, prev_hash=prev, hash=entry_hash(prev, values))
     s.add(entry)
     s.flush()
+    s.info["lantian_audit_head"] = (txn, entry.hash)
     return entry
 
 
