@@ -136,3 +136,18 @@ def test_lantian_audit_verify(kind, tmp_path, monkeypatch):
         _raw(u, "UPDATE audit_log SET actor = 'someone else' WHERE id = 5")
         bad = runner.invoke(app, ["audit", "verify", "-w", str(ws.root), "--json"])
         assert bad.exit_code == 1 and '"broken_at": 5' in bad.output
+
+
+def test_concurrent_appends_keep_one_chain(url):
+    """Writers in parallel never chain to the same entry (a fork would read as a rewrite)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(n):
+        for i in range(8):
+            with db.session(url) as s:
+                s.execute(sa.select(audit.AuditEntry.id).limit(1)).all()       # a read first, as services do
+                audit.record(s, actor=f"w{n}", action="edit", entity="thing", entity_id=str(i))
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    v = _verdict(url)
+    assert v.ok and v.entries == 6 + 32

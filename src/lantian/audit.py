@@ -64,8 +64,13 @@ def entry_hash(prev_hash: str | None, values: dict) -> str:
 
 
 def _last_hash(s: Session) -> str:
+    """The hash to chain to, read while this transaction holds the right to append: on PostgreSQL an
+    advisory lock until commit, on SQLite the write lock (taken by a write that touches no row), so two
+    transactions never chain to the same entry."""
     if s.get_bind().dialect.name == "postgresql":
         s.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    else:
+        s.execute(sa.text("DELETE FROM audit_log WHERE 0 = 1"))
     last = s.execute(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     return (last[0] or "") if last is not None else ""
 
@@ -78,10 +83,13 @@ def record(s: Session, *, actor: str, action: str, entity: str, entity_id: str |
     values = dict(at=now_utc(), actor=actor, role=role, action=action, entity=entity,
                   entity_id=None if entity_id is None else str(entity_id), before=_json(before),
                   after=_json(after), scope_unit=scope_unit)
-    prev = _last_hash(s)
+    txn = s.get_transaction()
+    head = s.info.get("lantian_audit_head")
+    prev = head[1] if head is not None and head[0] is txn else _last_hash(s)   # held till commit: ours
     entry = AuditEntry(**values, prev_hash=prev, hash=entry_hash(prev, values))
     s.add(entry)
     s.flush()
+    s.info["lantian_audit_head"] = (txn, entry.hash)
     return entry
 
 

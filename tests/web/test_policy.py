@@ -29,11 +29,11 @@ def tokens(client):
 
 @pytest.fixture(scope="module")
 def letter_id(web_app):
-    """A warning letter to 潞州区 (140403), the demo enterprise's county, with its .docx path."""
+    """A warning letter to 潞州区 (140403), the demo enterprise's county (a draft, no document yet)."""
     from lantian.assessment.models import Letter
     with db.session(web_app.state.db_url) as s:
-        row = Letter(kind="warning", unit_code="140403", assessed_on=dt.date(2019, 6, 30), status="draft",
-                     doc_number=None, numbers="{}", document="letters/policy-test.docx", created_by="test",
+        row = Letter(kind="warning", unit_code="140403", assessed_on=dt.date(2018, 12, 31), status="draft",
+                     doc_number=None, numbers="{}", document=None, created_by="test",
                      created_at=db.now_utc())
         s.add(row)
         s.flush()
@@ -115,6 +115,9 @@ def test_json_with_only_the_session_cookie_is_refused(web_app, client):
     ok = c.post("/api/plan/tasks/1/milestones", json=body, headers={"X-CSRF-Token": _csrf(c)})
     assert ok.status_code == 201, ok.text
     assert _milestones(web_app) == before + 1
+    from lantian.plan.models import Milestone
+    with db.session(web_app.state.db_url) as s:                          # leave the shared plan as it was
+        s.delete(s.get(Milestone, ok.json()["id"]))
 
 
 def test_no_write_goes_through_with_a_foreign_authorization_header(web_app):
@@ -201,3 +204,19 @@ def test_the_policy_answers_record_scope():
     assert policy.may(viewer, "read", "plan") and not any(
         policy.may(viewer, a, room) for room in set(policy.ROOMS) - policy.SELF_ROOMS for a in ("write", "approve"))
     assert policy.may(viewer, "write", "inbox")                        # its own inbox, and signing out
+
+
+def test_the_command_line_goes_through_the_same_policy(web_app, letter_id, monkeypatch):
+    """`lantian letter advance --as NAME` asks the policy as the page does (issue 23 §1)."""
+    from typer.testing import CliRunner
+    from lantian.cli import app
+    monkeypatch.setenv("LANTIAN_DATABASE_URL", web_app.state.db_url)
+    root = str(web_app.state.workspace.root)
+    runner = CliRunner()
+    county = runner.invoke(app, ["letter", "advance", str(letter_id), "issued", "--as", "luzhou", "-w", root])
+    assert county.exit_code != 0 and "不由你的角色" in county.output
+    firm = runner.invoke(app, ["letter", "advance", str(letter_id), "issued", "--as", "qiye", "-w", root])
+    assert firm.exit_code != 0 and f"no letter {letter_id}" in firm.output
+    with db.session(web_app.state.db_url) as s:
+        from lantian.assessment.models import Letter
+        assert s.get(Letter, letter_id).status == "draft"

@@ -16,6 +16,7 @@ CASES = {
     "/api/auth/token": ("POST", None, None, None),                 # covered by the bearer() helper
     "/api/me": ("GET", "/api/me", None, None),
     "/api/audit": ("GET", "/api/audit", "/api/audit", 403),
+    "/api/audit/verify": ("GET", "/api/audit/verify", "/api/audit/verify", 403),
     "/audit": ("GET", "/audit", "/audit", 403),
     "/api/attachments": ("GET", "/api/attachments?entity=station&entity_id=1727A",
                          "/api/attachments?entity=station&entity_id=3569A", 404),

@@ -374,18 +374,20 @@ def sand_unmark(day: str, unit: Annotated[Optional[str], typer.Option()] = None,
 def letter_advance(letter_id: int, status: Annotated[str, typer.Argument(help="issued, received or rectified.")],
                    report: Annotated[Optional[Path], typer.Option(help="The rectification report (with "
                                                                         "status rectified).")] = None,
+                   as_user: Annotated[Optional[str], typer.Option("--as", help="Act as this user (the policy "
+                                                                  "decides the step); default: the office "
+                                                                  "records a step taken on paper.")] = None,
                    workspace: WorkspaceOpt = None):
     """Move a letter on: draft → issued → received → rectified (with the county's report attached)."""
-    from lantian import attachments, db
-    from lantian.assessment import letters as letter_service
+    from lantian import db
+    from lantian.assessment import service
+    from lantian.terminal import acting_scope
     ws = open_upgraded(workspace, create=True)
-    if status == "rectified" and report is None:
-        raise UsageError("a rectified letter needs its rectification report: --report FILE")
+    if report is not None and not report.is_file():
+        raise UsageError(f"{report}: no such file")
+    scope = acting_scope(ws.database_url, as_user)
     with db.session(ws.database_url) as s:
-        row = letter_service.advance(s, letter_id, status, actor="cli")
-        if report is not None:
-            if not report.is_file():
-                raise UsageError(f"{report}: no such file")
-            attachments.add(s, ws.root, entity="letter", entity_id=str(letter_id), filename=report.name,
-                            data=report.read_bytes(), actor="cli", scope_unit=row.unit_code)
+        row = service.advance_letter(s, ws.root, scope, letter_id, status,
+                                     (report.name, report.read_bytes()) if report is not None else None,
+                                     on_paper=as_user is None)
         out.print(f"letter {letter_id} ({row.doc_number}) is now {row.status}")

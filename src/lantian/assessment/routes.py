@@ -121,36 +121,26 @@ def letter_document(request: Request, letter_id: Annotated[int, FastAPIPath(ge=1
                         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
-ADVANCE_ROLES = policy.LETTER_STEPS
-
-
 @router.post("/assessment/letters/{letter_id}/advance", include_in_schema=False)
 @scoped("signed_in")
 async def advance_letter(request: Request, letter_id: Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)],
                          scope: Scope = Depends(page_scope)):
     """Issue (city office), acknowledge receipt or report rectification (the addressed county)."""
-    from lantian import attachments, db
-    from lantian.assessment import letters as letter_service
-    from lantian.errors import UsageError
+    from lantian import db
+    from lantian.errors import Forbidden, NotFound, UsageError
     from lantian.web.security import check_csrf
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
-    status = str(form.get("status", ""))
-    if service.letter(scope, letter_id) is None:
-        raise HTTPException(404, "no such letter")
-    if scope.who.role not in ADVANCE_ROLES.get(status, set()):
-        raise HTTPException(403, "这一步不由你的角色办理 (not your step)")
     report = form.get("report")
     data = await report.read() if report is not None and hasattr(report, "read") else b""
-    if status == "rectified" and not data:
-        raise HTTPException(422, "整改报告必须作为附件上传 (attach the rectification report)")
     try:
         with db.session(request.app.state.db_url) as s:
-            row = letter_service.advance(s, letter_id, status, actor=scope.who.username)
-            if data:
-                attachments.add(s, request.app.state.workspace.root, entity="letter", entity_id=str(letter_id),
-                                filename=report.filename or "report", data=data, actor=scope.who.username,
-                                role=scope.who.role, scope_unit=row.unit_code)
+            service.advance_letter(s, request.app.state.workspace.root, scope, letter_id, str(form.get("status", "")),
+                                   (getattr(report, "filename", None) or "report", data) if data else None)
+    except NotFound:
+        raise HTTPException(404, "no such letter") from None
+    except Forbidden as exc:
+        raise HTTPException(403, str(exc)) from None
     except UsageError as exc:
         raise HTTPException(422, str(exc)) from None
     from fastapi.responses import RedirectResponse

@@ -112,6 +112,37 @@ def _has_pdf(scope: Scope, row, root: Path | None) -> bool:
     return bool(path) and root is not None and (root / path).with_suffix(".pdf").is_file()
 
 
+def advance_letter(s, root: Path, scope: Scope, letter_id: int, status: str,
+                   report: tuple[str, bytes] | None = None, *, on_paper: bool = False):
+    """Move a letter on (draft → issued → received → rectified) as ``scope``'s principal — the one call the
+    page and ``lantian letter advance [--as NAME]`` make. Who takes which step is the policy's
+    (:data:`lantian.accounts.policy.LETTER_STEPS`: the office issues, the addressed county receives and
+    reports its rectification); ``on_paper``: the office records a step taken on paper (the command line
+    without ``--as``). A rectification needs its report, attached as evidence. Outside the caller's
+    scope the letter does not exist (NotFound)."""
+    from lantian import attachments
+    from lantian.errors import Forbidden, NotFound, UsageError
+    from lantian.assessment.models import Letter
+    row = s.get(Letter, letter_id)
+    if row is None or not _letter_visible(scope, row.unit_code):
+        raise NotFound(f"no letter {letter_id}")
+    steps = policy.LETTER_STEPS.get(status)
+    if steps is None:
+        raise UsageError(f"status is one of {', '.join(policy.LETTER_STEPS)}")
+    by_office = on_paper and scope.who.role in policy.OFFICE
+    if not by_office and (scope.who.role not in steps
+                          or not policy.may(scope, "write", "letters", policy.Record(unit=row.unit_code))):
+        raise Forbidden("这一步不由你的角色办理 (not your step)")
+    if status == "rectified" and not (report and report[1]):
+        raise UsageError("整改报告必须作为附件上传 (a rectified letter needs its rectification report: "
+                         "--report FILE on the command line)")
+    row = letter_service.advance(s, letter_id, status, actor=scope.who.username)
+    if report and report[1]:
+        attachments.add(s, root, entity="letter", entity_id=str(letter_id), filename=report[0] or "report",
+                        data=report[1], actor=scope.who.username, role=scope.who.role, scope_unit=row.unit_code)
+    return row
+
+
 def letter(scope: Scope, letter_id: int):
     from lantian.assessment.models import Letter
     with db.session(scope.url) as s:

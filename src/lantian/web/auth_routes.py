@@ -67,7 +67,10 @@ class Token(BaseModel):
     expires_in: int
 
 
-@router.post("/api/auth/token", response_model=Token, tags=["auth"])
+@router.post("/api/auth/token", response_model=Token, tags=["auth"],
+             responses={401: {"description": "用户名或密码不正确 (wrong username or password)"},
+                        429: {"description": "连续输错密码，账户已锁定 (locked after repeated failures; "
+                                             "see Retry-After)"}})
 @scoped("public")
 def token(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]):
     """OAuth2 password flow: form fields ``username`` and ``password``; returns a bearer ``access_token``."""
