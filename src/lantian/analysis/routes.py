@@ -35,6 +35,12 @@ def met_files(request: Request) -> list[str]:
     return sorted(p.name for p in d.glob("*.csv")) if d.is_dir() else []
 
 
+def _home(scope: Scope, url: str, config) -> str | None:
+    """The area a page opens on: the caller's county, or the workspace's city for the city-wide."""
+    from lantian import geography
+    return geography.city_of(url, config) if scope.city_wide else scope.unit
+
+
 def _compute(request: Request, scope: Scope, kind: str, q: dict) -> dict:
     """One analysis for the query ``q`` (the page's form / the API's parameters)."""
     app = request.app
@@ -42,7 +48,7 @@ def _compute(request: Request, scope: Scope, kind: str, q: dict) -> dict:
     if kind == "rose":
         return _rose(request, scope, q)
     target = service.resolve(scope, url, config, station=q.get("station") or None,
-                             unit=None if q.get("station") else (q.get("unit") or "140400"))
+                             unit=None if q.get("station") else (q.get("unit") or _home(scope, url, config)))
     column, hourly = service.pollutant(q.get("pollutant") or ("AQI" if kind == "calendar" else "PM2.5"))
     start, end = parse_day(q.get("from")), parse_day(q.get("to"))
     with app.state.engine_lock:

@@ -54,11 +54,12 @@ class Target:
 def targets(scope, url: str, config) -> list[Target]:
     """Every target the caller may analyse: its areas first, then its stations."""
     from lantian.assessment.networks import official_stations
-    from lantian.assessment.units import CITY_CODE
+    from lantian import geography
     members = official_stations(url, config)
+    city = geography.city_of(url, config)
     out = []
     for unit, codes in members.units.items():
-        if (unit == CITY_CODE and scope.city_wide) or (unit != CITY_CODE and scope.can_see_unit(unit)):
+        if (unit == city and scope.city_wide) or (unit != city and scope.can_see_unit(unit)):
             out.append(Target("unit", unit, members.names.get(unit, unit), tuple(codes)))
     for r in scope.stations():
         out.append(Target("station", r.code, r.name, (r.code,)))

@@ -47,8 +47,8 @@ def _stored_forecast(url: str, from_forecast: bool, run_id: int | None, unit: st
     if run_id is not None:
         return forecasts.get(scope, run_id)
     if unit is None:
-        from lantian.assessment.units import CITY_CODE
-        unit = CITY_CODE
+        from lantian import geography
+        unit = geography.city_of(url)
     runs = forecasts.latest(scope, unit)
     if not runs:
         raise UsageError(f"no stored forecast of {unit} (lantian forecast run --unit {unit})")

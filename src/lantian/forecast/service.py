@@ -247,7 +247,7 @@ def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> li
                     s.scalar(sa.select(sa.func.max(MetRow.imported_at))))
     key = (scope.url, start, end, met_mark)
     if key not in _CACHE:
-        units = series.resolve(scope.url, ws.config, _city(ws))
+        units = series.resolve(scope.url, ws.config, _city(scope.url, ws.config))
         first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
         frames = series.load(store, con, units, first, end)
         rows = []
@@ -265,6 +265,7 @@ def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> li
     return [r for r in _CACHE[key] if _visible(scope, r["unit"])]
 
 
-def _city(ws) -> str:
-    from lantian.assessment.units import CITY_CODE
-    return CITY_CODE
+def _city(url: str, config) -> str:
+    """The workspace's city (:func:`lantian.geography.city_code`)."""
+    from lantian import geography
+    return geography.city_of(url, config)

@@ -283,9 +283,10 @@ def suggested_level(ctx) -> dict:
 
 def _stored_city_forecast(ctx) -> dict | None:
     """The city's latest stored forecast (lantian forecast run), with its making time as a timestamp."""
-    from lantian.assessment.units import CITY_CODE
+    from lantian import geography
     from lantian.forecast import service as forecasts
-    runs = forecasts.latest(_office(ctx), CITY_CODE)
+    city = geography.city_of(ctx.url, ctx.config)
+    runs = forecasts.latest(_office(ctx), city) if city else []
     if not runs:
         return None
     run = runs[0]

@@ -166,6 +166,11 @@ def parse_rules(key: str, table: Mapping[str, Any]) -> AlertRules:
         aliases=tuple(table.get("aliases", ())))
 
 
+def known_rulesets() -> tuple[str, ...]:
+    """The rule sets' names, as the settings list them (the forecast verification scores each)."""
+    return tuple(settings()["rulesets"])
+
+
 def rules(ruleset: str | int | AlertRules) -> AlertRules:
     """The rules named ``"875"``, ``"648"``, ``"2024"`` (or alias ``"2018"``, ``"2019"``); rules pass through."""
     if isinstance(ruleset, AlertRules):
