@@ -49,7 +49,7 @@ LABELS = {
 #: the modules that define tables (tests/test_input_limits.py checks none is missing)
 MODEL_MODULES = ("lantian.accounts.models", "lantian.apportionment.models", "lantian.assessment.models",
                  "lantian.attachments", "lantian.audit", "lantian.dustfall.models", "lantian.emergency.models",
-                 "lantian.enterprises.models", "lantian.fires.models", "lantian.inventory.models",
+                 "lantian.enterprises.models", "lantian.fires.models", "lantian.forecast.models", "lantian.inventory.models",
                  "lantian.live.models", "lantian.measurements.stations", "lantian.plan.models",
                  "lantian.registers.models", "lantian.vehicles.models")
 

@@ -167,7 +167,7 @@ async def facility_api(request: Request, enterprise_id: Id, scope: Scope = Depen
     facility_id = form.get("facility_id")
     with as_http(), db.session(request.app.state.db_url) as s:
         state, ref = service.save_facility(s, scope, enterprise_id, str(form.get("kind", "")), values,
-                                           int(facility_id) if facility_id and str(facility_id).isdigit() else None)
+                                           int(facility_id) if facility_id and str(facility_id).isascii() and str(facility_id).isdigit() else None)
     if page:
         return _back(request, f"/enterprises/{enterprise_id}#facilities")
     return {"state": state, "id": ref}

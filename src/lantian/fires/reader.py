@@ -213,7 +213,7 @@ def _firms_row(path: Path, r: list[str], cols: dict, line: int, layout: str, ord
 
 def _confidence(path: Path, text: str, line: int, source: str) -> str:
     if source == "modis":
-        if text.isdigit() and 0 <= int(text) <= 100:
+        if text.isascii() and text.isdigit() and 0 <= int(text) <= 100:
             return str(int(text))
         raise InputError(path, f"confidence {text!r}", line=line, column="confidence",
                          expected="0–100 (MODIS)")

@@ -163,7 +163,7 @@ def _half(text: str) -> str:
 
 def _cn_int(text: str) -> int:
     """一 → 1, 十二 → 12, 二十 → 20, 一百零五 → 105; ASCII digits pass through."""
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     total = current = 0
     for ch in text:

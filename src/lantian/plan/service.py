@@ -62,7 +62,7 @@ def select_plan(s: Session, selector: str | int | None, as_of: dt.date) -> Plan:
         return plan
     text = str(selector).strip()
     found = plans(s)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():          # "²".isdigit() is True too
         hit = [p for p in found if p.id == int(text)]
     else:
         hit = [p for p in found if p.document_number == text] or [p for p in found if text in p.title]
@@ -336,7 +336,7 @@ def _check_owner(s: Session, kind: str | None, code: str | None) -> None:
         raise UsageError(f"owner kind is one of {', '.join(OWNER_KINDS)}, not {kind!r}")
     found = {"department": lambda: s.get(Department, code),
              "county": lambda: geography.unit(s, code),
-             "enterprise": lambda: s.get(Enterprise, int(code)) if str(code).isdigit() else None}[kind]()
+             "enterprise": lambda: s.get(Enterprise, int(code)) if str(code).isascii() and str(code).isdigit() else None}[kind]()
     if found is None:
         raise UsageError(f"no {kind} {code!r}")
 
