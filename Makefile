@@ -38,7 +38,7 @@ demo: setup  ## build the demo workspace from ../shared/data and serve it at htt
 	$(VENV)/bin/lantian serve --workspace lantian-workspace --port $(PORT)
 
 test: setup  ## the whole test suite
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile   # two workers; a test file stays on one worker, in order
 
 bench: setup  ## benchmarks/ — lantian against the alternatives, January 2019 national
 	$(PY) benchmarks/bench_cnemc_recompute.py $(if $(DATA),--data $(DATA))
