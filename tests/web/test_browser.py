@@ -202,7 +202,8 @@ PAGES = {"dashboard": ("/", True), "station": ("/stations/1727A", True),
          "reduction": ("/emergency/reduction", True), "targets": ("/assessment/targets", False),
          "inventory": ("/inventory", False), "apportionment": ("/apportionment", False),
          "live": ("/live", True), "live-inbox": ("/live/inbox", True), "live-quarantine": ("/live/quarantine", False),
-         "live-jobs": ("/live/jobs", False)}
+         "live-jobs": ("/live/jobs", False), "forecast": ("/forecast", True),
+         "analysis-calendar": ("/analysis/calendar", True), "analysis-trend": ("/analysis/trend", True)}
 #: what must never reach a reader: Python's None, JavaScript's undefined/NaN, English placeholders
 UNREAD = ("None", "undefined", "NaN", "no data in the period", "no targets for this year")
 
