@@ -55,3 +55,43 @@ def test_method_not_allowed_names_every_method_of_the_path(plan_app):  # noqa: F
     assert r.headers["allow"] == "GET, POST"                                 # FastAPI said "GET" only
     r = client.delete("/api/plan/tasks")
     assert r.status_code == 405 and r.headers["allow"] == "GET"
+
+
+# Operations whose parameters the document cannot yet describe exactly (issue 21 §6): none may be
+# added without a reason. Each entry is "METHOD path".
+NOT_YET_EXACT: dict[str, str] = {
+    # the seasons are the workspace's [fires.seasons] (config), not known when the route is declared
+    "GET /api/fires/stats": "season: one of the configured seasons",
+    # one of station, facility or mn is required: OpenAPI 3.0 parameters cannot say "one of"
+    "GET /api/store/query": "one of station, facility, mn",
+}
+
+
+def test_schemathesis_all_checks_on_every_get(web_app, client):
+    """Every GET operation, cases generated from the document, sent as the city office: all of
+    schemathesis's checks pass (status codes, content types, headers and bodies as documented, and
+    no schema-valid request refused) — a small budget per operation, on both databases."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    office = bearer(client, "daqiban")
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", web_app)
+    failures, checked = [], []
+    for result in schema.get_all_operations():
+        op = result.ok()
+        name = f"{op.method.upper()} {op.path}"
+        if op.method.upper() != "GET" or name in NOT_YET_EXACT:
+            continue
+
+        @given(case=op.as_strategy())
+        @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                  derandomize=True)
+        def run(case):
+            case.call_and_validate(headers=office)
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as error:   # noqa: BLE001 — gathered, reported below
+            failures.append(f"{name}: {str(error)[:600]}")
+        checked.append(name)
+    assert len(checked) > 40 and "GET /api/stations" in checked
+    assert not failures, "\n".join(failures)
