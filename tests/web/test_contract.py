@@ -64,6 +64,10 @@ NOT_YET_EXACT: dict[str, str] = {
     "GET /api/fires/stats": "season: one of the configured seasons",
     # one of station, facility or mn is required: OpenAPI 3.0 parameters cannot say "one of"
     "GET /api/store/query": "one of station, facility, mn",
+    # from ≤ to (to defaulting to the as-of date): a relation between parameters OpenAPI 3.0 cannot state
+    "GET /api/gates/records": "from after to is refused",
+    "GET /api/gates/violations": "from after to is refused",
+    "GET /api/forecast/verification": "from after to is refused",
 }
 
 

@@ -3,6 +3,7 @@ enterprise's measures, acknowledgements, and the reduction list checked against 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
@@ -27,6 +28,16 @@ Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
 READ_REDUCTION = policy.CITY_WIDE
 
 
+def _rulesets() -> str:
+    """The warning rule sets and their aliases (standards/alerts settings) as the pattern the API declares."""
+    from lantian.standards.alerts import settings
+    names = [n for name, t in settings()["rulesets"].items() for n in (name, *t.get("aliases", ()))]
+    return "^(" + "|".join(re.escape(n) for n in names) + ")$"
+
+
+RULESETS = _rulesets()
+
+
 def _forecast(text: str) -> list[int]:
     try:
         values = [int(x) for x in text.replace("，", ",").split(",") if x.strip()]
@@ -41,7 +52,7 @@ def _forecast(text: str) -> list[int]:
 @router.get("/api/alerts/level", tags=["emergency"])
 @scoped("signed_in")
 def level_api(request: Request, forecast: str = Query(..., max_length=400, pattern=VALUES, description="daily AQI, e.g. 210,230,190"),
-              ruleset: str = Query("2024", max_length=8), scope: Scope = Depends(api_scope)) -> dict:
+              ruleset: str = Query("2024", pattern=RULESETS), scope: Scope = Depends(api_scope)) -> dict:
     """The warning level a forecast gives under a rule set (875, 648, 2024), with the reasons and any
     pre-warning (docs/standards.md §5.2)."""
     with as_http():
