@@ -99,3 +99,35 @@ def test_schemathesis_all_checks_on_every_get(web_app, client):
         checked.append(name)
     assert len(checked) > 40 and "GET /api/stations" in checked
     assert not failures, "\n".join(failures)
+
+
+def test_the_date_patterns_are_what_the_parsers_take():
+    """web/params.py's DAY and PERIOD promise exactly the days parse_day takes (1901–2199, 29 February
+    in leap years only), MONTH the months; checked day by day over 1890–2210."""
+    import datetime as dt
+    import re
+
+    from lantian.web.params import DAY, MONTH, PERIOD, VALUES, parse_day
+    day, period, month = re.compile(DAY), re.compile(PERIOD), re.compile(MONTH)
+    d = dt.date(1890, 1, 1)
+    while d < dt.date(2210, 1, 1):
+        text, valid = d.isoformat(), 1900 < d.year < 2200
+        assert bool(day.match(text)) == valid == bool(period.match(text)), text
+        if valid:
+            assert parse_day(text) == d
+        if d.day == 1:
+            assert bool(month.match(text[:7])) == valid == bool(period.match(text[:7])), text
+        d += dt.timedelta(days=1)
+    for wrong in ("2019-02-29", "2100-02-29", "2019-13-01", "2019-04-31", "19-01-01", "2019-1-1", "２０１９-01-01"):
+        assert not day.match(wrong), wrong
+    assert day.match("2000-02-29") and day.match("") and period.match("2023")
+    assert re.match(VALUES, "210,230，2000") and not re.match(VALUES, "2001") and not re.match(VALUES, "")
+
+
+def test_an_ozone_forecast_above_800_triggers():
+    """HJ 633: above 800 µg/m³ the O3 8-h IAQI is not computed; such a day triggers (it answered 500)."""
+    import datetime as dt
+
+    from lantian.emergency.seasonal import ozone_days
+    days = ozone_days(dt.date(2023, 6, 1), [100.0, 900.0])
+    assert [d.triggered for d in days] == [False, True] and days[1].iaqi is None
