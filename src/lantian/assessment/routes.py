@@ -15,7 +15,7 @@ from lantian.accounts.scope import Scope
 from lantian.assessment import service
 from lantian.assessment.progress import progress_rule
 from lantian.standards import period as ref
-from lantian.web.params import parse_day
+from lantian.web.params import Day, Month, parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
@@ -81,7 +81,7 @@ def _progress(request, scope, day):
 
 @router.get("/api/ranking", tags=["assessment"])
 @scoped("signed_in")
-def ranking_api(request: Request, month: str | None = Query(None, description="YYYY-MM"),
+def ranking_api(request: Request, month: Month = None,
                 scope: Scope = Depends(api_scope)) -> list[dict]:
     """Counties ranked by composite index for a month (a county sees its own row and rank)."""
     return _ranking(request, scope, _month(request, month))
@@ -89,7 +89,7 @@ def ranking_api(request: Request, month: str | None = Query(None, description="Y
 
 @router.get("/api/progress", tags=["assessment"])
 @scoped("signed_in")
-def progress_api(request: Request, date: str | None = Query(None, description="YYYY-MM-DD"),
+def progress_api(request: Request, date: Day = None,
                  scope: Scope = Depends(api_scope)) -> list[dict]:
     """序时进度 of the caller's counties (and the city for city-wide callers)."""
     return _progress(request, scope, _day(request, date))

@@ -11,6 +11,7 @@ from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.dustfall import service
 from lantian.dustfall.models import DustfallValue
+from lantian.web.params import MONTH
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
@@ -30,7 +31,7 @@ def _period(s, text: str | None) -> str | None:
 
 @router.get("/api/dustfall/bulletin", tags=["dustfall"])
 @scoped("signed_in")
-def bulletin_api(request: Request, period: str | None = Query(None, max_length=7), scope: Scope = Depends(api_scope)):
+def bulletin_api(request: Request, period: str | None = Query(None, pattern=MONTH), scope: Scope = Depends(api_scope)):
     """月度降尘通报: counties ranked (ties shared), year on year, those above the threshold (7.0 ⚠)."""
     with as_http(), db.session(request.app.state.db_url) as s:
         month = _period(s, period)

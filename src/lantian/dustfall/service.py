@@ -18,7 +18,7 @@ from lantian import audit, geography
 from lantian.db import now_utc, url_of
 from lantian.dustfall import reader
 from lantian.dustfall.models import DustfallValue
-from lantian.errors import InputError, UsageError
+from lantian.errors import InputError, NotFound, UsageError
 from lantian.standards.dustfall import published, ranks
 from lantian.standards.rounding import round_half_even
 
@@ -71,12 +71,16 @@ def import_file(s: Session, path: Path, *, period: str | None, actor: str, confi
     return {"months": months, "rows": len(rows), "campaigns": opened}
 
 
+class NoMonth(UsageError, NotFound):
+    """A well-formed month with no dust fall imported: the API answers 404 (no such bulletin)."""
+
+
 def bulletin(s: Session, period: str, config: dict | None = None) -> dict:
     """The month's county table: rank (ties shared), value, year-on-year, flag; city max/min/mean."""
     rows = list(s.scalars(sa.select(DustfallValue).where(DustfallValue.period == period,
                                                          DustfallValue.level == "county")))
     if not rows:
-        raise UsageError(f"no dust fall for {period}: lantian dustfall import FILE")
+        raise NoMonth(f"no dust fall for {period}: lantian dustfall import FILE")
     limit = threshold(config)
     values = [Fraction(r.value) for r in rows]
     rank = ranks(values)

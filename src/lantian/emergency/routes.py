@@ -3,7 +3,8 @@ enterprise's measures, acknowledgements, and the reduction list checked against 
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+import re
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastAPIPath
@@ -16,7 +17,7 @@ from lantian.accounts.scope import Scope
 from lantian.emergency import service
 from lantian.emergency.models import LEVELS
 from lantian.errors import InputError
-from lantian.web.params import parse_day
+from lantian.web.params import VALUES, Day, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -25,6 +26,16 @@ from lantian.web.templating import render
 router = APIRouter()
 Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
 READ_REDUCTION = policy.CITY_WIDE
+
+
+def _rulesets() -> str:
+    """The warning rule sets and their aliases (standards/alerts settings) as the pattern the API declares."""
+    from lantian.standards.alerts import settings
+    names = [n for name, t in settings()["rulesets"].items() for n in (name, *t.get("aliases", ()))]
+    return "^(" + "|".join(re.escape(n) for n in names) + ")$"
+
+
+RULESETS = _rulesets()
 
 
 def _forecast(text: str) -> list[int]:
@@ -40,8 +51,8 @@ def _forecast(text: str) -> list[int]:
 
 @router.get("/api/alerts/level", tags=["emergency"])
 @scoped("signed_in")
-def level_api(request: Request, forecast: str = Query(..., max_length=400, description="daily AQI, e.g. 210,230,190"),
-              ruleset: str = Query("2024", max_length=8), scope: Scope = Depends(api_scope)) -> dict:
+def level_api(request: Request, forecast: str = Query(..., max_length=400, pattern=VALUES, description="daily AQI, e.g. 210,230,190"),
+              ruleset: str = Query("2024", pattern=RULESETS), scope: Scope = Depends(api_scope)) -> dict:
     """The warning level a forecast gives under a rule set (875, 648, 2024), with the reasons and any
     pre-warning (docs/standards.md §5.2)."""
     with as_http():
@@ -146,8 +157,8 @@ def review_page(request: Request, alert_id: Id, scope: Scope = Depends(page_scop
 
 @router.get("/api/ozone", tags=["emergency"])
 @scoped("signed_in")
-def ozone_api(request: Request, forecast_o3: str = Query(..., max_length=400, description="O3 8-h µg/m³ per day"),
-              start: str | None = Query(None), scope: Scope = Depends(api_scope)) -> dict:
+def ozone_api(request: Request, forecast_o3: str = Query(..., max_length=400, pattern=VALUES, description="O3 8-h µg/m³ per day"),
+              start: Day = None, scope: Scope = Depends(api_scope)) -> dict:
     """臭氧应急 (task 20): the days a forecast triggers and the concerned enterprises' schedule (of the
     caller's scope)."""
     try:
@@ -225,7 +236,7 @@ KIND_NAMES = {"production_not_reduced": "未按要求减产", "treatment_off": "
 
 @router.get("/api/reduction", tags=["emergency"])
 @scoped("signed_in")
-def reduction_api(request: Request, level: str = Query("orange", max_length=8), year: int | None = Query(None, ge=1901,
+def reduction_api(request: Request, level: Literal["yellow", "orange", "red"] = Query("orange"), year: int | None = Query(None, ge=1901,
                   le=2199), scope: Scope = Depends(api_scope)) -> dict:
     """The reduction list at a level: each enterprise's measure and reduction, the sums against the
     city total and the 10/20/30 % required (shortfall shown)."""

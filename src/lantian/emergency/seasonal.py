@@ -50,7 +50,9 @@ def ozone_days(start: dt.date, forecast_o3_8h: list[float], config: dict | None 
     for i, value in enumerate(forecast_o3_8h):
         day = start + dt.timedelta(days=i)
         iaqi = aqi.iaqi("O3_8h_max", value, rulesets.ruleset_for(day).aqi_version)   # HJ 633 of the day
-        out.append(OzoneDay(day, value, iaqi, iaqi > s["iaqi_above"]))
+        # HJ 633 table 1 note: above 800 µg/m³ the 8-h IAQI is not computed (None) — its IAQI is above 300,
+        # so the day triggers (a 500 before: None > int)
+        out.append(OzoneDay(day, value, iaqi, iaqi is None or iaqi > s["iaqi_above"]))
     return out
 
 

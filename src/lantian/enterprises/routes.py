@@ -20,7 +20,7 @@ from lantian.accounts.scope import Scope
 from lantian.enterprises import access, service
 from lantian.enterprises.kinds import FACILITY_KINDS, GRADES, INDUSTRIES
 from lantian.errors import InputError, UsageError
-from lantian.web.params import parse_day
+from lantian.web.params import Day, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -56,7 +56,7 @@ def _back(request: Request, fallback: str) -> RedirectResponse:
 @scoped("signed_in")
 def enterprises_api(request: Request, county: str | None = Query(None, max_length=32),
                     industry: str | None = Query(None, max_length=32), grade: str | None = Query(None, max_length=8),
-                    violations: bool = False, date: str | None = Query(None, description="YYYY-MM-DD"),
+                    violations: bool = False, date: Day = None,
                     scope: Scope = Depends(api_scope)) -> list[dict]:
     """The enterprises the caller may see, with industry, grade, facility and violation counts."""
     on = _on(request, date)
@@ -71,7 +71,7 @@ def enterprises_api(request: Request, county: str | None = Query(None, max_lengt
 
 @router.get("/api/enterprises/{enterprise_id}", tags=["ledger"])
 @scoped("signed_in")
-def enterprise_api(request: Request, enterprise_id: Id, date: str | None = Query(None),
+def enterprise_api(request: Request, enterprise_id: Id, date: Day = None,
                    scope: Scope = Depends(api_scope)) -> dict:
     """One enterprise: ledger facts, facilities, violations and deadlines, grade history, applications."""
     with as_http(), db.session(request.app.state.db_url) as s:
@@ -80,7 +80,7 @@ def enterprise_api(request: Request, enterprise_id: Id, date: str | None = Query
 
 @router.get("/api/ledger/check", tags=["ledger"])
 @scoped("signed_in")
-def check_api(request: Request, date: str | None = Query(None, description="YYYY-MM-DD (default the as-of date)"),
+def check_api(request: Request, date: Day = None,
               scope: Scope = Depends(api_scope)) -> dict:
     """The plan's rules on every visible facility: violations in force on the date, deadlines ahead."""
     with db.session(request.app.state.db_url) as s:

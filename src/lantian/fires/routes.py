@@ -4,7 +4,7 @@ manual reports; the counties' figures and dates. A county user sees and acts on 
 fire points only (others: 404); enterprises see none."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastAPIPath
@@ -14,7 +14,7 @@ from lantian import attachments, db
 from lantian.accounts.scope import Scope
 from lantian.fires import reader, service
 from lantian.fires.settings import fire_settings
-from lantian.web.params import parse_day
+from lantian.web.params import PERIOD, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -46,8 +46,8 @@ def _year(request: Request, year: int | None) -> int:
 @router.get("/api/fires", tags=["fires"])
 @scoped("signed_in")
 def cases_api(request: Request, county: str | None = Query(None, max_length=32),
-              status: str | None = Query(None, max_length=16), period: str | None = Query(None, max_length=10),
-              scope: Scope = Depends(api_scope)) -> list[dict]:
+              status: Literal["pending", "escalated", "verified"] | None = Query(None),
+              period: str | None = Query(None, pattern=PERIOD), scope: Scope = Depends(api_scope)) -> list[dict]:
     """The fire points (cases) the caller may see, newest first: status against the as-of date
     (待核查 / 逾期未核查（已升级） / 已核查), finding, the plan's key time slots."""
     with as_http(), db.session(request.app.state.db_url) as s:

@@ -11,7 +11,7 @@ from fastapi import Path as FastAPIPath
 
 from lantian.accounts.scope import Scope
 from lantian.forecast import service
-from lantian.web.params import parse_day
+from lantian.web.params import DAY, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
@@ -62,8 +62,8 @@ def run_api(request: Request, run_id: Id, scope: Scope = Depends(api_scope)) -> 
 
 @router.get("/api/forecast/verification", tags=["forecast"])
 @scoped("signed_in")
-def verification_api(request: Request, unit: Unit = None, date_from: str | None = Query(None, alias="from"),
-                     date_to: str | None = Query(None, alias="to"), scope: Scope = Depends(api_scope)) -> list[dict]:
+def verification_api(request: Request, unit: Unit = None, date_from: Annotated[str | None, Query(alias="from", pattern=DAY)] = None,
+                     date_to: Annotated[str | None, Query(alias="to", pattern=DAY)] = None, scope: Scope = Depends(api_scope)) -> list[dict]:
     """The rolling-origin verification (per variable and lead: MAE, RMSE, persistence, climatology,
     skill, category accuracy, POD/FAR/CSI, warnings) of each unit the caller may see."""
     first, to = _period(request, date_from, date_to)
@@ -77,8 +77,8 @@ def verification_api(request: Request, unit: Unit = None, date_from: str | None 
 
 @router.get("/forecast", include_in_schema=False)
 @scoped("signed_in")
-def forecast_page(request: Request, date_from: str | None = Query(None, alias="from"),
-                  date_to: str | None = Query(None, alias="to"), scope: Scope = Depends(page_scope)):
+def forecast_page(request: Request, date_from: Annotated[str | None, Query(alias="from", pattern=DAY)] = None,
+                  date_to: Annotated[str | None, Query(alias="to", pattern=DAY)] = None, scope: Scope = Depends(page_scope)):
     first, to = _period(request, date_from, date_to)
     rows = _verification(request, scope, first, to)
     with as_http():

@@ -4,7 +4,7 @@ plan's measures as a scenario, the guides' workbook. The city-wide roles see the
 own county (another: 404); an enterprise its own sources. The city office builds."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
@@ -22,6 +22,7 @@ from lantian.web.templating import render
 router = APIRouter()
 Year = Annotated[int | None, Query(ge=1901, le=2199)]
 County = Annotated[str | None, Query(max_length=32)]
+Pollutant = Annotated[Literal["SO2", "NOx", "CO", "VOCs", "NH3", "PM10", "PM2.5"] | None, Query()]   # POLLUTANTS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,7 +60,7 @@ def summary_api(request: Request, year: Year = None, county: County = None, scop
 @scoped("signed_in")
 def rows_api(request: Request, year: Year = None, county: County = None,
              sector: Annotated[str | None, Query(max_length=16, pattern=r"^\d+(\.\d+)*$")] = None,
-             pollutant: Annotated[str | None, Query(max_length=8)] = None,
+             pollutant: Pollutant = None,
              limit: Annotated[int, Query(ge=1, le=100000)] = 1000, scope: Scope = Depends(api_scope)):
     """The rows behind the numbers (largest first), each with method, activity, factor, source, class."""
     with as_http(), db.session(request.app.state.db_url) as s:
@@ -72,7 +73,8 @@ def rows_api(request: Request, year: Year = None, county: County = None,
 
 @router.get("/api/inventory/meic", tags=["inventory"])
 @scoped("signed_in")
-def meic_api(request: Request, year: Year = None, scope: Scope = Depends(api_scope)):
+def meic_api(request: Request, year: Annotated[int | None, Query(ge=2010, le=2017, description="MEIC covers 2010–2017")] = None,
+             scope: Scope = Depends(api_scope)):
     """Sector shares beside MEIC's national shares (Zheng et al. 2018), per pollutant."""
     with as_http(), db.session(request.app.state.db_url) as s:
         y = _year(s, request, year)

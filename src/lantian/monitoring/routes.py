@@ -11,7 +11,7 @@ from lantian import attachments, geography
 from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import BEIJING, session, to_beijing
-from lantian.web.params import parse_day
+from lantian.web.params import Day, parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
@@ -44,8 +44,7 @@ def home(request: Request, date: str | None = None, scope: Scope = Depends(page_
 
 @router.get("/api/dashboard", tags=["monitoring"])
 @scoped("signed_in")
-def dashboard_api(request: Request, date: str | None = Query(None, description="YYYY-MM-DD; default the "
-                                                                                 "latest day with data"),
+def dashboard_api(request: Request, date: Day = None,
                   scope: Scope = Depends(api_scope)) -> dict:
     """The dashboard's numbers: each visible station's and county's daily AQI for the day and the day
     before, and 30 days of county AQI."""

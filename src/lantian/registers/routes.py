@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from lantian import attachments, db
 from lantian.accounts.scope import Scope
 from lantian.registers import excel, service
-from lantian.web.params import parse_day
+from lantian.web.params import Day, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -44,7 +44,7 @@ def _listing(request: Request, scope: Scope, register: str, date, county, status
 # --------------------------------------------------------------------------- API
 @router.get("/api/registers", tags=["registers"])
 @scoped("signed_in")
-def registers_api(request: Request, date: str | None = Query(None, description="YYYY-MM-DD"),
+def registers_api(request: Request, date: Day = None,
                   scope: Scope = Depends(api_scope)) -> list[dict]:
     """The registers the caller may see: tasks, owner, rows, violations, deadlines, notices."""
     with db.session(request.app.state.db_url) as s:
@@ -53,7 +53,7 @@ def registers_api(request: Request, date: str | None = Query(None, description="
 
 @router.get("/api/registers/{register}", tags=["registers"])
 @scoped("signed_in")
-def register_api(request: Request, register: RegisterId, date: str | None = Query(None),
+def register_api(request: Request, register: RegisterId, date: Day = None,
                  county: str | None = Query(None, max_length=64),
                  status: str | None = Query(None, max_length=64),
                  q: str | None = Query(None, max_length=100), scope: Scope = Depends(api_scope)) -> dict:
@@ -63,7 +63,7 @@ def register_api(request: Request, register: RegisterId, date: str | None = Quer
 
 @router.get("/api/registers/{register}/findings", tags=["registers"])
 @scoped("signed_in")
-def findings_api(request: Request, register: RegisterId, date: str | None = Query(None),
+def findings_api(request: Request, register: RegisterId, date: Day = None,
                  scope: Scope = Depends(api_scope)) -> dict:
     """The register's violations, deadlines and notices on the date, each citing its clause."""
     found = _listing(request, scope, register, date, None, None, None)

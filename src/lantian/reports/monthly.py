@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from lantian import db, geography
 from lantian.accounts.scope import Scope
-from lantian.errors import UsageError
+from lantian.errors import NotFound, UsageError
 from lantian.reports.demo import is_demo
 from lantian.standards import period as ref
 
@@ -368,8 +368,9 @@ def _late_milestones(s, late: list[dict], end: dt.date) -> list[str]:
 
 # --- the bulletin ------------------------------------------------------------------------------
 
-class NoBulletin(UsageError):
-    """The month has no air-quality data for the city: no bulletin is made (the message says why)."""
+class NoBulletin(UsageError, NotFound):
+    """The month has no air-quality data for the city: no bulletin is made (the message says why); the
+    API answers 404 (no such bulletin), as the document says — the month itself was well formed."""
 
 
 def _no_data(m: Month) -> NoBulletin:

@@ -18,6 +18,7 @@ from lantian.accounts.scope import Scope
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
+from lantian.web.params import QUARTER as QUARTER_PATTERN, YEAR_MONTH
 from lantian.web.templating import render
 from lantian.web.viewcache import cached
 
@@ -26,8 +27,7 @@ router = APIRouter()
 #: the bulletin addresses every county and department: only city-wide roles read it
 READ_BULLETIN = policy.CITY_WIDE
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MONTH = r"^\d{4}-\d{2}$"
-QUARTER = r"^\d{4}Q[1-4]$"
+MONTH, QUARTER = YEAR_MONTH, QUARTER_PATTERN          # as parse_month / parse_quarter take them
 
 
 def _office_only(scope: Scope, what: str) -> None:

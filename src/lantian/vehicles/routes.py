@@ -18,7 +18,7 @@ from lantian.accounts.scope import Scope
 from lantian.enterprises import service as ledgers
 from lantian.errors import InputError
 from lantian.vehicles import rules, service
-from lantian.web.params import parse_day
+from lantian.web.params import DAY, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -41,8 +41,8 @@ def _period(request: Request, start: str | None, end: str | None) -> tuple[dt.da
 
 @router.get("/api/gates/violations", tags=["vehicles"])
 @scoped("signed_in")
-def violations_api(request: Request, start: str | None = Query(None, alias="from", max_length=10),
-                   end: str | None = Query(None, alias="to", max_length=10), scope: Scope = Depends(api_scope)) -> dict:
+def violations_api(request: Request, start: Annotated[str | None, Query(alias="from", pattern=DAY)] = None,
+                   end: Annotated[str | None, Query(alias="to", pattern=DAY)] = None, scope: Scope = Depends(api_scope)) -> dict:
     """门禁违规: the period's violations (reason, clause, resolution), 待核实 records, per enterprise."""
     first, last = _period(request, start, end)
     ws = request.app.state.workspace
@@ -54,8 +54,8 @@ def violations_api(request: Request, start: str | None = Query(None, alias="from
 
 @router.get("/api/gates/records", tags=["vehicles"])
 @scoped("signed_in")
-def records_api(request: Request, start: str | None = Query(None, alias="from", max_length=10),
-                end: str | None = Query(None, alias="to", max_length=10),
+def records_api(request: Request, start: Annotated[str | None, Query(alias="from", pattern=DAY)] = None,
+                end: Annotated[str | None, Query(alias="to", pattern=DAY)] = None,
                 enterprise_id: int | None = Query(None, ge=1, le=2**31 - 1),
                 plate: str | None = Query(None, max_length=20), scope: Scope = Depends(api_scope)) -> list[dict]:
     """Gate records of the period (Beijing days) the caller may see."""
@@ -113,8 +113,8 @@ def plate_api(request: Request, plate: Plate, scope: Scope = Depends(api_scope))
 
 @router.get("/vehicles", include_in_schema=False)
 @scoped("signed_in")
-def vehicles_page(request: Request, start: str | None = Query(None, alias="from", max_length=10),
-                  end: str | None = Query(None, alias="to", max_length=10), scope: Scope = Depends(page_scope)):
+def vehicles_page(request: Request, start: Annotated[str | None, Query(alias="from", pattern=DAY)] = None,
+                  end: Annotated[str | None, Query(alias="to", pattern=DAY)] = None, scope: Scope = Depends(page_scope)):
     first, last = _period(request, start, end)
     ws = request.app.state.workspace
     with as_http(), db.session(request.app.state.db_url) as s:

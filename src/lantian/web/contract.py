@@ -9,6 +9,8 @@
   promised a list only.
 - **Downloads.** Operations answering with a file (``FileResponse``: .docx, .xlsx, .csv, PDF,
   evidence files) declare those media types for 200 beside JSON (``format=json`` answers JSON).
+- **URLs.** A NUL byte anywhere in the URL is refused with 400 (:class:`lantian.web.app.RefuseNul`):
+  every free string parameter of the path or query says so (``pattern: ^[^\x00]*$``).
 - **Allow.** A 405 names every method the path has (:class:`AllowAll`): FastAPI named only the
   methods of the first route of the path it tried.
 """
@@ -77,6 +79,9 @@ def install(app) -> None:
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
                 responses = op["responses"]
+                for parameter in op.get("parameters", ()):
+                    if parameter.get("in") in ("path", "query"):
+                        _no_nul(parameter.get("schema", {}))
                 for code, text in ERRORS.items():
                     responses[code] = {"description": text, "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -92,6 +97,17 @@ def install(app) -> None:
         app.openapi_schema = doc
         return doc
     app.openapi = openapi
+
+
+NO_NUL = r"^[^\x00]*$"
+
+
+def _no_nul(schema: dict) -> None:
+    """A free string in the URL says it holds no NUL byte (:class:`lantian.web.app.RefuseNul` answers 400)."""
+    for member in schema.get("anyOf", ()):
+        _no_nul(member)
+    if schema.get("type") == "string" and not ({"pattern", "enum", "const", "format"} & set(schema)):
+        schema["pattern"] = NO_NUL
 
 
 def _referenced(doc: dict, name: str) -> bool:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Query
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -17,3 +18,28 @@ def parse_day(value: str | None) -> dt.date | None:
         return day
     except ValueError:
         raise HTTPException(422, f"{value!r} is not a date (YYYY-MM-DD, 1901–2199)") from None
+
+
+# --- what the OpenAPI document promises (issue 21 §6) -------------------------------------------
+# The patterns below are what the parsers above accept, so that a request the document allows is
+# never refused: a real calendar day of 1901–2199 (29 February in leap years only), or nothing.
+_YEAR = r"(19(0[1-9]|[1-9]\d)|2[01]\d\d)"
+_LEAP = r"(19(0[48]|[2468][048]|[13579][26])|20([02468][048]|[13579][26])|21(0[48]|[2468][048]|[13579][26]))"
+_MONTH_DAY = r"((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+DAY = rf"^(|{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)$"
+"""YYYY-MM-DD as :func:`parse_day` takes it (empty = absent)."""
+MONTH = rf"^(|{_YEAR}-(0[1-9]|1[0-2]))$"
+"""YYYY-MM, years 1901–2199 (empty = absent)."""
+
+Day = Annotated[str | None, Query(pattern=DAY, description="YYYY-MM-DD (1901–2199)")]
+"""An optional day parameter the document describes exactly; parse it with :func:`parse_day`."""
+Month = Annotated[str | None, Query(pattern=MONTH, description="YYYY-MM (1901–2199)")]
+PERIOD = rf"^(|{_YEAR}|{_YEAR}-(0[1-9]|1[0-2])|{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)$"
+"""YYYY, YYYY-MM or YYYY-MM-DD, years 1901–2199 (empty = absent)."""
+_VALUE = r"(0|[1-9]\d{0,2}|1\d{3}|2000)"
+VALUES = rf"^{_VALUE}([,，]{_VALUE})*$"
+"""One or more whole numbers 0–2000 separated by commas (daily AQI, O3 8-h µg/m³)."""
+YEAR_MONTH = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
+"""A required YYYY-MM, years 1901–2199."""
+QUARTER = rf"^{_YEAR}Q[1-4]$"
+"""A required YYYYQn, years 1901–2199."""
