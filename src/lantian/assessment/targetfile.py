@@ -39,12 +39,7 @@ ALIASES = {"unit": "unit", "县区": "unit", "单位名称": "unit", "year": "ye
 
 class TargetImportError(LedgerImportError):
     """A targets file with problems: ``errors`` lists every one of them; nothing was imported."""
-
-    def __init__(self, file, errors: Sequence[RowError]):
-        super().__init__(file, errors)
-        shown = "；".join(str(e) for e in self.errors[:5])
-        more = f"；另有 {len(self.errors) - 5} 处" if len(self.errors) > 5 else ""
-        self.message = f"目标文件有 {len(self.errors)} 处错误，未导入任何目标：{shown}{more}"
+    subject, nothing = "目标文件", "目标"
 
 
 @dataclass(frozen=True)

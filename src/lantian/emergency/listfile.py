@@ -55,12 +55,7 @@ SAME = ("name", "county", "industry", "grade", "listed")
 
 class ListImportError(LedgerImportError):
     """A list file with problems: ``errors`` lists every one of them; nothing was imported."""
-
-    def __init__(self, file, errors: Sequence[RowError]):
-        super().__init__(file, errors)
-        shown = "；".join(str(e) for e in self.errors[:5])
-        more = f"；另有 {len(self.errors) - 5} 处" if len(self.errors) > 5 else ""
-        self.message = f"应急减排清单有 {len(self.errors)} 处错误，未导入任何数据：{shown}{more}"
+    subject = "应急减排清单"
 
 
 @dataclass(frozen=True)

@@ -77,17 +77,19 @@ class RowError:
 
 
 class LedgerImportError(InputError):
-    """A workbook with problems: ``errors`` lists every one of them; nothing was imported."""
+    """A workbook with problems: ``errors`` lists every one of them; nothing was imported. Files of other
+    kinds (targets, the reduction list) name themselves by ``subject`` and what was not imported by ``nothing``."""
+    subject, nothing = "台账", "数据"
 
     def __init__(self, file: str | Path, errors: Sequence[RowError]):
         self.errors: list[RowError] = list(errors)
-        super().__init__(file, _summary(self.errors))
+        super().__init__(file, _summary(self.errors, self.subject, self.nothing))
 
 
-def _summary(errors: Sequence[RowError]) -> str:
+def _summary(errors: Sequence[RowError], subject: str, nothing: str) -> str:
     shown = "；".join(str(e) for e in errors[:_SUMMARY_SHOWN])
     more = f"；另有 {len(errors) - _SUMMARY_SHOWN} 处" if len(errors) > _SUMMARY_SHOWN else ""
-    return f"台账有 {len(errors)} 处错误，未导入任何数据：{shown}{more}"
+    return f"{subject}有 {len(errors)} 处错误，未导入任何{nothing}：{shown}{more}"
 
 
 @dataclass
