@@ -223,7 +223,7 @@ def workspace(devices: int) -> Path:
     ws = init(root)
     db.upgrade(ws.database_url)
     for k in range(20):
-        stations.add_station(ws.database_url, f"B{k:03d}A", f"基准站{k}", 113.0 + k / 100, 36.2)
+        stations.add_station(ws.database_url, f"B{k:03d}A", f"基准站{k}", 113.0 + k / 100, 36.2, network="city")
     office = Scope.office(ws.database_url, "bench")
     with db.session(ws.database_url) as s:
         for i in range(devices):
