@@ -18,8 +18,8 @@ the rows whose target day is ≤ D never reads a value after D (tested by removi
   damps the anomaly toward the climatology as evidence thins; ``ROBUST_STEPS`` reweightings move the
   fit toward least absolute deviations (the verification's score is the MAE). AQI, PM2.5 and PM10
   anomalies are shares of the climatology (``RELATIVE``: skewed, their errors grow with the level).
-  Calibrated on the past only: the last ``HOLDOUT`` training rows are forecast by a model fitted on
-  earlier rows; on them the anomaly's weight α ∈ [0, 1] is chosen (the blend with the climatology,
+  Calibrated on the past only: the last ``HOLDOUT`` training rows are forecast in ``BLOCK``-day
+  blocks, each by a model fitted on earlier rows; on them the anomaly's weight α ∈ [0, 1] is chosen (the blend with the climatology,
   per variable, lead and base day), and their errors give the 80 % interval (10th–90th weighted
   percentile: split conformal). Without rows to hold out yet, the forecast is the climatology.
 - ``lightgbm``: the same features, gradient-boosted trees (measured, not used: see docs/forecast.md).
@@ -202,7 +202,7 @@ def _held_out(X: np.ndarray, y: np.ndarray, rows: np.ndarray, at: int, lead: int
     pred = []
     for first in range(at - lead - HOLDOUT + 1, at - lead + 1, BLOCK):
         block = (rows >= first) & (rows < first + BLOCK)
-        inner = rows <= first - lead                  # target ≤ first − 1 < every base day of the block
+        inner = rows <= first - lead                  # target ≤ first: known on every base day of the block
         if inner.sum() < MIN_ROWS or not block.any():
             continue
         fit = _fit(X[inner], y[inner], _weights((first - rows[inner]).astype(float)))
@@ -215,10 +215,11 @@ def fit_predict_wls(F: Frame, at: int, lead: int) -> Point | None:
     """Fit on the rows whose target day is on or before base day ``at`` (row o with o + lead ≤ at),
     predict row ``at``. None when the base row has no climatology.
 
-    Calibrated on the past only: the last ``HOLDOUT`` training rows are forecast by a model fitted
-    on the rows whose target day precedes every one of their base days (an honest out-of-sample
-    check inside the past); on them the anomaly's weight α (the blend toward the climatology, per
-    variable and lead) is chosen, and their errors give the 80 % interval (split conformal)."""
+    Calibrated on the past only: the last ``HOLDOUT`` training rows are forecast in blocks of
+    ``BLOCK`` base days, each by a model fitted on the rows whose target day is on or before the
+    block's first base day (:func:`_held_out`: out of sample, inside the past); on them the anomaly's
+    weight α (the blend toward the climatology, per variable and lead) is chosen, and their errors
+    give the 80 % interval (split conformal)."""
     if not np.isfinite(F.base[at]):
         return None
     train = np.arange(0, at - lead + 1)
@@ -260,7 +261,8 @@ def fit_predict_lightgbm(F: Frame, at: int, lead: int) -> Point | None:
               "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1, "seed": 0, "num_threads": 1}
     booster = lgb.train(params, lgb.Dataset(X, y, weight=w), num_boost_round=150)
     anomaly = float(booster.predict(F.X[at:at + 1])[0])
-    value = max(0.0, F.base[at] + anomaly)
+    unit = 1.0 if F.scale is None else float(F.scale[at])
+    value = max(0.0, F.base[at] + (unit if np.isfinite(unit) else 0.0) * anomaly)
     return Point(value, math.nan, math.nan, "lightgbm")
 
 
