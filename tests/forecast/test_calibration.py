@@ -53,3 +53,13 @@ def test_the_80_percent_interval_covers_about_80_percent(frames):
         for h in (1, 2, 3):
             cov = evaluate._table(var, got[var][h])["interval_coverage"]
             assert 0.65 <= cov <= 0.92, (var, h, cov)
+
+
+def test_the_interval_upper_end_is_scored_as_a_heavy_day_signal():
+    obs, fc, pers, clim = [120, 230, 150, 90], [110, 180, 140, 95], [100, 120, 210, 80], [130, 130, 130, 130]
+    lower, upper = [90, 150, 120, 95], [150, 240, 205, 120]
+    s = evaluate.scores("aqi", obs, fc, pers, clim, lower, upper)
+    assert s["interval_coverage"] == 0.75                     # 90 is below its interval [95, 120]
+    u, f = s["aqi_above_200"]["upper_bound"], s["aqi_above_200"]["forecast"]
+    assert (f["hits"], f["misses"]) == (0, 1)                  # the point forecast misses the 230
+    assert (u["hits"], u["misses"], u["false_alarms"], u["pod"], u["far"]) == (1, 0, 1, 1.0, 0.5)
