@@ -102,9 +102,11 @@ def _print_verification(v: dict) -> None:
     for var, key in (("aqi", "aqi_above_200"), ("o3_8h", "o3_8h_above_160")):
         for h, s in v["variables"][var].items():
             e = s.get(key, {}).get("forecast")
+            u = s.get(key, {}).get("upper_bound")
             if e and e["observed"] + e["forecast"]:
                 out.print(f"{key} D+{h}: observed {e['observed']}, forecast {e['forecast']}, POD {e['pod']}, "
-                          f"FAR {e['far']}, CSI {e['csi']}", markup=False)
+                          f"FAR {e['far']}, CSI {e['csi']}"
+                          + (f" (interval's upper end: POD {u['pod']}, FAR {u['far']})" if u else ""), markup=False)
     for w in v["warnings"]:
         out.print(f"warnings {w['ruleset']}: {w['days']} days, agree {w['agree']} (persistence "
                   f"{w['agree_persistence']}), warned and observed {w['warned_and_observed']}, missed {w['missed']}, "

@@ -80,6 +80,10 @@ def scores(var: str, obs, pred, pers, clim, lower=None, upper=None) -> dict:
         key, thr = EVENTS[var]
         out[key] = {"forecast": _contingency(o, pred[ok], thr), "persistence": _contingency(o, pers[ok], thr),
                     "climatology": _contingency(o, clim[ok], thr)}
+        if upper is not None:               # the interval's upper end above the threshold: "possible"
+            hi = np.asarray(upper, float)[ok]
+            has = np.isfinite(hi)
+            out[key]["upper_bound"] = _contingency(o[has], hi[has], thr)
     return out
 
 

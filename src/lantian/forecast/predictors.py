@@ -16,8 +16,12 @@ the rows whose target day is ≤ D never reads a value after D (tested by removi
   week and season, and — when a meteorological file covers the days — the weather of the target
   day and its change from D. Rows are weighted by recency (half-life ``HALF_LIFE`` days); the ridge
   damps the anomaly toward the climatology as evidence thins; ``ROBUST_STEPS`` reweightings move the
-  fit toward least absolute deviations (the verification's score is the MAE). The interval is the
-  10th–90th weighted percentile of the training residuals.
+  fit toward least absolute deviations (the verification's score is the MAE). AQI, PM2.5 and PM10
+  anomalies are shares of the climatology (``RELATIVE``: skewed, their errors grow with the level).
+  Calibrated on the past only: the last ``HOLDOUT`` training rows are forecast in ``BLOCK``-day
+  blocks, each by a model fitted on earlier rows; on them the anomaly's weight α ∈ [0, 1] is chosen (the blend with the climatology,
+  per variable, lead and base day), and their errors give the 80 % interval (10th–90th weighted
+  percentile: split conformal). Without rows to hold out yet, the forecast is the climatology.
 - ``lightgbm``: the same features, gradient-boosted trees (measured, not used: see docs/forecast.md).
 """
 from __future__ import annotations
@@ -37,6 +41,10 @@ CLIM_MIN = 20              # values needed for a climatology of earlier years
 TRAILING = 30              # days of the fallback level
 ROBUST_STEPS = 3           # reweighting steps toward least absolute deviations
 MIN_ROWS = 40              # fewer training rows: the model falls back to climatology
+HOLDOUT = 90               # the last training rows held out: the blend weight and the interval
+BLOCK = 30                 # … forecast in blocks, each by a model fitted before it
+UNCALIBRATED_ALPHA = 0.0   # too little past to check the model on: the climatology (α = 0)
+RELATIVE = ("aqi", "pm25", "pm10")   # anomalies as a share of the climatology (skewed, scale with level)
 LOWER_Q, UPPER_Q = 0.10, 0.90
 MODEL_NAMES = ("wls", "persistence", "climatology", "lightgbm")
 
@@ -81,6 +89,7 @@ class Frame:
     persistence: np.ndarray
     names: list[str]
     index: pd.DatetimeIndex
+    scale: np.ndarray | None = None     # the anomaly's unit per row (1, or the climatology: RELATIVE)
 
 
 def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | None = None,
@@ -117,7 +126,14 @@ def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | 
         if n in ("a0", "a1", "a2"):
             X[:, j] = np.where(np.isnan(X[:, j]), np.nan_to_num(week, nan=0.0), X[:, j])
     y = _shift_index(v, lead) - base
-    return Frame(X, y, base, v.to_numpy(dtype=float), names, idx)
+    scale = np.ones(len(idx))
+    if var in RELATIVE:                     # the anomaly as a share of the climatology
+        scale = np.where(np.isfinite(base) & (base > 1.0), base, np.nan)
+        y = y / scale
+        for j, n in enumerate(names):
+            if n in ("a0", "a1", "a2", "a7", "level", "neighbours"):
+                X[:, j] = X[:, j] / np.where(np.isfinite(scale), scale, 1.0)
+    return Frame(X, y, base, v.to_numpy(dtype=float), names, idx, scale)
 
 
 def _weights(ages: np.ndarray) -> np.ndarray:
@@ -131,22 +147,26 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(np.interp(q * w.sum(), c, v))
 
 
-def fit_predict_wls(F: Frame, at: int, lead: int) -> Point | None:
-    """Fit on the rows whose target day is on or before base day ``at`` (row o with o + lead ≤ at),
-    predict row ``at``. None when the base row has no climatology."""
-    if not np.isfinite(F.base[at]):
-        return None
-    train = np.arange(0, at - lead + 1)
-    X, y = F.X[train], F.y[train]
-    ok = np.isfinite(y) & np.isfinite(F.base[train])
-    X = X[ok]
-    y = y[ok]
-    if len(y) < MIN_ROWS:
-        return Point(float(F.base[at]), math.nan, math.nan, "climatology")
-    ages = (at - train[ok]).astype(float)
-    w = _weights(ages)
+@dataclass
+class Fit:
+    """A fitted damped-anomaly regression: coefficients on the standardised features."""
+    beta: np.ndarray
+    mu: np.ndarray
+    sd: np.ndarray
+    keep: np.ndarray
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = np.atleast_2d(X)
+        X = np.where(np.isfinite(X), X, self.mu)
+        Z = (X[:, self.keep] - self.mu[self.keep]) / self.sd[self.keep]
+        return np.column_stack([np.ones(len(Z)), Z]) @ self.beta
+
+
+def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> Fit:
+    """Weighted ridge (``RIDGE`` on standardised features), reweighted ``ROBUST_STEPS`` times
+    toward least absolute deviations."""
     Xf = np.where(np.isfinite(X), X, np.nan)
-    mu = np.nanmean(Xf, axis=0)
+    mu = np.nanmean(Xf, axis=0) if len(Xf) else np.zeros(X.shape[1])
     mu = np.where(np.isfinite(mu), mu, 0.0)
     Xf = np.where(np.isfinite(Xf), Xf, mu)
     sd = Xf.std(axis=0)
@@ -163,15 +183,67 @@ def fit_predict_wls(F: Frame, at: int, lead: int) -> Point | None:
         A = Z1.T @ (Z1 * wr[:, None])
         A[1:, 1:] += RIDGE * np.eye(Z.shape[1]) * wr.sum() / len(wr)
         beta = np.linalg.solve(A, Z1.T @ (wr * y))
-    x = F.X[at]
-    x = np.where(np.isfinite(x), x, mu)
-    z = np.concatenate([[1.0], (x[keep] - mu[keep]) / sd[keep]])
-    anomaly = float(z @ beta)
-    resid = y - Z1 @ beta
-    lo = _weighted_quantile(resid, w, LOWER_Q)
-    hi = _weighted_quantile(resid, w, UPPER_Q)
-    value = max(0.0, F.base[at] + anomaly)
-    return Point(value, max(0.0, value + lo), max(0.0, value + hi), "wls")
+    return Fit(beta, mu, np.where(keep, sd, 1.0), keep)
+
+
+def _shrink(pred: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """The weight α ∈ [0, 1] of the model's anomaly (1 − α on the climatology) that minimises the
+    weighted absolute error of α·pred against the held-out anomalies y."""
+    grid = np.linspace(0.0, 1.0, 21)
+    loss = [np.sum(w * np.abs(y - a * pred)) for a in grid]
+    return float(grid[int(np.argmin(loss))])
+
+
+def _held_out(X: np.ndarray, y: np.ndarray, rows: np.ndarray, at: int, lead: int) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``HOLDOUT`` training rows in blocks of ``BLOCK`` base days, each block forecast by a
+    model fitted on the rows whose target day precedes the block's first base day (rolling origin
+    inside the past). Returns (mask of the rows forecast, their forecasts)."""
+    held = np.zeros(len(rows), bool)
+    pred = []
+    for first in range(at - lead - HOLDOUT + 1, at - lead + 1, BLOCK):
+        block = (rows >= first) & (rows < first + BLOCK)
+        inner = rows <= first - lead                  # target ≤ first: known on every base day of the block
+        if inner.sum() < MIN_ROWS or not block.any():
+            continue
+        fit = _fit(X[inner], y[inner], _weights((first - rows[inner]).astype(float)))
+        held |= block
+        pred.append(fit.predict(X[block]))
+    return held, np.concatenate(pred) if pred else np.zeros(0)
+
+
+def fit_predict_wls(F: Frame, at: int, lead: int) -> Point | None:
+    """Fit on the rows whose target day is on or before base day ``at`` (row o with o + lead ≤ at),
+    predict row ``at``. None when the base row has no climatology.
+
+    Calibrated on the past only: the last ``HOLDOUT`` training rows are forecast in blocks of
+    ``BLOCK`` base days, each by a model fitted on the rows whose target day is on or before the
+    block's first base day (:func:`_held_out`: out of sample, inside the past); on them the anomaly's
+    weight α (the blend toward the climatology, per variable and lead) is chosen, and their errors
+    give the 80 % interval (split conformal)."""
+    if not np.isfinite(F.base[at]):
+        return None
+    train = np.arange(0, at - lead + 1)
+    ok = np.isfinite(F.y[train]) & np.isfinite(F.base[train])
+    rows = train[ok]
+    X, y = F.X[rows], F.y[rows]
+    if len(y) < MIN_ROWS:
+        return Point(float(F.base[at]), math.nan, math.nan, "climatology")
+    w = _weights((at - rows).astype(float))
+    unit = 1.0 if F.scale is None else float(F.scale[at])
+    if not np.isfinite(unit):
+        return Point(float(F.base[at]), math.nan, math.nan, "climatology")
+    model = _fit(X, y, w)
+    held, past = _held_out(X, y, rows, at, lead)
+    if held.sum() >= HOLDOUT // 2:
+        alpha = _shrink(past, y[held], w[held])
+        resid, rw, name = y[held] - alpha * past, w[held], "wls"
+    else:                                             # nothing held out yet: the climatology, its spread
+        alpha, resid, rw, name = UNCALIBRATED_ALPHA, y - UNCALIBRATED_ALPHA * model.predict(X), w, "climatology"
+    anomaly = alpha * float(model.predict(F.X[at])[0])
+    lo = _weighted_quantile(resid, rw, LOWER_Q)
+    hi = _weighted_quantile(resid, rw, UPPER_Q)
+    value = max(0.0, F.base[at] + unit * anomaly)
+    return Point(value, max(0.0, value + unit * lo), max(0.0, value + unit * hi), name)
 
 
 def fit_predict_lightgbm(F: Frame, at: int, lead: int) -> Point | None:
@@ -189,7 +261,8 @@ def fit_predict_lightgbm(F: Frame, at: int, lead: int) -> Point | None:
               "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1, "seed": 0, "num_threads": 1}
     booster = lgb.train(params, lgb.Dataset(X, y, weight=w), num_boost_round=150)
     anomaly = float(booster.predict(F.X[at:at + 1])[0])
-    value = max(0.0, F.base[at] + anomaly)
+    unit = 1.0 if F.scale is None else float(F.scale[at])
+    value = max(0.0, F.base[at] + (unit if np.isfinite(unit) else 0.0) * anomaly)
     return Point(value, math.nan, math.nan, "lightgbm")
 
 
