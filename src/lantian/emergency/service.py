@@ -243,8 +243,8 @@ def _forecast_source(run: dict | None) -> str:
 
 def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date, names: dict | None = None,
             source: str = "") -> str:
-    from lantian.reports import render_docx
-    from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
+    from lantian.documents import render_docx
+    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     name = LEVEL_NAMES[alert.level]
     rows = [["企业", "县区", "绩效分级", f"{name}措施"]]
     names = _county_names(object_session(alert))
@@ -677,7 +677,7 @@ METRIC_NAMES = {"production_kw": "生产用电", "so2_kgh": "SO2排放", "nox_kg
 
 
 def _achieved_blocks(v: dict | None) -> list:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     if not v:
         return [Paragraph("实际减排：尚无设施用电/CEMS数据，未核算。")]
     rows = [["指标", "承诺削减（%）", "实际削减（%）", "削减量"]] + [
@@ -690,8 +690,8 @@ def _achieved_blocks(v: dict | None) -> list:
 
 def review_docx(r: dict, out: Path) -> Path:
     """The 复盘 as a document through the one document service."""
-    from lantian.reports import render_docx
-    from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
+    from lantian.documents import render_docx
+    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     rows = [["日期", "预报AQI", "实测AQI", "偏差"]] + [[d["day"], str(d["forecast"]), "—" if d["observed"] is None
                                                          else str(d["observed"]), "—" if d["error"] is None
                                                          else f"{d['error']:+d}"] for d in r["days"]]

@@ -544,8 +544,8 @@ def inbox(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, plan:
 def supervise(s: Session, root: Path, scope: Scope, task_id: int, unit_kind: str, unit_code: str, *,
               as_of: dt.date, settings: PlanSettings = DEFAULT, ctx=None) -> Supervision:
     """督办函 to a department or county on a task that is overdue or at risk: a record and its .docx."""
-    from lantian.reports import render_docx
-    from lantian.reports.letters import SupervisionContext, supervision_letter
+    from lantian.documents import render_docx
+    from lantian.documents.letters import SupervisionContext, supervision_letter
     _require_manager(scope)
     task = _visible_task(s, scope, task_id)
     if unit_kind not in ("department", "county"):

@@ -7,7 +7,7 @@ key result (indicator, task, green/red/no data and what the data says), and the 
 progress reports of the quarter (进展报告, by their as-of date) with their files.
 
 ``quarterly_docx(data, out_dir)`` lays it out through the one document service
-(:func:`lantian.reports.render_docx`, template ``document``) and converts it to PDF when
+(:func:`lantian.documents.render_docx`, template ``document``) and converts it to PDF when
 LibreOffice is there — no second way of making documents.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.errors import UsageError
-from lantian.reports.demo import is_demo
+from lantian.bulletins.demo import is_demo
 from lantian.standards import period as ref
 
 ISSUER = "长治市大气污染防治工作领导小组办公室"
@@ -130,7 +130,7 @@ def quarterly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = Tru
                    url: str | None = None) -> tuple[Path, Path | None]:
     """The review as .docx (and PDF when LibreOffice is installed) in ``out_dir``
     (``url`` accepted like the monthly bulletin's; the review draws no map)."""
-    from lantian.reports import render_docx, to_pdf
+    from lantian.documents import render_docx, to_pdf
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     docx = render_docx("document", document(data), out_dir / f"行动计划季度调度评估报告-{data['quarter']}.docx",
@@ -141,7 +141,7 @@ def quarterly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = Tru
 # --- the document ------------------------------------------------------------------------------
 
 def _counts_blocks(blocks, data) -> None:
-    from lantian.reports.content import Heading, Paragraph, Table
+    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("任务总体进展"))
     parts = "，".join(f"{c['label']}{c['tasks']}项" for c in data["counts"] if c["tasks"])
     blocks.append(Paragraph(f"截至{data['as_of']}，行动计划共{data['total']}项重点任务，其中{parts or '无'}。"))
@@ -152,7 +152,7 @@ def _counts_blocks(blocks, data) -> None:
 
 
 def _departments_blocks(blocks, data) -> None:
-    from lantian.reports.content import Heading, Table
+    from lantian.documents.content import Heading, Table
     blocks.append(Heading("各牵头单位任务推进情况"))
     rows = [["牵头单位", "任务", "状态", "进度%", "逾期节点"]]
     for d in data["departments"]:
@@ -163,7 +163,7 @@ def _departments_blocks(blocks, data) -> None:
 
 
 def _results_blocks(blocks, data) -> None:
-    from lantian.reports.content import Heading, Paragraph, Table
+    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("量化指标完成情况"))
     res = data["results"]
     if not res:
@@ -179,7 +179,7 @@ def _results_blocks(blocks, data) -> None:
 
 
 def _evidence_blocks(blocks, data) -> None:
-    from lantian.reports.content import Heading, Paragraph, Table
+    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("进展报告及佐证材料"))
     ev = data["evidence"]
     if not ev:
@@ -194,7 +194,7 @@ def _evidence_blocks(blocks, data) -> None:
 
 def document(data: dict):
     """The review's content blocks."""
-    from lantian.reports.content import OfficialDocument, Paragraph
+    from lantian.documents.content import OfficialDocument, Paragraph
     q = QUARTER_NAMES[data["quarter_number"]]
     title = (data["plan"] or {}).get("title") or "大气污染防治行动计划"
     blocks: list = [Paragraph(f"现将{data['year']}年{q}《{title}》重点任务推进情况调度评估如下。")]

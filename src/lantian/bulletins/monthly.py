@@ -14,7 +14,7 @@ shared by the city figures, both rankings and the schedule, whose 序时进度 t
 then reuse — the same functions on the same inputs, so still the pages' numbers.
 
 ``monthly_docx(data, out_dir)`` lays the bulletin out through the one document service
-(:func:`lantian.reports.render_docx`, template ``document``) with the charts of :mod:`.charts`,
+(:func:`lantian.documents.render_docx`, template ``document``) with the charts of :mod:`.charts`,
 and converts it to PDF when LibreOffice is there.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from lantian import db, geography
 from lantian.accounts.scope import Scope
 from lantian.errors import NotFound, UsageError
-from lantian.reports.demo import is_demo
+from lantian.bulletins.demo import is_demo
 from lantian.standards import period as ref
 
 ISSUER = "长治市大气污染防治工作领导小组办公室"
@@ -459,7 +459,7 @@ SECTIONS = tuple(SECTION_TITLES)
 def monthly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = True,
                  url: str | None = None) -> tuple[Path, Path | None]:
     """The bulletin as .docx (and PDF when LibreOffice is installed) in ``out_dir``."""
-    from lantian.reports import render_docx, to_pdf
+    from lantian.documents import render_docx, to_pdf
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = document(data, out_dir / "charts", workspace=workspace, url=url)
@@ -494,15 +494,15 @@ def _target(v) -> str:
 
 
 def _heading(blocks, text: str, synthetic: bool = False) -> None:
-    from lantian.reports.content import Heading, Paragraph
+    from lantian.documents.content import Heading, Paragraph
     blocks.append(Heading(text + ("（合成演示数据）" if synthetic else "")))
     if synthetic:
         blocks.append(Paragraph(SYNTHETIC_NOTE))
 
 
 def _city_blocks(blocks, data, charts: Path) -> None:
-    from lantian.reports import charts as C
-    from lantian.reports.content import Image, Paragraph, Table
+    from lantian.bulletins import charts as C
+    from lantian.documents.content import Image, Paragraph, Table
     c, m, y = data["city"], data["city"]["month"], data["city"]["year_to_date"]
     month = data["month_number"]
     _heading(blocks, SECTION_TITLES["city"])
@@ -537,7 +537,7 @@ def _city_blocks(blocks, data, charts: Path) -> None:
 
 
 def _cities_blocks(blocks, data) -> None:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     c = data["cities"]
     _heading(blocks, SECTION_TITLES["cities"])
     mine = next((r for r in c["rows"] if r["name"] == data["city_name"]), None)
@@ -553,7 +553,7 @@ def _cities_blocks(blocks, data) -> None:
 
 
 def _counties_blocks(blocks, data) -> None:
-    from lantian.reports.content import Table
+    from lantian.documents.content import Table
     _heading(blocks, SECTION_TITLES["counties"])
     rows = [["排名", "县（市、区）", "综合指数", "PM2.5", "优良比例（%）", "同比变化", "改善排名"]]
     for r in data["counties"]["rows"]:
@@ -567,7 +567,7 @@ def _counties_blocks(blocks, data) -> None:
 
 
 def _schedule_blocks(blocks, data) -> None:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     sch = data["schedule"] or {"synthetic": False, "behind": None}
     _heading(blocks, SECTION_TITLES["schedule"], sch["synthetic"] or bool((data.get("letters") or {}).get("synthetic")))
     if sch["behind"] is None:
@@ -593,7 +593,7 @@ def _schedule_blocks(blocks, data) -> None:
 
 
 def _dustfall_blocks(blocks, data) -> None:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     d = data["dustfall"]
     _heading(blocks, SECTION_TITLES["dustfall"], d["synthetic"])
     above = "、".join(d["above"]) or "无"
@@ -607,7 +607,7 @@ def _dustfall_blocks(blocks, data) -> None:
 
 
 def _fires_blocks(blocks, data) -> None:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     f = data["fires"]
     _heading(blocks, SECTION_TITLES["fires"], f["synthetic"])
     blocks.append(Paragraph(f"本月共发现火点{f['total']}处（其中卫星及实报{f['real']}处为真实数据）。"))
@@ -617,7 +617,7 @@ def _fires_blocks(blocks, data) -> None:
 
 
 def _alerts_blocks(blocks, data) -> None:
-    from lantian.reports.content import Table
+    from lantian.documents.content import Table
     _heading(blocks, SECTION_TITLES["alerts"], data["alerts"]["synthetic"])
     rows = [["级别", "启动日期", "预计解除", "清单企业", "签收企业", "签收率（%）", "县区签收"]]
     rows += [[a["level_name"], a["start"], a["end"] or "—", str(a["listed"]), str(a["acknowledged"]),
@@ -626,7 +626,7 @@ def _alerts_blocks(blocks, data) -> None:
 
 
 def _tasks_blocks(blocks, data) -> None:
-    from lantian.reports.content import Table
+    from lantian.documents.content import Table
     t = data["tasks"]
     _heading(blocks, SECTION_TITLES["tasks"], t["synthetic"])
     rows = [["牵头单位", "任务", "逾期节点", "严重滞后"]]
@@ -639,8 +639,8 @@ def _tasks_blocks(blocks, data) -> None:
 
 def document(data: dict, charts: Path, *, workspace=None, url: str | None = None):
     """The bulletin's content blocks, only the sections that have data."""
-    from lantian.reports import charts as C
-    from lantian.reports.content import Image, OfficialDocument, Paragraph
+    from lantian.bulletins import charts as C
+    from lantian.documents.content import Image, OfficialDocument, Paragraph
     blocks: list = [Paragraph(data["incomplete"])] if data.get("incomplete") else []
     blocks.append(Paragraph(f"现将{data['year']}年{data['month_number']}月全市大气污染防治有关情况通报如下。"))
     if data.get("city"):
@@ -671,7 +671,7 @@ def document(data: dict, charts: Path, *, workspace=None, url: str | None = None
 
 def _stations_blocks(blocks, data) -> None:
     """附表: the stations each figure is formed from and what its data covers."""
-    from lantian.reports.content import Table
+    from lantian.documents.content import Table
     c = data["city"]
     rows = [["单位", "评价点位", f"{data['month_number']}月数据"]]
     rows.append([c["name"], c["stations_text"], c["month"]["coverage"]["text"]])

@@ -23,9 +23,9 @@ from lantian.accounts.scope import Scope
 from lantian.demo import _targets
 from lantian.errors import UsageError
 from lantian.measurements.importer import import_files
-from lantian.reports import charts
-from lantian.reports.demo import LABEL, demo_bulletin
-from lantian.reports.monthly import SECTION_TITLES, monthly, monthly_docx, parse_month
+from lantian.documents import charts
+from lantian.bulletins.demo import LABEL, demo_bulletin
+from lantian.bulletins.monthly import SECTION_TITLES, monthly, monthly_docx, parse_month
 from tests.web.conftest import build_workspace
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
@@ -62,7 +62,7 @@ def bulletin(request, tmp_path_factory, data_dir):
 
 
 def _cli(ws, args: list[str]):
-    from lantian.reports.cli import app as report
+    from lantian.bulletins.cli import app as report
     app = typer.Typer()
     app.add_typer(report, name="report")
     r = CliRunner().invoke(app, ["report", "monthly", "-w", str(ws.root), *args],
@@ -153,7 +153,7 @@ def test_the_demo_records_carry_their_label_and_the_hook_changes_nothing_twice(b
 def test_synthetic_is_read_from_the_records_not_the_month(bulletin):
     """Real months are not labelled: October 2021's published dust fall, May 2022's satellite fire
     points; the demo's June 2023 warning is (its enterprises are the synthetic ledger's)."""
-    from lantian.reports import monthly as M
+    from lantian.bulletins import monthly as M
     ws, _, _, _ = bulletin
     office = Scope.office(ws.database_url, "test")
     with db.session(ws.database_url) as s:
@@ -174,7 +174,7 @@ def test_one_computation_gives_the_pages_numbers(bulletin):
     from lantian.plan import indicators
     from lantian.plan.service import tasks
     from lantian.plan.settings import plan_settings
-    from lantian.reports import monthly as M
+    from lantian.bulletins import monthly as M
     ws, data, _, _ = bulletin
     con, store, p = connect(None, ws.config), Store(ws.measurements), parse_month("2019-01")
     office = Scope.office(ws.database_url, "test")
