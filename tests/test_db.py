@@ -29,7 +29,7 @@ from lantian.apportionment import models as pmf_models  # noqa: F401
 from lantian.live import models as live_models  # noqa: F401
 from lantian.forecast import models as forecast_models  # noqa: F401
 
-HEAD = "0020"
+HEAD = "0022"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",

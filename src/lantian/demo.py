@@ -145,7 +145,8 @@ def _plan(url: str, data: Path, root: Path | None = None) -> int:
             for number, title, due, kind, code, indicator in subtasks:
                 task = service.task_by_number(s, number, done.plan)
                 service.add_milestone(s, office, task.id, title, due=due, owner_kind=kind, owner_code=code,
-                                      indicator=indicator, params={"unit": code} if indicator else None)
+                                      indicator=indicator, params={"unit": code} if indicator else None,
+                                      synthetic=True)
         return s.scalar(sa.select(sa.func.count()).select_from(Milestone))
 
 

@@ -93,10 +93,10 @@ def _pdf(docx: Path, pdf: bool) -> Path | None:
 
 
 def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, actor: str,
-                 pdf: bool = True) -> list[Draft]:
+                 pdf: bool = True, synthetic: bool = False) -> list[Draft]:
     """Record each draft (status draft) and write its document under WORKSPACE/letters/: a 预警通知函
     per county behind schedule, one 约谈建议 for all the seriously behind; a PDF copy beside each
-    .docx when LibreOffice is installed (``pdf``)."""
+    .docx when LibreOffice is installed (``pdf``). ``synthetic``: letters of a demo (演示/合成数据)."""
     from lantian.documents import render_docx
     from lantian.documents.letters import interview_proposal, warning_letter
     folder = root / "letters"
@@ -110,7 +110,7 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
             continue
         row = Letter(kind=d.kind, unit_code=d.unit, assessed_on=day, status="draft",
                      numbers=json.dumps(d.numbers, ensure_ascii=False), created_by=actor, created_at=now_utc(),
-                     rectification_due=day + dt.timedelta(days=RECTIFICATION_DAYS))
+                     rectification_due=day + dt.timedelta(days=RECTIFICATION_DAYS), synthetic=synthetic)
         s.add(row)
         s.flush()
         row.doc_number = f"长气防办函〔{day.year}〕{row.id}号"

@@ -5,9 +5,10 @@ are the pages' numbers): the city's month and year to date against target and a 
 (行动计划 五（五） 考核), Shanxi's cities ranked when their stations are in the store, the county
 ranking with ties and changes, the counties behind schedule (序时进度) and the warning letters,
 dust fall (任务14), fire points (任务15), heavy-pollution warnings and their acknowledgement (任务22),
-and the plan's overdue tasks by department. A section is None when it has no data; a section
-built on synthetic records says so (``synthetic``, read from the records: a source, actor or title
-saying 演示数据/示例/合成, a synthetic flag) and the document and the page label it.
+and the plan's overdue tasks by department, and the trend of the city's monthly means (the analysis
+room's). A section is None when it has no data; a section built on synthetic records says so
+(``synthetic``: the records' own flag, set where each was made) and the document and the page
+label it. The bulletin reads every room through its service, never its tables.
 
 The costly part, the daily values of every unit, is computed once per bulletin (:class:`Month`) and
 shared by the city figures, both rankings and the schedule, whose 序时进度 the plan's indicators
@@ -32,11 +33,9 @@ import pyarrow.compute as pc
 from lantian import db, geography
 from lantian.accounts.scope import Scope
 from lantian.errors import NotFound, UsageError
-from lantian.bulletins.demo import is_demo
+from lantian.bulletins import settings
 from lantian.standards import period as ref
 
-ISSUER = "长治市大气污染防治工作领导小组办公室"
-PROVINCE = "山西省"
 PRIMARY_LABELS = {"PM2_5": "PM2.5", "PM10": "PM10", "O3": "O3", "NO2": "NO2", "SO2": "SO2", "CO": "CO"}
 BEHIND = {"behind": "滞后", "seriously_behind": "严重滞后"}
 
@@ -95,7 +94,8 @@ def _month(ws, p: ref.Period, store, con, url: str) -> Month:
     from lantian.assessment.statistics import area_daily_units
     from lantian.plan import indicators
     members = official_stations(url, ws.config)
-    cities = province_cities(url, ws.config, PROVINCE)
+    province = settings.province(url, ws.config)
+    cities = province_cities(url, ws.config, province) if province else Membership([], {}, {}, {}, members.rule)
     end = _last_day(p)
     both = Membership(members.spans + cities.spans, {}, {}, {}, members.rule)
     series = area_daily_units(store, both, dt.date(p.start.year - 1, 1, 1), end, con)
@@ -274,15 +274,13 @@ def _schedule(m: Month) -> dict | None:
 def _letters(m: Month) -> dict | None:
     """Letters on this month's assessment: assessed within the month or the month after."""
     from lantian.assessment import service
-    from lantian.assessment.models import Letter
     end = m.end
     upto = _last_day(ref.month(end.year + end.month // 12, end.month % 12 + 1))
     rows = [r for r in service.letters(m.scope, Path(m.ws.root))
             if m.p.start.isoformat() <= r["assessed_on"] <= upto.isoformat()]
     if not rows:
         return None
-    with db.session(m.url) as s:
-        demo = [is_demo(s.get(Letter, r["id"]).created_by) for r in rows]
+    demo = [r["synthetic"] for r in rows]
     kinds = {"warning": "预警通知函", "interview": "约谈建议"}
     statuses = {"draft": "拟稿", "issued": "已印发", "received": "已签收", "rectified": "已整改"}
     return {"rows": [{"name": r["name"], "kind": kinds.get(r["kind"], r["kind"]), "assessed_on": r["assessed_on"],
@@ -299,7 +297,7 @@ def _dustfall(s, p: ref.Period, config) -> dict | None:
         b = bulletin(s, f"{p.start:%Y-%m}", config)
     except UsageError:
         return None
-    b["synthetic"] = any(is_demo(r["source"]) for r in b["counties"])
+    b["synthetic"] = any(r["synthetic"] for r in b["counties"])
     return b
 
 
@@ -319,11 +317,10 @@ def _fires(s, scope: Scope, p: ref.Period, config) -> dict | None:
 
 def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
     """Warnings started in the month, with the share of listed enterprises that acknowledged (签收率);
-    demo data when issued by 演示数据 or when every listed enterprise is a synthetic one."""
+    demo data when the warning is synthetic or when every listed enterprise is a synthetic one."""
     import sqlalchemy as sa
 
     from lantian.accounts.models import Enterprise
-    from lantian.emergency.models import Alert
     from lantian.emergency.service import alerts
     end = _last_day(p)
     rows = [a for a in alerts(s, scope) if p.start.isoformat() <= a["start"] <= end.isoformat()]
@@ -337,12 +334,13 @@ def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
         out.append({"id": a["id"], "level_name": a["level_name"], "start": a["start"], "end": a["expected_end"],
                     "doc_number": a["doc_number"], "listed": a["listed"], "acknowledged": a["acknowledged"],
                     "compliance_percent": pct, "county_acks": len(a["county_acks"]), "state": a["state"],
-                    "synthetic": synthetic or is_demo(s.get(Alert, a["id"]).issued_by)})
+                    "synthetic": synthetic or a["synthetic"]})
     return {"rows": out, "synthetic": any(r["synthetic"] for r in out)}
 
 
 def _overdue_tasks(m: Month, s) -> dict | None:
-    from lantian.plan.service import tasks
+    """The late tasks by lead department; synthetic when an open milestone due by the month's end is."""
+    from lantian.plan.service import milestones_of, tasks
     from lantian.plan.settings import plan_settings
     _, rows = tasks(s, m.scope, m.ctx, plan_settings(m.ws.config))
     late = [r for r in rows if r["overdue"] or r["status"] == "overdue"]
@@ -354,16 +352,8 @@ def _overdue_tasks(m: Month, s) -> dict | None:
             by[dept].append({"number": r["number"], "title": r["title"], "overdue": r["overdue"],
                              "seriously_late": r["seriously_late"]})
     return {"date": m.end.isoformat(), "departments": [{"name": k, "tasks": v} for k, v in sorted(by.items())],
-            "synthetic": any(is_demo(x) for x in [r["title"] for r in late] + _late_milestones(s, late, m.end))}
-
-
-def _late_milestones(s, late: list[dict], end: dt.date) -> list[str]:
-    """The titles of the open milestones due by ``end`` of the late tasks (demo ones say 演示数据/示例/合成)."""
-    import sqlalchemy as sa
-
-    from lantian.plan.models import Milestone
-    return list(s.scalars(sa.select(Milestone.title).where(Milestone.task_id.in_([r["id"] for r in late]),
-                                                           Milestone.due <= end, Milestone.state == "open")))
+            "synthetic": any(x["synthetic"] for x in milestones_of(s, [r["id"] for r in late], due_by=m.end,
+                                                                   state="open"))}
 
 
 # --- the bulletin ------------------------------------------------------------------------------
@@ -436,7 +426,8 @@ def monthly(ws, month: str, *, con=None, url: str | None = None, strict: bool = 
         raise _no_data(m)
     data = {"month": f"{p.start:%Y-%m}", "year": p.start.year, "month_number": p.start.month,
             "city_name": city["name"], "city": city, "cities": _cities(m), "counties": _counties(m),
-            "schedule": _schedule(m), "letters": _letters(m)}
+            "schedule": _schedule(m), "letters": _letters(m),
+            "issuer": settings.issuer(ws.config, city["name"])}
     data["incomplete"] = _incomplete(data)
     if strict and data["incomplete"]:
         raise UsageError(f"--strict: the bulletin of {data['month']} is not produced — {data['incomplete']}")
@@ -665,7 +656,8 @@ def document(data: dict, charts: Path, *, workspace=None, url: str | None = None
         _stations_blocks(blocks, data)
     # GB/T 9704—2012 §7.3.1: a title too long for one line breaks where the words allow, in a trapezoid
     return OfficialDocument(title=f"关于{data['year']}年{data['month_number']}月全市环境空气质量\n情况的通报",
-                            recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks, issuer=ISSUER,
+                            recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks,
+                            issuer=data.get("issuer") or settings.issuer(None, data.get("city_name")),
                             date=data.get("date") or dt.date.today())
 
 
