@@ -356,6 +356,88 @@ def _overdue_tasks(m: Month, s) -> dict | None:
                                                                    state="open"))}
 
 
+# --- the trend (the analysis room's) -----------------------------------------------------------
+
+#: the pollutants of the trend section: (the analysis room's daily column, the label)
+TREND_POLLUTANTS = (("AQI", "AQI"), ("PM2_5", "PM2.5"), ("O3_8h_max", "O3-8h"))
+#: how far back the trend of monthly means reaches: the month's year and the years before it
+TREND_YEARS = 5
+TREND_BOOT = 500
+
+
+def _trend_fit(analysis, m: Month, target, column: str, start: dt.date) -> dict | None:
+    """:func:`lantian.analysis.service.trend_of` of the city's monthly means up to the month's end
+    (None when it has too few months: the analysis room's refusal)."""
+    try:
+        t = analysis.trend_of(m.store, m.con, target, column, start, m.end, n_boot=TREND_BOOT)
+    except UsageError:
+        return None
+    months = [x for x in t["series"] if x["value"] is not None]
+    return {"slope_per_year": t["slope_per_year"], "lower": t["lower"], "upper": t["upper"], "p": t["p"],
+            "percent_per_year": t["percent_per_year"], "n_months": t["n_months"],
+            "months": len(t["series"]), "from": months[0]["period"], "to": months[-1]["period"],
+            "gaps": len(t["series"]) - len(months), "direction": _direction(t)}
+
+
+def _direction(t: dict) -> str:
+    """上升 / 下降 when the Mann–Kendall p is below 0.05, else 无显著趋势."""
+    if t["p"] is None or t["p"] >= 0.05:
+        return "无显著趋势"
+    return "上升" if t["slope_per_year"] > 0 else "下降"
+
+
+def _same_month(analysis, m: Month, target, column: str) -> dict | None:
+    """:func:`lantian.analysis.service.compare_of` of this month against the same month a year before
+    (None when either side has fewer than 2 days with data)."""
+    before = ref.same_period_last_year(m.p)
+    try:
+        c = analysis.compare_of(m.store, m.con, target, (before.start, before.end), target, (m.p.start, m.end),
+                                column, paired=False)
+    except UsageError:
+        return None
+    return {"this": c["mean_b"], "last": c["mean_a"], "difference": c["difference"], "lower": c["lower"],
+            "upper": c["upper"], "relative_percent": None if c["relative"] is None else round(100 * c["relative"], 1),
+            "significant": c["significant"], "days_this": c["n_b"], "days_last": c["n_a"]}
+
+
+def _trend(m: Month) -> dict | None:
+    """变化趋势: for AQI, PM2.5 and O3-8h of the city, the Theil–Sen trend of its monthly means over up to
+    :data:`TREND_YEARS` years to the month's end and this month against the same month a year before —
+    the analysis room's computations (:mod:`lantian.analysis.service`), each with what it covers."""
+    from lantian.analysis import service as analysis
+    try:
+        target = analysis.resolve(m.scope, m.url, m.ws.config, unit=m.members.city)
+    except (NotFound, UsageError):
+        return None
+    start = dt.date(m.p.start.year - TREND_YEARS + 1, 1, 1)
+    rows = []
+    for column, label in TREND_POLLUTANTS:
+        fit, same = _trend_fit(analysis, m, target, column, start), _same_month(analysis, m, target, column)
+        if fit is None and same is None:
+            continue
+        rows.append({"pollutant": column, "label": label, "unit": analysis.UNITS[column], "trend": fit,
+                     "same_month": same, "coverage": _trend_coverage(fit, same, m)})
+    if not rows:
+        return None
+    return {"rows": rows, "target": target.name, "stations": len(target.stations), "from": start.isoformat(),
+            "to": m.end.isoformat(), "boot": TREND_BOOT}
+
+
+def _trend_coverage(fit: dict | None, same: dict | None, m: Month) -> str:
+    """What a trend row rests on, in words (the label the section carries)."""
+    parts = []
+    if fit:
+        parts.append(f"趋势：{fit['from']}至{fit['to']}共{fit['months']}个月，{fit['n_months']}个月有月均值"
+                     + (f"（{fit['gaps']}个月有效日数不足半月，未计入）" if fit["gaps"] else "") )
+    else:
+        parts.append("趋势：有月均值的月份不足3个，不作趋势分析")
+    if same:
+        parts.append(f"同比：本月有效{same['days_this']}天，上年同月有效{same['days_last']}天")
+    else:
+        parts.append(f"同比：{m.p.start.year - 1}年{m.p.start.month}月无足够监测数据")
+    return "；".join(parts)
+
+
 # --- the bulletin ------------------------------------------------------------------------------
 
 class NoBulletin(UsageError, NotFound):
@@ -436,7 +518,8 @@ def monthly(ws, month: str, *, con=None, url: str | None = None, strict: bool = 
         data["fires"] = _fires(s, m.scope, p, ws.config)
         data["alerts"] = _alerts(s, m.scope, p)
         data["tasks"] = _overdue_tasks(m, s)
-    data["sections"] = [k for k in SECTIONS if data.get(k) is not None]
+    data["trend"] = _trend(m)
+    data["sections"] = [k for k in TITLES if data.get(k) is not None]
     return data
 
 
@@ -445,6 +528,9 @@ SECTION_TITLES = {"city": "全市环境空气质量", "cities": "全省11个设�
                   "schedule": "目标序时进度", "letters": "预警通知函及约谈建议", "dustfall": "降尘监测",
                   "fires": "火点监测", "alerts": "重污染天气应急", "tasks": "重点任务逾期情况"}
 SECTIONS = tuple(SECTION_TITLES)
+#: every heading, the trend of the analysis room's included: it closes the bulletin when the store holds
+#: three months or a year before (a January of the store's first year has none)
+TITLES = {**SECTION_TITLES, "trend": "变化趋势"}
 
 
 def monthly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = True,
@@ -628,6 +714,26 @@ def _tasks_blocks(blocks, data) -> None:
     blocks.append(Table(rows, caption=f"表9 截至{t['date']}逾期任务（按牵头单位）", widths=[2, 5, 1, 1]))
 
 
+def _trend_blocks(blocks, data) -> None:
+    from lantian.documents.content import Paragraph, Table
+    t = data["trend"]
+    _heading(blocks, TITLES["trend"])
+    rows = [["指标", "年变化率（单位/年）", "95%区间", "p", "趋势", f"{data['month_number']}月均值", "上年同月", "同比"]]
+    for r in t["rows"]:
+        fit, same = r["trend"], r["same_month"]
+        rows.append([r["label"] + (f"（{r['unit']}）" if r["unit"] else ""),
+                     "—" if fit is None else f"{fit['slope_per_year']:+.2f}",
+                     "—" if fit is None else f"{fit['lower']:+.2f}～{fit['upper']:+.2f}",
+                     "—" if fit is None else f"{fit['p']:.3f}", "—" if fit is None else fit["direction"],
+                     "—" if same is None else _n(same["this"], 1), "—" if same is None else _n(same["last"], 1),
+                     "—" if same is None else _pct(same["relative_percent"])])
+    blocks.append(Table(rows, caption=f"表10 {t['target']}主要指标变化趋势", widths=[2.2, 2, 2.4, 1, 1.5, 1.5, 1.5, 1.2],
+                        note="趋势：月均值的Theil–Sen斜率，区间为自助法95%置信区间，p为Mann–Kendall检验；"
+                             f"月均值为{t['target']}{t['stations']}个评价点位日均值的平均（分析室口径）。"))
+    for r in t["rows"]:
+        blocks.append(Paragraph(f"{r['label']}：{r['coverage']}。"))
+
+
 def document(data: dict, charts: Path, *, workspace=None, url: str | None = None):
     """The bulletin's content blocks, only the sections that have data."""
     from lantian.bulletins import charts as C
@@ -649,7 +755,7 @@ def document(data: dict, charts: Path, *, workspace=None, url: str | None = None
     if data.get("schedule") or data.get("letters"):
         _schedule_blocks(blocks, data)
     for key, fn in (("dustfall", _dustfall_blocks), ("fires", _fires_blocks), ("alerts", _alerts_blocks),
-                    ("tasks", _tasks_blocks)):
+                    ("tasks", _tasks_blocks), ("trend", _trend_blocks)):
         if data.get(key):
             fn(blocks, data)
     if data.get("city"):

@@ -123,7 +123,7 @@ def quarterly_page(request: Request, quarter: str | None = Query(None, pattern=r
 def monthly_page(request: Request, month: str | None = Query(None, pattern=MONTH),
                  scope: Scope = Depends(page_scope)):
     """月度通报: every section with data, the synthetic ones labelled; Word/PDF."""
-    from lantian.bulletins.monthly import SECTION_TITLES, monthly
+    from lantian.bulletins.monthly import TITLES, monthly
     _office_only(scope, "monthly bulletin")
     from lantian.bulletins.monthly import NoBulletin
     months = _data_months(request)
@@ -134,6 +134,6 @@ def monthly_page(request: Request, month: str | None = Query(None, pattern=MONTH
         if not isinstance(exc.__context__, NoBulletin):
             raise
         return render(request, "reports/monthly.html", b=None, month=chosen, why=exc.detail.split(" — ")[0],
-                      months=months, titles=SECTION_TITLES)
+                      months=months, titles=TITLES)
     return render(request, "reports/monthly.html", b=data, month=chosen, why=None, months=months,
-                  titles=SECTION_TITLES)
+                  titles=TITLES)
