@@ -364,6 +364,9 @@ class _Builder:
         for i, values in enumerate(t.rows):
             row = table.rows[i]
             header = i < t.header_rows
+            # a row is never broken across pages: a reader meets each row whole (cantSplit comes
+            # before tblHeader in w:trPr, the schema's order)
+            X.child(row._tr.get_or_add_trPr(), "w:cantSplit")
             if header:
                 X.child(row._tr.get_or_add_trPr(), "w:tblHeader")
             for j in range(ncols):
