@@ -24,9 +24,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "standards": ("standards",),
     "core": ("errors", "db", "audit", "workspace", "datadir", "textfiles", "sheets", "attachments", "migrations",
              "limits"),
-    "base": ("measurements", "geography", "accounts", "backup"),
+    "base": ("measurements", "geography", "accounts", "backup", "documents"),
     "rooms": ("plan", "assessment", "emergency", "enterprises", "registers", "dustfall", "fires", "vehicles",
-              "inventory", "apportionment", "live", "monitoring", "reports", "forecast", "analysis"),
+              "inventory", "apportionment", "live", "monitoring", "forecast", "analysis"),
+    "bulletins": ("bulletins",),
     "shell": ("web", "cli", "terminal", "demo", "__main__", "backup_cli"),
 }
 RANK = {unit: i for i, units in enumerate(LAYERS.values()) for unit in units}

@@ -37,18 +37,6 @@ TABLE_EXCEPTIONS = {
     ("lantian.demo", "lantian.plan.models"): "demo.py builds the plan's demo sub-tasks inline (issue 23 §4)",
     ("lantian.demo", "lantian.emergency.models"): "demo.py builds the 错峰 calendar demo inline (issue 23 §4)",
     ("lantian.demo", "lantian.dustfall.models"): "demo.py builds the dust-fall demo inline (issue 23 §4)",
-    ("lantian.reports.demo", "lantian.dustfall.models"):
-        "the demo bulletin checks what the rooms' demos left; reports is two layers in one (issue 23 §3)",
-    ("lantian.reports.demo", "lantian.fires.models"): "as above (issue 23 §3)",
-    ("lantian.reports.demo", "lantian.emergency.models"): "as above (issue 23 §3)",
-    ("lantian.reports.demo", "lantian.assessment.models"): "as above (issue 23 §3)",
-    ("lantian.reports.monthly", "lantian.assessment.models"):
-        "the monthly bulletin counts letters, alerts and milestones from their tables; the bulletins move "
-        "above the rooms and read their services (issue 23 §3)",
-    ("lantian.reports.monthly", "lantian.emergency.models"): "as above (issue 23 §3)",
-    ("lantian.reports.monthly", "lantian.plan.models"): "as above (issue 23 §3)",
-    ("lantian.reports.quarterly", "lantian.plan.models"):
-        "the quarterly bulletin queries Report, Task and Milestone (issue 23 §3)",
     ("lantian.limits", "lantian.enterprises.models"): "see LAYER_EXCEPTIONS",
 }
 #: (importing module, imported module, private name): why

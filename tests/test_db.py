@@ -29,7 +29,7 @@ from lantian.apportionment import models as pmf_models  # noqa: F401
 from lantian.live import models as live_models  # noqa: F401
 from lantian.forecast import models as forecast_models  # noqa: F401
 
-HEAD = "0020"
+HEAD = "0022"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
@@ -162,3 +162,26 @@ def test_engine_is_cached_per_url(tmp_path):
     with db.engine_for(url).connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     db.dispose_engines(url)
+
+
+def test_0022_gives_synthetic_from_the_old_text_rule(empty_url):
+    """Migration 0022: the records already there are synthetic when their text said so (演示数据, 示例,
+    合成, synthetic) — a dust-fall file named （合成）, a warning issued by 演示数据 — and real otherwise."""
+    db.upgrade(empty_url, "0020")
+    now = dt.datetime(2019, 1, 5, tzinfo=dt.timezone.utc)
+    with db.engine_for(empty_url).begin() as c:
+        for n, source in enumerate(["演示数据_2019-01_县区降尘（合成）.csv", "changzhi_dustfall_2021-10.csv",
+                                    "Synthetic-test.csv"]):
+            c.execute(sa.text("INSERT INTO dustfall_values (period, level, code, value, source, imported_by, imported_at) "
+                              "VALUES (:p, 'county', :c, '3.2', :s, 'x', :t)"), {"p": "2019-01", "c": f"14040{n}",
+                                                                                  "s": source, "t": now})
+        for who in ("演示数据", "daqiban"):
+            c.execute(sa.text("INSERT INTO alerts (level, ruleset, forecast, reasons, start, state, issued_by, issued_at) "
+                              "VALUES ('orange', '648', '[]', '[]', :t, 'lifted', :w, :t)"), {"t": now, "w": who})
+    db.upgrade(empty_url)
+    with db.engine_for(empty_url).connect() as c:
+        dust = dict(c.execute(sa.text("SELECT source, synthetic FROM dustfall_values")).all())
+        alerts = dict(c.execute(sa.text("SELECT issued_by, synthetic FROM alerts")).all())
+    assert {k: bool(v) for k, v in dust.items()} == {"演示数据_2019-01_县区降尘（合成）.csv": True,
+                                                     "changzhi_dustfall_2021-10.csv": False, "Synthetic-test.csv": True}
+    assert {k: bool(v) for k, v in alerts.items()} == {"演示数据": True, "daqiban": False}

@@ -630,7 +630,7 @@ from lantian.dustfall import cli as dustfall_cli  # noqa: E402
 from lantian.vehicles import cli as vehicles_cli  # noqa: E402
 from lantian.registers import cli as registers_cli  # noqa: E402
 from lantian.fires import cli as fires_cli  # noqa: E402
-from lantian.reports import cli as report_cli  # noqa: E402
+from lantian.bulletins import cli as report_cli  # noqa: E402
 from lantian.inventory import cli as inventory_cli  # noqa: E402
 from lantian.apportionment import cli as pmf_cli  # noqa: E402
 from lantian.forecast import cli as forecast_cli  # noqa: E402

@@ -6,7 +6,7 @@ Changzhi's 2019 year in the measurement store, the plan's departments, one accou
 the as-of date 2023-06-30 (the plan's first hard deadline). Re-running it changes nothing.
 Synthetic records (the demo enterprise) are labelled synthetic in the data and on screen. January
 2019 gets labelled demo records (演示数据) for every section of its 月度通报 whose real data is of
-another period (:mod:`lantian.reports.demo`): ``lantian report monthly --month 2019-01``.
+another period (:mod:`lantian.bulletins.demo`): ``lantian report monthly --month 2019-01``.
 """
 from __future__ import annotations
 
@@ -145,7 +145,8 @@ def _plan(url: str, data: Path, root: Path | None = None) -> int:
             for number, title, due, kind, code, indicator in subtasks:
                 task = service.task_by_number(s, number, done.plan)
                 service.add_milestone(s, office, task.id, title, due=due, owner_kind=kind, owner_code=code,
-                                      indicator=indicator, params={"unit": code} if indicator else None)
+                                      indicator=indicator, params={"unit": code} if indicator else None,
+                                      synthetic=True)
         return s.scalar(sa.select(sa.func.count()).select_from(Milestone))
 
 
@@ -317,7 +318,7 @@ def build(data: Path, workspace: Path, con, progress=None) -> DemoResult:
     outdir = ws.root / "demo" / "cnemc"
     written = write_all(recompute(feed, con, FeedRules()), outdir)
     report = diff(source.parent, outdir)
-    from lantian.reports.demo import demo_bulletin
+    from lantian.bulletins.demo import demo_bulletin
     demo_bulletin(ws, con)                         # January 2019: every bulletin section, labelled 演示数据
     _met(ws, data)                                 # the analysis room's roses: one UCI Beijing station's wind
     from lantian.assessment.networks import official_stations

@@ -31,6 +31,15 @@ from lantian.measurements.stations import AdminUnit
 KINDS = ("city", "county", "zone")
 #: the units a county user, a target, an enterprise or a sub-task may belong to
 LOCAL = ("county", "zone")
+#: GB/T 2260 province-level divisions by the first two digits of a code (the names the station
+#: registry writes in its 省份 column)
+PROVINCES = {"11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区", "21": "辽宁省",
+             "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省",
+             "35": "福建省", "36": "江西省", "37": "山东省", "41": "河南省", "42": "湖北省", "43": "湖南省",
+             "44": "广东省", "45": "广西壮族自治区", "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省",
+             "53": "云南省", "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省",
+             "64": "宁夏回族自治区", "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区",
+             "82": "澳门特别行政区"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,22 @@ def city_code(s: Session, config: Mapping | None = None) -> str | None:
         return parents.pop()
     counties = {u.code[:4] + "00" for u in units(s, "county") if len(u.code) == 6 and u.code.isdigit()}
     return counties.pop() if len(counties) == 1 else None
+
+
+def province_of(s: Session, config: Mapping | None = None) -> str | None:
+    """The workspace's province: ``[workspace] province`` of ``config``, else the GB/T 2260 province its
+    city's code names (``140400`` → 山西省); None when the city is not known."""
+    said = ((config or {}).get("workspace") or {}).get("province")
+    if said:
+        return str(said)
+    city = city_code(s, config)
+    return PROVINCES.get(city[:2]) if city and city[:2].isdigit() else None
+
+
+def city_name(s: Session, config: Mapping | None = None) -> str | None:
+    """The workspace's city's name (长治市), None when it knows no city."""
+    found = unit(s, city_code(s, config))
+    return found.name if found else None
 
 
 def city_of(url: str, config: Mapping | None = None) -> str | None:

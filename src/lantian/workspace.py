@@ -24,6 +24,8 @@ TEMPLATE = """# lantian workspace settings
 name = "{name}"
 # as_of = "2019-12-31"   # the date every "overdue" and "year to date" is computed against (default today)
 # city = "140400"        # the city's GB/T 2260 code (default: the city unit its boundaries bring; docs/architecture.md "Geography")
+# province = "山西省"      # default: the province the city's GB/T 2260 code names
+# issuer = "长治市大气污染防治工作领导小组办公室"   # who issues the bulletins (default: the city's name + 大气污染防治工作领导小组办公室)
 
 [engine]
 name = "duckdb"        # or "spark": the same computations on Apache Spark (docs/scaling.md)

@@ -116,7 +116,7 @@ def test_warn_after_the_data_ends_says_the_data_is_incomplete(ws):
 
 
 def test_a_bulletin_short_of_data_says_so_at_the_top_and_marks_the_figures(ws, tmp_path):
-    from lantian.reports.monthly import monthly, monthly_docx
+    from lantian.bulletins.monthly import monthly, monthly_docx
     data = monthly(ws, "2019-06")
     path, _ = monthly_docx(data, tmp_path / "out", workspace=ws, pdf=False)      # the command's own two steps
     note = data["incomplete"]
@@ -158,10 +158,10 @@ def test_progress_and_ranking_state_coverage_and_strict_refuses(ws):
 
 # --------------------------------------------------------------------------- one date everywhere
 def _bulletin(ws, month):
-    """The bulletin's 目标序时进度 section, as :func:`lantian.reports.monthly.monthly` makes it."""
+    """The bulletin's 目标序时进度 section, as :func:`lantian.bulletins.monthly.monthly` makes it."""
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
-    from lantian.reports import monthly as M
+    from lantian.bulletins import monthly as M
     m = M._month(ws, M.parse_month(month), Store(ws.measurements), connect(None, ws.config), ws.database_url)
     sch = M._schedule(m)
     return {r["unit"]: r["status"] for r in sch["behind"] if r["unit"] != "140400"}, sch["interview"]  # counties

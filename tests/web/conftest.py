@@ -13,7 +13,7 @@ from lantian import db
 from lantian.demo import PASSWORD, _accounts, _dustfall, _emergency, _ledger, _plan
 from lantian.fires.demo import demo_fires
 from lantian.registers.demo import demo_registers
-from lantian.reports.demo import demo_bulletin
+from lantian.bulletins.demo import demo_bulletin
 from lantian.vehicles.demo import demo_vehicles
 from lantian.measurements import stations as registry
 from lantian.measurements.importer import import_files

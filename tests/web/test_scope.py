@@ -112,8 +112,8 @@ CASES = {
     "/api/gates/violations": ("GET", "/api/gates/violations", None, None),
     "/api/gates/records": ("GET", "/api/gates/records?enterprise_id=5", "/api/gates/records?enterprise_id=10", 404),
     "/api/gates/violations/{record_id}/resolve": ("POST", None, None, None),   # tests/vehicles/test_routes.py
-    "/api/reports/monthly": ("GET", None, "/api/reports/monthly?month=2019-01", 404),   # tests/reports/test_routes.py
-    "/api/reports/quarterly": ("GET", None, "/api/reports/quarterly?quarter=2023Q2", 404),  # tests/reports/test_quarterly.py
+    "/api/reports/monthly": ("GET", None, "/api/reports/monthly?month=2019-01", 404),   # tests/bulletins/test_routes.py
+    "/api/reports/quarterly": ("GET", None, "/api/reports/quarterly?quarter=2023Q2", 404),  # tests/bulletins/test_quarterly.py
     "/reports": ("GET", None, "/reports", 404),
     "/reports/monthly": ("GET", None, "/reports/monthly?month=2019-01", 404),
     "/reports/quarterly": ("GET", None, "/reports/quarterly?quarter=2023Q2", 404),

@@ -16,7 +16,7 @@ COLOURS = ["#4a7ebb", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#7
 
 
 def _font():
-    from lantian.reports.charts import cjk_font
+    from lantian.documents.charts import cjk_font
     font = cjk_font()
     plt.rcParams["font.family"] = font.get_name()
     plt.rcParams["axes.unicode_minus"] = False
@@ -63,8 +63,8 @@ def season_chart(r: dict, out: Path) -> Path | None:
 
 
 def render(r: dict, links: dict, out: Path, *, root: Path | None = None) -> Path:
-    from lantian.reports import render_docx
-    from lantian.reports.content import Heading, Image, OfficialDocument, Paragraph, Table
+    from lantian.documents import render_docx
+    from lantian.documents.content import Heading, Image, OfficialDocument, Paragraph, Table
     names = _names(r)
     bs = {f["factor"]: f for f in (r["bootstrap"] or {}).get("factors", [])}
     inp = r["input"]

@@ -234,7 +234,7 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
                   + (" — dry run, nothing recorded" if dry_run else ""), markup=False, soft_wrap=True)
     if note:
         out.print(note, markup=False, highlight=False, soft_wrap=True)
-    from lantian.reports.pdf import pdf_unavailable
+    from lantian.documents.pdf import pdf_unavailable
     if pdf and not dry_run and pdf_unavailable():
         out.print(pdf_unavailable(), markup=False)
 

@@ -35,7 +35,8 @@ def _pm25_schedule(ctx: Context, params: dict) -> Measured:
     target = float(row.pm25_target)
     return Measured("pm25_schedule", params, ok, f"{row.pm25}",
                     f"截至{row.date}，{row.name}PM2.5累计浓度{row.pm25}微克/立方米，年度目标{target:g}"
-                    + ("（合成目标）" if row.synthetic_targets else "") + _covered(row), row.date)
+                    + ("（合成目标）" if row.synthetic_targets else "") + _covered(row), row.date,
+                    synthetic=bool(row.synthetic_targets))
 
 
 def _covered(row) -> str:

@@ -59,7 +59,7 @@ def _incomplete(n: dict) -> str:
 
 
 def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = None):
-    from lantian.reports.letters import WarningLetterContext
+    from lantian.documents.letters import WarningLetterContext
     n = d.numbers
     return WarningLetterContext(
         county=d.name, year=day.year, period_end=day, pm25=n["pm25"], pm25_target=n["pm25_target"],
@@ -70,7 +70,7 @@ def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = Non
 
 
 def _interview_context(found: list[Draft], day: dt.date, number: str, levels: dict | None = None):
-    from lantian.reports.letters import InterviewCandidate, InterviewProposalContext
+    from lantian.documents.letters import InterviewCandidate, InterviewProposalContext
     from lantian.standards.progress import BEHIND_CONDITIONS, SERIOUS_CONDITIONS
     words = {**BEHIND_CONDITIONS, **SERIOUS_CONDITIONS}
     rule = next((d.numbers.get("rule") for d in found if d.numbers.get("rule")), "")
@@ -88,17 +88,17 @@ def _interview_context(found: list[Draft], day: dt.date, number: str, levels: di
 def _pdf(docx: Path, pdf: bool) -> Path | None:
     if not pdf:
         return None
-    from lantian.reports.pdf import pdf_unavailable, to_pdf
+    from lantian.documents.pdf import pdf_unavailable, to_pdf
     return None if pdf_unavailable() else to_pdf(docx)
 
 
 def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, actor: str,
-                 pdf: bool = True) -> list[Draft]:
+                 pdf: bool = True, synthetic: bool = False) -> list[Draft]:
     """Record each draft (status draft) and write its document under WORKSPACE/letters/: a 预警通知函
     per county behind schedule, one 约谈建议 for all the seriously behind; a PDF copy beside each
-    .docx when LibreOffice is installed (``pdf``)."""
-    from lantian.reports import render_docx
-    from lantian.reports.letters import interview_proposal, warning_letter
+    .docx when LibreOffice is installed (``pdf``). ``synthetic``: letters of a demo (演示/合成数据)."""
+    from lantian.documents import render_docx
+    from lantian.documents.letters import interview_proposal, warning_letter
     folder = root / "letters"
     folder.mkdir(parents=True, exist_ok=True)
     interviews: list[tuple[Draft, Letter]] = []
@@ -110,7 +110,7 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
             continue
         row = Letter(kind=d.kind, unit_code=d.unit, assessed_on=day, status="draft",
                      numbers=json.dumps(d.numbers, ensure_ascii=False), created_by=actor, created_at=now_utc(),
-                     rectification_due=day + dt.timedelta(days=RECTIFICATION_DAYS))
+                     rectification_due=day + dt.timedelta(days=RECTIFICATION_DAYS), synthetic=synthetic)
         s.add(row)
         s.flush()
         row.doc_number = f"长气防办函〔{day.year}〕{row.id}号"

@@ -48,6 +48,8 @@ class Letter(Base):
     issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     rectified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: 演示/合成数据: set where the record is made (the demo passes synthetic=True), never read from its text
+    synthetic: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
 
 class SandDustDay(Base):

@@ -96,7 +96,8 @@ def letters(scope: Scope, root: Path | None = None) -> list[dict]:
         return [{"id": r.id, "kind": r.kind, "unit": r.unit_code, "name": names.get(r.unit_code, r.unit_code),
                  "assessed_on": r.assessed_on.isoformat(), "status": r.status, "doc_number": r.doc_number,
                  "document": _document(scope, r), "pdf": _has_pdf(scope, r, root),
-                 "rectification_due": r.rectification_due.isoformat() if r.rectification_due else None}
+                 "rectification_due": r.rectification_due.isoformat() if r.rectification_due else None,
+                 "created_by": r.created_by, "synthetic": bool(r.synthetic)}
                 for r in letter_service.letters(s) if _letter_visible(scope, r.unit_code)]
 
 

@@ -22,3 +22,5 @@ class DustfallValue(Base):
     source: Mapped[str] = mapped_column(sa.String(255))
     imported_by: Mapped[str] = mapped_column(sa.String(64))
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: 演示/合成数据: set where the record is made (the demo passes synthetic=True), never read from its text
+    synthetic: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())

@@ -35,9 +35,11 @@ def _counties(s: Session) -> dict[str, str]:
     return geography.lookup(s, geography.LOCAL)
 
 
-def import_file(s: Session, path: Path, *, period: str | None, actor: str, config: dict | None = None) -> dict:
+def import_file(s: Session, path: Path, *, period: str | None, actor: str, config: dict | None = None,
+                synthetic: bool = False) -> dict:
     """Import county values (or raw gravimetric data → point values → the county's mean of its
-    points); replace that month's values; open the campaigns. All or nothing; audited."""
+    points); replace that month's values; open the campaigns. All or nothing; audited. ``synthetic``:
+    the file is demo data (演示/合成数据), and every value from it says so."""
     rows = reader.read(path, period)
     counties = _counties(s)
     resolved = []
@@ -55,20 +57,28 @@ def import_file(s: Session, path: Path, *, period: str | None, actor: str, confi
     for r, county in resolved:
         code = county if r.level == "county" else r.code
         s.add(DustfallValue(period=r.period, level=r.level, code=code, county_code=county, value=str(r.value),
-                            yoy_percent=r.yoy_percent, source=path.name, imported_by=actor, imported_at=now))
+                            yoy_percent=r.yoy_percent, source=path.name, imported_by=actor, imported_at=now,
+                            synthetic=synthetic))
         if r.level == "point":
             points.setdefault((r.period, county), []).append(r.value)
     for (month, county), values in points.items():     # the county's value: the mean of its points
         s.add(DustfallValue(period=month, level="county", code=county, county_code=county,
                             value=str(sum(values) / len(values)), source=f"{path.name}（{len(values)}个点位均值）",
-                            imported_by=actor, imported_at=now))
+                            imported_by=actor, imported_at=now, synthetic=synthetic))
     s.flush()
     opened = []
     for month in months:
         opened += open_campaigns(s, month, config)
     audit.record(s, actor=actor, action="import", entity="dustfall", entity_id=",".join(months),
-                 after={"rows": len(rows), "file": path.name, "campaigns": opened})
+                 after={"rows": len(rows), "file": path.name, "campaigns": opened,
+                        **({"synthetic": True} if synthetic else {})})
     return {"months": months, "rows": len(rows), "campaigns": opened}
+
+
+def values_in(s: Session, period: str) -> int:
+    """How many dust-fall values (counties and points) the month ``YYYY-MM`` has."""
+    return int(s.scalar(sa.select(sa.func.count()).select_from(DustfallValue)
+                        .where(DustfallValue.period == period)) or 0)
 
 
 class NoMonth(UsageError, NotFound):
@@ -95,7 +105,7 @@ def bulletin(s: Session, period: str, config: dict | None = None) -> dict:
             yoy = str(round_half_even((v - before[r.code]) / before[r.code] * 100, 1))
         table.append({"rank": k, "county": r.code, "name": names.get(r.code, r.code), "value": float(published(v)),
                       "yoy_percent": None if yoy is None else float(yoy), "above": published(v) > limit,
-                      "source": r.source})
+                      "source": r.source, "synthetic": bool(r.synthetic)})
     shown = [published(v) for v in values]
     return {"period": period, "threshold": float(limit), "counties": table,
             "city": {"max": float(max(shown)), "min": float(min(shown)),
@@ -109,7 +119,8 @@ def _names(s: Session) -> dict[str, str]:
 
 def open_campaigns(s: Session, period: str, config: dict | None = None) -> list[str]:
     """A 降尘专项整治 sub-task of the plan's dust-fall task (task 14 of the seed: the task the dust-fall
-    citation is bound to) for each county above the threshold (once per month)."""
+    citation is bound to) for each county above the threshold (once per month); synthetic when the
+    value that opens it is."""
     from lantian.accounts.scope import Scope
     from lantian.plan import service as plan
     limit = threshold(config)
@@ -129,7 +140,7 @@ def open_campaigns(s: Session, period: str, config: dict | None = None) -> list[
         if plan.has_milestone(s, task.id, title):
             continue
         plan.add_milestone(s, office, task.id, title, due=due, owner_kind="county", owner_code=r.code,
-                           indicator="dustfall", params={"unit": r.code})
+                           indicator="dustfall", params={"unit": r.code}, synthetic=bool(r.synthetic))
         opened.append(names.get(r.code, r.code))
     return opened
 

@@ -42,7 +42,8 @@ def _staggered_calendar(ctx: Context, params: dict) -> Measured:
         ok = False
     else:
         ok = None                                     # still within the time to acknowledge
-    return Measured("staggered_calendar", params, ok, f"{acked}/{listed}", detail, ctx.as_of)
+    return Measured("staggered_calendar", params, ok, f"{acked}/{listed}", detail, ctx.as_of,
+                    synthetic=bool(d["synthetic"]))
 
 
 def _percent(part: int, whole: int) -> str:
@@ -70,7 +71,8 @@ def _ozone_response(ctx: Context, params: dict) -> Measured:
               + (f"（{_percent(complied, verified)}%，要求≥{float(need):g}%）" if verified else "（未核查）")
               + ("（含合成数据）" if any(r.synthetic for r in records) else ""))
     verdict = False if not ack_ok else (ok if verified else None)       # unsigned lines fail; unverified: pending
-    return Measured("ozone_response", params, verdict, f"{complied}/{verified}", detail, ctx.as_of)
+    return Measured("ozone_response", params, verdict, f"{complied}/{verified}", detail, ctx.as_of,
+                    synthetic=any(r.synthetic for r in records))
 
 
 register(Indicator("staggered_calendar", "错峰生产计划送达签收", (), _staggered_calendar))

@@ -89,6 +89,8 @@ class Alert(Base):
     issued_by: Mapped[str] = mapped_column(sa.String(64))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     forecast_run_id: Mapped[int | None] = mapped_column(sa.Integer)   # the stored forecast relied on (forecast_runs)
+    #: 演示/合成数据: set where the record is made (the demo passes synthetic=True), never read from its text
+    synthetic: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
 
 class AlertEnterprise(Base):

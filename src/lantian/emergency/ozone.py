@@ -78,8 +78,8 @@ def issue(s: Session, root: Path, scope: Scope, start: dt.date, forecast_o3_8h: 
 
 
 def _notice(s: Session, root: Path, r: OzoneResponse, days, schedule: list[dict]) -> str:
-    from lantian.reports import render_docx
-    from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
+    from lantian.documents import render_docx
+    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     names = dict(s.execute(sa.text("SELECT code, name FROM departments")).all())
     said = "、".join(f"{d.day.month}月{d.day.day}日O3-8h {d.o3_8h:g}微克/立方米（IAQI {d.iaqi}）" for d in days)
     rows = [["企业", "县区", "行业", f"每日{r.hours}措施"]] + [[e["name"], e["county"] or "", e["industry"], e["measure"]]

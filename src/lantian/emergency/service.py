@@ -187,10 +187,12 @@ def _rank(level: str) -> int:
 
 
 def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: str, *, start: dt.date,
-          regional: str | None = None, config: dict | None = None, forecast_run: dict | None = None) -> Alert:
+          regional: str | None = None, config: dict | None = None, forecast_run: dict | None = None,
+          synthetic: bool = False) -> Alert:
     """Issue a warning from a forecast (or a regional warning adopted): the record, the enterprises
     under it with their measures at the level, and the notice (.docx). ``forecast_run``: the stored
-    forecast it relies on (:func:`lantian.forecast.service.get`), named in the record and the notice."""
+    forecast it relies on (:func:`lantian.forecast.service.get`), named in the record and the notice.
+    ``synthetic``: a demo's warning (演示/合成数据), labelled so wherever it is reported."""
     if scope.who.role not in MANAGE:
         raise Forbidden("预警由市大气办发布 (the city office issues warnings)")
     decision = decide(forecast, ruleset)
@@ -208,7 +210,7 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
     alert = Alert(level=level, ruleset=ruleset, forecast=json.dumps(forecast), reasons=json.dumps(reasons,
                   ensure_ascii=False), regional=regional, start=to_utc(start), expected_end=start + dt.timedelta(days=days - 1),
                   state="active", issued_by=scope.who.username, issued_at=now_utc(),
-                  forecast_run_id=forecast_run["id"] if forecast_run else None)
+                  forecast_run_id=forecast_run["id"] if forecast_run else None, synthetic=synthetic)
     s.add(alert)
     s.flush()
     alert.doc_number = f"长气防办发〔{start.year}〕{alert.id}号"
@@ -229,7 +231,8 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
                              source=_forecast_source(forecast_run))
     audit.record(s, actor=scope.who.username, action="issue", entity="alert", entity_id=str(alert.id),
                  after={"level": level, "ruleset": ruleset, "forecast": forecast, "enterprises": len(listed),
-                        "forecast_run": forecast_run["id"] if forecast_run else None})
+                        "forecast_run": forecast_run["id"] if forecast_run else None,
+                        **({"synthetic": True} if synthetic else {})})
     return alert
 
 
@@ -243,8 +246,8 @@ def _forecast_source(run: dict | None) -> str:
 
 def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date, names: dict | None = None,
             source: str = "") -> str:
-    from lantian.reports import render_docx
-    from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
+    from lantian.documents import render_docx
+    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     name = LEVEL_NAMES[alert.level]
     rows = [["企业", "县区", "绩效分级", f"{name}措施"]]
     names = _county_names(object_session(alert))
@@ -369,6 +372,7 @@ def alert_detail(s: Session, scope: Scope, alert_id: int) -> dict:
             "start": to_beijing(a.start).date().isoformat(), "expected_end": a.expected_end.isoformat()
             if a.expected_end else None, "state": a.state, "doc_number": a.doc_number, "document": a.document,
             "enterprises": rows, "county_acks": acks if scope.who.role != "enterprise" else {},
+            "issued_by": a.issued_by, "synthetic": bool(a.synthetic),
             "acknowledged": sum(1 for r in rows if r["acknowledged_by"]), "listed": len(rows)}
 
 
@@ -677,7 +681,7 @@ METRIC_NAMES = {"production_kw": "生产用电", "so2_kgh": "SO2排放", "nox_kg
 
 
 def _achieved_blocks(v: dict | None) -> list:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     if not v:
         return [Paragraph("实际减排：尚无设施用电/CEMS数据，未核算。")]
     rows = [["指标", "承诺削减（%）", "实际削减（%）", "削减量"]] + [
@@ -690,8 +694,8 @@ def _achieved_blocks(v: dict | None) -> list:
 
 def review_docx(r: dict, out: Path) -> Path:
     """The 复盘 as a document through the one document service."""
-    from lantian.reports import render_docx
-    from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
+    from lantian.documents import render_docx
+    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     rows = [["日期", "预报AQI", "实测AQI", "偏差"]] + [[d["day"], str(d["forecast"]), "—" if d["observed"] is None
                                                          else str(d["observed"]), "—" if d["error"] is None
                                                          else f"{d['error']:+d}"] for d in r["days"]]

@@ -63,8 +63,8 @@ def issue(s: Session, root: Path | None, scope: Scope, season: int, *, on: dt.da
 
 
 def _notice(root: Path, cal: StaggeredCalendar, rows: list[dict], counties: dict[str, str]) -> str:
-    from lantian.reports import render_docx
-    from lantian.reports.content import Heading, OfficialDocument, Paragraph, Table
+    from lantian.documents import render_docx
+    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     table = [["企业", "县区", "分级", "执行", "措施", "说明"]]
     for r in rows:
         table.append([r["name"], counties.get(r["county"] or "", r["county"] or ""), r["grade"], r["applied_grade"] or "",

@@ -36,7 +36,8 @@ def _ledger_rule(ctx: Context, params: dict) -> Measured:
     hits = [v for v in found.violations if v.rule == rule and (not county or v.county == county)]
     names = "、".join(sorted({f"{v.enterprise}{v.facility}" for v in hits})[:5])
     detail = f"截至{ctx.as_of}，{len(hits)}处违反" + (f"：{names}" if hits else "，全部合规")
-    return Measured("ledger_rule", params, not hits, str(len(hits)), detail, ctx.as_of)
+    return Measured("ledger_rule", params, not hits, str(len(hits)), detail, ctx.as_of,
+                    synthetic=any(v.synthetic for v in hits))
 
 
 register(Indicator("ledger_rule", "台账规则检查", ("rule",), _ledger_rule))

@@ -144,6 +144,7 @@ class FacilityFacts:
     industry: str | None = None
     grade: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
+    synthetic: bool = False              # a demo's facility or enterprise (演示/合成数据)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> FacilityFacts:
@@ -174,6 +175,7 @@ class Finding:
     message: str
     deadline: date | None
     days: int | None                     # past the deadline (in force) / remaining (upcoming)
+    synthetic: bool = False              # the facility's flag: a finding on demo data says so
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _jsonable(getattr(self, f.name)) for f in dc_fields(self)}
@@ -756,7 +758,8 @@ def _finding(rule: Rule, f: FacilityFacts, on: date, upcoming: bool, deadline: d
         rule=rule.id, title=rule.title, clause=rule.clause, task=rule.task, severity=rule.severity,
         upcoming=upcoming, facility_id=f.id, facility=f.name, facility_code=f.code, kind=f.kind,
         enterprise=f.enterprise, enterprise_id=f.enterprise_id, county=f.county, status=f.status,
-        message=_render(template, rule, f, on, deadline, days), deadline=deadline, days=days)
+        message=_render(template, rule, f, on, deadline, days), deadline=deadline, days=days,
+        synthetic=bool(f.synthetic))
 
 
 def _render(template: str, rule: Rule, f: FacilityFacts, on: date, deadline: date | None,

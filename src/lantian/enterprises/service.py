@@ -67,7 +67,7 @@ def facts(s: Session, enterprises: list[Enterprise]) -> list[rules.FacilityFacts
         out.append(rules.FacilityFacts(id=f.id, code=f.code, name=f.name, kind=f.kind, status=f.status,
                                        enterprise=e.name, enterprise_id=e.id, county=e.county_code,
                                        industry=led.industry if led else None, grade=led.grade if led else None,
-                                       attrs=_attrs(f)))
+                                       attrs=_attrs(f), synthetic=bool(f.synthetic or e.synthetic)))
     return out
 
 

@@ -1,7 +1,7 @@
 """日报 — the office's daily report of the latest day with data: each county's daily AQI (the
 dashboard's numbers, HJ 633 of the day's rule set), the station-hours above the AQI threshold, the
 warnings in force, the fire points awaiting verification and the devices silent — laid out by the one
-document service (``lantian.reports``) as .docx, and PDF through LibreOffice when installed.
+document service (``lantian.documents``) as .docx, and PDF through LibreOffice when installed.
 
     WORKSPACE/reports/daily/2024-05-06-日报.docx (.pdf)
 """
@@ -31,7 +31,7 @@ def build(ws, url: str, up_to: dt.date, *, pdf: bool = True) -> dict | None:
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
     from lantian.monitoring.dashboard import dashboard
-    from lantian.reports import Heading, OfficialDocument, Paragraph, Table, render_docx, to_pdf
+    from lantian.documents import Heading, OfficialDocument, Paragraph, Table, render_docx, to_pdf
     office = Scope.office(url, "worker")
     data = dashboard(Store(ws.measurements), office.stations(include_stopped=True), None, connect(None, ws.config),
                      as_of=up_to)

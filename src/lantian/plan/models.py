@@ -93,6 +93,8 @@ class Milestone(Base):
     #: the task is also each county's and zone's), "citation" (a register or rule citing the task);
     #: None for one added by the office
     origin: Mapped[str | None] = mapped_column(sa.String(16))
+    #: 演示/合成数据: set where the record is made (the demo passes synthetic=True), never read from its text
+    synthetic: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
 
 class Commitment(Base):
@@ -123,6 +125,8 @@ class Report(Base):
     author: Mapped[str] = mapped_column(sa.String(64))
     reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     as_of: Mapped[dt.date] = mapped_column(sa.Date)                    # the workspace date it reports for
+    #: 演示/合成数据: set where the record is made (the demo passes synthetic=True), never read from its text
+    synthetic: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
 
 class Supervision(Base):

@@ -97,7 +97,7 @@ def owner_name(names: dict, kind: str | None, code: str | None) -> str:
 def _measured_json(m: Measured) -> dict:
     known = indicators.registry()
     return {"indicator": m.indicator, "label": known[m.indicator].label if m.indicator in known else m.indicator, "params": m.params, "ok": m.ok,
-            "value": m.value, "detail": m.detail}
+            "value": m.value, "detail": m.detail, "synthetic": m.synthetic}
 
 
 class _Loaded:
@@ -274,8 +274,9 @@ def _addressed(scope: Scope, letter: Supervision) -> bool:
 # --------------------------------------------------------------------------- writes
 def add_report(s: Session, root: Path, scope: Scope, task_id: int, text: str, *, as_of: dt.date,
                milestone_id: int | None = None, percent: int | None = None, completed: bool = False,
-               files: list[tuple[str, bytes]] = ()) -> Report:
-    """进展报告 by the caller on a task it may report on, with evidence files (checked, size-limited)."""
+               files: list[tuple[str, bytes]] = (), synthetic: bool = False) -> Report:
+    """进展报告 by the caller on a task it may report on, with evidence files (checked, size-limited);
+    ``synthetic`` for a demo's (演示/合成数据)."""
     task = _visible_task(s, scope, task_id)
     milestone = None
     me = access.owner(scope)
@@ -303,7 +304,8 @@ def add_report(s: Session, root: Path, scope: Scope, task_id: int, text: str, *,
         attachments.check(name, data)                  # refuse before anything is written
     kind, code = me if me else ("city", None)
     row = Report(task_id=task.id, milestone_id=milestone_id, unit_kind=kind, unit_code=code, text=text,
-                 percent=percent, completed=completed, author=scope.who.username, reported_at=now_utc(), as_of=as_of)
+                 percent=percent, completed=completed, author=scope.who.username, reported_at=now_utc(), as_of=as_of,
+                 synthetic=synthetic)
     s.add(row)
     s.flush()
     for name, data in files:
@@ -343,8 +345,9 @@ def _check_owner(s: Session, kind: str | None, code: str | None) -> None:
 
 def add_milestone(s: Session, scope: Scope, task_id: int, title: str, *, due: dt.date | None = None,
                   owner_kind: str | None = None, owner_code: str | None = None, indicator: str | None = None,
-                  params: dict | None = None) -> Milestone:
-    """A milestone or a sub-task of one county/department/enterprise (the office only)."""
+                  params: dict | None = None, synthetic: bool = False) -> Milestone:
+    """A milestone or a sub-task of one county/department/enterprise (the office only); ``synthetic``
+    for a demo's (演示/合成数据), labelled so wherever it is reported."""
     _require_manager(scope)
     task = _visible_task(s, scope, task_id)
     if not (title or "").strip():
@@ -355,12 +358,13 @@ def add_milestone(s: Session, scope: Scope, task_id: int, title: str, *, due: dt
     m = Milestone(task_id=task.id, title=title.strip()[:255], owner_kind=owner_kind, owner_code=owner_code, due=due,
                   state="open", percent=0, indicator=indicator or None,
                   indicator_params=json.dumps(params, ensure_ascii=False) if indicator else None,
-                  created_by=scope.who.username, created_at=now_utc())
+                  created_by=scope.who.username, created_at=now_utc(), synthetic=synthetic)
     s.add(m)
     s.flush()
     audit.record(s, actor=scope.who.username, action="create", entity="plan_milestone", entity_id=str(m.id),
                  after={"task": task.number, "title": m.title, "due": due.isoformat() if due else None,
-                        "owner": [owner_kind, owner_code], "indicator": indicator, "params": params},
+                        "owner": [owner_kind, owner_code], "indicator": indicator, "params": params,
+                        **({"synthetic": True} if synthetic else {})},
                  scope_unit=owner_code if owner_kind == "county" else None)
     return m
 
@@ -544,8 +548,8 @@ def inbox(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, plan:
 def supervise(s: Session, root: Path, scope: Scope, task_id: int, unit_kind: str, unit_code: str, *,
               as_of: dt.date, settings: PlanSettings = DEFAULT, ctx=None) -> Supervision:
     """督办函 to a department or county on a task that is overdue or at risk: a record and its .docx."""
-    from lantian.reports import render_docx
-    from lantian.reports.letters import SupervisionContext, supervision_letter
+    from lantian.documents import render_docx
+    from lantian.documents.letters import SupervisionContext, supervision_letter
     _require_manager(scope)
     task = _visible_task(s, scope, task_id)
     if unit_kind not in ("department", "county"):
@@ -653,3 +657,33 @@ def task_measured_by(s: Session, indicator: str, as_of: dt.date | None = None) -
 def has_milestone(s: Session, task_id: int, title: str) -> bool:
     return s.scalar(sa.select(Milestone.id).where(Milestone.task_id == task_id, Milestone.title == title[:255])
                     .limit(1)) is not None
+
+
+def milestones_of(s: Session, task_ids: list[int], *, due_by: dt.date | None = None,
+                  state: str | None = None) -> list[dict]:
+    """The milestones (节点/子任务) of ``task_ids`` — due by ``due_by`` and in ``state`` when given — as
+    records: id, task id, title, due, state, whether synthetic (the bulletins' reading of the plan)."""
+    q = sa.select(Milestone).where(Milestone.task_id.in_(task_ids)).order_by(Milestone.task_id, Milestone.id)
+    if due_by is not None:
+        q = q.where(Milestone.due <= due_by)
+    if state is not None:
+        q = q.where(Milestone.state == state)
+    return [{"id": m.id, "task_id": m.task_id, "title": m.title, "due": m.due.isoformat() if m.due else None,
+             "state": m.state, "synthetic": bool(m.synthetic)} for m in s.scalars(q)]
+
+
+def reports_between(s: Session, start: dt.date, end: dt.date) -> list[dict]:
+    """进展报告 of the plan in force on ``end`` whose as-of date falls in [start, end], oldest first, with
+    their task, unit, text, evidence files and whether synthetic (the quarterly review's evidence)."""
+    plan = current_plan(s, end)
+    if plan is None:
+        return []
+    names = owner_names(s)
+    q = (sa.select(Report, Task).join(Task, Task.id == Report.task_id)
+         .where(Task.plan_id == plan.id, Report.as_of >= start, Report.as_of <= end)
+         .order_by(Report.as_of, Task.number, Report.id))
+    return [{"id": r.id, "number": t.number, "task": t.title, "unit_code": r.unit_code,
+             "unit": names.get(r.unit_code or "", "市大气办"), "date": r.as_of.isoformat(), "text": r.text,
+             "percent": r.percent, "completed": r.completed, "synthetic": bool(r.synthetic),
+             "files": [f.filename for f in attachments.of(s, REPORT_ENTITY, str(r.id))]}
+            for r, t in s.execute(q).all()]

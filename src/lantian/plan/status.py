@@ -28,6 +28,7 @@ class Measured:
     value: str
     detail: str
     as_of: dt.date | None = None
+    synthetic: bool = False         # decided on synthetic (demo) records or targets
 
 
 @dataclass

@@ -124,7 +124,7 @@ class Check:
                        register=register or self.registers[0], row_id=row.id if row else None,
                        row_key=row.key if row else None, label=label,
                        county=row.county if row else county, message=message, deadline=deadline, days=days,
-                       source="check")
+                       source="check", synthetic=bool(row and row.synthetic))
 
 
 CHECKS: dict[str, Check] = {}

@@ -383,8 +383,8 @@ DEMO_ATTACHMENTS = [("clusters", "CL-01", "潞城区耐火材料产业集群整�
 
 
 def _plan_document(title: str, out: Path) -> Path:
-    from lantian.reports import render_docx
-    from lantian.reports.content import OfficialDocument, Paragraph
+    from lantian.documents import render_docx
+    from lantian.documents.content import OfficialDocument, Paragraph
     doc = OfficialDocument(title=title, blocks=[Paragraph("本文件为演示用合成数据（synthetic demo document），不是真实方案。")],
                            issuer="（合成）")
     return render_docx("document", doc, out)

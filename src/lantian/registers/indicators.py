@@ -54,7 +54,7 @@ def _register_rule(ctx: Context, params: dict) -> Measured:
     what = (known[rule][0] if rule else reg.label) + (f"（任务{task}）" if task is not None else "")
     names = "、".join(sorted({f.label for f in hits})[:5])
     detail = f"截至{ctx.as_of}，{what}：{len(hits)}处违反" + (f"（{names}）" if hits else "，全部合规")
-    return Measured(NAME, params, not hits, str(len(hits)), detail, ctx.as_of)
+    return Measured(NAME, params, not hits, str(len(hits)), detail, ctx.as_of, synthetic=any(f.synthetic for f in hits))
 
 
 register(Indicator(NAME, "专项台账规则检查", (), _register_rule))

@@ -78,6 +78,7 @@ class Finding:
     deadline: date | None = None
     days: int | None = None
     source: str = "rule"                 # rule | check
+    synthetic: bool = False              # the row's flag: a finding on demo data says so
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items()}
@@ -208,12 +209,14 @@ class Row:
     label: str
     county: str | None
     values: dict[str, Any]
+    synthetic: bool = False
 
     def facts(self) -> engine.FacilityFacts:
         v = self.values
         return engine.FacilityFacts(id=self.id, code=v.get("code"), name=v.get("name"), kind=self.register,
                                     status=v.get("status"), enterprise="", county=self.county,
-                                    industry=v.get("industry"), grade=v.get("grade"), attrs=dict(v))
+                                    industry=v.get("industry"), grade=v.get("grade"), attrs=dict(v),
+                                    synthetic=self.synthetic)
 
 
 def judge(rows: Iterable[Row], rules: list[RegisterRule], on: date, horizon_days: int = 90) -> list[Finding]:
@@ -240,4 +243,4 @@ def _finding(r: RegisterRule, row: Row, on: date, upcoming: bool, deadline, days
     return Finding(rule=r.id, title=r.rule.title, clause=r.rule.clause, task=r.task, section=r.section,
                    severity=r.rule.severity, upcoming=upcoming, register=r.register, row_id=row.id,
                    row_key=row.key, label=row.label, county=row.county, message=template.format_map(values),
-                   deadline=deadline, days=days)
+                   deadline=deadline, days=days, synthetic=row.synthetic)

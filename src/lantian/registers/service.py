@@ -156,7 +156,8 @@ def _derive(s: Session, reg: Register, rows: list[tuple[RegisterRow, dict]]) -> 
 def _rule_rows(s: Session, reg: Register, records: list[RegisterRow]) -> list[register_rules.Row]:
     pairs = [(r, typed(reg, r.values)) for r in records]
     _derive(s, reg, pairs)
-    return [register_rules.Row(r.id, reg.id, r.row_key, _label(reg, v, r.row_key), r.county, v) for r, v in pairs]
+    return [register_rules.Row(r.id, reg.id, r.row_key, _label(reg, v, r.row_key), r.county, v, bool(r.synthetic))
+            for r, v in pairs]
 
 
 # --------------------------------------------------------------------------- checking

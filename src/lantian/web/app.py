@@ -117,7 +117,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     from lantian.vehicles import routes as vehicles
     from lantian.registers import routes as registers
     from lantian.fires import routes as fires
-    from lantian.reports import routes as reports
+    from lantian.bulletins import routes as reports
     from lantian.emergency import routes as emergency
     from lantian.enterprises import routes as enterprises
     from lantian.plan import routes as plan

@@ -14,7 +14,7 @@ ROOMS = [HERE / "templates", HERE.parent / "monitoring" / "templates", HERE.pare
          HERE.parent / "plan" / "templates", HERE.parent / "enterprises" / "templates",
          HERE.parent / "emergency" / "templates", HERE.parent / "dustfall" / "templates",
          HERE.parent / "vehicles" / "templates", HERE.parent / "registers" / "templates",
-         HERE.parent / "fires" / "templates", HERE.parent / "reports" / "templates",
+         HERE.parent / "fires" / "templates", HERE.parent / "bulletins" / "templates",
          HERE.parent / "inventory" / "templates", HERE.parent / "apportionment" / "templates",
          HERE.parent / "live" / "templates", HERE.parent / "forecast" / "templates",
          HERE.parent / "analysis" / "templates"]

@@ -1,4 +1,4 @@
-"""reports — the one document service every letter, notice and bulletin uses (docs/architecture.md "Layers").
+"""documents — the one document service every letter, notice and bulletin uses (docs/architecture.md "Layers").
 
 Editable .docx templates (``templates/``, overridable in ``WORKSPACE/templates/``), Chinese fonts
 resolved per machine (:mod:`.fonts`), GB/T 9704 layout (:mod:`.documents`), PDF through

@@ -7,7 +7,7 @@ key result (indicator, task, green/red/no data and what the data says), and the 
 progress reports of the quarter (进展报告, by their as-of date) with their files.
 
 ``quarterly_docx(data, out_dir)`` lays it out through the one document service
-(:func:`lantian.reports.render_docx`, template ``document``) and converts it to PDF when
+(:func:`lantian.documents.render_docx`, template ``document``) and converts it to PDF when
 LibreOffice is there — no second way of making documents.
 """
 from __future__ import annotations
@@ -17,13 +17,12 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from lantian import db
+from lantian import db, geography
 from lantian.accounts.scope import Scope
 from lantian.errors import UsageError
-from lantian.reports.demo import is_demo
+from lantian.bulletins import settings
 from lantian.standards import period as ref
 
-ISSUER = "长治市大气污染防治工作领导小组办公室"
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 RESULT_LABELS = {True: "达标", False: "未达标", None: "暂无数据"}
 NO_LEAD = "（未明确牵头单位）"
@@ -62,32 +61,20 @@ def _results(rows: list[dict]) -> list[dict]:
     """Every measured key result (量化指标) of every task, as the data decides it."""
     return [{"number": r["number"], "task": r["title"], "indicator": m["indicator"], "label": m["label"],
              "ok": m["ok"], "result": RESULT_LABELS[m["ok"]], "value": m["value"], "detail": m["detail"],
-             "synthetic": is_demo(m["detail"] or "")}
+             "synthetic": bool(m.get("synthetic"))}
             for r in rows for m in r["measured_by"]]
 
 
 def _evidence(s, p: ref.Period) -> list[dict]:
-    """进展报告 whose as-of date falls in the quarter, with their evidence files."""
-    import sqlalchemy as sa
-
-    from lantian import attachments
-    from lantian.plan.models import Report, Task
-    from lantian.plan.service import REPORT_ENTITY, current_plan, owner_names
-    plan = current_plan(s, p.end)              # the plan in force at the quarter's end
-    if plan is None:
-        return []
-    names = owner_names(s)
-    q = (sa.select(Report, Task).join(Task, Task.id == Report.task_id)
-         .where(Task.plan_id == plan.id, Report.as_of >= p.start, Report.as_of <= p.end)
-         .order_by(Report.as_of, Task.number, Report.id))
+    """进展报告 whose as-of date falls in the quarter (the plan in force at its end), with their
+    evidence files — the plan service's, the text cut to an excerpt."""
+    from lantian.plan.service import reports_between
     out = []
-    for r, t in s.execute(q).all():
-        text = " ".join(r.text.split())
-        out.append({"id": r.id, "number": t.number, "task": t.title,
-                    "unit": names.get(r.unit_code or "", "市大气办"), "date": r.as_of.isoformat(),
-                    "text": text if len(text) <= EXCERPT else text[:EXCERPT] + "……", "percent": r.percent,
-                    "completed": r.completed,
-                    "files": [f.filename for f in attachments.of(s, REPORT_ENTITY, str(r.id))]})
+    for r in reports_between(s, p.start, p.end):
+        text = " ".join(r["text"].split())
+        out.append({"id": r["id"], "number": r["number"], "task": r["task"], "unit": r["unit"], "date": r["date"],
+                    "text": text if len(text) <= EXCERPT else text[:EXCERPT] + "……", "percent": r["percent"],
+                    "completed": r["completed"], "files": r["files"], "synthetic": r["synthetic"]})
     return out
 
 
@@ -97,7 +84,7 @@ def quarterly(ws, quarter: str, *, con=None, url: str | None = None) -> dict:
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
     from lantian.plan import indicators
-    from lantian.plan.service import tasks
+    from lantian.plan.service import milestones_of, tasks
     from lantian.plan.settings import plan_settings
     p = parse_quarter(quarter)
     con = con or connect(None, ws.config)
@@ -107,30 +94,23 @@ def quarterly(ws, quarter: str, *, con=None, url: str | None = None) -> dict:
     with db.session(url) as s:
         plan, rows = tasks(s, scope, ctx, plan_settings(ws.config))
         evidence = _evidence(s, p)
-        demo_milestones = _demo_milestones(s, [r["id"] for r in rows])
+        demo_milestones = any(m["synthetic"] for m in milestones_of(s, [r["id"] for r in rows]))
+        city = geography.city_name(s, ws.config)
     results = _results(rows)
     return {"quarter": f"{p.start.year}Q{(p.start.month + 2) // 3}", "year": p.start.year,
             "quarter_number": (p.start.month + 2) // 3, "start": p.start.isoformat(), "as_of": p.end.isoformat(),
             "plan": None if plan is None else {"title": plan.title, "document_number": plan.document_number},
             "total": len(rows), "counts": _counts(rows), "departments": _departments(rows),
             "results": results, "evidence": evidence,
-            "synthetic": demo_milestones or any(r["synthetic"] for r in results)
-            or any(is_demo(x) for x in [r["title"] for r in rows] + [e["text"] for e in evidence])}
-
-
-def _demo_milestones(s, task_ids: list[int]) -> bool:
-    """Whether the plan carries the labelled demo milestones (示例/合成) that drive its statuses."""
-    import sqlalchemy as sa
-
-    from lantian.plan.models import Milestone
-    return any(is_demo(t) for t in s.scalars(sa.select(Milestone.title).where(Milestone.task_id.in_(task_ids))))
+            "issuer": settings.issuer(ws.config, city),
+            "synthetic": demo_milestones or any(r["synthetic"] for r in results) or any(e["synthetic"] for e in evidence)}
 
 
 def quarterly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = True,
                    url: str | None = None) -> tuple[Path, Path | None]:
     """The review as .docx (and PDF when LibreOffice is installed) in ``out_dir``
     (``url`` accepted like the monthly bulletin's; the review draws no map)."""
-    from lantian.reports import render_docx, to_pdf
+    from lantian.documents import render_docx, to_pdf
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     docx = render_docx("document", document(data), out_dir / f"行动计划季度调度评估报告-{data['quarter']}.docx",
@@ -141,7 +121,7 @@ def quarterly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = Tru
 # --- the document ------------------------------------------------------------------------------
 
 def _counts_blocks(blocks, data) -> None:
-    from lantian.reports.content import Heading, Paragraph, Table
+    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("任务总体进展"))
     parts = "，".join(f"{c['label']}{c['tasks']}项" for c in data["counts"] if c["tasks"])
     blocks.append(Paragraph(f"截至{data['as_of']}，行动计划共{data['total']}项重点任务，其中{parts or '无'}。"))
@@ -152,7 +132,7 @@ def _counts_blocks(blocks, data) -> None:
 
 
 def _departments_blocks(blocks, data) -> None:
-    from lantian.reports.content import Heading, Table
+    from lantian.documents.content import Heading, Table
     blocks.append(Heading("各牵头单位任务推进情况"))
     rows = [["牵头单位", "任务", "状态", "进度%", "逾期节点"]]
     for d in data["departments"]:
@@ -163,7 +143,7 @@ def _departments_blocks(blocks, data) -> None:
 
 
 def _results_blocks(blocks, data) -> None:
-    from lantian.reports.content import Heading, Paragraph, Table
+    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("量化指标完成情况"))
     res = data["results"]
     if not res:
@@ -179,7 +159,7 @@ def _results_blocks(blocks, data) -> None:
 
 
 def _evidence_blocks(blocks, data) -> None:
-    from lantian.reports.content import Heading, Paragraph, Table
+    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("进展报告及佐证材料"))
     ev = data["evidence"]
     if not ev:
@@ -194,7 +174,7 @@ def _evidence_blocks(blocks, data) -> None:
 
 def document(data: dict):
     """The review's content blocks."""
-    from lantian.reports.content import OfficialDocument, Paragraph
+    from lantian.documents.content import OfficialDocument, Paragraph
     q = QUARTER_NAMES[data["quarter_number"]]
     title = (data["plan"] or {}).get("title") or "大气污染防治行动计划"
     blocks: list = [Paragraph(f"现将{data['year']}年{q}《{title}》重点任务推进情况调度评估如下。")]
@@ -206,5 +186,6 @@ def document(data: dict):
     _evidence_blocks(blocks, data)
     # GB/T 9704—2012 §7.3.1: broken where the words allow, in a trapezoid
     return OfficialDocument(title=f"关于{data['year']}年{q}大气污染防治\n行动计划实施情况的调度评估报告",
-                            recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks, issuer=ISSUER,
+                            recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks,
+                            issuer=data.get("issuer") or settings.issuer(None, None),
                             date=data.get("date") or dt.date.today())

@@ -22,7 +22,7 @@ from lantian.accounts.models import User
 from lantian.accounts.scope import Scope
 from lantian.accounts.service import principal
 from lantian.errors import UsageError
-from lantian.reports.quarterly import parse_quarter, quarterly, quarterly_docx
+from lantian.bulletins.quarterly import parse_quarter, quarterly, quarterly_docx
 from tests.web.conftest import build_workspace
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
@@ -138,7 +138,7 @@ def test_bad_quarter_is_refused():
 def test_cli_quarterly_json_and_bad_quarter(review, tmp_path):
     import typer
 
-    from lantian.reports.cli import app as report
+    from lantian.bulletins.cli import app as report
     ws, data, _, pdf = review
     if pdf is None:                     # the command is the same on both databases: run it once (60 s budget)
         return

@@ -9,9 +9,9 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from lantian.errors import UsageError
-from lantian.reports import OfficialDocument, Heading, Paragraph, Table, font_map, render_docx
-from lantian.reports import documents, fonts
-from lantian.reports.letters import warning_letter
+from lantian.documents import OfficialDocument, Heading, Paragraph, Table, font_map, render_docx
+from lantian.documents import documents, fonts
+from lantian.documents.letters import warning_letter
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -204,8 +204,8 @@ def test_content_text_is_literal(tmp_path):
 
 def test_shipped_templates_are_the_builders_output():
     """The .docx files in templates/ open, and carry the page setup (regenerate:
-    python -m lantian.reports.default_templates)."""
-    from lantian.reports import default_templates
+    python -m lantian.documents.default_templates)."""
+    from lantian.documents import default_templates
     for name in default_templates.BUILDERS:
         doc = Document(str(documents.TEMPLATE_DIR / f"{name}.docx"))
         assert round(doc.sections[0].left_margin.mm) == 28

@@ -1,9 +1,5 @@
-"""Charts of the monthly bulletin as PNG files: matplotlib (Agg), a Chinese font from Debian.
-
-The font is the Noto Sans CJK of Debian's ``fonts-noto-cjk`` (installed with the system, never
-downloaded at run time); without it the charts would show boxes, so :func:`cjk_font` refuses
-with a message naming the package. Colours of AQI follow HJ 633—2012 表2 (优 绿 … 严重污染 褐红).
-"""
+"""The monthly bulletin's charts (月度通报图表) as PNG files, drawn on the document service's board
+(:mod:`lantian.documents.charts`: matplotlib, the Chinese face, HJ 633 AQI colours)."""
 from __future__ import annotations
 
 import calendar
@@ -12,56 +8,16 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
-from matplotlib import font_manager  # noqa: E402
+from lantian.documents.charts import AQI_CLASSES, aqi_colour, save, setup  # (sets the Agg backend first)
+
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.patches import Polygon, Rectangle  # noqa: E402
 
-from lantian.errors import UsageError  # noqa: E402
-
-FONT_FILE = "NotoSansCJK-Regular.ttc"
-FONT_PACKAGE = "fonts-noto-cjk"
-DPI = 150
-#: HJ 633—2012 表2: AQI class upper bounds and colours
-AQI_CLASSES = ((50, "优", "#00e400"), (100, "良", "#ffff00"), (150, "轻度污染", "#ff7e00"),
-               (200, "中度污染", "#ff0000"), (300, "重度污染", "#99004c"), (10**9, "严重污染", "#7e0023"))
-
-
-def cjk_font() -> font_manager.FontProperties:
-    """The Noto Sans CJK face (found through matplotlib's font manager)."""
-    for path in font_manager.findSystemFonts(fontext="ttc") + font_manager.findSystemFonts():
-        if Path(path).name == FONT_FILE:
-            font_manager.fontManager.addfont(path)
-            return font_manager.FontProperties(fname=path)
-    raise UsageError(f"no Chinese font for the charts: {FONT_FILE} not found — "
-                     f"install the Debian package {FONT_PACKAGE} (apt-get install {FONT_PACKAGE})")
-
-
-def _setup():
-    font = cjk_font()
-    plt.rcParams["font.family"] = font.get_name()
-    plt.rcParams["axes.unicode_minus"] = False
-    return font
-
-
-def _save(fig, out: Path) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
-    return out
-
-
-def aqi_colour(aqi: int | None) -> str:
-    if aqi is None:
-        return "#d9d9d9"
-    return next(c for top, _, c in AQI_CLASSES if aqi <= top)
-
 
 def pm25_bars(monthly: list[dict], target: float | None, out: Path, *, year: int) -> Path:
     """Monthly PM2.5 (bars) against the year's target (line)."""
-    _setup()
+    setup()
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
     months = [m["month"] for m in monthly]
     values = [m["pm25"] or 0 for m in monthly]
@@ -73,12 +29,12 @@ def pm25_bars(monthly: list[dict], target: float | None, out: Path, *, year: int
     ax.set_ylabel("μg/m³")
     ax.set_title(f"{year}年PM2.5月均浓度与年度目标")
     ax.legend(loc="upper right", fontsize=8)
-    return _save(fig, out)
+    return save(fig, out)
 
 
 def aqi_calendar(days: list[dict], year: int, month: int, out: Path) -> Path:
     """The month as a calendar (Monday first), each day coloured by its AQI class."""
-    _setup()
+    setup()
     by_day = {dt.date.fromisoformat(d["date"]).day: d for d in days}
     weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(year, month)
     fig, ax = plt.subplots(figsize=(6.4, 0.9 * len(weeks) + 1.0))
@@ -101,7 +57,7 @@ def aqi_calendar(days: list[dict], year: int, month: int, out: Path) -> Path:
     ax.legend(handles, [n for _, n, _ in AQI_CLASSES], loc="upper center", bbox_to_anchor=(0.5, 0.0),
               ncol=6, fontsize=7, frameon=False)
     ax.set_title(f"{year}年{month}月逐日空气质量指数（AQI）")
-    return _save(fig, out)
+    return save(fig, out)
 
 
 def _rings(geometry: dict) -> list[list]:
@@ -114,7 +70,7 @@ def _rings(geometry: dict) -> list[list]:
 
 def county_map(areas: list[tuple[str, str, dict]], values: dict[str, float | None], out: Path, *, title: str) -> Path:
     """County polygons (GeoJSON geometries, no tiles) coloured by the composite index."""
-    _setup()
+    setup()
     fig, ax = plt.subplots(figsize=(5.6, 5.6))
     present = [v for v in values.values() if v is not None]
     cmap = matplotlib.colormaps["YlOrRd"]
@@ -136,16 +92,16 @@ def county_map(areas: list[tuple[str, str, dict]], values: dict[str, float | Non
         sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(sm, ax=ax, shrink=0.6, label="综合指数")
     ax.set_title(title)
-    return _save(fig, out)
+    return save(fig, out)
 
 
 def primary_share(counts: dict[str, int], out: Path, *, title: str) -> Path:
     """Share of primary-pollutant days (首要污染物天数占比)."""
-    _setup()
+    setup()
     fig, ax = plt.subplots(figsize=(4.8, 3.6))
     labels = list(counts)
     ax.pie([counts[k] for k in labels], labels=[f"{k}（{counts[k]}天）" for k in labels], autopct="%1.1f%%",
            startangle=90, textprops={"fontsize": 8})
     ax.set_title(title)
     ax.axis("equal")
-    return _save(fig, out)
+    return save(fig, out)

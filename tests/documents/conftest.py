@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lantian.reports.letters import WarningLetterContext
+from lantian.documents.letters import WarningLetterContext
 from lantian.workspace import Workspace
 
 

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from lantian.reports import pdf_unavailable, render_docx, to_pdf
-from lantian.reports.letters import warning_letter
+from lantian.documents import pdf_unavailable, render_docx, to_pdf
+from lantian.documents.letters import warning_letter
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def letter_pdf(tmp_path_factory):
     if reason:
         pytest.fail(f"{reason}; the PDF tests need it (CI: apt-get install libreoffice-writer-nogui poppler-utils)")
     import datetime as dt
-    from lantian.reports.letters import WarningLetterContext
+    from lantian.documents.letters import WarningLetterContext
     ctx = WarningLetterContext(county="潞州区", year=2023, period_end=dt.date(2023, 6, 30), pm25=38,
                                pm25_target=32, good_days=118, valid_days=181, good_ratio_target=72,
                                deadline=dt.date(2023, 7, 20), date=dt.date(2023, 7, 5),
@@ -54,6 +54,6 @@ def test_no_libreoffice_returns_none_with_a_reason(tmp_path, monkeypatch, caplog
     monkeypatch.setenv("LANTIAN_SOFFICE", str(tmp_path / "no-soffice"))
     docx = render_docx("document", {"title": "标题"}, tmp_path / "x.docx")
     assert "libreoffice-writer-nogui" in pdf_unavailable()
-    with caplog.at_level("WARNING", logger="lantian.reports"):
+    with caplog.at_level("WARNING", logger="lantian.documents"):
         assert to_pdf(docx) is None
     assert "LibreOffice" in caplog.text

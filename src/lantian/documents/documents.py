@@ -1,6 +1,6 @@
 """The document service: official documents (GB/T 9704—2012) from editable .docx templates.
 
-    from lantian.reports import render_docx, to_pdf
+    from lantian.documents import render_docx, to_pdf
     out = render_docx("letter", content, Path("预警通知函.docx"), workspace=ws)
     pdf = to_pdf(out)  # None (with the reason logged) when LibreOffice is not installed
 
@@ -18,7 +18,7 @@ Templates — plain .docx files an office can change in Word, WPS or LibreOffice
 ``signature.docx``     发文机关署名 and 成文日期 (room for the seal above)
 =====================  ===================================================================
 
-They ship in ``lantian/reports/templates/``. **A file of the same name in
+They ship in ``lantian/documents/templates/``. **A file of the same name in
 ``WORKSPACE/templates/`` takes precedence**, so an office edits a copy there (its own 标志
 artwork, a scanned seal image in ``signature.docx``, other margins or styles) and every later
 letter uses it. Placeholders are Jinja2 expressions in the text, e.g. ``{{ issuer_mark }}``,
@@ -26,7 +26,7 @@ letter uses it. Placeholders are Jinja2 expressions in the text, e.g. ``{{ issue
 and any key of the context's ``extra``; a paragraph whose placeholders come out empty is
 dropped. In a base template, the paragraph ``{{ content }}`` marks where the document goes
 (else it is appended). Fonts may be logical names — 仿宋, 黑体, 楷体, 小标宋, 宋体 — resolved
-per machine (see :mod:`lantian.reports.fonts`); any other font name is kept as written.
+per machine (see :mod:`lantian.documents.fonts`); any other font name is kept as written.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ from . import ooxml as X
 from .content import Heading, Image, OfficialDocument, PageBreak, Paragraph, Table, cn_number
 from .pdf import to_pdf  # noqa: F401  (part of this module's API)
 
-log = logging.getLogger("lantian.reports")
+log = logging.getLogger("lantian.documents")
 
 TEMPLATE_DIR = defaults.HERE
 _ENV = jinja2.Environment(autoescape=False, keep_trailing_newline=False)
@@ -364,6 +364,9 @@ class _Builder:
         for i, values in enumerate(t.rows):
             row = table.rows[i]
             header = i < t.header_rows
+            # a row is never broken across pages: a reader meets each row whole (cantSplit comes
+            # before tblHeader in w:trPr, the schema's order)
+            X.child(row._tr.get_or_add_trPr(), "w:cantSplit")
             if header:
                 X.child(row._tr.get_or_add_trPr(), "w:tblHeader")
             for j in range(ncols):

@@ -1,8 +1,8 @@
 """The office's documents on the web: the monthly bulletin (月度通报) and the plan's quarterly review
 (季度调度评估) — as pages, as data, or as the document (.docx / PDF) — the city's.
 
-The pages and the API call the same service (:func:`lantian.reports.monthly.monthly`,
-:func:`lantian.reports.quarterly.quarterly`) that writes the documents, under the same role check:
+The pages and the API call the same service (:func:`lantian.bulletins.monthly.monthly`,
+:func:`lantian.bulletins.quarterly.quarterly`) that writes the documents, under the same role check:
 the city-wide office roles read them; a county or an enterprise gets 404, as for any record
 outside its scope."""
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _document(request: Request, scope: Scope, what: str, build, write, folder: s
 def monthly_api(request: Request, month: str = Query(..., pattern=MONTH, description="YYYY-MM"),
                 format: Literal["json", "docx", "pdf"] = Query("json"), scope: Scope = Depends(api_scope)):
     """月度通报 of ``month``: every section's data (None where there is none), or ``format=docx|pdf``."""
-    from lantian.reports.monthly import monthly, monthly_docx
+    from lantian.bulletins.monthly import monthly, monthly_docx
     return _document(request, scope, "monthly bulletin", lambda ws, **kw: monthly(ws, month, **kw), monthly_docx,
                      "month", format, month)
 
@@ -78,7 +78,7 @@ def monthly_api(request: Request, month: str = Query(..., pattern=MONTH, descrip
 def quarterly_api(request: Request, quarter: str = Query(..., pattern=QUARTER, description="YYYYQn"),
                   format: Literal["json", "docx", "pdf"] = Query("json"), scope: Scope = Depends(api_scope)):
     """季度调度评估报告 of ``quarter`` (as of its last day): the data, or ``format=docx|pdf``."""
-    from lantian.reports.quarterly import quarterly, quarterly_docx
+    from lantian.bulletins.quarterly import quarterly, quarterly_docx
     return _document(request, scope, "quarterly review", lambda ws, **kw: quarterly(ws, quarter, **kw),
                      quarterly_docx, "quarter", format, quarter)
 
@@ -111,7 +111,7 @@ def quarterly_page(request: Request, quarter: str | None = Query(None, pattern=r
                    scope: Scope = Depends(page_scope)):
     """季度调度评估 (``quarter`` 2019Q4 or 2019-Q4): tasks by status and by lead department, measured key
     results, evidence; Word/PDF."""
-    from lantian.reports.quarterly import quarterly
+    from lantian.bulletins.quarterly import quarterly
     _office_only(scope, "quarterly review")
     chosen = quarter or _quarter_of(request.app.state.workspace.as_of)
     data = _build(request, lambda ws, **kw: quarterly(ws, chosen, **kw), "quarterly review", chosen)
@@ -123,9 +123,9 @@ def quarterly_page(request: Request, quarter: str | None = Query(None, pattern=r
 def monthly_page(request: Request, month: str | None = Query(None, pattern=MONTH),
                  scope: Scope = Depends(page_scope)):
     """月度通报: every section with data, the synthetic ones labelled; Word/PDF."""
-    from lantian.reports.monthly import SECTION_TITLES, monthly
+    from lantian.bulletins.monthly import TITLES, monthly
     _office_only(scope, "monthly bulletin")
-    from lantian.reports.monthly import NoBulletin
+    from lantian.bulletins.monthly import NoBulletin
     months = _data_months(request)
     chosen = month or (months[0] if months else f"{request.app.state.workspace.as_of:%Y-%m}")
     try:
@@ -134,6 +134,6 @@ def monthly_page(request: Request, month: str | None = Query(None, pattern=MONTH
         if not isinstance(exc.__context__, NoBulletin):
             raise
         return render(request, "reports/monthly.html", b=None, month=chosen, why=exc.detail.split(" — ")[0],
-                      months=months, titles=SECTION_TITLES)
+                      months=months, titles=TITLES)
     return render(request, "reports/monthly.html", b=data, month=chosen, why=None, months=months,
-                  titles=SECTION_TITLES)
+                  titles=TITLES)

@@ -2,7 +2,7 @@
 
 A letter, notice or bulletin is built as an :class:`OfficialDocument` — the 版头 (red head and
 文号), the 主体 (title, 主送机关, blocks of body text, 附件说明, 署名 and 成文日期) — and handed to
-:func:`lantian.reports.documents.render_docx`, which lays it out in an editable .docx template.
+:func:`lantian.documents.documents.render_docx`, which lays it out in an editable .docx template.
 Text here is literal: it is never run through the template engine.
 """
 from __future__ import annotations

@@ -5,16 +5,17 @@ are the pages' numbers): the city's month and year to date against target and a 
 (行动计划 五（五） 考核), Shanxi's cities ranked when their stations are in the store, the county
 ranking with ties and changes, the counties behind schedule (序时进度) and the warning letters,
 dust fall (任务14), fire points (任务15), heavy-pollution warnings and their acknowledgement (任务22),
-and the plan's overdue tasks by department. A section is None when it has no data; a section
-built on synthetic records says so (``synthetic``, read from the records: a source, actor or title
-saying 演示数据/示例/合成, a synthetic flag) and the document and the page label it.
+and the plan's overdue tasks by department, and the trend of the city's monthly means (the analysis
+room's). A section is None when it has no data; a section built on synthetic records says so
+(``synthetic``: the records' own flag, set where each was made) and the document and the page
+label it. The bulletin reads every room through its service, never its tables.
 
 The costly part, the daily values of every unit, is computed once per bulletin (:class:`Month`) and
 shared by the city figures, both rankings and the schedule, whose 序时进度 the plan's indicators
 then reuse — the same functions on the same inputs, so still the pages' numbers.
 
 ``monthly_docx(data, out_dir)`` lays the bulletin out through the one document service
-(:func:`lantian.reports.render_docx`, template ``document``) with the charts of :mod:`.charts`,
+(:func:`lantian.documents.render_docx`, template ``document``) with the charts of :mod:`.charts`,
 and converts it to PDF when LibreOffice is there.
 """
 from __future__ import annotations
@@ -32,11 +33,9 @@ import pyarrow.compute as pc
 from lantian import db, geography
 from lantian.accounts.scope import Scope
 from lantian.errors import NotFound, UsageError
-from lantian.reports.demo import is_demo
+from lantian.bulletins import settings
 from lantian.standards import period as ref
 
-ISSUER = "长治市大气污染防治工作领导小组办公室"
-PROVINCE = "山西省"
 PRIMARY_LABELS = {"PM2_5": "PM2.5", "PM10": "PM10", "O3": "O3", "NO2": "NO2", "SO2": "SO2", "CO": "CO"}
 BEHIND = {"behind": "滞后", "seriously_behind": "严重滞后"}
 
@@ -95,7 +94,8 @@ def _month(ws, p: ref.Period, store, con, url: str) -> Month:
     from lantian.assessment.statistics import area_daily_units
     from lantian.plan import indicators
     members = official_stations(url, ws.config)
-    cities = province_cities(url, ws.config, PROVINCE)
+    province = settings.province(url, ws.config)
+    cities = province_cities(url, ws.config, province) if province else Membership([], {}, {}, {}, members.rule)
     end = _last_day(p)
     both = Membership(members.spans + cities.spans, {}, {}, {}, members.rule)
     series = area_daily_units(store, both, dt.date(p.start.year - 1, 1, 1), end, con)
@@ -274,15 +274,13 @@ def _schedule(m: Month) -> dict | None:
 def _letters(m: Month) -> dict | None:
     """Letters on this month's assessment: assessed within the month or the month after."""
     from lantian.assessment import service
-    from lantian.assessment.models import Letter
     end = m.end
     upto = _last_day(ref.month(end.year + end.month // 12, end.month % 12 + 1))
     rows = [r for r in service.letters(m.scope, Path(m.ws.root))
             if m.p.start.isoformat() <= r["assessed_on"] <= upto.isoformat()]
     if not rows:
         return None
-    with db.session(m.url) as s:
-        demo = [is_demo(s.get(Letter, r["id"]).created_by) for r in rows]
+    demo = [r["synthetic"] for r in rows]
     kinds = {"warning": "预警通知函", "interview": "约谈建议"}
     statuses = {"draft": "拟稿", "issued": "已印发", "received": "已签收", "rectified": "已整改"}
     return {"rows": [{"name": r["name"], "kind": kinds.get(r["kind"], r["kind"]), "assessed_on": r["assessed_on"],
@@ -299,7 +297,7 @@ def _dustfall(s, p: ref.Period, config) -> dict | None:
         b = bulletin(s, f"{p.start:%Y-%m}", config)
     except UsageError:
         return None
-    b["synthetic"] = any(is_demo(r["source"]) for r in b["counties"])
+    b["synthetic"] = any(r["synthetic"] for r in b["counties"])
     return b
 
 
@@ -319,11 +317,10 @@ def _fires(s, scope: Scope, p: ref.Period, config) -> dict | None:
 
 def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
     """Warnings started in the month, with the share of listed enterprises that acknowledged (签收率);
-    demo data when issued by 演示数据 or when every listed enterprise is a synthetic one."""
+    demo data when the warning is synthetic or when every listed enterprise is a synthetic one."""
     import sqlalchemy as sa
 
     from lantian.accounts.models import Enterprise
-    from lantian.emergency.models import Alert
     from lantian.emergency.service import alerts
     end = _last_day(p)
     rows = [a for a in alerts(s, scope) if p.start.isoformat() <= a["start"] <= end.isoformat()]
@@ -337,12 +334,13 @@ def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
         out.append({"id": a["id"], "level_name": a["level_name"], "start": a["start"], "end": a["expected_end"],
                     "doc_number": a["doc_number"], "listed": a["listed"], "acknowledged": a["acknowledged"],
                     "compliance_percent": pct, "county_acks": len(a["county_acks"]), "state": a["state"],
-                    "synthetic": synthetic or is_demo(s.get(Alert, a["id"]).issued_by)})
+                    "synthetic": synthetic or a["synthetic"]})
     return {"rows": out, "synthetic": any(r["synthetic"] for r in out)}
 
 
 def _overdue_tasks(m: Month, s) -> dict | None:
-    from lantian.plan.service import tasks
+    """The late tasks by lead department; synthetic when an open milestone due by the month's end is."""
+    from lantian.plan.service import milestones_of, tasks
     from lantian.plan.settings import plan_settings
     _, rows = tasks(s, m.scope, m.ctx, plan_settings(m.ws.config))
     late = [r for r in rows if r["overdue"] or r["status"] == "overdue"]
@@ -354,16 +352,90 @@ def _overdue_tasks(m: Month, s) -> dict | None:
             by[dept].append({"number": r["number"], "title": r["title"], "overdue": r["overdue"],
                              "seriously_late": r["seriously_late"]})
     return {"date": m.end.isoformat(), "departments": [{"name": k, "tasks": v} for k, v in sorted(by.items())],
-            "synthetic": any(is_demo(x) for x in [r["title"] for r in late] + _late_milestones(s, late, m.end))}
+            "synthetic": any(x["synthetic"] for x in milestones_of(s, [r["id"] for r in late], due_by=m.end,
+                                                                   state="open"))}
 
 
-def _late_milestones(s, late: list[dict], end: dt.date) -> list[str]:
-    """The titles of the open milestones due by ``end`` of the late tasks (demo ones say 演示数据/示例/合成)."""
-    import sqlalchemy as sa
+# --- the trend (the analysis room's) -----------------------------------------------------------
 
-    from lantian.plan.models import Milestone
-    return list(s.scalars(sa.select(Milestone.title).where(Milestone.task_id.in_([r["id"] for r in late]),
-                                                           Milestone.due <= end, Milestone.state == "open")))
+#: the pollutants of the trend section: (the analysis room's daily column, the label)
+TREND_POLLUTANTS = (("AQI", "AQI"), ("PM2_5", "PM2.5"), ("O3_8h_max", "O3-8h"))
+#: how far back the trend of monthly means reaches: the month's year and the years before it
+TREND_YEARS = 5
+TREND_BOOT = 500
+
+
+def _trend_fit(analysis, m: Month, target, column: str, start: dt.date) -> dict | None:
+    """:func:`lantian.analysis.service.trend_of` of the city's monthly means up to the month's end
+    (None when it has too few months: the analysis room's refusal)."""
+    try:
+        t = analysis.trend_of(m.store, m.con, target, column, start, m.end, n_boot=TREND_BOOT)
+    except UsageError:
+        return None
+    months = [x for x in t["series"] if x["value"] is not None]
+    return {"slope_per_year": t["slope_per_year"], "lower": t["lower"], "upper": t["upper"], "p": t["p"],
+            "percent_per_year": t["percent_per_year"], "n_months": t["n_months"],
+            "months": len(t["series"]), "from": months[0]["period"], "to": months[-1]["period"],
+            "gaps": len(t["series"]) - len(months), "direction": _direction(t)}
+
+
+def _direction(t: dict) -> str:
+    """上升 / 下降 when the Mann–Kendall p is below 0.05, else 无显著趋势."""
+    if t["p"] is None or t["p"] >= 0.05:
+        return "无显著趋势"
+    return "上升" if t["slope_per_year"] > 0 else "下降"
+
+
+def _same_month(analysis, m: Month, target, column: str) -> dict | None:
+    """:func:`lantian.analysis.service.compare_of` of this month against the same month a year before
+    (None when either side has fewer than 2 days with data)."""
+    before = ref.same_period_last_year(m.p)
+    try:
+        c = analysis.compare_of(m.store, m.con, target, (before.start, before.end), target, (m.p.start, m.end),
+                                column, paired=False)
+    except UsageError:
+        return None
+    return {"this": c["mean_b"], "last": c["mean_a"], "difference": c["difference"], "lower": c["lower"],
+            "upper": c["upper"], "relative_percent": None if c["relative"] is None else round(100 * c["relative"], 1),
+            "significant": c["significant"], "days_this": c["n_b"], "days_last": c["n_a"]}
+
+
+def _trend(m: Month) -> dict | None:
+    """变化趋势: for AQI, PM2.5 and O3-8h of the city, the Theil–Sen trend of its monthly means over up to
+    :data:`TREND_YEARS` years to the month's end and this month against the same month a year before —
+    the analysis room's computations (:mod:`lantian.analysis.service`), each with what it covers."""
+    from lantian.analysis import service as analysis
+    try:
+        target = analysis.resolve(m.scope, m.url, m.ws.config, unit=m.members.city)
+    except (NotFound, UsageError):
+        return None
+    start = dt.date(m.p.start.year - TREND_YEARS + 1, 1, 1)
+    rows = []
+    for column, label in TREND_POLLUTANTS:
+        fit, same = _trend_fit(analysis, m, target, column, start), _same_month(analysis, m, target, column)
+        if fit is None and same is None:
+            continue
+        rows.append({"pollutant": column, "label": label, "unit": analysis.UNITS[column], "trend": fit,
+                     "same_month": same, "coverage": _trend_coverage(fit, same, m)})
+    if not rows:
+        return None
+    return {"rows": rows, "target": target.name, "stations": len(target.stations), "from": start.isoformat(),
+            "to": m.end.isoformat(), "boot": TREND_BOOT}
+
+
+def _trend_coverage(fit: dict | None, same: dict | None, m: Month) -> str:
+    """What a trend row rests on, in words (the label the section carries)."""
+    parts = []
+    if fit:
+        parts.append(f"趋势：{fit['from']}至{fit['to']}共{fit['months']}个月，{fit['n_months']}个月有月均值"
+                     + (f"（{fit['gaps']}个月有效日数不足半月，未计入）" if fit["gaps"] else "") )
+    else:
+        parts.append("趋势：有月均值的月份不足3个，不作趋势分析")
+    if same:
+        parts.append(f"同比：本月有效{same['days_this']}天，上年同月有效{same['days_last']}天")
+    else:
+        parts.append(f"同比：{m.p.start.year - 1}年{m.p.start.month}月无足够监测数据")
+    return "；".join(parts)
 
 
 # --- the bulletin ------------------------------------------------------------------------------
@@ -436,7 +508,8 @@ def monthly(ws, month: str, *, con=None, url: str | None = None, strict: bool = 
         raise _no_data(m)
     data = {"month": f"{p.start:%Y-%m}", "year": p.start.year, "month_number": p.start.month,
             "city_name": city["name"], "city": city, "cities": _cities(m), "counties": _counties(m),
-            "schedule": _schedule(m), "letters": _letters(m)}
+            "schedule": _schedule(m), "letters": _letters(m),
+            "issuer": settings.issuer(ws.config, city["name"])}
     data["incomplete"] = _incomplete(data)
     if strict and data["incomplete"]:
         raise UsageError(f"--strict: the bulletin of {data['month']} is not produced — {data['incomplete']}")
@@ -445,7 +518,8 @@ def monthly(ws, month: str, *, con=None, url: str | None = None, strict: bool = 
         data["fires"] = _fires(s, m.scope, p, ws.config)
         data["alerts"] = _alerts(s, m.scope, p)
         data["tasks"] = _overdue_tasks(m, s)
-    data["sections"] = [k for k in SECTIONS if data.get(k) is not None]
+    data["trend"] = _trend(m)
+    data["sections"] = [k for k in TITLES if data.get(k) is not None]
     return data
 
 
@@ -454,12 +528,15 @@ SECTION_TITLES = {"city": "全市环境空气质量", "cities": "全省11个设�
                   "schedule": "目标序时进度", "letters": "预警通知函及约谈建议", "dustfall": "降尘监测",
                   "fires": "火点监测", "alerts": "重污染天气应急", "tasks": "重点任务逾期情况"}
 SECTIONS = tuple(SECTION_TITLES)
+#: every heading, the trend of the analysis room's included: it closes the bulletin when the store holds
+#: three months or a year before (a January of the store's first year has none)
+TITLES = {**SECTION_TITLES, "trend": "变化趋势"}
 
 
 def monthly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = True,
                  url: str | None = None) -> tuple[Path, Path | None]:
     """The bulletin as .docx (and PDF when LibreOffice is installed) in ``out_dir``."""
-    from lantian.reports import render_docx, to_pdf
+    from lantian.documents import render_docx, to_pdf
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = document(data, out_dir / "charts", workspace=workspace, url=url)
@@ -494,15 +571,15 @@ def _target(v) -> str:
 
 
 def _heading(blocks, text: str, synthetic: bool = False) -> None:
-    from lantian.reports.content import Heading, Paragraph
+    from lantian.documents.content import Heading, Paragraph
     blocks.append(Heading(text + ("（合成演示数据）" if synthetic else "")))
     if synthetic:
         blocks.append(Paragraph(SYNTHETIC_NOTE))
 
 
 def _city_blocks(blocks, data, charts: Path) -> None:
-    from lantian.reports import charts as C
-    from lantian.reports.content import Image, Paragraph, Table
+    from lantian.bulletins import charts as C
+    from lantian.documents.content import Image, Paragraph, Table
     c, m, y = data["city"], data["city"]["month"], data["city"]["year_to_date"]
     month = data["month_number"]
     _heading(blocks, SECTION_TITLES["city"])
@@ -537,7 +614,7 @@ def _city_blocks(blocks, data, charts: Path) -> None:
 
 
 def _cities_blocks(blocks, data) -> None:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     c = data["cities"]
     _heading(blocks, SECTION_TITLES["cities"])
     mine = next((r for r in c["rows"] if r["name"] == data["city_name"]), None)
@@ -553,7 +630,7 @@ def _cities_blocks(blocks, data) -> None:
 
 
 def _counties_blocks(blocks, data) -> None:
-    from lantian.reports.content import Table
+    from lantian.documents.content import Table
     _heading(blocks, SECTION_TITLES["counties"])
     rows = [["排名", "县（市、区）", "综合指数", "PM2.5", "优良比例（%）", "同比变化", "改善排名"]]
     for r in data["counties"]["rows"]:
@@ -567,7 +644,7 @@ def _counties_blocks(blocks, data) -> None:
 
 
 def _schedule_blocks(blocks, data) -> None:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     sch = data["schedule"] or {"synthetic": False, "behind": None}
     _heading(blocks, SECTION_TITLES["schedule"], sch["synthetic"] or bool((data.get("letters") or {}).get("synthetic")))
     if sch["behind"] is None:
@@ -593,7 +670,7 @@ def _schedule_blocks(blocks, data) -> None:
 
 
 def _dustfall_blocks(blocks, data) -> None:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     d = data["dustfall"]
     _heading(blocks, SECTION_TITLES["dustfall"], d["synthetic"])
     above = "、".join(d["above"]) or "无"
@@ -607,7 +684,7 @@ def _dustfall_blocks(blocks, data) -> None:
 
 
 def _fires_blocks(blocks, data) -> None:
-    from lantian.reports.content import Paragraph, Table
+    from lantian.documents.content import Paragraph, Table
     f = data["fires"]
     _heading(blocks, SECTION_TITLES["fires"], f["synthetic"])
     blocks.append(Paragraph(f"本月共发现火点{f['total']}处（其中卫星及实报{f['real']}处为真实数据）。"))
@@ -617,7 +694,7 @@ def _fires_blocks(blocks, data) -> None:
 
 
 def _alerts_blocks(blocks, data) -> None:
-    from lantian.reports.content import Table
+    from lantian.documents.content import Table
     _heading(blocks, SECTION_TITLES["alerts"], data["alerts"]["synthetic"])
     rows = [["级别", "启动日期", "预计解除", "清单企业", "签收企业", "签收率（%）", "县区签收"]]
     rows += [[a["level_name"], a["start"], a["end"] or "—", str(a["listed"]), str(a["acknowledged"]),
@@ -626,7 +703,7 @@ def _alerts_blocks(blocks, data) -> None:
 
 
 def _tasks_blocks(blocks, data) -> None:
-    from lantian.reports.content import Table
+    from lantian.documents.content import Table
     t = data["tasks"]
     _heading(blocks, SECTION_TITLES["tasks"], t["synthetic"])
     rows = [["牵头单位", "任务", "逾期节点", "严重滞后"]]
@@ -637,10 +714,30 @@ def _tasks_blocks(blocks, data) -> None:
     blocks.append(Table(rows, caption=f"表9 截至{t['date']}逾期任务（按牵头单位）", widths=[2, 5, 1, 1]))
 
 
+def _trend_blocks(blocks, data) -> None:
+    from lantian.documents.content import Paragraph, Table
+    t = data["trend"]
+    _heading(blocks, TITLES["trend"])
+    rows = [["指标", "年变化率（单位/年）", "95%区间", "p", "趋势", f"{data['month_number']}月均值", "上年同月", "同比"]]
+    for r in t["rows"]:
+        fit, same = r["trend"], r["same_month"]
+        rows.append([r["label"] + (f"（{r['unit']}）" if r["unit"] else ""),
+                     "—" if fit is None else f"{fit['slope_per_year']:+.2f}",
+                     "—" if fit is None else f"{fit['lower']:+.2f}～{fit['upper']:+.2f}",
+                     "—" if fit is None else f"{fit['p']:.3f}", "—" if fit is None else fit["direction"],
+                     "—" if same is None else _n(same["this"], 1), "—" if same is None else _n(same["last"], 1),
+                     "—" if same is None else _pct(same["relative_percent"])])
+    blocks.append(Table(rows, caption=f"表10 {t['target']}主要指标变化趋势", widths=[2.2, 2, 2.4, 1, 1.5, 1.5, 1.5, 1.2],
+                        note="趋势：月均值的Theil–Sen斜率，区间为自助法95%置信区间，p为Mann–Kendall检验；"
+                             f"月均值为{t['target']}{t['stations']}个评价点位日均值的平均（分析室口径）。"))
+    for r in t["rows"]:
+        blocks.append(Paragraph(f"{r['label']}：{r['coverage']}。"))
+
+
 def document(data: dict, charts: Path, *, workspace=None, url: str | None = None):
     """The bulletin's content blocks, only the sections that have data."""
-    from lantian.reports import charts as C
-    from lantian.reports.content import Image, OfficialDocument, Paragraph
+    from lantian.bulletins import charts as C
+    from lantian.documents.content import Image, OfficialDocument, Paragraph
     blocks: list = [Paragraph(data["incomplete"])] if data.get("incomplete") else []
     blocks.append(Paragraph(f"现将{data['year']}年{data['month_number']}月全市大气污染防治有关情况通报如下。"))
     if data.get("city"):
@@ -658,20 +755,21 @@ def document(data: dict, charts: Path, *, workspace=None, url: str | None = None
     if data.get("schedule") or data.get("letters"):
         _schedule_blocks(blocks, data)
     for key, fn in (("dustfall", _dustfall_blocks), ("fires", _fires_blocks), ("alerts", _alerts_blocks),
-                    ("tasks", _tasks_blocks)):
+                    ("tasks", _tasks_blocks), ("trend", _trend_blocks)):
         if data.get(key):
             fn(blocks, data)
     if data.get("city"):
         _stations_blocks(blocks, data)
     # GB/T 9704—2012 §7.3.1: a title too long for one line breaks where the words allow, in a trapezoid
     return OfficialDocument(title=f"关于{data['year']}年{data['month_number']}月全市环境空气质量\n情况的通报",
-                            recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks, issuer=ISSUER,
+                            recipients="各县（市、区）人民政府，市直有关部门", blocks=blocks,
+                            issuer=data.get("issuer") or settings.issuer(None, data.get("city_name")),
                             date=data.get("date") or dt.date.today())
 
 
 def _stations_blocks(blocks, data) -> None:
     """附表: the stations each figure is formed from and what its data covers."""
-    from lantian.reports.content import Table
+    from lantian.documents.content import Table
     c = data["city"]
     rows = [["单位", "评价点位", f"{data['month_number']}月数据"]]
     rows.append([c["name"], c["stations_text"], c["month"]["coverage"]["text"]])

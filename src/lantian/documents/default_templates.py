@@ -1,4 +1,4 @@
-"""The shipped templates, built from code: ``python -m lantian.reports.default_templates``.
+"""The shipped templates, built from code: ``python -m lantian.documents.default_templates``.
 
 The .docx files in ``templates/`` are this module's output, kept in the repository so an office
 can open one, change it in Word/WPS/LibreOffice and drop the changed file into

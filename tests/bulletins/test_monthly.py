@@ -23,9 +23,9 @@ from lantian.accounts.scope import Scope
 from lantian.demo import _targets
 from lantian.errors import UsageError
 from lantian.measurements.importer import import_files
-from lantian.reports import charts
-from lantian.reports.demo import LABEL, demo_bulletin
-from lantian.reports.monthly import SECTION_TITLES, monthly, monthly_docx, parse_month
+from lantian.documents import charts
+from lantian.bulletins.demo import LABEL, demo_bulletin
+from lantian.bulletins.monthly import SECTION_TITLES, monthly, monthly_docx, parse_month
 from tests.web.conftest import build_workspace
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artefacts"
@@ -62,7 +62,7 @@ def bulletin(request, tmp_path_factory, data_dir):
 
 
 def _cli(ws, args: list[str]):
-    from lantian.reports.cli import app as report
+    from lantian.bulletins.cli import app as report
     app = typer.Typer()
     app.add_typer(report, name="report")
     r = CliRunner().invoke(app, ["report", "monthly", "-w", str(ws.root), *args],
@@ -153,7 +153,7 @@ def test_the_demo_records_carry_their_label_and_the_hook_changes_nothing_twice(b
 def test_synthetic_is_read_from_the_records_not_the_month(bulletin):
     """Real months are not labelled: October 2021's published dust fall, May 2022's satellite fire
     points; the demo's June 2023 warning is (its enterprises are the synthetic ledger's)."""
-    from lantian.reports import monthly as M
+    from lantian.bulletins import monthly as M
     ws, _, _, _ = bulletin
     office = Scope.office(ws.database_url, "test")
     with db.session(ws.database_url) as s:
@@ -162,6 +162,63 @@ def test_synthetic_is_read_from_the_records_not_the_month(bulletin):
         may = M._fires(s, office, parse_month("2022-05"), ws.config)
         assert may["real"] == may["total"] == 4 and may["synthetic"] is False
         assert M._alerts(s, office, parse_month("2023-06"))["synthetic"] is True
+
+
+def test_the_demo_month_is_synthetic_by_its_records_flag(bulletin):
+    """synthetic is a field the demo sets through the office's own services: every record of the demo
+    month carries it, the real ones do not — and no text decides it (a real record titled 示例 is real)."""
+    from lantian.assessment import letters
+    from lantian.dustfall import service as dustfall
+    from lantian.emergency import service as emergency
+    from lantian.plan import service as plan
+    ws, _, _, _ = bulletin
+    office = Scope.office(ws.database_url, "test")
+    with db.session(ws.database_url) as s:
+        assert all(r["synthetic"] for r in dustfall.bulletin(s, "2019-01")["counties"])
+        assert not any(r["synthetic"] for r in dustfall.bulletin(s, "2021-10")["counties"])
+        [alert] = [a for a in emergency.alerts(s, office) if a["start"] == "2019-01-05"]
+        assert alert["synthetic"] and alert["issued_by"] == LABEL
+        assert [x.synthetic for x in letters.letters(s)] == [True]
+        task = plan.task_by_number(s, 13)
+        plan.add_milestone(s, office, task.id, "示例：办公室自己的节点", due=dt.date(2019, 1, 15))
+        ours = plan.milestones_of(s, [task.id], due_by=dt.date(2019, 1, 31), state="open")
+        assert {m["title"]: m["synthetic"] for m in ours} == {
+            f"【{LABEL}】完成城区建筑工地冬季扬尘专项检查": True, f"【{LABEL}】完成渣土运输车辆密闭化核查": True,
+            "示例：办公室自己的节点": False}
+        s.rollback()
+
+
+def test_the_trend_section_is_the_analysis_rooms(bulletin):
+    """变化趋势: the analysis room's Theil–Sen trend of the city's monthly means and its comparison with
+    the same month a year before, each labelled with what it covers; January 2019 (the store's first
+    month, no 2018) has none, December 2019 a twelve-month trend and no year before."""
+    from types import SimpleNamespace
+
+    from lantian.analysis import service as analysis
+    from lantian.assessment.networks import official_stations
+    from lantian.bulletins import monthly as M
+    from lantian.measurements.engine import connect
+    from lantian.measurements.store import Store
+    ws, data, _, _ = bulletin
+    assert data["trend"] is None and "trend" not in data["sections"]
+    store, con, url = Store(ws.measurements), connect(None, ws.config), ws.database_url
+    members = official_stations(url, ws.config)
+    m = SimpleNamespace(ws=ws, p=parse_month("2019-12"), end=dt.date(2019, 12, 31), store=store, con=con, url=url,
+                        scope=Scope.office(url, "test"), members=members)
+    t = M._trend(m)
+    rows = {r["label"]: r for r in t["rows"]}
+    assert list(rows) == ["AQI", "PM2.5", "O3-8h"] and t["target"] == "长治市"
+    pm = rows["PM2.5"]
+    assert (pm["trend"]["from"], pm["trend"]["to"], pm["trend"]["n_months"]) == ("2019-01", "2019-12", 12)
+    assert pm["same_month"] is None
+    assert "2019-01至2019-12共12个月，12个月有月均值" in pm["coverage"] and "2018年12月无足够监测数据" in pm["coverage"]
+    target = analysis.resolve(m.scope, url, ws.config, unit=members.city)
+    alone = analysis.trend_of(store, con, target, "PM2_5", dt.date(2015, 1, 1), m.end, n_boot=M.TREND_BOOT)
+    assert (pm["trend"]["slope_per_year"], pm["trend"]["p"]) == (alone["slope_per_year"], alone["p"])
+    assert pm["trend"]["direction"] in ("上升", "下降", "无显著趋势")
+    blocks = []
+    M._trend_blocks(blocks, {"trend": t, "month_number": 12})
+    assert blocks[0].text == "变化趋势" and "Theil–Sen" in blocks[1].note
 
 
 def test_one_computation_gives_the_pages_numbers(bulletin):
@@ -174,7 +231,7 @@ def test_one_computation_gives_the_pages_numbers(bulletin):
     from lantian.plan import indicators
     from lantian.plan.service import tasks
     from lantian.plan.settings import plan_settings
-    from lantian.reports import monthly as M
+    from lantian.bulletins import monthly as M
     ws, data, _, _ = bulletin
     con, store, p = connect(None, ws.config), Store(ws.measurements), parse_month("2019-01")
     office = Scope.office(ws.database_url, "test")

@@ -3,11 +3,11 @@
 The demo workspace holds Changzhi's real 2019 year and the national January 2019 (Shanxi's 11
 cities ranked), but its dust fall is of October 2021, its fire points of 2022–2023 and it has no
 warning, letter or task of 2019. So that one 月度通报 shows every section, this adds for January
-2019, through each room's own service, records labelled 演示数据 (synthetic) in a field the room
-already has:
+2019, through each room's own service — the very calls the office makes — records that carry
+``synthetic`` (演示数据) as a field, set where each is made:
 
-- dust fall of the 12 counties (降尘, 任务14): imported from a CSV whose file name — the record's
-  ``source`` — says 演示数据（合成）; every value below the 7.0 threshold, so no 专项整治 task opens;
+- dust fall of the 12 counties (降尘, 任务14): imported as the office imports a file, ``synthetic``;
+  every value below the 7.0 threshold, so no 专项整治 task opens;
 - fire points (火点, 任务15): patrol and camera reports (``synthetic``, reporter …（演示数据）), two
   of them verified;
 - an orange warning (重污染天气预警, 任务22) issued by 演示数据 on 5 January 2019 on the real daily AQI
@@ -17,15 +17,14 @@ already has:
 - two plan milestones due in January 2019 and left open (overdue in the bulletin), titled 【演示数据】
   (they stay overdue: task 13, already 严重滞后 at the demo's as-of date).
 
-Re-running it changes nothing. The bulletin finds the label in the records, not in the month.
+Re-running it changes nothing. The bulletin finds the flag in the records, not in the month nor in
+their text (the 演示数据 in names and titles is for the reader).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import sqlalchemy as sa
 
 from lantian import db
 from lantian.accounts.scope import Scope
@@ -56,12 +55,6 @@ TASKS = [(13, "cgj", f"【{LABEL}】完成城区建筑工地冬季扬尘专项�
          (13, "jtysj", f"【{LABEL}】完成渣土运输车辆密闭化核查", dt.date(2019, 1, 20))]
 
 
-def is_demo(text: str | None) -> bool:
-    """Whether a record's actor, title, note or source says it is demo data (演示数据/示例/合成)."""
-    t = text or ""
-    return LABEL in t or "示例" in t or "合成" in t or "synthetic" in t.lower()
-
-
 @dataclass
 class DemoMonth:
     month: str = MONTH
@@ -88,50 +81,45 @@ def demo_bulletin(ws, con=None) -> DemoMonth:
 
 def _dustfall(s, root: Path) -> int:
     from lantian.dustfall import service
-    from lantian.dustfall.models import DustfallValue
-    have = s.scalar(sa.select(sa.func.count()).select_from(DustfallValue).where(DustfallValue.period == MONTH))
+    have = service.values_in(s, MONTH)
     if have:
-        return int(have)
+        return have
     path = root / "demo" / DUSTFALL_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("period,county,value\n" + "".join(f"{MONTH},{c},{v}\n" for c, v in DUSTFALL.items()),
                     encoding="utf-8")
-    return service.import_file(s, path, period=None, actor=LABEL)["rows"]
+    return service.import_file(s, path, period=None, actor=LABEL, synthetic=True)["rows"]
 
 
 def _fires(s, office: Scope) -> int:
     from lantian.fires import reader, service
-    from lantian.fires.models import Case
     made = [service.add_report(s, office, time=reader.parse_time(when), lat=lat, lon=lon, source=source,
                                reporter=f"{reporter}（{LABEL}）", note=f"{note}（{LABEL}）", synthetic=True)["case"]
             for when, lat, lon, source, reporter, note in FIRES]
     for index, kind, when, note in FINDINGS:
-        case = s.get(Case, made[index])
-        if case.state == "pending":
-            service.record_finding(s, office, case.id, kind, note=f"{note}（{LABEL}）", lat=case.lat, lon=case.lon,
-                                   by="县区核查组", at=reader.parse_time(when))
+        case = service.case_detail(s, office, made[index])
+        if case["status"] != "verified":
+            service.record_finding(s, office, case["id"], kind, note=f"{note}（{LABEL}）", lat=case["lat"],
+                                   lon=case["lon"], by="县区核查组", at=reader.parse_time(when))
     return len(set(made))
 
 
 def _alert(s, root: Path, office: Scope, url: str) -> int | None:
     """The warning, its acknowledgements (enterprises and counties, as 演示数据) and its lifting."""
     from lantian.accounts.service import Principal
-    from lantian.db import to_utc
     from lantian.emergency import service
-    from lantian.emergency.models import Alert, AlertEnterprise
     start, forecast, ruleset = WARNING
-    day = to_utc(start)
-    found = s.scalar(sa.select(Alert.id).where(Alert.issued_by == LABEL, Alert.start == day))
+    known = service.alerts(s, office)
+    found = next((a["id"] for a in known if a["synthetic"] and a["start"] == start.isoformat()), None)
     if found is not None:
         return found
-    if not service.entries(s) or s.scalar(sa.select(Alert.id).where(Alert.state == "active")) is not None:
+    if not service.entries(s) or any(a["state"] == "active" for a in known):
         return None                                    # no reduction list, or a live warning: leave it alone
-    alert = service.issue(s, root, office, forecast, ruleset, start=start)
-    listed = list(s.scalars(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == alert.id)
-                            .order_by(AlertEnterprise.id)))
+    alert = service.issue(s, root, office, forecast, ruleset, start=start, synthetic=True)
+    listed = sorted(service.alert_detail(s, office, alert.id)["enterprises"], key=lambda e: e["id"])
     for row in listed[:round(len(listed) * ACKNOWLEDGED_SHARE)]:
-        who = Principal(0, LABEL, "enterprise", enterprise_id=row.enterprise_id)
-        service.acknowledge(s, Scope(who, url, row.county_code), alert.id)
+        who = Principal(0, LABEL, "enterprise", enterprise_id=row["enterprise_id"])
+        service.acknowledge(s, Scope(who, url, row["county"]), alert.id)
     for county in ACKNOWLEDGING_COUNTIES:
         service.acknowledge(s, Scope(Principal(0, LABEL, "county", county_code=county), url, county), alert.id)
     service.lift(s, office, alert.id)
@@ -145,7 +133,8 @@ def _milestones(s, office: Scope) -> int:
     for number, department, title, due in TASKS:
         task = service.task_by_number(s, number)
         if not service.has_milestone(s, task.id, title):
-            service.add_milestone(s, office, task.id, title, due=due, owner_kind="department", owner_code=department)
+            service.add_milestone(s, office, task.id, title, due=due, owner_kind="department", owner_code=department,
+                                  synthetic=True)
     return len(TASKS)
 
 
@@ -153,21 +142,22 @@ def _letters(s, ws, con) -> list[int]:
     """预警通知函 of the counties behind schedule on the month's last day, sent (issued) — only when
     the workspace has targets for the year (the demo's synthetic ones)."""
     from lantian.assessment import letters
-    from lantian.assessment.models import Letter
     from lantian.assessment.progress import progress, progress_rule
     from lantian.assessment.networks import official_stations
     from lantian.assessment.targets import targets
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
-    have = list(s.scalars(sa.select(Letter.id).where(Letter.assessed_on == DAY, Letter.created_by == LABEL)))
+    have = [r.id for r in letters.letters(s) if r.assessed_on == DAY and r.synthetic]
     members = official_stations(ws.database_url, ws.config)
     goals = targets(s, DAY.year, list(members.units))
     if have or not goals:
         return have
     rows = progress(Store(ws.measurements), members, members.names, DAY, goals, con or connect(None, ws.config),
                     rule=progress_rule(ws.config))
-    drafted = letters.issue_drafts(s, Path(ws.root), letters.drafts(rows, members.city), DAY, actor=LABEL, pdf=False)
+    drafted = letters.issue_drafts(s, Path(ws.root), letters.drafts(rows, members.city), DAY, actor=LABEL, pdf=False,
+                                   synthetic=True)
+    status = {r.id: r.status for r in letters.letters(s)}
     for d in drafted:
-        if s.get(Letter, d.letter_id).status == "draft":
+        if status.get(d.letter_id) == "draft":
             letters.advance(s, d.letter_id, "issued", actor=LABEL)
     return [d.letter_id for d in drafted]

@@ -6,9 +6,9 @@ import datetime as dt
 
 from docx import Document
 
-from lantian.reports import render_docx
-from lantian.reports.content import Heading, Paragraph, Table
-from lantian.reports.letters import warning_letter
+from lantian.documents import render_docx
+from lantian.documents.content import Heading, Paragraph, Table
+from lantian.documents.letters import warning_letter
 
 
 def body_text(doc) -> str:
@@ -74,7 +74,7 @@ def test_given_allowance_is_used(letter_context):
 
 
 def test_interview_proposal_lists_each_county_with_its_reasons():
-    from lantian.reports.letters import InterviewCandidate, InterviewProposalContext, interview_proposal
+    from lantian.documents.letters import InterviewCandidate, InterviewProposalContext, interview_proposal
     c = InterviewProposalContext(
         year=2023, period_end=dt.date(2023, 6, 30), date=dt.date(2023, 7, 5), doc_number="长气防办函〔2023〕15号",
         rule="滞后：PM2.5累计浓度高于年度目标；严重滞后：滞后且PM2.5累计浓度同比上升（默认规则）",
@@ -119,7 +119,7 @@ def test_an_incomplete_letter_says_so_first_and_names_its_stations(letter_contex
 
 
 def test_interview_of_a_zone_goes_to_its_management_committee():
-    from lantian.reports.letters import InterviewCandidate, InterviewProposalContext, interview_proposal
+    from lantian.documents.letters import InterviewCandidate, InterviewProposalContext, interview_proposal
     c = InterviewProposalContext(year=2023, period_end=dt.date(2023, 6, 30), date=dt.date(2023, 7, 5),
                                  candidates=[InterviewCandidate("高新区", ["PM2.5累计浓度同比上升"], level="zone",
                                                                 pm25=40, pm25_target=None)])

@@ -25,8 +25,8 @@ def monthly_command(month: MonthOpt, output: OutOpt = Path("."), workspace: Work
     """月度通报: the month's bulletin as .docx and PDF (sections only where the data exists). A month
     without the city's air-quality data has no bulletin (the command says why, exit code 2); data short
     of the HJ 663 minimums is said at the top of the bulletin (数据不完整) and marked ※."""
-    from lantian.reports.monthly import monthly, monthly_docx, parse_month
-    from lantian.reports.pdf import pdf_unavailable
+    from lantian.bulletins.monthly import monthly, monthly_docx, parse_month
+    from lantian.documents.pdf import pdf_unavailable
     from lantian.workspace import open_workspace
     parse_month(month)
     ws = open_workspace(workspace)
@@ -51,8 +51,8 @@ QuarterOpt = Annotated[str, typer.Option("--quarter", "-q", help="The quarter, Y
 def quarterly_command(quarter: QuarterOpt, output: OutOpt = Path("."), workspace: WorkspaceOpt = None,
                       as_json: JsonOpt = False):
     """季度调度评估报告: the plan's quarter as .docx and PDF (status counts, departments, measured results, evidence)."""
-    from lantian.reports.pdf import pdf_unavailable
-    from lantian.reports.quarterly import parse_quarter, quarterly, quarterly_docx
+    from lantian.documents.pdf import pdf_unavailable
+    from lantian.bulletins.quarterly import parse_quarter, quarterly, quarterly_docx
     from lantian.workspace import open_workspace
     parse_quarter(quarter)
     ws = open_workspace(workspace)

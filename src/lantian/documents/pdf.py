@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-log = logging.getLogger("lantian.reports")
+log = logging.getLogger("lantian.documents")
 
 TIMEOUT = 120  # seconds; ~1.7 s a document on a 2-core machine, the first start longer
 INSTALL_HINT = "install LibreOffice (Debian: apt-get install libreoffice-writer-nogui)"
