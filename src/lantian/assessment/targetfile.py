@@ -73,40 +73,18 @@ def read(path: str | Path, *, units: Mapping[str, str], name: str | None = None)
     keys = _keys()
     header_row, header, below = header_block(sheet.rows, lambda cell: sheetkit.header_key(cell) in keys)
     errors, rows, seen = [], [], {}
-    columns: dict[int, Field] = {}
-    for i, cell in enumerate(header):
-        if sheetkit.is_blank(cell) or sheetkit.header_key(cell) == "序号":
-            continue
-        f = keys.get(sheetkit.header_key(cell))
-        if f is None:
-            errors.append(RowError(title, header_row, str(cell).strip(), "未知的表头，应为以下之一：" +
-                                   "、".join(sheetkit.header_text(x) for x in TARGETS.fields)))
-        elif f in columns.values():
-            errors.append(RowError(title, header_row, str(cell).strip(), "表头重复，每列只应出现一次"))
-        else:
-            columns[i] = f
-    for f in TARGETS.fields:
-        if f.required and f not in columns.values():
-            errors.append(RowError(title, header_row or 1, f.header, "缺少必填列，应在表头行加上这一列"))
+    # header_row is 0 only for an empty sheet, whose header has no cell to refuse: every error is of row 1 then
+    columns = sheetkit.header_columns(header, keys, TARGETS.fields,
+                                      lambda column, reason: errors.append(RowError(title, header_row or 1, column,
+                                                                                    reason)),
+                                      missing="缺少必填列，应在表头行加上这一列")
     if errors:
         raise TargetImportError(shown, errors)
     for r, values in below:
         if all(map(sheetkit.is_blank, values)):
             continue
-        record, bad = {}, False
-        for i, f in columns.items():
-            value = values[i] if i < len(values) else None
-            if sheetkit.is_blank(value):
-                if f.required:
-                    errors.append(RowError(title, r, f.header, "必填项为空，应填写" + f.label))
-                    bad = True
-                record[f.name] = None
-                continue
-            try:
-                record[f.name] = _cell(f, value, units)
-            except sheetkit.BadCell as exc:
-                errors.append(RowError(title, r, f.header, exc.reason, value))
-                bad = True
+        record, bad, _ = sheetkit.read_cells(TARGETS.fields, columns, values, lambda f, value: _cell(f, value, units),
+                                             lambda *problem: errors.append(RowError(title, r, *problem)))
         if bad:
             continue
         number, problem = value_problem(record["indicator"], value_text(values, columns))
