@@ -5,10 +5,11 @@ workspace: the station registry with county assignments, the January 2019 nation
 Changzhi's 2019 year in the measurement store, the plan's departments, one account per role and
 the as-of date 2023-06-30 (the plan's first hard deadline). Re-running it changes nothing.
 Synthetic records (the demo enterprise) are labelled synthetic in the data and on screen. Each room
-builds its own demo through its own ways in (``lantian.<room>.demo``); this module only orders them,
-after the stations and accounts and before the measurements. January
-2019 gets labelled demo records (演示数据) for every section of its 月度通报 whose real data is of
-another period (:mod:`lantian.reports.demo`): ``lantian report monthly --month 2019-01``.
+builds its own demo through its own ways in (``lantian.<room>.demo``); this module only calls them in
+order — the rooms' records after the stations and accounts, the bulletin's and the analysis room's
+after the measurements. January 2019 gets labelled demo records (演示数据) for every section of its
+月度通报 whose real data is of another period (:mod:`lantian.reports.demo`):
+``lantian report monthly --month 2019-01``.
 """
 from __future__ import annotations
 
