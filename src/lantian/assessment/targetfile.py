@@ -142,8 +142,6 @@ NOTES = (
 
 def write(path: str | Path, rows: Iterable[Mapping[str, Any]], *, unit_names: Mapping[str, str] | None = None) -> Path:
     """The targets as .xlsx (or .csv when ``path`` ends so) in the template's layout; no rows: the template."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
     path = Path(path)
     names = unit_names or {}
     records = [{"unit": names.get(r["unit"], r["unit"]), "year": r["year"], "indicator": r["indicator"],
@@ -156,17 +154,7 @@ def write(path: str | Path, rows: Iterable[Mapping[str, Any]], *, unit_names: Ma
             writer.writerow([rec["unit"], rec["year"], rec["indicator"], f"{rec['value']:g}", rec["source"] or ""])
         path.write_text(out.getvalue(), encoding="utf-8-sig")
         return path
-    wb = Workbook()
-    notes = wb.active
-    notes.title = sheetkit.NOTES_SHEET
-    lists = sheetkit.DropDownLists(notes)
-    ws = wb.create_sheet(SHEET)
-    sheetkit.lay_out_sheet(ws, TARGETS, [], lists)
-    sheetkit.fill_sheet(ws, TARGETS, records)
-    notes["A1"] = "年度目标 填写说明"
-    notes["A1"].font = Font(bold=True, size=14)
-    for i, line in enumerate(NOTES, start=3):
-        notes.cell(row=i, column=1, value=f"{i - 2}. {line}")
-    notes.column_dimensions["A"].width = 110
+    wb, notes = sheetkit.one_sheet_workbook(SHEET, TARGETS, records)
+    sheetkit.numbered_notes(notes, "年度目标 填写说明", NOTES)
     wb.save(path)
     return path

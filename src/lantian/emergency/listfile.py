@@ -219,8 +219,6 @@ def decimal_text(value: Fraction) -> str:
 def write(path: str | Path, rows: Iterable[Mapping[str, Any]], *, counties: Sequence[str] = (),
           county_names: Mapping[str, str] | None = None) -> Path:
     """The list as .xlsx (or .csv when ``path`` ends so) in the template's layout; no rows: the template."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
     path = Path(path)
     records = [_record(r, county_names or {}) for r in rows]
     if path.suffix.lower() == ".csv":
@@ -232,18 +230,8 @@ def write(path: str | Path, rows: Iterable[Mapping[str, Any]], *, counties: Sequ
                              else _number(rec[f.name]) for f in LIST.fields])
         path.write_text(out.getvalue(), encoding="utf-8-sig")
         return path
-    wb = Workbook()
-    notes = wb.active
-    notes.title = sheetkit.NOTES_SHEET
-    lists = sheetkit.DropDownLists(notes)
-    ws = wb.create_sheet(SHEET)
-    sheetkit.lay_out_sheet(ws, LIST, list(counties), lists)
-    sheetkit.fill_sheet(ws, LIST, records)
-    notes["A1"] = "应急减排清单 填写说明"
-    notes["A1"].font = Font(bold=True, size=14)
-    for i, line in enumerate(NOTES, start=3):
-        notes.cell(row=i, column=1, value=f"{i - 2}. {line}")
-    notes.column_dimensions["A"].width = 110
+    wb, notes = sheetkit.one_sheet_workbook(SHEET, LIST, records, counties)
+    sheetkit.numbered_notes(notes, "应急减排清单 填写说明", NOTES)
     wb.save(path)
     return path
 

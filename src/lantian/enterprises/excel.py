@@ -653,6 +653,29 @@ class DropDownLists:
         return self.placed[key]
 
 
+def one_sheet_workbook(title: str, kind: Kind, records: Iterable[Mapping[str, Any]],
+                       counties: Sequence[str] = ()) -> tuple[Workbook, Worksheet]:
+    """A one-sheet file's workbook in the template's layout: the notes sheet first, then the sheet
+    ``title`` with the kind's headers, drop-downs and the ``records``; (the workbook, its notes sheet)."""
+    wb = Workbook()
+    notes = wb.active
+    notes.title = NOTES_SHEET
+    lists = DropDownLists(notes)
+    ws = wb.create_sheet(title)
+    lay_out_sheet(ws, kind, list(counties), lists)
+    fill_sheet(ws, kind, records)
+    return wb, notes
+
+
+def numbered_notes(notes: Worksheet, title: str, lines: Sequence[str]) -> None:
+    """A notes sheet's 填写说明: the title (bold) and the numbered lines from row 3."""
+    notes["A1"] = title
+    notes["A1"].font = Font(bold=True, size=14)
+    for i, line in enumerate(lines, start=3):
+        notes.cell(row=i, column=1, value=f"{i - 2}. {line}")
+    notes.column_dimensions["A"].width = 110
+
+
 def _new_workbook(counties: Sequence[str]) -> Workbook:
     wb = Workbook()
     notes = wb.active

@@ -17,7 +17,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from lantian.enterprises import excel as ledger_excel
@@ -58,14 +57,7 @@ def write_rows(path: str | Path, reg: Register, records: Iterable[Mapping[str, A
     if path.suffix.lower() == ".csv":
         path.write_text(csv_text(reg, records), encoding="utf-8-sig")
         return
-    wb = Workbook()
-    notes = wb.active
-    notes.title = NOTES_SHEET
-    lists = ledger_excel.DropDownLists(notes)
-    ws = wb.create_sheet(_sheet_title(reg))
-    kind = kind_of(reg)
-    ledger_excel.lay_out_sheet(ws, kind, list(counties), lists)
-    ledger_excel.fill_sheet(ws, kind, records)
+    wb, notes = ledger_excel.one_sheet_workbook(_sheet_title(reg), kind_of(reg), records, counties)
     _notes(notes, reg, list(counties))
     wb.save(path)
 
