@@ -38,7 +38,8 @@ def prepare(root: Path, data: Path, scale: int) -> Path:
 
     from lantian import db
     from lantian.accounts.scope import Scope
-    from lantian.demo import LEDGER, _accounts, demo_credit_code
+    from lantian.demo import demo_accounts
+    from lantian.enterprises.demo import LEDGER, demo_credit_code
     from lantian.enterprises import service as ledgers
     from lantian.enterprises.kinds import FACILITY_KINDS
     from lantian.fires.demo import demo_fires
@@ -52,7 +53,7 @@ def prepare(root: Path, data: Path, scale: int) -> Path:
     db.upgrade(url)
     registry.import_stations(url, data / "cnemc" / "stations" / "NewSiteList_utf8.csv",
                              boundaries=data / "boundaries" / "140400_full.json", changed_by="bench")
-    _accounts(url)
+    demo_accounts(url)
     raw = tomllib.loads(LEDGER.read_text(encoding="utf-8"))
     office = Scope.office(url, "bench")
     stacks = []

@@ -34,9 +34,6 @@ LAYER_EXCEPTIONS = {
 }
 #: (importing module, another room's models module): why it reads those tables for now
 TABLE_EXCEPTIONS = {
-    ("lantian.demo", "lantian.plan.models"): "demo.py builds the plan's demo sub-tasks inline (issue 23 §4)",
-    ("lantian.demo", "lantian.emergency.models"): "demo.py builds the 错峰 calendar demo inline (issue 23 §4)",
-    ("lantian.demo", "lantian.dustfall.models"): "demo.py builds the dust-fall demo inline (issue 23 §4)",
     ("lantian.limits", "lantian.enterprises.models"): "see LAYER_EXCEPTIONS",
 }
 #: (importing module, imported module, private name): why

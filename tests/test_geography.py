@@ -78,3 +78,21 @@ def test_no_room_queries_the_units_table_itself():
                "accounts/service.py"}   # the account binding check: the policy's file (issue 23 §1), left to it
     users = {str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if "AdminUnit" in p.read_text(encoding="utf-8")}
     assert users <= allowed, sorted(users - allowed)
+
+
+def test_the_city_is_derived_once_until_the_units_change(tmp_path, data_dir):
+    """city_of is asked on every request: the units are read again only when they changed."""
+    from sqlalchemy import event
+    with fresh_database("sqlite", tmp_path) as u:
+        db.upgrade(u)
+        assert geography.city_of(u) is None                             # no unit yet (kept so)
+        registry.load_boundaries(u, data_dir / "boundaries" / "140400_full.json")
+        assert geography.city_of(u) == "140400"                         # the units changed: derived again
+        seen = []
+        event.listen(db.engine_for(u), "before_cursor_execute",
+                     lambda conn, cursor, statement, *rest: seen.append(statement))
+        assert geography.city_of(u) == "140400"
+        reads = [q for q in seen if "admin_units" in q]
+        assert len(reads) == 1 and "count" in reads[0].lower()          # only the marker, no unit rows
+        assert geography.city_of(u, {"workspace": {"city": "140500"}}) == "140500"
+        assert len([q for q in seen if "admin_units" in q]) == 1        # the setting decides without a read

@@ -25,6 +25,7 @@ from typing import Iterable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lantian import db
 from lantian.measurements.stations import AdminUnit
 
 #: the kinds of unit, as stored (a district is a ``county``: see the module docstring)
@@ -112,12 +113,41 @@ def polygons(s: Session, kinds: Iterable[str] | str = ("county",)) -> list[tuple
     return [(u.code, u.name, json.loads(u.geometry)) for u in s.scalars(q)]
 
 
+#: database url → (the units' marker when the city was derived, the city derived): the city a workspace's
+#: units name, kept until they change (:func:`_units_marker`)
+_derived: dict[str, tuple[tuple, str | None]] = {}
+
+
 def city_code(s: Session, config: Mapping | None = None) -> str | None:
     """The workspace's city: ``[workspace] city`` of ``config``, else its one city unit, else the city its
-    counties' GB/T 2260 codes name; None for a workspace that knows no unit yet."""
-    said = ((config or {}).get("workspace") or {}).get("city")
+    counties' GB/T 2260 codes name; None for a workspace that knows no unit yet. What the units name is
+    derived once per database and kept while its units stay as they were (one aggregate query a call
+    tells, across processes: an import of boundaries or a new zone invalidates it)."""
+    said = _said(config)
     if said:
-        return str(said)
+        return said
+    url, marker = db.url_of(s), _units_marker(s)
+    kept = _derived.get(url)
+    if kept is not None and kept[0] == marker:
+        return kept[1]
+    code = _derive_city(s)
+    _derived[url] = (marker, code)
+    return code
+
+
+def _said(config: Mapping | None) -> str | None:
+    """``[workspace] city`` of the settings, if set."""
+    said = ((config or {}).get("workspace") or {}).get("city")
+    return str(said) if said else None
+
+
+def _units_marker(s: Session) -> tuple:
+    """What changes when the units do: how many there are and when one last changed (every write of a
+    unit stamps ``updated_at``, :mod:`lantian.measurements.stations`)."""
+    return tuple(s.execute(sa.select(sa.func.count(), sa.func.max(AdminUnit.updated_at))).one())
+
+
+def _derive_city(s: Session) -> str | None:
     cities = [u.code for u in units(s, "city")]
     if len(cities) == 1:
         return cities[0]
@@ -145,7 +175,9 @@ def city_name(s: Session, config: Mapping | None = None) -> str | None:
 
 
 def city_of(url: str, config: Mapping | None = None) -> str | None:
-    """:func:`city_code` of the workspace database at ``url``."""
-    from lantian import db
+    """:func:`city_code` of the workspace database at ``url`` (no database read when the settings say it)."""
+    said = _said(config)
+    if said:
+        return said
     with db.session(url) as s:
-        return city_code(s, config)
+        return city_code(s)

@@ -23,7 +23,7 @@ from lantian.errors import InputError
 from lantian import textfiles
 from lantian.textfiles import csv_rows
 
-__all__ = ["IGNORED_HEADERS", "Sheet", "header_block", "read_sheets", "decode_text"]
+__all__ = ["IGNORED_HEADERS", "Sheet", "header_block", "read_sheets"]
 
 _ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: a column offices add that names nothing to store: read past, never an error
@@ -36,11 +36,6 @@ HEADER_SEARCH_ROWS = 10
 class Sheet:
     title: str
     rows: list[tuple[int, list[Any]]]          # (1-based row number, cell values), blank rows kept
-
-
-def decode_text(data: bytes, shown: str | Path) -> str:
-    """A text file's contents: UTF-8 (with or without BOM), else GB18030/GBK (:mod:`lantian.textfiles`)."""
-    return textfiles.decode_text(data, shown)
 
 
 def read_sheets(path: str | Path, shown: str | Path | None = None) -> list[Sheet]:

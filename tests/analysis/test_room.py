@@ -244,10 +244,10 @@ def test_deseasonalised_trend_of_four_real_years_against_the_references(data_dir
 
 def test_the_demo_carries_a_met_file_for_the_roses(tmp_path, data_dir):
     from lantian.analysis.wind import read_met
-    from lantian.demo import _met
+    from lantian.analysis.demo import demo_met
     from lantian.workspace import init
     ws = init(tmp_path / "ws")
-    _met(ws, data_dir)
-    _met(ws, data_dir)                                 # a rerun of demo init changes nothing
+    demo_met(ws, data_dir)
+    demo_met(ws, data_dir)                             # a rerun of demo init changes nothing
     files = list((ws.root / "met").glob("*.csv"))
     assert len(files) == 1 and read_met(files[0]).stations() == ["Aotizhongxin"]

@@ -13,7 +13,7 @@ from lantian import db
 from lantian.assessment import letters as letter_service
 from lantian.assessment.models import Letter
 from lantian.cli import app
-from lantian.demo import _targets
+from lantian.assessment.demo import demo_targets
 from lantian.errors import UsageError
 from tests.web.conftest import build_workspace
 
@@ -26,7 +26,7 @@ def ws(tmp_path_factory, data_dir):
     w = build_workspace(root, data_dir)
     from lantian.measurements.importer import import_files
     import_files(w.measurements, "cnemc", sorted((data_dir / "cnemc" / "2019-01").glob("*.csv.gz")))
-    _targets(w.database_url)
+    demo_targets(w.database_url)
     return w
 
 

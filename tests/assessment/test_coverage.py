@@ -20,7 +20,8 @@ from databases import KINDS, fresh_database
 from lantian import db
 from lantian.assessment.coverage import coverage, required
 from lantian.cli import app
-from lantian.demo import _plan, _targets
+from lantian.assessment.demo import demo_targets
+from lantian.plan.demo import demo_plan
 from lantian.measurements.importer import import_files
 from lantian.standards import period as ref
 from tests.web.conftest import registry_workspace
@@ -55,8 +56,8 @@ def ws(request, tmp_path_factory, data_dir, half_year):
         os.environ["LANTIAN_DATABASE_URL"] = url
         try:
             w = registry_workspace(folder / "ws", data_dir)
-            _plan(w.database_url, data_dir)
-            _targets(w.database_url)
+            demo_plan(w.database_url, data_dir)
+            demo_targets(w.database_url)
             import_files(w.measurements, "cnemc", [half_year])
             w.config_path.write_text(w.config_path.read_text(encoding="utf-8") + RULE, encoding="utf-8")
             assert "as_of" not in w.config.get("workspace", {})            # the wall clock, as in the issue

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from databases import fresh_database
 from lantian import db
 from lantian.accounts.scope import Scope
-from lantian.demo import _targets
+from lantian.assessment.demo import demo_targets
 from lantian.errors import UsageError
 from lantian.measurements.importer import import_files
 from lantian.documents import charts
@@ -45,7 +45,7 @@ def bulletin(request, tmp_path_factory, data_dir):
         try:
             ws = build_workspace(folder / "ws", data_dir)
             import_files(ws.measurements, "cnemc", sorted((data_dir / "cnemc" / "2019-01").glob("*.csv.gz")))
-            _targets(ws.database_url)
+            demo_targets(ws.database_url)
             demo_bulletin(ws)
             if request.param == "sqlite":
                 got = _cli(ws, ["--month", "2019-01", "-o", str(folder / "out"), "--json"])

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lantian.cli import app
-from lantian.demo import _plan
+from lantian.plan.demo import demo_plan
 from lantian.standards.dustfall import gravimetric, published, ranks
 from tests.web.conftest import registry_workspace
 
@@ -34,7 +34,7 @@ def test_gravimetric_and_ranks():
 @pytest.fixture()
 def ws(tmp_path, data_dir):
     w = registry_workspace(tmp_path / "ws", data_dir)
-    _plan(w.database_url, data_dir)
+    demo_plan(w.database_url, data_dir)
     return w
 
 

@@ -18,7 +18,8 @@ from lantian.accounts import service as accounts
 from lantian.accounts.models import User
 from lantian.accounts.scope import Scope
 from lantian.cli import app
-from lantian.demo import _emergency, _ledger
+from lantian.emergency.demo import demo_reduction
+from lantian.enterprises.demo import demo_ledger
 from lantian.emergency import seasonal, staggered
 from lantian.errors import Forbidden, NotFound
 from tests.web.conftest import registry_workspace
@@ -43,8 +44,8 @@ def ws(request, tmp_path_factory, data_dir):
         os.environ["LANTIAN_DATABASE_URL"] = url
         try:
             w = registry_workspace(folder / "ws", data_dir)
-            _ledger(url)
-            _emergency(url)
+            demo_ledger(url)
+            demo_reduction(url)
             w.set_as_of(dt.date(2023, 10, 20))
             yield w
         finally:

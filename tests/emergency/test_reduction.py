@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from lantian import db
 from lantian.cli import app
-from lantian.demo import _emergency, _ledger
+from lantian.emergency.demo import demo_reduction
+from lantian.enterprises.demo import demo_ledger
 from lantian.emergency import measures as M
 from lantian.emergency import service
 from tests.web.conftest import registry_workspace
@@ -24,8 +25,8 @@ runner = CliRunner()
 @pytest.fixture()
 def ws(tmp_path, data_dir):
     w = registry_workspace(tmp_path / "ws", data_dir)
-    _ledger(w.database_url)
-    _emergency(w.database_url)
+    demo_ledger(w.database_url)
+    demo_reduction(w.database_url)
     w.set_as_of(dt.date(2023, 12, 10))
     return w
 
@@ -150,7 +151,7 @@ def test_near_the_centre_is_one_grade_stricter():
 def test_verification_against_a_warning_and_the_synthetic_score(ws, tmp_path):
     import pyarrow as pa
     import pyarrow.compute as pc
-    from lantian.demo import demo_credit_code
+    from lantian.enterprises.demo import demo_credit_code
     from lantian.emergency.series import write_csv
     from lantian.emergency.synthetic import generate
     scored = json.loads(run("alert", "verify", "--synthetic", "--seed", "2", "--json").output)
@@ -188,7 +189,7 @@ def test_review_compares_the_forecast_with_the_observed_city_aqi(tmp_path, data_
     """复盘 on real data: Changzhi, 12–14 January 2019, against an invented forecast of a red episode."""
     from tests.web.conftest import build_workspace
     w = build_workspace(tmp_path / "full", data_dir)
-    _emergency(w.database_url)
+    demo_reduction(w.database_url)
     issued = run("alert", "issue", "--forecast", "260,310,280", "--start", "2019-01-12", "-w", w.root)
     assert issued.exit_code == 0
     alert_id = issued.output.split("warning ")[1].split(" ")[0]

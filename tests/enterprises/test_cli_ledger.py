@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lantian.cli import app
-from lantian.demo import _ledger
+from lantian.enterprises.demo import demo_ledger
 from tests.web.conftest import registry_workspace
 
 runner = CliRunner()
@@ -19,7 +19,7 @@ runner = CliRunner()
 @pytest.fixture()
 def ws(tmp_path, data_dir):
     w = registry_workspace(tmp_path / "ws", data_dir)
-    _ledger(w.database_url)
+    demo_ledger(w.database_url)
     w.set_as_of(dt.date(2023, 6, 30))
     return w
 

@@ -13,7 +13,7 @@ from databases import fresh_database
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.fires import service
-from lantian.demo import _accounts
+from lantian.demo import demo_accounts
 from lantian.fires.demo import demo_fires
 from lantian.measurements import stations
 from lantian.workspace import init
@@ -33,7 +33,7 @@ def fires_app(request, tmp_path_factory, data_dir):
             ws = init(folder / "ws")                   # the counties and an account per role suffice here
             db.upgrade(ws.database_url)
             stations.load_boundaries(ws.database_url, data_dir / "boundaries" / "140400_full.json", changed_by="test")
-            _accounts(ws.database_url)
+            demo_accounts(ws.database_url)
             demo_fires(ws.database_url, data_dir)
             ws.set_as_of(dt.date(2023, 6, 30))
             app = create_app(folder / "ws")

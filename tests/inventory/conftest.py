@@ -16,7 +16,7 @@ import pytest
 from databases import fresh_database
 from lantian import db
 from lantian.accounts.scope import Scope
-from lantian.demo import demo_credit_code
+from lantian.enterprises.demo import demo_credit_code
 from tests.web.conftest import registry_workspace
 
 A, B = demo_credit_code(501), demo_credit_code(502)

@@ -100,8 +100,8 @@ def build_live(root: Path, url: str, data_dir: Path) -> tuple[int, int]:
     stations.load_boundaries(url, data_dir / "boundaries" / "140400_full.json", changed_by="test")
     stations.add_station(url, "9001A", "潞州测试站", 113.117, 36.195, network="national")
     stations.add_station(url, "9002A", "屯留测试站", 112.892, 36.316, network="national")
-    from lantian.demo import _accounts
-    _accounts(url)
+    from lantian.demo import demo_accounts
+    demo_accounts(url)
     enterprise, facility = make_enterprise(url)
     office = Scope.office(url, "test")
     with db.session(url) as s:

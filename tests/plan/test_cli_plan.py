@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lantian.cli import app
-from lantian.demo import _targets
+from lantian.assessment.demo import demo_targets
 from tests.web.conftest import registry_workspace
 
 runner = CliRunner()
@@ -128,7 +128,7 @@ def test_seriously_late_subtasks_feed_the_interview_rule(tmp_path, data_dir):
     when the office's rule says so."""
     from tests.web.conftest import build_workspace
     w = build_workspace(tmp_path / "full", data_dir)
-    _targets(w.database_url)
+    demo_targets(w.database_url)
     root = w.root
     # due 2019-05-01: 60 days late on the assessed day, 2019-06-30 (judged on that day, not the as-of date)
     assert run("plan", "milestone", 13, "潞州区完成工地视频联网", "--due", "2019-05-01", "--owner", "county:140403",

@@ -19,7 +19,8 @@ from lantian.accounts import service as accounts
 from lantian.accounts.models import User
 from lantian.accounts.scope import Scope
 from lantian.audit import AuditEntry
-from lantian.demo import _ledger, _plan
+from lantian.enterprises.demo import demo_ledger
+from lantian.plan.demo import demo_plan
 from lantian.errors import Forbidden, NotFound
 from lantian.registers import excel, indicators, service
 from lantian.registers.cli import app
@@ -41,8 +42,8 @@ def ws(request, tmp_path_factory, data_dir):
         try:
             w = registry_workspace(folder / "ws", data_dir)
             w.set_as_of(ON)
-            _plan(url, data_dir)
-            _ledger(url)
+            demo_plan(url, data_dir)
+            demo_ledger(url)
             stored = demo_registers(url, data_dir)
             yield w, url, stored
         finally:

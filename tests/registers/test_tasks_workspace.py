@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from databases import fresh_database
 from lantian.cli import app
-from lantian.demo import demo_credit_code, seed_plan
+from lantian.enterprises.demo import demo_credit_code
+from lantian.plan.demo import seed_plan
 from lantian.enterprises import excel as ledger_excel
 from tests.registers.test_tasks import _luzhou, _point_at
 from tests.web.conftest import registry_workspace

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from databases import KINDS, fresh_database
 from lantian import db
 from lantian.accounts.scope import Scope
-from lantian.demo import _emergency, _ledger
+from lantian.emergency.demo import demo_reduction
+from lantian.enterprises.demo import demo_ledger
 from lantian.vehicles import service
 from lantian.vehicles.demo import LUZHOU_PLATE, TUNLIU_PLATE, demo_vehicles
 from tests.web.conftest import bearer as sign_in
@@ -32,8 +33,8 @@ def app(request, tmp_path_factory, data_dir):
         os.environ["LANTIAN_DATABASE_URL"] = url
         try:
             ws = registry_workspace(folder / "ws", data_dir)
-            _ledger(url)
-            _emergency(url)
+            demo_ledger(url)
+            demo_reduction(url)
             demo_vehicles(url, ws.root)
             ws.set_as_of(dt.date(2023, 6, 30))
             web = create_app(folder / "ws")

@@ -18,7 +18,8 @@ from lantian import audit, db
 from lantian.accounts.models import User
 from lantian.accounts.scope import Scope
 from lantian.accounts.service import principal
-from lantian.demo import _emergency, _ledger
+from lantian.emergency.demo import demo_reduction
+from lantian.enterprises.demo import demo_ledger
 from lantian.errors import Forbidden, InputError, NotFound, UsageError
 from lantian.vehicles import cli as vehicles_cli
 from lantian.vehicles import reader, rules, service
@@ -37,8 +38,8 @@ def ws(request, tmp_path_factory, data_dir):
     with fresh_database(request.param, folder) as url, pytest.MonkeyPatch.context() as mp:
         mp.setenv("LANTIAN_DATABASE_URL", url)
         w = registry_workspace(folder / "ws", data_dir)
-        _ledger(url)
-        _emergency(url)
+        demo_ledger(url)
+        demo_reduction(url)
         w.set_as_of(dt.date(2023, 12, 31))
         yield w
 

@@ -10,7 +10,11 @@ from fastapi.testclient import TestClient
 
 from databases import fresh_database
 from lantian import db
-from lantian.demo import PASSWORD, _accounts, _dustfall, _emergency, _ledger, _plan
+from lantian.demo import PASSWORD, demo_accounts
+from lantian.dustfall.demo import demo_dustfall
+from lantian.emergency.demo import demo_reduction
+from lantian.enterprises.demo import demo_ledger
+from lantian.plan.demo import demo_plan
 from lantian.fires.demo import demo_fires
 from lantian.registers.demo import demo_registers
 from lantian.bulletins.demo import demo_bulletin
@@ -26,17 +30,17 @@ def registry_workspace(root, data_dir):
     db.upgrade(ws.database_url)
     registry.import_stations(ws.database_url, data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv",
                              boundaries=data_dir / "boundaries" / "140400_full.json", changed_by="test")
-    _accounts(ws.database_url)
+    demo_accounts(ws.database_url)
     return ws
 
 
 def build_workspace(root, data_dir):
     ws = registry_workspace(root, data_dir)
-    _plan(ws.database_url, data_dir)                    # the seed plan and the labelled demo sub-tasks
-    _ledger(ws.database_url)                            # task 5's enterprises, synthetic facilities
+    demo_plan(ws.database_url, data_dir)                # the seed plan and the labelled demo sub-tasks
+    demo_ledger(ws.database_url)                        # task 5's enterprises, synthetic facilities
     demo_registers(ws.database_url, data_dir)           # the registers of tasks 1–26, synthetic rows
-    _emergency(ws.database_url)                         # the reduction list, synthetic emissions
-    _dustfall(ws.database_url, data_dir)                # Changzhi's published October 2021 dust fall
+    demo_reduction(ws.database_url)                     # the reduction list, synthetic emissions
+    demo_dustfall(ws.database_url, data_dir)            # Changzhi's published October 2021 dust fall
     demo_fires(ws.database_url, data_dir)               # real FIRMS points (May 2022) and synthetic reports
     demo_vehicles(ws.database_url, ws.root)             # synthetic gates, freight profiles and gate days
     import_files(ws.measurements, "cnemc", [data_dir / "cnemc" / "changzhi" / "changzhi_sites_2019_hourly.csv"])

@@ -78,7 +78,7 @@ def test_verification_upload(client, web_app, tmp_path):
     import io
     import pyarrow as pa
     import pyarrow.compute as pc
-    from lantian.demo import demo_credit_code
+    from lantian.enterprises.demo import demo_credit_code
     from lantian.emergency.series import write_csv
     from lantian.emergency.synthetic import generate
     city = bearer(client, "daqiban")

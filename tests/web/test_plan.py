@@ -8,7 +8,7 @@ import docx
 import sqlalchemy as sa
 
 from lantian import db
-from lantian.demo import _targets
+from lantian.assessment.demo import demo_targets
 from tests.web.conftest import bearer, page_session
 
 PDF = b"%PDF-1.4 evidence"
@@ -40,7 +40,7 @@ def test_each_role_sees_its_part_of_the_plan(client):
 
 
 def test_status_against_the_as_of_date(client, web_app):
-    _targets(web_app.state.db_url)                     # synthetic 2019 targets decide the measured sub-tasks
+    demo_targets(web_app.state.db_url)                 # synthetic 2019 targets decide the measured sub-tasks
     office = _tasks(client, "daqiban")
     assert office[3]["status"] == "at_risk"            # 4.3 m coke ovens: due 2023-06-30, the as-of date
     # activated carbon every year by 31 May: overdue, and the register check bound on import finds a

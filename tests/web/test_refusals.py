@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from databases import fresh_database
 from lantian import db
 from lantian.accounts.models import Enterprise
-from lantian.demo import _ledger, _plan
+from lantian.enterprises.demo import demo_ledger
+from lantian.plan.demo import demo_plan
 from lantian.limits import FREE_TEXT_CHARS, FieldTooLong
 from tests.web.conftest import bearer, page_session, registry_workspace
 
@@ -29,8 +30,8 @@ def app(request, tmp_path_factory, data_dir):
         os.environ["LANTIAN_DATABASE_URL"] = url
         try:
             ws = registry_workspace(folder / "ws", data_dir)
-            _plan(url, data_dir)
-            _ledger(url)
+            demo_plan(url, data_dir)
+            demo_ledger(url)
             yield create_app(folder / "ws", warm=False)
         finally:
             if old is None:

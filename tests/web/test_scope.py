@@ -316,8 +316,8 @@ def test_assessment_is_scoped(client, web_app):
     from lantian.assessment.progress import progress
     from lantian.assessment.targets import targets
     from lantian.assessment.networks import official_stations
-    from lantian.demo import _targets
-    _targets(web_app.state.db_url)                                   # synthetic 2019 targets
+    from lantian.assessment.demo import demo_targets
+    demo_targets(web_app.state.db_url)                               # synthetic 2019 targets
     city = client.get("/api/progress?date=2019-06-30", headers=bearer(client, "daqiban")).json()
     assert {"140403", "140400"} <= {r["unit"] for r in city}
     mine = client.get("/api/progress?date=2019-06-30", headers=bearer(client, "luzhou")).json()

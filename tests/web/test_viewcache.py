@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from databases import KINDS, fresh_database
 from lantian import db
-from lantian.demo import _plan
+from lantian.plan.demo import demo_plan
 from lantian.web.viewcache import ViewCache, data_version
 from tests.web.conftest import bearer, registry_workspace
 
@@ -31,7 +31,7 @@ def plan_app(request, tmp_path_factory, data_dir):
         os.environ["LANTIAN_DATABASE_URL"] = url
         try:
             ws = registry_workspace(folder / "ws", data_dir)
-            _plan(ws.database_url, data_dir)
+            demo_plan(ws.database_url, data_dir)
             app = create_app(folder / "ws")
         finally:
             if old is None:

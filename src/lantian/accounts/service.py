@@ -140,22 +140,6 @@ class SignIn:
                 "(wrong username or password)")
 
 
-def authenticate(s: Session, username: str, password: str) -> User | None:
-    """The user when the password is right (no lockout, no audit: :func:`sign_in` is the door people use)."""
-    if not username or "\x00" in username or len(username) > 64:
-        _hasher.hash("timing-equaliser")
-        return None
-    user = s.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active:
-        _hasher.hash("timing-equaliser")     # the same work whether or not the user exists
-        return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
-        return None
-    return user
-
-
 def _password_ok(user: User, password: str) -> bool:
     try:
         return _hasher.verify(user.password_hash, password)

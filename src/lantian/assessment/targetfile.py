@@ -73,40 +73,18 @@ def read(path: str | Path, *, units: Mapping[str, str], name: str | None = None)
     keys = _keys()
     header_row, header, below = header_block(sheet.rows, lambda cell: sheetkit.header_key(cell) in keys)
     errors, rows, seen = [], [], {}
-    columns: dict[int, Field] = {}
-    for i, cell in enumerate(header):
-        if sheetkit.is_blank(cell) or sheetkit.header_key(cell) == "序号":
-            continue
-        f = keys.get(sheetkit.header_key(cell))
-        if f is None:
-            errors.append(RowError(title, header_row, str(cell).strip(), "未知的表头，应为以下之一：" +
-                                   "、".join(sheetkit.header_text(x) for x in TARGETS.fields)))
-        elif f in columns.values():
-            errors.append(RowError(title, header_row, str(cell).strip(), "表头重复，每列只应出现一次"))
-        else:
-            columns[i] = f
-    for f in TARGETS.fields:
-        if f.required and f not in columns.values():
-            errors.append(RowError(title, header_row or 1, f.header, "缺少必填列，应在表头行加上这一列"))
+    # header_row is 0 only for an empty sheet, whose header has no cell to refuse: every error is of row 1 then
+    columns = sheetkit.header_columns(header, keys, TARGETS.fields,
+                                      lambda column, reason: errors.append(RowError(title, header_row or 1, column,
+                                                                                    reason)),
+                                      missing="缺少必填列，应在表头行加上这一列")
     if errors:
         raise TargetImportError(shown, errors)
     for r, values in below:
         if all(map(sheetkit.is_blank, values)):
             continue
-        record, bad = {}, False
-        for i, f in columns.items():
-            value = values[i] if i < len(values) else None
-            if sheetkit.is_blank(value):
-                if f.required:
-                    errors.append(RowError(title, r, f.header, "必填项为空，应填写" + f.label))
-                    bad = True
-                record[f.name] = None
-                continue
-            try:
-                record[f.name] = _cell(f, value, units)
-            except sheetkit.BadCell as exc:
-                errors.append(RowError(title, r, f.header, exc.reason, value))
-                bad = True
+        record, bad, _ = sheetkit.read_cells(TARGETS.fields, columns, values, lambda f, value: _cell(f, value, units),
+                                             lambda *problem: errors.append(RowError(title, r, *problem)))
         if bad:
             continue
         number, problem = value_problem(record["indicator"], value_text(values, columns))
@@ -164,8 +142,6 @@ NOTES = (
 
 def write(path: str | Path, rows: Iterable[Mapping[str, Any]], *, unit_names: Mapping[str, str] | None = None) -> Path:
     """The targets as .xlsx (or .csv when ``path`` ends so) in the template's layout; no rows: the template."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
     path = Path(path)
     names = unit_names or {}
     records = [{"unit": names.get(r["unit"], r["unit"]), "year": r["year"], "indicator": r["indicator"],
@@ -178,17 +154,7 @@ def write(path: str | Path, rows: Iterable[Mapping[str, Any]], *, unit_names: Ma
             writer.writerow([rec["unit"], rec["year"], rec["indicator"], f"{rec['value']:g}", rec["source"] or ""])
         path.write_text(out.getvalue(), encoding="utf-8-sig")
         return path
-    wb = Workbook()
-    notes = wb.active
-    notes.title = sheetkit.NOTES_SHEET
-    lists = sheetkit.DropDownLists(notes)
-    ws = wb.create_sheet(SHEET)
-    sheetkit.lay_out_sheet(ws, TARGETS, [], lists)
-    sheetkit.fill_sheet(ws, TARGETS, records)
-    notes["A1"] = "年度目标 填写说明"
-    notes["A1"].font = Font(bold=True, size=14)
-    for i, line in enumerate(NOTES, start=3):
-        notes.cell(row=i, column=1, value=f"{i - 2}. {line}")
-    notes.column_dimensions["A"].width = 110
+    wb, notes = sheetkit.one_sheet_workbook(SHEET, TARGETS, records)
+    sheetkit.numbered_notes(notes, "年度目标 填写说明", NOTES)
     wb.save(path)
     return path

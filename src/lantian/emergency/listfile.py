@@ -112,22 +112,9 @@ class _Reader:
         self.errors.append(RowError(self.sheet, row, column, reason, value))
 
     def header(self, row: int, header: Sequence[Any]) -> dict[int, Field]:
-        keys, columns = _keys(), {}
-        for i, cell in enumerate(header):
-            if sheetkit.is_blank(cell) or sheetkit.header_key(cell) in ("序号",):
-                continue
-            f = keys.get(sheetkit.header_key(cell))
-            if f is None:
-                self.error(row, str(cell).strip(), "未知的表头，应为以下之一：" +
-                           "、".join(sheetkit.header_text(x) for x in LIST.fields))
-            elif f in columns.values():
-                self.error(row, str(cell).strip(), "表头重复，每列只应出现一次")
-            else:
-                columns[i] = f
-        for f in LIST.fields:
-            if f.required and f not in columns.values():
-                self.error(row, f.header, f"缺少必填列，应在第 {row} 行加上这一列的表头")
-        return columns
+        return sheetkit.header_columns(header, _keys(), LIST.fields,
+                                       lambda column, reason: self.error(row, column, reason),
+                                       missing=f"缺少必填列，应在第 {row} 行加上这一列的表头")
 
     def cell(self, f: Field, value: Any) -> Any:
         if f.name == "credit_code":
@@ -152,25 +139,8 @@ class _Reader:
         return sheetkit.parse_cell(LIST, f, value, None)
 
     def row(self, r: int, columns: dict[int, Field], values: Sequence[Any], header: Sequence[Any]) -> None:
-        record: dict[str, Any] = {f.name: None for f in LIST.fields}
-        bad, unread = False, set()
-        for i, value in enumerate(values):
-            if i not in columns and not sheetkit.is_blank(value) and (i >= len(header) or sheetkit.is_blank(header[i])):
-                self.error(r, f"第 {i + 1} 列", "该列没有表头，数据无法归属，应补上表头或删去该列数据", value)
-                bad = True
-        for i, f in columns.items():
-            value = values[i] if i < len(values) else None
-            if sheetkit.is_blank(value):
-                if f.required:
-                    self.error(r, f.header, "必填项为空，应填写" + f.label)
-                    bad = True
-                continue
-            try:
-                record[f.name] = self.cell(f, value)
-            except sheetkit.BadCell as exc:
-                self.error(r, f.header, exc.reason, value)
-                bad = True
-                unread.add(f.name)
+        record, bad, unread = sheetkit.read_cells(LIST.fields, columns, values, self.cell,
+                                                  lambda *problem: self.error(r, *problem), header)
         if record["pollutant"] is not None:
             for name in ("tonnes", "source"):
                 if record[name] is None and name not in unread:
@@ -249,8 +219,6 @@ def decimal_text(value: Fraction) -> str:
 def write(path: str | Path, rows: Iterable[Mapping[str, Any]], *, counties: Sequence[str] = (),
           county_names: Mapping[str, str] | None = None) -> Path:
     """The list as .xlsx (or .csv when ``path`` ends so) in the template's layout; no rows: the template."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
     path = Path(path)
     records = [_record(r, county_names or {}) for r in rows]
     if path.suffix.lower() == ".csv":
@@ -262,18 +230,8 @@ def write(path: str | Path, rows: Iterable[Mapping[str, Any]], *, counties: Sequ
                              else _number(rec[f.name]) for f in LIST.fields])
         path.write_text(out.getvalue(), encoding="utf-8-sig")
         return path
-    wb = Workbook()
-    notes = wb.active
-    notes.title = sheetkit.NOTES_SHEET
-    lists = sheetkit.DropDownLists(notes)
-    ws = wb.create_sheet(SHEET)
-    sheetkit.lay_out_sheet(ws, LIST, list(counties), lists)
-    sheetkit.fill_sheet(ws, LIST, records)
-    notes["A1"] = "应急减排清单 填写说明"
-    notes["A1"].font = Font(bold=True, size=14)
-    for i, line in enumerate(NOTES, start=3):
-        notes.cell(row=i, column=1, value=f"{i - 2}. {line}")
-    notes.column_dimensions["A"].width = 110
+    wb, notes = sheetkit.one_sheet_workbook(SHEET, LIST, records, counties)
+    sheetkit.numbered_notes(notes, "应急减排清单 填写说明", NOTES)
     wb.save(path)
     return path
 

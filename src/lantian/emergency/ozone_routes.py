@@ -12,24 +12,20 @@ from fastapi.responses import FileResponse, RedirectResponse
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.emergency import ozone
-from lantian.web.params import parse_day
+from lantian.web.params import parse_day, parse_values
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
 from lantian.web.templating import render
+from lantian.web.writes import submit
 
 router = APIRouter()
 Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
 
 
 def _values(text: str) -> list[float]:
-    try:
-        values = [float(x) for x in text.replace("，", ",").split(",") if x.strip()]
-    except ValueError:
-        raise HTTPException(422, f"forecast_o3 {text!r}: O3 8-h µg/m³ per day, separated by commas") from None
-    if not values or any(not 0 <= v <= 2000 for v in values):          # NaN and inf are not values either
-        raise HTTPException(422, "forecast_o3: one or more values, 0–2000 µg/m³")
-    return values
+    return parse_values(text, float, "forecast_o3 {text}: O3 8-h µg/m³ per day, separated by commas",
+                        "forecast_o3: one or more values, 0–2000 µg/m³")
 
 
 @router.get("/api/ozone-responses", tags=["emergency"])
@@ -71,23 +67,17 @@ def response_api(request: Request, response_id: Id, scope: Scope = Depends(api_s
 @scoped("signed_in")
 def ack_api(request: Request, response_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """签收: an enterprise its measure, a county for its county, a lead department its controls."""
-    page = form_post(request, csrf_token)
-    with as_http(), db.session(request.app.state.db_url) as s:
-        n = ozone.acknowledge(s, scope, response_id)
-    if page:
-        return RedirectResponse(f"/emergency/ozone/{response_id}", status_code=303)
-    return {"acknowledged": n}
+    return submit(request, csrf_token, f"/emergency/ozone/{response_id}",
+                  lambda s: {"acknowledged": ozone.acknowledge(s, scope, response_id)})
 
 
 @router.post("/api/ozone-responses/{response_id}/lift", tags=["emergency"])
 @scoped("signed_in")
 def lift_api(request: Request, response_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
-    page = form_post(request, csrf_token)
-    with as_http(), db.session(request.app.state.db_url) as s:
+    def lift(s):
         ozone.lift(s, scope, response_id)
-    if page:
-        return RedirectResponse(f"/emergency/ozone/{response_id}", status_code=303)
-    return {"state": "lifted"}
+        return {"state": "lifted"}
+    return submit(request, csrf_token, f"/emergency/ozone/{response_id}", lift)
 
 
 @router.get("/api/ozone-responses/{response_id}/notice", tags=["emergency"])
@@ -117,10 +107,7 @@ def verify_api(request: Request, response_id: Id, measure_id: Id, complied: Anno
                note: Annotated[str, Form(max_length=2000)] = "", csrf_token: Annotated[str, Form()] = "",
                scope: Scope = Depends(api_scope)):
     """核查: whether the enterprise carried out its measure (office, inspectors, its county)."""
-    page = form_post(request, csrf_token)
-    with as_http(), db.session(request.app.state.db_url) as s:
+    def verify(s):
         m = ozone.verify(s, scope, response_id, measure_id, complied, note)
-        out = {"id": m.id, "complied": m.complied, "verified_by": m.verified_by}
-    if page:
-        return RedirectResponse(f"/emergency/ozone/{response_id}", status_code=303)
-    return out
+        return {"id": m.id, "complied": m.complied, "verified_by": m.verified_by}
+    return submit(request, csrf_token, f"/emergency/ozone/{response_id}", verify)

@@ -17,11 +17,12 @@ from lantian.accounts.scope import Scope
 from lantian.emergency import service
 from lantian.emergency.models import LEVELS
 from lantian.errors import InputError
-from lantian.web.params import VALUES, Day, parse_day
+from lantian.web.params import VALUES, Day, parse_day, parse_values
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
 from lantian.web.templating import render
+from lantian.web.writes import submit
 
 router = APIRouter()
 Id = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1)]
@@ -39,14 +40,8 @@ RULESETS = _rulesets()
 
 
 def _forecast(text: str) -> list[int]:
-    try:
-        values = [int(x) for x in text.replace("，", ",").split(",") if x.strip()]
-    except ValueError:
-        raise HTTPException(422, f"forecast {text!r}: daily AQI values separated by commas, e.g. 210,230,190") \
-            from None
-    if not values or any(v < 0 or v > 2000 for v in values):
-        raise HTTPException(422, "forecast: one to many daily AQI values, 0–2000")
-    return values
+    return parse_values(text, int, "forecast {text}: daily AQI values separated by commas, e.g. 210,230,190",
+                        "forecast: one to many daily AQI values, 0–2000")
 
 
 @router.get("/api/alerts/level", tags=["emergency"])
@@ -92,25 +87,18 @@ def issue_api(request: Request, forecast: Annotated[str, Form(max_length=400)],
 @scoped("signed_in")
 def ack_api(request: Request, alert_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """签收: an enterprise acknowledges its measures, a county the warning."""
-    page = form_post(request, csrf_token)
-    with as_http(), db.session(request.app.state.db_url) as s:
-        state = service.acknowledge(s, scope, alert_id)
-    if page:
-        return RedirectResponse("/emergency", status_code=303)
-    return {"id": alert_id, "state": state}
+    return submit(request, csrf_token, "/emergency",
+                  lambda s: {"id": alert_id, "state": service.acknowledge(s, scope, alert_id)})
 
 
 @router.post("/api/alerts/{alert_id}/lift", tags=["emergency"])
 @scoped("signed_in")
 def lift_api(request: Request, alert_id: Id, csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """Lift a warning (the city office)."""
-    page = form_post(request, csrf_token)
-    with as_http(), db.session(request.app.state.db_url) as s:
+    def lift(s):
         a = service.lift(s, scope, alert_id)
-        result = {"id": a.id, "state": a.state}
-    if page:
-        return RedirectResponse("/emergency", status_code=303)
-    return result
+        return {"id": a.id, "state": a.state}
+    return submit(request, csrf_token, "/emergency", lift)
 
 
 @router.get("/api/alerts/{alert_id}/notice", tags=["emergency"])
@@ -273,14 +261,12 @@ def issue_calendar_api(request: Request, season: Annotated[int, Form(ge=2000, le
                        scope: Scope = Depends(api_scope)):
     """Issue the season's calendar (the city office): every enterprise's line, frozen, and the notice."""
     from lantian.emergency import staggered
-    page = form_post(request, csrf_token)
     ws = request.app.state.workspace
-    with as_http(), db.session(request.app.state.db_url) as s:
+
+    def issue(s):
         cal = staggered.issue(s, ws.root, scope, season, on=parse_day(on) or ws.as_of, config=ws.config)
-        result = {"id": cal.id, "season": cal.season, "doc_number": cal.doc_number}
-    if page:
-        return RedirectResponse("/emergency", status_code=303)
-    return result
+        return {"id": cal.id, "season": cal.season, "doc_number": cal.doc_number}
+    return submit(request, csrf_token, "/emergency", issue)
 
 
 @router.post("/api/staggered/{calendar_id}/{action}", tags=["emergency"])
@@ -292,12 +278,9 @@ def calendar_ack_api(request: Request, calendar_id: Id,
     """签收 (``ack``) or 送达 (``receive``) of a calendar: an enterprise its own line, a county a line of its
     county (``enterprise_id``)."""
     from lantian.emergency import staggered
-    page = form_post(request, csrf_token)
-    with as_http(), db.session(request.app.state.db_url) as s:
-        state = (staggered.acknowledge if action == "ack" else staggered.receive)(s, scope, calendar_id, enterprise_id)
-    if page:
-        return RedirectResponse("/emergency", status_code=303)
-    return {"id": calendar_id, "state": state}
+    step = staggered.acknowledge if action == "ack" else staggered.receive
+    return submit(request, csrf_token, "/emergency",
+                  lambda s: {"id": calendar_id, "state": step(s, scope, calendar_id, enterprise_id)})
 
 
 @router.get("/api/staggered/{calendar_id}/notice", tags=["emergency"])
@@ -441,12 +424,8 @@ def decide_api(request: Request, proposal_id: Id, decision: Annotated[str, FastA
                scope: Scope = Depends(api_scope)):
     """The city office confirms a county's proposal (applied as an import, audited) or rejects it."""
     from lantian.emergency import reduction
-    page = form_post(request, csrf_token)
-    with as_http(), db.session(request.app.state.db_url) as s:
-        result = reduction.decide(s, scope, proposal_id, confirm=decision == "confirm", note=note)
-    if page:
-        return RedirectResponse("/emergency/reduction", status_code=303)
-    return result
+    return submit(request, csrf_token, "/emergency/reduction",
+                  lambda s: reduction.decide(s, scope, proposal_id, confirm=decision == "confirm", note=note))
 
 
 @router.post("/api/reduction/totals", tags=["emergency"])

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -324,6 +324,63 @@ def _within_limit(kind: Kind, f: Field, text: str) -> str:
 _KIND_BY_SHEET = {fold_width(k.label): k for k in SHEET_KINDS}
 
 
+#: the reason given for a filled cell under no header
+UNHEADED = "该列没有表头，数据无法归属，应补上表头或删去该列数据"
+
+
+def header_columns(header: Sequence[Any], keys: Mapping[str, Field], fields: Sequence[Field],
+                   error: Callable[[str, str], None], *, missing: str) -> dict[int, Field]:
+    """A one-sheet file's columns (column index → field), read from its header row by each cell's
+    :func:`header_key` (blank cells and 序号 skipped). An unknown or repeated header and a missing
+    required column are each reported as ``error(column, reason)``; ``missing`` is the reason for
+    the last."""
+    columns: dict[int, Field] = {}
+    for i, cell in enumerate(header):
+        if is_blank(cell) or header_key(cell) == "序号":
+            continue
+        f = keys.get(header_key(cell))
+        if f is None:
+            error(str(cell).strip(), "未知的表头，应为以下之一：" + "、".join(header_text(x) for x in fields))
+        elif f in columns.values():
+            error(str(cell).strip(), "表头重复，每列只应出现一次")
+        else:
+            columns[i] = f
+    for f in fields:
+        if f.required and f not in columns.values():
+            error(f.header, missing)
+    return columns
+
+
+def read_cells(fields: Sequence[Field], columns: Mapping[int, Field], values: Sequence[Any],
+               cell: Callable[[Field, Any], Any], error: Callable[..., None],
+               header: Sequence[Any] | None = None) -> tuple[dict[str, Any], bool, set[str]]:
+    """One data row of a one-sheet file: (the record, field name → value typed by ``cell`` or None;
+    whether any cell was refused; the fields whose cell ``cell`` refused). An empty required cell and a
+    refused one (:class:`BadCell`) are each reported as ``error(column, reason[, value])``; with the
+    ``header``, so is a filled cell under no header (第 N 列)."""
+    record: dict[str, Any] = {f.name: None for f in fields}
+    bad, unread = False, set()
+    if header is not None:
+        for i, value in enumerate(values):
+            if i not in columns and not is_blank(value) and (i >= len(header) or is_blank(header[i])):
+                error(f"第 {i + 1} 列", UNHEADED, value)
+                bad = True
+    for i, f in columns.items():
+        value = values[i] if i < len(values) else None
+        if is_blank(value):
+            if f.required:
+                error(f.header, "必填项为空，应填写" + f.label)
+                bad = True
+            continue
+        try:
+            record[f.name] = cell(f, value)
+        except BadCell as exc:
+            error(f.header, exc.reason, value)
+            bad = True
+            unread.add(f.name)
+    return record, bad, unread
+
+
 def read_workbook(path: str | Path, *, counties: Mapping[str, str] | None = None,
                   known_enterprises: set[str] | frozenset[str] = frozenset(), name: str | None = None) -> LedgerBatch:
     """Read a filled template (or an export, or a ledger as an office keeps it: a title row above the
@@ -456,8 +513,7 @@ class _Reader:
                 if i < len(header) and not is_blank(header[i]):
                     continue          # an unknown header, already reported
                 reported.add(i)
-                self.error(sheet, r, i, f"第 {get_column_letter(i + 1)} 列",
-                           "该列没有表头，数据无法归属，应补上表头或删去该列数据", value)
+                self.error(sheet, r, i, f"第 {get_column_letter(i + 1)} 列", UNHEADED, value)
 
     def read_row(self, sheet: _Sheet, r: int, values: Sequence[Any]) -> None:
         kind = sheet.kind
@@ -595,6 +651,29 @@ class DropDownLists:
                 self.notes[f"{col}{i}"] = value
             self.placed[key] = f"{quote_sheetname(self.notes.title)}!${col}$2:${col}${len(values) + 1}"
         return self.placed[key]
+
+
+def one_sheet_workbook(title: str, kind: Kind, records: Iterable[Mapping[str, Any]],
+                       counties: Sequence[str] = ()) -> tuple[Workbook, Worksheet]:
+    """A one-sheet file's workbook in the template's layout: the notes sheet first, then the sheet
+    ``title`` with the kind's headers, drop-downs and the ``records``; (the workbook, its notes sheet)."""
+    wb = Workbook()
+    notes = wb.active
+    notes.title = NOTES_SHEET
+    lists = DropDownLists(notes)
+    ws = wb.create_sheet(title)
+    lay_out_sheet(ws, kind, list(counties), lists)
+    fill_sheet(ws, kind, records)
+    return wb, notes
+
+
+def numbered_notes(notes: Worksheet, title: str, lines: Sequence[str]) -> None:
+    """A notes sheet's 填写说明: the title (bold) and the numbered lines from row 3."""
+    notes["A1"] = title
+    notes["A1"].font = Font(bold=True, size=14)
+    for i, line in enumerate(lines, start=3):
+        notes.cell(row=i, column=1, value=f"{i - 2}. {line}")
+    notes.column_dimensions["A"].width = 110
 
 
 def _new_workbook(counties: Sequence[str]) -> Workbook:

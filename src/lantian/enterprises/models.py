@@ -10,10 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lantian.db import Base, UTCDateTime
 
-#: 绩效分级申报 states: submitted → reviewed (county recommends) → approved/adjusted (city);
-#: the county may return it, the city may reject it
-APPLICATION_STATES = ("submitted", "reviewed", "returned", "approved", "adjusted", "rejected")
-
 
 class Cluster(Base):
     """产业集群 with its 一群一策 classification."""
@@ -65,6 +61,8 @@ class GradeApplication(Base):
     enterprise_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("enterprises.id"))
     requested: Mapped[str] = mapped_column(sa.String(8))
     reason: Mapped[str] = mapped_column(sa.Text)
+    # submitted → reviewed (county recommends) → approved/adjusted (city); the county may return it
+    # (returned), the city may reject it (rejected)
     state: Mapped[str] = mapped_column(sa.String(16))
     county_grade: Mapped[str | None] = mapped_column(sa.String(8))     # the grade the county recommends
     county_opinion: Mapped[str | None] = mapped_column(sa.Text)

@@ -18,6 +18,9 @@ import sqlalchemy as sa
 
 from lantian import db
 from lantian.accounts.scope import Scope
+from lantian.fires import indicators  # noqa: F401  (registers the task-15 indicator)
+from lantian.fires import reader, service
+from lantian.fires.models import CalendarEntry, Case, CountyFigure
 
 SUBSET = "MODIS_C6_1_NorthChina_subset_20220528-20220604.csv"
 NOTE = "（合成示例）"
@@ -48,9 +51,6 @@ FINDINGS = [("140404", "straw", "2022-05-28 17:20", "麦茬焚烧，已扑灭，
 
 def demo_fires(url: str, data: Path) -> int:
     """Import the real subset and add the labelled synthetic records; the number of cases."""
-    from lantian.fires import indicators  # noqa: F401  (registers the task-15 indicator)
-    from lantian.fires import reader, service
-    from lantian.fires.models import Case
     path = Path(data) / "firms" / SUBSET
     office = Scope.office(url, "demo")
     with db.session(url) as s:
@@ -74,8 +74,6 @@ def demo_fires(url: str, data: Path) -> int:
 
 def _verify_report(s, office, county: str, day: dt.date, kind: str, when: str) -> None:
     """A synthetic report's case verified (on time, or late)."""
-    from lantian.fires import reader, service
-    from lantian.fires.models import Case
     start = db.to_utc(day)
     case = s.scalar(sa.select(Case).where(Case.county_code == county, Case.synthetic.is_(True),
                                           Case.first_seen >= start, Case.first_seen < start + dt.timedelta(days=1)))
@@ -85,8 +83,6 @@ def _verify_report(s, office, county: str, day: dt.date, kind: str, when: str) -
 
 
 def _figures(s, office) -> None:
-    from lantian.fires import service
-    from lantian.fires.models import CountyFigure
     for county, year, farmland, produced, utilised in FIGURES:
         if s.scalar(sa.select(CountyFigure.id).where(CountyFigure.county_code == county,
                                                      CountyFigure.year == year)) is None:
@@ -95,8 +91,6 @@ def _figures(s, office) -> None:
 
 
 def _dates(s, office) -> None:
-    from lantian.fires import service
-    from lantian.fires.models import CalendarEntry
     for county, kind, start, end, note in DATES:
         first = dt.date.fromisoformat(start)
         if s.scalar(sa.select(CalendarEntry.id).where(CalendarEntry.county_code == county, CalendarEntry.kind == kind,

@@ -12,6 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from lantian import db
+from lantian.accounts.scope import Scope
+from lantian.enterprises.demo import demo_credit_code
+from lantian.inventory import service
 
 STACK = (1, "DA001")            # demo serial, outlet code
 YEAR = 2023
@@ -42,9 +45,6 @@ def series_csv(path: Path, credit_code: str, seed: int = 2023) -> Path:
 
 def demo_inventory(ws) -> dict | None:
     """Import the demo CEMS year and build the 2023 inventory if none is current."""
-    from lantian.accounts.scope import Scope
-    from lantian.enterprises.demo import demo_credit_code
-    from lantian.inventory import service
     office = Scope.office(ws.database_url, "demo")
     with db.session(ws.database_url) as s, tempfile.TemporaryDirectory(prefix="lantian-cems-") as tmp:
         path = series_csv(Path(tmp) / "华安焦化-DA001-2023.csv", demo_credit_code(STACK[0]))

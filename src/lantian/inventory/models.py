@@ -13,7 +13,6 @@ from lantian.db import Base, UTCDateTime
 
 POLLUTANTS = ("SO2", "NOx", "CO", "VOCs", "NH3", "PM10", "PM2.5")
 STATES = ("current", "superseded")
-ORIGINS = ("built", "imported")
 CLASSES = ("A", "B", "C", "D")
 
 

@@ -12,8 +12,6 @@ from lantian.db import Base, UTCDateTime
 
 #: milestone/task owner kinds: a department (市直部门), a county or zone, an enterprise
 OWNER_KINDS = ("department", "county", "enterprise")
-#: typed milestone states; overdue/at-risk are computed against the as-of date, never stored
-MILESTONE_STATES = ("open", "done", "cancelled")
 
 
 class Plan(Base):
@@ -82,6 +80,7 @@ class Milestone(Base):
     owner_code: Mapped[str | None] = mapped_column(sa.String(32))     # department code, adcode, enterprise id
     due: Mapped[dt.date | None] = mapped_column(sa.Date)
     deadline_text: Mapped[str | None] = mapped_column(sa.String(64))  # 2023年6月底前, as written
+    # open | done | cancelled; overdue/at-risk are computed against the as-of date, never stored
     state: Mapped[str] = mapped_column(sa.String(16), default="open")
     done_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     percent: Mapped[int] = mapped_column(sa.Integer, default=0)       # last reported progress, 0–100

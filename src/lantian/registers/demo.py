@@ -12,6 +12,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lantian import db
+from lantian.accounts.scope import Scope
+from lantian.enterprises.demo import demo_credit_code
+from lantian.registers import excel, service
+from lantian.registers.kinds import registers
 from lantian.registers.models import RegisterRow
 
 #: synthetic polygons (lon/lat rectangles around 长治 city centre), uploaded as the office would
@@ -25,16 +29,11 @@ ZONES = {
 }
 
 
-def _code(serial: int) -> str:
-    from lantian.enterprises.demo import demo_credit_code
-    return demo_credit_code(serial)
-
-
 def rows() -> dict[str, list[dict[str, str]]]:
     """The demo rows by register, as a clerk would type them (field name → cell text)."""
-    own, coke_b, coke_c = _code(0), _code(1), _code(2)
-    ledger = {n: _code(n) for n in range(1, 10)}            # the demo ledger's enterprises (task 5's nine)
-    paint, signs, printing = _code(901), _code(902), _code(903)
+    own, coke_b, coke_c = demo_credit_code(0), demo_credit_code(1), demo_credit_code(2)
+    ledger = {n: demo_credit_code(n) for n in range(1, 10)}    # the demo ledger's enterprises (task 5's nine)
+    paint, signs, printing = demo_credit_code(901), demo_credit_code(902), demo_credit_code(903)
     def links(code, name, problem_link=None):
         out = []
         for link in ("储罐", "装卸", "敞开液面", "泄漏检测与修复", "废气收集", "废气旁路", "治理设施", "加油站",
@@ -284,7 +283,7 @@ def industry_rows(own: str, ledger: dict[int, str]) -> dict[str, list[dict[str, 
                  decided_on="2022-06-01", due_on="2023-03-31", state="推进中"),
             dict(credit_code=ledger[5], enterprise_name="长治市科保水泥有限公司", county="潞州区", industry="水泥",
                  lon="113.14", lat="36.18", decision="未决策", state="未启动"),
-            dict(credit_code=_code(904), enterprise_name="长治示例化工有限公司（合成）", county="屯留区", industry="化工",
+            dict(credit_code=demo_credit_code(904), enterprise_name="长治示例化工有限公司（合成）", county="屯留区", industry="化工",
                  lon="112.89", lat="36.32", decision="就地改造提升", decided_on="2022-03-01", due_on="2022-12-31",
                  state="已完成", completed_on="2022-12-20"),
         ],
@@ -408,9 +407,6 @@ def demo_registers(url: str, data: Path | None = None, root: Path | None = None)
     """Load the synthetic zones and rows (parents before children) as the office; returns the rows
     stored or updated (0 on a re-run). ``data`` is unused: nothing here comes from the data folder. With
     the workspace ``root``, the demo's evidence files (a 一群一策 plan) are attached as well."""
-    from lantian.accounts.scope import Scope
-    from lantian.registers import excel, service
-    from lantian.registers.kinds import registers
     office = Scope.office(url, "demo")
     stored = 0
     with db.session(url) as s, tempfile.TemporaryDirectory(prefix="lantian-registers-") as tmp:

@@ -17,7 +17,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from lantian.enterprises import excel as ledger_excel
@@ -58,14 +57,7 @@ def write_rows(path: str | Path, reg: Register, records: Iterable[Mapping[str, A
     if path.suffix.lower() == ".csv":
         path.write_text(csv_text(reg, records), encoding="utf-8-sig")
         return
-    wb = Workbook()
-    notes = wb.active
-    notes.title = NOTES_SHEET
-    lists = ledger_excel.DropDownLists(notes)
-    ws = wb.create_sheet(_sheet_title(reg))
-    kind = kind_of(reg)
-    ledger_excel.lay_out_sheet(ws, kind, list(counties), lists)
-    ledger_excel.fill_sheet(ws, kind, records)
+    wb, notes = ledger_excel.one_sheet_workbook(_sheet_title(reg), kind_of(reg), records, counties)
     _notes(notes, reg, list(counties))
     wb.save(path)
 
@@ -179,44 +171,16 @@ class _Reader:
     def header(self, header: Sequence[Any]) -> dict[int, Field]:
         by_key = {ledger_excel.header_key(f.header): f for f in self.reg.fields} | \
                  {ledger_excel.header_key(f.label): f for f in self.reg.fields}
-        columns: dict[int, Field] = {}
-        for i, cell in enumerate(header):
-            if ledger_excel.is_blank(cell) or ledger_excel.header_key(cell) == "序号":
-                continue
-            f = by_key.get(ledger_excel.header_key(cell))
-            if f is None:
-                self.error(self.header_row, str(cell).strip(), "未知的表头，应为以下之一：" +
-                           "、".join(ledger_excel.header_text(x) for x in self.reg.fields))
-            elif f in columns.values():
-                self.error(self.header_row, str(cell).strip(), "表头重复，每列只应出现一次")
-            else:
-                columns[i] = f
-                self.batch.columns[f.name] = str(cell).strip()
-        for f in self.reg.fields:
-            if f.required and f not in columns.values():
-                self.error(self.header_row, f.header, f"缺少必填列，应在第 {self.header_row} 行加上这一列的表头")
+        columns = ledger_excel.header_columns(header, by_key, self.reg.fields,
+                                              lambda column, reason: self.error(self.header_row, column, reason),
+                                              missing=f"缺少必填列，应在第 {self.header_row} 行加上这一列的表头")
+        for i, f in columns.items():
+            self.batch.columns[f.name] = str(header[i]).strip()
         return columns
 
     def row(self, r: int, columns: dict[int, Field], values: Sequence[Any], header: Sequence[Any]) -> None:
-        record: dict[str, Any] = {f.name: None for f in self.reg.fields}
-        bad = False
-        for i, value in enumerate(values):
-            if i not in columns and not ledger_excel.is_blank(value) and \
-                    (i >= len(header) or ledger_excel.is_blank(header[i])):
-                self.error(r, f"第 {i + 1} 列", "该列没有表头，数据无法归属，应补上表头或删去该列数据", value)
-                bad = True
-        for i, f in columns.items():
-            value = values[i] if i < len(values) else None
-            if ledger_excel.is_blank(value):
-                if f.required:
-                    self.error(r, f.header, "必填项为空，应填写" + f.label)
-                    bad = True
-                continue
-            try:
-                record[f.name] = self.cell(f, value)
-            except ledger_excel.BadCell as exc:
-                self.error(r, f.header, exc.reason, value)
-                bad = True
+        record, bad, _ = ledger_excel.read_cells(self.reg.fields, columns, values, self.cell,
+                                                 lambda *problem: self.error(r, *problem), header)
         key = tuple(record[k] for k in self.reg.key)
         if not bad and None not in key:
             if key in self.keys:

@@ -11,6 +11,11 @@ import tempfile
 from pathlib import Path
 
 from lantian import db
+from lantian.accounts.scope import Scope
+from lantian.emergency import service as emergency
+from lantian.enterprises import service as ledgers
+from lantian.errors import UsageError
+from lantian.vehicles import reader, service
 
 DEMO_DAY = dt.date(2023, 6, 30)                  # lantian.demo.AS_OF
 WARNING_DAY = dt.date(2023, 6, 28)               # a two-day yellow warning: 06-28 and 06-29
@@ -40,9 +45,6 @@ def _rows(rng: random.Random, days: list[dt.date], per_day: int, prefix: str) ->
 
 def _warning(s, root: Path | None, url: str) -> None:
     """A past yellow warning on 2023-06-29 (issued and lifted), unless one starts that day already."""
-    from lantian.accounts.scope import Scope
-    from lantian.emergency import service as emergency
-    from lantian.errors import UsageError
     if root is None or any(a["start"] == WARNING_DAY.isoformat() for a in emergency.alerts(s, Scope.office(url))):
         return
     office = Scope.office(url, "demo")
@@ -56,9 +58,6 @@ def _warning(s, root: Path | None, url: str) -> None:
 def demo_vehicles(url: str, root: Path | None = None) -> int:
     """Gates, freight profiles and synthetic gate days for the demo enterprises; the number of records
     added. With the workspace ``root`` also the past warning (its notice is written there)."""
-    from lantian.accounts.scope import Scope
-    from lantian.enterprises import service as ledgers
-    from lantian.vehicles import reader, service
     office = Scope.office(url, "demo")
     with db.session(url) as s:
         ids = {p["name"]: i for i, p in ledgers.profiles(s).items()}

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import HTTPException, Query
+
+N = TypeVar("N", int, float)
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -19,6 +22,18 @@ def parse_day(value: str | None) -> dt.date | None:
     except ValueError:
         raise HTTPException(422, f"{value!r} is not a date (YYYY-MM-DD, 1901–2199)") from None
 
+
+
+def parse_values(text: str, number: Callable[[str], N], malformed: str, out_of_range: str) -> list[N]:
+    """Daily values separated by commas (either width) — a forecast's AQI or O3 8-h µg/m³ — each 0–2000
+    (NaN and inf are not values either); 422 with ``malformed`` (the text is appended) or ``out_of_range``."""
+    try:
+        values = [number(x) for x in text.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        raise HTTPException(422, malformed.format(text=repr(text))) from None
+    if not values or any(not 0 <= v <= 2000 for v in values):
+        raise HTTPException(422, out_of_range)
+    return values
 
 # --- what the OpenAPI document promises (issue 21 §6) -------------------------------------------
 # The patterns below are what the parsers above accept, so that a request the document allows is
