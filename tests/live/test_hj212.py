@@ -3,6 +3,7 @@ deviations field devices make, read through and named."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -53,6 +54,11 @@ def test_crc_table_equals_the_bitwise_algorithm_of_appendix_a():
         return reg
     for data in (b"", b"A", C14.encode(), C17.encode(), bytes(range(256))):
         assert hj212.crc16(data) == bitwise(data)
+    rng = random.Random(212)                                  # every length mod 8 and every fold depth
+    for n in [*range(2, 140), 1023, 1024, 1025, 4097, 70_000]:
+        data = rng.randbytes(n)
+        assert hj212.crc16(data) == bitwise(data), n
+    assert hj212.crc16_many([b"", b"A", C14.encode()]) == [bitwise(b""), bitwise(b"A"), bitwise(C14.encode())]
 
 
 def test_one_packet_over_many_reads_and_many_packets_in_one_read():

@@ -188,7 +188,7 @@ class Receiver:
             raise RuntimeError(f"another receiver is writing the journal in {self.folder}") from None
         self.writer = journal.Writer(self.folder)
         self.committer = Committer(self.writer)
-        hj212.crc16_many([b""] * 64)                        # numpy and the pair table loaded before the first burst
+
         self.load_devices = load_devices
         self.refresh_seconds = refresh_seconds
         self.devices: dict[str, tuple[str, bool]] = {}
