@@ -85,8 +85,19 @@ def _powers() -> tuple[tuple[int, ...], ...]:
 _POW = _powers()
 # for m ≡ r (mod 8), the byte in position k of a folded 64-bit word is (r − k) mod 8 steps from the end
 _BY_RESIDUE = tuple(tuple(_POW[(r - k) % 8] for k in range(8)) for r in range(8))
-_START = tuple(_POW[r][0xFF] for r in range(8))
 _MASK = {1 << s: (1 << (64 << s)) - 1 for s in range(14)}
+
+
+def _high(data: bytes, m: int, start: int = 0xFF) -> int:
+    """The register's high byte after the first ``m`` (≥ 1) bytes of ``data``, from high byte ``start``."""
+    x = int.from_bytes(data[:m], "little")
+    half = 1 << ((m + 7) // 8 - 1).bit_length() >> 1          # 64-bit words folded in halves
+    while half:
+        x = (x & (_MASK.get(half) or (1 << (64 * half)) - 1)) ^ (x >> (64 * half))
+        half >>= 1
+    t0, t1, t2, t3, t4, t5, t6, t7 = _BY_RESIDUE[m & 7]
+    return (_POW[m & 7][start] ^ t0[x & 255] ^ t1[(x >> 8) & 255] ^ t2[(x >> 16) & 255] ^ t3[(x >> 24) & 255]
+            ^ t4[(x >> 32) & 255] ^ t5[(x >> 40) & 255] ^ t6[(x >> 48) & 255] ^ t7[x >> 56])
 
 
 def crc16(data: bytes) -> int:
@@ -96,15 +107,7 @@ def crc16(data: bytes) -> int:
     m = len(data) - 1
     if m <= 0:
         return 0xFFFF if m < 0 else _CRC[0xFF ^ data[0]]
-    x = int.from_bytes(data[:m], "little")
-    half = 1 << ((m + 7) // 8 - 1).bit_length() >> 1          # 64-bit words folded in halves
-    while half:
-        x = (x & (_MASK.get(half) or (1 << (64 * half)) - 1)) ^ (x >> (64 * half))
-        half >>= 1
-    t0, t1, t2, t3, t4, t5, t6, t7 = _BY_RESIDUE[m & 7]
-    h = (_START[m & 7] ^ t0[x & 255] ^ t1[(x >> 8) & 255] ^ t2[(x >> 16) & 255] ^ t3[(x >> 24) & 255]
-         ^ t4[(x >> 32) & 255] ^ t5[(x >> 40) & 255] ^ t6[(x >> 48) & 255] ^ t7[x >> 56])
-    return _CRC[h ^ data[m]]
+    return _CRC[_high(data, m) ^ data[m]]
 
 
 def crc16_many(segments: list[bytes]) -> list[int]:
@@ -113,7 +116,7 @@ def crc16_many(segments: list[bytes]) -> list[int]:
 
 
 # --------------------------------------------------------------------------- 表2 framing
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Frame:
     """One packet cut from the stream: ``segment`` when it is whole and its CRC checks, else ``error``."""
     raw: bytes
@@ -149,11 +152,20 @@ class Framer:
 
     def feed(self, data: bytes) -> list[Frame]:
         buf = self._buf
-        if not buf and data[:2] == HEAD and data[-2:] == END and data[2:6].isdigit() \
-                and int(data[2:6]) + 12 == len(data):            # the usual read: one whole packet
-            return [_checked(bytes(data), len(data) - 12, (), self.check_crc)]
-        buf += data
         out: list[Frame] = []
+        if not buf:                                       # the usual read: whole packets, one after another
+            data = bytes(data)
+            pos, size, check = 0, len(data), self.check_crc
+            while pos + 6 <= size and data[pos:pos + 2] == HEAD and data[pos + 2:pos + 6].isdigit():
+                end = pos + int(data[pos + 2:pos + 6]) + 12
+                if end > size or data[end - 2:end] != END:
+                    break
+                out.append(_checked(data[pos:end], end - pos - 12, (), check))
+                pos = end
+            if pos == size:
+                return out
+            data = data[pos:]                             # the rest as the stream comes: cut below
+        buf += data
         while buf:
             start = buf.find(HEAD)
             if start == -1:
@@ -218,14 +230,14 @@ def _resync(buf: bytearray) -> int:
     return nxt if nxt != -1 else len(buf)
 
 
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
 def _checked(raw: bytes, n: int, deviations: tuple[str, ...], check: bool = True) -> Frame:
     segment, text = raw[6:6 + n], raw[6 + n:6 + n + 4]
-    try:
-        sent = int(text, 16)
-    except ValueError:
+    if len(text) != 4 or text.translate(None, _HEX_DIGITS):
         return Frame(raw, error=f"CRC field {text!r} is not 4 hexadecimal digits (表2)")
-    if len(text) != 4 or not all(c in b"0123456789abcdefABCDEF" for c in text):
-        return Frame(raw, error=f"CRC field {text!r} is not 4 hexadecimal digits (表2)")
+    sent = int(text, 16)
     if text != text.upper():
         deviations += ("CRC in lowercase hexadecimal",)
     if n > MAX_SEGMENT:
@@ -337,6 +349,27 @@ def parse_segment(segment: bytes | str) -> Packet:
         deviations.append("no QN")
     pnum, pno = _int(fields.get("PNUM")), _int(fields.get("PNO"))
     return Packet(fields.get("QN"), fields.get("ST"), cn, fields.get("PW"), mn, flag, pnum, pno, cp, deviations)
+
+
+_V = rb"[\x21-\x2b\x2d-\x3a\x3c\x3e-\x7e]"          # printable ASCII but for , ; = (so nothing to strip)
+#: 表3's header in its own order, as a device that follows the text writes it
+_CANONICAL = re.compile(rb"QN=(%s*);ST=%s*;CN=(%s+);PW=(%s*);MN=(%s+);Flag=([0-9]{1,3});(?:PNUM=%s*;PNO=%s*;)?CP=&&"
+                        % ((_V,) * 7)).match
+
+
+def header(segment: bytes) -> tuple[bytes, bytes, bytes | None, bytes, int] | None:
+    """(QN, CN, PW, MN, Flag) of a data segment written exactly as 表3 writes it — the header fields in
+    its order (QN ST CN PW MN Flag [PNUM PNO]), printable ASCII without space, ``,`` or ``;`` in a
+    value, a Flag 0–255, then ``CP=&&…&&`` ending the segment — read by one regular expression,
+    without decoding the data region; ``None`` for anything else, which
+    :func:`parse_segment` then reads (it accepts, refuses and names deviations). What this returns is
+    what :func:`parse_segment` would read (a test holds them together)."""
+    m = _CANONICAL(segment)
+    if m is None or segment[-2:] != b"&&" or len(segment) < m.end() + 2:
+        return None
+    qn, cn, pw, mn, flag = m.groups()
+    flag = int(flag)
+    return (qn, cn, pw, mn, flag) if flag <= 255 else None
 
 
 def _int(text: str | None) -> int | None:
@@ -461,6 +494,24 @@ def encode(segment: str) -> bytes:
 def answer_segment(p: Packet, cn: str, cp: str = "") -> bytes:
     """The data segment of an answer to ``p``: its own QN, ST=91, the same PW and MN, Flag=4 (附录C)."""
     return f"QN={p.qn or ''};ST=91;CN={cn};PW={p.pw or ''};MN={p.mn};Flag=4;CP=&&{cp}&&".encode()
+
+
+_TAILS: dict[bytes, int] = {}
+
+
+def answer_packet(qn: bytes, cn: bytes, pw: bytes, mn: bytes) -> bytes:
+    """The whole answer packet ``QN=qn;ST=91;CN=cn;PW=pw;MN=mn;Flag=4;CP=&&&&`` (:func:`answer_segment`,
+    :func:`encode`). The CRC is linear, so the part after QN — the same in every answer to a device —
+    is folded once and kept; each answer folds only ``QN=…``."""
+    head = b"QN=" + qn
+    tail = b";ST=91;CN=%s;PW=%s;MN=%s;Flag=4;CP=&&&&" % (cn, pw, mn)
+    part = _TAILS.get(tail)
+    if part is None:
+        if len(_TAILS) > 100_000:
+            _TAILS.clear()
+        part = _TAILS[tail] = _CRC[_high(tail, len(tail) - 1, 0) ^ tail[-1]]
+    crc = _CRC[_POW[(len(tail) - 1) & 7][_high(head, len(head))]] ^ part
+    return b"##%04d%s%s%04X\r\n" % (len(head) + len(tail), head, tail, crc)
 
 
 def encode_many(segments: list[bytes]) -> list[bytes]:
