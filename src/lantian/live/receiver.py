@@ -16,10 +16,10 @@ import asyncio
 import fcntl
 import json
 import os
+import queue
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lantian.live import hj212, journal
@@ -50,7 +50,8 @@ class Committer:
     """Group commit: records queued by every connection are written and synced by one thread, a
     batch at a time (those arriving during a sync make the next batch; a burst is cut into batches
     of ``BATCH`` records so the first are answered while the rest are read); each record's answer is
-    written to its connection only after its batch is durable."""
+    written to its connection only after its batch is durable. The thread hands each synced batch
+    back to the event loop with one ``call_soon_threadsafe`` (no task or future per batch)."""
 
     BATCH = 512
 
@@ -58,7 +59,9 @@ class Committer:
         self.writer = writer
         self._data: list[bytes] = []
         self._then: list = []
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="hj212-journal")
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -89,11 +92,15 @@ class Committer:
     def _flush(self) -> None:
         if not self._data:
             return
+        if self._thread is None:
+            self._loop = asyncio.get_running_loop()
+            self._thread = threading.Thread(target=self._work, daemon=True, name="hj212-journal")
+            self._thread.start()
         data, then = b"".join(self._data), self._then
         self._data, self._then = [], []
         self._inflight += 1
         self._idle.clear()
-        asyncio.get_running_loop().create_task(self._commit(data, then))
+        self._queue.put((data, then))
 
     def _durable(self, data: bytes) -> float:
         started = time.perf_counter()
@@ -107,16 +114,25 @@ class Committer:
             raise
         return time.perf_counter() - started
 
-    async def _commit(self, data: bytes, then: list) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
+    def _work(self) -> None:
+        """The journal thread: each batch written and synced, in order, then answered on the loop."""
+        while (item := self._queue.get()) is not None:
+            data, then = item
+            while True:
+                try:
+                    seconds = self._durable(data)
+                    self.failed = None
+                    break
+                except OSError as exc:              # disk full, I/O error: nothing is answered until it syncs
+                    self.failed = exc
+                    time.sleep(1.0)
             try:
-                self.syncs.add(await loop.run_in_executor(self._pool, self._durable, data))
-                self.failed = None
-                break
-            except OSError as exc:                  # disk full, I/O error: nothing is answered until it syncs
-                self.failed = exc
-                await asyncio.sleep(1.0)
+                self._loop.call_soon_threadsafe(self._done, then, seconds)
+            except RuntimeError:                    # the loop is closed: nobody is left to answer
+                return
+
+    def _done(self, then: list, seconds: float) -> None:
+        self.syncs.add(seconds)
         self.batches += 1
         self.records += len(then)
         answers: dict = {}
@@ -132,6 +148,13 @@ class Committer:
                 self._flush()
             else:
                 self._idle.set()
+
+    def close(self) -> None:
+        """End the journal thread (after :meth:`drain`)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(10)
+            self._thread = None
 
     def summary(self) -> str:
         syncs = sorted(self.syncs.values)
@@ -337,6 +360,7 @@ class Receiver:
             await self.server.wait_closed()
         await asyncio.sleep(0)                              # the last packets read are judged
         await self.committer.drain()
+        self.committer.close()
         for t in self._tasks:
             t.cancel()
         self.writer.close()
