@@ -85,16 +85,32 @@ def _powers() -> tuple[tuple[int, ...], ...]:
 _POW = _powers()
 # for m ≡ r (mod 8), the byte in position k of a folded 64-bit word is (r − k) mod 8 steps from the end
 _BY_RESIDUE = tuple(tuple(_POW[(r - k) % 8] for k in range(8)) for r in range(8))
-_MASK = {1 << s: (1 << (64 << s)) - 1 for s in range(14)}
+_W1, _W2, _W4, _W8, _W16, _W32 = ((1 << (64 * w)) - 1 for w in (1, 2, 4, 8, 16, 32))
 
 
 def _high(data: bytes, m: int, start: int = 0xFF) -> int:
     """The register's high byte after the first ``m`` (≥ 1) bytes of ``data``, from high byte ``start``."""
     x = int.from_bytes(data[:m], "little")
-    half = 1 << ((m + 7) // 8 - 1).bit_length() >> 1          # 64-bit words folded in halves
-    while half:
-        x = (x & (_MASK.get(half) or (1 << (64 * half)) - 1)) ^ (x >> (64 * half))
-        half >>= 1
+    if m > 8:                                                  # 64-bit words folded in halves
+        half = 1 << ((m + 7) // 8 - 1).bit_length() >> 1
+        while half > 32:
+            x = (x & ((1 << (64 * half)) - 1)) ^ (x >> (64 * half))
+            half >>= 1
+        if half == 32:
+            x = (x & _W32) ^ (x >> 2048)
+            half = 16
+        if half == 16:
+            x = (x & _W16) ^ (x >> 1024)
+            half = 8
+        if half == 8:
+            x = (x & _W8) ^ (x >> 512)
+            half = 4
+        if half == 4:
+            x = (x & _W4) ^ (x >> 256)
+            half = 2
+        if half == 2:
+            x = (x & _W2) ^ (x >> 128)
+        x = (x & _W1) ^ (x >> 64)
     t0, t1, t2, t3, t4, t5, t6, t7 = _BY_RESIDUE[m & 7]
     return (_POW[m & 7][start] ^ t0[x & 255] ^ t1[(x >> 8) & 255] ^ t2[(x >> 16) & 255] ^ t3[(x >> 24) & 255]
             ^ t4[(x >> 32) & 255] ^ t5[(x >> 40) & 255] ^ t6[(x >> 48) & 255] ^ t7[x >> 56])
@@ -496,22 +512,22 @@ def answer_segment(p: Packet, cn: str, cp: str = "") -> bytes:
     return f"QN={p.qn or ''};ST=91;CN={cn};PW={p.pw or ''};MN={p.mn};Flag=4;CP=&&{cp}&&".encode()
 
 
-_TAILS: dict[bytes, int] = {}
+_TAILS: dict[tuple[bytes, bytes, bytes], tuple[bytes, int, tuple[int, ...]]] = {}
 
 
 def answer_packet(qn: bytes, cn: bytes, pw: bytes, mn: bytes) -> bytes:
     """The whole answer packet ``QN=qn;ST=91;CN=cn;PW=pw;MN=mn;Flag=4;CP=&&&&`` (:func:`answer_segment`,
     :func:`encode`). The CRC is linear, so the part after QN — the same in every answer to a device —
     is folded once and kept; each answer folds only ``QN=…``."""
-    head = b"QN=" + qn
-    tail = b";ST=91;CN=%s;PW=%s;MN=%s;Flag=4;CP=&&&&" % (cn, pw, mn)
-    part = _TAILS.get(tail)
-    if part is None:
+    known = _TAILS.get((cn, pw, mn))
+    if known is None:
         if len(_TAILS) > 100_000:
             _TAILS.clear()
-        part = _TAILS[tail] = _CRC[_high(tail, len(tail) - 1, 0) ^ tail[-1]]
-    crc = _CRC[_POW[(len(tail) - 1) & 7][_high(head, len(head))]] ^ part
-    return b"##%04d%s%s%04X\r\n" % (len(head) + len(tail), head, tail, crc)
+        tail = b";ST=91;CN=%s;PW=%s;MN=%s;Flag=4;CP=&&&&" % (cn, pw, mn)
+        known = _TAILS[cn, pw, mn] = (tail, _CRC[_high(tail, len(tail) - 1, 0) ^ tail[-1]], _POW[(len(tail) - 1) & 7])
+    tail, part, steps = known
+    head = b"QN=" + qn
+    return b"##%04d%s%s%04X\r\n" % (len(head) + len(tail), head, tail, _CRC[steps[_high(head, len(head))]] ^ part)
 
 
 def encode_many(segments: list[bytes]) -> list[bytes]:
