@@ -8,7 +8,10 @@ notice, 9011 with QnRtn 3 (PW错误), 4 (MN错误), 8 (CN错误) or 9 (CRC校验
 A device's own answers (9011–9014) are recorded, never answered.
 
 Reading values, building the stores and the quarantine happen apart from answering, in the builder
-(:mod:`lantian.live.builder`), so a burst is answered at the pace of the disk's syncs.
+(:mod:`lantian.live.builder`), so a burst is answered at the pace of the disk's syncs. A packet written
+as 表3 writes it (the usual one) has its header read by one regular expression and its answer built
+from bytes (:func:`lantian.live.hj212.header`, :func:`~lantian.live.hj212.answer_packet`); any other
+goes through :func:`~lantian.live.hj212.parse_segment`, which names what deviates.
 """
 from __future__ import annotations
 
