@@ -274,7 +274,11 @@ class Receiver:
         t_ms = b'{"t":%d' % int(time.time() * 1000)
         records, then = [], []
         accept, crc16, counts = self._accept, hj212.crc16, self.counts
+        submit, step = self.committer.submit_many, Committer.BATCH
         for conn, frames in batch:
+            if len(records) >= step:                        # a full batch syncs while the rest is read
+                submit(records, then)
+                records, then = [], []
             transport, ok = conn.transport, t_ms + conn.ok_tail
             for frame in frames:
                 error = frame.error
@@ -291,9 +295,8 @@ class Receiver:
                 meta, answer = self.judge(conn, frame, error)
                 records.append(journal.encode(meta, frame.raw))
                 then.append((transport, None if answer is None else hj212.encode_many([answer])[0]))
-        submit, step = self.committer.submit_many, Committer.BATCH
-        for k in range(0, len(records), step):
-            submit(records[k:k + step], then[k:k + step])
+        if records:
+            submit(records, then)
 
     def _accept(self, segment: bytes):
         """The whole answer packet (or None when none is due) to a segment that is accepted — its header
