@@ -7,7 +7,8 @@ Side by side, in one run, each in its own process (peak memory = that process's 
 Goal (issue 3): ≥ 5× the pandas importer, within 2× of the bare DuckDB copy, under 20 s on 2 cores,
 store no bigger than the gzip input.
 
-    .venv/bin/python benchmarks/bench_import.py [--data DIR]
+    .venv/bin/python benchmarks/bench_import.py [--data DIR] [--days N]
+    .venv/bin/python benchmarks/bench_import.py --smoke      # the first 2 days: does it still run?
 """
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from pathlib import Path
 HOURLY = ("PM2.5", "PM10", "SO2", "NO2", "O3", "CO")
 
 
-def files_of(data: Path) -> list[Path]:
-    return sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))
+def files_of(data: Path, days: int | None = None) -> list[Path]:
+    """January's daily files, the first ``days`` of them when given."""
+    return sorted((data / "cnemc" / "2019-01").glob("china_sites_*.csv.gz"))[:days]
 
 
 def run_lantian(files, out: Path) -> int:
@@ -75,10 +77,10 @@ def run_duckdb(files, out: Path):
 RUNNERS = {"lantian": run_lantian, "pandas": run_pandas, "duckdb-copy": run_duckdb}
 
 
-def child(name: str, data: Path) -> None:
+def child(name: str, data: Path, days: int | None) -> None:
     out = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     try:
-        files = files_of(data)
+        files = files_of(data, days)
         __import__({"lantian": "lantian.measurements.importer", "pandas": "pandas", "duckdb-copy": "duckdb"}[name])
         t = time.perf_counter()
         rows, size = RUNNERS[name](files, out)
@@ -87,9 +89,9 @@ def child(name: str, data: Path) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
-def measure(name: str, data: Path) -> dict:
-    proc = subprocess.Popen([sys.executable, __file__, "--child", name, "--data", str(data)],
-                            stdout=subprocess.PIPE, text=True)
+def measure(name: str, data: Path, days: int | None) -> dict:
+    proc = subprocess.Popen([sys.executable, __file__, "--child", name, "--data", str(data)]
+                            + (["--days", str(days)] if days else []), stdout=subprocess.PIPE, text=True)
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
@@ -108,15 +110,22 @@ def find_data() -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--data", type=Path)
+    ap.add_argument("--days", type=int, default=None, help="only January's first N daily files (default: all 31)")
+    ap.add_argument("--smoke", action="store_true", help="the first 2 days only: check that it runs, in seconds")
     ap.add_argument("--child")
     args = ap.parse_args()
+    if args.smoke:
+        args.days = 2
     data = args.data or find_data()
     if args.child:
-        child(args.child, data)
+        child(args.child, data, args.days)
         return
-    gz = sum(f.stat().st_size for f in files_of(data))
-    print(f"January 2019, {len(files_of(data))} files, {gz / 1e6:.1f} MB gzip; {os.cpu_count()} cores")
-    results = {name: measure(name, data) for name in RUNNERS}
+    files = files_of(data, args.days)
+    if not files:
+        raise SystemExit(f"no china_sites_*.csv.gz in {data / 'cnemc' / '2019-01'}")
+    gz = sum(f.stat().st_size for f in files)
+    print(f"January 2019, {len(files)} files, {gz / 1e6:.1f} MB gzip; {os.cpu_count()} cores")
+    results = {name: measure(name, data, args.days) for name in RUNNERS}
     base = results["lantian"]["seconds"]
     print(f"{'importer':<12} {'seconds':>8} {'peak MiB':>9} {'rows':>11} {'store MB':>9} {'vs lantian':>11}")
     for name, r in results.items():

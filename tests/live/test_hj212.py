@@ -3,6 +3,7 @@ deviations field devices make, read through and named."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -53,6 +54,11 @@ def test_crc_table_equals_the_bitwise_algorithm_of_appendix_a():
         return reg
     for data in (b"", b"A", C14.encode(), C17.encode(), bytes(range(256))):
         assert hj212.crc16(data) == bitwise(data)
+    rng = random.Random(212)                                  # every length mod 8 and every fold depth
+    for n in [*range(2, 140), 1023, 1024, 1025, 4097, 70_000]:
+        data = rng.randbytes(n)
+        assert hj212.crc16(data) == bitwise(data), n
+    assert hj212.crc16_many([b"", b"A", C14.encode()]) == [bitwise(b""), bitwise(b"A"), bitwise(C14.encode())]
 
 
 def test_one_packet_over_many_reads_and_many_packets_in_one_read():
@@ -154,3 +160,29 @@ def test_values_and_times():
     assert hj212.parse_value("1,2") is None
     assert hj212.parse_time("202405010900") == dt.datetime(2024, 5, 1, 9)
     assert hj212.parse_time("20240231000000") is None and hj212.parse_time(None) is None
+
+
+def test_the_receivers_header_reading_agrees_with_parse_segment():
+    # what hj212.header reads (the receiver's fast path) is what parse_segment reads; anything else is None
+    canonical = [C14, C17, *C50, EXAMPLE[6:-6].decode(), C14.replace("QN=20160801085857223", "QN="),
+                 C14.replace("Flag=5", "Flag=255"), C14.replace("Flag=5", "Flag=004")]
+    for text in canonical:
+        got, p = hj212.header(text.encode()), hj212.parse_segment(text)
+        assert got == (p.qn.encode(), p.cn.encode(), p.pw.encode(), p.mn.encode(), p.flag), text
+    other = [C14.replace(";ST=32", ",ST=32"), C14.replace("Flag=5;CP", "Flag=5CP"), C14 + " ",
+             C14.replace("PW=123456", "PW= 123456"), C14.replace("Flag=5", "Flag=256"), C14.replace("Flag=5;", ""),
+             C14.replace("MN=", "mn="), C14.replace("CN=2011;PW=123456", "PW=123456;CN=2011"), C14[:-2],
+             C14.replace("MN=010000A", "MN=01000Ä"), "QN=1;ST=32;CN=2011;PW=1;Flag=5;CP=&&&&",
+             C14.replace(";CP=&&", ";XX=1;CP=&&"), C14.replace(f"MN={MN}", "MN=")]
+    for text in other:
+        assert hj212.header(text.encode()) is None, text
+
+
+def test_an_answer_packet_is_the_encoded_answer_segment():
+    rng = random.Random(9014)
+    for _ in range(300):
+        qn, pw, mn = (str(rng.randrange(10 ** rng.randrange(1, 21))) for _ in range(3))
+        p = hj212.Packet(qn if rng.random() > 0.1 else None, "32", "2011", pw, mn, 5, None, None, "")
+        for cn in ("9014", "9013"):
+            assert hj212.answer_packet((p.qn or "").encode(), cn.encode(), pw.encode(), mn.encode()) == \
+                hj212.encode(hj212.answer_segment(p, cn).decode())

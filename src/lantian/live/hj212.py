@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-from array import array
 from dataclasses import dataclass, field
 
 HEAD = b"##"
 END = b"\r\n"
 MAX_SEGMENT = 1024          # 表2: 数据段 0 ≤ n ≤ 1024
 MAX_BUFFER = 1 << 16        # bytes kept while waiting for the rest of a packet
-_LITTLE = sys.byteorder == "little"
 
 #: 表9 数据命令 the store reads: command → series (2011 实时, 2051 分钟, 2061 小时, 2031 日)
 DATA_COMMANDS = {"2011": "realtime", "2051": "minute", "2061": "hour", "2031": "day"}
@@ -67,78 +64,75 @@ def _crc_table() -> tuple[int, ...]:
 
 
 _CRC = _crc_table()
-# Each step keeps only the register's high byte (``crc_reg >> 8``), so two bytes b0 b1 move the
-# register from r to PAIR[(r & 0xFF00) ^ (b0 << 8 | b1)]: one lookup per two bytes.
-_PAIR = tuple(_CRC[(_CRC[hi] >> 8) ^ lo] for hi in range(256) for lo in range(256))
+
+
+# Only the register's high byte goes on to the next step (``crc_reg >> 8``), so the CRC is driven by a
+# byte h: h ← M[h ^ byte] with M[x] = _CRC[x] >> 8. M is linear over GF(2) and M⁸ is the identity, so
+# the high byte before the last byte is M^m(0xFF) XOR, over every byte b_i of the first m, M^((m−i) mod 8)
+# applied to b_i: the bytes at the same position mod 8 are XORed together first (eight bytes of one
+# integer, folded in halves in C), then eight table lookups finish it — the whole segment costs about
+# what eight bytes of the byte-by-byte walk do.
+def _powers() -> tuple[tuple[int, ...], ...]:
+    step = tuple(t >> 8 for t in _CRC)
+    out, cur = [], tuple(range(256))
+    for _ in range(8):
+        out.append(cur)
+        cur = tuple(step[x] for x in cur)
+    assert cur == tuple(range(256)), "M⁸ is the identity"
+    return tuple(out)
+
+
+_POW = _powers()
+# for m ≡ r (mod 8), the byte in position k of a folded 64-bit word is (r − k) mod 8 steps from the end
+_BY_RESIDUE = tuple(tuple(_POW[(r - k) % 8] for k in range(8)) for r in range(8))
+_W1, _W2, _W4, _W8, _W16, _W32 = ((1 << (64 * w)) - 1 for w in (1, 2, 4, 8, 16, 32))
+
+
+def _high(data: bytes, m: int, start: int = 0xFF) -> int:
+    """The register's high byte after the first ``m`` (≥ 1) bytes of ``data``, from high byte ``start``."""
+    x = int.from_bytes(data[:m], "little")
+    if m > 8:                                                  # 64-bit words folded in halves
+        half = 1 << ((m + 7) // 8 - 1).bit_length() >> 1
+        while half > 32:
+            x = (x & ((1 << (64 * half)) - 1)) ^ (x >> (64 * half))
+            half >>= 1
+        if half == 32:
+            x = (x & _W32) ^ (x >> 2048)
+            half = 16
+        if half == 16:
+            x = (x & _W16) ^ (x >> 1024)
+            half = 8
+        if half == 8:
+            x = (x & _W8) ^ (x >> 512)
+            half = 4
+        if half == 4:
+            x = (x & _W4) ^ (x >> 256)
+            half = 2
+        if half == 2:
+            x = (x & _W2) ^ (x >> 128)
+        x = (x & _W1) ^ (x >> 64)
+    t0, t1, t2, t3, t4, t5, t6, t7 = _BY_RESIDUE[m & 7]
+    return (_POW[m & 7][start] ^ t0[x & 255] ^ t1[(x >> 8) & 255] ^ t2[(x >> 16) & 255] ^ t3[(x >> 24) & 255]
+            ^ t4[(x >> 32) & 255] ^ t5[(x >> 40) & 255] ^ t6[(x >> 48) & 255] ^ t7[x >> 56])
 
 
 def crc16(data: bytes) -> int:
     """附录A: the register starts at 0xFFFF; each byte is XORed with the register's high byte
-    (``crc_reg = (crc_reg >> 8) ^ byte``), then shifted out eight times with 0xA001 — tabulated once
-    for every byte value, and for every pair of bytes."""
-    reg, n = 0xFFFF, len(data) & ~1
-    if n:
-        words = array("H")
-        words.frombytes(data[:n])
-        if _LITTLE:
-            words.byteswap()
-        pair = _PAIR
-        for w in words:
-            reg = pair[(reg & 0xFF00) ^ w]
-    if n != len(data):
-        reg = _CRC[(reg >> 8) ^ data[-1]]
-    return reg
-
-
-_NUMPY_FROM = 48            # below this many, a loop per packet is faster than numpy's per-call cost
+    (``crc_reg = (crc_reg >> 8) ^ byte``), then shifted out eight times with 0xA001 — computed by the
+    folding above (held to the bitwise algorithm by a test)."""
+    m = len(data) - 1
+    if m <= 0:
+        return 0xFFFF if m < 0 else _CRC[0xFF ^ data[0]]
+    return _CRC[_high(data, m) ^ data[m]]
 
 
 def crc16_many(segments: list[bytes]) -> list[int]:
-    """:func:`crc16` of many segments at once: the same table walk, one numpy step per byte pair for
-    all of them (a burst of packets costs about what one costs)."""
-    if len(segments) < _NUMPY_FROM:
-        return [crc16(s) for s in segments]
-    import numpy as np
-    order = sorted(range(len(segments)), key=lambda k: -len(segments[k]))
-    lengths = [len(segments[k]) for k in order]
-    width = (lengths[0] + 1) & ~1
-    if width == 0:
-        return [0xFFFF] * len(segments)
-    grid = np.frombuffer(b"".join(segments[k].ljust(width, b"\0") for k in order), np.uint8).reshape(-1, width)
-    words = (grid[:, 0::2].astype(np.uint16) << 8) | grid[:, 1::2]
-    words = np.ascontiguousarray(words.T)                  # one row per byte pair
-    pairs = np.array(lengths) // 2
-    active = np.searchsorted(-pairs, -np.arange(words.shape[0]), side="left")   # rows longer than step j
-    table = _PAIR_NP()
-    reg = np.full(len(segments), 0xFFFF, np.uint16)
-    for j in range(words.shape[0]):
-        k = int(active[j])
-        if k == 0:
-            break
-        reg[:k] = table[(reg[:k] & 0xFF00) ^ words[j, :k]]
-    out = reg.tolist()
-    for row, n in enumerate(lengths):
-        if n & 1:
-            out[row] = _CRC[(out[row] >> 8) ^ segments[order[row]][-1]]
-    result = [0] * len(segments)
-    for row, k in enumerate(order):
-        result[k] = out[row]
-    return result
-
-
-_PAIR_ARRAY = None
-
-
-def _PAIR_NP():
-    global _PAIR_ARRAY
-    if _PAIR_ARRAY is None:
-        import numpy as np
-        _PAIR_ARRAY = np.array(_PAIR, np.uint16)
-    return _PAIR_ARRAY
+    """:func:`crc16` of many segments."""
+    return [crc16(s) for s in segments]
 
 
 # --------------------------------------------------------------------------- 表2 framing
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Frame:
     """One packet cut from the stream: ``segment`` when it is whole and its CRC checks, else ``error``."""
     raw: bytes
@@ -174,11 +168,20 @@ class Framer:
 
     def feed(self, data: bytes) -> list[Frame]:
         buf = self._buf
-        if not buf and data[:2] == HEAD and data[-2:] == END and data[2:6].isdigit() \
-                and int(data[2:6]) + 12 == len(data):            # the usual read: one whole packet
-            return [_checked(bytes(data), len(data) - 12, (), self.check_crc)]
-        buf += data
         out: list[Frame] = []
+        if not buf:                                       # the usual read: whole packets, one after another
+            data = bytes(data)
+            pos, size, check = 0, len(data), self.check_crc
+            while pos + 6 <= size and data[pos:pos + 2] == HEAD and data[pos + 2:pos + 6].isdigit():
+                end = pos + int(data[pos + 2:pos + 6]) + 12
+                if end > size or data[end - 2:end] != END:
+                    break
+                out.append(_checked(data[pos:end], end - pos - 12, (), check))
+                pos = end
+            if pos == size:
+                return out
+            data = data[pos:]                             # the rest as the stream comes: cut below
+        buf += data
         while buf:
             start = buf.find(HEAD)
             if start == -1:
@@ -243,14 +246,14 @@ def _resync(buf: bytearray) -> int:
     return nxt if nxt != -1 else len(buf)
 
 
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
 def _checked(raw: bytes, n: int, deviations: tuple[str, ...], check: bool = True) -> Frame:
     segment, text = raw[6:6 + n], raw[6 + n:6 + n + 4]
-    try:
-        sent = int(text, 16)
-    except ValueError:
+    if len(text) != 4 or text.translate(None, _HEX_DIGITS):
         return Frame(raw, error=f"CRC field {text!r} is not 4 hexadecimal digits (表2)")
-    if len(text) != 4 or not all(c in b"0123456789abcdefABCDEF" for c in text):
-        return Frame(raw, error=f"CRC field {text!r} is not 4 hexadecimal digits (表2)")
+    sent = int(text, 16)
     if text != text.upper():
         deviations += ("CRC in lowercase hexadecimal",)
     if n > MAX_SEGMENT:
@@ -362,6 +365,27 @@ def parse_segment(segment: bytes | str) -> Packet:
         deviations.append("no QN")
     pnum, pno = _int(fields.get("PNUM")), _int(fields.get("PNO"))
     return Packet(fields.get("QN"), fields.get("ST"), cn, fields.get("PW"), mn, flag, pnum, pno, cp, deviations)
+
+
+_V = rb"[\x21-\x2b\x2d-\x3a\x3c\x3e-\x7e]"          # printable ASCII but for , ; = (so nothing to strip)
+#: 表3's header in its own order, as a device that follows the text writes it
+_CANONICAL = re.compile(rb"QN=(%s*);ST=%s*;CN=(%s+);PW=(%s*);MN=(%s+);Flag=([0-9]{1,3});(?:PNUM=%s*;PNO=%s*;)?CP=&&"
+                        % ((_V,) * 7)).match
+
+
+def header(segment: bytes) -> tuple[bytes, bytes, bytes | None, bytes, int] | None:
+    """(QN, CN, PW, MN, Flag) of a data segment written exactly as 表3 writes it — the header fields in
+    its order (QN ST CN PW MN Flag [PNUM PNO]), printable ASCII without space, ``,`` or ``;`` in a
+    value, a Flag 0–255, then ``CP=&&…&&`` ending the segment — read by one regular expression,
+    without decoding the data region; ``None`` for anything else, which
+    :func:`parse_segment` then reads (it accepts, refuses and names deviations). What this returns is
+    what :func:`parse_segment` would read (a test holds them together)."""
+    m = _CANONICAL(segment)
+    if m is None or segment[-2:] != b"&&" or len(segment) < m.end() + 2:
+        return None
+    qn, cn, pw, mn, flag = m.groups()
+    flag = int(flag)
+    return (qn, cn, pw, mn, flag) if flag <= 255 else None
 
 
 def _int(text: str | None) -> int | None:
@@ -486,6 +510,24 @@ def encode(segment: str) -> bytes:
 def answer_segment(p: Packet, cn: str, cp: str = "") -> bytes:
     """The data segment of an answer to ``p``: its own QN, ST=91, the same PW and MN, Flag=4 (附录C)."""
     return f"QN={p.qn or ''};ST=91;CN={cn};PW={p.pw or ''};MN={p.mn};Flag=4;CP=&&{cp}&&".encode()
+
+
+_TAILS: dict[tuple[bytes, bytes, bytes], tuple[bytes, int, tuple[int, ...]]] = {}
+
+
+def answer_packet(qn: bytes, cn: bytes, pw: bytes, mn: bytes) -> bytes:
+    """The whole answer packet ``QN=qn;ST=91;CN=cn;PW=pw;MN=mn;Flag=4;CP=&&&&`` (:func:`answer_segment`,
+    :func:`encode`). The CRC is linear, so the part after QN — the same in every answer to a device —
+    is folded once and kept; each answer folds only ``QN=…``."""
+    known = _TAILS.get((cn, pw, mn))
+    if known is None:
+        if len(_TAILS) > 100_000:
+            _TAILS.clear()
+        tail = b";ST=91;CN=%s;PW=%s;MN=%s;Flag=4;CP=&&&&" % (cn, pw, mn)
+        known = _TAILS[cn, pw, mn] = (tail, _CRC[_high(tail, len(tail) - 1, 0) ^ tail[-1]], _POW[(len(tail) - 1) & 7])
+    tail, part, steps = known
+    head = b"QN=" + qn
+    return b"##%04d%s%s%04X\r\n" % (len(head) + len(tail), head, tail, _CRC[steps[_high(head, len(head))]] ^ part)
 
 
 def encode_many(segments: list[bytes]) -> list[bytes]:

@@ -43,7 +43,11 @@ def encode(meta: dict, raw: bytes) -> bytes:
         line = b'{"t":%d,"peer":"%s","v":"ok"}' % (meta["t"], meta["peer"].encode())   # the usual record, fast
     else:
         line = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
-    payload = line + b"\n" + raw
+    return record(line + b"\n" + raw)
+
+
+def record(payload: bytes) -> bytes:
+    """The record of a payload: its JSON line, ``\\n``, the raw packet."""
     return _HEAD.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
 
 

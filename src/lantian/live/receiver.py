@@ -8,17 +8,21 @@ notice, 9011 with QnRtn 3 (PW错误), 4 (MN错误), 8 (CN错误) or 9 (CRC校验
 A device's own answers (9011–9014) are recorded, never answered.
 
 Reading values, building the stores and the quarantine happen apart from answering, in the builder
-(:mod:`lantian.live.builder`), so a burst is answered at the pace of the disk's syncs.
+(:mod:`lantian.live.builder`), so a burst is answered at the pace of the disk's syncs. A packet written
+as 表3 writes it (the usual one) has its header read by one regular expression and its answer built
+from bytes (:func:`lantian.live.hj212.header`, :func:`~lantian.live.hj212.answer_packet`); any other
+goes through :func:`~lantian.live.hj212.parse_segment`, which names what deviates.
 """
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import json
 import os
+import queue
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lantian.live import hj212, journal
@@ -30,7 +34,7 @@ _FLAG = re.compile(rb"Flag\s*=\s*(\d{1,3})")
 
 
 class Latency:
-    """Answer latencies (seconds, receipt of the packet's last byte → answer written), bounded."""
+    """Durations (seconds), bounded: the journal's write + fdatasync of each batch."""
 
     def __init__(self, keep: int = 200_000):
         self.values: list[float] = []
@@ -49,7 +53,8 @@ class Committer:
     """Group commit: records queued by every connection are written and synced by one thread, a
     batch at a time (those arriving during a sync make the next batch; a burst is cut into batches
     of ``BATCH`` records so the first are answered while the rest are read); each record's answer is
-    written to its connection only after its batch is durable."""
+    written to its connection only after its batch is durable. The thread hands each synced batch
+    back to the event loop with one ``call_soon_threadsafe`` (no task or future per batch)."""
 
     BATCH = 512
 
@@ -57,20 +62,25 @@ class Committer:
         self.writer = writer
         self._data: list[bytes] = []
         self._then: list = []
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="hj212-journal")
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self._scheduled = False
-        self.latency = Latency()
         self.syncs = Latency(100_000)                   # seconds per write + fdatasync
         self.batches = 0
         self.records = 0
         self.failed: Exception | None = None
 
-    def submit(self, record: bytes, transport, answer: bytes | None, t0: float) -> None:
-        self._data.append(record)
-        self._then.append((transport, answer, t0))
+    def submit(self, record: bytes, transport, answer: bytes | None) -> None:
+        self.submit_many([record], [(transport, answer)])
+
+    def submit_many(self, records: list[bytes], then: list) -> None:
+        """Records (journal bytes) and, for each, (transport, whole answer packet or None), in order."""
+        self._data += records
+        self._then += then
         if len(self._data) >= self.BATCH:
             self._flush()
         elif not self._scheduled:
@@ -85,11 +95,15 @@ class Committer:
     def _flush(self) -> None:
         if not self._data:
             return
+        if self._thread is None:
+            self._loop = asyncio.get_running_loop()
+            self._thread = threading.Thread(target=self._work, daemon=True, name="hj212-journal")
+            self._thread.start()
         data, then = b"".join(self._data), self._then
         self._data, self._then = [], []
         self._inflight += 1
         self._idle.clear()
-        asyncio.get_running_loop().create_task(self._commit(data, then))
+        self._queue.put((data, then))
 
     def _durable(self, data: bytes) -> float:
         started = time.perf_counter()
@@ -103,24 +117,31 @@ class Committer:
             raise
         return time.perf_counter() - started
 
-    async def _commit(self, data: bytes, then: list) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
+    def _work(self) -> None:
+        """The journal thread: each batch written and synced, in order, then answered on the loop."""
+        while (item := self._queue.get()) is not None:
+            data, then = item
+            while True:
+                try:
+                    seconds = self._durable(data)
+                    self.failed = None
+                    break
+                except OSError as exc:              # disk full, I/O error: nothing is answered until it syncs
+                    self.failed = exc
+                    time.sleep(1.0)
             try:
-                self.syncs.add(await loop.run_in_executor(self._pool, self._durable, data))
-                self.failed = None
-                break
-            except OSError as exc:                  # disk full, I/O error: nothing is answered until it syncs
-                self.failed = exc
-                await asyncio.sleep(1.0)
+                self._loop.call_soon_threadsafe(self._done, then, seconds)
+            except RuntimeError:                    # the loop is closed: nobody is left to answer
+                return
+
+    def _done(self, then: list, seconds: float) -> None:
+        self.syncs.add(seconds)
         self.batches += 1
         self.records += len(then)
-        now = time.perf_counter()
         answers: dict = {}
-        for transport, answer, t0 in then:           # one write per connection per batch
+        for transport, answer in then:               # one write per connection per batch
             if answer is not None:
                 answers.setdefault(transport, []).append(answer)
-            self.latency.add(now - t0)
         for transport, out in answers.items():
             if not transport.is_closing():
                 transport.write(out[0] if len(out) == 1 else b"".join(out))
@@ -130,6 +151,13 @@ class Committer:
                 self._flush()
             else:
                 self._idle.set()
+
+    def close(self) -> None:
+        """End the journal thread (after :meth:`drain`)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(10)
+            self._thread = None
 
     def summary(self) -> str:
         syncs = sorted(self.syncs.values)
@@ -161,12 +189,14 @@ class Connection(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else None
+        # the rest of an accepted packet's journal line after its time (journal.encode's fields)
+        self.ok_tail = b',"peer":%s,"v":"ok"}\n' % json.dumps(self.peer, ensure_ascii=False).encode()
         self.receiver.connections += 1
 
     def data_received(self, data: bytes) -> None:
         frames = self.framer.feed(data)
         if frames:
-            self.receiver.queue(self, frames, time.perf_counter())
+            self.receiver.queue(self, frames)
 
     def connection_lost(self, exc) -> None:
         self.receiver.connections -= 1
@@ -188,10 +218,11 @@ class Receiver:
             raise RuntimeError(f"another receiver is writing the journal in {self.folder}") from None
         self.writer = journal.Writer(self.folder)
         self.committer = Committer(self.writer)
-        hj212.crc16_many([b""] * 64)                        # numpy and the pair table loaded before the first burst
+
         self.load_devices = load_devices
         self.refresh_seconds = refresh_seconds
         self.devices: dict[str, tuple[str, bool]] = {}
+        self._passwords: dict[bytes, bytes] = {}
         self._refreshed = 0.0
         self._refreshing = False
         self.connections = 0
@@ -203,7 +234,8 @@ class Receiver:
 
     # ----------------------------------------------------------------- devices
     def refresh(self) -> None:
-        self.devices = self.load_devices()
+        devices = self.load_devices()
+        self.devices, self._passwords = devices, _passwords(devices)
         self._refreshed = time.monotonic()
 
     def _refresh_soon(self) -> None:
@@ -226,30 +258,62 @@ class Receiver:
                 pass
 
     # ----------------------------------------------------------------- packets
-    def queue(self, conn: Connection, frames: list, t0: float) -> None:
+    def queue(self, conn: Connection, frames: list) -> None:
         """Packets read: judged together once this turn of the event loop has read every connection."""
-        for f in frames:
-            self._pending.append((conn, f, t0))
+        self._pending.append((conn, frames))
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._process)
 
     def _process(self) -> None:
+        """Judge the packets read in this turn of the loop and hand them to the journal, in order. A packet
+        written as 表3 writes it, from an active device with its PW, is read by :func:`hj212.header` and
+        answered from bytes (:meth:`_accept`); any other goes through :meth:`judge`."""
         self._scheduled = False
         batch, self._pending = self._pending, []
-        unchecked = [f.segment for _, f, _ in batch if f.sent_crc is not None]
-        crcs = iter(hj212.crc16_many(unchecked))
-        judged, answers = [], []
-        for conn, frame, t0 in batch:
-            error = frame.crc_error(next(crcs)) if frame.sent_crc is not None else None
-            meta, answer = self.judge(conn, frame, error)
-            judged.append((meta, frame.raw, conn.transport, t0, answer is not None))
-            if answer is not None:
-                answers.append(answer)
-        encoded = iter(hj212.encode_many(answers))
-        submit = self.committer.submit
-        for meta, raw, transport, t0, answered in judged:
-            submit(journal.encode(meta, raw), transport, next(encoded) if answered else None, t0)
+        t_ms = b'{"t":%d' % int(time.time() * 1000)
+        records, then = [], []
+        accept, crc16, counts = self._accept, hj212.crc16, self.counts
+        submit, step = self.committer.submit_many, Committer.BATCH
+        for conn, frames in batch:
+            if len(records) >= step:                        # a full batch syncs while the rest is read
+                submit(records, then)
+                records, then = [], []
+            transport, ok = conn.transport, t_ms + conn.ok_tail
+            for frame in frames:
+                error = frame.error
+                if error is None and frame.sent_crc is not None:
+                    if crc16(frame.segment) != frame.sent_crc:
+                        error = frame.crc_error(crc16(frame.segment))
+                    elif not frame.deviations:
+                        answer = accept(frame.segment)
+                        if answer is not False:
+                            counts["ok"] += 1
+                            records.append(journal.record(ok + frame.raw))
+                            then.append((transport, answer))
+                            continue
+                meta, answer = self.judge(conn, frame, error)
+                records.append(journal.encode(meta, frame.raw))
+                then.append((transport, None if answer is None else hj212.encode_many([answer])[0]))
+        if records:
+            submit(records, then)
+
+    def _accept(self, segment: bytes):
+        """The whole answer packet (or None when none is due) to a segment that is accepted — its header
+        as 表3 writes it, its MN an active device's, its PW that device's; False for any other, left
+        to :meth:`judge`."""
+        head = hj212.header(segment)
+        if head is None:
+            return False
+        qn, cn, pw, mn, flag = head
+        if pw is None or self._passwords.get(mn) != pw:
+            return False
+        reply = _REPLY.get(cn, False)
+        if reply is False:
+            return False                                    # a CN not known: judge answers 9011 QnRtn=8
+        if reply is None or not flag & 1:
+            return None
+        return hj212.answer_packet(qn, reply, pw, mn)
 
     def judge(self, conn: Connection, frame: hj212.Frame, crc_error: str | None = None) -> tuple[dict, bytes | None]:
         """The verdict on one packet (ok, unknown_mn, wrong_pw, unreadable) and the data segment of its
@@ -302,11 +366,25 @@ class Receiver:
             await self.server.wait_closed()
         await asyncio.sleep(0)                              # the last packets read are judged
         await self.committer.drain()
+        self.committer.close()
         for t in self._tasks:
             t.cancel()
         self.writer.close()
         fcntl.flock(self._lockfile, fcntl.LOCK_UN)
         self._lockfile.close()
+
+
+def _passwords(devices: dict[str, tuple[str, bool]]) -> dict[bytes, bytes]:
+    """MN → PW of the active devices, as bytes (what :meth:`Receiver._accept` compares)."""
+    return {mn.encode(): pw.encode() for mn, (pw, active) in devices.items() if active and isinstance(pw, str)}
+
+
+#: CN → the answer's CN for an accepted packet (表9, 附录C): None for a device's own answers
+_REPLY: dict[bytes, bytes | None] = {
+    **{cn.encode(): b"9014" for cn in (*hj212.DATA_COMMANDS, *hj212.OTHER_UPLOADS)},
+    **{cn.encode(): b"9013" for cn in hj212.NOTICES},
+    **{cn.encode(): None for cn in hj212.ANSWERS},
+}
 
 
 def _answer(p: hj212.Packet) -> bytes | None:
