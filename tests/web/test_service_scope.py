@@ -1,0 +1,119 @@
+"""Every room's service takes the caller's Scope and enforces it (issue 23 §1): a county's scope reads
+only its county's records and cannot change another county's — asked of the services themselves, not
+of the routes — and the route and the CLI (``--as``) reach the same service call with the same scope.
+
+The shared workspace is the session's (tests/web/conftest.py), on SQLite and on PostgreSQL; every
+write here is rolled back."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from contextlib import contextmanager
+
+import pytest
+from typer.testing import CliRunner
+
+from lantian import db
+from lantian.errors import Forbidden, NotFound
+from lantian.terminal import acting_scope
+from tests.web.conftest import bearer
+
+LUZHOU, TUNLIU = "140403", "140405"
+
+
+class _Undo(Exception):
+    pass
+
+
+@contextmanager
+def scratch(url):
+    """A session whose changes are rolled back at the end (the shared workspace stays as it was)."""
+    try:
+        with db.session(url) as s:
+            yield s
+            raise _Undo
+    except _Undo:
+        pass
+
+
+@pytest.fixture(scope="module")
+def scopes(web_app):
+    url = web_app.state.db_url
+    return {name: acting_scope(url, name) for name in ("luzhou", "tunliu", "qiye", "daqiban")} | \
+        {"office": acting_scope(url, None)}
+
+
+class Spy:
+    """Wraps a service function: records the scope of every call (whoever calls it: route or CLI)."""
+
+    def __init__(self, monkeypatch, module, name: str, position: int = 1):
+        self.calls: list = []
+        self.original = getattr(module, name)
+        self.position = position
+        monkeypatch.setattr(module, name, self)
+
+    def __call__(self, *args, **kwargs):
+        scope = args[self.position] if len(args) > self.position else kwargs["scope"]
+        self.calls.append((scope.who.username, scope.unit))
+        return self.original(*args, **kwargs)
+
+
+def cli(web_app, monkeypatch, *args: str):
+    from lantian.cli import app
+    monkeypatch.setenv("LANTIAN_DATABASE_URL", web_app.state.db_url)
+    r = CliRunner().invoke(app, [*args, "-w", str(web_app.state.workspace.root)])
+    return r
+
+
+# --------------------------------------------------------------------------- emergency
+def test_emergency_reads_are_confined_to_the_county(web_app, scopes):
+    from lantian.emergency import service
+    with db.session(web_app.state.db_url) as s:
+        for name, unit in (("luzhou", LUZHOU), ("tunliu", TUNLIU)):
+            calendar = service.staggered(s, scopes[name], 2022)
+            assert calendar and {r["county"] for r in calendar} == {unit}, name
+            schedule = service.ozone(s, scopes[name], dt.date(2023, 6, 20), [180, 220])["schedule"]
+            assert {r["county"] for r in schedule} <= {unit}, name
+            with pytest.raises(NotFound):                      # the reduction list names every enterprise
+                service.reduction(s, scopes[name], "orange", 2023)
+        city = service.staggered(s, scopes["office"], 2022)
+        assert {LUZHOU, TUNLIU} <= {r["county"] for r in city}
+        firm = service.staggered(s, scopes["qiye"], 2022)
+        assert {r["enterprise_id"] for r in firm} <= {scopes["qiye"].who.enterprise_id}
+        assert service.reduction(s, scopes["office"], "orange", 2023)["enterprises"]
+
+
+def test_emergency_writes_refuse_another_countys_record(web_app, scopes, tmp_path):
+    from lantian.emergency import ozone, service, staggered
+    lz, tl, office = scopes["luzhou"], scopes["tunliu"], scopes["office"]
+    with scratch(web_app.state.db_url) as s:
+        with pytest.raises(Forbidden, match="市大气办录入"):
+            service.set_total(s, 2023, "SO2", "1", "x", scope=lz)
+        with pytest.raises(Forbidden, match="市大气办发布"):
+            service.issue(s, tmp_path, lz, [350, 350], "2024", start=dt.date(2023, 6, 20))
+        cal = staggered.issue(s, None, office, 2023, on=dt.date(2023, 10, 20))
+        line = next(r for r in staggered.detail(s, office, cal.id)["enterprises"] if r["county"] == LUZHOU)
+        with pytest.raises(NotFound):                          # 屯留区 cannot sign for 潞州区's enterprise
+            staggered.acknowledge(s, tl, cal.id, line["enterprise_id"])
+        assert staggered.receive(s, lz, cal.id, line["enterprise_id"]) == "received"
+        response = ozone.issue(s, tmp_path, office, dt.date(2023, 6, 20), [180, 220])
+        measure = next(m for m in ozone.detail(s, office, response.id)["measures"]
+                       if m["kind"] == "enterprise" and m["county"] == LUZHOU)
+        with pytest.raises(NotFound):
+            ozone.verify(s, tl, response.id, measure["id"], True, "scope test")
+        assert ozone.verify(s, lz, response.id, measure["id"], True, "scope test").complied
+        with pytest.raises(Forbidden):
+            ozone.lift(s, lz, response.id)
+
+
+def test_emergency_route_and_cli_make_the_same_call(web_app, client, monkeypatch):
+    from lantian.emergency import service
+    spy = Spy(monkeypatch, service, "ozone")
+    page = client.get("/api/ozone?forecast_o3=180,220&start=2023-06-20", headers=bearer(client, "luzhou")).json()
+    r = cli(web_app, monkeypatch, "alert", "ozone", "--forecast-o3", "180,220", "--start", "2023-06-20", "--json",
+            "--as", "luzhou")
+    assert r.exit_code == 0, r.output
+    assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
+    assert json.loads(r.output)["schedule"] == page["schedule"]
+    refused = cli(web_app, monkeypatch, "reduction", "total", "SO2", "1", "--source", "x", "--as", "luzhou")
+    assert refused.exit_code != 0 and "市大气办录入" in refused.output
