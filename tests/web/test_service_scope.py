@@ -117,3 +117,55 @@ def test_emergency_route_and_cli_make_the_same_call(web_app, client, monkeypatch
     assert json.loads(r.output)["schedule"] == page["schedule"]
     refused = cli(web_app, monkeypatch, "reduction", "total", "SO2", "1", "--source", "x", "--as", "luzhou")
     assert refused.exit_code != 0 and "市大气办录入" in refused.output
+
+
+# --------------------------------------------------------------------------- plan
+def test_plan_reads_are_confined_to_the_county(web_app, scopes):
+    from lantian.plan import service
+    with db.session(web_app.state.db_url) as s:
+        name, rows = service.county_subtasks(s, scopes["luzhou"], LUZHOU, None)
+        assert name == "潞州区" and rows
+        for other in (TUNLIU,):
+            with pytest.raises(NotFound):
+                service.county_subtasks(s, scopes["luzhou"], other, None)
+        with pytest.raises(NotFound):
+            service.county_subtasks(s, scopes["qiye"], LUZHOU, None)      # an enterprise has no county page
+        assert service.county_subtasks(s, scopes["office"], TUNLIU, None)[1]
+        with pytest.raises(NotFound):
+            service.department_tasks(s, scopes["luzhou"], "gxj", None)
+        _, tasks = service.tasks(s, scopes["luzhou"], None)
+        mine = {m["task_id"] for m in rows}
+        assert tasks and {t["id"] for t in tasks} == mine              # the tasks it holds a sub-task of
+
+
+def test_plan_writes_refuse_another_countys_record(web_app, scopes, tmp_path):
+    import sqlalchemy as sa
+    from lantian.plan import service
+    from lantian.plan.models import Milestone
+    lz, tl = scopes["luzhou"], scopes["tunliu"]
+    with scratch(web_app.state.db_url) as s:
+        theirs = s.scalars(sa.select(Milestone).where(Milestone.owner_kind == "county", Milestone.owner_code == LUZHOU)
+                           .order_by(Milestone.id)).first()
+        ours = s.scalar(sa.select(Milestone).where(Milestone.task_id == theirs.task_id, Milestone.owner_kind == "county",
+                                                   Milestone.owner_code == TUNLIU))
+        assert ours is not None                                 # 屯留区 sees the task through its own sub-task …
+        with pytest.raises(Forbidden):                          # … but cannot report on 潞州区's
+            service.add_report(s, tmp_path, tl, theirs.task_id, "越权报送", as_of=dt.date(2023, 6, 30),
+                               milestone_id=theirs.id, percent=100)
+        assert service.add_report(s, tmp_path, lz, theirs.task_id, "本县区报送", as_of=dt.date(2023, 6, 30),
+                                  milestone_id=theirs.id, percent=10).id
+        with pytest.raises(Forbidden, match="市大气办"):
+            service.add_milestone(s, lz, theirs.task_id, "县区自设节点")
+
+
+def test_plan_route_and_cli_make_the_same_call(web_app, client, monkeypatch):
+    from lantian.plan import service
+    spy = Spy(monkeypatch, service, "county_subtasks")
+    page = client.get(f"/api/plan/counties/{LUZHOU}", headers=bearer(client, "luzhou")).json()
+    r = cli(web_app, monkeypatch, "plan", "status", "--county", LUZHOU, "--json", "--as", "luzhou")
+    assert r.exit_code == 0, r.output
+    assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
+    assert [x["id"] for x in json.loads(r.output)] == [x["id"] for x in page]
+    assert client.get(f"/api/plan/counties/{TUNLIU}", headers=bearer(client, "luzhou")).status_code == 404
+    refused = cli(web_app, monkeypatch, "plan", "status", "--county", TUNLIU, "--json", "--as", "luzhou")
+    assert refused.exit_code != 0 and "no such county" in refused.output
