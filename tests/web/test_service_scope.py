@@ -169,3 +169,52 @@ def test_plan_route_and_cli_make_the_same_call(web_app, client, monkeypatch):
     assert client.get(f"/api/plan/counties/{TUNLIU}", headers=bearer(client, "luzhou")).status_code == 404
     refused = cli(web_app, monkeypatch, "plan", "status", "--county", TUNLIU, "--json", "--as", "luzhou")
     assert refused.exit_code != 0 and "no such county" in refused.output
+
+
+# --------------------------------------------------------------------------- registers
+def _county_rows(s, scope):
+    """(register, row) of every register row the scope lists, by the service."""
+    from lantian.registers import service
+    on = dt.date(2023, 6, 30)
+    return [(reg.id, row) for reg in service.visible_registers(scope) if reg.county != "none"
+            for row in service.listing(s, scope, reg.id, on)["rows"]]
+
+
+def test_registers_reads_are_confined_to_the_county(web_app, scopes):
+    from lantian.registers import service
+    with db.session(web_app.state.db_url) as s:
+        mine = _county_rows(s, scopes["luzhou"])
+        assert mine and {row["county"] for _, row in mine} == {LUZHOU}
+        city = _county_rows(s, scopes["office"])
+        assert len({row["county"] for _, row in city}) > 1
+        assert service.zone_list(s, scopes["luzhou"]) == [] and service.zone_list(s, scopes["office"])
+        assert service.may_import(scopes["luzhou"], service.registers()[mine[0][0]])
+        assert not service.may_import(scopes["qiye"], service.registers()[mine[0][0]])
+
+
+def test_registers_writes_refuse_another_countys_record(web_app, scopes, tmp_path):
+    from lantian.registers import service
+    pdf = b"%PDF-1.4\n% scope test\n"
+    with scratch(web_app.state.db_url) as s:
+        register, theirs = next((r, row) for r, row in _county_rows(s, scopes["office"]) if row["county"] == LUZHOU)
+        with pytest.raises(NotFound):                      # 屯留区 does not see 潞州区's row, let alone attach to it
+            service.attach(s, tmp_path, scopes["tunliu"], register, tmp_path / "x.pdf", actor="tunliu",
+                           row_id=theirs["id"], data=pdf)
+        assert not service.may_write(scopes["tunliu"], service.registers()[register], LUZHOU)
+        assert service.may_write(scopes["luzhou"], service.registers()[register], LUZHOU)
+        done = service.attach(s, tmp_path, scopes["luzhou"], register, tmp_path / "x.pdf", actor="luzhou",
+                              row_id=theirs["id"], data=pdf)
+        assert done
+        with pytest.raises(Forbidden, match="市大气办"):
+            service.import_zone(s, scopes["luzhou"], "test_zone", tmp_path / "z.geojson", actor="luzhou",
+                                data={"type": "Polygon", "coordinates": [[[113, 36], [113.1, 36], [113, 36.1], [113, 36]]]})
+
+
+def test_registers_route_and_cli_make_the_same_call(web_app, client, monkeypatch):
+    from lantian.registers import service
+    spy = Spy(monkeypatch, service, "overview")
+    page = client.get("/api/registers", headers=bearer(client, "luzhou")).json()
+    r = cli(web_app, monkeypatch, "registers", "list", "--json", "--as", "luzhou")
+    assert r.exit_code == 0, r.output
+    assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
+    assert {x["id"]: x["rows"] for x in json.loads(r.output)} == {x["id"]: x["rows"] for x in page}
