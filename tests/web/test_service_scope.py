@@ -218,3 +218,46 @@ def test_registers_route_and_cli_make_the_same_call(web_app, client, monkeypatch
     assert r.exit_code == 0, r.output
     assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
     assert {x["id"]: x["rows"] for x in json.loads(r.output)} == {x["id"]: x["rows"] for x in page}
+
+
+# --------------------------------------------------------------------------- enterprises (ledgers)
+def test_enterprise_reads_are_confined_to_the_county(web_app, scopes):
+    from lantian.enterprises import service
+    with db.session(web_app.state.db_url) as s:
+        mine = service.visible_enterprises(s, scopes["luzhou"])
+        assert mine and {e.county_code for e in mine} == {LUZHOU}
+        city = service.visible_enterprises(s, scopes["office"])
+        theirs = next(e for e in city if e.county_code == TUNLIU)
+        with pytest.raises(NotFound):
+            service.enterprise(s, scopes["luzhou"], theirs.id)
+        assert [e.id for e in service.visible_enterprises(s, scopes["qiye"])] == [scopes["qiye"].who.enterprise_id]
+        erows, _, crows = service.export_rows(s, scopes["luzhou"])
+        assert len(erows) == len(mine) and crows == []
+        assert all(c["county"] == "潞州区" for c in service.clusters(s, scopes["luzhou"]))
+
+
+def test_enterprise_writes_refuse_another_countys_record(web_app, scopes, tmp_path):
+    from lantian.enterprises import service
+    firm = scopes["qiye"].who.enterprise_id                 # an enterprise of 潞州区
+    with scratch(web_app.state.db_url) as s:
+        application = service.apply_grade(s, tmp_path, scopes["qiye"], firm, "B", "治理设施升级（测试）")
+        with pytest.raises(NotFound):                       # 屯留区 does not review 潞州区's enterprise
+            service.county_review(s, scopes["tunliu"], application.id, approve=True)
+        with pytest.raises(NotFound):
+            service.save_facility(s, scopes["tunliu"], firm, "production", {"name": "越权"})
+        with pytest.raises(Forbidden):                      # its own county reviews, but does not edit directly
+            service.save_facility(s, scopes["luzhou"], firm, "production", {"name": "越权"})
+        with pytest.raises(Forbidden, match="市大气办"):
+            service.require_import(scopes["luzhou"])
+        assert service.county_review(s, scopes["luzhou"], application.id, approve=True).state != "submitted"
+
+
+def test_enterprise_route_and_cli_make_the_same_call(web_app, client, monkeypatch, tmp_path):
+    from lantian.enterprises import service
+    spy = Spy(monkeypatch, service, "export_rows")
+    assert client.get("/api/ledger/export", headers=bearer(client, "luzhou")).status_code == 200
+    r = cli(web_app, monkeypatch, "ledger", "export", str(tmp_path / "ledger.xlsx"), "--as", "luzhou")
+    assert r.exit_code == 0, r.output
+    assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
+    refused = cli(web_app, monkeypatch, "ledger", "import", str(tmp_path / "ledger.xlsx"), "--as", "luzhou")
+    assert refused.exit_code != 0 and "市大气办" in refused.output
