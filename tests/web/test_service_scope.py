@@ -261,3 +261,47 @@ def test_enterprise_route_and_cli_make_the_same_call(web_app, client, monkeypatc
     assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
     refused = cli(web_app, monkeypatch, "ledger", "import", str(tmp_path / "ledger.xlsx"), "--as", "luzhou")
     assert refused.exit_code != 0 and "市大气办" in refused.output
+
+
+# --------------------------------------------------------------------------- fires
+def test_fire_reads_are_confined_to_the_county(web_app, scopes):
+    from lantian.fires import service
+    with db.session(web_app.state.db_url) as s:
+        city = service.cases(s, scopes["office"])
+        assert {LUZHOU, TUNLIU} <= {c["county"] for c in city}
+        mine = service.cases(s, scopes["luzhou"])
+        assert mine and {c["county"] for c in mine} == {LUZHOU}
+        theirs = next(c for c in city if c["county"] == TUNLIU)
+        with pytest.raises(NotFound):
+            service.case_detail(s, scopes["luzhou"], theirs["id"])
+        assert service.cases(s, scopes["qiye"]) == []
+        with pytest.raises(NotFound):
+            service.statistics(s, scopes["qiye"], 2022)
+        assert set(service.visible_county_names(s, scopes["luzhou"])) == {LUZHOU}
+        assert {c["county"] for c in service.calendar(s, scopes["luzhou"])} <= {LUZHOU}
+
+
+def test_fire_writes_refuse_another_countys_record(web_app, scopes):
+    from lantian.fires import service
+    with scratch(web_app.state.db_url) as s:
+        theirs = next(c for c in service.cases(s, scopes["office"]) if c["county"] == TUNLIU)
+        with pytest.raises(NotFound):
+            service.record_finding(s, scopes["luzhou"], theirs["id"], "straw", note="越权")
+        with pytest.raises(Forbidden):
+            service.set_figures(s, scopes["luzhou"], TUNLIU, 2022, farmland_ha="1")
+        with pytest.raises(Forbidden):
+            service.add_calendar(s, scopes["luzhou"], TUNLIU, "rain", dt.date(2023, 6, 1))
+        assert service.set_figures(s, scopes["tunliu"], TUNLIU, 2022, farmland_ha="1")
+        assert service.record_finding(s, scopes["tunliu"], theirs["id"], "straw", note="本县区核查")["finding"]
+
+
+def test_fire_route_and_cli_make_the_same_call(web_app, client, monkeypatch):
+    from lantian.fires import service
+    spy = Spy(monkeypatch, service, "cases")
+    page = client.get("/api/fires", headers=bearer(client, "luzhou")).json()
+    r = cli(web_app, monkeypatch, "fires", "list", "--json", "--as", "luzhou")
+    assert r.exit_code == 0, r.output
+    assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
+    assert [c["id"] for c in json.loads(r.output)] == [c["id"] for c in page]
+    refused = cli(web_app, monkeypatch, "fires", "figures", TUNLIU, "2022", "--farmland-ha", "1", "--as", "luzhou")
+    assert refused.exit_code != 0 and "县区或市大气办录入" in refused.output
