@@ -305,3 +305,60 @@ def test_fire_route_and_cli_make_the_same_call(web_app, client, monkeypatch):
     assert [c["id"] for c in json.loads(r.output)] == [c["id"] for c in page]
     refused = cli(web_app, monkeypatch, "fires", "figures", TUNLIU, "2022", "--farmland-ha", "1", "--as", "luzhou")
     assert refused.exit_code != 0 and "县区或市大气办录入" in refused.output
+
+
+# --------------------------------------------------------------------------- vehicles (gates)
+def county_scope(url, code: str):
+    from lantian.accounts.scope import Scope
+    from lantian.accounts.service import Principal
+    return Scope(Principal(0, f"county-{code}", "county", county_code=code), url, code)
+
+
+def _gate_violation(s, office):
+    from lantian.vehicles import service
+    found = service.violations(s, office, dt.date(2023, 6, 24), dt.date(2023, 6, 30))
+    return found, next(v for v in found["violations"] if v["resolved"] is None)
+
+
+def test_gate_reads_are_confined_to_the_county(web_app, scopes):
+    from lantian.vehicles import service
+    url = web_app.state.db_url
+    with db.session(url) as s:
+        city, v = _gate_violation(s, scopes["office"])
+        county = next(r["county"] for r in city["by_enterprise"] if r["enterprise_id"] == v["enterprise_id"])
+        own = service.violations(s, county_scope(url, county), dt.date(2023, 6, 24), dt.date(2023, 6, 30))
+        assert own["by_enterprise"] and {r["county"] for r in own["by_enterprise"]} == {county}
+        other = TUNLIU if county != TUNLIU else LUZHOU
+        elsewhere = service.violations(s, county_scope(url, other), dt.date(2023, 6, 24), dt.date(2023, 6, 30))
+        assert v["enterprise_id"] not in {r["enterprise_id"] for r in elsewhere["by_enterprise"]}
+        firm = service.violations(s, scopes["qiye"], dt.date(2023, 6, 24), dt.date(2023, 6, 30))
+        assert {r["enterprise_id"] for r in firm["by_enterprise"]} <= {scopes["qiye"].who.enterprise_id}
+
+
+def test_gate_writes_refuse_another_countys_record(web_app, scopes, tmp_path):
+    from lantian.vehicles import service
+    url = web_app.state.db_url
+    with scratch(url) as s:
+        city, v = _gate_violation(s, scopes["office"])
+        county = next(r["county"] for r in city["by_enterprise"] if r["enterprise_id"] == v["enterprise_id"])
+        other = TUNLIU if county != TUNLIU else LUZHOU
+        with pytest.raises(NotFound):
+            service.resolve(s, county_scope(url, other), v["record_id"], v["rule"], "越权处理")
+        with pytest.raises(Forbidden, match="市大气办录入"):
+            service.set_freight(s, county_scope(url, county), str(v["enterprise_id"]), 2023, "1", rail_open=None)
+        with pytest.raises(Forbidden, match="执法人员导入"):
+            service.import_checks(s, county_scope(url, county), tmp_path / "checks.csv")
+        assert service.resolve(s, county_scope(url, county), v["record_id"], v["rule"], "本县区查处").id
+
+
+def test_gate_route_and_cli_make_the_same_call(web_app, client, monkeypatch):
+    from lantian.vehicles import service
+    spy = Spy(monkeypatch, service, "violations")
+    page = client.get("/api/gates/violations?from=2023-06-24&to=2023-06-30", headers=bearer(client, "luzhou")).json()
+    r = cli(web_app, monkeypatch, "gates", "violations", "--from", "2023-06-24", "--to", "2023-06-30", "--json",
+            "--as", "luzhou")
+    assert r.exit_code == 0, r.output
+    assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
+    assert json.loads(r.output)["by_enterprise"] == page["by_enterprise"]
+    refused = cli(web_app, monkeypatch, "gates", "token", "1", "--as", "luzhou")
+    assert refused.exit_code != 0 and "市大气办签发" in refused.output
