@@ -11,7 +11,10 @@ into what it may see; this module says what it may do.
 
 The web app asks :func:`allows` for every write route before the request body is even read
 (:data:`ROUTES` names each route's room and action; a route not named there is refused to the
-read-only roles), and the services and the evidence routes ask :func:`may` with the record.
+read-only roles), and the services and the evidence routes ask :func:`may` with the record — every
+room's service takes the caller's Scope (the route's, or the CLI's ``--as``, the office's without it):
+:func:`readable` filters what it lists, :func:`require` refuses a write (Forbidden → 403 / the CLI's
+error), :func:`require_whole_city` hides the lists that name every enterprise (NotFound → 404).
 ``docs/access.md`` is :func:`access_table` printed (``lantian access table``); a test keeps it so.
 """
 from __future__ import annotations
