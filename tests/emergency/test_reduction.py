@@ -16,6 +16,7 @@ from lantian.cli import app
 from lantian.emergency.demo import demo_reduction
 from lantian.enterprises.demo import demo_ledger
 from lantian.emergency import measures as M
+from lantian.accounts.scope import Scope
 from lantian.emergency import service
 from tests.web.conftest import registry_workspace
 
@@ -64,7 +65,7 @@ def test_a_workspace_file_replaces_an_industry_without_code(tmp_path):
 
 def test_sums_against_the_city_total_and_the_shortfall(ws):
     with db.session(ws.database_url) as s:
-        orange = service.reduction(s, "orange", 2023, ws.root)
+        orange = service.reduction(s, Scope.office(ws.database_url), "orange", 2023, ws.root)
         so2 = orange["check"]["SO2"]
         # Σ baseline × cut over the list, exactly: coking (B 0.5, C 0.67, unrated 0.67 ×2) + cement
         expected = (Fraction(420) * Fraction("0.5") + Fraction(380) * Fraction("0.67") + Fraction(300) * Fraction("0.67")
@@ -73,20 +74,20 @@ def test_sums_against_the_city_total_and_the_shortfall(ws):
         assert Fraction(str(so2["reduction_t"])) == expected
         assert so2["share_percent"] == float(round(expected / 6000 * 100, 1)) and so2["met"] is True
         service.set_total(s, 2023, "SO2", "7000", "test", actor="test")   # a bigger city: orange now misses 20 %
-        again = service.reduction(s, "orange", 2023, ws.root)["check"]["SO2"]
+        again = service.reduction(s, Scope.office(ws.database_url), "orange", 2023, ws.root)["check"]["SO2"]
         assert again["met"] is False and Fraction(str(again["shortfall_t"])) == Fraction(1400) - expected
-        red = service.reduction(s, "red", 2023, ws.root)["check"]
+        red = service.reduction(s, Scope.office(ws.database_url), "red", 2023, ws.root)["check"]
         assert red["VOCs"]["met"] is False and red["VOCs"]["required_percent"] == 30.0
 
 
 def test_exemption_and_own_measures(ws):
     with db.session(ws.database_url) as s:
         huaan = next(p for p in service.ledgers.profiles(s).values() if p["name"] == "沁县华安焦化有限公司")
-        before = service.reduction(s, "orange", 2023, ws.root)["check"]["NOx"]["reduction_t"]
+        before = service.reduction(s, Scope.office(ws.database_url), "orange", 2023, ws.root)["check"]["NOx"]["reduction_t"]
         service.put_on_list(s, huaan["id"], actor="test", protected=True, reason="冬季供热热源")
-        rows = {r["name"]: r for r in service.reduction(s, "orange", 2023, ws.root)["enterprises"]}
+        rows = {r["name"]: r for r in service.reduction(s, Scope.office(ws.database_url), "orange", 2023, ws.root)["enterprises"]}
         assert rows["沁县华安焦化有限公司"]["measure"].startswith("保障类企业，豁免（冬季供热热源）")
-        after = service.reduction(s, "orange", 2023, ws.root)["check"]["NOx"]["reduction_t"]
+        after = service.reduction(s, Scope.office(ws.database_url), "orange", 2023, ws.root)["check"]["NOx"]["reduction_t"]
         assert before - after == pytest.approx(1900 * 0.5)
 
 

@@ -111,6 +111,7 @@ def test_reduction_list_reads_baselines_and_totals_from_the_inventory(inv_ws):
     from lantian.emergency import measures as M
     from lantian.emergency import reduction as listing
     from lantian.emergency import service as emergency
+    from lantian.accounts.scope import Scope
     from lantian.standards.rounding import round_half_even
     ws, url = inv_ws
     with db.session(url) as s:
@@ -120,8 +121,8 @@ def test_reduction_list_reads_baselines_and_totals_from_the_inventory(inv_ws):
         emergency.set_total(s, YEAR - 1, "SO2", "9999", "录入", actor="test")
         emergency.set_total(s, YEAR, "SO2", "9999", "录入", actor="test")
     with db.session(url) as s:
-        typed = emergency.reduction(s, "orange", YEAR - 1, ws.root, ws.config)      # no inventory for 2022
-        used = emergency.reduction(s, "orange", YEAR, ws.root, ws.config)
+        typed = emergency.reduction(s, Scope.office(url), "orange", YEAR - 1, ws.root, ws.config)      # no inventory for 2022
+        used = emergency.reduction(s, Scope.office(url), "orange", YEAR, ws.root, ws.config)
     assert typed["emissions_source"].startswith("录入值") and typed["check"]["SO2"]["total_t"] == 9999
     assert used["emissions_source"].startswith(f"排放清单{YEAR}")
     check = used["check"]["SO2"]

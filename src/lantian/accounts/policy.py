@@ -11,7 +11,10 @@ into what it may see; this module says what it may do.
 
 The web app asks :func:`allows` for every write route before the request body is even read
 (:data:`ROUTES` names each route's room and action; a route not named there is refused to the
-read-only roles), and the services and the evidence routes ask :func:`may` with the record.
+read-only roles), and the services and the evidence routes ask :func:`may` with the record — every
+room's service takes the caller's Scope (the route's, or the CLI's ``--as``, the office's without it):
+:func:`readable` filters what it lists, :func:`require` refuses a write (Forbidden → 403 / the CLI's
+error), :func:`require_whole_city` hides the lists that name every enterprise (NotFound → 404).
 ``docs/access.md`` is :func:`access_table` printed (``lantian access table``); a test keeps it so.
 """
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lantian.accounts.models import ROLE_NAMES, ROLES
+from lantian.errors import Forbidden, NotFound
 
 # --------------------------------------------------------------------------- role sets (named once)
 #: the city office (市大气办) and the system's admins: they manage every room
@@ -86,6 +90,10 @@ EVIDENCE_ROOMS = {"station": "monitoring", "letter": "letters", "fire_case": "fi
 #: a warning letter's steps (警示函): the office issues it, the addressed county receives it and reports
 #: its rectification
 LETTER_STEPS = {"issued": OFFICE, "received": frozenset({"county"}), "rectified": frozenset({"county"})}
+
+#: lists that name every enterprise of the city (the reduction list, a warning's notice, an episode's
+#: review): read by the roles confined to no county only — for the others they do not exist
+WHOLE_CITY_LISTS = CITY_WIDE
 
 #: rooms where an enterprise reads its county's records (its county's air, its county's warnings)
 ENTERPRISE_READS_COUNTY = frozenset({"monitoring", "emergency", "assessment"})
@@ -185,6 +193,31 @@ def may(scope, action: str, room: str, record: Record | None = None) -> bool:
         return action == "read" and room in ENTERPRISE_READS_COUNTY and record.unit is not None \
             and record.unit == scope.unit
     return False
+
+
+def require(scope, action: str, room: str, record: Record | None = None, refusal: str | None = None) -> None:
+    """Every service's write check: :func:`may`, or :class:`~lantian.errors.Forbidden` (the route's 403,
+    the CLI's error) with ``refusal`` — the room's own words — or the policy's."""
+    if not may(scope, action, room, record):
+        role = scope.who.role
+        raise Forbidden(refusal or f"{ROLE_NAMES.get(role, role)}无权对「{ROOMS[room].name}」的此记录{ACTION_NAMES[action]} "
+                                   f"(role {role!r} may not {action} this record in {room})")
+
+
+def readable(scope, room: str, rows, record_of) -> list:
+    """The rows the principal may read in ``room`` (``record_of(row)`` → its :class:`Record`): every
+    service's read filter, so that no route filters by hand."""
+    return [r for r in rows if may(scope, "read", room, record_of(r))]
+
+
+def require_whole_city(scope, what: str = "no such record") -> None:
+    """A list of :data:`WHOLE_CITY_LISTS`: outside those roles it does not exist (NotFound, 404)."""
+    if not sees_whole_city(scope):
+        raise NotFound(what)
+
+
+def sees_whole_city(scope) -> bool:
+    return scope.who.role in WHOLE_CITY_LISTS
 
 
 def route_rule(method: str, path: str) -> tuple[str, str] | None:

@@ -37,7 +37,7 @@ def bulletin_api(request: Request, period: str | None = Query(None, pattern=MONT
         month = _period(s, period)
         if month is None:
             raise HTTPException(404, "no dust fall imported (lantian dustfall import FILE)")
-        return service.bulletin(s, month, request.app.state.workspace.config)
+        return service.bulletin(s, month, request.app.state.workspace.config, scope=scope)
 
 
 @router.get("/dustfall", include_in_schema=False)
@@ -45,6 +45,6 @@ def bulletin_api(request: Request, period: str | None = Query(None, pattern=MONT
 def bulletin_page(request: Request, period: str | None = Query(None, max_length=7), scope: Scope = Depends(page_scope)):
     with as_http(), db.session(request.app.state.db_url) as s:
         month = _period(s, period)
-        b = service.bulletin(s, month, request.app.state.workspace.config) if month else None
+        b = service.bulletin(s, month, request.app.state.workspace.config, scope=scope) if month else None
         months = list(s.scalars(sa.select(DustfallValue.period).distinct().order_by(DustfallValue.period.desc())))
     return render(request, "dustfall/bulletin.html", b=b, months=months, mine=scope.unit)

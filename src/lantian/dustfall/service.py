@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lantian import audit, geography
+from lantian.accounts import policy
 from lantian.db import now_utc, url_of
 from lantian.dustfall import reader
 from lantian.dustfall.models import DustfallValue
@@ -35,11 +36,21 @@ def _counties(s: Session) -> dict[str, str]:
     return geography.lookup(s, geography.LOCAL)
 
 
-def import_file(s: Session, path: Path, *, period: str | None, actor: str, config: dict | None = None,
-                synthetic: bool = False) -> dict:
+def _scope(s: Session, scope, actor: str | None):
+    """The caller's scope; None is lantian's own work (the demo, a bulletin's check), the office's as ``actor``."""
+    from lantian.accounts.scope import Scope
+    return scope if scope is not None else Scope.office(url_of(s), actor or "system")
+
+
+def import_file(s: Session, path: Path, *, period: str | None, actor: str | None = None, config: dict | None = None,
+                scope=None, synthetic: bool = False) -> dict:
     """Import county values (or raw gravimetric data → point values → the county's mean of its
-    points); replace that month's values; open the campaigns. All or nothing; audited. ``synthetic``:
-    the file is demo data (演示/合成数据), and every value from it says so."""
+    points); replace that month's values; open the campaigns — the city office (``scope``, the policy's
+    ``write`` in ``dustfall``). All or nothing; audited. ``synthetic``: the file is demo data
+    (演示/合成数据), and every value from it says so."""
+    scope = _scope(s, scope, actor)
+    policy.require(scope, "write", "dustfall", refusal="降尘数据由市大气办导入 (the city office imports dust fall)")
+    actor = scope.who.username
     rows = reader.read(path, period)
     counties = _counties(s)
     resolved = []
@@ -85,8 +96,13 @@ class NoMonth(UsageError, NotFound):
     """A well-formed month with no dust fall imported: the API answers 404 (no such bulletin)."""
 
 
-def bulletin(s: Session, period: str, config: dict | None = None) -> dict:
-    """The month's county table: rank (ties shared), value, year-on-year, flag; city max/min/mean."""
+def bulletin(s: Session, period: str, config: dict | None = None, *, scope=None) -> dict:
+    """The month's county table: rank (ties shared), value, year-on-year, flag; city max/min/mean. The
+    bulletin is published: every role that reads ``dustfall`` reads all of it (a county its rank among
+    the others); ``scope`` None is lantian's own work (the monthly bulletin)."""
+    scope = _scope(s, scope, "bulletin")
+    if not policy.may(scope, "read", "dustfall"):
+        raise NotFound("no such bulletin")
     rows = list(s.scalars(sa.select(DustfallValue).where(DustfallValue.period == period,
                                                          DustfallValue.level == "county")))
     if not rows:

@@ -177,14 +177,14 @@ def alert_lift(alert_id: int, workspace: WorkspaceOpt = None):
 def alert_reduction(level: Annotated[str, typer.Option(help="yellow, orange or red.")] = "orange",
                     year: Annotated[Optional[int], typer.Option(help="Year of the city totals (default the "
                                                                      "as-of year).")] = None,
-                    as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+                    as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """The reduction list at a level: each enterprise's measure and reduction, the sums against the city
     total and the share required (10/20/30 %), with the shortfall."""
     from lantian import db
     from lantian.emergency import service
     ws = open_upgraded(workspace, create=True)
     with db.session(ws.database_url) as s:
-        r = service.reduction(s, level, year or ws.as_of.year, ws.root, ws.config)
+        r = service.reduction(s, acting_scope(ws.database_url, user), level, year or ws.as_of.year, ws.root, ws.config)
     if as_json:
         out.print_json(json.dumps(r, ensure_ascii=False, default=str))
         return
@@ -210,7 +210,7 @@ def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="
                 issue: Annotated[bool, typer.Option("--issue", help="Issue the response as a record with its notice "
                                                                      "(.docx), measures and controls to acknowledge.")]
                 = False,
-                as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+                as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """夏季臭氧污染应急 (task 20): the days a forecast triggers (default O3-8h IAQI > 150, a setting) and each
     concerned enterprise's 10:00–18:00 schedule; with --issue, the response issued as a record."""
     from lantian import db
@@ -220,13 +220,12 @@ def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="
         values = [float(x) for x in forecast_o3.replace("，", ",").split(",") if x.strip()]
     except ValueError:
         raise UsageError(f"--forecast-o3 {forecast_o3!r}: µg/m³ values separated by commas") from None
+    scope = acting_scope(ws.database_url, user)
     if issue:
-        from lantian.accounts.scope import Scope
         from lantian.emergency import ozone
         with db.session(ws.database_url) as s:
-            made = ozone.issue(s, ws.root, Scope.office(ws.database_url, "cli"), parse_date(start) or ws.as_of, values,
-                               ws.config)
-            d = ozone.detail(s, Scope.office(ws.database_url, "cli"), made.id)
+            made = ozone.issue(s, ws.root, scope, parse_date(start) or ws.as_of, values, ws.config)
+            d = ozone.detail(s, scope, made.id)
         if as_json:
             out.print_json(json.dumps(d, ensure_ascii=False))
             return
@@ -234,7 +233,7 @@ def alert_ozone(forecast_o3: Annotated[str, typer.Option("--forecast-o3", help="
                   f"and controls → {ws.root / d['document']}", markup=False)
         return
     with db.session(ws.database_url) as s:
-        r = service.ozone(s, parse_date(start) or ws.as_of, values, ws.config)
+        r = service.ozone(s, scope, parse_date(start) or ws.as_of, values, ws.config)
     if as_json:
         out.print_json(json.dumps(r, ensure_ascii=False))
         return
@@ -284,7 +283,7 @@ def alert_staggered(season: Annotated[int, typer.Option(help="The season startin
                                                                         "enterprise's line, frozen) and its notice "
                                                                         "(.docx), to be acknowledged.")] = False,
                     on: Annotated[Optional[str], typer.Option(help="Issue day (default the as-of date).")] = None,
-                    as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+                    as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """秋冬季差异化错峰生产 (task 21): the calendar by grade and location (within 20 km of the centre one
     grade stricter; inside 市区规划区 stricter again, task 2), for the high-emission industries."""
     from lantian import db
@@ -292,8 +291,9 @@ def alert_staggered(season: Annotated[int, typer.Option(help="The season startin
     ws = open_upgraded(workspace, create=True)
     url = ws.database_url
     with db.session(url) as s:
-        rows = service.staggered(s, season, ws.config)
-        issued = staggered.issue(s, ws.root, acting_scope(url, None), season, on=parse_date(on) or ws.as_of,
+        scope = acting_scope(url, user)
+        rows = service.staggered(s, scope, season, ws.config)
+        issued = staggered.issue(s, ws.root, scope, season, on=parse_date(on) or ws.as_of,
                                  config=ws.config) if issue else None
         if issued is not None:
             message = f"calendar {issued.id} {issued.doc_number}: {len(rows)} enterprises → {ws.root / issued.document}"
@@ -414,7 +414,7 @@ def alert_verify(series: Annotated[Optional[Path], typer.Argument(help="Facility
 @friendly
 def alert_review(alert_id: int, docx_out: Annotated[Optional[Path], typer.Option("--docx", help="Also write the "
                                                                                   "复盘 as .docx here.")] = None,
-                 as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+                 as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """复盘: forecast against the observed city AQI, the level the observed days give, acknowledgements,
     the reduction declared."""
     from lantian import db
@@ -422,7 +422,7 @@ def alert_review(alert_id: int, docx_out: Annotated[Optional[Path], typer.Option
     from lantian.measurements.store import Store
     ws = open_upgraded(workspace, create=True)
     with db.session(ws.database_url) as s:
-        r = service.review(s, Store(ws.measurements), connect(None, ws.config), alert_id, ws.root, ws.config)
+        r = service.review(s, acting_scope(ws.database_url, user), Store(ws.measurements), connect(None, ws.config), alert_id, ws.root, ws.config)
     if docx_out is not None:
         service.review_docx(r, docx_out)
     if as_json:
@@ -545,14 +545,14 @@ def reduction_total(pollutant: Annotated[str, typer.Argument(help="SO2, NOx, PM 
                     tonnes: Annotated[str, typer.Argument(help="The city's total emission, t/a.")],
                     source: Annotated[str, typer.Option(help="Where the number comes from (排放清单, year, …).")],
                     year: Annotated[Optional[int], typer.Option(help="Year (default the as-of year).")] = None,
-                    workspace: WorkspaceOpt = None):
+                    user: AsOpt = None, workspace: WorkspaceOpt = None):
     """The city's total (全社会) emission of a pollutant, the denominator of the 10/20/30 % check; audited."""
     from lantian import db
     from lantian.emergency import service
     ws = open_upgraded(workspace, create=True)
     with db.session(ws.database_url) as s:
         changed = service.set_total(s, year or ws.as_of.year, pollutant, tonnes, source,
-                                    actor="cli")
+                                    scope=acting_scope(ws.database_url, user))
     out.print(f"city total {year or ws.as_of.year} {pollutant}: {tonnes} t/a ({source})"
               + ("" if changed else " — unchanged"), markup=False)
 

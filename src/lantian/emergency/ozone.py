@@ -45,8 +45,7 @@ def issue(s: Session, root: Path, scope: Scope, start: dt.date, forecast_o3_8h: 
           config: dict | None = None) -> OzoneResponse:
     """Issue the response for the forecast days from ``start`` (HJ 633 O3-8h IAQI of each day's rule set)."""
     from lantian.emergency import seasonal
-    if scope.who.role not in MANAGE:
-        raise Forbidden("臭氧应急由市大气办启动 (the city office issues it)")
+    policy.require(scope, "approve", "emergency", refusal="臭氧应急由市大气办启动 (the city office issues it)")
     days = seasonal.ozone_days(start, forecast_o3_8h, config)
     triggered = [d for d in days if d.triggered]
     if not triggered:
@@ -108,8 +107,7 @@ def _notice(s: Session, root: Path, r: OzoneResponse, days, schedule: list[dict]
 
 
 def lift(s: Session, scope: Scope, response_id: int) -> OzoneResponse:
-    if scope.who.role not in MANAGE:
-        raise Forbidden("臭氧应急由市大气办解除 (the city office lifts it)")
+    policy.require(scope, "approve", "emergency", refusal="臭氧应急由市大气办解除 (the city office lifts it)")
     r = _get(s, response_id)
     if r.state != "active":
         raise UsageError(f"ozone response {r.id} is already lifted")
@@ -130,11 +128,7 @@ def _sees(scope: Scope, m: OzoneMeasure) -> bool:
     role = scope.who.role
     if m.kind == "control":
         return role != "enterprise"
-    if role == "enterprise":
-        return m.enterprise_id == scope.who.enterprise_id
-    if role == "county":
-        return m.county_code == scope.unit
-    return True
+    return policy.may(scope, "read", "emergency", policy.Record(unit=m.county_code, enterprise_id=m.enterprise_id))
 
 
 def detail(s: Session, scope: Scope, response_id: int) -> dict:
@@ -154,6 +148,12 @@ def detail(s: Session, scope: Scope, response_id: int) -> dict:
             "issued_by": r.issued_by, "issued_at": fmt(r.issued_at), "lifted_at": fmt(r.lifted_at),
             "measures": measures, "county_acks": acks,
             "acknowledged": sum(1 for m in measures if m["acknowledged_by"]), "listed": len(measures)}
+
+
+def notice(s: Session, scope: Scope, response_id: int) -> dict:
+    """The response as its notice shows it (it names every enterprise): the city-wide roles only."""
+    policy.require_whole_city(scope, "no such notice")
+    return detail(s, scope, response_id)
 
 
 def responses(s: Session, scope: Scope) -> list[dict]:

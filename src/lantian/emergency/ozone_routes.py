@@ -84,10 +84,8 @@ def lift_api(request: Request, response_id: Id, csrf_token: Annotated[str, Form(
 @scoped("signed_in")
 def notice_api(request: Request, response_id: Id, scope: Scope = Depends(api_scope)):
     """The notice (.docx) — the city-wide roles and the departments."""
-    if not scope.city_wide:
-        raise HTTPException(404, "no such notice")
     with as_http(), db.session(request.app.state.db_url) as s:
-        d = ozone.detail(s, scope, response_id)
+        d = ozone.notice(s, scope, response_id)
     path = request.app.state.workspace.root / d["document"]
     return FileResponse(path, filename=path.name,
                         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

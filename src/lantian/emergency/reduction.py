@@ -185,8 +185,7 @@ def proposals(s: Session, scope: Scope, state: str | None = None) -> list[dict]:
 
 def decide(s: Session, scope: Scope, proposal_id: int, *, confirm: bool, note: str = "") -> dict:
     """The office confirms a county's proposal (applied through the same import) or rejects it."""
-    if scope.who.role not in MANAGE:
-        raise Forbidden("县区报送的清单由市大气办确认 (the city office confirms)")
+    policy.require(scope, "approve", "emergency", refusal="县区报送的清单由市大气办确认 (the city office confirms)")
     p = s.get(ReductionProposal, proposal_id)
     if p is None:
         raise NotFound("no such proposal")

@@ -124,9 +124,12 @@ def _county_names(s: Session) -> dict[str, str]:
     return geography.names(s)
 
 
-def reduction(s: Session, level: str, year: int, root: Path | None = None, config: dict | None = None) -> dict:
+def reduction(s: Session, scope: Scope, level: str, year: int, root: Path | None = None,
+              config: dict | None = None) -> dict:
     """Expected reduction at ``level``, summed over the list, against the city total (docs/standards.md §5.3):
-    per pollutant the tonnes a year removed, the share of the total, the share required and the shortfall."""
+    per pollutant the tonnes a year removed, the share of the total, the share required and the shortfall.
+    It names every enterprise: the city-wide roles only (:data:`lantian.accounts.policy.WHOLE_CITY_LISTS`)."""
+    policy.require_whole_city(scope, "the reduction list is the city's")
     if level not in LEVELS:
         raise UsageError(f"level is one of {', '.join(LEVELS)}")
     table = M.load(root)
@@ -193,8 +196,7 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
     under it with their measures at the level, and the notice (.docx). ``forecast_run``: the stored
     forecast it relies on (:func:`lantian.forecast.service.get`), named in the record and the notice.
     ``synthetic``: a demo's warning (演示/合成数据), labelled so wherever it is reported."""
-    if scope.who.role not in MANAGE:
-        raise Forbidden("预警由市大气办发布 (the city office issues warnings)")
+    policy.require(scope, "approve", "emergency", refusal="预警由市大气办发布 (the city office issues warnings)")
     decision = decide(forecast, ruleset)
     level = decision.level
     reasons = list(decision.reasons)
@@ -281,8 +283,7 @@ def update(s: Session, root: Path, scope: Scope, alert_id: int, forecast: list[i
     values when given), by :func:`lantian.standards.alerts.step`. A new level re-issues the measures
     and the notice; every change is audited. Returns the action."""
     from lantian.standards import alerts as rules
-    if scope.who.role not in MANAGE:
-        raise Forbidden("预警由市大气办调整 (the city office adjusts warnings)")
+    policy.require(scope, "approve", "emergency", refusal="预警由市大气办调整 (the city office adjusts warnings)")
     a = s.get(Alert, alert_id)
     if a is None:
         raise NotFound("no such warning")
@@ -320,8 +321,7 @@ def update(s: Session, root: Path, scope: Scope, alert_id: int, forecast: list[i
 
 
 def lift(s: Session, scope: Scope, alert_id: int) -> Alert:
-    if scope.who.role not in MANAGE:
-        raise Forbidden("预警由市大气办解除 (the city office lifts warnings)")
+    policy.require(scope, "approve", "emergency", refusal="预警由市大气办解除 (the city office lifts warnings)")
     a = s.get(Alert, alert_id)
     if a is None:
         raise NotFound("no such warning")
@@ -334,12 +334,21 @@ def lift(s: Session, scope: Scope, alert_id: int) -> Alert:
 
 
 def _sees(scope: Scope, row: AlertEnterprise) -> bool:
-    role = scope.who.role
-    if role == "enterprise":
-        return row.enterprise_id == scope.who.enterprise_id
-    if role == "county":
-        return row.county_code == scope.unit
-    return True
+    """An enterprise sees its own line of a warning, a county its county's, the city-wide roles all."""
+    return policy.may(scope, "read", "emergency", policy.Record(unit=row.county_code, enterprise_id=row.enterprise_id))
+
+
+def _row_record(row: dict) -> policy.Record:
+    """The scope of a computed row (``enterprise_id``, ``county``): the reduction list's, the calendar's, the
+    ozone schedule's."""
+    return policy.Record(unit=row.get("county"), enterprise_id=row.get("enterprise_id"))
+
+
+def notice(s: Session, scope: Scope, alert_id: int) -> str:
+    """The warning notice's path (under the workspace): it lists every enterprise's measures, so the
+    city-wide roles only (:data:`lantian.accounts.policy.WHOLE_CITY_LISTS`)."""
+    policy.require_whole_city(scope, "no such notice")
+    return alert_detail(s, scope, alert_id)["document"]
 
 
 def alerts(s: Session, scope: Scope) -> list[dict]:
@@ -382,22 +391,26 @@ def acknowledge(s: Session, scope: Scope, alert_id: int) -> str:
     if a is None:
         raise NotFound("no such warning")
     role = scope.who.role
+    refusal = "预警由企业和县区签收 (enterprises and counties acknowledge)"
     if role == "enterprise":
         row = s.scalar(sa.select(AlertEnterprise).where(AlertEnterprise.alert_id == a.id,
                                                          AlertEnterprise.enterprise_id == scope.who.enterprise_id))
         if row is None:
             raise NotFound("your enterprise is not under this warning")
+        policy.require(scope, "write", "emergency", policy.Record(unit=row.county_code, enterprise_id=row.enterprise_id),
+                       refusal)
         if row.acknowledged_at is None:
             row.acknowledged_by, row.acknowledged_at = scope.who.username, now_utc()
         unit = row.county_code
     elif role == "county":
+        policy.require(scope, "write", "emergency", policy.Record(unit=scope.unit), refusal)
         if s.scalar(sa.select(CountyAck.id).where(CountyAck.alert_id == a.id,
                                                   CountyAck.county_code == scope.unit)) is None:
             s.add(CountyAck(alert_id=a.id, county_code=scope.unit, acknowledged_by=scope.who.username,
                             acknowledged_at=now_utc()))
         unit = scope.unit
     else:
-        raise Forbidden("预警由企业和县区签收 (enterprises and counties acknowledge)")
+        raise Forbidden(refusal)
     audit.record(s, actor=scope.who.username, action="acknowledge", entity="alert", entity_id=str(a.id),
                  scope_unit=unit)
     return "acknowledged"
@@ -418,10 +431,15 @@ def put_on_list(s: Session, enterprise_id: int, *, actor: str, protected: bool =
     return list_entry(s, enterprise_id)
 
 
-def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *, actor: str) -> bool:
-    """The city's total annual emission of a pollutant (全社会排放总量, t/a) with its source; audited.
+def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *, scope: Scope | None = None,
+              actor: str | None = None) -> bool:
+    """The city's total annual emission of a pollutant (全社会排放总量, t/a) with its source, entered by the
+    city office (``scope``; lantian's own work — the demo — the office's as ``actor``); audited.
     True when it changed."""
     from lantian.emergency.listfile import pollutant_name
+    scope = scope or Scope.office(url_of(s), actor or "system")
+    policy.require(scope, "approve", "emergency", refusal="全市排放总量由市大气办录入 (the city office enters the totals)")
+    actor = scope.who.username
     name = pollutant_name(pollutant or "")
     if name is None:
         raise UsageError(f"pollutant is one of {', '.join(POLLUTANTS)}, not {pollutant!r}")
@@ -459,13 +477,14 @@ def city_totals(s: Session) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- seasonal control
-def ozone(s: Session, start: dt.date, forecast_o3_8h: list[float], config: dict | None = None) -> dict:
-    """臭氧污染应急 (task 20): which forecast days trigger, and each concerned enterprise's schedule."""
+def ozone(s: Session, scope: Scope, start: dt.date, forecast_o3_8h: list[float], config: dict | None = None) -> dict:
+    """臭氧污染应急 (task 20): which forecast days trigger, and each concerned enterprise's schedule (the rows
+    of the caller's scope: an enterprise its own, a county its county's)."""
     from lantian.emergency import seasonal
     days = seasonal.ozone_days(start, forecast_o3_8h, config)
     triggered = [d for d in days if d.triggered]
-    schedule = seasonal.ozone_schedule(list(ledgers.profiles(s).values()), ledgers.voc_enterprises(s), config) \
-        if triggered else []
+    schedule = policy.readable(scope, "emergency", seasonal.ozone_schedule(
+        list(ledgers.profiles(s).values()), ledgers.voc_enterprises(s), config), _row_record) if triggered else []
     trigger = seasonal.settings(config, "ozone", seasonal.OZONE)["iaqi_above"]
     return {"trigger": f"O3-8h IAQI > {trigger}（默认，可配置）",
             "days": [{"day": d.day.isoformat(), "o3_8h": d.o3_8h, "iaqi": d.iaqi, "triggered": d.triggered}
@@ -494,20 +513,21 @@ def ozone_response_records(s: Session, start: dt.date, end: dt.date) -> list[Ozo
     return [OzoneResponseRecord(**r) for r in ozone.records(s, start, end)]
 
 
-def staggered(s: Session, season_year: int, config: dict | None = None) -> list[dict]:
+def staggered(s: Session, scope: Scope, season_year: int, config: dict | None = None) -> list[dict]:
     """秋冬季错峰生产 (task 21): the season's calendar per enterprise of the listed industries, by grade and
-    location (20 km of the centre; inside 市区规划区 stricter again, task 2)."""
+    location (20 km of the centre; inside 市区规划区 stricter again, task 2) — the lines of the caller's scope."""
     from lantian.emergency import seasonal
     prof = ledgers.profiles(s)
     inside, _ = planning_area(s, prof, config)
     plan = seasonal.staggered_plan(sorted(prof.values(), key=lambda p: (p["county"] or "", p["name"])),
                                    season_year, config, planning_area=inside)
     names = _county_names(s)
-    return [{"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county,
-             "county_name": names.get(x.county, x.county), "grade": x.grade or "未评级",
-             "near": x.near, "planning_area": x.planning_area, "applied_grade": x.applied_grade,
-             "start": x.start.isoformat(), "end": x.end.isoformat(), "measure": x.measure, "notes": x.notes}
-            for x in plan]
+    return policy.readable(scope, "emergency", [
+        {"enterprise_id": x.enterprise_id, "name": x.name, "county": x.county,
+         "county_name": names.get(x.county, x.county), "grade": x.grade or "未评级",
+         "near": x.near, "planning_area": x.planning_area, "applied_grade": x.applied_grade,
+         "start": x.start.isoformat(), "end": x.end.isoformat(), "measure": x.measure, "notes": x.notes}
+        for x in plan], _row_record)
 
 
 # --------------------------------------------------------------------------- verification
@@ -554,8 +574,7 @@ def verify_alert(s: Session, measurements: Path, scope: Scope, alert_id: int, ta
     stored for its facilities (the baseline week and the warning), and the run is kept."""
     from lantian.emergency.verification import VerifySettings, achieved, verify
     from lantian.measurements.facility import FacilityStore
-    if scope.who.role not in MANAGE:
-        raise Forbidden("verification is run by the city office")
+    policy.require(scope, "approve", "emergency", refusal="verification is run by the city office")
     import pyarrow as pa
     import pyarrow.compute as pc
     facilities = sorted(set(table.column("facility").to_pylist()))
@@ -630,7 +649,8 @@ def latest_verification(s: Session, scope: Scope, alert_id: int) -> dict | None:
         return verification_json(run, own_code=code or "—")
     result = verification_json(run)
     if scope.who.role == "county":
-        ours = {i for i, p in ledgers.profiles(s).items() if p["county"] == scope.unit}
+        ours = {i for i, p in ledgers.profiles(s).items()
+                if policy.may(scope, "read", "emergency", policy.Record(unit=p["county"], enterprise_id=i))}
         codes = {p["credit_code"] for p in ledgers.credit_codes(s) if p["id"] in ours}
         keep = lambda f: f.split(":", 1)[0] in codes
         result["suspects"] = [x for x in result["suspects"] if keep(x["facility"])]
@@ -641,10 +661,13 @@ def latest_verification(s: Session, scope: Scope, alert_id: int) -> dict | None:
 
 
 # --------------------------------------------------------------------------- 复盘 (episode review)
-def review(s: Session, store, con, alert_id: int, root: Path | None = None, config: dict | None = None) -> dict:
+def review(s: Session, scope: Scope, store, con, alert_id: int, root: Path | None = None,
+           config: dict | None = None) -> dict:
     """After an episode: each day's forecast against the observed city AQI (HJ 633 daily AQI of the
     city's evaluation stations), the level the observed days would have given under the same rule
-    set, acknowledgements, and the reduction declared at the level."""
+    set, acknowledgements, and the reduction declared at the level — the city-wide roles' (it names
+    every enterprise)."""
+    policy.require_whole_city(scope, "the review is the city's")
     from lantian.assessment.networks import official_stations
     from lantian.assessment.statistics import area_daily_units
     a = s.get(Alert, alert_id)
@@ -666,15 +689,15 @@ def review(s: Session, store, con, alert_id: int, root: Path | None = None, conf
         days.append({"day": day.isoformat(), "forecast": f, "observed": o, "error": None if o is None else o - f})
     seen = [d["observed"] for d in days]
     observed_level = decide(seen, a.ruleset).level if seen and all(v is not None for v in seen) else None
-    detail = alert_detail(s, Scope.office(url_of(s), "review"), alert_id)
-    declared = reduction(s, a.level, start.year, root, config)["check"]
+    detail = alert_detail(s, scope, alert_id)
+    declared = reduction(s, scope, a.level, start.year, root, config)["check"]
     errors = [abs(d["error"]) for d in days if d["error"] is not None]
     return {"id": a.id, "level": a.level, "level_name": LEVEL_NAMES[a.level], "ruleset": a.ruleset, "days": days,
             "observed_level": observed_level, "mean_abs_error": round(sum(errors) / len(errors), 1) if errors else None,
             "coverage": f"{len(errors)}/{len(days)}", "listed": detail["listed"], "acknowledged": detail["acknowledged"],
             "compliance_percent": round(100 * detail["acknowledged"] / detail["listed"], 1) if detail["listed"] else None,
             "county_acks": len(detail["county_acks"]), "declared": declared,
-            "verification": latest_verification(s, Scope.office(url_of(s), "review"), alert_id)}
+            "verification": latest_verification(s, scope, alert_id)}
 
 
 METRIC_NAMES = {"production_kw": "生产用电", "so2_kgh": "SO2排放", "nox_kgh": "NOx排放", "pm_kgh": "颗粒物排放"}

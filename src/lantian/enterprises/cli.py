@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from lantian.errors import UsageError
-from lantian.terminal import (JsonOpt, WorkspaceOpt, acting_scope, err, friendly, out, parse_date,
+from lantian.terminal import (AsOpt, JsonOpt, WorkspaceOpt, acting_scope, err, friendly, out, parse_date,
                               workspace_url)
 
 ledger_app = typer.Typer(help="Enterprise and facility ledgers (台账): Excel template, import, export, rule checks.",
@@ -42,14 +42,15 @@ def ledger_import(file: Annotated[Path, typer.Argument(help="A filled template (
                   dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; store nothing.")] = False,
                   synthetic: Annotated[bool, typer.Option("--synthetic", help="Mark the records as synthetic "
                                                                               "(demo) data.")] = False,
-                  workspace: WorkspaceOpt = None):
+                  user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Validate every row (sheet, row, column, reason for each error) and store all or nothing; audited."""
     from lantian import db
     from lantian.enterprises import excel, service
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
     url = workspace_url(workspace)
-    scope = acting_scope(url, None)
+    scope = acting_scope(url, user)
+    service.require_import(scope)
     with db.session(url) as s:
         known = {e.credit_code for e in service.visible_enterprises(s, scope) if e.credit_code}
         try:
@@ -64,20 +65,21 @@ def ledger_import(file: Annotated[Path, typer.Argument(help="A filled template (
                       f"{len(batch.facilities)} facilities, {len(batch.clusters)} clusters; dry run, nothing stored",
                       markup=False)
             return
-        counts = service.import_batch(s, scope, batch, actor="cli", source=file.name, synthetic=synthetic)
+        counts = service.import_batch(s, scope, batch, actor=scope.who.username, source=file.name, synthetic=synthetic)
     out.print(f"{file}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())), markup=False)
 
 
 @ledger_app.command("export")
 @friendly
 def ledger_export(file: Annotated[Path, typer.Argument(help="Where to write the .xlsx.")],
-                  workspace: WorkspaceOpt = None):
-    """The whole ledger as .xlsx in the template's layout (it re-imports unchanged)."""
+                  user: AsOpt = None, workspace: WorkspaceOpt = None):
+    """The ledger (the caller's: a county its enterprises) as .xlsx in the template's layout (it re-imports
+    unchanged)."""
     from lantian import db
     from lantian.enterprises import excel, service
     url = workspace_url(workspace)
     with db.session(url) as s:
-        erows, frows, crows = service.export_rows(s, acting_scope(url, None))
+        erows, frows, crows = service.export_rows(s, acting_scope(url, user))
     excel.write_workbook(file, erows, frows, crows, counties=_counties(url))
     out.print(f"{len(erows)} enterprises, {len(frows)} facilities → {file}", markup=False)
 
@@ -88,7 +90,7 @@ def ledger_check(date: Annotated[Optional[str], typer.Option(help="Check on this
                  = None,
                  as_json: JsonOpt = False, upcoming: Annotated[bool, typer.Option("--upcoming", help="Also list "
                                                                                   "deadlines ahead.")] = False,
-                 workspace: WorkspaceOpt = None):
+                 user: AsOpt = None, workspace: WorkspaceOpt = None):
     """The plan's rules (shipped, plus WORKSPACE/rules/*.toml) on every facility: violations in force on the
     date, each with the plan clause it cites."""
     from lantian import db
@@ -98,7 +100,7 @@ def ledger_check(date: Annotated[Optional[str], typer.Option(help="Check on this
     url = workspace_url(workspace)
     day = parse_date(date) or ws.as_of
     with db.session(url) as s:
-        found = service.check(s, acting_scope(url, None), day, ws.root)
+        found = service.check(s, acting_scope(url, user), day, ws.root)
     if as_json:
         data = [v.to_dict() for v in found.violations]
         if upcoming:

@@ -131,8 +131,8 @@ async def import_api(request: Request, file: Annotated[UploadFile, File()], csrf
     422 with the list of errors (sheet, row, column, reason) when any row is wrong."""
     from lantian.enterprises import excel
     page = form_post(request, csrf_token)
-    if not access.manages(scope):
-        raise HTTPException(403, "只有市大气办可以导入台账 (the city office imports ledgers)")
+    with as_http():
+        service.require_import(scope)                  # before the file is read
     data = await file.read(attachments.MAX_BYTES + 1)
     if len(data) > attachments.MAX_BYTES:          # never parse a file cut at the limit
         raise HTTPException(413, attachments.too_large(Path(file.filename or "ledger.xlsx").name,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lantian import attachments, audit, geography
 from lantian.accounts.models import Enterprise
+from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
 from lantian.enterprises import access, rules
@@ -192,7 +193,7 @@ def clusters(s: Session, scope: Scope) -> list[dict]:
     names = _names(s)
     out = []
     for c in s.scalars(sa.select(Cluster).order_by(Cluster.county_code, Cluster.name)):
-        if scope.who.role in access.READ_ALL or (scope.who.role == "county" and c.county_code == scope.unit):
+        if access.sees_unit(scope, c.county_code):
             out.append({"name": c.name, "county": names.get(c.county_code or "", c.county_code), "industry": c.industry,
                         "strategy": c.strategy, "enterprises": c.enterprises, "synthetic": c.synthetic})
     return out
@@ -217,11 +218,16 @@ def county_lookup(s: Session) -> dict[str, str]:
     return geography.lookup(s, geography.LOCAL)
 
 
+def require_import(scope: Scope) -> None:
+    """The ledgers are imported by the city office (asked before a file is even read)."""
+    if not access.manages(scope):
+        raise Forbidden("只有市大气办可以导入台账 (the city office imports ledgers)")
+
+
 def import_batch(s: Session, scope: Scope, batch, *, actor: str, source: str = "", synthetic: bool = False) -> dict:
     """Store a validated workbook (``excel.read_workbook``) in one transaction: enterprises by credit
     code, facilities by (enterprise, kind, code), clusters by name — created or updated. Audited."""
-    if not access.manages(scope):
-        raise Forbidden("只有市大气办可以导入台账 (the city office imports ledgers)")
+    require_import(scope)
     counts = Counter()
     clusters = {}
     for c in batch.clusters:
@@ -430,7 +436,7 @@ def export_rows(s: Session, scope: Scope) -> tuple[list[dict], list[dict], list[
                           name=f.name, status=f.status))
     crows = [{"name": c.name, "county": names.get(c.county_code or "", c.county_code), "industry": c.industry,
               "strategy": c.strategy, "enterprises": c.enterprises} for c in clusters.values()] \
-        if access.manages(scope) or scope.who.role in access.READ_ALL else []
+        if policy.sees_whole_city(scope) else []
     return erows, frows, crows
 
 

@@ -1,6 +1,6 @@
 """``lantian fires``: import fire points, list cases, record findings, enter county figures and dates,
 statistics (行动计划 任务15). Thin: parses arguments, calls :mod:`lantian.fires.service`, prints. The
-command line acts as the city office (``--by`` names who checked a fire)."""
+command line acts as the city office, or as the user of ``--as`` (``--by`` names who checked a fire)."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from lantian.errors import UsageError
-from lantian.terminal import WorkspaceOpt, friendly, open_upgraded, out, parse_date
+from lantian.terminal import AsOpt, WorkspaceOpt, acting_scope, friendly, open_upgraded, out, parse_date
 
 app = typer.Typer(help="秸秆焚烧火点 (task 15): import FIRMS files and reports, dispatch, verify, statistics.",
                   no_args_is_help=True)
@@ -20,9 +20,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 
-def _office(ws, actor: str = "cli"):
-    from lantian.accounts.scope import Scope
-    return Scope.office(ws.database_url, actor)
+def _scope(ws, user: str | None):
+    """The scope of ``--as`` (the service asks the policy as for the page), or the city office's."""
+    return acting_scope(ws.database_url, user)
 
 
 def _json(data) -> None:
@@ -64,13 +64,13 @@ def import_(file: Annotated[Path, typer.Argument(help="A NASA FIRMS MODIS/VIIRS 
 def list_(county: Annotated[Optional[str], typer.Option(help="Adcode or name.")] = None,
           status: Annotated[Optional[str], typer.Option(help="pending, escalated or verified.")] = None,
           period: Annotated[Optional[str], typer.Option(help="YYYY, YYYY-MM or YYYY-MM-DD (Beijing).")] = None,
-          as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+          as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """The fire cases, newest first, with their status against the as-of date."""
     from lantian import db
     from lantian.fires import service
     ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
-        rows = service.cases(s, _office(ws), county=county, status=status, period=period, config=ws.config)
+        rows = service.cases(s, _scope(ws, user), county=county, status=status, period=period, config=ws.config)
     if as_json:
         _json(rows)
         return
@@ -94,7 +94,7 @@ def finding(case: Annotated[int, typer.Argument(help="The case id.")],
             by: Annotated[Optional[str], typer.Option(help="Who checked it.")] = None,
             at: Annotated[Optional[str], typer.Option(help="When it was checked, Beijing YYYY-MM-DD HH:MM "
                                                            "(default now).")] = None,
-            as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+            as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Record what a fire point was (核查结果)."""
     from lantian import db
     from lantian.fires import reader, service
@@ -105,7 +105,7 @@ def finding(case: Annotated[int, typer.Argument(help="The case id.")],
         if when is None:
             raise UsageError(f"--at {at!r}: Beijing time YYYY-MM-DD HH:MM")
     with db.session(ws.database_url) as s:
-        r = service.record_finding(s, _office(ws), case, kind, note=note, lat=lat, lon=lon, by=by, at=when)
+        r = service.record_finding(s, _scope(ws, user), case, kind, note=note, lat=lat, lon=lon, by=by, at=when)
     if as_json:
         _json(r)
         return
@@ -118,7 +118,7 @@ def report(time: Annotated[str, typer.Option(help="Beijing time YYYY-MM-DD HH:MM
            lat: Annotated[str, typer.Option()], lon: Annotated[str, typer.Option()],
            source: Annotated[str, typer.Option(help="manual, video or drone.")],
            reporter: Annotated[str, typer.Option()], note: Annotated[Optional[str], typer.Option()] = None,
-           as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+           as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """A fire reported by a patrol, a camera or a drone."""
     from lantian import db
     from lantian.fires import reader, service
@@ -127,7 +127,7 @@ def report(time: Annotated[str, typer.Option(help="Beijing time YYYY-MM-DD HH:MM
     if when is None:
         raise UsageError(f"--time {time!r}: Beijing time YYYY-MM-DD HH:MM")
     with db.session(ws.database_url) as s:
-        r = service.add_report(s, _office(ws), time=when, lat=lat, lon=lon, source=source, reporter=reporter,
+        r = service.add_report(s, _scope(ws, user), time=when, lat=lat, lon=lon, source=source, reporter=reporter,
                                note=note, config=ws.config)
     if as_json:
         _json(r)
@@ -142,13 +142,13 @@ def figures(county: Annotated[str, typer.Argument(help="Adcode or name.")], year
             straw_produced: Annotated[Optional[str], typer.Option(help="Straw produced (可收集量), t.")] = None,
             straw_utilised: Annotated[Optional[str], typer.Option(help="Straw utilised (综合利用量), t.")] = None,
             source: Annotated[Optional[str], typer.Option(help="Where the figures come from.")] = None,
-            workspace: WorkspaceOpt = None):
+            user: AsOpt = None, workspace: WorkspaceOpt = None):
     """A county's figures of a year: farmland area, straw produced and utilised."""
     from lantian import db
     from lantian.fires import service
     ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
-        r = service.set_figures(s, _office(ws), county, year, farmland_ha=farmland_ha,
+        r = service.set_figures(s, _scope(ws, user), county, year, farmland_ha=farmland_ha,
                                 straw_produced_t=straw_produced, straw_utilised_t=straw_utilised, source=source)
     _json(r)
 
@@ -159,13 +159,13 @@ def calendar(county: Annotated[str, typer.Argument(help="Adcode or name.")],
              kind: Annotated[str, typer.Argument(help="rain (a forecast rain day) or sowing (a sowing window).")],
              start: Annotated[str, typer.Argument(help="YYYY-MM-DD.")],
              end: Annotated[Optional[str], typer.Argument(help="YYYY-MM-DD, the sowing window's last day.")] = None,
-             note: Annotated[Optional[str], typer.Option()] = None, workspace: WorkspaceOpt = None):
+             note: Annotated[Optional[str], typer.Option()] = None, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """A county's rain forecast (下雨前) or sowing window (播种前)."""
     from lantian import db
     from lantian.fires import service
     ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
-        r = service.add_calendar(s, _office(ws), county, kind, parse_date(start), parse_date(end), note)
+        r = service.add_calendar(s, _scope(ws, user), county, kind, parse_date(start), parse_date(end), note)
     _json(r)
 
 
@@ -173,13 +173,13 @@ def calendar(county: Annotated[str, typer.Argument(help="Adcode or name.")],
 @friendly
 def stats(year: Annotated[Optional[int], typer.Option(help="Default: the as-of year.")] = None,
           season: Annotated[Optional[str], typer.Option(help="A season of [fires.seasons], e.g. 夏收.")] = None,
-          as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+          as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Fire points per county: year on year, per 1 000 ha, key time slots, status; straw utilisation."""
     from lantian import db
     from lantian.fires import service
     ws = open_upgraded(workspace)
     with db.session(ws.database_url) as s:
-        r = service.statistics(s, _office(ws), year or ws.as_of.year, season, ws.config)
+        r = service.statistics(s, _scope(ws, user), year or ws.as_of.year, season, ws.config)
     if as_json:
         _json(r)
         return

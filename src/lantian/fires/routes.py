@@ -160,14 +160,12 @@ def fires_page(request: Request, county: str | None = Query(None, max_length=32)
                status: str | None = Query(None, max_length=16), period: str | None = Query(None, max_length=10),
                year: int | None = Query(None, ge=1901, le=2199), season: str | None = Query(None, max_length=16),
                scope: Scope = Depends(page_scope)):
-    if scope.who.role == "enterprise":
-        raise HTTPException(404, "火点由县区和市级部门查看 (fire points are the counties' and the city's)")
     config = _config(request)
     with as_http(), db.session(request.app.state.db_url) as s:
         rows = service.cases(s, scope, county=county or None, status=status or None, period=period or None,
                              config=config)
-        stats = service.statistics(s, scope, _year(request, year), season or None, config)
-        names = {c: n for c, n in service.county_names(s).items() if scope.can_see_unit(c)}
+        stats = service.statistics(s, scope, _year(request, year), season or None, config)   # enterprises: 404
+        names = service.visible_county_names(s, scope)
         dates = service.calendar(s, scope)
     return render(request, "fires/list.html", rows=rows, stats=stats, points=service.map_points(rows),
                   counts=service.status_counts(rows), names=names, dates=dates, scope=scope,

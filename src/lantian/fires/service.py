@@ -133,29 +133,37 @@ def distance_km(lat1: Decimal, lon1: Decimal, lat2: Decimal, lon2: Decimal) -> f
 
 
 # --------------------------------------------------------------------------- scope
-def _sees(scope: Scope, county: str) -> bool:
-    if scope.who.role == "enterprise":
-        return False
-    return scope.can_see_unit(county)
+def _record(county: str | None) -> policy.Record:
+    return policy.Record(unit=county)
+
+
+def _sees(scope: Scope, county: str | None) -> bool:
+    """A fire point of the city's counties: the county its own, the city-wide roles all, enterprises none
+    (the policy's ``read`` in ``fires``)."""
+    return county is not None and policy.may(scope, "read", "fires", _record(county))
 
 
 def _may_act(scope: Scope, county: str) -> None:
-    if scope.who.role in ACTORS:
-        return
-    if scope.who.role == "county" and scope.unit == county:
-        return
-    raise Forbidden("火点核查由所在县区、执法检查人员或市大气办办理 (the county, inspectors or the city office act)")
+    """核查 and reports: the county of the point, inspectors, the city office (``write`` in ``fires``)."""
+    policy.require(scope, "write", "fires", _record(county),
+                   "火点核查由所在县区、执法检查人员或市大气办办理 (the county, inspectors or the city office act)")
+
+
+def visible_county_names(s: Session, scope: Scope) -> dict[str, str]:
+    """The counties (code → name) whose fire points the caller sees."""
+    return {c: n for c, n in county_names(s).items() if _sees(scope, c)}
 
 
 def _may_enter(scope: Scope, county: str) -> None:
-    if scope.who.role in OFFICE or (scope.who.role == "county" and scope.unit == county):
+    """A county's figures and calendar: the county itself or the city office (not inspectors)."""
+    if scope.who.role != "inspector" and policy.may(scope, "write", "fires", _record(county)):
         return
     raise Forbidden("耕地面积、秸秆数据和降雨、播种日期由县区或市大气办录入 (the county or the city office enters them)")
 
 
 def _visible_query(scope: Scope):
     q = sa.select(Case)
-    if scope.who.role == "enterprise":
+    if not policy.allows(scope.who.role, "read", "fires"):
         return q.where(sa.false())
     if scope.unit is not None:
         q = q.where(Case.county_code == scope.unit)
@@ -589,8 +597,6 @@ def add_calendar(s: Session, scope: Scope, county: str, kind: str, start: dt.dat
 
 
 def calendar(s: Session, scope: Scope) -> list[dict]:
-    if scope.who.role == "enterprise":
-        return []
     names = county_names(s)
     return [{"id": e.id, "county": e.county_code, "county_name": names.get(e.county_code, e.county_code),
              "kind": e.kind, "kind_name": CALENDAR[e.kind], "start": e.start.isoformat(), "end": e.end.isoformat(),
@@ -644,7 +650,7 @@ def statistics(s: Session, scope: Scope, year: int, season: str | None = None, c
                at: dt.datetime | None = None) -> dict:
     """Per county and for the city: fire points of the year (or season) and the same period a year
     before, the change, per 1 000 ha, the key time slots, the cases' status, the straw utilisation rate."""
-    if scope.who.role == "enterprise":
+    if not policy.allows(scope.who.role, "read", "fires"):
         raise NotFound("fire-point statistics are the counties' and the city's")
     st = fire_settings(config)
     at = at or moment(config)

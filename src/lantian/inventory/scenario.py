@@ -97,7 +97,10 @@ def _emergency_cuts(s, year: int, level: str, root, config) -> dict[int, dict[st
     """Enterprise → inventory pollutant → the share its measure at ``level`` removes."""
     from lantian.emergency import service as emergency
     from lantian.inventory import service
-    listed = emergency.reduction(s, level, year, root, config)
+    from lantian.accounts.scope import Scope
+    from lantian.db import url_of
+    # the cuts are the whole list's (the city's computation); the rows shown are then the caller's (``run``)
+    listed = emergency.reduction(s, Scope.office(url_of(s), "scenario"), level, year, root, config)
     out = {}
     for e in listed["enterprises"]:
         cuts = {}

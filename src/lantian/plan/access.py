@@ -24,7 +24,34 @@ def reads_all(scope: Scope) -> bool:
 
 
 def manages(scope: Scope) -> bool:
-    return scope.who.role in MANAGE
+    """The office's acts on the plan (import, milestones, units, 督办函): the policy's ``approve`` in ``plan``."""
+    return policy.may(scope, "approve", "plan")
+
+
+def require_manager(scope: Scope) -> None:
+    policy.require(scope, "approve", "plan", refusal="只有市大气办可以维护行动计划 (the city office manages the plan)")
+
+
+def owner_record(kind: str | None, code: str | None) -> policy.Record | None:
+    """The scope a milestone's owner gives it (a county's, an enterprise's, a department's)."""
+    if kind == "county":
+        return policy.Record(unit=code)
+    if kind == "enterprise" and code and code.isdigit():
+        return policy.Record(enterprise_id=int(code))
+    if kind == "department":
+        return policy.Record(department_code=code)
+    return None
+
+
+def sees_county(scope: Scope, code: str) -> bool:
+    """A county's page of sub-tasks: the county itself and the city-wide readers."""
+    return reads_all(scope) or (scope.who.role == "county" and policy.may(scope, "read", "plan", policy.Record(unit=code)))
+
+
+def sees_department(scope: Scope, code: str) -> bool:
+    """A department's page of tasks: the department itself and the city-wide readers."""
+    return reads_all(scope) or (scope.who.role == "department"
+                                and policy.may(scope, "read", "plan", policy.Record(department_code=code)))
 
 
 def owner(scope: Scope) -> tuple[str, str] | None:
@@ -75,7 +102,8 @@ def may_report(s: Session, scope: Scope, task: Task, milestone: Milestone | None
     me = owner(scope)
     if me is None:
         return False
-    if milestone is not None and (milestone.owner_kind, milestone.owner_code) == me:
+    record = owner_record(milestone.owner_kind, milestone.owner_code) if milestone is not None else None
+    if record is not None and policy.may(scope, "write", "plan", record):
         return True
     if me[0] == "department":
         return task.id in department_tasks(s, me[1])

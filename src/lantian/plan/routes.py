@@ -89,9 +89,7 @@ def tasks_api(request: Request, plan: PlanQuery = None, scope: Scope = Depends(a
 def county_api(request: Request, code: Annotated[str, FastAPIPath(max_length=32)], plan: PlanQuery = None,
                scope: Scope = Depends(api_scope)) -> list[dict]:
     """A county's or zone's own sub-tasks with their status (the county itself and the city-wide readers)."""
-    if not (access.reads_all(scope) or (scope.who.role == "county" and scope.unit == code)):
-        raise HTTPException(404, "no such county")
-    with db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         chosen = _chosen(request, s, plan)
         found = service.county_subtasks(s, scope, code, _ctx(request), _settings(request), chosen)
     if found is None:
@@ -267,19 +265,10 @@ async def supervise_form(request: Request, task_id: Id, scope: Scope = Depends(p
 @scoped("signed_in")
 def department_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32)], plan: PlanQuery = None,
                     scope: Scope = Depends(page_scope)):
-    if not (access.reads_all(scope) or (scope.who.role == "department" and scope.who.department_code == code)):
-        raise HTTPException(404, "no such department")
-    from lantian.accounts.models import Department
-    with db.session(request.app.state.db_url) as s:
-        dept = s.get(Department, code)
-        if dept is None:
-            raise HTTPException(404, "no such department")
+    with as_http(), db.session(request.app.state.db_url) as s:
         chosen = _chosen(request, s, plan)
-        _, rows = service.tasks(s, scope, _ctx(request), _settings(request), chosen)
-        led = access.department_tasks(s, code)
-        lead_ids = {t for t in led if service.is_lead(s, t, code)}
-    rows = [dict(r, role="牵头" if r["id"] in lead_ids else "配合") for r in rows if r["id"] in led]
-    return render(request, "plan/unit.html", title=dept.name, kind="department", rows=rows, milestones=None,
+        name, _, rows = service.department_tasks(s, scope, code, _ctx(request), _settings(request), chosen)
+    return render(request, "plan/unit.html", title=name, kind="department", rows=rows, milestones=None,
                   plan_title=chosen.title if chosen else None)
 
 
@@ -287,9 +276,7 @@ def department_page(request: Request, code: Annotated[str, FastAPIPath(max_lengt
 @scoped("signed_in")
 def county_page(request: Request, code: Annotated[str, FastAPIPath(max_length=32)], plan: PlanQuery = None,
                 scope: Scope = Depends(page_scope)):
-    if not (access.reads_all(scope) or (scope.who.role == "county" and scope.unit == code)):
-        raise HTTPException(404, "no such county")
-    with db.session(request.app.state.db_url) as s:
+    with as_http(), db.session(request.app.state.db_url) as s:
         chosen = _chosen(request, s, plan)
         found = service.county_subtasks(s, scope, code, _ctx(request), _settings(request), chosen)
     if found is None:

@@ -327,8 +327,7 @@ def add_report(s: Session, root: Path, scope: Scope, task_id: int, text: str, *,
 
 
 def _require_manager(scope: Scope) -> None:
-    if not access.manages(scope):
-        raise Forbidden("只有市大气办可以维护行动计划 (the city office manages the plan)")
+    access.require_manager(scope)
 
 
 def _check_owner(s: Session, kind: str | None, code: str | None) -> None:
@@ -620,8 +619,11 @@ def is_lead(s: Session, task_id: int, code: str) -> bool:
 
 def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSettings = DEFAULT,
                     plan: Plan | None = None):
-    """A county's own sub-tasks with their status: (county name, rows), None for an unknown county."""
+    """A county's own sub-tasks with their status: (county name, rows), None for an unknown county;
+    NotFound for a county outside the caller's scope (:func:`lantian.plan.access.sees_county`)."""
     from lantian.plan.status import milestone_status
+    if not access.sees_county(scope, code):
+        raise NotFound("no such county")
     unit = geography.unit(s, code)
     plan = plan or current_plan(s, ctx.as_of if ctx else None)
     if unit is None:
@@ -640,6 +642,22 @@ def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSett
                          "status_label": LABELS.get(st.status, st.status), "days_late": st.days_late,
                          "measured": _measured_json(measured) if measured else None})
     return unit.name, rows
+
+
+def department_tasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSettings = DEFAULT,
+                     plan: Plan | None = None) -> tuple[str, Plan | None, list[dict]]:
+    """A department's tasks (牵头/配合) with their status: (department name, plan, rows); NotFound for an
+    unknown department or one outside the caller's scope (:func:`lantian.plan.access.sees_department`)."""
+    from lantian.accounts.models import Department
+    if not access.sees_department(scope, code):
+        raise NotFound("no such department")
+    dept = s.get(Department, code)
+    if dept is None:
+        raise NotFound("no such department")
+    chosen, rows = tasks(s, scope, ctx, settings, plan)
+    led = access.department_tasks(s, code)
+    lead_ids = {t for t in led if is_lead(s, t, code)}
+    return dept.name, chosen, [dict(r, role="牵头" if r["id"] in lead_ids else "配合") for r in rows if r["id"] in led]
 
 
 def task_measured_by(s: Session, indicator: str, as_of: dt.date | None = None) -> Task | None:

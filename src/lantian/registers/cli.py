@@ -168,13 +168,13 @@ def zone_import(name: Annotated[str, typer.Argument(help="Zone name: planning_ar
 
 @zone_app.command("list")
 @friendly
-def zone_list(as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
-    """The uploaded zones."""
+def zone_list(as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
+    """The uploaded zones (the city-wide roles')."""
     from lantian import db
     from lantian.registers import service
     _, url = _open(workspace)
     with db.session(url) as s:
-        zones = service.zone_list(s)
+        zones = service.zone_list(s, acting_scope(url, user))
     if as_json:
         out.print_json(json.dumps(zones, ensure_ascii=False))
         return

@@ -163,7 +163,7 @@ def cover_api(request: Request, zone: Annotated[str, FastAPIPath(max_length=64, 
 def index_page(request: Request, date: str | None = None, scope: Scope = Depends(page_scope)):
     with db.session(request.app.state.db_url) as s:
         rows = service.overview(s, scope, _on(request, date), _ws(request).config, _ws(request).root)
-        zones = service.zone_list(s) if scope.city_wide else []
+        zones = service.zone_list(s, scope)
     return render(request, "registers/index.html", rows=rows, zones=zones, on=_on(request, date))
 
 

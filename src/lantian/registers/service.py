@@ -63,11 +63,22 @@ def sees(scope: Scope, reg: Register) -> bool:
     return False
 
 
+def record(scope: Scope, reg: Register, county: str | None) -> policy.Record:
+    """A register row's scope for the policy: its county, and the register's owning department (the
+    caller's own when it is one of the register's departments)."""
+    dept = scope.who.department_code if scope.who.department_code in reg.departments else \
+        (reg.departments[0] if reg.departments else None)
+    return policy.Record(unit=county, department_code=dept)
+
+
+def may_write(scope: Scope, reg: Register, county: str | None) -> bool:
+    """May the caller enter or change a row of ``reg`` in ``county`` (the policy's ``write`` in ``registers``)."""
+    return policy.may(scope, "write", "registers", record(scope, reg, county))
+
+
 def may_import(scope: Scope, reg: Register) -> bool:
-    """The office, the owning department, or a county for its own rows."""
-    role = scope.who.role
-    return role in MANAGE or (role == "department" and scope.who.department_code in reg.departments) or \
-        (role == "county" and reg.county != "none")
+    """The office, the owning department, or a county for its own rows (of a register kept by county)."""
+    return may_write(scope, reg, scope.unit if reg.county != "none" else None)
 
 
 def visible_registers(scope: Scope) -> list[Register]:
@@ -293,8 +304,8 @@ def attach(s: Session, root: Path, scope: Scope, register_id: str, path: Path, *
     row = s.scalar(q.where(RegisterRow.row_key == key) if row_id is None else q.where(RegisterRow.id == row_id))
     if row is None:
         raise NotFound(f"「{reg.label}」中没有编号为 {key or row_id} 的记录")
-    if not may_import(scope, reg):
-        raise Forbidden(f"只有市大气办、{'、'.join(reg.departments)}或县区可以为「{reg.label}」上传附件")
+    policy.require(scope, "write", "registers", record(scope, reg, row.county),
+                   f"只有市大气办、{'、'.join(reg.departments)}或县区可以为「{reg.label}」上传附件")
     if data is None:
         try:
             data = Path(path).read_bytes()
@@ -466,6 +477,7 @@ def import_batch(s: Session, scope: Scope, batch: Batch, *, actor: str, source: 
     reg = _register(scope, batch.register)
     if not may_import(scope, reg):
         raise Forbidden(f"只有市大气办、{'、'.join(reg.departments)}或县区可以导入「{reg.label}」")
+    # each row is then asked of the policy with its county (_taken, _row_problem)
     parents = _parents(s, scope, reg)
     existing = {r.row_key: r for r in s.scalars(sa.select(RegisterRow).where(RegisterRow.register == reg.id))}
     errors, prepared = [], []
@@ -515,7 +527,7 @@ def import_batch(s: Session, scope: Scope, batch: Batch, *, actor: str, source: 
 def _taken(scope: Scope, reg: Register, values: dict, existing: dict) -> tuple[str, str, Any] | None:
     """A county may not update (and so take over) a row another county registered under the same key."""
     row = existing.get(row_key(reg, values))
-    if scope.who.role == "county" and row is not None and row.county != scope.unit:
+    if row is not None and not may_write(scope, reg, row.county):
         column = reg.key[0]
         return column, "该编号已由其他单位登记，县区用户不能修改，请核对编号", values.get(column)
     return None
@@ -543,7 +555,7 @@ def _row_problem(scope: Scope, reg: Register, values: dict, county: str | None,
         key = _text(values.get(reg.parent_field))
         if key not in parents:
             return reg.parent_field, f"「{registers()[reg.parent].label}」中没有编号为 {key} 的记录，应先登记", key
-    if scope.who.role == "county" and county != scope.unit:
+    if not may_write(scope, reg, county):
         column = "county" if reg.county == "row" else reg.parent_field
         return column, "县区用户只能导入本县区的数据", values.get(column)
     return None
@@ -591,8 +603,7 @@ def import_zone(s: Session, scope: Scope, name: str, path: Path, *, title: str |
                 synthetic: bool = False, data: dict | None = None) -> dict:
     """The office uploads (or replaces) a polygon: 市区规划区, 排放控制区, 重点区域, 限行区域… Audited."""
     from lantian.measurements.geo import geometry_polygons
-    if scope.who.role not in MANAGE:
-        raise Forbidden("只有市大气办可以上传区域 (the city office uploads zones)")
+    policy.require(scope, "approve", "registers", refusal="只有市大气办可以上传区域 (the city office uploads zones)")
     if not name or len(name) > 64 or not all(c.isalnum() or c in "_-" for c in name):
         raise InputError(path, f"zone name {name!r}", column="NAME", expected="letters, digits, _ or -")
     if data is None:
@@ -623,7 +634,11 @@ def import_zone(s: Session, scope: Scope, name: str, path: Path, *, title: str |
     return {"name": name, "title": zone.title, "polygons": len(polygons)}
 
 
-def zone_list(s: Session) -> list[dict]:
+def zone_list(s: Session, scope: Scope | None = None) -> list[dict]:
+    """The uploaded zones: the city-wide roles' (a county-bound caller has none); ``scope`` None is lantian's
+    own work (the demo), the office's."""
+    if scope is not None and not policy.sees_whole_city(scope):
+        return []
     return [{"name": z.name, "title": z.title, "source": z.source, "synthetic": z.synthetic,
              "imported_by": z.imported_by, "imported_at": to_beijing(z.imported_at).isoformat(timespec="minutes")}
             for z in s.scalars(sa.select(RegisterZone).order_by(RegisterZone.name))]

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from lantian.errors import UsageError
-from lantian.terminal import JsonOpt, WorkspaceOpt, err, friendly, open_upgraded, out, parse_date
+from lantian.terminal import AsOpt, JsonOpt, WorkspaceOpt, acting_scope, err, friendly, open_upgraded, out, parse_date
 
 app = typer.Typer(help="门禁 (gates): import records, issue gate tokens, violations, the rules' proof.",
                   no_args_is_help=True)
@@ -22,9 +22,9 @@ def _open(workspace):
     return ws, ws.database_url
 
 
-def _office(url: str):
-    from lantian.accounts.scope import Scope
-    return Scope.office(url, "cli")
+def _scope(url: str, user: str | None):
+    """The scope of ``--as`` (the service asks the policy as for the page), or the city office's."""
+    return acting_scope(url, user)
 
 
 def _json(data) -> None:
@@ -35,13 +35,13 @@ def _json(data) -> None:
 @friendly
 def import_cmd(file: Annotated[Path, typer.Argument(help="Gate records, CSV (UTF-8/GBK) or .xlsx; the layout: "
                                                          "`lantian gates template`.")],
-               as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+               as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Import gate records (门禁记录): all rows checked first; the same record twice changes nothing."""
     from lantian import db
     from lantian.vehicles import service
     _, url = _open(workspace)
     with db.session(url) as s:
-        r = service.import_file(s, _office(url), file)
+        r = service.import_file(s, _scope(url, user), file)
     if as_json:
         _json(r)
         return
@@ -62,13 +62,13 @@ def template_cmd(out_file: Annotated[Path, typer.Option("--out", help="Where to 
 @app.command("token")
 @friendly
 def token_cmd(enterprise: Annotated[str, typer.Argument(help="The enterprise: id, 统一社会信用代码 or name.")],
-              workspace: WorkspaceOpt = None):
+              user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Issue a push token for the enterprise's gate system (shown once; a new token replaces the old one)."""
     from lantian import db
     from lantian.vehicles import service
     _, url = _open(workspace)
     with db.session(url) as s:
-        token = service.issue_token(s, _office(url), enterprise)
+        token = service.issue_token(s, _scope(url, user), enterprise)
     out.print(token, markup=False)
     err.print("POST /api/gates/records with the header `Authorization: Bearer <token>`; it is shown only now.")
 
@@ -81,13 +81,13 @@ def freight_cmd(enterprise: Annotated[str, typer.Argument(help="The enterprise: 
                 rail_open: Annotated[Optional[str], typer.Option("--rail-open", help="The rail siding's opening "
                                                                  "day YYYY-MM-DD (omit: not open).")] = None,
                 mode: Annotated[str, typer.Option(help="公路 铁路 皮带 公铁联运 管道 其他")] = "公路",
-                workspace: WorkspaceOpt = None):
+                user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Set an enterprise's freight volume and rail siding (行动计划 任务11)."""
     from lantian import db
     from lantian.vehicles import service
     _, url = _open(workspace)
     with db.session(url) as s:
-        service.set_freight(s, _office(url), enterprise, year, tonnes, rail_open=parse_date(rail_open, "--rail-open"),
+        service.set_freight(s, _scope(url, user), enterprise, year, tonnes, rail_open=parse_date(rail_open, "--rail-open"),
                             mode=mode)
     out.print(f"{enterprise} {year}: {tonnes} t/a, rail siding {rail_open or 'not open'}", markup=False)
 
@@ -97,7 +97,7 @@ def freight_cmd(enterprise: Annotated[str, typer.Argument(help="The enterprise: 
 def violations_cmd(start: Annotated[Optional[str], typer.Option("--from", help="First day (default: 6 days "
                                                                 "before --to).")] = None,
                    end: Annotated[Optional[str], typer.Option("--to", help="Last day (default: the as-of date).")]
-                   = None, as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+                   = None, as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Violations of the period per enterprise, with the reason and the clause; silent gates."""
     from lantian import db
     from lantian.vehicles import service
@@ -105,8 +105,8 @@ def violations_cmd(start: Annotated[Optional[str], typer.Option("--from", help="
     last = parse_date(end, "--to") or ws.as_of
     first = parse_date(start, "--from") or last - dt.timedelta(days=6)
     with db.session(url) as s:
-        v = service.violations(s, _office(url), first, last, ws.config)
-        gates = service.silent_gates(s, _office(url), ws.config, as_of=last)
+        v = service.violations(s, _scope(url, user), first, last, ws.config)
+        gates = service.silent_gates(s, _scope(url, user), ws.config, as_of=last)
     if as_json:
         _json(dict(v, gates=gates))
         return
@@ -153,13 +153,13 @@ def verify_cmd(enterprises: Annotated[int, typer.Option(help="Generated enterpri
 @friendly
 def roadcheck_import(file: Annotated[Path, typer.Argument(help="Road checks / OBD inspections, CSV or .xlsx "
                                                                "(kind,plate,time,outcome,…).")],
-                     as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
+                     as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Import road checks (路检路查) and OBD inspections with their outcomes; idempotent."""
     from lantian import db
     from lantian.vehicles import service
     _, url = _open(workspace)
     with db.session(url) as s:
-        r = service.import_checks(s, _office(url), file)
+        r = service.import_checks(s, _scope(url, user), file)
     if as_json:
         _json(r)
         return

@@ -19,7 +19,6 @@ import secrets
 from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -48,8 +47,8 @@ def _profiles(s: Session) -> dict[int, dict]:
 
 
 def _sees(scope: Scope, enterprise_id: int, county: str | None) -> bool:
-    from lantian.enterprises import access
-    return access.sees(scope, SimpleNamespace(id=enterprise_id, county_code=county))
+    """An enterprise's gate records: the enterprise itself, its county, the city-wide roles (the policy)."""
+    return policy.may(scope, "read", "vehicles", policy.Record(unit=county, enterprise_id=enterprise_id))
 
 
 def visible_ids(s: Session, scope: Scope) -> dict[int, dict]:
@@ -106,8 +105,7 @@ def _hash(token: str) -> str:
 
 def issue_token(s: Session, scope: Scope, enterprise: str) -> str:
     """A new push token for the enterprise's gate (shown once; only its hash is kept; the old one stops working)."""
-    if scope.who.role not in MANAGE:
-        raise Forbidden("门禁令牌由市大气办签发 (the city office issues gate tokens)")
+    policy.require(scope, "approve", "vehicles", refusal="门禁令牌由市大气办签发 (the city office issues gate tokens)")
     enterprise_id = find_enterprise(s, enterprise)
     if enterprise_id is None:
         raise NotFound(f"no enterprise {enterprise!r} (id, credit code or name)")
@@ -238,8 +236,7 @@ def push_as_user(s: Session, scope: Scope, payload) -> dict:
 # --------------------------------------------------------------------------- freight profiles (任务11)
 def set_freight(s: Session, scope: Scope, enterprise: str, year: int, tonnes: str, *, rail_open: dt.date | None,
                 mode: str = "公路", synthetic: bool = False) -> FreightProfile:
-    if scope.who.role not in MANAGE:
-        raise Forbidden("货运量由市大气办录入 (the city office keeps freight profiles)")
+    policy.require(scope, "approve", "vehicles", refusal="货运量由市大气办录入 (the city office keeps freight profiles)")
     eid = find_enterprise(s, enterprise)
     if eid is None:
         raise NotFound(f"no enterprise {enterprise!r}")
@@ -438,8 +435,9 @@ def resolve(s: Session, scope: Scope, record_id: int, rule: str, note: str, conf
     seen = visible_ids(s, scope)
     if r is None or r.enterprise_id not in seen:
         raise NotFound("no such gate record")
-    if scope.who.role not in RESOLVE:
-        raise Forbidden("违规由市大气办、县区或执法人员处理 (the office, the county or an inspector resolves)")
+    # a resolution is the county's (or the city's) act on the record, never the enterprise's own
+    policy.require(scope, "write", "vehicles", policy.Record(unit=seen[r.enterprise_id]["county"]),
+                   "违规由市大气办、县区或执法人员处理 (the office, the county or an inspector resolves)")
     if not note.strip() or "\x00" in note:
         raise UsageError("a note on how it was dealt with is required (text)")
     if not any(f.rule == rule and not f.undecided for _, f in _findings(s, [r], config)):
@@ -458,8 +456,9 @@ def resolve(s: Session, scope: Scope, record_id: int, rule: str, note: str, conf
 def import_checks(s: Session, scope: Scope, path: Path, *, synthetic: bool = False) -> dict:
     """Import road checks and OBD inspections; idempotent by (kind, plate, time); all or nothing."""
     from lantian.enterprises import service as ledgers
-    if scope.who.role not in MANAGE | {"inspector"}:
-        raise Forbidden("路检路查记录由市大气办或执法人员导入 (the office or inspectors import checks)")
+    # road checks are the city's records (no county): the office and inspectors write them
+    policy.require(scope, "write", "vehicles", policy.Record(),
+                   "路检路查记录由市大气办或执法人员导入 (the office or inspectors import checks)")
     path = Path(path)
     rows = reader.read_checks(path)
     counties = ledgers.county_lookup(s)
