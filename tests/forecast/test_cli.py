@@ -67,6 +67,19 @@ def test_run_refuses_a_day_without_data_and_writes_nothing(changzhi):
         assert s.scalar(sa.select(sa.func.count()).select_from(ForecastRun)) == before
 
 
+def test_run_refuses_too_short_a_history_and_stores_no_empty_forecast(changzhi):
+    """A new office with five days in its store: no forecast of "None" values is stored — the run is
+    refused with the days it has and what it needs."""
+    from lantian.forecast.models import ForecastRun
+    with db.session(changzhi.database_url) as s:
+        before = s.scalar(sa.select(sa.func.count()).select_from(ForecastRun))
+    r = run(changzhi, "forecast", "run", "--unit", CITY, "--date", "2019-01-05")
+    assert r.exit_code == 2 and "历史数据不足" in r.output and "10 valid days" in r.output, r.output
+    assert "None" not in r.output and "Traceback" not in r.output
+    with db.session(changzhi.database_url) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(ForecastRun)) == before
+
+
 def test_evaluate_json_shape(changzhi):
     r = run(changzhi, "forecast", "evaluate", "--unit", CITY, "--from", "2019-11-01", "--to", "2019-12-31",
             "--json", "--no-met")

@@ -118,6 +118,13 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
                              f"(last: {last if n else 'none'}); give --date with a day that has data")
         met, met_source = metfile.frame(scope.url, u)
         made = make(frames, u, base, days, met, model)
+        if _model_of(made) == "none":           # too short a history: no forecast stored, said so
+            if u != unit:
+                skipped.append(f"{u} {units.names.get(u, u)}（历史数据不足）")
+                continue
+            raise UsageError(f"{u} {units.names.get(u, u)}: 历史数据不足，无法预报 — {n} valid days "
+                             f"({first}…{last}); a forecast needs at least {P.TRAILING_MIN} valid days "
+                             f"in the {P.TRAILING} days to {base}, or a year of earlier data")
         text = units.stations_text.get(u) or units.membership.describe(u, first, last)
         made_all.append((u, first, last, n, met_source, made, text))
     ids = []
