@@ -255,7 +255,10 @@ def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> li
                     s.scalar(sa.select(sa.func.max(MetRow.imported_at))))
     key = (scope.url, start, end, met_mark)
     if key not in _CACHE:
-        units = series.resolve(scope.url, ws.config, _city(scope.url, ws.config))
+        try:
+            units = series.resolve(scope.url, ws.config, _city(scope.url, ws.config))
+        except UsageError:              # a new workspace: no city or no assessment stations yet
+            return []
         first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
         frames = series.load(store, con, units, first, end)
         rows = []

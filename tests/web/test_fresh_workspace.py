@@ -1,0 +1,55 @@
+"""A new office's first look: a workspace right after ``lantian init`` (no boundaries, no stations,
+no data). The pages say what to import next instead of an error or a broken chart."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from lantian.cli import app as cli
+
+DASHBOARD_JS = Path(__file__).resolve().parents[2] / "src/lantian/web/static/js/dashboard.js"
+PASSWORD = "fresh-office-1"
+
+
+def _signed_in(root: Path) -> TestClient:
+    runner = CliRunner()
+    r = runner.invoke(cli, ["init", str(root)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["user", "add", "office", "--role", "city", "--password", PASSWORD, "-w", str(root)])
+    assert r.exit_code == 0, r.output
+    from lantian.web.app import create_app
+    c = TestClient(create_app(root))
+    token = c.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = c.post("/login", data={"username": "office", "password": PASSWORD, "csrf_token": token, "next": "/"},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return c
+
+
+def test_forecast_page_of_a_new_workspace_says_what_to_import(tmp_path):
+    c = _signed_in(tmp_path / "ws")
+    r = c.get("/forecast")
+    assert r.status_code == 200, r.text[:500]
+    assert "本期无可检验的数据" in r.text and "lantian import stations" in r.text and "lantian import wide" in r.text
+    r = c.get("/api/forecast/verification")
+    assert r.status_code == 200 and r.json() == []
+
+
+def _hints(data: dict, no_geo: bool) -> str:
+    script = (f"const d = require({json.dumps(str(DASHBOARD_JS))});"
+              f"process.stdout.write(d.emptyHints({json.dumps(data)}, {json.dumps(no_geo)}));")
+    return subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+
+
+def test_dashboard_of_a_new_workspace_says_what_is_missing_instead_of_failing():
+    """/api/dashboard of a new workspace has no latest day and /api/geo/counties no feature: the map
+    is not drawn (ECharts failed on an empty map: 「数据加载失败：Cannot read properties of null」)
+    and the page names the two imports."""
+    both = _hints({"latest": None, "stations": [], "counties": []}, True)
+    assert "尚无区县边界" in both and "--boundaries" in both and "尚无监测数据" in both and "import wide" in both
+    assert _hints({"latest": "2025-01-05"}, False) == ""
+    assert "尚无区县边界" not in _hints({"latest": None}, False)
