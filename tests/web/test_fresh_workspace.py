@@ -53,3 +53,14 @@ def test_dashboard_of_a_new_workspace_says_what_is_missing_instead_of_failing():
     assert "尚无区县边界" in both and "--boundaries" in both and "尚无监测数据" in both and "import wide" in both
     assert _hints({"latest": "2025-01-05"}, False) == ""
     assert "尚无区县边界" not in _hints({"latest": None}, False)
+
+
+def test_analysis_pages_of_a_new_workspace_name_the_imports_and_run_no_chart_script(tmp_path):
+    """Without a station there is nothing to analyse: the page says what to import (not「name one
+    station (--station CODE)」) and the chart script, which reads the result, is not on the page."""
+    c = _signed_in(tmp_path / "ws")
+    for kind in ("calendar", "variation", "trend", "exceedance", "compare"):
+        r = c.get(f"/analysis/{kind}")
+        assert r.status_code == 200, (kind, r.text[:300])
+        assert "尚无可分析的站点或区域" in r.text and "lantian import stations" in r.text, kind
+        assert "--station CODE" not in r.text and 'getElementById("analysis-data")' not in r.text, kind
