@@ -198,3 +198,16 @@ def test_the_scheduler_suggests_from_the_stored_forecast_and_never_issues(changz
     assert jobs.suggested_level(ctx)["events"] == 0                 # the same suggestion once
     with db.session(changzhi.database_url) as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Alert)) == alerts_before
+
+
+def test_a_forecast_without_interval_shows_a_dash_not_none(changzhi):
+    """persistence (and climatology) give no interval: the CLI table and the forecast card show —,
+    never「None–None」."""
+    r = run(changzhi, "forecast", "run", "--unit", LUZHOU, "--date", "2019-12-20", "--model", "persistence")
+    assert r.exit_code == 0, r.output
+    assert "None" not in r.output and "—" in r.output
+    shown = json.loads(run(changzhi, "forecast", "show", "--unit", LUZHOU, "--json").output)
+    assert shown[0]["model"] == "persistence" and shown[0]["days"][0]["aqi_lower"] is None
+    from lantian.web.templating import templates
+    html = templates.env.get_template("forecast/_latest.html").render(forecasts=shown)
+    assert "None" not in html and str(shown[0]["days"][0]["aqi"]) in html
