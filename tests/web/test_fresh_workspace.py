@@ -64,3 +64,15 @@ def test_analysis_pages_of_a_new_workspace_name_the_imports_and_run_no_chart_scr
         assert r.status_code == 200, (kind, r.text[:300])
         assert "尚无可分析的站点或区域" in r.text and "lantian import stations" in r.text, kind
         assert "--station CODE" not in r.text and 'getElementById("analysis-data")' not in r.text, kind
+
+
+def test_targets_before_the_boundaries_say_to_import_the_boundaries(tmp_path):
+    """Step 5 before step 2: the refusal names the boundaries import, not an empty list of units."""
+    root = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    f = tmp_path / "targets.csv"
+    f.write_text("单位,年份,指标,目标值,来源\n长治市,2025,PM2.5年均浓度,38,晋气防办〔2025〕1号\n", encoding="utf-8")
+    r = runner.invoke(cli, ["target", "import", str(f), "-w", str(root)])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert "第 2 行「单位」" in r.output and "--boundaries" in r.output and "或代码：（" not in r.output, r.output
