@@ -77,6 +77,8 @@ def may_report(s: Session, scope: Scope, task: Task, milestone: Milestone | None
         return False
     if milestone is not None and (milestone.owner_kind, milestone.owner_code) == me:
         return True
+    if milestone is not None and milestone.owner_kind is not None:
+        return False            # another unit's milestone (a county's sub-task, an enterprise's, a department's)
     if me[0] == "department":
         return task.id in department_tasks(s, me[1])
     return False
