@@ -138,7 +138,13 @@ def test_met_file_import_and_its_gain_reported(changzhi, tmp_path):
     got = json.loads(r.output)
     assert got["added"] == 368 and got["units"] == [LUZHOU]
     again = json.loads(run(changzhi, "forecast", "met", "import", tmp_path / "met.csv", "--json").output)
-    assert again["added"] == 0 and again["replaced"] == 368
+    assert again["added"] == 0 and again["replaced"] == 0 and again["unchanged"] == 368   # the same file: nothing
+    lines = (tmp_path / "met.csv").read_text(encoding="utf-8").splitlines()
+    head, first = lines[0].split(","), lines[1].split(",")
+    first[head.index("humidity")] = "99"                    # one day's forecast revised
+    (tmp_path / "met.csv").write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n", encoding="utf-8")
+    revised = json.loads(run(changzhi, "forecast", "met", "import", tmp_path / "met.csv", "--json").output)
+    assert (revised["added"], revised["replaced"], revised["unchanged"]) == (0, 1, 367)
     v = json.loads(run(changzhi, "forecast", "evaluate", "--unit", LUZHOU, "--from", "2019-12-01", "--to",
                        "2019-12-31", "--json").output)
     assert v["met_source"] == "met.csv"

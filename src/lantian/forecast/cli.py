@@ -173,4 +173,4 @@ def met_import(file: Annotated[Path, typer.Argument(help="CSV date,unit,temperat
         out.print_json(json.dumps(r, ensure_ascii=False))
         return
     out.print(f"{r['file']}: {r['rows']} days ({r['from']}…{r['to']}) for {', '.join(r['units'])} — "
-              f"{r['added']} added, {r['replaced']} replaced", markup=False)
+              f"{r['added']} added, {r['replaced']} replaced, {r['unchanged']} unchanged", markup=False)
