@@ -76,3 +76,10 @@ def test_targets_before_the_boundaries_say_to_import_the_boundaries(tmp_path):
     r = runner.invoke(cli, ["target", "import", str(f), "-w", str(root)])
     assert r.exit_code != 0 and "Traceback" not in r.output
     assert "第 2 行「单位」" in r.output and "--boundaries" in r.output and "或代码：（" not in r.output, r.output
+
+
+def test_assessment_page_of_a_new_workspace_says_why_the_progress_table_is_empty(tmp_path):
+    c = _signed_in(tmp_path / "ws")
+    r = c.get("/assessment")
+    assert r.status_code == 200
+    assert 'id="progress-empty"' in r.text and "lantian import wide" in r.text
