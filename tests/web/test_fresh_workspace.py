@@ -83,3 +83,55 @@ def test_assessment_page_of_a_new_workspace_says_why_the_progress_table_is_empty
     r = c.get("/assessment")
     assert r.status_code == 200
     assert 'id="progress-empty"' in r.text and "lantian import wide" in r.text
+
+
+def test_a_new_workspace_in_the_browser_has_no_script_error_and_says_what_to_import(tmp_path):
+    """Debian's Chromium on the pages that draw the county map or a chart: no page error, and the map
+    boxes say to import the boundaries (they showed「Cannot read properties of null (reading '0')」)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from lantian.web.app import create_app
+    from tests.web.test_browser import CHROMIUM, FLAGS
+    root = tmp_path / "ws"
+    _signed_in(root)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(root), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.1)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            page = b.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(base + "/login")
+            page.fill("input[name=username]", "office")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(base + "/")
+            page.wait_for_selector("#dashboard-message:not([hidden])", timeout=20_000)
+            assert "尚无区县边界" in page.inner_text("#dashboard-message")
+            assert "数据加载失败" not in page.content()
+            page.goto(base + "/fires")
+            page.wait_for_function("document.getElementById('map').textContent.includes('尚无区县边界')",
+                                   timeout=20_000)
+            for path in ("/analysis", "/analysis/trend", "/forecast"):
+                page.goto(base + path)
+                page.wait_for_load_state("networkidle")
+            b.close()
+        assert errors == []
+    finally:
+        srv.should_exit = True
+        thread.join(10)
