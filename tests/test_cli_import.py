@@ -126,3 +126,16 @@ def test_cnemc_files_against_the_registry(tmp_path, data_dir):
                                             "--json"]).output)
     assert lenient["stations"] == 1 and lenient["rejected"]["unknown station"] > 200_000
     assert len(lenient["unknown_stations"]) == 1474 and lenient["unknown_stations"]["3207A"] > 0
+
+
+def test_the_summary_counts_values_not_rows_of_a_wide_file(tmp_path, data_dir):
+    """Two rows of four pollutants are eight values: the summary says values, not「rows read 8」."""
+    ws = str(tmp_path / "ws")
+    stations_of(data_dir, ws)
+    f = tmp_path / "hourly.csv"
+    f.write_text("站点,时间,PM2.5,PM10,NO2,O3\n1727A,2025-01-01 01:00,62.5,95,35,40\n"
+                 "1727A,2025-01-01 02:00,60,90,30,42\n", encoding="utf-8")
+    r = runner.invoke(app, ["import", "wide", str(f), "-w", ws], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "rows read" not in r.output
+    assert any("values read" in line and line.rstrip("│ ").endswith("8") for line in r.output.splitlines()), r.output

@@ -362,7 +362,7 @@ def _import_measurements(fmt: str, files: list[Path], workspace: Optional[Path],
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("files", str(len(summary.files)))
-    table.add_row("rows read", f"{summary.rows_read:,}")
+    table.add_row("values read (a wide row: one per pollutant)", f"{summary.rows_read:,}")
     table.add_row("values (distinct station, hour, pollutant)", f"{summary.stored:,}")
     table.add_row("new / changed / unchanged", f"{summary.new:,} / {summary.changed:,} / {summary.unchanged:,}")
     table.add_row("stations", f"{summary.stations:,}")

@@ -199,3 +199,12 @@ def test_exceedance_percentile_is_hj663_annex_a_rounded():
     assert pm["p95"] == 7.25 and pm["evaluation_value"] == 7.0          # PM2.5 is judged on P95, rounded to integers
     assert co["n"] == 2 and co["evaluation_value"] == 1.3               # CO P95 1.259 → one decimal
     assert rows["SO2"]["n"] == 0 and rows["SO2"]["standards"][0]["days_over"] == 0
+
+
+def test_too_short_a_series_says_what_a_valid_month_is():
+    """Five days of a new office: the refusal names the valid month (half its days), Chinese first."""
+    dates = [dt.date(2025, 1, d) for d in range(1, 6)]
+    series = tr.monthly_means(dates, [50.0] * 5)
+    with pytest.raises(ValueError) as e:
+        tr.fit_trend(series)
+    assert str(e.value).startswith("趋势至少需要 3 个有效月份") and "不少于一半" in str(e.value) and "现有 0 个" in str(e.value)

@@ -160,3 +160,15 @@ def test_configured_rule_interview_proposal_and_pdf(ws):
         assert "Traceback" not in bad.output
     finally:
         ws.config_path.write_text(original, encoding="utf-8")
+
+
+def test_warn_line_names_only_the_targets_a_county_has():
+    """A county behind on good days only (no PM2.5 target): 「(no PM2.5 target)」 and its good-day
+    figures — never「vs target None, allowance None」."""
+    from lantian.assessment.cli import _letter_figures
+    line = _letter_figures({"pm25": 86.0, "pm25_target": None, "remaining_allowance": None,
+                            "good_ratio": 0.0, "good_ratio_target": 75.0})
+    assert "None" not in line and "no PM2.5 target" in line and "good days 0.0% vs target 75.0%" in line
+    line = _letter_figures({"pm25": 83.0, "pm25_target": 10.0, "remaining_allowance": 9.0,
+                            "good_ratio": None, "good_ratio_target": None})
+    assert line == "PM2.5 83.0 vs target 10.0, allowance 9.0"

@@ -146,7 +146,7 @@ def test_cli_list_one_fact_with_the_ledger_proposals_totals_and_notice(ws, tmp_p
     other = tmp_path / "other.csv"
     other.write_text(HEADER + f"\n{code(2)},潞州测试水泥有限公司,潞州区,水泥,A,NOx,1,x,是\n", encoding="utf-8")
     refused = run(ws, "reduction", "import", other, "--as", "changzi", ok=False)
-    assert refused.exit_code == 2 and "不在本县区" in refused.output
+    assert refused.exit_code == 2 and "不在本县区" in refused.output and "「other.csv」第 2 行「县区」" in refused.output
     pending = json.loads(run(ws, "reduction", "proposals", "--json").output)
     assert [(p["id"], p["state"], p["county"]) for p in pending] == [(proposal, "pending", "140428")]
     before = {(r["credit_code"], r["pollutant"]): r["tonnes"] for r in json.loads(run(ws, "reduction", "list", "--json").output)}

@@ -67,6 +67,19 @@ def test_run_refuses_a_day_without_data_and_writes_nothing(changzhi):
         assert s.scalar(sa.select(sa.func.count()).select_from(ForecastRun)) == before
 
 
+def test_run_refuses_too_short_a_history_and_stores_no_empty_forecast(changzhi):
+    """A new office with five days in its store: no forecast of "None" values is stored — the run is
+    refused with the days it has and what it needs."""
+    from lantian.forecast.models import ForecastRun
+    with db.session(changzhi.database_url) as s:
+        before = s.scalar(sa.select(sa.func.count()).select_from(ForecastRun))
+    r = run(changzhi, "forecast", "run", "--unit", CITY, "--date", "2019-01-05")
+    assert r.exit_code == 2 and "历史数据不足" in r.output and "10 valid days" in r.output, r.output
+    assert "None" not in r.output and "Traceback" not in r.output
+    with db.session(changzhi.database_url) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(ForecastRun)) == before
+
+
 def test_evaluate_json_shape(changzhi):
     r = run(changzhi, "forecast", "evaluate", "--unit", CITY, "--from", "2019-11-01", "--to", "2019-12-31",
             "--json", "--no-met")
@@ -125,7 +138,13 @@ def test_met_file_import_and_its_gain_reported(changzhi, tmp_path):
     got = json.loads(r.output)
     assert got["added"] == 368 and got["units"] == [LUZHOU]
     again = json.loads(run(changzhi, "forecast", "met", "import", tmp_path / "met.csv", "--json").output)
-    assert again["added"] == 0 and again["replaced"] == 368
+    assert again["added"] == 0 and again["replaced"] == 0 and again["unchanged"] == 368   # the same file: nothing
+    lines = (tmp_path / "met.csv").read_text(encoding="utf-8").splitlines()
+    head, first = lines[0].split(","), lines[1].split(",")
+    first[head.index("humidity")] = "99"                    # one day's forecast revised
+    (tmp_path / "met.csv").write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n", encoding="utf-8")
+    revised = json.loads(run(changzhi, "forecast", "met", "import", tmp_path / "met.csv", "--json").output)
+    assert (revised["added"], revised["replaced"], revised["unchanged"]) == (0, 1, 367)
     v = json.loads(run(changzhi, "forecast", "evaluate", "--unit", LUZHOU, "--from", "2019-12-01", "--to",
                        "2019-12-31", "--json").output)
     assert v["met_source"] == "met.csv"
@@ -185,3 +204,16 @@ def test_the_scheduler_suggests_from_the_stored_forecast_and_never_issues(changz
     assert jobs.suggested_level(ctx)["events"] == 0                 # the same suggestion once
     with db.session(changzhi.database_url) as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Alert)) == alerts_before
+
+
+def test_a_forecast_without_interval_shows_a_dash_not_none(changzhi):
+    """persistence (and climatology) give no interval: the CLI table and the forecast card show —,
+    never「None–None」."""
+    r = run(changzhi, "forecast", "run", "--unit", LUZHOU, "--date", "2019-12-20", "--model", "persistence")
+    assert r.exit_code == 0, r.output
+    assert "None" not in r.output and "—" in r.output
+    shown = json.loads(run(changzhi, "forecast", "show", "--unit", LUZHOU, "--json").output)
+    assert shown[0]["model"] == "persistence" and shown[0]["days"][0]["aqi_lower"] is None
+    from lantian.web.templating import templates
+    html = templates.env.get_template("forecast/_latest.html").render(forecasts=shown)
+    assert "None" not in html and str(shown[0]["days"][0]["aqi"]) in html

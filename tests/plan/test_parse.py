@@ -532,3 +532,13 @@ def test_every_citation_quotes_the_seed_task_it_names(seed):
     assert len(found) > 60
     misquoted = [(c.task, c.params, c.clause) for c in found if not quotes(bodies[c.task], c.clause)]
     assert misquoted == []
+
+
+def test_a_docx_that_is_not_a_word_package_is_named_so(tmp_path):
+    """A text or broken file renamed .docx: refused as not a Word document, not read as text (which
+    answered「未找到编号任务」)."""
+    fake = tmp_path / "行动计划.docx"
+    fake.write_text("1．坚决遏制“两高”项目盲目发展（市发展改革委牵头）", encoding="utf-8")
+    with pytest.raises(PlanParseError) as e:
+        parse_file(fake)
+    assert "不是 Word 文档" in str(e.value) and "未找到编号任务" not in str(e.value)

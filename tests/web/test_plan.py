@@ -195,3 +195,17 @@ def test_pages(web_app):
     assert county.status_code == 200 and "潞州区" in county.text and "屯留区" not in county.text
     assert luzhou.get("/plan/counties/140405").status_code == 404
     assert luzhou.get("/plan/inbox").status_code == 200
+
+
+def test_a_department_cannot_report_on_a_countys_sub_task_of_its_task(client, web_app):
+    """市工信局 cooperates on task 1; 屯留区's sub-task of task 1 is the county's: a report naming it
+    (and its percent) is refused and the sub-task is unchanged."""
+    tl = bearer(client, "tunliu")
+    (sub,) = [m for m in client.get("/api/plan/tasks/1", headers=tl).json()["milestone_list"]
+              if m["owner_kind"] == "county"]
+    r = client.post("/api/plan/tasks/1/reports", headers=bearer(client, "gongxin"),
+                    data={"text": "替县区报送", "percent": "99", "milestone_id": str(sub["id"]), "completed": "true"})
+    assert r.status_code == 403, r.text
+    after = next(m for m in client.get("/api/plan/tasks/1", headers=tl).json()["milestone_list"] if m["id"] == sub["id"])
+    assert after["percent"] == sub["percent"] and after["state"] == sub["state"]
+    assert all(x["text"] != "替县区报送" for x in client.get("/api/plan/tasks/1", headers=tl).json()["reports"])

@@ -122,6 +122,10 @@ def _rose(request: Request, scope: Scope, q: dict) -> dict:
     return r
 
 
+#: a new workspace (or a scope without stations): what to import first
+NO_TARGETS = ("尚无可分析的站点或区域：先导入站点与区县边界（lantian import stations 站点.csv --boundaries 区县边界.json）"
+              "和监测数据（lantian import wide 小时数据.csv），见 docs/onboarding.md 第 2、3 步")
+
 #: a target outside the caller's scope does not exist; the answer does not repeat what was asked
 NOT_FOUND = "没有这个站点、区域或气象文件（或不在您的权限范围内） (no such station, area or met file in your scope)"
 
@@ -153,6 +157,8 @@ def analysis_page(request: Request, kind: str, scope: Scope = Depends(page_scope
         q["unit" if choices[0].kind == "unit" else "station"] = choices[0].code
     result, error = None, None
     try:
+        if not choices and not q.get("station") and not q.get("unit"):
+            raise UsageError(NO_TARGETS)
         result = _compute(request, scope, kind, q)
     except NotFound:
         raise HTTPException(404, NOT_FOUND) from None

@@ -120,7 +120,8 @@ def fit_trend(series: list[Month], *, deseason: bool = False, n_boot: int = 500,
         series = deseasonalise(series)
     present = [m for m in series if m.value is not None]
     if len(present) < 3:
-        raise ValueError(f"a trend needs at least 3 months with data, got {len(present)}")
+        raise ValueError(f"趋势至少需要 3 个有效月份（当月有日值的天数不少于一半），现有 {len(present)} 个 "
+                         f"(a trend needs at least 3 months with data on at least half their days, got {len(present)})")
     x = np.array([decimal_year(m.period) for m in present])
     y = np.array([m.value for m in present])
     fit = theil_sen(x, y, confidence)

@@ -196,6 +196,17 @@ def progress_cmd(date: Annotated[Optional[str], typer.Option(help="Assess up to 
         out.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
+def _letter_figures(n: dict) -> str:
+    """The figures a letter rests on, only those with a target: PM2.5 against its target and the
+    remaining allowance, the good-day ratio against its target."""
+    parts = [f"PM2.5 {n.get('pm25')}"
+             + (f" vs target {n['pm25_target']}, allowance {n.get('remaining_allowance')}"
+                if n.get("pm25_target") is not None else " (no PM2.5 target)")]
+    if n.get("good_ratio_target") is not None:
+        parts.append(f"good days {n.get('good_ratio')}% vs target {n['good_ratio_target']}%")
+    return "; ".join(parts)
+
+
 @app.command()
 @friendly
 def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day (default the as-of date).")]
@@ -228,8 +239,7 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
         what = "预警通知函" if d.kind == "warning" else "约谈建议"
         where = f" → {d.document}" if d.document else ""
         where += f" + {d.pdf.name}" if d.pdf else ""
-        out.print(f"{what}: {d.name} ({d.unit}) — {d.status}; PM2.5 {d.numbers['pm25']} vs target "
-                  f"{d.numbers['pm25_target']}, allowance {d.numbers['remaining_allowance']}; "
+        out.print(f"{what}: {d.name} ({d.unit}) — {d.status}; {_letter_figures(d.numbers)}; "
                   f"{d.numbers['coverage_text']}{where}"
                   + (" — dry run, nothing recorded" if dry_run else ""), markup=False, soft_wrap=True)
     if note:

@@ -111,12 +111,19 @@ def value_text(values: Sequence[Any], columns: dict[int, Field]) -> str:
     return repr(value) if isinstance(value, float) else sheetkit.fold_width(sheetkit.cell_text(value)).strip()
 
 
+#: a new workspace has no city or county yet: what to import first (docs/onboarding.md step 2)
+NO_UNITS = ("本工作区尚无市和县区，先导入区县边界："
+            "lantian import stations 站点.csv --boundaries 区县边界.json")
+
+
 def _cell(f: Field, value: Any, units: Mapping[str, str]) -> Any:
     if f.name == "unit":
         text = sheetkit.cell_text(value)
         for key in (text, sheetkit.fold_width(text).strip()):
             if key in units:
                 return units[key]
+        if not units:
+            raise sheetkit.BadCell(NO_UNITS)
         shown = "、".join(k for k in units if not k[:1].isdigit())
         raise sheetkit.BadCell(f"不是本市的单位，应为市、县区或园区的名称或代码：{shown}")
     if f.name == "year":

@@ -127,15 +127,15 @@ def _apply(s: Session, rows: list[ListRow], *, actor: str, source: str) -> dict:
     return summary
 
 
-def _check_county(s: Session, scope: Scope, rows: list[ListRow]) -> None:
+def _check_county(s: Session, scope: Scope, rows: list[ListRow], source: str) -> None:
     """A county proposes for its own enterprises only: every row in its county, no firm registered elsewhere."""
     problems = []
     for row in rows:
         now = ledgers.identity(s, row.credit_code)
         if row.county != scope.unit:
-            problems.append(f"第 {row.row} 行「县区」：{row.name}不在本县区，县区只能报送本县区的企业")
+            problems.append(f"「{source}」第 {row.row} 行「县区」：{row.name}不在本县区，县区只能报送本县区的企业")
         elif now is not None and now["county"] != scope.unit:
-            problems.append(f"第 {row.row} 行「统一社会信用代码」：{row.name}在企业台账中属于其他县区")
+            problems.append(f"「{source}」第 {row.row} 行「统一社会信用代码」：{row.name}在企业台账中属于其他县区")
     if problems:
         raise Forbidden("；".join(problems[:10]) + (f"；另有 {len(problems) - 10} 处" if len(problems) > 10 else ""))
 
@@ -149,7 +149,7 @@ def import_rows(s: Session, scope: Scope, rows: list[ListRow], *, source: str, d
     if not rows:
         raise UsageError(f"{source}: no rows")
     if role == "county":
-        _check_county(s, scope, rows)
+        _check_county(s, scope, rows, source)
     if dry_run:
         return dict(preview(s, rows), dry_run=True)
     if role == "county":

@@ -31,15 +31,31 @@ def _engine(ws):
     return Store(ws.measurements), connect(None, ws.config)
 
 
+def _dash(v) -> str:
+    return "—" if v is None else str(v)
+
+
+def _interval(lower, upper) -> str:
+    """「lower–upper」, or — when the model gave no interval (persistence, climatology)."""
+    return "—" if lower is None or upper is None else f"{lower}–{upper}"
+
+
+def _cell(v: dict | None) -> str:
+    """A concentration with its interval, e.g. 「58 (41–77)」; — when not forecast."""
+    if not v or v.get("value") is None:
+        return "—"
+    band = _interval(v.get("lower"), v.get("upper"))
+    return str(v["value"]) if band == "—" else f"{v['value']} ({band})"
+
+
 def _print_run(r: dict) -> None:
     t = Table(title=f"{r['unit_name']}（{r['unit']}）预报 #{r['id']} — 起报 {r['base_day']}，模型 {r['model']}",
               title_justify="left")
     for c in ("日期", "AQI", "区间", "类别", "首要污染物", "PM2.5", "PM10", "O3-8h"):
         t.add_column(c)
-    cell = lambda v: "—" if not v else f"{v['value']} ({v['lower']}–{v['upper']})"
     for d in r["days"]:
-        t.add_row(d["day"], str(d["aqi"]), f"{d['aqi_lower']}–{d['aqi_upper']}", d["category"] or "—",
-                  d["primary"] or "—", cell(d["pm25"]), cell(d["pm10"]), cell(d["o3_8h"]))
+        t.add_row(d["day"], _dash(d["aqi"]), _interval(d["aqi_lower"], d["aqi_upper"]), d["category"] or "—",
+                  d["primary"] or "—", _cell(d["pm25"]), _cell(d["pm10"]), _cell(d["o3_8h"]))
     out.print(t)
     out.print(f"数据 {r['data_from']}…{r['data_to']}（{r['data_days']} 天），点位 {r['stations']}"
               + (f"，气象 {r['met_source']}" if r["met_source"] else "，无气象预报"), markup=False)
@@ -157,4 +173,4 @@ def met_import(file: Annotated[Path, typer.Argument(help="CSV date,unit,temperat
         out.print_json(json.dumps(r, ensure_ascii=False))
         return
     out.print(f"{r['file']}: {r['rows']} days ({r['from']}…{r['to']}) for {', '.join(r['units'])} — "
-              f"{r['added']} added, {r['replaced']} replaced", markup=False)
+              f"{r['added']} added, {r['replaced']} replaced, {r['unchanged']} unchanged", markup=False)

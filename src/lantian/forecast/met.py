@@ -101,10 +101,13 @@ def import_file(url: str, path: Path, actor: str) -> dict:
     from lantian.forecast.models import MetRow
     rows = read(path)
     now = db.now_utc()
-    added = replaced = 0
+    added = replaced = unchanged = 0
     with db.session(url) as s:
         for r in rows:
             old = s.scalar(sa.select(MetRow).where(MetRow.unit_code == r["unit"], MetRow.day == r["day"]))
+            if old is not None and all(getattr(old, f) == r[f] for f in FIELDS):
+                unchanged += 1                  # the same day again: nothing changes (nor its import time)
+                continue
             if old is not None:
                 s.delete(old)
                 s.flush()
@@ -114,7 +117,8 @@ def import_file(url: str, path: Path, actor: str) -> dict:
             s.add(MetRow(unit_code=r["unit"], day=r["day"], source=Path(path).name[:255], imported_by=actor,
                          imported_at=now, **{f: r[f] for f in FIELDS}))
     units = sorted({r["unit"] for r in rows})
-    return {"file": str(path), "rows": len(rows), "added": added, "replaced": replaced, "units": units,
+    return {"file": str(path), "rows": len(rows), "added": added, "replaced": replaced, "unchanged": unchanged,
+            "units": units,
             "from": min(r["day"] for r in rows).isoformat(), "to": max(r["day"] for r in rows).isoformat()}
 
 

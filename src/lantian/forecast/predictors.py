@@ -39,6 +39,7 @@ RIDGE = 100.0              # on standardised features (chosen on Changzhi 2019, 
 CLIM_WINDOW = 15           # ± days around the day of year
 CLIM_MIN = 20              # values needed for a climatology of earlier years
 TRAILING = 30              # days of the fallback level
+TRAILING_MIN = 10          # valid days the fallback level needs
 ROBUST_STEPS = 3           # reweighting steps toward least absolute deviations
 MIN_ROWS = 40              # fewer training rows: the model falls back to climatology
 HOLDOUT = 90               # the last training rows held out: the blend weight and the interval
@@ -71,7 +72,7 @@ def climatology(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     sums = sum(r.sum().fillna(0) for r in years)
     counts = sum(r.count() for r in years)
     doy = (sums / counts).where(counts >= CLIM_MIN)
-    trailing = s.rolling(TRAILING, min_periods=10).mean()
+    trailing = s.rolling(TRAILING, min_periods=TRAILING_MIN).mean()
     return doy, trailing
 
 

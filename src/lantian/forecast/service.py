@@ -118,6 +118,13 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
                              f"(last: {last if n else 'none'}); give --date with a day that has data")
         met, met_source = metfile.frame(scope.url, u)
         made = make(frames, u, base, days, met, model)
+        if _model_of(made) == "none":           # too short a history: no forecast stored, said so
+            if u != unit:
+                skipped.append(f"{u} {units.names.get(u, u)}（历史数据不足）")
+                continue
+            raise UsageError(f"{u} {units.names.get(u, u)}: 历史数据不足，无法预报 — {n} valid days "
+                             f"({first}…{last}); a forecast needs at least {P.TRAILING_MIN} valid days "
+                             f"in the {P.TRAILING} days to {base}, or a year of earlier data")
         text = units.stations_text.get(u) or units.membership.describe(u, first, last)
         made_all.append((u, first, last, n, met_source, made, text))
     ids = []
@@ -248,7 +255,10 @@ def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> li
                     s.scalar(sa.select(sa.func.max(MetRow.imported_at))))
     key = (scope.url, start, end, met_mark)
     if key not in _CACHE:
-        units = series.resolve(scope.url, ws.config, _city(scope.url, ws.config))
+        try:
+            units = series.resolve(scope.url, ws.config, _city(scope.url, ws.config))
+        except UsageError:              # a new workspace: no city or no assessment stations yet
+            return []
         first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
         frames = series.load(store, con, units, first, end)
         rows = []

@@ -227,7 +227,7 @@ def factors(as_json: JsonOpt = False, workspace: WorkspaceOpt = None):
     for f in r["factors"]:
         table.add_row(escape(f["key"]), escape(f["unit"]), f["class"], "是" if f["verified"] else "否", escape(f["source"]))
     out.print(table)
-    table = Table(title="参数 (⚠ lantian.toml [inventory.parameters])", title_justify="left")
+    table = Table(title="参数 (⚠ lantian.toml \\[inventory.parameters])", title_justify="left")
     for col in ("name", "value", "unit", "class", "source"):
         table.add_column(col)
     for p in r["parameters"]:

@@ -51,7 +51,7 @@ def watch(folder: Annotated[Path, typer.Argument(help="The drop folder.")],
 @friendly
 def worker(workspace: WorkspaceOpt = None,
            once: Annotated[bool, typer.Option("--once", help="Run what is due now, deliver, and exit.")] = False):
-    """The scheduler (jobs of [schedule] in lantian.toml: hourly AQI, the daily report, escalations,
+    """The scheduler (jobs of \\[schedule] in lantian.toml: hourly AQI, the daily report, escalations,
     silent devices, warnings…) and the notifier (inbox, e-mail, webhooks), until stopped."""
     from lantian.live.scheduler import run_worker
     ws = open_upgraded(workspace)

@@ -105,6 +105,8 @@ def may_report(s: Session, scope: Scope, task: Task, milestone: Milestone | None
     record = owner_record(milestone.owner_kind, milestone.owner_code) if milestone is not None else None
     if record is not None and policy.may(scope, "write", "plan", record):
         return True
+    if milestone is not None and milestone.owner_kind is not None:
+        return False            # another unit's milestone (a county's sub-task, an enterprise's, a department's)
     if me[0] == "department":
         return task.id in department_tasks(s, me[1])
     return False

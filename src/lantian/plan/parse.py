@@ -1360,6 +1360,9 @@ def parse_file(path: str | Path) -> ParsedPlan:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise PlanParseError(str(path), "这是旧版 Word 文档（.doc），无法直接读取",
                              expected="在 Word 或 WPS 中另存为 .docx（或纯文本 .txt）后再导入")
+    if Path(path).suffix.lower() == ".docx":          # named .docx but not a Word package (a zip)
+        raise PlanParseError(str(path), "文件名是 .docx，但内容不是 Word 文档（可能已损坏或只是改了扩展名）",
+                             expected="在 Word 或 WPS 中重新另存为 .docx（或纯文本 .txt）后再导入")
     from lantian.errors import InputError
     from lantian.textfiles import decode_text
     try:

@@ -207,11 +207,11 @@
   }
 
   /* ------------------------------------------------------------------ page */
-  var state = { map: null, trend: null, labels: null, geoReady: null, seq: 0 };
+  var state = { map: null, trend: null, labels: null, geoReady: null, noGeo: false, seq: 0 };
 
   function $(id) { return root.document.getElementById(id); }
 
-  function message(text) {
+  function message(text, kind) {
     var box = $("dashboard-message");
     if (!box) {
       var anchor = $("map") || $("trend");
@@ -220,7 +220,7 @@
       box.id = "dashboard-message";
       anchor.parentNode.insertBefore(box, anchor);
     }
-    box.className = text ? "flash error" : "";
+    box.className = text ? "flash " + (kind || "error") : "";
     box.textContent = text || "";
     box.hidden = !text;
   }
@@ -238,6 +238,8 @@
     if (!state.geoReady) {
       state.geoReady = getJSON("/api/geo/counties").then(function (geo) {
         var k = keyedGeo(geo);
+        state.noGeo = !k.geo.features.length;        /* a new workspace: no boundaries imported yet */
+        if (state.noGeo) return;
         root.echarts.registerMap(MAP_NAME, k.geo);
         state.labels = k.labels;
       });
@@ -275,7 +277,17 @@
     fillStationRows(data);
     fillCountyRows(data);
     if (state.map && state.labels) state.map.setOption(mapOption(data, state.labels), true);
-    if (state.trend) state.trend.setOption(trendOption(data), true);
+    if (state.trend && data.latest) state.trend.setOption(trendOption(data), true);
+    var hints = emptyHints(data, state.noGeo);
+    if (hints) message(hints, "warning");
+  }
+
+  /** What a new workspace lacks, in words (empty string when nothing is missing). */
+  function emptyHints(data, noGeo) {
+    var hints = [];
+    if (noGeo) hints.push("尚无区县边界：先导入站点与区县边界（lantian import stations 站点.csv --boundaries 区县边界.json）");
+    if (!data.latest) hints.push("尚无监测数据：用 lantian import wide 小时数据.csv 导入（docs/onboarding.md 第 2、3 步）");
+    return hints.join("；");
   }
 
   /** Load and draw the dashboard of `date` (YYYY-MM-DD; empty: the latest day with data). */
@@ -333,7 +345,8 @@
 
   var api = {
     init: init, load: load, fillStationRows: fillStationRows, fillCountyRows: fillCountyRows,
-    mapOption: mapOption, trendOption: trendOption, keyedGeo: keyedGeo, CATEGORIES: CATEGORIES
+    mapOption: mapOption, trendOption: trendOption, keyedGeo: keyedGeo, emptyHints: emptyHints,
+    CATEGORIES: CATEGORIES
   };
   root.LantianDashboard = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
