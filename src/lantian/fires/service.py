@@ -158,6 +158,9 @@ def _may_enter(scope: Scope, county: str) -> None:
     """A county's figures and calendar: the county itself or the city office (not inspectors)."""
     if scope.who.role != "inspector" and policy.may(scope, "write", "fires", _record(county)):
         return
+    if scope.who.role == "county":
+        raise Forbidden(f"只能录入本县区的耕地面积、秸秆数据和降雨、播种日期，{county} 不是本县区 "
+                        f"(a county enters its own figures only; {county} is not yours)")
     raise Forbidden("耕地面积、秸秆数据和降雨、播种日期由县区或市大气办录入 (the county or the city office enters them)")
 
 
