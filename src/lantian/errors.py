@@ -13,6 +13,7 @@ class InputError(Exception):
     line: int | None = None
     column: str | None = None
     expected: str | None = None
+    more: str | None = None        # the file's other problems, after the first (one per line)
 
     def __str__(self) -> str:
         where = str(self.file)
@@ -23,6 +24,8 @@ class InputError(Exception):
         text = f"{where}: {self.message}"
         if self.expected:
             text += f" (expected {self.expected})"
+        if self.more:
+            text += "\n" + self.more
         return text
 
 

@@ -266,6 +266,12 @@ def test_lenient_counts_every_reason(tmp_path):
     assert r.table.num_rows == 4 and r.rejected_total == 7
     e = raises(read_long, path)
     assert (e.line, e.column) == (7, "station")                         # line 6 is blank
+    # the refusal lists the file's other problems too, each with its first line and column
+    assert e.more.startswith("另有 6 处问题")
+    for place in ("line 8, column time", "line 9, column pollutant", "line 10, column unit",
+                  "line 11, column value", "line 12, column time"):
+        assert place in e.more, place
+    assert "is already on line 4 (×2 rows)" in e.more and "另有 6 处问题" in str(e)
 
 
 def test_wrong_field_count(tmp_path):

@@ -602,14 +602,33 @@ class Checks:
                 bad |= c.mask
         return bad
 
+    def _the_others(self, order: list[int], most: int = 8) -> str:
+        """The problems after the first, one line per kind: its first place and how many rows it has —
+        so a refused file lists every problem, not only the one that stopped it."""
+        parts, total = [], 0
+        for i, k in enumerate(order):
+            rows = np.flatnonzero(self.items[k].mask)[1 if i == 0 else 0:]
+            if rows.size == 0:
+                continue
+            total += int(rows.size)
+            if len(parts) < most:
+                message, column, _ = self.items[k].describe(int(rows[0]))
+                where = f"line {self.source.line(int(rows[0]))}" + (f", column {column}" if column else "")
+                parts.append(f"{where}: {message}" + (f" (×{rows.size} rows)" if rows.size > 1 else ""))
+        if not parts:
+            return ""
+        return f"另有 {total} 处问题 ({total} more problem(s) in this file; nothing was imported):\n  " + "\n  ".join(parts)
+
     def settle(self, rejected: dict[str, int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """(bad row mask, bad cell mask per value column); counts into ``rejected`` when lenient."""
         if not self.lenient and self.items:
-            first = min(range(len(self.items)), key=lambda k: (int(np.argmax(self.items[k].mask)), k))
-            c = self.items[first]
+            order = sorted(range(len(self.items)), key=lambda k: (int(np.argmax(self.items[k].mask)), k))
+            c = self.items[order[0]]
             row = int(np.argmax(c.mask))
             message, column, expected = c.describe(row)
-            raise self.source.error(message, row=row, column=column, expected=expected)
+            error = self.source.error(message, row=row, column=column, expected=expected)
+            error.more = self._the_others(order) or None
+            raise error
         bad = np.zeros(self.n, dtype=bool)
         for c in self.items:
             if c.cell is None:
