@@ -39,6 +39,13 @@ def test_forecast_page_of_a_new_workspace_says_what_to_import(tmp_path):
     assert r.status_code == 200 and r.json() == []
 
 
+def test_pages_name_the_workspace_city_not_changzhi(tmp_path):
+    """The heading is the workspace's city (none yet here), never a city written in the templates."""
+    c = _signed_in(tmp_path / "ws")
+    page = c.get("/").text
+    assert "长治" not in page and '<a class="brand" href="/">大气污染防治 · 蓝天</a>' in page
+
+
 def _hints(data: dict, no_geo: bool) -> str:
     script = (f"const d = require({json.dumps(str(DASHBOARD_JS))});"
               f"process.stdout.write(d.emptyHints({json.dumps(data)}, {json.dumps(no_geo)}));")

@@ -286,7 +286,9 @@ def test_logout_needs_csrf(web_app):
     c = page_session(web_app, "daqiban")
     assert c.post("/logout", data={"csrf_token": "wrong"}).status_code == 403
     assert c.get("/", follow_redirects=False).status_code == 200
-    token = c.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    page = c.get("/").text
+    assert "长治市大气污染防治</title>" in page and "长治市大气污染防治 · 蓝天</a>" in page   # the workspace's city
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
     assert c.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
     assert c.get("/", follow_redirects=False).status_code == 303
 

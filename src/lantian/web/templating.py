@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from lantian import db, geography
 from lantian.accounts.models import ROLE_NAMES
 
 HERE = Path(__file__).parent
@@ -29,4 +30,11 @@ def render(request: Request, name: str, status_code: int = 200, **context):
     context.setdefault("who", getattr(request.state, "who", None))
     context["csrf"] = csrf_token(request)
     context["as_of"] = request.app.state.workspace.as_of
+    context.setdefault("city", city_name(request))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def city_name(request: Request) -> str:
+    """The workspace's city (长治市) for the pages' heading; empty for a workspace that knows none yet."""
+    with db.session(request.app.state.db_url) as s:
+        return geography.city_name(s, request.app.state.workspace.config) or ""
