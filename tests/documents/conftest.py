@@ -17,7 +17,8 @@ def letter_context() -> WarningLetterContext:
         good_days=118, valid_days=181, good_ratio_target=72, deadline=dt.date(2023, 7, 20),
         date=dt.date(2023, 7, 5), doc_number="长气防办函〔2023〕12号", rank=13, ranked=14,
         monthly=[(1, 62, 41.9), (2, 48, 53.6), (3, 41, 58.1), (4, 33, 73.3), (5, 27, 80.6), (6, 21, 83.3)],
-        contact="联系人：王伟；联系电话：0355-2021234")
+        contact="联系人：王伟；联系电话：0355-2021234", issuer="长治市大气污染防治工作领导小组办公室",
+        basis="根据《长治市环境空气质量改善目标考核办法》")
 
 
 @pytest.fixture

@@ -128,3 +128,31 @@ def test_interview_of_a_zone_goes_to_its_management_committee():
     assert "约谈高新区管委会主要负责人" in text and "开发区管委会主要负责人的请示" in doc.title
     (table,) = [b for b in doc.blocks if isinstance(b, Table)]
     assert table.rows[1][2] == "未设定目标"
+
+
+def test_the_office_is_the_workspace_s_not_the_code_s(tmp_path):
+    """Issuer, 发文字号 prefix and addressees come from the workspace's city and zones (长治市 → 长气防办),
+    and each is a setting; a workspace of another city gets its own."""
+    from lantian import db
+    from lantian.documents.office import office_of
+    from lantian.measurements.stations import add_zone
+    from lantian.workspace import init
+    ws = init(tmp_path / "ws")
+    db.upgrade(ws.database_url)
+    with db.session(ws.database_url) as s:
+        blank = office_of(s)
+    assert (blank.city, blank.issuer, blank.recipients) == ("", "市大气污染防治工作领导小组办公室", "各县、区人民政府")
+    settings = {"workspace": {"issuer": "某市大气办", "doc_prefix": "某气办", "recipients": "各区政府"}}
+    with db.session(ws.database_url) as s:
+        said = office_of(s, settings)
+    assert (said.issuer, said.number("函", 2024, 3), said.addressees("有关企业")) == \
+        ("某市大气办", "某气办函〔2024〕3号", "各区政府，有关企业")
+    from lantian.db import now_utc
+    from lantian.measurements.stations import AdminUnit
+    with db.session(ws.database_url) as s:
+        s.add(AdminUnit(code="140500", name="晋城市", level="city", has_polygon=False, updated_at=now_utc()))
+    add_zone(ws.database_url, "140500-kf", "开发区", "140500")
+    with db.session(ws.database_url) as s:
+        jincheng = office_of(s)
+    assert (jincheng.issuer, jincheng.number("发", 2024, 7), jincheng.recipients) == \
+        ("晋城市大气污染防治工作领导小组办公室", "晋气防办发〔2024〕7号", "各县、区人民政府，晋城开发区管委会")

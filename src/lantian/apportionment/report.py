@@ -62,7 +62,7 @@ def season_chart(r: dict, out: Path) -> Path | None:
     return _save(fig, out)
 
 
-def render(r: dict, links: dict, out: Path, *, root: Path | None = None) -> Path:
+def render(r: dict, links: dict, out: Path, *, root: Path | None = None, issuer: str = "") -> Path:
     from lantian.documents import render_docx
     from lantian.documents.content import Heading, Image, OfficialDocument, Paragraph, Table
     names = _names(r)
@@ -119,7 +119,7 @@ def render(r: dict, links: dict, out: Path, *, root: Path | None = None) -> Path
         else:
             blocks.append(Paragraph(links["note"]))
         doc = OfficialDocument(title="大气颗粒物（挥发性有机物）来源解析报告", blocks=blocks,
-                               issuer="长治市大气污染防治工作领导小组办公室")
+                               issuer=issuer)
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         from lantian.workspace import Workspace

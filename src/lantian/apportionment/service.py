@@ -28,6 +28,7 @@ from lantian.apportionment import engine, markers, prepare, reader, results
 from lantian.apportionment.models import PmfRun
 from lantian.db import now_utc, to_beijing
 from lantian.errors import Forbidden, NotFound, UsageError
+from lantian.documents.office import office_of
 
 MANAGE = policy.OFFICE
 READ = policy.CITY_WIDE
@@ -234,5 +235,5 @@ def report(s: Session, scope: Scope, run_id: int, out: Path, *, root: Path | Non
            config: dict | None = None) -> Path:
     from lantian.apportionment.report import render
     return render(detail(s, scope, run_id), inventory_links(s, scope, run_id, root=root, config=config), out,
-                  root=root)
+                  root=root, issuer=office_of(s, config).issuer)
 

@@ -234,7 +234,7 @@ def warn(date: Annotated[Optional[str], typer.Option(help="Assess up to this day
                              f"letters of {day}")
     if not dry_run:
         with db.session(ws.database_url) as s:
-            letter_service.issue_drafts(s, ws.root, found, day, actor="cli", pdf=pdf)
+            letter_service.issue_drafts(s, ws.root, found, day, actor="cli", pdf=pdf, config=ws.config)
     for d in found:
         what = "预警通知函" if d.kind == "warning" else "约谈建议"
         where = f" → {d.document}" if d.document else ""

@@ -13,6 +13,7 @@ from lantian import audit, geography
 from lantian.assessment.models import Letter
 from lantian.assessment.progress import UnitProgress
 from lantian.db import now_utc
+from lantian.documents.office import Office, office_of
 from lantian.errors import UsageError
 
 RECTIFICATION_DAYS = 15          # ⚠ default: the rectification report is due 15 days after issue
@@ -58,7 +59,7 @@ def _incomplete(n: dict) -> str:
             "要求，仅供参考，不作为考核依据。")
 
 
-def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = None):
+def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = None, office: Office | None = None):
     from lantian.documents.letters import WarningLetterContext
     n = d.numbers
     return WarningLetterContext(
@@ -66,10 +67,12 @@ def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = Non
         good_days=n["good_days"], valid_days=n["aqi_days"], good_ratio_target=n["good_ratio_target"],
         deadline=day + dt.timedelta(days=RECTIFICATION_DAYS), date=day, doc_number=number, level=level,
         pm25_allowance=n["remaining_allowance"], data_note=n.get("coverage_text") or "",
-        stations=n.get("stations_text") or "", incomplete=_incomplete(n))
+        stations=n.get("stations_text") or "", incomplete=_incomplete(n),
+        **({"issuer": office.issuer, "basis": f"根据《{office.city}环境空气质量改善目标考核办法》"} if office else {}))
 
 
-def _interview_context(found: list[Draft], day: dt.date, number: str, levels: dict | None = None):
+def _interview_context(found: list[Draft], day: dt.date, number: str, levels: dict | None = None,
+                       office: Office | None = None):
     from lantian.documents.letters import InterviewCandidate, InterviewProposalContext
     from lantian.standards.progress import BEHIND_CONDITIONS, SERIOUS_CONDITIONS
     words = {**BEHIND_CONDITIONS, **SERIOUS_CONDITIONS}
@@ -82,7 +85,7 @@ def _interview_context(found: list[Draft], day: dt.date, number: str, levels: di
         good_ratio_target=d.numbers.get("good_ratio_target"), data_note=d.numbers.get("coverage_text") or "",
         incomplete=None if d.numbers.get("complete", True) else d.numbers.get("coverage_problem")) for d in found]
     return InterviewProposalContext(year=day.year, period_end=day, candidates=candidates, date=day, rule=rule,
-                                    doc_number=number)
+                                    doc_number=number, **({"issuer": office.issuer} if office else {}))
 
 
 def _pdf(docx: Path, pdf: bool) -> Path | None:
@@ -93,7 +96,7 @@ def _pdf(docx: Path, pdf: bool) -> Path | None:
 
 
 def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, actor: str,
-                 pdf: bool = True, synthetic: bool = False) -> list[Draft]:
+                 pdf: bool = True, synthetic: bool = False, config: dict | None = None) -> list[Draft]:
     """Record each draft (status draft) and write its document under WORKSPACE/letters/: a 预警通知函
     per county behind schedule, one 约谈建议 for all the seriously behind; a PDF copy beside each
     .docx when LibreOffice is installed (``pdf``). ``synthetic``: letters of a demo (演示/合成数据)."""
@@ -101,6 +104,7 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
     from lantian.documents.letters import interview_proposal, warning_letter
     folder = root / "letters"
     folder.mkdir(parents=True, exist_ok=True)
+    office = office_of(s, config)
     interviews: list[tuple[Draft, Letter]] = []
     for d in found:
         existing = s.scalar(sa.select(Letter).where(Letter.unit_code == d.unit, Letter.kind == d.kind,
@@ -113,10 +117,10 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
                      rectification_due=day + dt.timedelta(days=RECTIFICATION_DAYS), synthetic=synthetic)
         s.add(row)
         s.flush()
-        row.doc_number = f"长气防办函〔{day.year}〕{row.id}号"
+        row.doc_number = office.number("函", day.year, row.id)
         if d.kind == "warning" and d.numbers.get("pm25") is not None:
             out = folder / f"{day.isoformat()}-{d.unit}-预警通知函.docx"
-            render_docx("letter", warning_letter(_letter_context(d, day, row.doc_number, _level(s, d.unit))), out)
+            render_docx("letter", warning_letter(_letter_context(d, day, row.doc_number, _level(s, d.unit), office)), out)
             row.document = str(out.relative_to(root))
             d.document = out
             d.pdf = _pdf(out, pdf)
@@ -132,7 +136,7 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
         listed = [Draft(r.unit_code, json.loads(r.numbers).get("name", r.unit_code), "interview", "",
                         json.loads(r.numbers)) for r in rows]
         levels = {r.unit_code: _level(s, r.unit_code) for r in rows}
-        render_docx("letter", interview_proposal(_interview_context(listed, day, rows[0].doc_number, levels)), out)
+        render_docx("letter", interview_proposal(_interview_context(listed, day, rows[0].doc_number, levels, office)), out)
         made = _pdf(out, pdf)
         for r in rows:
             r.document = str(out.relative_to(root))

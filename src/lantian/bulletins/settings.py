@@ -7,8 +7,7 @@ from typing import Mapping
 
 from lantian import db, geography
 
-#: the issuing office when the workspace names none: the city's air-pollution leading group's office
-ISSUER = "{city}大气污染防治工作领导小组办公室"
+from lantian.documents.office import ISSUER
 
 
 def issuer(config: Mapping | None, city_name: str | None) -> str:

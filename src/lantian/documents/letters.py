@@ -75,7 +75,7 @@ class WarningLetterContext:
     deadline: dt.date  # 整改报告 due
     date: dt.date  # 成文日期
     doc_number: str = ""  # 长气防办函〔2023〕12号
-    issuer: str = "长治市大气污染防治工作领导小组办公室"
+    issuer: str = "市大气污染防治工作领导小组办公室"   # the workspace's: lantian.documents.office
     issuer_short: str = "市大气办"
     recipient: str = ""  # default: {county}人民政府, a zone's 管委会 (:func:`addressee`)
     county_short: str = ""  # 你区 / 你县 / 你市; default from the name (:func:`unit_short`)
@@ -83,7 +83,7 @@ class WarningLetterContext:
     data_note: str = ""  # what the figures cover: 数据截至…；…共…天，有效…天
     stations: str = ""  # the assessment stations the figures are from
     incomplete: str = ""  # 数据不完整：… — printed at the top when the data falls short
-    basis: str = "根据《长治市环境空气质量改善目标考核办法》"
+    basis: str = "根据《环境空气质量改善目标考核办法》"   # the city's, from the caller
     rank: int | None = None  # among `ranked` counties, 1 = best
     ranked: int | None = None
     pm25_allowance: Number | None = None  # given by assessment, else computed
@@ -269,7 +269,7 @@ class InterviewProposalContext:
     date: dt.date
     rule: str = ""                           # the 滞后/严重滞后 rule applied, in words
     doc_number: str = ""
-    issuer: str = "长治市大气污染防治工作领导小组办公室"
+    issuer: str = "市大气污染防治工作领导小组办公室"   # the workspace's: lantian.documents.office
     issuer_short: str = "市大气办"
     recipient: str = "市人民政府"
     basis: str = ("《长治市空气质量再提升2022－2023年行动计划》“五、保障措施（五）强化考核督察”："
@@ -347,7 +347,7 @@ class SupervisionContext:
     doc_number: str = ""
     plan_title: str = "长治市空气质量再提升2022－2023年行动计划"
     responsibility: str = ""            # the task's clause as written
-    issuer: str = "长治市大气污染防治工作领导小组办公室"
+    issuer: str = "市大气污染防治工作领导小组办公室"   # the workspace's: lantian.documents.office
     issuer_short: str = "市大气办"
 
 

@@ -20,7 +20,9 @@ from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
 from lantian.emergency.models import OzoneCountyAck, OzoneMeasure, OzoneResponse
 from lantian.enterprises import service as ledgers
+from lantian.documents.office import Office, office_of
 from lantian.errors import Forbidden, NotFound, UsageError
+from lantian.plan.service import plan_title
 
 MANAGE = policy.OFFICE
 #: who records the 核查 of an enterprise's measure: the office, inspectors, and a county for its own enterprises
@@ -61,7 +63,8 @@ def issue(s: Session, root: Path, scope: Scope, start: dt.date, forecast_o3_8h: 
                       trigger=f"O3-8h IAQI > {trigger}（可配置）", issued_by=scope.who.username, issued_at=now_utc())
     s.add(r)
     s.flush()
-    r.doc_number = f"长气防办发〔{start.year}〕O{r.id}号"
+    office = office_of(s, config)
+    r.doc_number = office.number("发", start.year, f"O{r.id}")
     schedule = seasonal.ozone_schedule(list(ledgers.profiles(s).values()), ledgers.voc_enterprises(s), config)
     for e in schedule:
         s.add(OzoneMeasure(response_id=r.id, kind="enterprise", enterprise_id=e["enterprise_id"], county_code=e["county"],
@@ -70,13 +73,13 @@ def issue(s: Session, root: Path, scope: Scope, start: dt.date, forecast_o3_8h: 
         s.add(OzoneMeasure(response_id=r.id, kind="control", department_code=dept, name=name,
                            measure=text.format(hours=hours)))
     s.flush()
-    r.document = _notice(s, root, r, days, schedule)
+    r.document = _notice(s, root, r, days, schedule, office)
     audit.record(s, actor=scope.who.username, action="issue", entity="ozone_response", entity_id=str(r.id),
                  after={"start": r.start.isoformat(), "end": r.end.isoformat(), "enterprises": len(schedule)})
     return r
 
 
-def _notice(s: Session, root: Path, r: OzoneResponse, days, schedule: list[dict]) -> str:
+def _notice(s: Session, root: Path, r: OzoneResponse, days, schedule: list[dict], office: Office) -> str:
     from lantian.documents import render_docx
     from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     names = dict(s.execute(sa.text("SELECT code, name FROM departments")).all())
@@ -87,8 +90,8 @@ def _notice(s: Session, root: Path, r: OzoneResponse, days, schedule: list[dict]
                                            for m in s.scalars(sa.select(OzoneMeasure).where(
                                                OzoneMeasure.response_id == r.id, OzoneMeasure.kind == "control"))]
     doc = OfficialDocument(
-        title="关于启动臭氧污染应急响应的通知", recipients="各县、区人民政府，长治高新区、经开区管委会，市直各有关单位",
-        blocks=[Paragraph(f"据预测：{said}。依据《长治市空气质量再提升行动计划》任务20（{r.trigger}），经研究，决定"
+        title="关于启动臭氧污染应急响应的通知", recipients=office.addressees("市直各有关单位"),
+        blocks=[Paragraph(f"据预测：{said}。依据《{plan_title(s, r.start)}》任务20（{r.trigger}），经研究，决定"
                           f"{r.start.month}月{r.start.day}日至{r.end.month}月{r.end.day}日启动臭氧污染应急响应。"),
                 Heading("工业企业错时生产"),
                 Paragraph("化工、焦化等不可中断工序的涉挥发性有机物工段通过压减负荷、错时出焦等方式降低污染排放；可中断的"
@@ -98,7 +101,7 @@ def _notice(s: Session, root: Path, r: OzoneResponse, days, schedule: list[dict]
                 Table(controls, caption="管控事项与牵头部门", widths=[2, 5, 2]),
                 Heading("工作要求"),
                 Paragraph("各县区、各有关部门立即组织落实并签收，每日报送措施落实情况；响应解除另行通知。")],
-        issuer="长治市大气污染防治工作领导小组办公室", issuer_mark="长治市大气污染防治工作领导小组办公室",
+        issuer=office.issuer, issuer_mark=office.issuer,
         date=r.start, red_head=True, doc_number=r.doc_number)
     out = Path(root) / "alerts" / f"{r.start.isoformat()}-臭氧应急-{r.id}.docx"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from lantian.emergency import measures as M
 from lantian.emergency.models import (LEVELS, POLLUTANTS, Alert, AlertEnterprise, Baseline, CityTotal, CountyAck,
                                       ListEntry, Verification)
 from lantian.enterprises import service as ledgers
+from lantian.documents.office import Office, office_of
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.standards.rounding import round_half_even
 
@@ -215,7 +216,8 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
                   forecast_run_id=forecast_run["id"] if forecast_run else None, synthetic=synthetic)
     s.add(alert)
     s.flush()
-    alert.doc_number = f"长气防办发〔{start.year}〕{alert.id}号"
+    office = office_of(s, config)
+    alert.doc_number = office.number("发", start.year, alert.id)
     table = M.load(root)
     ents = entries(s)
     prof = ledgers.profiles(s, [e.enterprise_id for e in ents])
@@ -230,7 +232,7 @@ def issue(s: Session, root: Path, scope: Scope, forecast: list[int], ruleset: st
                               cut=json.dumps({k: str(v) for k, v in m["cut"].items()})))
         listed.append((p, m))
     alert.document = _notice(root, alert, listed, forecast, reasons, start, ledgers.county_names(s),
-                             source=_forecast_source(forecast_run))
+                             source=_forecast_source(forecast_run), office=office)
     audit.record(s, actor=scope.who.username, action="issue", entity="alert", entity_id=str(alert.id),
                  after={"level": level, "ruleset": ruleset, "forecast": forecast, "enterprises": len(listed),
                         "forecast_run": forecast_run["id"] if forecast_run else None,
@@ -247,10 +249,11 @@ def _forecast_source(run: dict | None) -> str:
 
 
 def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date, names: dict | None = None,
-            source: str = "") -> str:
+            source: str = "", office: Office | None = None) -> str:
     from lantian.documents import render_docx
     from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     name = LEVEL_NAMES[alert.level]
+    office = office or office_of(object_session(alert))
     rows = [["企业", "县区", "绩效分级", f"{name}措施"]]
     names = _county_names(object_session(alert))
     for p, m in sorted(listed, key=lambda x: (x[0]["county"] or "", x[0]["name"])):
@@ -259,7 +262,7 @@ def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date,
     days = "、".join(f"{(start + dt.timedelta(days=i)).month}月{(start + dt.timedelta(days=i)).day}日AQI {v}"
                     for i, v in enumerate(forecast))
     doc = OfficialDocument(
-        title=f"关于启动重污染天气{name}的通知", recipients="各县、区人民政府，长治高新区、经开区管委会，市直各有关单位",
+        title=f"关于启动重污染天气{name}的通知", recipients=office.addressees("市直各有关单位"),
         blocks=[Paragraph(f"据预测{source}：{days}。依据{alert.ruleset}规则（{'；'.join(reasons)}），经研究，决定自"
                           f"{start.year}年{start.month}月{start.day}日起启动重污染天气{name}。"),
                 Heading("应急减排措施"),
@@ -268,7 +271,7 @@ def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date,
                 Heading("工作要求"),
                 Paragraph("各县区、各有关部门立即组织落实，加强执法检查和用电监控核查，每日报送措施落实情况；"
                           "预警解除另行通知。")],
-        issuer="长治市大气污染防治工作领导小组办公室", issuer_mark="长治市大气污染防治工作领导小组办公室",
+        issuer=office.issuer, issuer_mark=office.issuer,
         date=start, red_head=True, doc_number=alert.doc_number)
     out = root / "alerts" / f"{start.isoformat()}-{alert.level}-预警通知.docx"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -697,7 +700,7 @@ def review(s: Session, scope: Scope, store, con, alert_id: int, root: Path | Non
             "coverage": f"{len(errors)}/{len(days)}", "listed": detail["listed"], "acknowledged": detail["acknowledged"],
             "compliance_percent": round(100 * detail["acknowledged"] / detail["listed"], 1) if detail["listed"] else None,
             "county_acks": len(detail["county_acks"]), "declared": declared,
-            "verification": latest_verification(s, scope, alert_id)}
+            "verification": latest_verification(s, scope, alert_id), "issuer": office_of(s, config).issuer}
 
 
 METRIC_NAMES = {"production_kw": "生产用电", "so2_kgh": "SO2排放", "nox_kgh": "NOx排放", "pm_kgh": "颗粒物排放"}
@@ -739,6 +742,6 @@ def review_docx(r: dict, out: Path) -> Path:
                       f"县区签收{r['county_acks']}个。"),
             *_achieved_blocks(r.get("verification")),
             Heading("减排核算"), Table(checks, caption="申报减排比例", widths=[1, 2, 1, 2])],
-        issuer="长治市大气污染防治工作领导小组办公室")
+        issuer=r["issuer"])
     out.parent.mkdir(parents=True, exist_ok=True)
     return render_docx("document", doc, out)

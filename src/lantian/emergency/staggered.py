@@ -22,7 +22,9 @@ from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
 from lantian.emergency import seasonal
 from lantian.emergency.models import CalendarEnterprise, StaggeredCalendar
+from lantian.documents.office import Office, office_of
 from lantian.errors import Forbidden, NotFound, UsageError
+from lantian.plan.service import plan_title
 
 MANAGE = policy.OFFICE
 
@@ -46,7 +48,8 @@ def issue(s: Session, root: Path | None, scope: Scope, season: int, *, on: dt.da
                             planning_area=zone, synthetic=synthetic, issued_by=scope.who.username, issued_at=now_utc())
     s.add(cal)
     s.flush()
-    cal.doc_number = f"长气防办发〔{on.year}〕错峰{cal.id}号"
+    office = office_of(s, config)
+    cal.doc_number = office.number("发", on.year, f"错峰{cal.id}")
     for r in rows:
         s.add(CalendarEnterprise(calendar_id=cal.id, enterprise_id=r["enterprise_id"], county_code=r["county"],
                                  grade=None if r["grade"] == "未评级" else r["grade"], applied_grade=r["applied_grade"],
@@ -54,14 +57,15 @@ def issue(s: Session, root: Path | None, scope: Scope, season: int, *, on: dt.da
                                  planning_area=r["planning_area"]))
     if root is not None:
         counties = {code: name for name, code in ledgers.county_lookup(s).items() if name != code}
-        cal.document = _notice(root, cal, rows, counties)
+        cal.document = _notice(root, cal, rows, counties, office, plan_title(s, on))
     audit.record(s, actor=scope.who.username, action="issue", entity="staggered_calendar", entity_id=str(cal.id),
                  after={"season": season, "issued_on": on.isoformat(), "enterprises": len(rows),
                         "planning_area": zone})
     return cal
 
 
-def _notice(root: Path, cal: StaggeredCalendar, rows: list[dict], counties: dict[str, str]) -> str:
+def _notice(root: Path, cal: StaggeredCalendar, rows: list[dict], counties: dict[str, str], office: Office,
+            plan: str) -> str:
     from lantian.documents import render_docx
     from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     table = [["企业", "县区", "分级", "执行", "措施", "说明"]]
@@ -70,15 +74,15 @@ def _notice(root: Path, cal: StaggeredCalendar, rows: list[dict], counties: dict
                       r["measure"], "；".join(r["notes"])])
     doc = OfficialDocument(
         title=f"关于下达{cal.season}—{cal.season + 1}年秋冬季差异化错峰生产计划的通知",
-        recipients="各县、区人民政府，长治高新区、经开区管委会，有关企业",
-        blocks=[Paragraph(f"按照《长治市空气质量再提升2022－2023年行动计划》任务21，以钢铁、水泥等高排放行业为重点，按企业环保"
+        recipients=office.addressees("有关企业"),
+        blocks=[Paragraph(f"按照《{plan}》任务21，以钢铁、水泥等高排放行业为重点，按企业环保"
                           f"绩效水平和所处位置实施差异化错峰生产。错峰时段：{cal.start.year}年{cal.start.month}月{cal.start.day}日至"
                           f"{cal.end.year}年{cal.end.month}月{cal.end.day}日。"
                           + (f"位于{cal.planning_area}内的企业从严执行（任务2）。" if cal.planning_area else "")),
                 Heading("企业错峰生产安排"), Table(table, caption="错峰生产计划", widths=[3, 1.6, 1.4, 1.4, 3, 3.4]),
                 Heading("工作要求"),
                 Paragraph("各企业收到本通知后在lantian系统中签收；各县区负责送达并督促落实，对未签收企业逐一送达。")],
-        issuer="长治市大气污染防治工作领导小组办公室", issuer_mark="长治市大气污染防治工作领导小组办公室",
+        issuer=office.issuer, issuer_mark=office.issuer,
         date=cal.issued_on, red_head=True, doc_number=cal.doc_number)
     out = root / "staggered" / f"{cal.season}-错峰生产计划-{cal.id}.docx"
     out.parent.mkdir(parents=True, exist_ok=True)

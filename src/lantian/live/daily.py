@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lantian import db
+from lantian.documents.office import office_of
 
 
 def folder(root: Path) -> Path:
@@ -50,6 +51,7 @@ def build(ws, url: str, up_to: dt.date, *, pdf: bool = True) -> dict | None:
         alerts = [a for a in emergency.alerts(s, office) if a["state"] == "active"]
         fire_rows = fires.cases(s, office, config=ws.config)
         silent = [d for d in devices.devices(s, office, hj212_settings(ws.config).silent_minutes) if d["silent"]]
+        issuing = office_of(s, ws.config)
     good = sum(1 for c in counties if c["aqi"] <= 100)
     heavy = sum(1 for c in counties if c["aqi"] > 200)
     summary = (f"{day.year}年{day.month}月{day.day}日，{len(counties)}个县区有有效日AQI，优良{good}个，重度及以上污染{heavy}个"
@@ -74,7 +76,7 @@ def build(ws, url: str, up_to: dt.date, *, pdf: bool = True) -> dict | None:
     blocks.append(Heading("在线监测设备"))
     blocks.append(Paragraph("设备均在线。" if not silent else f"{len(silent)}台设备离线：" + "、".join(
         f"{d['name']}（{d['mn']}）" for d in silent[:20]) + ("等" if len(silent) > 20 else "") + "。"))
-    doc = OfficialDocument(title="长治市环境空气质量日报", blocks=blocks, issuer="长治市大气污染防治工作领导小组办公室",
+    doc = OfficialDocument(title=f"{issuing.city}环境空气质量日报", blocks=blocks, issuer=issuing.issuer,
                            date=dt.date.today(), extra={"day": day.isoformat()})
     out = folder(ws.root) / f"{day.isoformat()}-日报.docx"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -258,7 +258,7 @@ def _send_email(d: Delivery, e: Event, settings: NotifySettings) -> None:
     msg["From"] = smtp.sender
     msg["To"] = d.target
     link = f"\n\n{settings.base_url}{e.link}" if e.link and settings.base_url else ""
-    msg.set_content(f"{e.body}{link}\n\n—— 长治市大气污染防治 · 蓝天（{KINDS.get(e.kind, e.kind)}）")
+    msg.set_content(f"{e.body}{link}\n\n—— 蓝天 lantian（{KINDS.get(e.kind, e.kind)}）")
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as client:
         if smtp.starttls:
             client.starttls()

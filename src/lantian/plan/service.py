@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lantian import attachments, audit, geography
+from lantian.documents.office import office_of
 from lantian.accounts.models import Department, Enterprise
 from lantian.accounts import policy
 from lantian.accounts.scope import Scope
@@ -46,6 +47,15 @@ def plan_in_force(s: Session, as_of: dt.date) -> Plan | None:
     found = plans(s)
     started = [p for p in found if _start(p) <= as_of]
     return started[-1] if started else (found[0] if found else None)
+
+
+def plan_title(s: Session, day: dt.date) -> str:
+    """The title of the plan in force on ``day``, as documents cite it (《…》); the city's 行动计划 when the
+    workspace holds no plan yet."""
+    plan = plan_in_force(s, day)
+    if plan is not None and plan.title:
+        return plan.title
+    return f"{geography.city_name(s) or ''}空气质量行动计划"
 
 
 def current_plan(s: Session, as_of: dt.date | None = None) -> Plan | None:
@@ -570,11 +580,12 @@ def supervise(s: Session, root: Path, scope: Scope, task_id: int, unit_kind: str
                       created_by=scope.who.username, created_at=now_utc())
     s.add(row)
     s.flush()
-    row.doc_number = f"长气防办督〔{as_of.year}〕{row.id}号"
+    office = office_of(s, getattr(ctx, "config", None))
+    row.doc_number = office.number("督", as_of.year, row.id)
     ctx_doc = SupervisionContext(recipient=names.get(unit_code, unit_code), task_number=task.number,
                                  task_title=task.title, responsibility=task.responsibility_text or "",
                                  items=late, status_label=LABELS[st.status], date=as_of, reply_due=row.reply_due,
-                                 doc_number=row.doc_number, plan_title=plan.title)
+                                 doc_number=row.doc_number, plan_title=plan.title, issuer=office.issuer)
     out = root / "letters" / f"{as_of.isoformat()}-督办函-任务{task.number}-{unit_code}.docx"
     out.parent.mkdir(parents=True, exist_ok=True)
     render_docx("letter", supervision_letter(ctx_doc), out)

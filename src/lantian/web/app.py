@@ -91,7 +91,7 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
     db.upgrade(ws.database_url)
     app = FastAPI(title="lantian 蓝天", version="0.1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/openapi.json", swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
-                  description="长治市空气质量再提升行动计划 — the API. Sign in with POST /api/auth/token "
+                  description="蓝天 lantian — a city's air-quality action plan, the API. Sign in with POST /api/auth/token "
                               "(OAuth2 password) or a machine token (`lantian token create`).",
                   dependencies=[Depends(write_gate)])   # every write asks the policy (accounts/policy.py)
     app.state.workspace = ws
