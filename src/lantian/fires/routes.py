@@ -14,6 +14,7 @@ from lantian import attachments, db
 from lantian.accounts.scope import Scope
 from lantian.fires import reader, service
 from lantian.fires.settings import fire_settings
+from lantian.web.contract import choices
 from lantian.web.params import PERIOD, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
@@ -54,7 +55,13 @@ def cases_api(request: Request, county: str | None = Query(None, max_length=32),
         return service.cases(s, scope, county=county, status=status, period=period, config=_config(request))
 
 
+def _seasons(app) -> list[str]:
+    """The workspace's [fires.seasons] names (春耕, 夏收, 秋收 …)."""
+    return [season.name for season in fire_settings(app.state.workspace.config).seasons]
+
+
 @router.get("/api/fires/stats", tags=["fires"])
+@choices(season=_seasons)
 @scoped("signed_in")
 def stats_api(request: Request, year: int | None = Query(None, ge=1901, le=2199),
               season: str | None = Query(None, max_length=16), scope: Scope = Depends(api_scope)) -> dict:
