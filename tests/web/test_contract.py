@@ -70,6 +70,24 @@ REFUSED_BY_CONTENT: dict[str, str] = {
     "GET /api/gates/records": "from after to (to defaulting to the as-of date) is refused",
     "GET /api/gates/violations": "from after to, or a period longer than a year, is refused",
     "GET /api/forecast/verification": "from after to is refused",
+    "POST /api/live/devices": "one of station or facility is required",
+    "POST /api/live/subscriptions": "an e-mail or robot subscription needs its target",
+    # an uploaded file's contents (each bad row named in the 422)
+    "POST /api/targets/import": "the targets file's rows",
+    "POST /api/ledger/import": "the ledger workbook's sheets and rows",
+    "POST /api/reduction/import": "the reduction list's rows",
+    "POST /api/registers/{register}/import": "the register file's rows",
+    "POST /api/alerts/{alert_id}/verify": "the CEMS / power series file's rows",
+    "POST /api/gates/records": "the gate records (the CSV layout's fields, each checked)",
+    "POST /api/enterprises/{enterprise_id}/facilities": "the kind's fields, each checked as the template's column",
+    # what the data say, or the state of a record
+    "POST /api/alerts": "a forecast that gives no warning under the rule set",
+    "POST /api/ozone-responses": "a forecast with no day above O3-8h IAQI 150",
+    "POST /api/alerts/{alert_id}/lift": "a warning already lifted",
+    "POST /api/gates/violations/{record_id}/resolve": "a record that does not break the rule",
+    "POST /api/fires/reports": "a time in the future, a place outside the city's counties",
+    "POST /api/fires/figures": "a county of the registry (its code or name)",
+    "POST /api/fires/calendar": "a county of the registry; a window ending before it starts",
 }
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
