@@ -1,6 +1,7 @@
 """The OpenAPI document is true (issue 21 §6, lantian.web.contract): every error the API answers is
 documented with the body it has, downloads declare their media types, a 405 names every method of
-the path — on SQLite and PostgreSQL."""
+the path, request bodies (forms, uploads, JSON) are what the routes read; schemathesis's checks pass
+on every operation, reads and writes — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
@@ -91,6 +92,7 @@ REFUSED_BY_CONTENT: dict[str, str] = {
 }
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+SLOW = 300   # seconds: a heavy view on a busy machine is slow, not wrong (schemathesis waits 10 by default)
 
 
 def _refused_only_by_content(ctx, response, case):
@@ -123,7 +125,8 @@ def _all_checks(web_app, client, methods: set[str]) -> tuple[list[str], list[str
         @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), database=None,
                   derandomize=True)
         def run(case):
-            case.call_and_validate(headers=office, excluded_checks=excluded, additional_checks=extra)
+            case.call_and_validate(headers=office, excluded_checks=excluded, additional_checks=extra,
+                                   timeout=SLOW)
         try:
             run()
         except (Exception, BaseExceptionGroup) as error:   # noqa: BLE001 — gathered, reported below
@@ -145,6 +148,20 @@ def test_schemathesis_all_checks_on_every_write(web_app, client):
     checked, failures = _all_checks(web_app, client, WRITES)
     assert len(checked) > 35 and "POST /api/attachments" in checked and "POST /api/alerts" in checked
     assert not failures, "\n".join(failures)
+
+
+def test_forms_and_workspace_choices_as_the_app_reads_them(web_app):
+    """A required form field is at least one character (FastAPI reads an empty one as missing), a form
+    has no null, and /api/fires/stats lists the workspace's [fires.seasons]."""
+    doc = web_app.openapi()
+    body = doc["paths"]["/api/plan/tasks/{task_id}/reports"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    report = doc["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[-1]]["properties"]
+    assert report["text"]["minLength"] == 1
+    assert report["percent"]["type"] == "integer" and "anyOf" not in report["percent"]
+    season = next(p for p in doc["paths"]["/api/fires/stats"]["get"]["parameters"] if p["name"] == "season")
+    assert next(m for m in season["schema"]["anyOf"] if m.get("type") == "string")["enum"] == ["", "春耕", "夏收", "秋收"]
+    network = doc["paths"]["/api/stations/{code}/network"]["post"]["requestBody"]["content"]
+    assert {"application/json", "application/x-www-form-urlencoded"} <= set(network)
 
 
 def test_nothing_left_out_without_a_reason(web_app):
