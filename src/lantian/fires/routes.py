@@ -15,7 +15,7 @@ from lantian.accounts.scope import Scope
 from lantian.fires import reader, service
 from lantian.fires.settings import fire_settings
 from lantian.web.contract import choices
-from lantian.web.params import DAY, PERIOD, one_of, parse_day
+from lantian.web.params import DAY, PERIOD, documented, one_of, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -81,7 +81,7 @@ def case_api(request: Request, case_id: Id, scope: Scope = Depends(api_scope)) -
 
 @router.post("/api/fires/{case_id}/finding", tags=["fires"])
 @scoped("signed_in")
-async def finding_api(request: Request, case_id: Id, kind: Annotated[str, Form(max_length=16, pattern=one_of(service.KIND_OF))],
+async def finding_api(request: Request, case_id: Id, kind: Annotated[str, Form(max_length=16, json_schema_extra=documented(service.KIND_OF))],
                       note: Annotated[str | None, Form(max_length=2000)] = None,
                       lat: Annotated[str | None, Form(max_length=32)] = None,
                       lon: Annotated[str | None, Form(max_length=32)] = None, by: Text = None,
@@ -108,7 +108,7 @@ async def finding_api(request: Request, case_id: Id, kind: Annotated[str, Form(m
 @scoped("signed_in")
 def report_api(request: Request, time: Annotated[str, Form(max_length=32)], lat: Annotated[str, Form(max_length=32)],
                lon: Annotated[str, Form(max_length=32)],
-               source: Annotated[str, Form(max_length=16, pattern=one_of(reader.REPORT_SOURCES))],
+               source: Annotated[str, Form(max_length=16, json_schema_extra=documented(reader.REPORT_SOURCES))],
                reporter: Annotated[str, Form(max_length=64)], note: Annotated[str | None, Form(max_length=2000)] = None,
                csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """A fire reported by a patrol (manual), a video camera (video) or a drone (drone), Beijing time:

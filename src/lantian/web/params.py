@@ -49,7 +49,19 @@ def one_of(values, empty: bool = False) -> str:
     return "^(" + ("|" if empty else "") + "|".join(re.escape(v) for v in names) + ")$"
 
 
-IDS = r"^[ ,]*[0-9]{1,9}([ ,]+[0-9]{1,9})*[ ,]*$"
+def documented(values=None, pattern: str | None = None) -> dict:
+    """``json_schema_extra`` of a field whose parser is more lenient than a pattern can say (case, width,
+    spaces, thousands separators): the document lists the usual spellings, the parser still takes the
+    others and names the field when it cannot."""
+    extra = {}
+    if values is not None:
+        extra["enum"] = sorted({str(v) for v in values})
+    if pattern is not None:
+        extra["pattern"] = pattern
+    return extra
+
+
+IDS = r"^[\s,]*[0-9]{1,9}([\s,]+[0-9]{1,9})*[\s,]*$"
 """Record numbers separated by spaces or commas, at least one."""
 YEAR_MONTH = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
 """A required YYYY-MM, years 1901–2199."""
