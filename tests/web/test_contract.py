@@ -190,6 +190,8 @@ def test_forms_and_workspace_choices_as_the_app_reads_them(web_app):
     assert report["percent"]["type"] == "integer" and "anyOf" not in report["percent"]
     season = next(p for p in doc["paths"]["/api/fires/stats"]["get"]["parameters"] if p["name"] == "season")
     assert next(m for m in season["schema"]["anyOf"] if m.get("type") == "string")["enum"] == ["", "春耕", "夏收", "秋收"]
+    pollutant = next(p for p in doc["paths"]["/api/store/query"]["get"]["parameters"] if p["name"] == "pollutant")
+    assert pollutant["schema"]["anyOf"][0]["items"]["pattern"] == "^[^\\x00]*$"   # a NUL is refused (400)
     network = doc["paths"]["/api/stations/{code}/network"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/x-www-form-urlencoded"} <= set(network)
 

@@ -166,6 +166,8 @@ def _no_nul(schema: dict) -> None:
     """A free string in the URL says it holds no NUL byte (:class:`lantian.web.app.RefuseNul` answers 400)."""
     for member in schema.get("anyOf", ()):
         _no_nul(member)
+    if isinstance(schema.get("items"), dict):             # a repeated parameter: each of its values
+        _no_nul(schema["items"])
     if schema.get("type") == "string" and not ({"pattern", "enum", "const", "format"} & set(schema)):
         schema["pattern"] = NO_NUL
 
