@@ -26,7 +26,7 @@ def test_no_server_errors(web_app, client):
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def run(case):
             for headers in users.values():
-                response = case.call(headers=headers)
+                response = case.call(headers=headers, timeout=300)   # slow on a busy machine is not a failure
                 assert response.status_code < 500, (case.method, case.path, case.formatted_path,
                                                      response.status_code, response.text[:300])
         run()

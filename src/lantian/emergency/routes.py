@@ -15,9 +15,10 @@ from lantian import db
 from lantian.attachments import too_large
 from lantian.accounts.scope import Scope
 from lantian.emergency import service
-from lantian.emergency.models import LEVELS
+from lantian.emergency.listfile import POLLUTANT_NAMES, pollutant_name
+from lantian.emergency.models import LEVELS, POLLUTANTS
 from lantian.errors import InputError
-from lantian.web.params import VALUES, Day, parse_day, parse_values
+from lantian.web.params import DAY, VALUES, Day, documented, one_of, parse_day, parse_values
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -36,6 +37,10 @@ def _rulesets() -> str:
 
 
 RULESETS = _rulesets()
+#: SO2, NOx, PM, VOCs in every spelling the list file takes (二氧化硫, 颗粒物…)
+POLLUTANT_SPELLINGS = [v for v in {*POLLUTANTS, *POLLUTANT_NAMES} if pollutant_name(v)]
+#: a positive number of tonnes (a decimal with a digit other than 0; 1,000 and 1e3 are taken too)
+TONNES = r"^([0-9]*[1-9][0-9]*(\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)$"
 
 
 def _forecast(text: str) -> list[int]:
@@ -64,9 +69,10 @@ def alerts_api(request: Request, scope: Scope = Depends(api_scope)) -> list[dict
 
 @router.post("/api/alerts", tags=["emergency"], status_code=201)
 @scoped("signed_in")
-def issue_api(request: Request, forecast: Annotated[str, Form(max_length=400)],
-              ruleset: Annotated[str, Form(max_length=8)] = "2024", start: Annotated[str | None, Form()] = None,
-              regional: Annotated[str | None, Form(max_length=8)] = None, csrf_token: Annotated[str, Form()] = "",
+def issue_api(request: Request, forecast: Annotated[str, Form(max_length=400, json_schema_extra=documented(pattern=VALUES))],
+              ruleset: Annotated[str, Form(max_length=8, pattern=RULESETS)] = "2024",
+              start: Annotated[str | None, Form(pattern=DAY)] = None,
+              regional: Annotated[str | None, Form(max_length=8, pattern=one_of(LEVELS, empty=True))] = None, csrf_token: Annotated[str, Form()] = "",
               scope: Scope = Depends(api_scope)):
     """Issue a warning from a forecast (the city office): record, enterprises and measures, notice .docx."""
     page = form_post(request, csrf_token)
@@ -237,7 +243,7 @@ def calendars_api(request: Request, scope: Scope = Depends(api_scope)) -> list[d
 @router.post("/api/staggered", tags=["emergency"], status_code=201)
 @scoped("signed_in")
 def issue_calendar_api(request: Request, season: Annotated[int, Form(ge=2000, le=2100)],
-                       on: Annotated[str | None, Form()] = None, csrf_token: Annotated[str, Form()] = "",
+                       on: Annotated[str | None, Form(pattern=DAY)] = None, csrf_token: Annotated[str, Form()] = "",
                        scope: Scope = Depends(api_scope)):
     """Issue the season's calendar (the city office): every enterprise's line, frozen, and the notice."""
     from lantian.emergency import staggered
@@ -408,8 +414,9 @@ def decide_api(request: Request, proposal_id: Id, decision: Annotated[str, FastA
 
 @router.post("/api/reduction/totals", tags=["emergency"])
 @scoped("signed_in")
-def totals_api(request: Request, pollutant: Annotated[str, Form(max_length=16)],
-               tonnes: Annotated[str, Form(max_length=32)], source: Annotated[str, Form(max_length=128)],
+def totals_api(request: Request, pollutant: Annotated[str, Form(max_length=16, json_schema_extra=documented(POLLUTANT_SPELLINGS))],
+               tonnes: Annotated[str, Form(max_length=32, json_schema_extra=documented(pattern=TONNES))],
+               source: Annotated[str, Form(max_length=128, pattern=r"\S")],
                year: Annotated[int | None, Form(ge=1901, le=2199)] = None, csrf_token: Annotated[str, Form()] = "",
                scope: Scope = Depends(api_scope)):
     """The city's total emission of a pollutant (t/a, with its source), the denominator of the 10/20/30 %

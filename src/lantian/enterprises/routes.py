@@ -156,7 +156,15 @@ async def import_api(request: Request, file: Annotated[UploadFile, File()], csrf
     return counts
 
 
-@router.post("/api/enterprises/{enterprise_id}/facilities", tags=["ledger"])
+FACILITY_FORM = {"type": "object", "required": ["kind"], "additionalProperties": {"type": "string"}, "properties": {
+    "kind": {"type": "string", "enum": sorted(FACILITY_KINDS), "description": "设施类型 (the ledger template's sheet)"},
+    "facility_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "description": "the facility to change"},
+    "csrf_token": {"type": "string"}}}
+"""The facility form: its kind, then the kind's fields (the template's columns, by name) as text."""
+
+
+@router.post("/api/enterprises/{enterprise_id}/facilities", tags=["ledger"], openapi_extra={"requestBody": {
+    "required": True, "content": {"application/x-www-form-urlencoded": {"schema": FACILITY_FORM}}}})
 @scoped("signed_in")
 async def facility_api(request: Request, enterprise_id: Id, scope: Scope = Depends(api_scope)):
     """Add or change a facility (form fields: ``kind``, ``facility_id`` to change one, then the kind's

@@ -14,7 +14,8 @@ from lantian import attachments, db
 from lantian.accounts.scope import Scope
 from lantian.fires import reader, service
 from lantian.fires.settings import fire_settings
-from lantian.web.params import PERIOD, parse_day
+from lantian.web.contract import choices
+from lantian.web.params import DAY, PERIOD, documented, one_of, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -54,7 +55,13 @@ def cases_api(request: Request, county: str | None = Query(None, max_length=32),
         return service.cases(s, scope, county=county, status=status, period=period, config=_config(request))
 
 
+def _seasons(app) -> list[str]:
+    """The workspace's [fires.seasons] names (春耕, 夏收, 秋收 …)."""
+    return [season.name for season in fire_settings(app.state.workspace.config).seasons]
+
+
 @router.get("/api/fires/stats", tags=["fires"])
+@choices(season=_seasons)
 @scoped("signed_in")
 def stats_api(request: Request, year: int | None = Query(None, ge=1901, le=2199),
               season: str | None = Query(None, max_length=16), scope: Scope = Depends(api_scope)) -> dict:
@@ -74,7 +81,7 @@ def case_api(request: Request, case_id: Id, scope: Scope = Depends(api_scope)) -
 
 @router.post("/api/fires/{case_id}/finding", tags=["fires"])
 @scoped("signed_in")
-async def finding_api(request: Request, case_id: Id, kind: Annotated[str, Form(max_length=16)],
+async def finding_api(request: Request, case_id: Id, kind: Annotated[str, Form(max_length=16, json_schema_extra=documented(service.KIND_OF))],
                       note: Annotated[str | None, Form(max_length=2000)] = None,
                       lat: Annotated[str | None, Form(max_length=32)] = None,
                       lon: Annotated[str | None, Form(max_length=32)] = None, by: Text = None,
@@ -100,7 +107,8 @@ async def finding_api(request: Request, case_id: Id, kind: Annotated[str, Form(m
 @router.post("/api/fires/reports", tags=["fires"], status_code=201)
 @scoped("signed_in")
 def report_api(request: Request, time: Annotated[str, Form(max_length=32)], lat: Annotated[str, Form(max_length=32)],
-               lon: Annotated[str, Form(max_length=32)], source: Annotated[str, Form(max_length=16)],
+               lon: Annotated[str, Form(max_length=32)],
+               source: Annotated[str, Form(max_length=16, json_schema_extra=documented(reader.REPORT_SOURCES))],
                reporter: Annotated[str, Form(max_length=64)], note: Annotated[str | None, Form(max_length=2000)] = None,
                csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """A fire reported by a patrol (manual), a video camera (video) or a drone (drone), Beijing time:
@@ -137,8 +145,10 @@ def figures_api(request: Request, county: Annotated[str, Form(max_length=32)],
 
 @router.post("/api/fires/calendar", tags=["fires"])
 @scoped("signed_in")
-def calendar_api(request: Request, county: Annotated[str, Form(max_length=32)], kind: Annotated[str, Form(max_length=8)],
-                 start: Annotated[str, Form(max_length=10)], end: Annotated[str | None, Form(max_length=10)] = None,
+def calendar_api(request: Request, county: Annotated[str, Form(max_length=32)],
+                 kind: Annotated[str, Form(max_length=8, pattern=one_of(service.CALENDAR_KINDS))],
+                 start: Annotated[str, Form(max_length=10, pattern=DAY)],
+                 end: Annotated[str | None, Form(max_length=10, pattern=DAY)] = None,
                  note: Annotated[str | None, Form(max_length=500)] = None, csrf_token: Annotated[str, Form()] = "",
                  scope: Scope = Depends(api_scope)):
     """A county's rain forecast day (rain: 下雨前) or sowing window (sowing: 播种前)."""

@@ -68,6 +68,8 @@ STATUS = {"pending": "待核查", "escalated": "逾期未核查（已升级）",
 SOURCES = {"modis": "MODIS", "viirs": "VIIRS", "manual": "人工巡查", "video": "视频监控", "drone": "无人机"}
 SLOTS = ("收工时", "上半夜", "下雨前", "播种前")
 CALENDAR = {"rain": "降雨预报", "sowing": "播种时段"}
+#: the names a calendar entry's kind may be given by
+CALENDAR_KINDS = {"rain": "rain", "降雨": "rain", "下雨": "rain", "sowing": "sowing", "播种": "sowing"}
 #: roles that verify and report anywhere in the city (a county user: in its own county)
 ACTORS = policy.OFFICE | {"inspector"}
 #: roles that enter any county's figures and calendar (a county user: its own)
@@ -576,7 +578,7 @@ def add_calendar(s: Session, scope: Scope, county: str, kind: str, start: dt.dat
     播种前), entered by the county. Re-entering the same start replaces it. Audited."""
     code = county_code(s, county)
     _may_enter(scope, code)
-    kind = {"rain": "rain", "降雨": "rain", "下雨": "rain", "sowing": "sowing", "播种": "sowing"}.get(kind)
+    kind = CALENDAR_KINDS.get(kind)
     if kind is None:
         raise UsageError("kind: rain (降雨预报) or sowing (播种时段)")
     end = start if kind == "rain" or end is None else end

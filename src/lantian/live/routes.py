@@ -20,6 +20,7 @@ from lantian.accounts.scope import Scope
 from lantian.errors import UsageError
 from lantian.live import devices, notify
 from lantian.live.settings import hj212_settings
+from lantian.web.params import IDS, one_of
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -169,7 +170,7 @@ def _ids(text: str) -> list[int]:
 
 @router.post("/api/live/quarantine/assign", tags=["live"])
 @scoped("signed_in")
-def assign_api(request: Request, ids: Annotated[str, Form(max_length=2000)], mn: Annotated[str, Form(max_length=32)],
+def assign_api(request: Request, ids: Annotated[str, Form(max_length=2000, pattern=IDS)], mn: Annotated[str, Form(max_length=32)],
                csrf_token: Annotated[str, Form()] = "", scope: Scope = Depends(api_scope)):
     """指派入库: held packets stored as the data of a registered device (the office vouches)."""
     page = form_post(request, csrf_token)
@@ -184,7 +185,7 @@ def assign_api(request: Request, ids: Annotated[str, Form(max_length=2000)], mn:
 
 @router.post("/api/live/quarantine/dismiss", tags=["live"])
 @scoped("signed_in")
-def dismiss_api(request: Request, ids: Annotated[str, Form(max_length=2000)],
+def dismiss_api(request: Request, ids: Annotated[str, Form(max_length=2000, pattern=IDS)],
                 note: Annotated[str | None, Form(max_length=500)] = None, csrf_token: Annotated[str, Form()] = "",
                 scope: Scope = Depends(api_scope)):
     """驳回: held packets stay in the quarantine as dismissed."""
@@ -283,7 +284,8 @@ def subscriptions_api(request: Request, scope: Scope = Depends(api_scope)) -> li
 
 @router.post("/api/live/subscriptions", tags=["live"], status_code=201)
 @scoped("signed_in")
-def subscribe_api(request: Request, kind: Annotated[str, Form(max_length=32)], channel: Annotated[str, Form(max_length=10)],
+def subscribe_api(request: Request, kind: Annotated[str, Form(max_length=32, pattern=one_of(["*", *notify.KINDS]))],
+                  channel: Annotated[str, Form(max_length=10, pattern=one_of(notify.CHANNELS))],
                   target: Annotated[str, Form(max_length=255)] = "", secret: Annotated[str | None, Form(max_length=128)] = None,
                   active: Annotated[bool, Form()] = True, csrf_token: Annotated[str, Form()] = "",
                   scope: Scope = Depends(api_scope)):

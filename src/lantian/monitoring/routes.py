@@ -11,7 +11,7 @@ from lantian import attachments, geography
 from lantian.accounts import policy
 from lantian.accounts.scope import Scope
 from lantian.db import BEIJING, session, to_beijing
-from lantian.web.params import Day, parse_day
+from lantian.web.params import DAY, Day, parse_day
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, page_scope
 from lantian.web.templating import render
@@ -94,7 +94,19 @@ def station_api(code: str, scope: Scope = Depends(api_scope)):
 SET_NETWORK = policy.ROOMS["monitoring"].approve
 
 
-@router.post("/api/stations/{code}/network", response_model=StationOut, tags=["monitoring"])
+def _network_body() -> dict:
+    """The network change, as a form or JSON (站点类别, from which day, why)."""
+    from lantian.measurements.stations import NETWORKS
+    schema = {"type": "object", "required": ["network"], "properties": {
+        "network": {"type": "string", "enum": [*NETWORKS, *NETWORKS.values()]},
+        "since": {"type": "string", "pattern": DAY, "description": "YYYY-MM-DD, default today"},
+        "reason": {"type": "string", "maxLength": 500}, "csrf_token": {"type": "string"}}}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema},
+                                          "application/json": {"schema": schema}}}
+
+
+@router.post("/api/stations/{code}/network", response_model=StationOut, tags=["monitoring"],
+             openapi_extra={"requestBody": _network_body()})
 @scoped("signed_in")
 async def set_network(request: Request, code: str, scope: Scope = Depends(api_scope)):
     """Change a station's network (站点类别) from a date: ``network`` (national 国控, provincial 省控, city

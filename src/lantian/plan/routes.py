@@ -113,22 +113,11 @@ async def _files(files: list[UploadFile] | None) -> list[tuple[str, bytes]]:
     return out
 
 
-def _int(text: str | None, name: str, low: int = 0, high: int = 2**31 - 1) -> int | None:
-    if text in (None, ""):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise HTTPException(422, f"{name} must be a whole number") from None
-    if not low <= value <= high:
-        raise HTTPException(422, f"{name} must be {low}–{high}")
-    return value
-
-
 @router.post("/api/plan/tasks/{task_id}/reports", status_code=201, tags=["plan"])
 @scoped("signed_in")
 async def report_api(request: Request, task_id: Id, text: Annotated[str, Form()],
-                     percent: Annotated[str | None, Form()] = None, milestone_id: Annotated[str | None, Form()] = None,
+                     percent: Annotated[int | None, Form(ge=0, le=100)] = None,
+                     milestone_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
                      completed: Annotated[bool, Form()] = False, csrf_token: Annotated[str, Form()] = "",
                      files: Annotated[list[UploadFile] | None, File()] = None,
                      scope: Scope = Depends(api_scope)):
@@ -137,8 +126,8 @@ async def report_api(request: Request, task_id: Id, text: Annotated[str, Form()]
     data = await _files(files)
     with as_http(), db.session(request.app.state.db_url) as s:
         row = service.add_report(s, request.app.state.workspace.root, scope, task_id, text,
-                                 as_of=request.app.state.workspace.as_of, milestone_id=_int(milestone_id, "milestone_id", 1),
-                                 percent=_int(percent, "percent", 0, 100), completed=completed, files=data)
+                                 as_of=request.app.state.workspace.as_of, milestone_id=milestone_id,
+                                 percent=percent, completed=completed, files=data)
         report_id = row.id
     if page:
         return RedirectResponse(f"/plan/tasks/{task_id}#reports", status_code=303)

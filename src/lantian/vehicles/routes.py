@@ -18,7 +18,7 @@ from lantian.accounts.scope import Scope
 from lantian.enterprises import service as ledgers
 from lantian.errors import InputError
 from lantian.vehicles import rules, service
-from lantian.web.params import DAY, parse_day
+from lantian.web.params import DAY, one_of, parse_day
 from lantian.web.refusals import as_http
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, form_post, page_scope
@@ -88,7 +88,7 @@ def push_api(request: Request, payload: Annotated[Any, Body()]) -> dict:
 
 @router.post("/api/gates/violations/{record_id}/resolve", tags=["vehicles"])
 @scoped("signed_in")
-def resolve_api(request: Request, record_id: Id, rule: Annotated[str, Form(max_length=16)],
+def resolve_api(request: Request, record_id: Id, rule: Annotated[str, Form(max_length=16, pattern=one_of(rules.RULE_NAMES))],
                 note: Annotated[str, Form(max_length=2000)], csrf_token: Annotated[str, Form()] = "",
                 scope: Scope = Depends(api_scope)):
     """Record that a violation was dealt with (the office, an inspector or the record's county)."""

@@ -11,6 +11,10 @@
   evidence files) declare those media types for 200 beside JSON (``format=json`` answers JSON).
 - **URLs.** A NUL byte anywhere in the URL is refused with 400 (:class:`lantian.web.app.RefuseNul`):
   every free string parameter of the path or query says so (``pattern: ^[^\x00]*$``).
+- **Workspace choices.** A parameter whose values are the workspace's (the configured fire seasons)
+  lists them when the document is built (:func:`choices`): the app knows its workspace.
+- **Forms.** A form field sent empty is a field not sent (FastAPI), so a required text field is at
+  least one character; a form has no null.
 - **Allow.** A 405 names every method the path has (:class:`AllowAll`): FastAPI named only the
   methods of the first route of the path it tried.
 """
@@ -65,6 +69,32 @@ def _downloads(app) -> dict[tuple[str, str], list[str]]:
     return out
 
 
+def choices(**parameters):
+    """Mark an endpoint whose query ``parameters`` take the workspace's values: each is a function of
+    the app giving them (an empty value stays allowed: it means "not given")."""
+    def mark(fn):
+        fn.__choices__ = parameters
+        return fn
+    return mark
+
+
+def _workspace_choices(app) -> dict[tuple[str, str], dict[str, list[str]]]:
+    out = {}
+    for route in all_routes(app.routes):
+        named = getattr(getattr(route, "endpoint", None), "__choices__", None)
+        if isinstance(route, APIRoute) and named:
+            for method in route.methods:
+                out[(route.path, method.lower())] = {name: ["", *of(app)] for name, of in named.items()}
+    return out
+
+
+def _enumerate(schema: dict, values: list[str]) -> None:
+    for member in schema.get("anyOf", ()):
+        _enumerate(member, values)
+    if schema.get("type") == "string":
+        schema["enum"] = values
+
+
 def install(app) -> None:
     """Replace ``app.openapi`` with FastAPI's document plus the corrections above (built once)."""
     def openapi():
@@ -74,14 +104,19 @@ def install(app) -> None:
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schemas["Error"] = ERROR
         downloads = _downloads(app)
+        workspace_choices = _workspace_choices(app)
         for path, operations in doc.get("paths", {}).items():
             for method, op in operations.items():
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
                 responses = op["responses"]
+                named = workspace_choices.get((path, method), {})
                 for parameter in op.get("parameters", ()):
+                    if parameter.get("name") in named and parameter.get("in") == "query":
+                        _enumerate(parameter.setdefault("schema", {}), named[parameter["name"]])
                     if parameter.get("in") in ("path", "query"):
                         _no_nul(parameter.get("schema", {}))
+                _form_body(op, schemas)
                 for code, text in ERRORS.items():
                     responses[code] = {"description": text, "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -99,6 +134,31 @@ def install(app) -> None:
     app.openapi = openapi
 
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _form_body(op: dict, schemas: dict) -> None:
+    """A form's fields as FastAPI reads them: a field sent empty is a field not sent (so a required text
+    field is at least one character), and a form has no null (an optional field is left out instead)."""
+    for media, body in op.get("requestBody", {}).get("content", {}).items():
+        if media not in FORMS:
+            continue
+        schema = body.get("schema", {})
+        ref = schema.get("$ref", "")
+        schema = schemas.get(ref.rsplit("/", 1)[-1], schema) if ref else schema
+        required = set(schema.get("required", ()))
+        for name, field in schema.get("properties", {}).items():
+            members = [m for m in field.get("anyOf", ()) if m.get("type") != "null"]
+            if "anyOf" in field and len(members) == 1:
+                del field["anyOf"]
+                field.update(members[0])
+            if field.get("default", 0) is None:
+                del field["default"]
+            if (name in required and field.get("type") == "string" and "minLength" not in field
+                    and not {"format", "contentMediaType"} & set(field)):
+                field["minLength"] = 1
+
+
 NO_NUL = r"^[^\x00]*$"
 
 
@@ -106,6 +166,8 @@ def _no_nul(schema: dict) -> None:
     """A free string in the URL says it holds no NUL byte (:class:`lantian.web.app.RefuseNul` answers 400)."""
     for member in schema.get("anyOf", ()):
         _no_nul(member)
+    if isinstance(schema.get("items"), dict):             # a repeated parameter: each of its values
+        _no_nul(schema["items"])
     if schema.get("type") == "string" and not ({"pattern", "enum", "const", "format"} & set(schema)):
         schema["pattern"] = NO_NUL
 

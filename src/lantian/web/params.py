@@ -54,6 +54,30 @@ PERIOD = rf"^(|{_YEAR}|{_YEAR}-(0[1-9]|1[0-2])|{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-2
 _VALUE = r"(0|[1-9]\d{0,2}|1\d{3}|2000)"
 VALUES = rf"^{_VALUE}([,，]{_VALUE})*$"
 """One or more whole numbers 0–2000 separated by commas (daily AQI, O3 8-h µg/m³)."""
+
+
+def one_of(values, empty: bool = False) -> str:
+    """The pattern of exactly one of ``values`` (or nothing, with ``empty``) — a fixed vocabulary the
+    document lists (issue 21 §6)."""
+    import re
+    names = sorted({str(v) for v in values}, key=lambda v: (-len(v), v))
+    return "^(" + ("|" if empty else "") + "|".join(re.escape(v) for v in names) + ")$"
+
+
+def documented(values=None, pattern: str | None = None) -> dict:
+    """``json_schema_extra`` of a field whose parser is more lenient than a pattern can say (case, width,
+    spaces, thousands separators): the document lists the usual spellings, the parser still takes the
+    others and names the field when it cannot."""
+    extra = {}
+    if values is not None:
+        extra["enum"] = sorted({str(v) for v in values})
+    if pattern is not None:
+        extra["pattern"] = pattern
+    return extra
+
+
+IDS = r"^[\s,]*[0-9]{1,9}([\s,]+[0-9]{1,9})*[\s,]*$"
+"""Record numbers separated by spaces or commas, at least one."""
 YEAR_MONTH = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
 """A required YYYY-MM, years 1901–2199."""
 QUARTER = rf"^{_YEAR}Q[1-4]$"
