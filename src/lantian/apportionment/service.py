@@ -28,6 +28,9 @@ from lantian.apportionment import engine, markers, prepare, reader, results
 from lantian.apportionment.models import PmfRun
 from lantian.db import now_utc, to_beijing
 from lantian.errors import Forbidden, NotFound, UsageError
+from lantian.apportionment.report import render
+from lantian.inventory import service as inventory
+from lantian.inventory.tables import load as inventory_tables
 
 MANAGE = policy.OFFICE
 READ = policy.CITY_WIDE
@@ -202,7 +205,6 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
                     config: dict | None = None) -> dict:
     """Each named factor beside the inventory: its share of the apportioned mass and the share of its
     linked sectors in the inventory's emissions of the linked pollutant (the 一市一策 discussion)."""
-    from lantian.inventory import service as inventory
     detail_ = detail(s, scope, run_id)
     found = inventory.years(s)
     chosen = year or (found[0] if found else None)
@@ -210,7 +212,6 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
         return {"year": chosen, "label": None, "factors": [], "note": "尚无排放清单（lantian inventory build）"}
     summary = inventory.summary(s, scope, chosen, root=root, config=config)
     by_code = {x["code"]: x["tonnes"] for x in summary["sectors"]}
-    from lantian.inventory.tables import load as inventory_tables
     sector_names = inventory_tables(root, config)
     known = markers.load(root)
     out = []
@@ -232,7 +233,6 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
 
 def report(s: Session, scope: Scope, run_id: int, out: Path, *, root: Path | None = None,
            config: dict | None = None) -> Path:
-    from lantian.apportionment.report import render
     return render(detail(s, scope, run_id), inventory_links(s, scope, run_id, root=root, config=config), out,
                   root=root)
 
