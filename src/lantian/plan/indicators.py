@@ -19,6 +19,7 @@ from typing import Callable
 
 from lantian.errors import UsageError
 from lantian.plan.status import Measured
+import lantian
 
 
 @dataclass
@@ -58,7 +59,6 @@ def providers() -> list[str]:
     import os
     import pkgutil
 
-    import lantian
     found = []
     for base in lantian.__path__:
         for room in sorted(m.name for m in pkgutil.iter_modules([base]) if m.ispkg):
