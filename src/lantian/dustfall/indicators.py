@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from lantian.plan.indicators import Context, Indicator, register
 from lantian.plan.status import Measured
-from lantian import db
-from lantian.dustfall.models import DustfallValue
-from lantian.dustfall.service import latest, threshold, bulletin
-from lantian.plan.indicators import Citation
-from lantian.standards.dustfall import published
+
+# the rooms' services are imported inside the functions on purpose: every indicators module loads at
+# `lantian --help` (plan.indicators' registry) — at the top they took it from 1.5 s to 2.7 s (docs/architecture.md)
 
 
 def _dustfall(ctx: Context, params: dict) -> Measured:
+    from lantian import db
+    from lantian.dustfall.service import latest, threshold
+    from lantian.standards.dustfall import published
     unit = str(params["unit"])
     limit = threshold(ctx.config)
     if unit == "all":
@@ -30,6 +31,9 @@ register(Indicator("dustfall", "月降尘量", ("unit",), _dustfall))
 
 def _all(ctx: Context, params: dict, limit) -> Measured:
     """Every county in the latest bulletin at or below the threshold (task 14 as a whole)."""
+    from lantian import db
+    from lantian.dustfall.models import DustfallValue
+    from lantian.dustfall.service import bulletin
     import sqlalchemy as sa
     with db.session(ctx.url) as s:
         period = s.scalar(sa.select(sa.func.max(DustfallValue.period)))
@@ -44,5 +48,6 @@ def _all(ctx: Context, params: dict, limit) -> Measured:
 
 def citations(root, config) -> list:
     """Task 14: 平均降尘量高于7吨／月·平方公里的县区要组织开展降尘专项整治 — every county at or below the threshold."""
+    from lantian.plan.indicators import Citation
     return [Citation(14, "任务14：每月通报县区降尘量监测结果，平均降尘量高于7吨／月·平方公里的县区要组织开展降尘专项整治",
                      "各县区月降尘量不高于限值（降尘监测）", "dustfall", {"unit": "all"})]

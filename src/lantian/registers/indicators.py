@@ -9,12 +9,9 @@ from pathlib import Path
 
 from lantian.plan.indicators import Context, Indicator, register
 from lantian.plan.status import Measured
-from lantian import db
-from lantian.accounts.scope import Scope
-from lantian.plan.indicators import Citation
-from lantian.registers import service, checks
-from lantian.registers.checks import CHECKS
-from lantian.registers.kinds import registers
+
+# the rooms' services are imported inside the functions on purpose: every indicators module loads at
+# `lantian --help` (plan.indicators' registry) — at the top they took it from 1.5 s to 2.7 s (docs/architecture.md)
 
 NAME = "register_rule"
 
@@ -25,6 +22,10 @@ def _root(ctx: Context) -> Path | None:
 
 
 def _register_rule(ctx: Context, params: dict) -> Measured:
+    from lantian import db
+    from lantian.accounts.scope import Scope
+    from lantian.registers import service
+    from lantian.registers.kinds import registers
     rule, reg_id = params.get("rule"), params.get("register")
     county = params.get("county") or params.get("unit")
     task = int(params["task"]) if params.get("task") not in (None, "") else None
@@ -42,6 +43,7 @@ def _register_rule(ctx: Context, params: dict) -> Measured:
         with db.session(ctx.url) as s:
             ctx.memo[memo] = service.check(s, Scope.office(ctx.url, "indicator"), ctx.as_of, ctx.config, _root(ctx))
     found = ctx.memo[memo]
+    from lantian.registers.checks import CHECKS
     if not found.rows.get(reg_id) and not (rule in CHECKS and CHECKS[rule].ledger):
         return Measured(NAME, params, None, "—", f"「{reg.label}」无台账数据", ctx.as_of)
     if task is not None and any(f.name == "task" for f in reg.fields):
@@ -89,6 +91,9 @@ DEMO_EXPECTED = {1: False, 8: True, 9: False, 12: True, 13: False, 16: True, 17:
 
 def citations(root, config) -> list:
     """Every register rule and named check citing a task of the plan (notices make nothing red: not bound)."""
+    from lantian.plan.indicators import Citation
+    from lantian.registers import checks, service
+    from lantian.registers.kinds import registers
     known = registers()
     out = []
     for r in service.load_rules(root, service.settings_of(config)):
