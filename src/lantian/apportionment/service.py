@@ -28,7 +28,6 @@ from lantian.apportionment import engine, markers, prepare, reader, results
 from lantian.apportionment.models import PmfRun
 from lantian.db import now_utc, to_beijing
 from lantian.errors import Forbidden, NotFound, UsageError
-from lantian.apportionment.report import render
 from lantian.inventory import service as inventory
 from lantian.inventory.tables import load as inventory_tables
 
@@ -233,6 +232,7 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
 
 def report(s: Session, scope: Scope, run_id: int, out: Path, *, root: Path | None = None,
            config: dict | None = None) -> Path:
+    from lantian.apportionment.report import render          # lazy: report pulls matplotlib
     return render(detail(s, scope, run_id), inventory_links(s, scope, run_id, root=root, config=config), out,
                   root=root)
 

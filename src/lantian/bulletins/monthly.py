@@ -44,7 +44,6 @@ from lantian.assessment.ranking import OUTPUT, composite_columns, rank_units
 from lantian.assessment.service import ranking, latest_data_day, progress_rows
 from lantian.assessment.statistics import area_daily_units, period_statistics
 from lantian.assessment.targets import targets
-from lantian.bulletins import charts as C
 from lantian.documents import render_docx, to_pdf
 from lantian.documents.content import Heading, Paragraph, Image, Table, OfficialDocument
 from lantian.dustfall.service import bulletin
@@ -570,6 +569,7 @@ def _heading(blocks, text: str, synthetic: bool = False) -> None:
 
 
 def _city_blocks(blocks, data, charts: Path) -> None:
+    from lantian.bulletins import charts as C          # lazy: charts pull matplotlib
     c, m, y = data["city"], data["city"]["month"], data["city"]["year_to_date"]
     month = data["month_number"]
     _heading(blocks, SECTION_TITLES["city"])
@@ -718,6 +718,7 @@ def _trend_blocks(blocks, data) -> None:
 
 def document(data: dict, charts: Path, *, workspace=None, url: str | None = None):
     """The bulletin's content blocks, only the sections that have data."""
+    from lantian.bulletins import charts as C          # lazy: charts pull matplotlib
     blocks: list = [Paragraph(data["incomplete"])] if data.get("incomplete") else []
     blocks.append(Paragraph(f"现将{data['year']}年{data['month_number']}月全市大气污染防治有关情况通报如下。"))
     if data.get("city"):
