@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lantian.db import Base, UTCDateTime, now_utc
+from lantian import db
 
 
 class AuditEntry(Base):
@@ -150,7 +151,6 @@ def entries(s: Session, *, entity: str | None = None, actor: str | None = None, 
 def record_measurement_import(url, summary, actor: str) -> None:
     """A measurement import into the store (``lantian import …``, the watched folder) in the audit log:
     its id, source, files (name, SHA-256, rows) and what it changed (issue 21 §2)."""
-    from lantian import db
     d = summary.as_dict()
     after = {k: d.get(k) for k in ("source", "rows_read", "new", "changed", "unchanged", "stations", "first", "last",
                                    "committed")}

@@ -44,6 +44,8 @@ import sqlalchemy as sa
 
 from lantian.errors import UsageError
 from lantian.workspace import CONFIG, Workspace
+from lantian import db
+from lantian.measurements.store import Store
 
 FORMAT = "lantian-backup/1"
 MANIFEST = "MANIFEST.json"
@@ -66,8 +68,6 @@ class _Member:
 
 def backup(ws: Workspace, out: str | Path, *, include_secrets: bool = False) -> dict:
     """Write a backup of ``ws`` to ``out``; the summary (also the archive's MANIFEST.json)."""
-    from lantian import db
-    from lantian.measurements.store import Store
     out = Path(out)
     if not out.parent.is_dir():
         raise UsageError(f"{out.parent}: no such folder for the backup")
@@ -180,7 +180,6 @@ def _database_snapshot(url: str, kind: str, staging: Path) -> dict:
 
 
 def _row_counts(url: str) -> dict[str, int]:
-    from lantian import db
     engine = db.engine_for(url)
     with engine.connect() as conn:
         names = sa.inspect(conn).get_table_names()
@@ -307,7 +306,6 @@ def verify(path: str | Path) -> dict:
 def restore(path: str | Path, target: str | Path, *, database_url: str | None = None) -> dict:
     """Restore the backup at ``path`` into the new workspace ``target`` (its database: ``database_url``,
     else the workspace's — $LANTIAN_DATABASE_URL or its own SQLite file). Checked first."""
-    from lantian import db
     manifest = verify(path)
     root = Path(target)
     if root.exists() and any(root.iterdir()):
@@ -385,7 +383,6 @@ def _empty_database(url: str, kind: str) -> None:
         if path.exists() and path.stat().st_size:
             raise UsageError(f"{path}: a database is already there — restore into a new workspace")
         return
-    from lantian import db
     with db.engine_for(url).connect() as conn:
         tables = sa.inspect(conn).get_table_names()
     if tables:

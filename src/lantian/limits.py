@@ -92,7 +92,7 @@ def column_limits(mapper: Mapper) -> tuple[tuple[str, str, str, int | None], ...
 def cell_limit(kind: str | None, field: str) -> int:
     """The limit of a ledger's or register's text cell: the column it is stored in (the enterprise's
     name, a facility's code…), else :data:`CELL_TEXT_CHARS`."""
-    from lantian.accounts.models import Enterprise
+    from lantian.accounts.models import Enterprise          # cycle: limits ↔ db (db imports limits; models import db)
     from lantian.enterprises.models import Facility, Ledger
     tables = {"enterprise": (Enterprise, Ledger), "facility": (Facility,)}.get(kind or "", ())
     for model in tables:
@@ -123,7 +123,7 @@ def _check_lengths(session: Session, flush_context, instances) -> None:
 def limits_table() -> list[tuple[str, str, int]]:
     """(table, column, limit) of every limited text column, for docs/limits.md and its test."""
     import importlib
-    from lantian.db import Base
+    from lantian.db import Base          # cycle: limits ↔ db (db imports limits at its end)
     for module in MODEL_MODULES:              # every room's tables registered
         importlib.import_module(module)
     rows = []

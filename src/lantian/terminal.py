@@ -11,6 +11,11 @@ import typer
 from rich.console import Console
 
 from lantian.errors import Forbidden, InputError, NotFound, UsageError
+from lantian import db
+from lantian.accounts.models import User
+from lantian.accounts.scope import Scope
+from lantian.accounts.service import principal
+from lantian.workspace import open_workspace
 
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
@@ -39,8 +44,6 @@ AsOpt = Annotated[Optional[str], typer.Option("--as", help="Act as this user (th
 
 def open_upgraded(workspace, create: bool = False):
     """The workspace (made if ``create``), its operational database brought to the current schema."""
-    from lantian import db
-    from lantian.workspace import open_workspace
     ws = open_workspace(workspace, create=create)
     db.upgrade(ws.database_url)
     return ws
@@ -53,14 +56,10 @@ def workspace_url(workspace) -> str:
 
 def acting_scope(url: str, username: Optional[str]):
     """The scope a command runs in: a named user's (``--as``), or the city office's."""
-    from lantian.accounts.scope import Scope
     if username is None:
         return Scope.office(url, "cli")
     import sqlalchemy as sa
 
-    from lantian import db
-    from lantian.accounts.models import User
-    from lantian.accounts.service import principal
     with db.session(url) as s:
         user = s.scalar(sa.select(User).where(User.username == username))
         if user is None or not user.active:

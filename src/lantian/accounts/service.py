@@ -15,6 +15,8 @@ from lantian import audit
 from lantian.accounts.models import ROLES, ApiToken, Department, Enterprise, User
 from lantian.db import now_utc, to_beijing
 from lantian.errors import UsageError
+from lantian.measurements.stations import AdminUnit
+from lantian.workspace import check_keys
 
 _hasher = PasswordHasher()
 
@@ -65,7 +67,6 @@ def principal(u: User) -> Principal:
 
 def _check_binding(s: Session, role: str, county: str | None, department: str | None,
                    enterprise: int | None) -> None:
-    from lantian.measurements.stations import AdminUnit
     if role not in ROLES:
         raise UsageError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     if role == "county":
@@ -110,7 +111,6 @@ class Lockout:
 
 
 def lockout_settings(config: dict | None) -> Lockout:
-    from lantian.workspace import check_keys
     section = (config or {}).get("accounts", {})
     check_keys(section, {"lockout_failures", "lockout_minutes"}, "accounts", "lantian.toml")
     failures, minutes = section.get("lockout_failures", 5), section.get("lockout_minutes", 15)

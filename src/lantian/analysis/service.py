@@ -19,6 +19,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lantian.errors import NotFound, UsageError
+from lantian import geography
+from lantian.analysis import wind
+from lantian.analysis.calendar import calendar
+from lantian.analysis.compare import compare
+from lantian.analysis.exceedance import statistics
+from lantian.analysis.trend import fit_trend, monthly_means
+from lantian.analysis.variation import time_variation, trend_level
+from lantian.assessment.networks import official_stations
+from lantian.measurements.series import area_daily, station_daily
 
 #: what users type → (daily column, hourly pollutant)
 POLLUTANTS = {"aqi": ("AQI", None), "pm2.5": ("PM2_5", "PM2_5"), "pm2_5": ("PM2_5", "PM2_5"),
@@ -53,8 +62,6 @@ class Target:
 
 def targets(scope, url: str, config) -> list[Target]:
     """Every target the caller may analyse: its areas first, then its stations."""
-    from lantian.assessment.networks import official_stations
-    from lantian import geography
     members = official_stations(url, config)
     city = geography.city_of(url, config)
     out = []
@@ -138,7 +145,6 @@ def _years(store, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | Non
 
 def daily(store, con, target: Target, start: dt.date, end: dt.date) -> dict[str, list]:
     """``date`` (ISO) and each daily column (CO in mg/m³) of the target, one entry per day with data."""
-    from lantian.measurements.series import area_daily, station_daily
     years = _years(store, start, end)
     if years is None:
         return {"date": [], **{c: [] for c in DAILY_COLUMNS}}
@@ -198,7 +204,6 @@ def _header(target: Target, column: str, start, end) -> dict:
 
 
 def calendar_of(store, con, target: Target, column: str, year: int, month: int | None = None) -> dict:
-    from lantian.analysis.calendar import calendar
     start = dt.date(year, month or 1, 1)
     end = dt.date(year, 12, 31) if not month else (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
     d = daily(store, con, target, start, end)
@@ -209,7 +214,6 @@ def calendar_of(store, con, target: Target, column: str, year: int, month: int |
 
 
 def variation_of(store, target: Target, hourly_pollutant: str, start, end, n_boot: int = 200) -> dict:
-    from lantian.analysis.variation import time_variation, trend_level
     t, v = hourly(store, target, hourly_pollutant, start, end)
     _need(len(v), f"hourly {LABELS[hourly_pollutant]}", target, start, end)
     out = _header(target, hourly_pollutant, start, end)
@@ -220,7 +224,6 @@ def variation_of(store, target: Target, hourly_pollutant: str, start, end, n_boo
 
 def trend_of(store, con, target: Target, column: str, start, end, *, deseason: bool = False,
              n_boot: int = 500, autocorrelation: bool = False) -> dict:
-    from lantian.analysis.trend import fit_trend, monthly_means
     d = daily(store, con, target, start, end)
     _need(sum(v is not None for v in d[column]), f"daily {LABELS[column]}", target, start, end)
     series = monthly_means(d["date"], [np.nan if v is None else v for v in d[column]])
@@ -251,7 +254,6 @@ def trend_of_met(met, hourly_pollutant: str, station: str | None, *, deseason: b
                  autocorrelation: bool = False) -> dict:
     """The trend of a pollutant carried by a met file (UCI Beijing's stations: four years, so the
     deseasonalised trend has real data to run on). Daily values: 24-hour means (≥ 20 hours)."""
-    from lantian.analysis.trend import fit_trend, monthly_means
     if hourly_pollutant == "O3":
         raise UsageError("O3's daily statistic is the MDA8, not computed from a met file; choose PM2.5, PM10, SO2, "
                          "NO2 or CO")
@@ -273,7 +275,6 @@ def trend_of_met(met, hourly_pollutant: str, station: str | None, *, deseason: b
 
 
 def exceedance_of(store, con, target: Target, start, end, grade: str = "II") -> dict:
-    from lantian.analysis.exceedance import statistics
     d = daily(store, con, target, start, end)
     out = _header(target, "AQI", start, end)
     out.pop("pollutant"), out.pop("pollutant_name"), out.pop("unit")
@@ -286,7 +287,6 @@ def exceedance_of(store, con, target: Target, start, end, grade: str = "II") -> 
 
 def compare_of(store, con, a: Target, a_period: tuple, b: Target, b_period: tuple, column: str,
                paired: bool | None = None) -> dict:
-    from lantian.analysis.compare import compare
     da = daily(store, con, a, *a_period)
     db = daily(store, con, b, *b_period)
     try:
@@ -303,7 +303,6 @@ def compare_of(store, con, a: Target, a_period: tuple, b: Target, b_period: tupl
 
 def rose_of(met, hourly_pollutant: str | None, station: str | None = None, breaks=None) -> dict:
     """Wind rose (always), pollution rose and polar plot (when the met file carries the pollutant)."""
-    from lantian.analysis import wind
     m = met.only(station)
     out = {"file": m.path.name, "station": station, "stations": met.stations(), "n_hours": int(len(m.time)),
            "from": str(m.time.min()) if len(m.time) else None, "to": str(m.time.max()) if len(m.time) else None,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from lantian.apportionment.reader import Dataset
 from lantian.errors import UsageError
+from lantian.workspace import check_keys
 
 TOTAL_NAMES = ("pm25", "pm2.5", "mass", "pm10", "tnmoc", "tvoc", "totalvoc", "total", "pm")
 
@@ -36,7 +37,6 @@ class PrepareSettings:
     @classmethod
     def of(cls, config: dict | None) -> "PrepareSettings":
         section = ((config or {}).get("apportionment") or {}).get("categories") or {}
-        from lantian.workspace import check_keys
         check_keys(section, set(cls.__dataclass_fields__), "apportionment.categories", "lantian.toml")
         return cls(**{k: float(v) for k, v in section.items()})
 

@@ -8,6 +8,10 @@ import tempfile
 from pathlib import Path
 
 import matplotlib
+from lantian.documents import render_docx
+from lantian.documents.charts import cjk_font
+from lantian.documents.content import Heading, Image, OfficialDocument, Paragraph, Table
+from lantian.workspace import Workspace
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -16,7 +20,6 @@ COLOURS = ["#4a7ebb", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#7
 
 
 def _font():
-    from lantian.documents.charts import cjk_font
     font = cjk_font()
     plt.rcParams["font.family"] = font.get_name()
     plt.rcParams["axes.unicode_minus"] = False
@@ -63,8 +66,6 @@ def season_chart(r: dict, out: Path) -> Path | None:
 
 
 def render(r: dict, links: dict, out: Path, *, root: Path | None = None, issuer: str = "") -> Path:
-    from lantian.documents import render_docx
-    from lantian.documents.content import Heading, Image, OfficialDocument, Paragraph, Table
     names = _names(r)
     bs = {f["factor"]: f for f in (r["bootstrap"] or {}).get("factors", [])}
     inp = r["input"]
@@ -122,5 +123,4 @@ def render(r: dict, links: dict, out: Path, *, root: Path | None = None, issuer:
                                issuer=issuer)
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        from lantian.workspace import Workspace
         return render_docx("document", doc, out, workspace=Workspace(Path(root)) if root else None)

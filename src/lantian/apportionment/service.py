@@ -29,6 +29,8 @@ from lantian.apportionment.models import PmfRun
 from lantian.db import now_utc, to_beijing
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.documents.office import office_of
+from lantian.inventory import service as inventory
+from lantian.inventory.tables import load as inventory_tables
 
 MANAGE = policy.OFFICE
 READ = policy.CITY_WIDE
@@ -203,7 +205,6 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
                     config: dict | None = None) -> dict:
     """Each named factor beside the inventory: its share of the apportioned mass and the share of its
     linked sectors in the inventory's emissions of the linked pollutant (the 一市一策 discussion)."""
-    from lantian.inventory import service as inventory
     detail_ = detail(s, scope, run_id)
     found = inventory.years(s)
     chosen = year or (found[0] if found else None)
@@ -211,7 +212,6 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
         return {"year": chosen, "label": None, "factors": [], "note": "尚无排放清单（lantian inventory build）"}
     summary = inventory.summary(s, scope, chosen, root=root, config=config)
     by_code = {x["code"]: x["tonnes"] for x in summary["sectors"]}
-    from lantian.inventory.tables import load as inventory_tables
     sector_names = inventory_tables(root, config)
     known = markers.load(root)
     out = []
@@ -233,7 +233,7 @@ def inventory_links(s: Session, scope: Scope, run_id: int, *, year: int | None =
 
 def report(s: Session, scope: Scope, run_id: int, out: Path, *, root: Path | None = None,
            config: dict | None = None) -> Path:
-    from lantian.apportionment.report import render
+    from lantian.apportionment.report import render          # lazy: report pulls matplotlib
     return render(detail(s, scope, run_id), inventory_links(s, scope, run_id, root=root, config=config), out,
                   root=root, issuer=office_of(s, config).issuer)
 

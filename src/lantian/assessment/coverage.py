@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from lantian.standards import period as ref
 from lantian.standards.evaluation import settings
 from lantian.standards.pollutants import DISPLAY, POLLUTANTS
+from lantian.errors import UsageError
 
 #: the daily columns whose valid days are counted, with the names an official reads
 ITEMS = {ref.COLUMNS[p]: DISPLAY[p] for p in POLLUTANTS}
@@ -154,7 +155,6 @@ def refuse_incomplete(rows, strict: bool, what: str) -> str | None:
     ``coverage_problem`` (a ranking or progress row) — of the rows that print a figure: a unit without
     any valid day prints none (its row says 无有效监测数据). With ``strict`` an incomplete one is a
     :class:`UsageError` naming the reason (the command exits with code 2 and produces nothing)."""
-    from lantian.errors import UsageError
     text = note((name, row["coverage_problem"]) for name, row in rows
                 if not row.get("complete") and row.get("valid_days"))      # a unit without data prints no figure
     if text and strict:

@@ -15,6 +15,17 @@ from lantian.assessment.progress import UnitProgress
 from lantian.db import now_utc
 from lantian.documents.office import Office, office_of
 from lantian.errors import UsageError
+from lantian.assessment.coverage import RULE
+from lantian.documents import render_docx
+from lantian.documents.letters import (
+    WarningLetterContext,
+    InterviewCandidate,
+    InterviewProposalContext,
+    interview_proposal,
+    warning_letter,
+)
+from lantian.documents.pdf import pdf_unavailable, to_pdf
+from lantian.standards.progress import BEHIND_CONDITIONS, SERIOUS_CONDITIONS
 
 RECTIFICATION_DAYS = 15          # ⚠ default: the rectification report is due 15 days after issue
 STATUSES = ("draft", "issued", "received", "rectified")
@@ -52,7 +63,6 @@ def _level(s: Session, unit: str) -> str | None:
 
 def _incomplete(n: dict) -> str:
     """数据不完整：… — the top line of a letter whose figures fall short of the HJ 663 minimums."""
-    from lantian.assessment.coverage import RULE
     if n.get("complete", True):
         return ""
     return (f"数据不完整：{n.get('name', '')}{n.get('coverage_problem')}（{RULE}）。本函所列累计数据未达到有效性"
@@ -60,7 +70,6 @@ def _incomplete(n: dict) -> str:
 
 
 def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = None, office: Office | None = None):
-    from lantian.documents.letters import WarningLetterContext
     n = d.numbers
     return WarningLetterContext(
         county=d.name, year=day.year, period_end=day, pm25=n["pm25"], pm25_target=n["pm25_target"],
@@ -73,8 +82,6 @@ def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = Non
 
 def _interview_context(found: list[Draft], day: dt.date, number: str, levels: dict | None = None,
                        office: Office | None = None):
-    from lantian.documents.letters import InterviewCandidate, InterviewProposalContext
-    from lantian.standards.progress import BEHIND_CONDITIONS, SERIOUS_CONDITIONS
     words = {**BEHIND_CONDITIONS, **SERIOUS_CONDITIONS}
     rule = next((d.numbers.get("rule") for d in found if d.numbers.get("rule")), "")
     candidates = [InterviewCandidate(
@@ -91,7 +98,6 @@ def _interview_context(found: list[Draft], day: dt.date, number: str, levels: di
 def _pdf(docx: Path, pdf: bool) -> Path | None:
     if not pdf:
         return None
-    from lantian.documents.pdf import pdf_unavailable, to_pdf
     return None if pdf_unavailable() else to_pdf(docx)
 
 
@@ -100,8 +106,6 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
     """Record each draft (status draft) and write its document under WORKSPACE/letters/: a 预警通知函
     per county behind schedule, one 约谈建议 for all the seriously behind; a PDF copy beside each
     .docx when LibreOffice is installed (``pdf``). ``synthetic``: letters of a demo (演示/合成数据)."""
-    from lantian.documents import render_docx
-    from lantian.documents.letters import interview_proposal, warning_letter
     folder = root / "letters"
     folder.mkdir(parents=True, exist_ok=True)
     office = office_of(s, config)

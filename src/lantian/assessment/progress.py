@@ -15,6 +15,7 @@ from lantian.workspace import check_keys
 from lantian.measurements.store import Store
 from lantian.standards import period as ref
 from lantian.standards import progress as std
+from lantian.assessment.networks import describe, Membership, fixed
 
 
 @dataclass
@@ -45,7 +46,6 @@ class UnitProgress:
         return self.coverage is not None and self.coverage.complete
 
     def as_dict(self) -> dict:
-        from lantian.assessment.networks import describe
         c = self.coverage
         return {"unit": self.unit, "name": self.name, "date": self.date.isoformat(), "valid_days": self.valid_days,
                 "aqi_days": self.aqi_days, "days": None if c is None else c.days,
@@ -119,7 +119,6 @@ def progress(store: Store, units, names: Mapping[str, str], day: dt.date,
     the units' daily values from 1 January of the year before (columns as :func:`area_daily_units`),
     already computed. Each row says what its data covers (:mod:`lantian.assessment.coverage`) and
     which stations it used."""
-    from lantian.assessment.networks import Membership, fixed
     members = units if isinstance(units, Membership) else fixed(units)
     ytd = ref.year_to_date(day)
     last = ref.same_period_last_year(ytd)

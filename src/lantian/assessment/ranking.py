@@ -32,6 +32,8 @@ from lantian.standards import period as ref
 from lantian.standards.pollutants import DECIMALS, POLLUTANTS
 from lantian.standards.ranking import Scheme, change_rate, ranks, scheme as scheme_named
 from lantian.standards.rulesets import RuleSet
+from lantian.assessment.coverage import coverage
+from lantian.assessment.networks import Membership, describe, fixed
 
 #: output names of the ranked concentrations
 OUTPUT = {"PM2_5": "pm25", "PM10": "pm10", "SO2": "so2", "NO2": "no2", "CO": "co_p95", "O3": "o3_8h_p90"}
@@ -114,8 +116,6 @@ def rank_units(store: Store, units, period: ref.Period, con, *,
     ``coverage_text``, ``coverage_problem``; ``valid`` = the statistics valid *and* the coverage
     complete) and the stations it used (``stations``, ``stations_text``).
     """
-    from lantian.assessment.coverage import coverage
-    from lantian.assessment.networks import Membership, describe, fixed
     members = units if isinstance(units, Membership) else fixed(units)
     sch = scheme if isinstance(scheme, Scheme) else scheme_named(scheme)
     periods = [period] + ([previous] if previous else [])

@@ -14,6 +14,10 @@ from lantian.assessment.targets import targets
 from lantian.assessment.networks import official_stations
 from lantian.assessment.units import unit_names
 from lantian.standards import period as ref
+from lantian import attachments
+from lantian.assessment.models import Letter
+from lantian.assessment.sand_dust import days_by_unit
+from lantian.errors import Forbidden, NotFound, UsageError
 
 
 def latest_data_day(store, as_of: dt.date) -> dt.date:
@@ -43,7 +47,6 @@ def visible_rows(scope: Scope, rows: list[dict]) -> list[dict]:
 
 def sand_dust_days(url: str, units, start: dt.date, end: dt.date):
     """沙尘天气 days entered for ``units`` from ``start`` to ``end`` (unit → dates), None when there are none."""
-    from lantian.assessment.sand_dust import days_by_unit
     with db.session(url) as s:
         days = days_by_unit(s, list(units), start, end)
     return days if any(days.values()) else None
@@ -121,9 +124,6 @@ def advance_letter(s, root: Path, scope: Scope, letter_id: int, status: str,
     reports its rectification); ``on_paper``: the office records a step taken on paper (the command line
     without ``--as``). A rectification needs its report, attached as evidence. Outside the caller's
     scope the letter does not exist (NotFound)."""
-    from lantian import attachments
-    from lantian.errors import Forbidden, NotFound, UsageError
-    from lantian.assessment.models import Letter
     row = s.get(Letter, letter_id)
     if row is None or not _letter_visible(scope, row.unit_code):
         raise NotFound(f"no letter {letter_id}")
@@ -145,7 +145,6 @@ def advance_letter(s, root: Path, scope: Scope, letter_id: int, status: str,
 
 
 def letter(scope: Scope, letter_id: int):
-    from lantian.assessment.models import Letter
     with db.session(scope.url) as s:
         row = s.get(Letter, letter_id)
         if row is None or not _letter_visible(scope, row.unit_code):

@@ -35,6 +35,7 @@ from lantian.standards.evaluation import settings
 from lantian.standards.pollutants import DECIMALS
 from lantian.standards.rounding import exact
 from lantian.standards.rulesets import RuleSet, limit, ruleset_for
+from lantian.assessment.networks import Membership, fixed
 
 #: the period statistics' order (SO2 first), as :data:`lantian.standards.period.COLUMNS` lists them
 ORDER = tuple(ref.COLUMNS)
@@ -69,7 +70,6 @@ def area_daily_units(store: Store, units, start: date, end: date, con,
     hj663.toml: mean of the stations' valid daily values, GB/T 8170, ≥ ``min_valid_stations``),
     grouped by unit instead of one area per call; the AQI is recomputed from the area values.
     """
-    from lantian.assessment.networks import Membership, fixed
     spans = (units if isinstance(units, Membership) else fixed(units)).table()
     stations = sorted(set(spans.column("station").to_pylist()))
     sd = station_daily(store, stations, start, end, con, exclude=exclude)

@@ -23,6 +23,7 @@ from lantian.enterprises import excel as sheetkit
 from lantian.enterprises.excel import LedgerImportError, RowError
 from lantian.enterprises.kinds import Field, Kind
 from lantian.errors import UsageError
+from lantian.sheets import header_block, read_sheets
 
 SHEET = "年度目标"
 TARGETS = Kind("targets", SHEET, (
@@ -61,7 +62,6 @@ def _keys() -> dict[str, Field]:
 def read(path: str | Path, *, units: Mapping[str, str], name: str | None = None) -> list[TargetRow]:
     """Every row of a targets file, or :class:`TargetImportError`. ``units``: accepted names and codes
     of the city, counties and zones → code."""
-    from lantian.sheets import header_block, read_sheets
     path = Path(path)
     shown = name or path.name
     sheets = [sh for sh in read_sheets(path, shown) if sh.title.strip() != sheetkit.NOTES_SHEET]

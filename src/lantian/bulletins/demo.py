@@ -28,6 +28,12 @@ from pathlib import Path
 
 from lantian import db
 from lantian.accounts.scope import Scope
+from lantian.accounts.service import Principal
+from lantian.assessment.networks import official_stations
+from lantian.assessment.progress import progress, progress_rule
+from lantian.assessment.targets import targets
+from lantian.measurements.engine import connect
+from lantian.measurements.store import Store
 
 MONTH = "2019-01"
 DAY = dt.date(2019, 1, 31)             # the month's assessment day (序时进度, letters)
@@ -106,7 +112,6 @@ def _fires(s, office: Scope) -> int:
 
 def _alert(s, root: Path, office: Scope, url: str) -> int | None:
     """The warning, its acknowledgements (enterprises and counties, as 演示数据) and its lifting."""
-    from lantian.accounts.service import Principal
     from lantian.emergency import service
     start, forecast, ruleset = WARNING
     known = service.alerts(s, office)
@@ -142,11 +147,6 @@ def _letters(s, ws, con) -> list[int]:
     """预警通知函 of the counties behind schedule on the month's last day, sent (issued) — only when
     the workspace has targets for the year (the demo's synthetic ones)."""
     from lantian.assessment import letters
-    from lantian.assessment.progress import progress, progress_rule
-    from lantian.assessment.networks import official_stations
-    from lantian.assessment.targets import targets
-    from lantian.measurements.engine import connect
-    from lantian.measurements.store import Store
     have = [r.id for r in letters.letters(s) if r.assessed_on == DAY and r.synthetic]
     members = official_stations(ws.database_url, ws.config)
     goals = targets(s, DAY.year, list(members.units))

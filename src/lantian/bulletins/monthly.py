@@ -35,6 +35,26 @@ from lantian.accounts.scope import Scope
 from lantian.errors import NotFound, UsageError
 from lantian.bulletins import settings
 from lantian.standards import period as ref
+from lantian.accounts.models import Enterprise
+from lantian.assessment import service
+from lantian.assessment.coverage import coverage, cn_day
+from lantian.assessment.networks import Membership, official_stations, province_cities, describe
+from lantian.assessment.progress import progress_rule
+from lantian.assessment.ranking import OUTPUT, composite_columns, rank_units
+from lantian.assessment.service import ranking, latest_data_day, progress_rows
+from lantian.assessment.statistics import area_daily_units, period_statistics
+from lantian.assessment.targets import targets
+from lantian.documents import render_docx, to_pdf
+from lantian.documents.content import Heading, Paragraph, Image, Table, OfficialDocument
+from lantian.dustfall.service import bulletin
+from lantian.emergency.service import alerts
+from lantian.fires.service import cases, county_names
+from lantian.measurements.engine import connect
+from lantian.measurements.store import Store
+from lantian.plan import indicators
+from lantian.plan.service import seriously_late_counties, milestones_of, tasks
+from lantian.plan.settings import plan_settings
+from lantian.standards.ranking import change_rate, scheme
 
 PRIMARY_LABELS = {"PM2_5": "PM2.5", "PM10": "PM10", "O3": "O3", "NO2": "NO2", "SO2": "SO2", "CO": "CO"}
 BEHIND = {"behind": "滞后", "seriously_behind": "严重滞后"}
@@ -90,9 +110,6 @@ class Month:
 
 
 def _month(ws, p: ref.Period, store, con, url: str) -> Month:
-    from lantian.assessment.networks import Membership, official_stations, province_cities
-    from lantian.assessment.statistics import area_daily_units
-    from lantian.plan import indicators
     members = official_stations(url, ws.config)
     province = settings.province(url, ws.config)
     cities = province_cities(url, ws.config, province) if province else Membership([], {}, {}, {}, members.rule)
@@ -121,8 +138,6 @@ def _ranked_figures(stats: dict, cols: dict, i: int, j: int | None, sch) -> dict
     """The figures :func:`lantian.assessment.ranking.rank_units` gives a unit (concentrations, composite
     index, good-day ratio, change on the year before), from row ``i`` of its period statistics and row
     ``j`` of the year before's — for one unit, several periods in one statistics call."""
-    from lantian.assessment.ranking import OUTPUT
-    from lantian.standards.ranking import change_rate
 
     def composite(k):
         return None if k is None or cols["composite"][k] < 0 else Fraction(int(cols["composite"][k]), 10 ** sch.index_dp)
@@ -140,9 +155,6 @@ def _city_statistics(daily: pa.Table, p: ref.Period, ytd: ref.Period, months: li
     """Period label → (statistics row, ranked figures or None) of the month, the year to date, each
     month so far and the same periods a year before: one HJ 663 statistics call, ranked as
     :func:`rank_units` ranks (its scheme, sand-dust days deducted — none are given here)."""
-    from lantian.assessment.ranking import composite_columns
-    from lantian.assessment.statistics import period_statistics
-    from lantian.standards.ranking import scheme
     before = {k.label: ref.same_period_last_year(k) for k in (p, ytd)}
     periods = list({k.label: k for k in [p, ytd, *before.values(), *months]}.values())
     tab = period_statistics(daily, periods, con, method="given", deduct_sand_dust=True).table
@@ -156,9 +168,6 @@ def _city_statistics(daily: pa.Table, p: ref.Period, ytd: ref.Period, months: li
 
 def _city(m: Month) -> dict | None:
     """The city's monthly and year-to-date figures (same ranking code as the assessment pages)."""
-    from lantian.assessment.coverage import coverage
-    from lantian.assessment.networks import describe
-    from lantian.assessment.targets import targets
     city_code = m.members.city
     city = m.units.get(city_code)
     if not city:
@@ -201,7 +210,6 @@ def _cities(m: Month) -> dict | None:
     """The province's cities ranked as units (composite index, ties 并列) — when their data is in. Each
     city's figure is formed from its national points (the registry's, 对照点 excluded: the city rule of
     :mod:`lantian.assessment.networks`)."""
-    from lantian.assessment.ranking import rank_units
     if len(m.cities.units) < 2:
         return None
     result = rank_units(m.store, m.cities, m.p, m.con, previous=ref.same_period_last_year(m.p),
@@ -222,7 +230,6 @@ def _cities(m: Month) -> dict | None:
 
 def _counties(m: Month) -> dict | None:
     """The counties ranked with year-on-year change, on the shared daily values."""
-    from lantian.assessment.service import ranking
     rows = ranking(m.scope, m.store, m.con, m.p, yoy=True, daily=m.of([u for u in m.units if u != m.members.city]),
                    members=m.members)
     if not any(r["rank"] is not None for r in rows):
@@ -241,10 +248,6 @@ def _unit_progress(m: Month) -> list[dict]:
     for the city office, on the shared daily values. Computed without sand-dust days or plan findings on
     the plan's as-of day, it is the very 序时进度 the plan's indicators read (``pm25_schedule``), so they
     are given it."""
-    from lantian.assessment.progress import progress_rule
-    from lantian.assessment.service import latest_data_day, progress_rows
-    from lantian.plan.service import seriously_late_counties
-    from lantian.plan.settings import plan_settings
     with db.session(m.url) as s:
         findings = seriously_late_counties(s, m.end, plan_settings(m.ws.config))
     rows, dust = progress_rows(m.scope, m.store, m.con, m.end, progress_rule(m.ws.config), findings,
@@ -273,7 +276,6 @@ def _schedule(m: Month) -> dict | None:
 
 def _letters(m: Month) -> dict | None:
     """Letters on this month's assessment: assessed within the month or the month after."""
-    from lantian.assessment import service
     end = m.end
     upto = _last_day(ref.month(end.year + end.month // 12, end.month % 12 + 1))
     rows = [r for r in service.letters(m.scope, Path(m.ws.root))
@@ -292,7 +294,6 @@ def _letters(m: Month) -> dict | None:
 # --- dust fall, fires, warnings, plan -----------------------------------------------------------
 
 def _dustfall(s, p: ref.Period, config) -> dict | None:
-    from lantian.dustfall.service import bulletin
     try:
         b = bulletin(s, f"{p.start:%Y-%m}", config)
     except UsageError:
@@ -302,7 +303,6 @@ def _dustfall(s, p: ref.Period, config) -> dict | None:
 
 
 def _fires(s, scope: Scope, p: ref.Period, config) -> dict | None:
-    from lantian.fires.service import cases, county_names
     rows = cases(s, scope, period=f"{p.start:%Y-%m}", config=config)
     if not rows:
         return None
@@ -320,8 +320,6 @@ def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
     demo data when the warning is synthetic or when every listed enterprise is a synthetic one."""
     import sqlalchemy as sa
 
-    from lantian.accounts.models import Enterprise
-    from lantian.emergency.service import alerts
     end = _last_day(p)
     rows = [a for a in alerts(s, scope) if p.start.isoformat() <= a["start"] <= end.isoformat()]
     if not rows:
@@ -340,8 +338,6 @@ def _alerts(s, scope: Scope, p: ref.Period) -> dict | None:
 
 def _overdue_tasks(m: Month, s) -> dict | None:
     """The late tasks by lead department; synthetic when an open milestone due by the month's end is."""
-    from lantian.plan.service import milestones_of, tasks
-    from lantian.plan.settings import plan_settings
     _, rows = tasks(s, m.scope, m.ctx, plan_settings(m.ws.config))
     late = [r for r in rows if r["overdue"] or r["status"] == "overdue"]
     if not late:
@@ -446,7 +442,6 @@ class NoBulletin(UsageError, NotFound):
 
 
 def _no_data(m: Month) -> NoBulletin:
-    from lantian.assessment.coverage import cn_day
     city_code = m.members.city
     t = m.of([city_code])
     valid = t.filter(pc.is_valid(t.column("AQI"))).column("date").to_pylist()
@@ -499,8 +494,6 @@ def monthly(ws, month: str, *, con=None, url: str | None = None, strict: bool = 
     A month without the city's air-quality data has no bulletin (:class:`NoBulletin`, saying why).
     ``incomplete`` is the 数据不完整 sentence when a figure's data falls short of the HJ 663 minimums
     (:mod:`lantian.assessment.coverage`); ``strict`` then refuses (:class:`UsageError`, the reason named)."""
-    from lantian.measurements.engine import connect
-    from lantian.measurements.store import Store
     p = parse_month(month)
     m = _month(ws, p, Store(ws.measurements), con or connect(None, ws.config), url or ws.database_url)
     city = _city(m)
@@ -536,7 +529,6 @@ TITLES = {**SECTION_TITLES, "trend": "变化趋势"}
 def monthly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = True,
                  url: str | None = None) -> tuple[Path, Path | None]:
     """The bulletin as .docx (and PDF when LibreOffice is installed) in ``out_dir``."""
-    from lantian.documents import render_docx, to_pdf
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = document(data, out_dir / "charts", workspace=workspace, url=url)
@@ -571,15 +563,13 @@ def _target(v) -> str:
 
 
 def _heading(blocks, text: str, synthetic: bool = False) -> None:
-    from lantian.documents.content import Heading, Paragraph
     blocks.append(Heading(text + ("（合成演示数据）" if synthetic else "")))
     if synthetic:
         blocks.append(Paragraph(SYNTHETIC_NOTE))
 
 
 def _city_blocks(blocks, data, charts: Path) -> None:
-    from lantian.bulletins import charts as C
-    from lantian.documents.content import Image, Paragraph, Table
+    from lantian.bulletins import charts as C          # lazy: charts pull matplotlib
     c, m, y = data["city"], data["city"]["month"], data["city"]["year_to_date"]
     month = data["month_number"]
     _heading(blocks, SECTION_TITLES["city"])
@@ -614,7 +604,6 @@ def _city_blocks(blocks, data, charts: Path) -> None:
 
 
 def _cities_blocks(blocks, data) -> None:
-    from lantian.documents.content import Paragraph, Table
     c = data["cities"]
     _heading(blocks, SECTION_TITLES["cities"])
     mine = next((r for r in c["rows"] if r["name"] == data["city_name"]), None)
@@ -630,7 +619,6 @@ def _cities_blocks(blocks, data) -> None:
 
 
 def _counties_blocks(blocks, data) -> None:
-    from lantian.documents.content import Table
     _heading(blocks, SECTION_TITLES["counties"])
     rows = [["排名", "县（市、区）", "综合指数", "PM2.5", "优良比例（%）", "同比变化", "改善排名"]]
     for r in data["counties"]["rows"]:
@@ -644,7 +632,6 @@ def _counties_blocks(blocks, data) -> None:
 
 
 def _schedule_blocks(blocks, data) -> None:
-    from lantian.documents.content import Paragraph, Table
     sch = data["schedule"] or {"synthetic": False, "behind": None}
     _heading(blocks, SECTION_TITLES["schedule"], sch["synthetic"] or bool((data.get("letters") or {}).get("synthetic")))
     if sch["behind"] is None:
@@ -670,7 +657,6 @@ def _schedule_blocks(blocks, data) -> None:
 
 
 def _dustfall_blocks(blocks, data) -> None:
-    from lantian.documents.content import Paragraph, Table
     d = data["dustfall"]
     _heading(blocks, SECTION_TITLES["dustfall"], d["synthetic"])
     above = "、".join(d["above"]) or "无"
@@ -684,7 +670,6 @@ def _dustfall_blocks(blocks, data) -> None:
 
 
 def _fires_blocks(blocks, data) -> None:
-    from lantian.documents.content import Paragraph, Table
     f = data["fires"]
     _heading(blocks, SECTION_TITLES["fires"], f["synthetic"])
     blocks.append(Paragraph(f"本月共发现火点{f['total']}处（其中卫星及实报{f['real']}处为真实数据）。"))
@@ -694,7 +679,6 @@ def _fires_blocks(blocks, data) -> None:
 
 
 def _alerts_blocks(blocks, data) -> None:
-    from lantian.documents.content import Table
     _heading(blocks, SECTION_TITLES["alerts"], data["alerts"]["synthetic"])
     rows = [["级别", "启动日期", "预计解除", "清单企业", "签收企业", "签收率（%）", "县区签收"]]
     rows += [[a["level_name"], a["start"], a["end"] or "—", str(a["listed"]), str(a["acknowledged"]),
@@ -703,7 +687,6 @@ def _alerts_blocks(blocks, data) -> None:
 
 
 def _tasks_blocks(blocks, data) -> None:
-    from lantian.documents.content import Table
     t = data["tasks"]
     _heading(blocks, SECTION_TITLES["tasks"], t["synthetic"])
     rows = [["牵头单位", "任务", "逾期节点", "严重滞后"]]
@@ -715,7 +698,6 @@ def _tasks_blocks(blocks, data) -> None:
 
 
 def _trend_blocks(blocks, data) -> None:
-    from lantian.documents.content import Paragraph, Table
     t = data["trend"]
     _heading(blocks, TITLES["trend"])
     rows = [["指标", "年变化率（单位/年）", "95%区间", "p", "趋势", f"{data['month_number']}月均值", "上年同月", "同比"]]
@@ -736,8 +718,7 @@ def _trend_blocks(blocks, data) -> None:
 
 def document(data: dict, charts: Path, *, workspace=None, url: str | None = None):
     """The bulletin's content blocks, only the sections that have data."""
-    from lantian.bulletins import charts as C
-    from lantian.documents.content import Image, OfficialDocument, Paragraph
+    from lantian.bulletins import charts as C          # lazy: charts pull matplotlib
     blocks: list = [Paragraph(data["incomplete"])] if data.get("incomplete") else []
     blocks.append(Paragraph(f"现将{data['year']}年{data['month_number']}月全市大气污染防治有关情况通报如下。"))
     if data.get("city"):
@@ -769,7 +750,6 @@ def document(data: dict, charts: Path, *, workspace=None, url: str | None = None
 
 def _stations_blocks(blocks, data) -> None:
     """附表: the stations each figure is formed from and what its data covers."""
-    from lantian.documents.content import Table
     c = data["city"]
     rows = [["单位", "评价点位", f"{data['month_number']}月数据"]]
     rows.append([c["name"], c["stations_text"], c["month"]["coverage"]["text"]])

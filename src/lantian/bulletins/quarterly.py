@@ -22,6 +22,14 @@ from lantian.accounts.scope import Scope
 from lantian.errors import UsageError
 from lantian.bulletins import settings
 from lantian.standards import period as ref
+from lantian.documents import render_docx, to_pdf
+from lantian.documents.content import Heading, Paragraph, Table, OfficialDocument
+from lantian.measurements.engine import connect
+from lantian.measurements.store import Store
+from lantian.plan import indicators
+from lantian.plan.service import reports_between, milestones_of, tasks
+from lantian.plan.settings import plan_settings
+from lantian.plan.status import LABELS, ORDER
 
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 RESULT_LABELS = {True: "达标", False: "未达标", None: "暂无数据"}
@@ -40,7 +48,6 @@ def parse_quarter(text: str) -> ref.Period:
 # --- the sections ------------------------------------------------------------------------------
 
 def _counts(rows: list[dict]) -> list[dict]:
-    from lantian.plan.status import LABELS, ORDER
     return [{"status": k, "label": LABELS[k], "tasks": sum(1 for r in rows if r["status"] == k)} for k in ORDER]
 
 
@@ -68,7 +75,6 @@ def _results(rows: list[dict]) -> list[dict]:
 def _evidence(s, p: ref.Period) -> list[dict]:
     """进展报告 whose as-of date falls in the quarter (the plan in force at its end), with their
     evidence files — the plan service's, the text cut to an excerpt."""
-    from lantian.plan.service import reports_between
     out = []
     for r in reports_between(s, p.start, p.end):
         text = " ".join(r["text"].split())
@@ -81,11 +87,6 @@ def _evidence(s, p: ref.Period) -> list[dict]:
 def quarterly(ws, quarter: str, *, con=None, url: str | None = None) -> dict:
     """The quarter's review, judged as of its last day (``url``: the database when not the
     workspace's own — the web app's)."""
-    from lantian.measurements.engine import connect
-    from lantian.measurements.store import Store
-    from lantian.plan import indicators
-    from lantian.plan.service import milestones_of, tasks
-    from lantian.plan.settings import plan_settings
     p = parse_quarter(quarter)
     con = con or connect(None, ws.config)
     url = url or ws.database_url
@@ -110,7 +111,6 @@ def quarterly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = Tru
                    url: str | None = None) -> tuple[Path, Path | None]:
     """The review as .docx (and PDF when LibreOffice is installed) in ``out_dir``
     (``url`` accepted like the monthly bulletin's; the review draws no map)."""
-    from lantian.documents import render_docx, to_pdf
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     docx = render_docx("document", document(data), out_dir / f"行动计划季度调度评估报告-{data['quarter']}.docx",
@@ -121,7 +121,6 @@ def quarterly_docx(data: dict, out_dir: Path, *, workspace=None, pdf: bool = Tru
 # --- the document ------------------------------------------------------------------------------
 
 def _counts_blocks(blocks, data) -> None:
-    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("任务总体进展"))
     parts = "，".join(f"{c['label']}{c['tasks']}项" for c in data["counts"] if c["tasks"])
     blocks.append(Paragraph(f"截至{data['as_of']}，行动计划共{data['total']}项重点任务，其中{parts or '无'}。"))
@@ -132,7 +131,6 @@ def _counts_blocks(blocks, data) -> None:
 
 
 def _departments_blocks(blocks, data) -> None:
-    from lantian.documents.content import Heading, Table
     blocks.append(Heading("各牵头单位任务推进情况"))
     rows = [["牵头单位", "任务", "状态", "进度%", "逾期节点"]]
     for d in data["departments"]:
@@ -143,7 +141,6 @@ def _departments_blocks(blocks, data) -> None:
 
 
 def _results_blocks(blocks, data) -> None:
-    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("量化指标完成情况"))
     res = data["results"]
     if not res:
@@ -159,7 +156,6 @@ def _results_blocks(blocks, data) -> None:
 
 
 def _evidence_blocks(blocks, data) -> None:
-    from lantian.documents.content import Heading, Paragraph, Table
     blocks.append(Heading("进展报告及佐证材料"))
     ev = data["evidence"]
     if not ev:
@@ -174,7 +170,6 @@ def _evidence_blocks(blocks, data) -> None:
 
 def document(data: dict):
     """The review's content blocks."""
-    from lantian.documents.content import OfficialDocument, Paragraph
     q = QUARTER_NAMES[data["quarter_number"]]
     title = (data["plan"] or {}).get("title") or "大气污染防治行动计划"
     blocks: list = [Paragraph(f"现将{data['year']}年{q}《{title}》重点任务推进情况调度评估如下。")]

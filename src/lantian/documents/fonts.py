@@ -33,6 +33,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
+from lantian.errors import UsageError
 
 NOTO_SERIF = "Noto Serif CJK SC"
 NOTO_SANS = "Noto Sans CJK SC"
@@ -85,7 +86,6 @@ def _workspace_fonts(workspace) -> dict:
         return {}
     import tomllib
 
-    from lantian.errors import UsageError
     try:
         return dict(workspace.config.get("reports", {}).get("fonts", {}))
     except tomllib.TOMLDecodeError as exc:

@@ -22,6 +22,8 @@ from lantian.dustfall.models import DustfallValue
 from lantian.errors import InputError, NotFound, UsageError
 from lantian.standards.dustfall import published, ranks
 from lantian.standards.rounding import round_half_even
+from lantian.accounts.scope import Scope
+from lantian.plan import service as plan
 
 THRESHOLD = Fraction(7)      # ⚠ Shanxi's 2021–2022 autumn–winter limit; 9.0 in the 2018–2020 plans
 CAMPAIGN_DAYS = 30           # ⚠ the special campaign's due date after the bulletin month
@@ -38,7 +40,6 @@ def _counties(s: Session) -> dict[str, str]:
 
 def _scope(s: Session, scope, actor: str | None):
     """The caller's scope; None is lantian's own work (the demo, a bulletin's check), the office's as ``actor``."""
-    from lantian.accounts.scope import Scope
     return scope if scope is not None else Scope.office(url_of(s), actor or "system")
 
 
@@ -137,8 +138,6 @@ def open_campaigns(s: Session, period: str, config: dict | None = None) -> list[
     """A 降尘专项整治 sub-task of the plan's dust-fall task (task 14 of the seed: the task the dust-fall
     citation is bound to) for each county above the threshold (once per month); synthetic when the
     value that opens it is."""
-    from lantian.accounts.scope import Scope
-    from lantian.plan import service as plan
     limit = threshold(config)
     names = _names(s)
     year, month = (int(x) for x in period.split("-"))

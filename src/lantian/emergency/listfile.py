@@ -26,6 +26,7 @@ from lantian.emergency.models import POLLUTANTS
 from lantian.enterprises import excel as sheetkit
 from lantian.enterprises.excel import LedgerImportError, RowError
 from lantian.enterprises.kinds import GRADES, INDUSTRIES, Field, Kind
+from lantian.sheets import header_block, read_sheets
 
 SHEET = "应急减排清单"
 UNRATED = "未评级"
@@ -179,7 +180,6 @@ class _Reader:
 def read(path: str | Path, *, counties: Mapping[str, str] | None = None, name: str | None = None) -> list[ListRow]:
     """Every row of a filled template, an export, or a list as an office keeps it (.xlsx, .xls, .csv;
     a title row above the headers and merged header cells are read), or :class:`ListImportError`."""
-    from lantian.sheets import header_block, read_sheets
     path = Path(path)
     shown = name or path.name
     sheets = [sh for sh in read_sheets(path, shown) if sh.title.strip() != sheetkit.NOTES_SHEET]

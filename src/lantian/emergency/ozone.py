@@ -23,6 +23,9 @@ from lantian.enterprises import service as ledgers
 from lantian.documents.office import Office, office_of
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.plan.service import plan_title
+from lantian.documents import render_docx
+from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
+from lantian.emergency import seasonal
 
 MANAGE = policy.OFFICE
 #: who records the 核查 of an enterprise's measure: the office, inspectors, and a county for its own enterprises
@@ -39,14 +42,12 @@ CONTROLS = (
 
 
 def _hours(config: dict | None) -> str:
-    from lantian.emergency import seasonal
     return seasonal.settings(config, "ozone", seasonal.OZONE)["hours"].replace("-", "—")
 
 
 def issue(s: Session, root: Path, scope: Scope, start: dt.date, forecast_o3_8h: list[float],
           config: dict | None = None) -> OzoneResponse:
     """Issue the response for the forecast days from ``start`` (HJ 633 O3-8h IAQI of each day's rule set)."""
-    from lantian.emergency import seasonal
     policy.require(scope, "approve", "emergency", refusal="臭氧应急由市大气办启动 (the city office issues it)")
     days = seasonal.ozone_days(start, forecast_o3_8h, config)
     triggered = [d for d in days if d.triggered]
@@ -80,8 +81,6 @@ def issue(s: Session, root: Path, scope: Scope, start: dt.date, forecast_o3_8h: 
 
 
 def _notice(s: Session, root: Path, r: OzoneResponse, days, schedule: list[dict], office: Office) -> str:
-    from lantian.documents import render_docx
-    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     names = dict(s.execute(sa.text("SELECT code, name FROM departments")).all())
     said = "、".join(f"{d.day.month}月{d.day.day}日O3-8h {d.o3_8h:g}微克/立方米（IAQI {d.iaqi}）" for d in days)
     rows = [["企业", "县区", "行业", f"每日{r.hours}措施"]] + [[e["name"], e["county"] or "", e["industry"], e["measure"]]

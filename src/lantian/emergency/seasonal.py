@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from lantian.standards import aqi, rulesets
 
 OZONE = {"iaqi_above": 150, "hours": "10:00-18:00", "compliance_percent": 100,
          "uninterruptible": ["化工", "焦化"],
@@ -44,7 +45,6 @@ class OzoneDay:
 
 def ozone_days(start: dt.date, forecast_o3_8h: list[float], config: dict | None = None) -> list[OzoneDay]:
     """Each forecast day's O3 8-h IAQI (HJ 633 of the day's rule set) and whether it triggers."""
-    from lantian.standards import aqi, rulesets
     s = settings(config, "ozone", OZONE)
     out = []
     for i, value in enumerate(forecast_o3_8h):

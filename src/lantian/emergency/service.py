@@ -25,6 +25,19 @@ from lantian.enterprises import service as ledgers
 from lantian.documents.office import Office, office_of
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.standards.rounding import round_half_even
+from lantian.assessment.networks import official_stations
+from lantian.assessment.statistics import area_daily_units
+from lantian.documents import render_docx
+from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
+from lantian.emergency import seasonal
+from lantian.emergency.listfile import pollutant_name, decimal_text
+from lantian.emergency.seasonal import stricter
+from lantian.emergency.verification import Commitment, VerifySettings, achieved, verify
+from lantian.inventory import service as inventory
+from lantian.measurements.facility import FacilityStore
+from lantian.registers import service as registers
+from lantian.registers.settings import register_settings
+from lantian.standards import alerts as rules
 
 #: ⚠ default (648号, docs/standards.md §5.3): city-wide reduction required at each level, percent of total emissions
 REQUIRED = {"yellow": 10, "orange": 20, "red": 30}
@@ -78,7 +91,6 @@ def enterprise_measure(table: M.MeasureTable, profile: dict, entry: Listed, leve
     if own:
         return {"text": own["text"], "cut": {p: Fraction(str(own.get("cut", 0))) for p in POLLUTANTS},
                 "verified": True, "source": "一企一策"}
-    from lantian.emergency.seasonal import stricter
     grade = stricter(profile["grade"], steps) if planning_area else profile["grade"]
     m = table.lookup(profile["industry"], grade, level)
     if m is None:
@@ -93,8 +105,6 @@ def enterprise_measure(table: M.MeasureTable, profile: dict, entry: Listed, leve
 def planning_area(s: Session, profiles: dict[int, dict], config: dict | None = None) -> tuple[set[int] | None, str | None]:
     """The enterprises (by id) inside 市区规划区 — the polygon the registers room keeps ([registers]
     planning_area_zone) — by their ledger location, and the polygon's title; (None, None) without the polygon."""
-    from lantian.registers import service as registers
-    from lantian.registers.settings import register_settings
     zone = registers.zones(s).get(register_settings(config or {}).planning_area_zone)
     if zone is None:
         return None, None
@@ -104,7 +114,6 @@ def planning_area(s: Session, profiles: dict[int, dict], config: dict | None = N
 
 
 def _planning_steps(config: dict | None) -> int:
-    from lantian.emergency import seasonal
     return int(seasonal.settings(config, "staggered", seasonal.STAGGERED)["planning_area_steps"])
 
 
@@ -139,7 +148,6 @@ def reduction(s: Session, scope: Scope, level: str, year: int, root: Path | None
     prof = ledgers.profiles(s, [e.enterprise_id for e in ents])
     inside, zone = planning_area(s, prof, config)
     steps = _planning_steps(config)
-    from lantian.inventory import service as inventory     # one fact: the year's inventory, else the typed values
     used = inventory.reduction_inputs(s, year, [e.enterprise_id for e in ents], POLLUTANTS, config)
     base, tot = (used["baselines"], used["totals"]) if used else (baselines(s), totals(s, year))
     names = _county_names(s)
@@ -250,8 +258,6 @@ def _forecast_source(run: dict | None) -> str:
 
 def _notice(root: Path, alert: Alert, listed, forecast, reasons, start: dt.date, names: dict | None = None,
             source: str = "", office: Office | None = None) -> str:
-    from lantian.documents import render_docx
-    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     name = LEVEL_NAMES[alert.level]
     office = office or office_of(object_session(alert))
     rows = [["企业", "县区", "绩效分级", f"{name}措施"]]
@@ -285,7 +291,6 @@ def update(s: Session, root: Path, scope: Scope, alert_id: int, forecast: list[i
     """A new forecast during a warning: escalate, downgrade, keep or lift (the 36 h rule, with hourly
     values when given), by :func:`lantian.standards.alerts.step`. A new level re-issues the measures
     and the notice; every change is audited. Returns the action."""
-    from lantian.standards import alerts as rules
     policy.require(scope, "approve", "emergency", refusal="预警由市大气办调整 (the city office adjusts warnings)")
     a = s.get(Alert, alert_id)
     if a is None:
@@ -439,7 +444,6 @@ def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *
     """The city's total annual emission of a pollutant (全社会排放总量, t/a) with its source, entered by the
     city office (``scope``; lantian's own work — the demo — the office's as ``actor``); audited.
     True when it changed."""
-    from lantian.emergency.listfile import pollutant_name
     scope = scope or Scope.office(url_of(s), actor or "system")
     policy.require(scope, "approve", "emergency", refusal="全市排放总量由市大气办录入 (the city office enters the totals)")
     actor = scope.who.username
@@ -473,7 +477,6 @@ def set_total(s: Session, year: int, pollutant: str, tonnes: str, source: str, *
 
 def city_totals(s: Session) -> list[dict]:
     """Every city total entered: year, pollutant, tonnes (exact decimal), source, who and when."""
-    from lantian.emergency.listfile import decimal_text
     return [{"year": t.year, "pollutant": t.pollutant, "tonnes": decimal_text(Fraction(t.tonnes)), "source": t.source,
              "updated_by": t.updated_by, "updated_at": to_beijing(t.updated_at).isoformat(timespec="minutes")}
             for t in s.scalars(sa.select(CityTotal).order_by(CityTotal.year.desc(), CityTotal.pollutant))]
@@ -483,7 +486,6 @@ def city_totals(s: Session) -> list[dict]:
 def ozone(s: Session, scope: Scope, start: dt.date, forecast_o3_8h: list[float], config: dict | None = None) -> dict:
     """臭氧污染应急 (task 20): which forecast days trigger, and each concerned enterprise's schedule (the rows
     of the caller's scope: an enterprise its own, a county its county's)."""
-    from lantian.emergency import seasonal
     days = seasonal.ozone_days(start, forecast_o3_8h, config)
     triggered = [d for d in days if d.triggered]
     schedule = policy.readable(scope, "emergency", seasonal.ozone_schedule(
@@ -519,7 +521,6 @@ def ozone_response_records(s: Session, start: dt.date, end: dt.date) -> list[Ozo
 def staggered(s: Session, scope: Scope, season_year: int, config: dict | None = None) -> list[dict]:
     """秋冬季错峰生产 (task 21): the season's calendar per enterprise of the listed industries, by grade and
     location (20 km of the centre; inside 市区规划区 stricter again, task 2) — the lines of the caller's scope."""
-    from lantian.emergency import seasonal
     prof = ledgers.profiles(s)
     inside, _ = planning_area(s, prof, config)
     plan = seasonal.staggered_plan(sorted(prof.values(), key=lambda p: (p["county"] or "", p["name"])),
@@ -538,7 +539,6 @@ def commitments_for(s: Session, alert_id: int, facilities: list[str]) -> tuple[d
     """The verification commitments of a warning for series facilities named ``CREDITCODE:CODE``
     (the enterprise's credit code and the ledger facility code): each facility's cut is its
     enterprise's (the largest over pollutants). Returns (commitments, warning window, unmatched)."""
-    from lantian.emergency.verification import Commitment
     a = s.get(Alert, alert_id)
     if a is None:
         raise NotFound("no such warning")
@@ -575,8 +575,6 @@ def verify_alert(s: Session, measurements: Path, scope: Scope, alert_id: int, ta
     """应急减排核查 of a warning: the uploaded facility series go into the measurement store (their
     own source, :mod:`lantian.measurements.facility`); the warning is then checked on everything
     stored for its facilities (the baseline week and the warning), and the run is kept."""
-    from lantian.emergency.verification import VerifySettings, achieved, verify
-    from lantian.measurements.facility import FacilityStore
     policy.require(scope, "approve", "emergency", refusal="verification is run by the city office")
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -671,8 +669,6 @@ def review(s: Session, scope: Scope, store, con, alert_id: int, root: Path | Non
     set, acknowledgements, and the reduction declared at the level — the city-wide roles' (it names
     every enterprise)."""
     policy.require_whole_city(scope, "the review is the city's")
-    from lantian.assessment.networks import official_stations
-    from lantian.assessment.statistics import area_daily_units
     a = s.get(Alert, alert_id)
     if a is None:
         raise NotFound("no such warning")
@@ -707,7 +703,6 @@ METRIC_NAMES = {"production_kw": "生产用电", "so2_kgh": "SO2排放", "nox_kg
 
 
 def _achieved_blocks(v: dict | None) -> list:
-    from lantian.documents.content import Paragraph, Table
     if not v:
         return [Paragraph("实际减排：尚无设施用电/CEMS数据，未核算。")]
     rows = [["指标", "承诺削减（%）", "实际削减（%）", "削减量"]] + [
@@ -720,8 +715,6 @@ def _achieved_blocks(v: dict | None) -> list:
 
 def review_docx(r: dict, out: Path) -> Path:
     """The 复盘 as a document through the one document service."""
-    from lantian.documents import render_docx
-    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     rows = [["日期", "预报AQI", "实测AQI", "偏差"]] + [[d["day"], str(d["forecast"]), "—" if d["observed"] is None
                                                          else str(d["observed"]), "—" if d["error"] is None
                                                          else f"{d['error']:+d}"] for d in r["days"]]

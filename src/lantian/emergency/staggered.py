@@ -25,6 +25,10 @@ from lantian.emergency.models import CalendarEnterprise, StaggeredCalendar
 from lantian.documents.office import Office, office_of
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.plan.service import plan_title
+from lantian.documents import render_docx
+from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
+from lantian.emergency import service
+from lantian.enterprises import service as ledgers
 
 MANAGE = policy.OFFICE
 
@@ -33,14 +37,12 @@ def issue(s: Session, root: Path | None, scope: Scope, season: int, *, on: dt.da
           synthetic: bool = False) -> StaggeredCalendar:
     """Issue (or issue again) the season's calendar on day ``on``: every line as
     :func:`lantian.emergency.service.staggered` computes it, and the notice (.docx when ``root`` is given)."""
-    from lantian.emergency import service
     policy.require(scope, "approve", "emergency", refusal="错峰生产计划由市大气办下达 (the city office issues the calendar)")
     rows = service.staggered(s, scope, season, config)
     if not rows:
         raise UsageError(f"no enterprise of the staggered industries in the ledger for the {season} season")
     settings = seasonal.settings(config, "staggered", seasonal.STAGGERED)
     profiles = {r["enterprise_id"]: r for r in rows}
-    from lantian.enterprises import service as ledgers
     _, zone = service.planning_area(s, ledgers.profiles(s, list(profiles)), config)
     first = rows[0]
     cal = StaggeredCalendar(season=season, issued_on=on, start=dt.date.fromisoformat(first["start"]),
@@ -66,8 +68,6 @@ def issue(s: Session, root: Path | None, scope: Scope, season: int, *, on: dt.da
 
 def _notice(root: Path, cal: StaggeredCalendar, rows: list[dict], counties: dict[str, str], office: Office,
             plan: str) -> str:
-    from lantian.documents import render_docx
-    from lantian.documents.content import Heading, OfficialDocument, Paragraph, Table
     table = [["企业", "县区", "分级", "执行", "措施", "说明"]]
     for r in rows:
         table.append([r["name"], counties.get(r["county"] or "", r["county"] or ""), r["grade"], r["applied_grade"] or "",
@@ -144,7 +144,6 @@ def _when(value: dt.datetime | None) -> str | None:
 
 def detail(s: Session, scope: Scope, calendar_id: int) -> dict:
     """One issued calendar: its lines the caller may see, each delivered / acknowledged or not, and the counts."""
-    from lantian.enterprises import service as ledgers
     cal = s.get(StaggeredCalendar, calendar_id)
     if cal is None:
         raise NotFound("no such calendar")

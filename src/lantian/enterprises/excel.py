@@ -37,6 +37,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lantian.enterprises.kinds import CLUSTER, ENTERPRISE, FACILITY_KINDS, Field, Kind
 from lantian.errors import InputError
+from lantian.limits import cell_limit
+from lantian.sheets import read_sheets, header_block, IGNORED_HEADERS
 
 __all__ = [
     "NOTES_SHEET", "SHEET_KINDS", "LedgerBatch", "LedgerImportError", "RowError",
@@ -310,7 +312,6 @@ def parse_cell(kind: Kind, f: Field, value: Any, counties: Mapping[str, str] | N
 def _within_limit(kind: Kind, f: Field, text: str) -> str:
     """A text cell within its field's limit (docs/limits.md): the column it is stored in, else
     :data:`lantian.limits.CELL_TEXT_CHARS` — named with its row and column like any bad cell."""
-    from lantian.limits import cell_limit
     limit = cell_limit(kind.name if kind is ENTERPRISE else "facility" if kind in _FACILITY_SET else None, f.name)
     if len(text) > limit:
         raise BadCell(f"太长：最多 {limit:,} 个字符，这里有 {len(text):,} 个")
@@ -391,7 +392,6 @@ def read_workbook(path: str | Path, *, counties: Mapping[str, str] | None = None
     ``known_enterprises`` are credit codes already in the ledger, which facilities may name
     without the enterprise being in this file's 企业 sheet; ``name`` is the file name shown in errors.
     """
-    from lantian.sheets import read_sheets
     shown = name or Path(path).name
     try:
         sheets = read_sheets(path, shown)
@@ -413,7 +413,6 @@ def _keys(kind: Kind) -> dict[str, Field]:
 
 def _guess_kind(sheet) -> Kind | None:
     """A sheet named otherwise (「Sheet1」, 「2023年台账」): the kind whose headers it shows most (two at least)."""
-    from lantian.sheets import header_block
     best, score = None, 1
     for kind in SHEET_KINDS:
         keys = _keys(kind)
@@ -456,7 +455,6 @@ class _Reader:
     # -- one sheet
 
     def read_sheet(self, position: int, sheet: Any) -> None:
-        from lantian.sheets import IGNORED_HEADERS, header_block
         title = sheet.title.strip()
         if title == NOTES_SHEET:
             return

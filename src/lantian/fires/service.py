@@ -59,6 +59,7 @@ from lantian.fires.reader import Observation, decimal_text
 from lantian.fires.settings import CONFIDENCE, FireSettings, fire_settings
 from lantian.measurements.geo import Area, Boundaries, geometry_polygons, load_geojson
 from lantian.standards.rounding import round_half_even
+from lantian import attachments
 
 KINDS = {"straw": "秸秆焚烧", "industrial": "工业热源", "false_alarm": "误报", "other": "其他"}
 KIND_OF = {**{k: k for k in KINDS}, **{v: k for k, v in KINDS.items()}}
@@ -446,7 +447,6 @@ def cases(s: Session, scope: Scope, *, county: str | None = None, status: str | 
 def case_detail(s: Session, scope: Scope, case_id: int, config: dict | None = None,
                 at: dt.datetime | None = None) -> dict:
     """One case with its detections and evidence files; may the caller act on it."""
-    from lantian import attachments
     c = _case(s, scope, case_id)
     at = at or moment(config)
     row = _row(c, at, county_names(s), _calendars(s).get(c.county_code, []), fire_settings(config))
@@ -509,7 +509,6 @@ def _finding_json(c: Case) -> dict | None:
 
 def add_photo(s: Session, root: Path, scope: Scope, case_id: int, filename: str, data: bytes):
     """A photo of the check, stored by the evidence service on the case (entity ``fire_case``)."""
-    from lantian import attachments
     c = _case(s, scope, case_id)
     _may_act(scope, c.county_code)
     return attachments.add(s, root, entity="fire_case", entity_id=str(c.id), filename=filename, data=data,

@@ -23,6 +23,7 @@ from lantian.forecast import series
 from lantian.forecast.service import iaqi
 from lantian.standards import alerts
 from lantian.standards import aqi as hj633
+from lantian.errors import UsageError
 
 EVENTS = {"aqi": ("aqi_above_200", 200), "o3_8h": ("o3_8h_above_160", 160)}
 SCORED = ("aqi", "pm25", "pm10", "o3_8h")
@@ -166,7 +167,6 @@ def evaluate(frames: dict[str, pd.DataFrame], unit: str, start: dt.date, end: dt
              met: pd.DataFrame | None = None, model: str = "wls") -> dict:
     """The verification of ``unit`` over the target days ``start``…``end`` (JSON-ready)."""
     if end < start:
-        from lantian.errors import UsageError
         raise UsageError(f"--to {end} is before --from {start}")
     got = rolling(frames, unit, start, end, leads, met, model)
     result = {"variables": {var: {str(h): _table(var, got[var][h]) for h in got[var]} for var in got}}

@@ -22,6 +22,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lantian.errors import InputError
+from lantian import db
+from lantian.forecast.models import MetRow
 
 FIELDS = ("temperature", "humidity", "wind_speed", "wind_direction", "precipitation", "blh")
 REQUIRED = ("date", "unit", "temperature", "humidity", "wind_speed", "wind_direction", "precipitation")
@@ -97,8 +99,6 @@ def read(path: Path) -> list[dict]:
 
 def import_file(url: str, path: Path, actor: str) -> dict:
     """Store a met file's rows (a unit's day already held is replaced); all or nothing."""
-    from lantian import db
-    from lantian.forecast.models import MetRow
     rows = read(path)
     now = db.now_utc()
     added = replaced = unchanged = 0
@@ -124,8 +124,6 @@ def import_file(url: str, path: Path, actor: str) -> dict:
 
 def frame(url: str, unit: str) -> tuple[pd.DataFrame | None, str | None]:
     """(daily met frame of ``unit`` with wind as u/v components, the source files) or (None, None)."""
-    from lantian import db
-    from lantian.forecast.models import MetRow
     with db.session(url) as s:
         rows = s.scalars(sa.select(MetRow).where(MetRow.unit_code == unit).order_by(MetRow.day)).all()
         data = [{"day": r.day, **{f: getattr(r, f) for f in FIELDS}} for r in rows]

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from lantian.errors import UsageError
+from lantian.assessment.networks import fixed, official_stations
+from lantian.assessment.statistics import area_daily_units
 
 #: forecast variable → column of the daily table
 COLUMNS = {"aqi": "AQI", "pm25": "PM2_5", "pm10": "PM10", "o3_8h": "O3_8h_max"}
@@ -30,7 +32,6 @@ class Units:
 def resolve(url: str, config, unit: str, stations: list[str] | None = None) -> Units:
     """The workspace's city and counties (official stations, dated: ``official_stations``); or, with
     ``stations``, one unit made of those stations (a city of the national feed, UCI Beijing …)."""
-    from lantian.assessment.networks import fixed, official_stations
     if stations:
         m = fixed({unit: stations})
         return Units(m, {unit: unit}, [unit], None, {unit: "、".join(sorted(stations))})
@@ -47,7 +48,6 @@ def resolve(url: str, config, unit: str, stations: list[str] | None = None) -> U
 def load(store, con, units: Units, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
     """unit → frame indexed by every day ``start``…``end`` (NaN where no valid value), columns
     aqi, pm25, pm10, o3_8h (float) and primary (text)."""
-    from lantian.assessment.statistics import area_daily_units
     d = area_daily_units(store, units.membership, start, end, con)
     t = d.table.select(["unit", "date", *COLUMNS.values(), "primary"]).to_pandas()
     index = pd.date_range(start, end, freq="D")

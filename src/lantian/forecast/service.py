@@ -17,6 +17,11 @@ from lantian.forecast import predictors as P
 from lantian.forecast import series
 from lantian.forecast.models import ForecastDay, ForecastRun
 from lantian.standards import aqi as hj633
+from lantian.assessment.service import latest_data_day
+from lantian.forecast import met as metfile
+from lantian import audit
+from lantian.forecast.models import MetRow
+from lantian import geography
 
 MANAGE = ("admin", "city")
 #: forecast variable → HJ 633 item (the daily IAQI of the forecast concentration)
@@ -100,12 +105,10 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
         raise UsageError(f"--days {days}: 1 to 7")
     units = series.resolve(scope.url, ws.config, unit, stations)
     if base is None:
-        from lantian.assessment.service import latest_data_day
         base = latest_data_day(store, ws.as_of)
     start = base - dt.timedelta(days=series.LOOKBACK_DAYS)
     frames = series.load(store, con, units, start, base)
     targets = units.order if unit == units.city else [unit]
-    from lantian.forecast import met as metfile
     made_all, skipped = [], []
     for u in targets:
         f = frames[u]
@@ -128,7 +131,6 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
         text = units.stations_text.get(u) or units.membership.describe(u, first, last)
         made_all.append((u, first, last, n, met_source, made, text))
     ids = []
-    from lantian import audit
     with db.session(scope.url) as s:        # every unit's forecast or none
         for u, first, last, n, met_source, made, text in made_all:
             r = ForecastRun(unit_code=u, unit_name=units.names.get(u, u), base_day=base,
@@ -216,8 +218,7 @@ def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date
            model: str = "wls", use_met: bool = True) -> dict:
     """The rolling-origin verification of ``unit`` over the target days ``start``…``end``
     (:func:`lantian.forecast.evaluate.evaluate`), with the unit, its stations and the data used."""
-    from lantian.forecast import evaluate as ev
-    from lantian.forecast import met as metfile
+    from lantian.forecast import evaluate as ev          # cycle: service ↔ evaluate (evaluate imports iaqi)
     if model not in P.MODEL_NAMES:
         raise UsageError(f"--model {model!r}: one of {', '.join(P.MODEL_NAMES)}")
     if end < start:
@@ -247,9 +248,7 @@ _CACHE: dict = {}
 def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> list[dict]:
     """The verification of every unit with data that the caller may see (the data read once).
     Kept in memory per workspace, period and met import (a new day of data shows on the next period)."""
-    from lantian.forecast import evaluate as ev
-    from lantian.forecast import met as metfile
-    from lantian.forecast.models import MetRow
+    from lantian.forecast import evaluate as ev          # cycle: service ↔ evaluate
     with db.session(scope.url) as s:
         met_mark = (s.scalar(sa.select(sa.func.count()).select_from(MetRow)),
                     s.scalar(sa.select(sa.func.max(MetRow.imported_at))))
@@ -278,5 +277,4 @@ def verify_all(scope: Scope, ws, store, con, start: dt.date, end: dt.date) -> li
 
 def _city(url: str, config) -> str:
     """The workspace's city (:func:`lantian.geography.city_code`)."""
-    from lantian import geography
     return geography.city_of(url, config)

@@ -20,6 +20,7 @@ from fractions import Fraction
 
 from lantian.inventory.rows import Note, Row, emit
 from lantian.inventory.tables import Tables, exact
+from lantian.registers import service as registers
 
 VEHICLE_SECTORS = {"小型载客": "3.1.1", "中型载客": "3.1.1", "大型载客": "3.1.1", "轻型载货": "3.1.2",
                    "中型载货": "3.1.2", "重型载货": "3.1.2", "摩托车": "3.1.3"}
@@ -33,7 +34,6 @@ class Registers:
     """The register rows the inventory reads, through the registers room's service."""
 
     def __init__(self, s):
-        from lantian.registers import service as registers
         self._s, self._service, self._cache = s, registers, {}
 
     def rows(self, register_id: str) -> list[dict]:

@@ -10,6 +10,9 @@ from lantian.inventory import area, burning, point
 from lantian.inventory.cems import MeasuredMonths
 from lantian.inventory.rows import Note, Row
 from lantian.inventory.tables import Tables
+from lantian.accounts.scope import Scope
+from lantian.db import url_of
+from lantian.enterprises import service as ledgers
 
 
 @dataclass
@@ -35,14 +38,10 @@ class Built:
 
 def county_names(url: str) -> dict[str, str]:
     """The workspace's counties and zones, code → name (the geography)."""
-    from lantian.accounts.scope import Scope
     return dict(Scope.office(url, "inventory").units())
 
 
 def build(s, year: int, tables: Tables, measurements: Path | None, config: dict | None = None) -> Built:
-    from lantian.accounts.scope import Scope
-    from lantian.db import url_of
-    from lantian.enterprises import service as ledgers
     url = url_of(s)
     names = county_names(url)
     office = Scope.office(url, "inventory")

@@ -7,12 +7,12 @@ from collections import Counter
 
 from lantian.inventory.rows import Note, Row, emit
 from lantian.inventory.tables import Tables
+from lantian.accounts.scope import Scope
+from lantian.fires import service as fires
 
 
 def fire_points(s, url: str, year: int, config: dict | None) -> Counter:
     """(county, month) → fire points of ``year`` that count."""
-    from lantian.accounts.scope import Scope
-    from lantian.fires import service as fires
     counted = Counter()
     for c in fires.cases(s, Scope.office(url, "inventory"), period=str(year), config=config):
         if c["finding"] in fires.EXCLUDED:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from lantian.inventory.rows import Note, Row
 from lantian.inventory.tables import Tables, worst
+from lantian.measurements.facility import FacilityStore
 
 MEASURED = ("SO2", "NOx", "PM")
 _SQL = """
@@ -65,7 +66,6 @@ class MeasuredMonths:
     @classmethod
     def load(cls, measurements: Path, year: int, facts, codes: dict[str, int], tables: Tables) -> "MeasuredMonths":
         """The CEMS months of ``year`` for the ledger's facilities (``codes``: credit code → enterprise id)."""
-        from lantian.measurements.facility import FacilityStore
         store = FacilityStore(measurements)
         if not store.files():
             return cls([], [], tables.param("cems_min_coverage"))
@@ -148,7 +148,7 @@ def _pm_share(tables: Tables, facts, s: Series, target: str) -> tuple[Fraction, 
 
 
 def _empty_row(s: Series, pollutant: str, facts, tables: Tables) -> Row:
-    from lantian.inventory.point import sector_of
+    from lantian.inventory.point import sector_of          # cycle: cems ↔ point (point imports MeasuredMonths)
     f = next(f for f in facts if f.enterprise_id == s.enterprise_id and f.code == s.serves[0])
     return Row(sector=sector_of(f), county=f.county, source=f"{f.enterprise} {f.name}（{f.code}）", pollutant=pollutant,
                monthly=[Fraction(0)] * 12, method="", activity="无活动水平（仅实测月份）", factor="—",

@@ -17,6 +17,8 @@ from pathlib import Path
 from lantian.errors import InputError
 from lantian.inventory.models import CLASSES, POLLUTANTS
 from lantian.inventory.rows import Row
+from lantian.inventory import service
+from lantian.inventory.tables import load
 
 DETAIL = "明细"
 MONTHS = [f"{m}月" for m in range(1, 13)]
@@ -43,8 +45,6 @@ def _sheet(wb, title: str, header: list[str], widths: dict[int, int] | None = No
 def export(s, scope, year: int, path: Path, *, root: Path | None = None, config: dict | None = None) -> Path:
     from openpyxl import Workbook
 
-    from lantian.inventory import service
-    from lantian.inventory.tables import load
     tables = load(root, config)
     inv = service._current_or_404(s, year)
     summary = service.summary(s, scope, year, tables=tables)

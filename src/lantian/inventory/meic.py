@@ -12,6 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from lantian.errors import InputError
+from lantian.datadir import find_data_dir
+from lantian.textfiles import read_text
 
 SECTORS = ("Power", "Industry", "Residential", "Transportation", "Solvent Use", "Agriculture")
 SECTOR_NAMES = {"Power": "电力", "Industry": "工业", "Residential": "民用", "Transportation": "交通",
@@ -40,12 +42,10 @@ class National:
 
 
 def _folder(data: Path | None) -> Path:
-    from lantian.datadir import find_data_dir
     return (Path(data) if data else find_data_dir()) / "inventory"
 
 
 def read_file(path: Path) -> dict[int, dict[str, Fraction]]:
-    from lantian.textfiles import read_text
     text = read_text(path)                  # UTF-8 or GBK; a cut or binary file named (docs/limits.md)
     header, out = None, {}
     for line_no, cells in enumerate(csv.reader(text.splitlines()), start=1):

@@ -9,6 +9,7 @@ from typing import Any
 
 from lantian.inventory.models import POLLUTANTS
 from lantian.inventory.tables import Factor, Sulfur, Tables, worst
+from lantian.standards.rounding import round_half_even
 
 #: the factor's unit → tonnes per (unit × activity): kg → 1/1000 t, g → 1/10⁶ t, t → 1 t
 TO_TONNES = {"kg": Fraction(1, 1000), "g": Fraction(1, 10**6), "t": Fraction(1)}
@@ -66,7 +67,6 @@ def to_tonnes(unit: str) -> Fraction:
 
 def rounded(value: Fraction) -> Fraction:
     """GB/T 8170 round-half-even to :data:`PLACES` decimals (the stored figure)."""
-    from lantian.standards.rounding import round_half_even
     return Fraction(round_half_even(value, PLACES))
 
 

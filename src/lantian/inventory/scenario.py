@@ -21,6 +21,12 @@ from lantian.errors import InputError, UsageError
 from lantian.inventory.models import POLLUTANTS
 from lantian.inventory.tables import DATA, exact
 from lantian.standards.rounding import round_half_even
+from lantian.accounts.scope import Scope
+from lantian.db import url_of
+from lantian.emergency import service as emergency
+from lantian.emergency.service import LEVEL_NAMES
+from lantian.inventory import service
+from lantian.inventory.tables import load as load_tables
 
 _COMPARE = re.compile(r"^\s*(<=|>=|!=|<|>|=)\s*(.+?)\s*$")
 LEVELS = ("yellow", "orange", "red")
@@ -95,10 +101,6 @@ def load(path: Path | None = None) -> tuple[str, list[Measure]]:
 
 def _emergency_cuts(s, year: int, level: str, root, config) -> dict[int, dict[str, Fraction]]:
     """Enterprise → inventory pollutant → the share its measure at ``level`` removes."""
-    from lantian.emergency import service as emergency
-    from lantian.inventory import service
-    from lantian.accounts.scope import Scope
-    from lantian.db import url_of
     # the cuts are the whole list's (the city's computation); the rows shown are then the caller's (``run``)
     listed = emergency.reduction(s, Scope.office(url_of(s), "scenario"), level, year, root, config)
     out = {}
@@ -121,8 +123,6 @@ def _t(x: Fraction) -> float:
 
 def run(s, scope, year: int, *, measures: Path | None = None, level: str | None = None, root: Path | None = None,
         config: dict | None = None) -> dict:
-    from lantian.inventory import service
-    from lantian.inventory.tables import load as load_tables
     if level is not None and level not in LEVELS:
         raise UsageError(f"level is one of {', '.join(LEVELS)}")
     inv = service._current_or_404(s, year)
@@ -163,7 +163,6 @@ def run(s, scope, year: int, *, measures: Path | None = None, level: str | None 
     result_measures = [{"id": m.id, "title": m.title, "rows": matched[i], "cut": float(m.cut),
                         "reduction": {p: _t(per_measure[i][p]) for p in POLLUTANTS}} for i, m in enumerate(chosen)]
     if level:
-        from lantian.emergency.service import LEVEL_NAMES
         result_measures.append({"id": f"emergency-{level}", "title": f"{LEVEL_NAMES[level]}应急减排措施（清单企业，全年折算）",
                                 "rows": sum(1 for r in rows if r.enterprise_id in cuts),
                                 "reduction": {p: _t(emergency_cut[p]) for p in POLLUTANTS}})

@@ -28,6 +28,14 @@ from lantian.inventory.models import POLLUTANTS, Inventory, InventoryRow
 from lantian.inventory.rows import Row, decimal_text, months_rounded
 from lantian.inventory.tables import Tables, load
 from lantian.standards.rounding import round_half_even
+from lantian.db import url_of
+from lantian.emergency.series import read_csv
+from lantian.enterprises import service as ledgers
+from lantian.errors import InputError
+from lantian.inventory import meic
+from lantian.inventory.build import build, county_names
+from lantian.inventory.tables import plain
+from lantian.measurements.facility import FacilityStore
 
 MANAGE = policy.OFFICE
 CITY_WIDE = policy.CITY_WIDE
@@ -84,7 +92,6 @@ def build_inventory(s: Session, scope: Scope, year: int, *, root: Path | None, m
                     config: dict | None = None) -> dict:
     """编制 the inventory of ``year`` from the ledgers, registers, fire points and CEMS series; it becomes
     the year's current inventory (the previous one is kept, superseded)."""
-    from lantian.inventory.build import build
     _may_manage(scope)
     if not 1900 < year < 2200:
         raise UsageError(f"year {year}: 1901–2199")
@@ -144,7 +151,6 @@ def inventories(s: Session) -> list[dict]:
 
 def factor_tables(root: Path | None = None, config: dict | None = None) -> dict:
     """The factors, removal efficiencies and parameters in force, each with its source and class."""
-    from lantian.inventory.tables import plain
     t = load(root, config)
     return {"factors": [{"key": f.key, "label": f.label, "unit": f.unit, "activity": f.activity, "class": f.klass,
                          "verified": f.verified, "source": f.source, "origin": f.origin,
@@ -259,8 +265,6 @@ def detail(s: Session, scope: Scope, year: int, *, county: str | None = None, se
 
 
 def _county_names(s: Session) -> dict[str, str]:
-    from lantian.db import url_of
-    from lantian.inventory.build import county_names
     return county_names(url_of(s))
 
 
@@ -328,7 +332,6 @@ def compare_meic(s: Session, scope: Scope, year: int, *, data: Path | None = Non
     """The city's sector shares beside MEIC's national shares (Zheng et al., ACP 2018), per pollutant:
     the city's rows mapped to MEIC's six sectors by the sector tree; sources outside MEIC (fugitive
     dust, open burning) are left out of the shares and shown apart."""
-    from lantian.inventory import meic
     tables = load(root, config)
     national = meic.read(data)
     chosen = meic_year or min(max(national.years), year)
@@ -375,10 +378,6 @@ def import_series(s: Session, scope: Scope, path: Path, measurements: Path) -> d
     changes nothing."""
     import pyarrow.compute as pc
 
-    from lantian.emergency.series import read_csv
-    from lantian.enterprises import service as ledgers
-    from lantian.errors import InputError
-    from lantian.measurements.facility import FacilityStore
     _may_manage(scope)
     table = read_csv(path)
     codes = {e["credit_code"]: e["id"] for e in ledgers.credit_codes(s)}

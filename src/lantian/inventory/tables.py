@@ -20,6 +20,8 @@ from typing import Any
 
 from lantian.errors import InputError
 from lantian.inventory.models import CLASSES, POLLUTANTS
+from lantian.errors import UsageError
+from lantian.workspace import check_keys
 
 DATA = Path(__file__).with_name("data")
 _SULFUR = re.compile(r"^\s*([0-9.]+)\s*\*\s*S\s*$")
@@ -257,7 +259,6 @@ def _parameter_value(value: Any):
 
 def _check_override(name: str, shipped: Any, value: Any) -> None:
     """A setting keeps the shape of its default: a number stays a number, a table names known keys."""
-    from lantian.errors import UsageError
     if isinstance(shipped, dict):
         if not isinstance(value, dict) or not set(value) <= set(shipped):
             raise UsageError(f"lantian.toml [inventory.parameters] {name}: expected a table with keys among "
@@ -324,7 +325,6 @@ def load(root: Path | None = None, config: dict | None = None) -> Tables:
                 controls = [x for x in controls if not (x.field == ctl.field and set(x.pollutants) & set(ctl.pollutants))]
                 controls.append(ctl)
     section = ((config or {}).get("inventory") or {}).get("parameters") or {}
-    from lantian.workspace import check_keys
     check_keys(section, set(params), "inventory.parameters", "lantian.toml")
     for name, value in section.items():
         p = params[name]

@@ -38,6 +38,8 @@ from lantian.live import hj212, journal
 from lantian.live.models import Checkpoint, Device, DeviceState, Quarantined
 from lantian.live.series import COLUMNS, LiveSeries
 from lantian.live.settings import HJ212Settings, codes
+from lantian.measurements.facility import FacilityStore
+from lantian.measurements.store import ImportSummary, Store
 
 STORE_UNIT = {"CO": "mg/m³"}           # the station store: µg/m³, CO mg/m³ (measurements.frame.UNITS)
 _MASS = {"ng/m³": Decimal("1e-6"), "µg/m³": Decimal("1e-3"), "mg/m³": Decimal(1), "g/m³": Decimal(1000)}
@@ -233,8 +235,6 @@ def _values(built: Built, kind: str, when: dt.datetime, region, p, dev: DeviceIn
 # --------------------------------------------------------------------------- writing what was built
 def write_stores(built: Built, measurements: Path, settings: HJ212Settings, batch: str) -> dict:
     """The Parquet side: series parts, the station store's merge, the facility tree's merge."""
-    from lantian.measurements.facility import FacilityStore
-    from lantian.measurements.store import ImportSummary, Store
     series = LiveSeries(measurements)
     for (kind, day), rows in sorted(built.series.items()):
         if rows:

@@ -15,6 +15,16 @@ import sqlalchemy as sa
 
 from lantian import db
 from lantian.documents.office import office_of
+from lantian.accounts.scope import Scope
+from lantian.documents import Heading, OfficialDocument, Paragraph, Table, render_docx, to_pdf
+from lantian.emergency import service as emergency
+from lantian.fires import service as fires
+from lantian.live import devices
+from lantian.live.models import Event
+from lantian.live.settings import hj212_settings, live_settings
+from lantian.measurements.engine import connect
+from lantian.measurements.store import Store
+from lantian.monitoring.dashboard import dashboard
 
 
 def folder(root: Path) -> Path:
@@ -23,16 +33,6 @@ def folder(root: Path) -> Path:
 
 def build(ws, url: str, up_to: dt.date, *, pdf: bool = True) -> dict | None:
     """The report of the latest day with data up to ``up_to``; None when there is none."""
-    from lantian.accounts.scope import Scope
-    from lantian.emergency import service as emergency
-    from lantian.fires import service as fires
-    from lantian.live import devices
-    from lantian.live.models import Event
-    from lantian.live.settings import hj212_settings, live_settings
-    from lantian.measurements.engine import connect
-    from lantian.measurements.store import Store
-    from lantian.monitoring.dashboard import dashboard
-    from lantian.documents import Heading, OfficialDocument, Paragraph, Table, render_docx, to_pdf
     office = Scope.office(url, "worker")
     data = dashboard(Store(ws.measurements), office.stations(include_stopped=True), None, connect(None, ws.config),
                      as_of=up_to)

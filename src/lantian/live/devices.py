@@ -21,6 +21,10 @@ from lantian.db import now_utc, to_beijing, url_of
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.live.models import Device, DeviceState, Quarantined
 from lantian.live.settings import codes, unit
+from lantian.live import builder
+from lantian.live.hj212 import deviation_label
+from lantian.live.limits import facility_profiles
+from lantian.measurements import stations
 
 MANAGE = policy.OFFICE
 REASONS = {"unknown_mn": "未登记的MN", "wrong_pw": "密码错误", "unreadable": "无法读取"}
@@ -46,7 +50,6 @@ def parse_units(pairs: list[str] | None) -> dict[str, str]:
 def add(s: Session, scope: Scope, mn: str, password: str, *, station: str | None = None,
         facility: int | None = None, units: dict | None = None, name: str | None = None) -> Device:
     """Register a device for a station or a facility (exactly one), with its access password."""
-    from lantian.measurements import stations
     _manager(scope)
     mn = mn.strip()
     if not mn or len(mn) > 32 or not mn.isalnum():
@@ -65,7 +68,6 @@ def add(s: Session, scope: Scope, mn: str, password: str, *, station: str | None
             raise UsageError(f"no station {station} in the registry (lantian stations list)") from None
         unit_code, label = record.unit_code, f"{record.code} {record.name}"
     else:
-        from lantian.live.limits import facility_profiles
         row = facility_profiles(s).get(str(facility))
         if row is None:
             raise UsageError(f"no facility {facility} in the ledgers (lantian ledger export lists them)")
@@ -105,7 +107,6 @@ def _county_names(s: Session) -> dict[str, str]:
 
 def as_dict(d: Device, state: DeviceState | None, now: dt.datetime, silent_minutes: int,
             names: dict | None = None) -> dict:
-    from lantian.live.hj212 import deviation_label
     last = state.last_at if state else None
     silent = None if last is None else int((now - last).total_seconds() // 60)
     deviations = json.loads(state.deviations) if state else {}
@@ -189,7 +190,6 @@ def assign(s: Session, scope: Scope, ids: list[int], mn: str, measurements, sett
     """指派入库: the office vouches for held packets as the data of the registered device ``mn`` (an
     unknown MN now registered, or a device whose password changed); they are built into the store
     through the same path as received packets. Unreadable packets cannot be assigned."""
-    from lantian.live import builder
     _manager(scope)
     rows = _held(s, ids)
     d = s.scalar(sa.select(Device).where(Device.mn == mn))

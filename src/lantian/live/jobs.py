@@ -12,10 +12,26 @@ from lantian import db
 from lantian.db import BEIJING, to_beijing
 from lantian.live import notify
 from lantian.live.settings import hj212_settings, live_settings
+from lantian import geography
+from lantian.accounts.models import Department
+from lantian.accounts.scope import Scope
+from lantian.accounts.service import Principal
+from lantian.audit import AuditEntry
+from lantian.emergency import forecast, service as emergency
+from lantian.fires import service as fires
+from lantian.forecast import service as forecasts
+from lantian.live import devices, limits
+from lantian.live.daily import build
+from lantian.live.models import Checkpoint
+from lantian.measurements.engine import connect
+from lantian.measurements.facility import FacilityStore
+from lantian.measurements.store import Store
+from lantian.plan import indicators, service as plan
+from lantian.plan.settings import plan_settings
+from lantian.standards import aqi, rulesets
 
 
 def _office(ctx):
-    from lantian.accounts.scope import Scope
     return Scope.office(ctx.url, "worker")
 
 
@@ -30,8 +46,6 @@ LEVELS = {"yellow": "黄色", "orange": "橙色", "red": "红色"}
 def audit_events(ctx) -> dict:
     """What the rooms recorded in the audit log — warnings issued, adjusted, lifted; warning letters
     issued; 督办函; ozone responses — as events. Starts at the log's end the first time (no history)."""
-    from lantian.audit import AuditEntry
-    from lantian.live.models import Checkpoint
     with db.session(ctx.url) as s:
         mark = s.get(Checkpoint, "audit")
         if mark is None:
@@ -97,8 +111,6 @@ def hourly_aqi(ctx) -> dict:
     """After each hour's data: the hourly AQI (HJ 633 实时报, the rule set of the day) of every station-hour
     stored since the last run (at most the last 24), an event for each above [live] aqi_above (⚠ 200),
     and the serving app's dashboards refreshed."""
-    from lantian.measurements.store import Store
-    from lantian.standards import aqi, rulesets
     store = Store(ctx.ws.measurements)
     latest = _latest_hour(store)
     if latest is None:
@@ -140,7 +152,6 @@ def hourly_aqi(ctx) -> dict:
 def daily_report(ctx) -> dict:
     """日报 of the latest day with data up to yesterday (Beijing), .docx and PDF, through the document
     service; the office hears about it."""
-    from lantian.live.daily import build
     yesterday = ctx.now.astimezone(BEIJING).date() - dt.timedelta(days=1)
     made = build(ctx.ws, ctx.url, yesterday, pdf=live_settings(ctx.config).report_pdf)
     if made is None:
@@ -154,7 +165,6 @@ def daily_report(ctx) -> dict:
 # --------------------------------------------------------------------------- the rooms' deadlines
 def fire_escalation(ctx) -> dict:
     """Fire cases past their verification deadline (fires room: 逾期未核查（已升级）) — once each."""
-    from lantian.fires import service as fires
     with db.session(ctx.url) as s:
         rows = fires.cases(s, _office(ctx), status="escalated", config=ctx.config)
         raised = 0
@@ -170,13 +180,6 @@ def fire_escalation(ctx) -> dict:
 def milestones(ctx) -> dict:
     """Plan tasks overdue or at risk (plan room's reminders), addressed to each county and department
     and to the office — once per task and status."""
-    from lantian.accounts.scope import Scope
-    from lantian.accounts.service import Principal
-    from lantian.measurements.engine import connect
-    from lantian.measurements.store import Store
-    from lantian.plan import indicators
-    from lantian.plan import service as plan
-    from lantian.plan.settings import plan_settings
     settings = plan_settings(ctx.config)
     pctx = indicators.Context(ctx.url, Store(ctx.ws.measurements), connect(None, ctx.config), ctx.ws.as_of, ctx.config)
     raised = 0
@@ -184,7 +187,6 @@ def milestones(ctx) -> dict:
         units = [("office", None, _office(ctx))]
         for code, _ in _office(ctx).units():
             units.append(("county", code, Scope(Principal(0, "worker", "county", county_code=code), ctx.url, code)))
-        from lantian.accounts.models import Department
         for code in s.scalars(sa.select(Department.code)):
             units.append(("department", code, Scope(Principal(0, "worker", "department", department_code=code),
                                                     ctx.url, None)))
@@ -203,7 +205,6 @@ def milestones(ctx) -> dict:
 
 def silent_devices(ctx) -> dict:
     """Devices that have sent nothing for longer than [hj212] silent_minutes (⚠ 30) — once per silence."""
-    from lantian.live import devices
     minutes = hj212_settings(ctx.config).silent_minutes
     raised = silent = 0
     with db.session(ctx.url) as s:
@@ -223,8 +224,6 @@ def silent_devices(ctx) -> dict:
 def emission_limits(ctx) -> dict:
     """Facility hours stored since the last check (first: the last [live] limit_hours) above the limit
     that applies ([live] limits ⚠: standard, special, ultra_low) — an event per facility, hour, pollutant."""
-    from lantian.live import limits
-    from lantian.measurements.facility import FacilityStore
     settings = live_settings(ctx.config)
     rows = FacilityStore(ctx.ws.measurements).read().to_pylist()
     if not rows:
@@ -253,8 +252,6 @@ def emission_limits(ctx) -> dict:
 def suggested_level(ctx) -> dict:
     """The warning level the newest forecast file (WORKSPACE/forecasts/*.csv: date,aqi) suggests under the
     rule set ([live] ruleset), when it calls for a warning and differs from the one in force."""
-    from lantian.emergency import forecast
-    from lantian.emergency import service as emergency
     settings = live_settings(ctx.config)
     folder = ctx.ws.root / settings.forecasts
     files = sorted(folder.glob("*.csv"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
@@ -283,8 +280,6 @@ def suggested_level(ctx) -> dict:
 
 def _stored_city_forecast(ctx) -> dict | None:
     """The city's latest stored forecast (lantian forecast run), with its making time as a timestamp."""
-    from lantian import geography
-    from lantian.forecast import service as forecasts
     city = geography.city_of(ctx.url, ctx.config)
     runs = forecasts.latest(_office(ctx), city) if city else []
     if not runs:
@@ -297,8 +292,6 @@ def _stored_city_forecast(ctx) -> dict | None:
 def _suggest_from_stored(ctx, run: dict, settings) -> dict:
     """:func:`suggested_level` from a stored forecast newer than every forecast file: a message, never
     an issue — a person decides (``lantian alert issue --from-forecast``)."""
-    from lantian.emergency import service as emergency
-    from lantian.forecast import service as forecasts
     values = forecasts.aqi_values(run)
     decision = emergency.decide(values, settings.ruleset)
     with db.session(ctx.url) as s:

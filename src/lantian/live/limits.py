@@ -15,6 +15,9 @@ from importlib import resources
 from pathlib import Path
 
 from lantian.errors import UsageError
+from lantian.accounts.scope import Scope
+from lantian.db import url_of
+from lantian.enterprises import service as ledgers
 
 CHOICES = ("standard", "special", "ultra_low")
 CODES = {"SO2": "a21026", "NOx": "a21002", "PM": "a34013"}
@@ -116,9 +119,6 @@ def exceedances(rows: list[dict], facilities: dict[str, dict], choice: str, sets
 
 def facility_profiles(s) -> dict[str, dict]:
     """Ledger facilities (through the enterprises room's service) with their enterprise and county."""
-    from lantian.accounts.scope import Scope
-    from lantian.db import url_of
-    from lantian.enterprises import service as ledgers
     office = Scope.office(url_of(s), "live")
     return {str(f.id): {"kind": f.kind, "attrs": f.attrs, "name": f"{f.enterprise} {f.name}",
                         "enterprise_id": f.enterprise_id, "county": f.county}

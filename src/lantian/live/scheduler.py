@@ -34,6 +34,9 @@ from lantian.db import BEIJING, now_utc
 from lantian.errors import UsageError
 from lantian.live.models import JobRun
 from lantian.workspace import check_keys
+from lantian.db import to_beijing
+from lantian.live import jobs as job_functions, notify
+from lantian.measurements.store import Store
 
 DEFAULT_SCHEDULE = {"audit_events": "every 1m", "hourly_aqi": "new_hours", "daily_report": "daily 08:30",
                     "fire_escalation": "every 15m", "milestones": "daily 08:00", "silent_devices": "every 5m",
@@ -111,14 +114,12 @@ class Context:
 
 
 def _store_version(ws) -> int:
-    from lantian.measurements.store import Store
     return int(Store(ws.measurements).manifest()["version"])
 
 
 class Scheduler:
     def __init__(self, ws, url: str | None = None, clock: Callable[[], dt.datetime] | None = None,
                  hooks: dict | None = None, jobs: dict | None = None):
-        from lantian.live import jobs as job_functions
         self.ws = ws
         self.url = url or ws.database_url
         self.clock = clock or now_utc
@@ -205,7 +206,6 @@ class Scheduler:
                 if attempt <= settings.attempts:
                     run.retry_at = now + dt.timedelta(minutes=settings.after_minutes)
                 else:
-                    from lantian.live import notify
                     notify.emit(s, "job_failed", f"job_failed:{name}:{due_at.isoformat()}",
                                 f"定时任务「{LABELS.get(name, name)}」失败", f"{attempt}次尝试均失败：{error.splitlines()[0]}",
                                 link="/live/jobs")
@@ -221,7 +221,6 @@ class Scheduler:
 
 def runs(url: str, limit: int = 200, failed_only: bool = False) -> list[dict]:
     """The latest runs, newest first (the admin page)."""
-    from lantian.db import to_beijing
     with db.session(url) as s:
         q = sa.select(JobRun).order_by(JobRun.id.desc()).limit(limit)
         if failed_only:

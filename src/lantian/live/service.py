@@ -17,6 +17,17 @@ from pathlib import Path
 
 from lantian.errors import UsageError
 from lantian.live.settings import HJ212Settings, hj212_settings
+from lantian import db
+from lantian.accounts.scope import Scope
+from lantian.live.builder import Builder
+from lantian.live.devices import registry
+from lantian.live.receiver import Receiver
+from lantian.live.scheduler import run_worker
+from lantian.live.series import LiveSeries
+from lantian.live.settings import codes
+from lantian.measurements.facility import FacilityStore
+from lantian.measurements.store import Store
+from lantian.monitoring.dashboard import dashboard
 
 
 def journal_folder(root: Path) -> Path:
@@ -25,15 +36,12 @@ def journal_folder(root: Path) -> Path:
 
 def _loader(url: str):
     def load():
-        from lantian import db
-        from lantian.live.devices import registry
         with db.session(url) as s:
             return registry(s)
     return load
 
 
 def make_builder(root: Path, url: str, settings: HJ212Settings):
-    from lantian.live.builder import Builder
     return Builder(url, journal_folder(root), Path(root) / "measurements", settings)
 
 
@@ -86,8 +94,6 @@ def start_builder(root: Path, url: str, config: dict):
 # --------------------------------------------------------------------------- listen
 def listen(ws, host: str, port: int, builder: str = "process", say=print, status_seconds: float = 60.0) -> None:
     """``lantian hj212 listen``: serve devices until SIGINT/SIGTERM; build the store alongside."""
-    from lantian import db
-    from lantian.live.receiver import Receiver
     settings = hj212_settings(ws.config, str(ws.config_path))
     url = ws.database_url
     db.upgrade(url)
@@ -155,7 +161,6 @@ def listen(ws, host: str, port: int, builder: str = "process", say=print, status
 
 def build_now(ws) -> dict:
     """Build the store from the journal up to its end now (``lantian hj212 build``)."""
-    from lantian import db
     settings = hj212_settings(ws.config, str(ws.config_path))
     db.upgrade(ws.database_url)
     folder = journal_folder(ws.root)
@@ -200,9 +205,6 @@ def query(ws, *, station: str | None = None, facility: str | None = None, mn: st
           series: str = "hourly") -> list[dict]:
     """Rows stored for a station, a facility or a device: the station store's hourly values (hour-ending
     labels, µg/m³, CO mg/m³, with their quality bits), the facility tree's, or the live series as sent."""
-    from lantian.live.series import LiveSeries
-    from lantian.measurements.facility import FacilityStore
-    from lantian.measurements.store import Store
     if sum(x is not None for x in (station, facility, mn)) != 1:
         raise UsageError("give one of --station CODE, --facility ID or --mn MN")
     if series not in SERIES:
@@ -210,7 +212,6 @@ def query(ws, *, station: str | None = None, facility: str | None = None, mn: st
     hourly = series == "hourly"
     t0, t1 = _moment(start, False, hourly and station is not None), _moment(end, True, hourly and station is not None)
     if hourly and station is not None:
-        from lantian.live.settings import codes
         named = [(codes()[p].pollutant if p in codes() and codes()[p].pollutant else p.replace("PM2.5", "PM2_5"))
                  for p in pollutants or []]
         got = Store(ws.measurements).hourly(stations=[station], pollutants=named or None, start=t0, end=t1).table
@@ -243,11 +244,8 @@ def serve_companions(app, root: Path, *, worker: bool = True, hj212_port: int | 
     threads, procs = [], []
     ws = app.state.workspace
     if worker:
-        from lantian.live.scheduler import run_worker
 
         def warm():
-            from lantian.accounts.scope import Scope
-            from lantian.monitoring.dashboard import dashboard
             city = Scope.office(app.state.db_url, "worker")
             with app.state.engine_lock:
                 dashboard(app.state.store, city.stations(include_stopped=True), None, app.state.con, as_of=ws.as_of)

@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lantian.errors import InputError, NotFound, UsageError
+from lantian import db, audit
+from lantian.accounts.scope import Scope
+from lantian.fires import service
+from lantian.measurements.importer import import_files
+from lantian.vehicles import service as gates
 
 FORMATS = {"cnemc": "CNEMC daily feed files (china_sites_*.csv[.gz])", "long": "a long table (CSV/XLSX)",
            "wide": "a wide table (CSV/XLSX)", "firms": "NASA FIRMS fire points (CSV)",
@@ -127,12 +132,8 @@ class Watcher:
 
 def import_one(ws, fmt: str, path: Path, actor: str = "watch") -> dict:
     """``path`` through the importer of ``fmt`` — the one the command line uses."""
-    from lantian import db
-    from lantian.accounts.scope import Scope
     if fmt in ("cnemc", "long", "wide"):
-        from lantian.measurements.importer import import_files
         summary = import_files(ws.measurements, fmt, [path])
-        from lantian import audit
         db.upgrade(ws.database_url)
         audit.record_measurement_import(ws.database_url, summary, actor=actor)
         return {k: v for k, v in summary.as_dict().items() if k in ("import_id", "source", "rows_read", "new",
@@ -141,10 +142,8 @@ def import_one(ws, fmt: str, path: Path, actor: str = "watch") -> dict:
     db.upgrade(ws.database_url)
     with db.session(ws.database_url) as s:
         if fmt == "firms":
-            from lantian.fires import service
             r = service.import_file(s, path, actor=actor, config=ws.config)
             if r.get("errors") and not r.get("read"):
                 raise InputError(path, "; ".join(r["errors"][:3]))
             return r
-        from lantian.vehicles import service as gates
         return gates.import_file(s, Scope.office(ws.database_url, actor), path)

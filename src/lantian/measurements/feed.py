@@ -29,6 +29,7 @@ from lantian.measurements.packing import Packing
 from lantian.measurements.readers.cnemc import (DERIVED_TYPES, HOURLY_TYPES, MISSING, FeedFile,
                                                 read_feed, scaled_values)
 from lantian.standards.pollutants import DECIMALS
+from lantian.errors import InputError
 
 #: feed type → lantian pollutant key
 POLLUTANT = {"PM2.5": "PM2_5", "PM10": "PM10", "SO2": "SO2", "NO2": "NO2", "O3": "O3", "CO": "CO"}
@@ -151,7 +152,6 @@ def _grid(places: list, typ: str, n_stations: int, layout: "Layout") -> np.ndarr
 
 
 def _check_overlaps(files: list[FeedFile]) -> None:
-    from lantian.errors import InputError
     owner: dict[int, str] = {}
     for f in files:
         for t in np.unique(f.t[np.isin(f.types, HOURLY_TYPES)]).tolist():

@@ -64,6 +64,8 @@ from lantian.measurements.arith import SCALE
 from lantian.measurements.feed import MEAN_24H, POLLUTANT, Feed, FeedRules
 from lantian.measurements.readers.cnemc import MISSING
 from lantian.standards.pollutants import DECIMALS
+from lantian.measurements.feed import AQI_ITEMS
+from lantian.standards import aqi as hj633
 
 ARCHIVE = ("co_unrounded", "not_from_archived_hours", "late_hours", "event", "same_departure")
 LANTIAN = ("aqi_not_ceiled", "network_wide", "unexplained")
@@ -245,8 +247,6 @@ def _aqi_misses(official: Feed, got: np.ndarray, complete: np.ndarray, rules: Fe
     else ``unexplained`` (:func:`explain` then gives those at an event hour, or at an hour at which
     the station departs in another row, to that departure)."""
     from fractions import Fraction
-    from lantian.measurements.feed import AQI_ITEMS
-    from lantian.standards import aqi as hj633
     pub = official.published["AQI"]
     miss = complete & official.covered & (pub != MISSING) & (got != MISSING) & (pub != got)
     levels = hj633.table(rules.aqi_version)["iaqi_levels"]

@@ -16,6 +16,10 @@ import pyarrow as pa
 
 from lantian.errors import InputError, UsageError
 from lantian.measurements.store import ImportSummary, Store, check_batch, sha256
+from lantian.measurements import frame as fr
+from lantian.measurements.readers.cnemc import long_table, read_feed, HOURLY_TYPES, POLLUTANT_OF_TYPE
+from lantian.measurements.readers.uci import read_uci
+from lantian.measurements.station_keys import EXPECTED
 
 FORMATS = {
     "cnemc": "CNEMC daily feed files china_sites_*.csv[.gz] (1-hour rows; derived rows are not stored)",
@@ -39,13 +43,11 @@ class _Read:
 
 def _read_one(fmt: str, path: Path, lenient: bool, mapping: dict | None, time_label: str, registry) -> _Read:
     if fmt == "cnemc":
-        from lantian.measurements.readers.cnemc import long_table, read_feed
         f = read_feed(path, lenient)
         known = _registered(f, registry, lenient)
         return _Read(long_table(f, known.names, known.keep), known.rejected, known.notes, known.unknown,
                      *_feed_notes(f))
     if fmt == "uci":
-        from lantian.measurements.readers.uci import read_uci
         out = read_uci(path, lenient=lenient, registry=registry)
     elif fmt in ("long", "wide"):
         from lantian.measurements.readers import table
@@ -77,8 +79,6 @@ def _registered(f, registry, lenient: bool) -> _Known:
     station the registry does not know with a 1-hour value in the file refuses it, naming the
     line of its first value — unless ``lenient``: its values are left out and counted. A station
     without any value loses nothing: a note names it."""
-    from lantian.measurements.readers.cnemc import HOURLY_TYPES
-    from lantian.measurements.station_keys import EXPECTED
     if registry is None:
         return _Known()
     found = [registry.resolve(s) for s in f.stations]
@@ -190,7 +190,6 @@ def _import_cnemc(store_root: Path, files: list[Path], source: str, iid: str, pr
     """CNEMC files straight onto a dense grid (station, pollutant, hour), whose cells in order are
     the store's keys in order: nothing to sort. None when the files repeat a cell (the general
     path counts the duplicates) or the grid would be too sparse."""
-    from lantian.measurements.readers.cnemc import read_feed
 
     def read(path: Path):
         f = read_feed(path, lenient)
@@ -221,8 +220,6 @@ def _keyed(feeds: list, known: list[_Known] | None = None) -> tuple | None:
     """(station names, keys, values, values per file) of the 1-hour cells of ``feeds`` (of the
     stations ``known`` keeps, under the names it gives), in key order; None if two files give
     the same hour (the general path sorts that out)."""
-    from lantian.measurements import frame as fr
-    from lantian.measurements.readers.cnemc import POLLUTANT_OF_TYPE
     known = known or [_Known() for _ in feeds]
     named = [k.names or f.stations for f, k in zip(feeds, known)]
     names = np.array(sorted({s for n in named for s in n}), dtype=object)
@@ -254,7 +251,6 @@ def _keyed(feeds: list, known: list[_Known] | None = None) -> tuple | None:
 
 def _keys(present: np.ndarray, t0: int, n_pol: int) -> np.ndarray:
     """The keys of the present cells of a (station × pollutant, hour) grid, in the grid's order."""
-    from lantian.measurements import frame as fr
     n_series, n_hours = present.shape
     key = np.flatnonzero(present)                 # cell (series, hour) → key (series, t0 + hour)
     series = np.arange(n_series)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from lantian.measurements.stations import list_stations
 
 UNKNOWN = "unknown station"
 AMBIGUOUS = "ambiguous station"
@@ -42,7 +43,6 @@ class StationKeys:
     @classmethod
     def of(cls, url: str) -> "StationKeys":
         """Every station of the workspace's registry (stopped ones too)."""
-        from lantian.measurements.stations import list_stations
         return cls.of_records(list_stations(url, include_stopped=True))
 
     @classmethod

@@ -68,6 +68,7 @@ from lantian import audit, db
 from lantian.db import Base, UTCDateTime, now_utc, to_utc
 from lantian.errors import InputError, UsageError
 from lantian.measurements.geo import Area, Boundaries, geometry_polygons, load_geojson
+from lantian.textfiles import GBK_NOTE, decode_text_noted
 
 __all__ = [
     "AdminUnit", "ImportSummary", "Station", "StationNotFound", "StationRecord", "StationVersion",
@@ -259,7 +260,6 @@ _FLAGS = {"y": True, "n": False, "是": True, "否": False, "1": True, "0": Fals
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     """Text and encoding name: UTF-8 (BOM optional), else GB18030 (a superset of GBK/GB2312)."""
-    from lantian.textfiles import GBK_NOTE, decode_text_noted
     text, note = decode_text_noted(raw, path)
     return text, ("gb18030" if note == GBK_NOTE else "utf-16" if note else "utf-8")
 

@@ -37,6 +37,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lantian.errors import InputError
+from lantian.measurements import frame as fr
+from lantian.measurements.engine import read_parquet
 
 BATCH_COLUMNS = ("station", "time", "pollutant", "value", "unit", "averaging")
 #: How part files are written: min/max statistics only where a query can skip row groups by them.
@@ -150,7 +152,6 @@ class Store:
     # --- import -----------------------------------------------------------------------------
     def ingest(self, batch: pa.Table, source: str, summary: ImportSummary) -> ImportSummary:
         """Merge ``batch`` (columns ``BATCH_COLUMNS`` plus ``seq``, the file order) into the store."""
-        from lantian.measurements import frame as fr
         missing = [c for c in BATCH_COLUMNS if c not in batch.column_names]
         if missing:
             raise ValueError(f"batch lacks columns {missing}")
@@ -169,7 +170,6 @@ class Store:
                      summary: ImportSummary) -> ImportSummary:
         """Merge values already keyed (:mod:`~lantian.measurements.frame` keys over the sorted station
         ``names``, ascending, each once) into the store, as :meth:`ingest` merges a batch."""
-        from lantian.measurements import frame as fr
         with self._lock():
             self._sweep()
             if len(key):
@@ -178,7 +178,6 @@ class Store:
         return summary
 
     def _merge(self, names: np.ndarray, inc, source: str, summary: ImportSummary) -> None:
-        from lantian.measurements import frame as fr
         import pyarrow.compute as pc
         months = _months_of(inc.key)
         manifest = self.manifest()
@@ -215,7 +214,6 @@ class Store:
             shutil.rmtree(staging, ignore_errors=True)
 
     def _write(self, m, flag, months, keys, manifest, names, source, staging, summary, old_files) -> None:
-        from lantian.measurements import frame as fr
         iid = summary.import_id
         starts = np.array([np.datetime64(month, "M") for month in months]).astype("datetime64[h]").astype(np.int64)
         row_month = _month_index(m.frame.hour, starts) if len(months) > 1 else None
@@ -270,7 +268,6 @@ class Store:
         """The committed part files (of ``source``, of the months meeting [start, end]) as a table
         of ``con``'s engine, read by the engine: the part files' columns and ``source``, ``year``,
         ``month`` from the path. None when nothing is stored."""
-        from lantian.measurements.engine import read_parquet
         files = self.files(source, start, end)
         return read_parquet(con, [str(f) for f in files], str(self.root)) if files else None
 
@@ -330,7 +327,6 @@ class HourlySeries:
 
 def _months_of(key: np.ndarray) -> list:
     """The months (datetime.date of their 1st) that the hours of ``key`` fall in, in order."""
-    from lantian.measurements import frame as fr
     starts = _month_starts(np.array(fr.hour_range(key)))
     first = starts.astype("datetime64[h]").astype("datetime64[M]").tolist()
     if len(starts) == 1:

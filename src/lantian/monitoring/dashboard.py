@@ -48,6 +48,8 @@ from lantian.measurements.store import Store
 from lantian.standards.aqi import category
 from lantian.standards.evaluation import settings
 from lantian.standards.rulesets import SWITCH_2026, ruleset_for
+from lantian.assessment.networks import DEFAULT_RULE
+from lantian.measurements.stations import network_name
 
 __all__ = ["dashboard", "clear_cache", "SERIES_DAYS"]
 
@@ -107,7 +109,6 @@ def _spans(stations: list[Any], members) -> tuple[_Span, ...]:
     codes = {s.code for s in stations}
     units = {getattr(s, "unit_code", None) for s in stations} - {None}
     if members is None:
-        from lantian.assessment.networks import DEFAULT_RULE
         non_control = settings()["city_aggregation"]["stations"] == "non_control"
         found = []
         for unit in sorted(units):
@@ -261,8 +262,6 @@ def dashboard(store: Store, stations: list, day: date | None, con, as_of: date |
     workspace's as-of date (default today). Returns a JSON-serialisable dict (see the module notes
     and ``tests/monitoring/test_dashboard.py``); values of a day without data are ``None``.
     """
-    from lantian.assessment.networks import DEFAULT_RULE
-    from lantian.measurements.stations import network_name
     as_of = as_of or date.today()
     stations = list(stations)
     spans = _spans(stations, members)

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from lantian.db import now_utc
 from lantian.plan.indicators import Citation, citations
 from lantian.plan.models import Milestone, Plan, Task
+from lantian import audit
+from lantian.plan.parse import _half
 
 _TASK_PREFIX = re.compile(r"^\s*任务\s*\d+\s*[：:]")
 _ELLIPSIS = re.compile(r"…+|\.{3,}|[。；;]")   # a quote may leave text out between its sentences
@@ -29,7 +31,6 @@ _MIN_FRAGMENT = 4
 
 def _norm(text: str) -> str:
     """Words only: punctuation, spaces and full/half width set aside (／ and / alike)."""
-    from lantian.plan.parse import _half
     return re.sub(r"[^\w]", "", _half(text))
 
 
@@ -75,7 +76,6 @@ class Bound:
 def bind_citations(s: Session, plan: Plan, *, actor: str, root: Path | None = None,
                    config: dict | None = None) -> Bound:
     """Add a measured milestone (origin ``citation``) for every citation the plan holds; idempotent."""
-    from lantian import audit
     tasks = list(s.scalars(sa.select(Task).where(Task.plan_id == plan.id).order_by(Task.number)))
     have = {(m.task_id, m.indicator, m.indicator_params) for m in s.scalars(
         sa.select(Milestone).join(Task, Task.id == Milestone.task_id).where(Task.plan_id == plan.id,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from lantian import geography
 from lantian.db import now_utc
 from lantian.plan.models import Milestone, Plan, Task
+from lantian import audit
 
 _ALL_COUNTIES = re.compile(r"^各(?:县|区|市县|县市|旗)")
 _ALL_ZONES = re.compile(r"^各(?:类)?(?:开发区|园区|功能区|工业园区|管委会)")
@@ -65,7 +66,6 @@ def _due(s: Session, task: Task):
 
 def ensure_county_subtasks(s: Session, plan: Plan, *, actor: str) -> CountyDuties:
     """One sub-task per task the county clause covers and per county or zone it names; idempotent."""
-    from lantian import audit
     units = geography.units(s, geography.LOCAL)
     out = CountyDuties()
     tasks = [t for t in s.scalars(sa.select(Task).where(Task.plan_id == plan.id).order_by(Task.number))

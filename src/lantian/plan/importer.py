@@ -24,6 +24,8 @@ from lantian.errors import InputError, UsageError
 from lantian.plan import parse as P
 from lantian.plan.models import Commitment, Milestone, Plan, Section, Task, TaskUnit
 from lantian.plan.settings import DEFAULT, PlanSettings
+from lantian.plan.bindings import bind_citations
+from lantian.plan.counties import ensure_county_subtasks
 
 _CLAUSE_END = re.compile(r"[。；;]")
 _PART_END = re.compile(r"[。；;，,]")
@@ -235,8 +237,6 @@ def import_document(s: Session, parsed: P.ParsedPlan, data: bytes, source_name: 
                     settings: PlanSettings = DEFAULT, root: Path | None = None, config: dict | None = None) -> Imported:
     """Import a plan and make it work: its county clause's sub-tasks for every county and zone of the
     workspace, and the measured milestones of every rule and register that cites one of its tasks."""
-    from lantian.plan.bindings import bind_citations
-    from lantian.plan.counties import ensure_county_subtasks
     plan, created = import_plan(s, parsed, data, source_name, actor=actor, settings=settings)
     if not created:
         return Imported(plan, False, len(parsed.tasks))

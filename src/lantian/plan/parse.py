@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 
 from lantian.errors import InputError
+from lantian.plan.docx_text import docx_text
+from lantian.textfiles import decode_text
 
 __all__ = [
     "ParsedCommitment", "ParsedDeadline", "ParsedMeasure", "ParsedPlan", "ParsedProblem",
@@ -1355,7 +1357,6 @@ def parse_file(path: str | Path) -> ParsedPlan:
     without BOM), else GB18030/GBK."""
     data = Path(path).read_bytes()
     if data.startswith(b"PK\x03\x04"):
-        from lantian.plan.docx_text import docx_text
         return parse_text(docx_text(path), source=str(path))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise PlanParseError(str(path), "这是旧版 Word 文档（.doc），无法直接读取",
@@ -1363,8 +1364,6 @@ def parse_file(path: str | Path) -> ParsedPlan:
     if Path(path).suffix.lower() == ".docx":          # named .docx but not a Word package (a zip)
         raise PlanParseError(str(path), "文件名是 .docx，但内容不是 Word 文档（可能已损坏或只是改了扩展名）",
                              expected="在 Word 或 WPS 中重新另存为 .docx（或纯文本 .txt）后再导入")
-    from lantian.errors import InputError
-    from lantian.textfiles import decode_text
     try:
         text = decode_text(data, path)
     except InputError as exc:

@@ -25,6 +25,10 @@ from lantian.plan import access, indicators
 from lantian.plan.models import OWNER_KINDS, Commitment, Milestone, Plan, Report, Section, Supervision, Task, TaskUnit
 from lantian.plan.settings import DEFAULT, PlanSettings
 from lantian.plan.status import LABELS, ORDER, Measured, TaskStatus, task_status
+from lantian.documents import render_docx
+from lantian.documents.letters import SupervisionContext, supervision_letter
+from lantian.plan.importer import set_units
+from lantian.plan.status import milestone_status
 
 REPORT_ENTITY = "plan_report"
 
@@ -396,7 +400,6 @@ def bind_commitment(s: Session, scope: Scope, commitment_id: int, indicator: str
 
 def correct_units(s: Session, scope: Scope, task_id: int, lead: list[str], cooperating: list[str]) -> Task:
     """The office corrects who leads and who cooperates on a task (names as written)."""
-    from lantian.plan.importer import set_units
     _require_manager(scope)
     task = _visible_task(s, scope, task_id)
     if not [x for x in lead if x.strip()]:
@@ -461,7 +464,6 @@ def dispatch(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, pl
     for m in s.scalars(q):
         if not (whole[m.task_id] or policy.may(scope, "read", "plan", policy.Record(unit=m.owner_code))):
             continue                        # another county's row of a task the caller shares (issue 21 §1)
-        from lantian.plan.status import milestone_status
         measured = indicators.measure(ctx, m.indicator, m.indicator_params) if m.indicator and ctx else None
         st = milestone_status(m, ctx.as_of if ctx else dt.date.today(), settings, measured)
         c = counties.setdefault(m.owner_code, {"code": m.owner_code, "name": names.get(m.owner_code, m.owner_code),
@@ -499,7 +501,6 @@ def seriously_late_counties(s: Session, as_of: dt.date, settings: PlanSettings =
     """The plan's findings on counties for the assessment (plan 五（五）): ``tasks_late`` for a county
     with an overdue sub-task (重点任务进展缓慢, a warning condition), and ``tasks_seriously_late``
     when one is overdue by more than ``seriously_late_days`` (严重滞后, an interview condition)."""
-    from lantian.plan.status import milestone_status
     out = {}
     plan = current_plan(s, as_of)
     if plan is None:
@@ -557,8 +558,6 @@ def inbox(s: Session, scope: Scope, ctx, settings: PlanSettings = DEFAULT, plan:
 def supervise(s: Session, root: Path, scope: Scope, task_id: int, unit_kind: str, unit_code: str, *,
               as_of: dt.date, settings: PlanSettings = DEFAULT, ctx=None) -> Supervision:
     """督办函 to a department or county on a task that is overdue or at risk: a record and its .docx."""
-    from lantian.documents import render_docx
-    from lantian.documents.letters import SupervisionContext, supervision_letter
     _require_manager(scope)
     task = _visible_task(s, scope, task_id)
     if unit_kind not in ("department", "county"):
@@ -632,7 +631,6 @@ def county_subtasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSett
                     plan: Plan | None = None):
     """A county's own sub-tasks with their status: (county name, rows), None for an unknown county;
     NotFound for a county outside the caller's scope (:func:`lantian.plan.access.sees_county`)."""
-    from lantian.plan.status import milestone_status
     if not access.sees_county(scope, code):
         raise NotFound("no such county")
     unit = geography.unit(s, code)
@@ -659,7 +657,6 @@ def department_tasks(s: Session, scope: Scope, code: str, ctx, settings: PlanSet
                      plan: Plan | None = None) -> tuple[str, Plan | None, list[dict]]:
     """A department's tasks (牵头/配合) with their status: (department name, plan, rows); NotFound for an
     unknown department or one outside the caller's scope (:func:`lantian.plan.access.sees_department`)."""
-    from lantian.accounts.models import Department
     if not access.sees_department(scope, code):
         raise NotFound("no such department")
     dept = s.get(Department, code)

@@ -18,6 +18,7 @@ from lantian.measurements.geo import Polygon, point_in_multipolygon
 from lantian.registers.rules import Finding, Row
 from lantian.registers.settings import RegisterSettings, in_hours, parse_hours
 from lantian.standards.rounding import round_half_even
+from lantian.measurements.geodesy import to_polygons_km
 
 NEW_ENERGY = ("纯电动", "插电式混合动力", "燃料电池")
 EXEMPT = ("民生保障", "应急抢险")
@@ -39,7 +40,6 @@ class Zone:
     def distance_km(self, lon: float, lat: float) -> float:
         """0 inside; else the shortest geodesic (WGS84) distance to the boundary, km
         (:func:`lantian.measurements.geodesy.to_polygons_km`)."""
-        from lantian.measurements.geodesy import to_polygons_km
         if (lon, lat) not in self.known:
             self.known[(lon, lat)] = to_polygons_km(lon, lat, self.polygons)
         return self.known[(lon, lat)]

@@ -17,6 +17,8 @@ from lantian.enterprises.demo import demo_credit_code
 from lantian.registers import excel, service
 from lantian.registers.kinds import registers
 from lantian.registers.models import RegisterRow
+from lantian.documents import render_docx
+from lantian.documents.content import OfficialDocument, Paragraph
 
 #: synthetic polygons (lon/lat rectangles around 长治 city centre), uploaded as the office would
 ZONES = {
@@ -382,8 +384,6 @@ DEMO_ATTACHMENTS = [("clusters", "CL-01", "潞城区耐火材料产业集群整�
 
 
 def _plan_document(title: str, out: Path) -> Path:
-    from lantian.documents import render_docx
-    from lantian.documents.content import OfficialDocument, Paragraph
     doc = OfficialDocument(title=title, blocks=[Paragraph("本文件为演示用合成数据（synthetic demo document），不是真实方案。")],
                            issuer="（合成）")
     return render_docx("document", doc, out)

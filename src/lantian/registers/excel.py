@@ -23,6 +23,9 @@ from lantian.enterprises import excel as ledger_excel
 from lantian.enterprises.excel import LedgerImportError, RowError
 from lantian.enterprises.kinds import Field, Kind
 from lantian.registers.kinds import FORMAT_TEXT, FORMATS, Register
+from lantian.registers.kinds import registers
+from lantian.registers.settings import parse_hours
+from lantian.sheets import header_block, read_sheets
 
 NOTES_SHEET = ledger_excel.NOTES_SHEET
 _DATETIME = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::\d{2})?$")
@@ -85,7 +88,6 @@ def describe(reg: Register, f: Field, counties: Sequence[str] = ()) -> str:
 
 
 def _parent_label(reg: Register) -> str:
-    from lantian.registers.kinds import registers
     return registers()[reg.parent].label if reg.parent else ""
 
 
@@ -121,7 +123,6 @@ def read(path: str | Path, reg: Register, *, counties: Mapping[str, str] | None 
     """Typed records of a filled template (.xlsx), a .csv with the same headers, or the register as an
     office keeps it (:mod:`lantian.sheets`: a title row above the headers, merged header cells, a legacy
     .xls), or ``RegisterImportError`` listing every problem. ``name`` is the file name shown in errors."""
-    from lantian.sheets import header_block, read_sheets
     path = Path(path)
     shown = name or path.name
     sheets = [sh for sh in read_sheets(path, shown) if sh.title.strip() != NOTES_SHEET]
@@ -202,7 +203,6 @@ class _Reader:
             text = ledger_excel.fold_width(ledger_excel.cell_text(value)).replace("，", ",").replace(" ", "")
             if not FORMATS["hours"].match(text):
                 raise ledger_excel.BadCell("不是时段，应为 " + FORMAT_TEXT["hours"])
-            from lantian.registers.settings import parse_hours
             try:
                 parse_hours(text)
             except ValueError:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from lantian.enterprises.rules import show_value as _d
 from lantian.registers.checks import Check, Context, LedgerEnterprise, Outcome, Zone, check
 from lantian.registers.rules import Row
+from lantian.registers.kinds import registers
 
 #: 计划印发日: the ledger rules of tasks 5 and 10 count a furnace commissioned from this day as 新建
 PLAN_ISSUED = dt.date(2023, 6, 7)
@@ -182,7 +183,6 @@ CLAUSE_5 = ("任务5：按照省定时限，完成沁县华安焦化、沁源县
 
 def named_enterprises() -> tuple[str, ...]:
     """The nine enterprises task 5 names, as the register's 计划点名企业 lists them."""
-    from lantian.registers.kinds import registers
     return registers()["ultra_low"].field("plan_name").choices
 
 

@@ -41,6 +41,7 @@ from typing import Any
 
 from lantian.enterprises.kinds import Field, Kind
 from lantian.errors import InputError
+from lantian.errors import NotFound
 
 FOLDER = Path(__file__).with_name("kinds")
 TYPES = ("str", "int", "float", "bool", "date", "choice")
@@ -139,7 +140,6 @@ def registers(folder: Path = FOLDER) -> dict[str, Register]:
 
 
 def register(register_id: str) -> Register:
-    from lantian.errors import NotFound
     found = registers().get(register_id)
     if found is None:
         raise NotFound(f"no register {register_id!r}")

@@ -38,6 +38,7 @@ from typing import Any
 from lantian.enterprises import rules as engine
 from lantian.errors import InputError
 from lantian.registers.kinds import Register, registers
+from lantian.registers.settings import DEFAULT
 
 DEFAULT_FOLDER = Path(__file__).with_name("rules")
 REQUIRED_KEYS = ("id", "title", "clause", "register", "require", "message")
@@ -173,7 +174,6 @@ def _parse_rule(raw: dict, path: Path, settings) -> tuple[str, RegisterRule | No
 def _setting_day(settings, name: str) -> str:
     """The yearly deadline a day setting gives: for ``heating_season`` (the season's first day),
     "当年采暖季前" is due the day before."""
-    from lantian.registers.settings import DEFAULT
     value = getattr(settings or DEFAULT, name, None)
     if name != "heating_season" or not (isinstance(value, tuple) and len(value) == 2):
         raise engine.RuleError(f"every_year = \"setting:{name}\": no such day setting", "every_year",

@@ -38,6 +38,11 @@ from lantian.registers.excel import Batch, RegisterImportError
 from lantian.registers.kinds import Register, register, registers
 from lantian.registers.models import RegisterRow, RegisterZone
 from lantian.registers.settings import RegisterSettings, register_settings
+from lantian import attachments
+from lantian.attachments import Attachment
+from lantian.enterprises import service as ledgers
+from lantian.measurements.geo import geometry_polygons
+from lantian.registers.industry import within
 
 READ_ALL = policy.READ_ALL
 MANAGE = policy.OFFICE
@@ -139,7 +144,6 @@ def _derive(s: Session, reg: Register, rows: list[tuple[RegisterRow, dict]]) -> 
     """Fill the register's derived facts (热源企业的绩效分级、超低排放) from the ledger service."""
     if not reg.derived:
         return
-    from lantian.enterprises import service as ledgers
     codes = {v.get(d.by) for _, v in rows for d in reg.derived if v.get(d.by)}
     found = {e.credit_code: e for e in s.scalars(sa.select(Enterprise).where(Enterprise.credit_code.in_(codes)))} \
         if codes else {}
@@ -206,7 +210,6 @@ def known_rules(root: Path | None = None, config: dict | None = None) -> dict[st
 
 
 def zones(s: Session) -> dict[str, named_checks.Zone]:
-    from lantian.measurements.geo import geometry_polygons
     out = {}
     for z in s.scalars(sa.select(RegisterZone)):
         polys = []
@@ -255,7 +258,6 @@ def count_rows(s: Session, register_id: str, **equal) -> int:
 def ledger_view(s: Session, scope: Scope) -> named_checks.LedgerView:
     """The ledgers (enterprises with their location, facilities, 产业集群) as far as the caller may see
     them, read through the ledgers' service for the checks that compare a register with the ledger."""
-    from lantian.enterprises import service as ledgers
     ents = ledgers.visible_enterprises(s, scope)
     prof = ledgers.profiles(s, [e.id for e in ents]) if ents else {}
     enterprises = [named_checks.LedgerEnterprise(e.id, e.credit_code, e.name, e.county_code,
@@ -272,7 +274,6 @@ ROW_ENTITY = "register_row"              # evidence files (e.g. a 一群一策 p
 
 def attached_rows(s: Session, row_ids: list[int]) -> set[int]:
     """The rows among ``row_ids`` that have at least one evidence file."""
-    from lantian.attachments import Attachment
     if not row_ids:
         return set()
     found = s.scalars(sa.select(Attachment.entity_id).where(Attachment.entity == ROW_ENTITY,
@@ -298,7 +299,6 @@ def attach(s: Session, root: Path, scope: Scope, register_id: str, path: Path, *
     """Attach an evidence file (a 一群一策 plan, a 转移联单 scan…) to a register row, named by its ``key``
     or ``row_id``: the office, the owning department or the row's county may; audited by the evidence
     service. A row outside the caller's scope does not exist."""
-    from lantian import attachments
     reg = _register(scope, register_id)
     q = _query(s, scope, reg)
     row = s.scalar(q.where(RegisterRow.row_key == key) if row_id is None else q.where(RegisterRow.id == row_id))
@@ -317,7 +317,6 @@ def attach(s: Session, root: Path, scope: Scope, register_id: str, path: Path, *
 
 
 def row_attachments(s: Session, row_id: int) -> list[dict]:
-    from lantian import attachments
     return [{"id": a.id, "filename": a.filename, "size": a.size, "uploaded_by": a.uploaded_by,
              "uploaded_at": to_beijing(a.uploaded_at).isoformat(timespec="minutes")}
             for a in attachments.of(s, ROW_ENTITY, str(row_id))]
@@ -329,7 +328,6 @@ def zone_cover(s: Session, scope: Scope, name: str, km, industries: list[str] | 
     (geodesic distance), nearest first; and those the ledger gives no location. E.g. task 4's list:
     planning_area, 20 km, 钢铁/焦化/火电."""
     from fractions import Fraction
-    from lantian.registers.industry import within
     found = zones(s).get(name)
     if found is None:
         raise NotFound(f"no zone {name!r}: lantian registers zone import {name} FILE")
@@ -602,7 +600,6 @@ def _geometries(obj: dict) -> list[dict]:
 def import_zone(s: Session, scope: Scope, name: str, path: Path, *, title: str | None = None, actor: str,
                 synthetic: bool = False, data: dict | None = None) -> dict:
     """The office uploads (or replaces) a polygon: 市区规划区, 排放控制区, 重点区域, 限行区域… Audited."""
-    from lantian.measurements.geo import geometry_polygons
     policy.require(scope, "approve", "registers", refusal="只有市大气办可以上传区域 (the city office uploads zones)")
     if not name or len(name) > 64 or not all(c.isalnum() or c in "_-" for c in name):
         raise InputError(path, f"zone name {name!r}", column="NAME", expected="letters, digits, _ or -")

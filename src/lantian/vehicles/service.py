@@ -31,6 +31,8 @@ from lantian.errors import Forbidden, InputError, NotFound, UsageError
 from lantian.vehicles import reader, rules
 from lantian.vehicles.models import FreightProfile, GateRecord, GateSystem, ObdInspection, Resolution, RoadCheck
 from lantian.vehicles.settings import settings
+from lantian.emergency import service as emergency
+from lantian.enterprises import service as ledgers
 
 MANAGE = policy.OFFICE
 RESOLVE = policy.OFFICE | {"county", "inspector"}
@@ -42,7 +44,6 @@ MODES = ("公路", "铁路", "皮带", "公铁联运", "管道", "其他")
 
 # --------------------------------------------------------------------------- enterprises and scope
 def _profiles(s: Session) -> dict[int, dict]:
-    from lantian.enterprises import service as ledgers
     return ledgers.profiles(s)
 
 
@@ -58,7 +59,6 @@ def visible_ids(s: Session, scope: Scope) -> dict[int, dict]:
 
 def find_enterprise(s: Session, text: str) -> int | None:
     """An enterprise by id, 统一社会信用代码 or ledger name."""
-    from lantian.enterprises import service as ledgers
     text = str(text).strip()
     rows = ledgers.credit_codes(s)
     for r in rows:
@@ -287,7 +287,6 @@ def warning_windows(s: Session) -> dict[int, list[rules.Window]]:
     A lifted warning ends at its lift (the alert's ``lifted_at`` when the emergency service gives it,
     else the audit log's lift) but no later than the end of its expected last day — the window the
     emergency room's own verification uses (``commitments_for``); an active warning is open."""
-    from lantian.emergency import service as emergency
     lifts = _lift_times(s)
     out: dict[int, list[rules.Window]] = defaultdict(list)
     for a in emergency.alerts(s, Scope.office(url_of(s), "vehicles")):
@@ -455,7 +454,6 @@ def resolve(s: Session, scope: Scope, record_id: int, rule: str, note: str, conf
 # --------------------------------------------------------------------------- road checks and OBD (任务23)
 def import_checks(s: Session, scope: Scope, path: Path, *, synthetic: bool = False) -> dict:
     """Import road checks and OBD inspections; idempotent by (kind, plate, time); all or nothing."""
-    from lantian.enterprises import service as ledgers
     # road checks are the city's records (no county): the office and inspectors write them
     policy.require(scope, "write", "vehicles", policy.Record(),
                    "路检路查记录由市大气办或执法人员导入 (the office or inspectors import checks)")

@@ -18,6 +18,28 @@ from lantian.web.scoping import all_routes, unscoped_routes
 from lantian.web.security import LoginRequired, write_gate
 from lantian.web.viewcache import ViewCache
 from lantian.workspace import open_workspace
+from lantian.accounts.scope import Scope
+from lantian.analysis import routes as analysis
+from lantian.apportionment import routes as apportionment
+from lantian.assessment import routes as assessment
+from lantian.bulletins import routes as reports
+from lantian.dustfall import routes as dustfall
+from lantian.emergency import routes as emergency
+from lantian.enterprises import routes as enterprises
+from lantian.fires import routes as fires
+from lantian.forecast import routes as forecast
+from lantian.inventory import routes as inventory
+from lantian.live import routes as live
+from lantian.measurements.engine import connect
+from lantian.measurements.store import Store
+from lantian.monitoring import routes as monitoring
+from lantian.monitoring.dashboard import dashboard
+from lantian.plan import routes as plan
+from lantian.registers import routes as registers
+from lantian.vehicles import routes as vehicles
+from lantian.web import attachment_routes, audit_routes, auth_routes
+from lantian.web.answers import page_context, public, wants_page
+from lantian.web.templating import render
 
 STATIC = Path(__file__).parent / "static"
 
@@ -39,12 +61,10 @@ class RefuseNul:
 def _refusal(request: Request, status: int, detail, headers):
     """JSON for API clients, a page for browsers (a failed form upload too); never a server path
     (:mod:`lantian.web.answers`, issue 21 §4)."""
-    from lantian.web.answers import page_context, public, wants_page
     detail = public(detail)
     path = request.url.path
     if (path.startswith("/api/") and not wants_page(request)) or path.startswith("/static/"):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    from lantian.web.templating import render
     context = page_context(status, detail, request)
     return render(request, "error.html", status_code=status, **context)
 
@@ -70,8 +90,6 @@ class ThreadLimit:
 def _warm(app: FastAPI) -> None:
     """Fill the dashboard cache for the city and each county in the background, so the first visitor
     of each scope is served from it (the first computation of a station set takes seconds)."""
-    from lantian.accounts.scope import Scope
-    from lantian.monitoring.dashboard import dashboard
     ws = app.state.workspace
     try:
         city = Scope.office(app.state.db_url, "warm-up")
@@ -85,8 +103,6 @@ def _warm(app: FastAPI) -> None:
 
 
 def create_app(workspace: str | Path | None = None, engine: str | None = None, warm: bool = False) -> FastAPI:
-    from lantian.measurements.engine import connect
-    from lantian.measurements.store import Store
     ws = open_workspace(workspace)
     db.upgrade(ws.database_url)
     app = FastAPI(title="lantian 蓝天", version="0.1", docs_url="/api/docs", redoc_url=None,
@@ -111,22 +127,6 @@ def create_app(workspace: str | Path | None = None, engine: str | None = None, w
         if getattr(route, "path", None) == "/static":
             route.__scope_rule__ = "public"
 
-    from lantian.assessment import routes as assessment
-    from lantian.monitoring import routes as monitoring
-    from lantian.dustfall import routes as dustfall
-    from lantian.vehicles import routes as vehicles
-    from lantian.registers import routes as registers
-    from lantian.fires import routes as fires
-    from lantian.bulletins import routes as reports
-    from lantian.emergency import routes as emergency
-    from lantian.enterprises import routes as enterprises
-    from lantian.plan import routes as plan
-    from lantian.inventory import routes as inventory
-    from lantian.apportionment import routes as apportionment
-    from lantian.live import routes as live
-    from lantian.forecast import routes as forecast
-    from lantian.analysis import routes as analysis
-    from lantian.web import attachment_routes, audit_routes, auth_routes
     for module in (auth_routes, audit_routes, attachment_routes, monitoring, assessment, plan, enterprises, emergency,
                    dustfall, fires, vehicles, registers, reports, inventory, apportionment, live, forecast, analysis):
         offload_uploads(module.router)     # uploads parsed and imported off the event loop (issue 21 §3)

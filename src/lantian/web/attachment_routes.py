@@ -15,6 +15,11 @@ from lantian.db import session, to_beijing
 from lantian.errors import NotFound, UsageError
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, bearer_call, check_csrf
+from lantian.assessment.service import letter
+from lantian.enterprises.service import application_unit
+from lantian.fires.service import case_unit
+from lantian.plan.service import report_unit
+from lantian.registers.service import row_unit
 
 router = APIRouter()
 
@@ -34,7 +39,6 @@ ATTACHABLE["station"] = _station_unit
 
 
 def _letter_unit(scope: Scope, letter_id: str) -> str | None:
-    from lantian.assessment.service import letter
     try:
         number = int(letter_id)
         found = letter(scope, number) if 1 <= number < 2**31 else None
@@ -60,17 +64,14 @@ def _via(lookup: Callable) -> Callable[[Scope, str], str | None]:
 
 
 def _plan_report(s, scope, report_id):
-    from lantian.plan.service import report_unit
     return report_unit(s, scope, report_id)
 
 
 def _grade_application(s, scope, application_id):
-    from lantian.enterprises.service import application_unit
     return application_unit(s, scope, application_id)
 
 
 def _fire_case(s, scope, case_id):
-    from lantian.fires.service import case_unit
     return case_unit(s, scope, case_id)
 
 
@@ -80,7 +81,6 @@ ATTACHABLE["grade_application"] = _via(_grade_application)
 
 
 def _register_row(s, scope, row_id):
-    from lantian.registers.service import row_unit
     return row_unit(s, scope, row_id)
 
 

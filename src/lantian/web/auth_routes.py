@@ -14,6 +14,7 @@ from lantian.db import now_utc, session
 from lantian.web.scoping import scoped
 from lantian.web.security import api_scope, check_csrf, issue_access_token, page_scope
 from lantian.web.templating import render
+from lantian.web.security import ACCESS_TOKEN_SECONDS
 
 router = APIRouter()
 
@@ -74,7 +75,6 @@ class Token(BaseModel):
 @scoped("public")
 def token(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]):
     """OAuth2 password flow: form fields ``username`` and ``password``; returns a bearer ``access_token``."""
-    from lantian.web.security import ACCESS_TOKEN_SECONDS
     lockout = _lockout(request)
     with session(request.app.state.db_url) as s:         # every outcome audited (issue 21 §2)
         result = accounts.sign_in(s, username, password, via="api", lockout=lockout)

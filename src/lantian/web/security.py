@@ -12,6 +12,7 @@ from lantian.accounts import service as accounts
 from lantian.accounts.models import ROLE_NAMES
 from lantian.accounts.scope import Scope
 from lantian.db import engine_for, session
+from lantian.accounts.models import User
 
 ACCESS_TOKEN_SECONDS = 12 * 3600
 
@@ -68,7 +69,6 @@ def _user_from_bearer(request: Request, token: str):
                 data = _serializer(request).loads(token, max_age=ACCESS_TOKEN_SECONDS)
             except (BadSignature, SignatureExpired):
                 return None
-            from lantian.accounts.models import User
             user = s.get(User, data.get("uid"))
             if user is not None and not user.active:
                 user = None
@@ -82,7 +82,6 @@ def _user_from_session(request: Request):
     # A Core query of the few columns a principal needs: every page and API call signed in by cookie
     # comes here, and the ORM's identity map and unit of work cost more than the query itself.
     # Same row, same rule (an unknown or disabled user is nobody).
-    from lantian.accounts.models import User
     u = User.__table__.c
     q = sa.select(u.id, u.username, u.role, u.county_code, u.department_code, u.enterprise_id, u.display_name,
                   u.active).where(u.id == uid)

@@ -9,6 +9,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from lantian import db, geography
 from lantian.accounts.models import ROLE_NAMES
+from lantian.web.security import csrf_token
 
 HERE = Path(__file__).parent
 ROOMS = [HERE / "templates", HERE.parent / "monitoring" / "templates", HERE.parent / "assessment" / "templates",
@@ -26,7 +27,6 @@ templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
 
 
 def render(request: Request, name: str, status_code: int = 200, **context):
-    from lantian.web.security import csrf_token
     context.setdefault("who", getattr(request.state, "who", None))
     context["csrf"] = csrf_token(request)
     context["as_of"] = request.app.state.workspace.as_of

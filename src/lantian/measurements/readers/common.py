@@ -46,6 +46,7 @@ import pyarrow.csv as pacsv
 from lantian.errors import InputError, UsageError
 from lantian.standards.pollutants import POLLUTANTS
 from lantian.textfiles import decode_text_noted
+from lantian.measurements.station_keys import AMBIGUOUS, EXPECTED, UNKNOWN, resolve_column
 
 # ----------------------------------------------------------------------------------- pollutants
 
@@ -679,7 +680,6 @@ def registry_check(checks: Checks, stations: pa.Array, column: str, keys, *fallb
     registered name was given; the resolution, None without ``keys``)."""
     if keys is None:
         return stations, None
-    from lantian.measurements.station_keys import AMBIGUOUS, EXPECTED, UNKNOWN, resolve_column
     found = resolve_column(keys, stations, *fallbacks)
     for reason in (UNKNOWN, AMBIGUOUS):
         checks.add(reason, found.bad(reason), lambda i: (keys.problem(stations[i].as_py()), column, EXPECTED))
