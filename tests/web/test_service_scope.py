@@ -304,7 +304,7 @@ def test_fire_route_and_cli_make_the_same_call(web_app, client, monkeypatch):
     assert spy.calls == [("luzhou", LUZHOU), ("luzhou", LUZHOU)]
     assert [c["id"] for c in json.loads(r.output)] == [c["id"] for c in page]
     refused = cli(web_app, monkeypatch, "fires", "figures", TUNLIU, "2022", "--farmland-ha", "1", "--as", "luzhou")
-    assert refused.exit_code != 0 and "县区或市大气办录入" in refused.output
+    assert refused.exit_code != 0 and "140405 不是本县区" in refused.output
 
 
 # --------------------------------------------------------------------------- vehicles (gates)
