@@ -61,6 +61,14 @@ def fmt(value: Number | Decimal, dp: int | None = None) -> str:
     return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
 
 
+
+def period_words(end: dt.date) -> str:
+    """The year-to-date period ending on ``end``, as letters write it: 1月, 1—6月, 1月1日—6月15日."""
+    if end.day == calendar.monthrange(end.year, end.month)[1]:
+        return f"{end.month}月" if end.month == 1 else f"1—{end.month}月"
+    return f"1月1日—{end.month}月{end.day}日"
+
+
 @dataclass
 class WarningLetterContext:
     """What a 预警通知函 states. Concentrations in µg/m³, ratios in percent."""
@@ -132,10 +140,7 @@ class WarningLetterContext:
 
     @property
     def period(self) -> str:
-        end = self.period_end
-        if end.day == calendar.monthrange(end.year, end.month)[1]:
-            return f"{end.month}月" if end.month == 1 else f"1—{end.month}月"
-        return f"1月1日—{end.month}月{end.day}日"
+        return period_words(self.period_end)
 
     # --- the sentences -------------------------------------------------------------------------
     def pm25_sentence(self) -> str:
@@ -278,10 +283,7 @@ class InterviewProposalContext:
 
     @property
     def period(self) -> str:
-        end = self.period_end
-        if end.day == calendar.monthrange(end.year, end.month)[1]:
-            return f"{end.month}月" if end.month == 1 else f"1—{end.month}月"
-        return f"1月1日—{end.month}月{end.day}日"
+        return period_words(self.period_end)
 
 
 def _cell(value, dp: int = 1) -> str:

@@ -82,13 +82,7 @@ def order_rpr(rpr) -> None:
              "w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz",
              "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign",
              "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath"]
-    rank = {qn(t): i for i, t in enumerate(order)}
-    kids = list(rpr)
-    kids.sort(key=lambda e: rank.get(e.tag, len(order)))
-    for e in kids:
-        rpr.remove(e)
-    for e in kids:
-        rpr.append(e)
+    _reorder(rpr, order)
 
 
 def order_ppr(ppr) -> None:
@@ -99,13 +93,7 @@ def order_ppr(ppr) -> None:
              "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
              "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
              "w:pPrChange"]
-    rank = {qn(t): i for i, t in enumerate(order)}
-    kids = list(ppr)
-    kids.sort(key=lambda e: rank.get(e.tag, len(order)))
-    for e in kids:
-        ppr.remove(e)
-    for e in kids:
-        ppr.append(e)
+    _reorder(ppr, order)
 
 
 def border(ppr, side: str, *, val: str = "single", sz: int = 8, space: int = 1, color: str = RED) -> None:
@@ -137,3 +125,12 @@ def add_field(paragraph, instruction: str, placeholder: str = "1"):
     result = paragraph.add_run(placeholder)
     fld("end")
     return result
+
+
+def _reorder(parent, order: list[str]) -> None:
+    """Put ``parent``'s children in the schema's sequence ``order`` (unknown ones last, in their order)."""
+    rank = {qn(t): i for i, t in enumerate(order)}
+    kids = sorted(parent, key=lambda e: rank.get(e.tag, len(order)))
+    for e in kids:
+        parent.remove(e)
+    parent.extend(kids)
