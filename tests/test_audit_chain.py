@@ -2,7 +2,6 @@
 SQLite's INSERT OR REPLACE refused; the entries of an older database chained by migration 0020."""
 from __future__ import annotations
 
-import os
 
 import pytest
 import sqlalchemy as sa

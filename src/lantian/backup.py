@@ -43,7 +43,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lantian.errors import UsageError
-from lantian.workspace import CONFIG, Workspace
+from lantian.workspace import Workspace
 from lantian import db
 from lantian.measurements.store import Store
 

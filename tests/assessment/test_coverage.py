@@ -23,7 +23,6 @@ from lantian.cli import app
 from lantian.assessment.demo import demo_targets
 from lantian.plan.demo import demo_plan
 from lantian.measurements.importer import import_files
-from lantian.standards import period as ref
 from tests.web.conftest import registry_workspace
 
 runner = CliRunner()

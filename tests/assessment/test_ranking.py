@@ -1,5 +1,5 @@
 """Ranking Shanxi's 11 prefecture cities for January 2019 from the real national files."""
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 

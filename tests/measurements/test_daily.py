@@ -3,8 +3,6 @@ from fractions import Fraction
 
 import ibis
 import numpy as np
-import pyarrow as pa
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -1,7 +1,6 @@
 """The feed conventions on small hand-made files, where every expected value is worked by hand."""
 import gzip
 
-import pytest
 
 from lantian.measurements.engine import connect
 from lantian.measurements.feed import load_feed, recompute, write_all

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import uuid
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa

@@ -1,11 +1,9 @@
 """The measurement store: every number kept, none invented; idempotent, atomic, flags kept apart."""
 import gzip
-import shutil
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest

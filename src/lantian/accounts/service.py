@@ -170,7 +170,7 @@ def sign_in(s: Session, username: str, password: str, *, via: str, lockout: Lock
         if user.failed_logins >= lockout.failures:
             user.locked_until = now + dt.timedelta(minutes=lockout.minutes)
             user.failed_logins = 0
-            result = _refused(s, name, "wrong", via, user)
+            _refused(s, name, "wrong", via, user)
             audit.record(s, actor=name, role=user.role, action="lock", entity="user", entity_id=name,
                          after={"locked_until": user.locked_until.isoformat(), "failures": lockout.failures,
                                 "via": via}, scope_unit=user.county_code)

@@ -21,7 +21,7 @@ from datetime import date
 from fractions import Fraction
 from math import lcm
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 import numpy as np
 import pyarrow as pa

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import math
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction

@@ -44,7 +44,6 @@ def build(ws, url: str, up_to: dt.date, *, pdf: bool = True) -> dict | None:
     counties = [c for c in data["counties"] if c["aqi"] is not None]
     threshold = live_settings(ws.config).aqi_above
     with db.session(url) as s:
-        start = db.to_utc(dt.datetime.combine(day, dt.time()))
         hours = [json.loads(e.data) | {"title": e.title} for e in s.scalars(
             sa.select(Event).where(Event.kind == "aqi_above").order_by(Event.id))]
         hours = [h for h in hours if str(h.get("time", ""))[:10] == day.isoformat()]
