@@ -120,3 +120,14 @@ def test_cli_import_all_or_nothing_and_set_checked(kind, tmp_path, data_dir):
         with db.session(url) as s:
             entries = s.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.entity == "target"))
         assert entries == 2                       # the unchanged import and the same set wrote nothing
+
+
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_an_empty_file_is_one_error_naming_the_columns(tmp_path, text):
+    path = tmp_path / "空.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(targetfile.TargetImportError) as caught:
+        targetfile.read(path, units=UNITS)
+    (error,) = caught.value.errors
+    assert error.row == 1 and "文件为空" in error.reason
+    assert all(h in error.reason for h in ("单位", "年份", "指标", "目标值"))

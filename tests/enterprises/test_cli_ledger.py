@@ -106,3 +106,13 @@ def test_template_export_import_and_bad_rows(ws, tmp_path):
     assert len(lines) == 5 and {ln.split(", column")[0].split("row ")[1] for ln in lines} == {"2", "3", "4"}
     after = run("ledger", "export", tmp_path / "after.xlsx", "-w", ws.root)
     assert before.output.split("→")[0] == after.output.split("→")[0]
+
+
+def test_an_empty_file_or_bare_template_is_refused_not_imported(ws, tmp_path):
+    (tmp_path / "空.csv").write_text("", encoding="utf-8")
+    assert run("ledger", "template", tmp_path / "tpl.xlsx", "-w", ws.root).exit_code == 0
+    before = run("ledger", "export", tmp_path / "before.xlsx", "-w", ws.root)
+    assert before.exit_code == 0, before.output
+    for name in ("空.csv", "tpl.xlsx"):
+        r = run("ledger", "import", tmp_path / name, "-w", ws.root)
+        assert r.exit_code == 2 and "没有数据行" in r.output and "Traceback" not in r.output, r.output

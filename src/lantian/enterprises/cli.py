@@ -57,8 +57,8 @@ def ledger_import(file: Annotated[Path, typer.Argument(help="A filled template (
             batch = excel.read_workbook(file, counties=service.county_lookup(s), known_enterprises=known)
         except excel.LedgerImportError as exc:
             for e in exc.errors:
-                err.print(f"{file}: sheet {e.sheet}, row {e.row}, column {e.column}: {e.reason}", markup=False,
-                          soft_wrap=True)
+                where = f"sheet {e.sheet}, row {e.row}, column {e.column}: " if e.sheet else ""
+                err.print(f"{file}: {where}{e.reason}", markup=False, soft_wrap=True)
             raise UsageError(f"{file}: {len(exc.errors)} error(s); nothing stored") from None
         if dry_run:
             out.print(f"{file}: {batch.rows} rows valid — {len(batch.enterprises)} enterprises, "

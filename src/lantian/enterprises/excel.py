@@ -334,8 +334,13 @@ def header_columns(header: Sequence[Any], keys: Mapping[str, Field], fields: Seq
     """A one-sheet file's columns (column index → field), read from its header row by each cell's
     :func:`header_key` (blank cells and 序号 skipped). An unknown or repeated header and a missing
     required column are each reported as ``error(column, reason)``; ``missing`` is the reason for
-    the last."""
+    the last. A header with no cell at all (an empty file or sheet) is one error naming the
+    columns expected, not one per missing column."""
     columns: dict[int, Field] = {}
+    if all(is_blank(cell) for cell in header):
+        error("", "文件为空，未找到表头行；应有以下列：" + "、".join(f.header for f in fields if f.required)
+              + " (empty file: no header row)")
+        return columns
     for i, cell in enumerate(header):
         if is_blank(cell) or header_key(cell) == "序号":
             continue

@@ -228,6 +228,9 @@ def import_batch(s: Session, scope: Scope, batch, *, actor: str, source: str = "
     """Store a validated workbook (``excel.read_workbook``) in one transaction: enterprises by credit
     code, facilities by (enterprise, kind, code), clusters by name — created or updated. Audited."""
     require_import(scope)
+    if not (batch.enterprises or batch.facilities or batch.clusters):     # an empty file or bare template
+        raise UsageError(f"{source or '文件'}：没有数据行，未导入任何内容；应在工作表的表头下逐行填写 "
+                         "(no data rows: nothing imported)")
     counts = Counter()
     clusters = {}
     for c in batch.clusters:
