@@ -29,12 +29,12 @@ from lantian.apportionment import models as pmf_models  # noqa: F401
 from lantian.live import models as live_models  # noqa: F401
 from lantian.forecast import models as forecast_models  # noqa: F401
 
-HEAD = "0022"
+HEAD = "0023"
 
 from databases import PG, fresh_database  # noqa: E402  (tests/ is on the path via conftest)
 TABLES = {"admin_units", "stations", "station_versions", "alembic_version", "departments", "enterprises",
           "users", "api_tokens", "attachments", "audit_log", "targets", "letters",
-          "sand_dust_days", "plans", "plan_sections", "plan_tasks", "plan_task_units", "plan_milestones",
+          "sand_dust_days", "plans", "plan_measures", "plan_sections", "plan_tasks", "plan_task_units", "plan_milestones",
           "plan_commitments", "plan_reports", "plan_supervisions", "clusters", "enterprise_ledgers", "facilities",
           "grade_applications", "grade_history", "ledger_changes", "reduction_list", "emission_baselines",
           "emission_totals", "alerts", "alert_enterprises", "alert_county_acks", "dustfall_values",

@@ -149,6 +149,9 @@ def test_configured_rule_interview_proposal_and_pdf(ws):
         text = "\n".join(p.text for p in document.paragraphs)
         assert "关于约谈空气质量改善严重滞后" in text and "潞州区环境空气质量改善严重滞后于序时进度" in text
         assert "PM2.5累计浓度超出年度目标10%以上" in text and "妥否，请批示。" in text
+        # the basis is the stored plan's own 约谈 sentence (plan_measures), not text in the code
+        assert ("根据《长治市空气质量再提升2022－2023年行动计划》“五、保障措施（五）强化考核督察”：对重点任务进展严重滞后"
+                in text and "组织开展约谈政府主要负责人" in text)
         cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
         assert "潞州区" in cells and "45.0" in cells         # the county's row: its target
         for letter in made.values():

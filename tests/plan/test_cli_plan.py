@@ -225,3 +225,33 @@ def test_the_indicator_option_lists_every_indicator():
     listed = json.loads(run("plan", "indicators", "--json").output)
     assert {x["name"] for x in listed} == set(registry()) >= {"register_rule", "ledger_rule", "dustfall", "fires",
                                                               "gate_violations", "pm25_schedule"}
+
+
+def test_the_plans_measures_are_kept_and_cited_in_their_own_words(ws):
+    """The 保障措施 items are stored as written (migration 0023); a 约谈建议 cites the plan in force's
+    约谈 clause from them, not from the code; a plan imported before 0023 gets them on re-import."""
+    from lantian import db
+    from lantian.plan.models import Measure
+    from lantian.plan.service import plan_clause
+    assert run("plan", "import", SEED, "-w", ws.root).exit_code == 0
+    day = dt.date(2023, 6, 30)
+    with db.session(ws.database_url) as s:
+        assert [m.title for m in s.query(Measure).order_by(Measure.line)] == [
+            "强化组织领导", "强化科技支撑", "强化监督帮扶", "强化政策引导", "强化考核督察"]
+        said = plan_clause(s, day, "约谈")
+        assert said.startswith("《长治市空气质量再提升2022－2023年行动计划》“五、保障措施（五）强化考核督察”：对重点任务进展严重滞后")
+        assert "组织开展约谈政府主要负责人" in said and "预警通知函" not in said     # only the sentence that says it
+        assert plan_clause(s, day, "不存在的机制") == "《长治市空气质量再提升2022－2023年行动计划》"
+        s.query(Measure).delete()                      # as a plan stored before migration 0023
+    again = run("plan", "import", SEED, "-w", ws.root)
+    assert again.exit_code == 0, again.output
+    with db.session(ws.database_url) as s:
+        assert s.query(Measure).count() == 5 and plan_clause(s, day, "约谈") == said
+
+
+def test_without_a_plan_a_document_cites_no_invented_title(tmp_path, data_dir):
+    from lantian import db
+    from lantian.plan.service import plan_clause
+    w = registry_workspace(tmp_path / "bare", data_dir)
+    with db.session(w.database_url) as s:
+        assert plan_clause(s, dt.date(2023, 6, 30), "约谈") is None

@@ -15,6 +15,7 @@ from lantian.assessment.progress import UnitProgress
 from lantian.db import now_utc
 from lantian.documents.office import Office, office_of
 from lantian.errors import UsageError
+from lantian.plan.service import plan_clause
 from lantian.assessment.coverage import RULE
 from lantian.documents import render_docx
 from lantian.documents.letters import (
@@ -81,7 +82,7 @@ def _letter_context(d: Draft, day: dt.date, number: str, level: str | None = Non
 
 
 def _interview_context(found: list[Draft], day: dt.date, number: str, levels: dict | None = None,
-                       office: Office | None = None):
+                       office: Office | None = None, basis: str | None = None):
     words = {**BEHIND_CONDITIONS, **SERIOUS_CONDITIONS}
     rule = next((d.numbers.get("rule") for d in found if d.numbers.get("rule")), "")
     candidates = [InterviewCandidate(
@@ -92,7 +93,8 @@ def _interview_context(found: list[Draft], day: dt.date, number: str, levels: di
         good_ratio_target=d.numbers.get("good_ratio_target"), data_note=d.numbers.get("coverage_text") or "",
         incomplete=None if d.numbers.get("complete", True) else d.numbers.get("coverage_problem")) for d in found]
     return InterviewProposalContext(year=day.year, period_end=day, candidates=candidates, date=day, rule=rule,
-                                    doc_number=number, **({"issuer": office.issuer} if office else {}))
+                                    doc_number=number, **({"issuer": office.issuer} if office else {}),
+                                    **({"basis": basis} if basis else {}))
 
 
 def _pdf(docx: Path, pdf: bool) -> Path | None:
@@ -140,7 +142,9 @@ def issue_drafts(s: Session, root: Path, found: list[Draft], day: dt.date, *, ac
         listed = [Draft(r.unit_code, json.loads(r.numbers).get("name", r.unit_code), "interview", "",
                         json.loads(r.numbers)) for r in rows]
         levels = {r.unit_code: _level(s, r.unit_code) for r in rows}
-        render_docx("letter", interview_proposal(_interview_context(listed, day, rows[0].doc_number, levels, office)), out)
+        basis = plan_clause(s, day, "约谈")            # the plan in force, in its own words
+        render_docx("letter", interview_proposal(_interview_context(listed, day, rows[0].doc_number, levels, office,
+                                                                    basis)), out)
         made = _pdf(out, pdf)
         for r in rows:
             r.document = str(out.relative_to(root))

@@ -277,9 +277,7 @@ class InterviewProposalContext:
     issuer: str = "市大气污染防治工作领导小组办公室"   # the workspace's: lantian.documents.office
     issuer_short: str = "市大气办"
     recipient: str = "市人民政府"
-    basis: str = ("《长治市空气质量再提升2022－2023年行动计划》“五、保障措施（五）强化考核督察”："
-                  "对重点任务进展严重滞后、环境空气质量持续恶化、大气环境问题突出、未完成空气质量改善目标任务、"
-                  "中央生态环境保护督察反馈问题整改不力的县区，组织开展约谈政府主要负责人")
+    basis: str = "空气质量改善目标考核有关规定"   # the plan in force's 约谈 clause: plan.service.plan_clause
 
     @property
     def period(self) -> str:
@@ -347,7 +345,7 @@ class SupervisionContext:
     date: dt.date
     reply_due: dt.date
     doc_number: str = ""
-    plan_title: str = "长治市空气质量再提升2022－2023年行动计划"
+    plan_title: str = "大气污染防治行动计划"   # the plan in force: the caller passes it
     responsibility: str = ""            # the task's clause as written
     issuer: str = "市大气污染防治工作领导小组办公室"   # the workspace's: lantian.documents.office
     issuer_short: str = "市大气办"

@@ -22,7 +22,7 @@ from lantian.accounts.models import Department
 from lantian.db import now_utc
 from lantian.errors import InputError, UsageError
 from lantian.plan import parse as P
-from lantian.plan.models import Commitment, Milestone, Plan, Section, Task, TaskUnit
+from lantian.plan.models import Commitment, Measure, Milestone, Plan, Section, Task, TaskUnit
 from lantian.plan.settings import DEFAULT, PlanSettings
 from lantian.plan.bindings import bind_citations
 from lantian.plan.counties import ensure_county_subtasks
@@ -184,11 +184,13 @@ def import_plan(s: Session, parsed: P.ParsedPlan, data: bytes, source_name: str,
     sha = hashlib.sha256(data).hexdigest()
     existing = s.scalar(sa.select(Plan).where(Plan.source_sha256 == sha))
     if existing is not None:
+        _measures(s, existing, parsed)
         return existing, False
     twin = same_document(s, parsed)
     if twin is not None:
         if _stored_signature(s, twin) == signature([{"number": t.number, "title": t.title[:255], "lead": t.lead,
                                                      "cooperating": t.cooperating} for t in parsed.tasks]):
+            _measures(s, twin, parsed)
             return twin, False
         raise UsageError(f"{source_name}: {parsed.document_number or parsed.title} is already imported as plan "
                          f"{twin.id} ({twin.source_name}) with other tasks or units; correct the imported plan "
@@ -199,6 +201,7 @@ def import_plan(s: Session, parsed: P.ParsedPlan, data: bytes, source_name: str,
                 source_name=source_name[:255], source_sha256=sha, imported_by=actor, imported_at=now_utc())
     s.add(plan)
     s.flush()
+    _measures(s, plan, parsed)
     by_title = _sections(s, plan, parsed)
     for t in parsed.tasks:
         section = by_title.get((t.section, t.subsection)) or by_title.get((t.section, None))
@@ -222,6 +225,17 @@ def import_plan(s: Session, parsed: P.ParsedPlan, data: bytes, source_name: str,
     audit.record(s, actor=actor, action="import", entity="plan", entity_id=str(plan.id),
                  after={"title": plan.title, "tasks": len(parsed.tasks), "source": source_name, "sha256": sha})
     return plan, True
+
+
+def _measures(s: Session, plan: Plan, parsed: P.ParsedPlan) -> None:
+    """The plan's 保障措施 items as written; a plan stored before it had them (migration 0023) gets them
+    when its document is imported again — nothing else changes."""
+    if not parsed.measures or s.scalar(sa.select(Measure.id).where(Measure.plan_id == plan.id).limit(1)):
+        return
+    for m in parsed.measures:
+        s.add(Measure(plan_id=plan.id, section=(m.section or None) and m.section[:255], number=m.number[:16],
+                      title=m.title[:255], body=m.body, line=m.line or None))
+    s.flush()
 
 
 @dataclass

@@ -40,6 +40,19 @@ class Section(Base):
     position: Mapped[int] = mapped_column(sa.Integer)
 
 
+class Measure(Base):
+    """A 保障措施 item (五（五）强化考核督察 …): the plan's mechanisms in its own words — the 约谈 clause a
+    约谈建议 cites, the 预警通知函 one — kept as written; not a task (no lead, no deadline)."""
+    __tablename__ = "plan_measures"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("plans.id"), index=True)
+    section: Mapped[str | None] = mapped_column(sa.String(255))     # 保障措施
+    number: Mapped[str] = mapped_column(sa.String(16))              # （五）, as written
+    title: Mapped[str] = mapped_column(sa.String(255))              # 强化考核督察
+    body: Mapped[str] = mapped_column(sa.Text)
+    line: Mapped[int | None] = mapped_column(sa.Integer)
+
+
 class Task(Base):
     __tablename__ = "plan_tasks"
     __table_args__ = (sa.UniqueConstraint("plan_id", "number"),)

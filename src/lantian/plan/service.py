@@ -22,10 +22,11 @@ from lantian.accounts.scope import Scope
 from lantian.db import now_utc, to_beijing
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.plan import access, indicators
-from lantian.plan.models import OWNER_KINDS, Commitment, Milestone, Plan, Report, Section, Supervision, Task, TaskUnit
+from lantian.plan.models import OWNER_KINDS, Commitment, Measure, Milestone, Plan, Report, Section, Supervision, Task, TaskUnit
 from lantian.plan.settings import DEFAULT, PlanSettings
 from lantian.plan.status import LABELS, ORDER, Measured, TaskStatus, task_status
 from lantian.documents import render_docx
+from lantian.documents.content import cn_number
 from lantian.documents.letters import SupervisionContext, supervision_letter
 from lantian.plan.importer import set_units
 from lantian.plan.status import milestone_status
@@ -60,6 +61,25 @@ def plan_title(s: Session, day: dt.date) -> str:
     if plan is not None and plan.title:
         return plan.title
     return f"{geography.city_name(s) or ''}空气质量行动计划"
+
+
+def plan_clause(s: Session, day: dt.date, word: str) -> str | None:
+    """The plan in force's own words on ``word`` (约谈, 预警通知函 …), as a document cites them:
+    《title》“五、保障措施（五）强化考核督察”：the sentences that say it; 《title》 alone when no 保障措施
+    item says it; None when the workspace holds no plan."""
+    plan = plan_in_force(s, day)
+    if plan is None:
+        return None
+    for m in s.scalars(sa.select(Measure).where(Measure.plan_id == plan.id).order_by(Measure.line, Measure.id)):
+        said = [x for x in m.body.split("。") if word in x]
+        if not said:
+            continue
+        section = s.scalar(sa.select(Section).where(Section.plan_id == plan.id, Section.parent_id.is_(None),
+                                                    Section.title == m.section)) if m.section else None
+        where = (f"{cn_number(section.number)}、{section.title}" if section else (m.section or "")) + \
+            f"{m.number}{m.title}"
+        return f"《{plan.title}》“{where}”：" + "。".join(x.strip() for x in said)
+    return f"《{plan.title}》"
 
 
 def current_plan(s: Session, as_of: dt.date | None = None) -> Plan | None:
