@@ -20,8 +20,11 @@ the rows whose target day is ≤ D never reads a value after D (tested by removi
   anomalies are shares of the climatology (``RELATIVE``: skewed, their errors grow with the level).
   Calibrated on the past only: the last ``HOLDOUT`` training rows are forecast in ``BLOCK``-day
   blocks, each by a model fitted on earlier rows; on them the anomaly's weight α ∈ [0, 1] is chosen (the blend with the climatology,
-  per variable, lead and base day), and their errors give the 80 % interval (10th–90th weighted
-  percentile: split conformal). Without rows to hold out yet, the forecast is the climatology.
+  per variable, lead and base day; α = 0, the climatology itself, whenever the model did not beat it
+  there), and their errors give the 80 % interval (10th–90th weighted percentile: split conformal),
+  each error taken relative to the level of its forecast (``INTERVAL_POWER``: the errors grow with
+  the level, so an interval learnt on summer's days fits winter's). Without rows to hold out yet,
+  the forecast is the climatology.
 - ``lightgbm``: the same features, gradient-boosted trees (measured, not used: see docs/forecast.md).
 """
 from __future__ import annotations
@@ -47,6 +50,10 @@ BLOCK = 30                 # … forecast in blocks, each by a model fitted befo
 UNCALIBRATED_ALPHA = 0.0   # too little past to check the model on: the climatology (α = 0)
 RELATIVE = ("aqi", "pm25", "pm10")   # anomalies as a share of the climatology (skewed, scale with level)
 LOWER_Q, UPPER_Q = 0.10, 0.90
+# The interval's errors are divided by (the forecast's level)^power: AQI and PM errors grow in
+# proportion to the level, O3-8h's as its square root (chosen on Changzhi 2019, docs/forecast.md).
+INTERVAL_POWER = {"aqi": 1.0, "pm25": 1.0, "pm10": 1.0, "o3_8h": 0.5}
+INTERVAL_FLOOR = 0.25      # levels below this share of the held-out forecasts' median count as it
 MODEL_NAMES = ("wls", "persistence", "climatology", "lightgbm")
 
 
@@ -91,6 +98,7 @@ class Frame:
     names: list[str]
     index: pd.DatetimeIndex
     scale: np.ndarray | None = None     # the anomaly's unit per row (1, or the climatology: RELATIVE)
+    var: str | None = None              # the variable (its interval's power, INTERVAL_POWER)
 
 
 def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | None = None,
@@ -134,7 +142,7 @@ def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | 
         for j, n in enumerate(names):
             if n in ("a0", "a1", "a2", "a7", "level", "neighbours"):
                 X[:, j] = X[:, j] / np.where(np.isfinite(scale), scale, 1.0)
-    return Frame(X, y, base, v.to_numpy(dtype=float), names, idx, scale)
+    return Frame(X, y, base, v.to_numpy(dtype=float), names, idx, scale, var)
 
 
 def _weights(ages: np.ndarray) -> np.ndarray:
@@ -189,7 +197,8 @@ def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> Fit:
 
 def _shrink(pred: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     """The weight α ∈ [0, 1] of the model's anomaly (1 − α on the climatology) that minimises the
-    weighted absolute error of α·pred against the held-out anomalies y."""
+    weighted absolute error of α·pred against the held-out anomalies y. The climatology (α = 0) is a
+    candidate like any other and wins ties: a model that did not beat it on the held-out rows gets 0."""
     grid = np.linspace(0.0, 1.0, 21)
     loss = [np.sum(w * np.abs(y - a * pred)) for a in grid]
     return float(grid[int(np.argmin(loss))])
@@ -212,6 +221,19 @@ def _held_out(X: np.ndarray, y: np.ndarray, rows: np.ndarray, at: int, lead: int
     return held, np.concatenate(pred) if pred else np.zeros(0)
 
 
+def _interval(errors: np.ndarray, levels: np.ndarray, w: np.ndarray, value: float,
+              power: float) -> tuple[float, float]:
+    """The 80 % interval around ``value`` from the held-out ``errors`` (observed − forecast, in the
+    variable's unit) of forecasts at ``levels``: the weighted 10th and 90th percentiles of
+    error / level^power, times value^power (normalised split conformal). Levels are floored at
+    ``INTERVAL_FLOOR`` × the median level, so a forecast near zero keeps an interval."""
+    floor = INTERVAL_FLOOR * float(np.median(np.maximum(levels, 0.0))) + 1e-6
+    score = errors / np.maximum(levels, floor) ** power
+    unit = max(value, floor) ** power
+    return (max(0.0, value + unit * _weighted_quantile(score, w, LOWER_Q)),
+            max(0.0, value + unit * _weighted_quantile(score, w, UPPER_Q)))
+
+
 def fit_predict_wls(F: Frame, at: int, lead: int) -> Point | None:
     """Fit on the rows whose target day is on or before base day ``at`` (row o with o + lead ≤ at),
     predict row ``at``. None when the base row has no climatology.
@@ -219,8 +241,8 @@ def fit_predict_wls(F: Frame, at: int, lead: int) -> Point | None:
     Calibrated on the past only: the last ``HOLDOUT`` training rows are forecast in blocks of
     ``BLOCK`` base days, each by a model fitted on the rows whose target day is on or before the
     block's first base day (:func:`_held_out`: out of sample, inside the past); on them the anomaly's
-    weight α (the blend toward the climatology, per variable and lead) is chosen, and their errors
-    give the 80 % interval (split conformal)."""
+    weight α (the blend toward the climatology, per variable and lead) is chosen, and their errors,
+    relative to their forecasts' levels, give the 80 % interval (:func:`_interval`)."""
     if not np.isfinite(F.base[at]):
         return None
     train = np.arange(0, at - lead + 1)
@@ -237,14 +259,18 @@ def fit_predict_wls(F: Frame, at: int, lead: int) -> Point | None:
     held, past = _held_out(X, y, rows, at, lead)
     if held.sum() >= HOLDOUT // 2:
         alpha = _shrink(past, y[held], w[held])
-        resid, rw, name = y[held] - alpha * past, w[held], "wls"
+        sel, fitted, rw, name = held, alpha * past, w[held], "wls"
     else:                                             # nothing held out yet: the climatology, its spread
-        alpha, resid, rw, name = UNCALIBRATED_ALPHA, y - UNCALIBRATED_ALPHA * model.predict(X), w, "climatology"
+        alpha, name = UNCALIBRATED_ALPHA, "climatology"
+        sel, fitted, rw = np.ones(len(rows), bool), UNCALIBRATED_ALPHA * model.predict(X), w
+    units = np.ones(len(rows)) if F.scale is None else F.scale[rows]
+    units = units[sel]
+    levels = np.maximum(F.base[rows][sel] + units * fitted, 0.0)      # the held-out forecasts
+    errors = units * (y[sel] - fitted)                                # … their errors, in the variable's unit
     anomaly = alpha * float(model.predict(F.X[at])[0])
-    lo = _weighted_quantile(resid, rw, LOWER_Q)
-    hi = _weighted_quantile(resid, rw, UPPER_Q)
     value = max(0.0, F.base[at] + unit * anomaly)
-    return Point(value, max(0.0, value + unit * lo), max(0.0, value + unit * hi), name)
+    lo, hi = _interval(errors, levels, rw, value, INTERVAL_POWER.get(F.var or "", 1.0))
+    return Point(value, lo, hi, name)
 
 
 def fit_predict_lightgbm(F: Frame, at: int, lead: int) -> Point | None:

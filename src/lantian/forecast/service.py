@@ -159,7 +159,7 @@ def _model_of(made: list[dict]) -> str:
 def _settings(model: str) -> dict:
     return {"model": model, "half_life_days": P.HALF_LIFE, "ridge": P.RIDGE, "climatology_window": P.CLIM_WINDOW,
             "climatology_min": P.CLIM_MIN, "trailing_days": P.TRAILING, "interval": [P.LOWER_Q, P.UPPER_Q],
-            "holdout_days": P.HOLDOUT, "relative": list(P.RELATIVE),
+            "interval_power": P.INTERVAL_POWER, "holdout_days": P.HOLDOUT, "relative": list(P.RELATIVE),
             "lookback_days": series.LOOKBACK_DAYS}
 
 
