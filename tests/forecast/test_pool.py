@@ -76,15 +76,16 @@ def test_a_pooled_forecast_made_on_d_is_unchanged_when_any_city_s_data_after_d_i
 
 def test_the_pooled_evaluation_uses_exactly_the_forecasts_made_on_each_day(synthetic):
     frames, coords = synthetic
-    start, end = dt.date(2019, 7, 20), dt.date(2019, 7, 22)
-    got = pool.rolling(frames, coords, start, end, only=["c03"])["c03"]
+    t = dt.date(2019, 7, 22)
+    got = pool.rolling(frames, coords, t, t, only=["c03"])["c03"]
     for h in (1, 2, 3):
-        for t, (obs, fc, pers, clim, lo, hi) in got["aqi"][h].items():
-            base = t - dt.timedelta(days=h)
-            made = pool.make(frames, coords, "c03", base)[h - 1]["values"]["aqi"]
-            assert (fc, lo, hi) == (made["value"], made["lower"], made["upper"])
-            assert pers == frames["c03"].loc[pd.Timestamp(base), "aqi"]
-            assert obs == frames["c03"].loc[pd.Timestamp(t), "aqi"]
+        base = t - dt.timedelta(days=h)
+        made = pool.make(frames, coords, "c03", base)[h - 1]["values"]
+        for var in P.VARIABLES:
+            obs, fc, pers, clim, lo, hi = got[var][h][t]
+            assert (fc, lo, hi) == (made[var]["value"], made[var]["lower"], made[var]["upper"])
+            assert pers == frames["c03"].loc[pd.Timestamp(base), var]
+            assert obs == frames["c03"].loc[pd.Timestamp(t), var]
 
 
 def test_pooled_beats_both_baselines_where_a_city_alone_has_too_short_a_history(synthetic):
