@@ -19,6 +19,10 @@ UnitOpt = Annotated[str, typer.Option("--unit", help="The unit's code (the city:
 StationsOpt = Annotated[Optional[str], typer.Option(help="A unit of your own: its stations, comma-separated "
                                                           "(e.g. a city of the national feed).")]
 ModelOpt = Annotated[str, typer.Option(help="wls (default), lightgbm, persistence or climatology.")]
+PoolOpt = Annotated[Optional[str], typer.Option(help="For a city of the national feed (too short a history of its "
+                                                     "own): the model pooled over every city of the station registry "
+                                                     "(national) or of a province (e.g. 山西省); --unit is then a "
+                                                     "prefecture (晋城市), or a unit of your own with --stations.")]
 
 
 def _stations(text: str | None) -> list[str] | None:
@@ -67,14 +71,15 @@ def run(unit: UnitOpt, date: Annotated[Optional[str], typer.Option("--date", hel
                                                                                   "including D (default: the latest "
                                                                                   "day with data).")] = None,
         days: Annotated[int, typer.Option(help="Days ahead, D+1…D+n.")] = 3, stations: StationsOpt = None,
-        model: ModelOpt = "wls", as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
+        model: ModelOpt = "wls", pool: PoolOpt = None, as_json: JsonOpt = False, user: AsOpt = None,
+        workspace: WorkspaceOpt = None):
     """Forecast D+1…D+n (AQI, PM2.5, PM10, O3-8h with intervals, primary pollutant, category) and store it."""
     from lantian.forecast import service
     ws = open_upgraded(workspace, create=True)
     store, con = _engine(ws)
     scope = acting_scope(ws.database_url, user)
     ids, skipped = service.run(scope, ws, store, con, unit, parse_date(date, "--date"), days, _stations(stations),
-                               model)
+                               model, pool)
     runs = [service.get(scope, i) for i in ids]
     if as_json:
         out.print_json(json.dumps({"runs": runs, "skipped": skipped}, ensure_ascii=False))
@@ -102,7 +107,30 @@ def show(unit: Annotated[Optional[str], typer.Option("--unit", help="Only this u
         _print_run(r)
 
 
+def _print_overview(v: dict) -> None:
+    o = v["overview"]
+    out.print(f"池 {v['pool']}：{o['units']} 个城市 {v['from']}…{v['to']} 滚动检验，模型 {v['model']}", markup=False)
+    for var in ("aqi", "o3_8h"):
+        g = o["goal"][var]
+        out.print(f"goal {var}: {g['met']} of {g['units']} cities beat persistence and climatology at every lead",
+                  markup=False)
+    out.print(f"goal aqi and o3_8h: {o['goal']['both']} cities", markup=False)
+    t = Table(title_justify="left")
+    for c in ("variable", "lead", "cities", "median MAE", "persistence", "climatology", "mean MAE", "persistence",
+              "climatology", "beat pers.", "beat clim."):
+        t.add_column(c, justify="right")
+    for var, leads in o["mae"].items():
+        for h, r in leads.items():
+            t.add_row(var, f"D+{h}", str(r["units"]), *(str(r[k]) for k in (
+                "median_mae", "median_mae_persistence", "median_mae_climatology", "mean_mae", "mean_mae_persistence",
+                "mean_mae_climatology", "beats_persistence", "beats_climatology")))
+    out.print(t)
+
+
 def _print_verification(v: dict) -> None:
+    if v.get("unit") == "all" and "overview" in v:
+        _print_overview(v)
+        return
     out.print(f"{v['unit_name']}（{v['unit']}）{v['from']}…{v['to']} 滚动检验，模型 {v['model']}"
               + (f"，气象 {v['met_source']}" if v["met_source"] else "，无气象预报"), markup=False)
     t = Table(title_justify="left")
@@ -142,6 +170,10 @@ def evaluate(unit: UnitOpt, date_from: Annotated[str, typer.Option("--from", hel
              date_to: Annotated[str, typer.Option("--to", help="Last day forecast.")],
              stations: StationsOpt = None, model: ModelOpt = "wls",
              no_met: Annotated[bool, typer.Option("--no-met", help="Ignore the met file.")] = False,
+             pool: Annotated[Optional[str], typer.Option(help="The model pooled over every city of the registry "
+                                                              "(national) or of a province (山西省), for a city of the "
+                                                              "national feed; --unit all: every city of the pool.")]
+             = None,
              as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Rolling-origin verification per variable and lead: MAE, RMSE, skill against persistence and
     climatology, category accuracy, POD/FAR/CSI, the warnings the forecasts would have triggered."""
@@ -150,7 +182,7 @@ def evaluate(unit: UnitOpt, date_from: Annotated[str, typer.Option("--from", hel
     store, con = _engine(ws)
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     v = service.verify(acting_scope(ws.database_url, user), ws, store, con, unit, start, end, _stations(stations),
-                       model, use_met=not no_met)
+                       model, use_met=not no_met, pool=pool)
     if as_json:
         out.print_json(json.dumps(v, ensure_ascii=False))
         return

@@ -17,6 +17,7 @@ from lantian.assessment.statistics import area_daily_units
 #: forecast variable → column of the daily table
 COLUMNS = {"aqi": "AQI", "pm25": "PM2_5", "pm10": "PM10", "o3_8h": "O3_8h_max"}
 LOOKBACK_DAYS = 4 * 366          # the history a forecast may use
+LOOKBACK_PAD = 40                # days read before a pooled fit's first row (its trailing 30-day mean)
 
 
 @dataclass

@@ -74,6 +74,11 @@ def make(frames: dict[str, pd.DataFrame], unit: str, base: dt.date, days: int = 
             out[h - 1]["values"][var] = None if pt is None else {
                 "value": pt.value, "lower": None if math.isnan(pt.lower) else pt.lower,
                 "upper": None if math.isnan(pt.upper) else pt.upper, "model": pt.model}
+    return finish(out)
+
+
+def finish(out: list[dict]) -> list[dict]:
+    """Each forecast day's AQI (rounded up), interval, primary pollutant and category from its values."""
     for d in out:
         a = d["values"].get("aqi")
         av = a["value"] if a else None
@@ -95,18 +100,27 @@ def _window(frame: pd.DataFrame, base: dt.date) -> tuple[dt.date, dt.date, int]:
 
 
 def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, days: int = 3,
-        stations: list[str] | None = None, model: str = "wls") -> tuple[list[int], list[str]]:
+        stations: list[str] | None = None, model: str = "wls", pool: str | None = None) -> tuple[list[int], list[str]]:
     """Forecast ``unit`` (and, for the city, each county with stations) from ``base`` (default: the
     latest day with data) and store each as a record. Returns the run ids and the counties skipped
-    for want of data on the base day or the two days before."""
+    for want of data on the base day or the two days before. ``pool`` (``national`` or a province):
+    the pooled model of :mod:`lantian.forecast.pool`, for a city of the national feed."""
     if scope.who.role not in MANAGE:
         raise Forbidden("预报由市大气办发布 (the city office makes forecasts)")
     if not 1 <= days <= 7:
         raise UsageError(f"--days {days}: 1 to 7")
-    units = series.resolve(scope.url, ws.config, unit, stations)
     if base is None:
         base = latest_data_day(store, ws.as_of)
-    start = base - dt.timedelta(days=series.LOOKBACK_DAYS)
+    if pool:
+        from lantian.forecast import pool as pooling         # cycle: pool ↔ service (pool.make calls finish)
+        if model != "wls":
+            raise UsageError("--pool forecasts with the pooled wls model only")
+        pl = pooling.from_registry(scope.url, pool, unit, stations)
+        units = pl.units()
+        start = base - dt.timedelta(days=pooling.POOL_LOOKBACK + series.LOOKBACK_PAD)
+    else:
+        units = series.resolve(scope.url, ws.config, unit, stations)
+        start = base - dt.timedelta(days=series.LOOKBACK_DAYS)
     frames = series.load(store, con, units, start, base)
     targets = units.order if unit == units.city else [unit]
     made_all, skipped = [], []
@@ -119,8 +133,11 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
                 continue
             raise UsageError(f"{u} {units.names.get(u, u)}: no valid daily AQI on {base} or the two days before "
                              f"(last: {last if n else 'none'}); give --date with a day that has data")
-        met, met_source = metfile.frame(scope.url, u)
-        made = make(frames, u, base, days, met, model)
+        if pool:
+            met_source, made = None, pooling.make(frames, pl.coords, u, base, days)
+        else:
+            met, met_source = metfile.frame(scope.url, u)
+            made = make(frames, u, base, days, met, model)
         if _model_of(made) == "none":           # too short a history: no forecast stored, said so
             if u != unit:
                 skipped.append(f"{u} {units.names.get(u, u)}（历史数据不足）")
@@ -135,7 +152,7 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
         for u, first, last, n, met_source, made, text in made_all:
             r = ForecastRun(unit_code=u, unit_name=units.names.get(u, u), base_day=base,
                             model=_model_of(made), data_from=first, data_to=last, data_days=n, stations=text,
-                            met_source=met_source, settings=json.dumps(_settings(model), ensure_ascii=False),
+                            met_source=met_source, settings=json.dumps(_settings(model, pool), ensure_ascii=False),
                             made_by=scope.who.username, made_at=db.now_utc())
             s.add(r)
             s.flush()
@@ -156,8 +173,13 @@ def _model_of(made: list[dict]) -> str:
     return "wls" if models == {"wls"} else "+".join(sorted(models)) or "none"
 
 
-def _settings(model: str) -> dict:
-    return {"model": model, "half_life_days": P.HALF_LIFE, "ridge": P.RIDGE, "climatology_window": P.CLIM_WINDOW,
+def _settings(model: str, pool: str | None = None) -> dict:
+    extra = {}
+    if pool:
+        from lantian.forecast import pool as pooling          # cycle: pool ↔ service
+        extra = {"pool": pool, "pool_lookback_days": pooling.POOL_LOOKBACK, "pool_holdout_days": pooling.POOL_HOLDOUT,
+                 "neighbour_km": pooling.NEIGHBOUR_KM, "pool_features_left_out": list(pooling.DROPPED)}
+    return {**extra, "model": model, "half_life_days": P.HALF_LIFE, "ridge": P.RIDGE, "climatology_window": P.CLIM_WINDOW,
             "climatology_min": P.CLIM_MIN, "trailing_days": P.TRAILING, "interval": [P.LOWER_Q, P.UPPER_Q],
             "interval_power": P.INTERVAL_POWER, "holdout_days": P.HOLDOUT, "relative": list(P.RELATIVE),
             "lookback_days": series.LOOKBACK_DAYS}
@@ -215,9 +237,10 @@ def aqi_values(run: dict) -> list[int]:
 
 
 def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date, stations: list[str] | None = None,
-           model: str = "wls", use_met: bool = True) -> dict:
+           model: str = "wls", use_met: bool = True, pool: str | None = None) -> dict:
     """The rolling-origin verification of ``unit`` over the target days ``start``…``end``
-    (:func:`lantian.forecast.evaluate.evaluate`), with the unit, its stations and the data used."""
+    (:func:`lantian.forecast.evaluate.evaluate`), with the unit, its stations and the data used.
+    ``pool``: the pooled model (:func:`verify_pool`)."""
     from lantian.forecast import evaluate as ev          # cycle: service ↔ evaluate (evaluate imports iaqi)
     if model not in P.MODEL_NAMES:
         raise UsageError(f"--model {model!r}: one of {', '.join(P.MODEL_NAMES)}")
@@ -225,6 +248,8 @@ def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date
         raise UsageError(f"--to {end} is before --from {start}")
     if (end - start).days > 3 * 366:
         raise UsageError("a verification covers at most three years")
+    if pool:
+        return verify_pool(scope, store, con, unit, start, end, stations, model, pool)
     if not stations and not _visible(scope, unit):
         raise NotFound(f"no unit {unit}")
     units = series.resolve(scope.url, ws.config, unit, stations)
@@ -240,6 +265,39 @@ def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date
             "definition": "滚动起报：每个起报日 D 只用 D 及以前的日值，预报 D+1…D+3；持续性 = D 日值；"
                           "气候态 = 往年同期（±15 天）均值，不足 20 个值时为 D 前 30 天均值",
             **result}
+
+
+def verify_pool(scope: Scope, store, con, unit: str, start: dt.date, end: dt.date, stations: list[str] | None,
+                model: str, pool: str) -> dict:
+    """The rolling-origin verification of a city of the pool (``unit``: a prefecture of the registry,
+    or a unit of one's own with ``stations``), or of every city (``unit`` = ``all``: the overview and
+    each city's), the forecast made on each base day by the model pooled over the cities (wls) or a
+    baseline (``model``)."""
+    from lantian.forecast import pool as pooling          # cycle: pool ↔ service
+    if not scope.city_wide:
+        raise Forbidden("the pooled verification reads every city of the feed: the city office's")
+    if model not in ("wls", "persistence", "climatology"):
+        raise UsageError("--pool: --model wls, persistence or climatology")
+    pl = pooling.from_registry(scope.url, pool, unit, stations)
+    first = start - dt.timedelta(days=pooling.POOL_LOOKBACK + series.LOOKBACK_PAD)
+    frames = series.load(store, con, pl.units(), first, end)
+    only = None if unit == "all" else [unit]
+    got = pooling.rolling(frames, pl.coords, start, end, 3, only, model)
+    results = {u: pooling.summary(g) for u, g in got.items() if any(g["aqi"][h] for h in g["aqi"])}
+    head = {"pool": pool, "pool_units": len(pl.stations), "from": start.isoformat(), "to": end.isoformat(),
+            "model": "wls-pool" if model == "wls" else model, "met_source": None,
+            "definition": "滚动起报：每个起报日 D 只用 D 及以前的日值（池内各城市），预报 D+1…D+3；模型为各城市"
+                          "相对自身气候态的距平合并训练（pool）；持续性 = D 日值；气候态 = 往年同期（±15 天）均值，"
+                          "不足 20 个值时为 D 前 30 天均值"}
+    if unit == "all":
+        return {**head, "unit": "all", "overview": pooling.overview(results),
+                "units": {u: {"stations": "、".join(pl.stations[u]), **r} for u, r in results.items()}}
+    if unit not in results:
+        raise UsageError(f"{unit}: no day of {start}…{end} could be forecast (no daily AQI, or fewer than "
+                         f"{P.TRAILING_MIN} valid days in the {P.TRAILING} days before)")
+    data_from, data_to, n = _window(frames[unit], end)
+    return {**head, "unit": unit, "unit_name": unit, "stations": "、".join(pl.stations[unit]),
+            "data_from": data_from.isoformat(), "data_days": n, **results[unit]}
 
 
 _CACHE: dict = {}
