@@ -1,10 +1,11 @@
-"""Screenshots of the analysis room's pages into docs/screenshots/ (Debian's Chromium, headless).
+"""Screenshots of the analysis and forecast rooms' pages into docs/screenshots/ (Debian's Chromium,
+headless).
 
-    python scripts/analysis_screenshots.py WORKSPACE
+    python scripts/analysis_screenshots.py WORKSPACE [PREFIX]     # PREFIX: only these (e.g. forecast)
 
 The workspace needs Changzhi's 2019 in the store (and, for the deseasonalised trend, more than two
-years at one station) and a met file in WORKSPACE/met/. Signs in as the city office (daqiban) and as
-a county (luzhou)."""
+years at one station), a met file in WORKSPACE/met/ and a stored forecast (`lantian forecast run
+--unit 140400 --date 2019-12-28`). Signs in as the city office (daqiban) and as a county (luzhou)."""
 from __future__ import annotations
 
 import socket
@@ -28,7 +29,11 @@ PAGES = [("daqiban", "analysis-calendar-city", "/analysis/calendar?unit=140400&y
          ("daqiban", "analysis-exceedance", "/analysis/exceedance?unit=140400"),
          ("daqiban", "analysis-compare", "/analysis/compare?unit=140400&pollutant=PM2.5&split=2019-04-01"),
          ("daqiban", "analysis-rose", "/analysis/rose?pollutant=PM2.5"),
-         ("luzhou", "analysis-trend-county", "/analysis/trend?unit=140403&pollutant=PM2.5")]
+         ("luzhou", "analysis-trend-county", "/analysis/trend?unit=140403&pollutant=PM2.5"),
+         ("daqiban", "forecast-city", "/forecast?from=2019-10-01&to=2019-12-31"),
+         ("luzhou", "forecast-county", "/forecast?from=2019-10-01&to=2019-12-31")]
+#: what shows a page is drawn: a chart for the analysis pages, the verification table for /forecast
+READY = {"forecast": "table"}
 
 
 def serve(workspace: str):
@@ -43,13 +48,13 @@ def serve(workspace: str):
     return srv, f"http://127.0.0.1:{port}"
 
 
-def main(workspace: str) -> None:
+def main(workspace: str, only: str = "") -> None:
     srv, base = serve(workspace)
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
         pages = {}
-        for user, name, path in PAGES:
+        for user, name, path in [p for p in PAGES if p[1].startswith(only)]:
             if user not in pages:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
                 errors = []
@@ -62,7 +67,7 @@ def main(workspace: str) -> None:
                 pages[user] = (page, errors)
             page, errors = pages[user]
             page.goto(base + path, timeout=120_000)
-            page.wait_for_selector(".chart[data-ready]", timeout=60_000)
+            page.wait_for_selector(READY.get(name.split("-")[0], ".chart[data-ready]"), timeout=60_000)
             page.wait_for_timeout(1200)
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
             print(name, "errors:", errors or "none")
@@ -71,4 +76,4 @@ def main(workspace: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])
