@@ -25,6 +25,12 @@ PoolOpt = Annotated[Optional[str], typer.Option(help="For a city of the national
                                                      "prefecture (晋城市), or a unit of your own with --stations.")]
 
 
+RegionOpt = Annotated[Optional[bool], typer.Option(
+    "--region/--no-region", help="The regional feature: the anomaly today of the national feed's cities within "
+                                 "250 km (and upwind, with a met file's wind), when the store holds them "
+                                 "(docs/forecast.md).", show_default=False)]
+
+
 def _stations(text: str | None) -> list[str] | None:
     return [s.strip() for s in text.split(",") if s.strip()] if text else None
 
@@ -71,15 +77,15 @@ def run(unit: UnitOpt, date: Annotated[Optional[str], typer.Option("--date", hel
                                                                                   "including D (default: the latest "
                                                                                   "day with data).")] = None,
         days: Annotated[int, typer.Option(help="Days ahead, D+1…D+n.")] = 3, stations: StationsOpt = None,
-        model: ModelOpt = "wls", pool: PoolOpt = None, as_json: JsonOpt = False, user: AsOpt = None,
-        workspace: WorkspaceOpt = None):
+        model: ModelOpt = "wls", pool: PoolOpt = None, region: RegionOpt = None, as_json: JsonOpt = False,
+        user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Forecast D+1…D+n (AQI, PM2.5, PM10, O3-8h with intervals, primary pollutant, category) and store it."""
     from lantian.forecast import service
     ws = open_upgraded(workspace, create=True)
     store, con = _engine(ws)
     scope = acting_scope(ws.database_url, user)
     ids, skipped = service.run(scope, ws, store, con, unit, parse_date(date, "--date"), days, _stations(stations),
-                               model, pool)
+                               model, pool, service.USE_REGION if region is None else region)
     runs = [service.get(scope, i) for i in ids]
     if as_json:
         out.print_json(json.dumps({"runs": runs, "skipped": skipped}, ensure_ascii=False))
@@ -173,7 +179,7 @@ def evaluate(unit: UnitOpt, date_from: Annotated[str, typer.Option("--from", hel
              pool: Annotated[Optional[str], typer.Option(help="The model pooled over every city of the registry "
                                                               "(national) or of a province (山西省), for a city of the "
                                                               "national feed; --unit all: every city of the pool.")]
-             = None,
+             = None, region: RegionOpt = None,
              as_json: JsonOpt = False, user: AsOpt = None, workspace: WorkspaceOpt = None):
     """Rolling-origin verification per variable and lead: MAE, RMSE, skill against persistence and
     climatology, category accuracy, POD/FAR/CSI, the warnings the forecasts would have triggered."""
@@ -182,7 +188,8 @@ def evaluate(unit: UnitOpt, date_from: Annotated[str, typer.Option("--from", hel
     store, con = _engine(ws)
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     v = service.verify(acting_scope(ws.database_url, user), ws, store, con, unit, start, end, _stations(stations),
-                       model, use_met=not no_met, pool=pool)
+                       model, use_met=not no_met, pool=pool,
+                       use_region=service.USE_REGION if region is None else region)
     if as_json:
         out.print_json(json.dumps(v, ensure_ascii=False))
         return

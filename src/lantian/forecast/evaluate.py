@@ -20,6 +20,7 @@ import pandas as pd
 
 from lantian.forecast import predictors as P
 from lantian.forecast import series
+from lantian.forecast import region as regional
 from lantian.forecast.service import iaqi
 from lantian.standards import alerts
 from lantian.standards import aqi as hj633
@@ -89,8 +90,12 @@ def scores(var: str, obs, pred, pers, clim, lower=None, upper=None) -> dict:
 
 
 def rolling(frames: dict[str, pd.DataFrame], unit: str, start: dt.date, end: dt.date, leads: int = 3,
-            met: pd.DataFrame | None = None, model: str = "wls", variables=SCORED) -> dict:
-    """var → lead → {target day → (obs, forecast, persistence, climatology, lower, upper)}."""
+            met: pd.DataFrame | None = None, model: str = "wls", variables=SCORED,
+            region: regional.Region | None = None, used: dict | None = None) -> dict:
+    """var → lead → {target day → (obs, forecast, persistence, climatology, lower, upper)}.
+    ``region``: the regional feature (:mod:`lantian.forecast.region`), used by a forecast whose base
+    day has a regional value, as :func:`lantian.forecast.service.make` does; ``used`` counts them
+    (``used["forecasts"]``)."""
     f = frames[unit]
     end_ts = pd.Timestamp(end)
     if f.index[-1] < end_ts:
@@ -99,16 +104,24 @@ def rolling(frames: dict[str, pd.DataFrame], unit: str, start: dt.date, end: dt.
     out: dict = {}
     for var in variables:
         nb = series.neighbour_anomaly(full, unit, var)
+        feat = None if region is None else regional.features(region, f.index, var, met)
         out[var] = {}
         for h in range(1, leads + 1):
-            F = P.design(full[unit], var, h, nb, met)
+            designs = {(): P.design(full[unit], var, h, nb, met)}
             obs = full[unit][var].to_numpy(float)
             rows = {}
             for t in pd.date_range(start, end, freq="D"):
                 at = f.index.get_loc(t) - h
                 if at < 0:
                     continue
+                cols = regional.columns_at(feat, at)
+                key = () if cols is None else tuple(cols.columns)
+                if key not in designs:
+                    designs[key] = P.design(full[unit], var, h, nb, met, cols)
+                F = designs[key]
                 pt = P.predict(F, at, h, model)
+                if key and used is not None:
+                    used["forecasts"] = used.get("forecasts", 0) + 1
                 if pt is None:
                     continue
                 pos = at + h
@@ -164,18 +177,21 @@ def warnings(aqi_rows: dict[int, dict], leads: int = 3) -> list[dict]:
 
 
 def evaluate(frames: dict[str, pd.DataFrame], unit: str, start: dt.date, end: dt.date, leads: int = 3,
-             met: pd.DataFrame | None = None, model: str = "wls") -> dict:
-    """The verification of ``unit`` over the target days ``start``…``end`` (JSON-ready)."""
+             met: pd.DataFrame | None = None, model: str = "wls", region: regional.Region | None = None) -> dict:
+    """The verification of ``unit`` over the target days ``start``…``end`` (JSON-ready). With
+    ``region`` and at least one forecast that used it: ``region_gain`` (MAE without and with the
+    regional feature, the met file as given) and ``region`` (the cities, the forecasts that used it)."""
     if end < start:
         raise UsageError(f"--to {end} is before --from {start}")
-    got = rolling(frames, unit, start, end, leads, met, model)
+    used: dict = {}
+    got = rolling(frames, unit, start, end, leads, met, model, region=region, used=used)
     result = {"variables": {var: {str(h): _table(var, got[var][h]) for h in got[var]} for var in got}}
     result["warnings"] = warnings(got["aqi"], leads)
     result["goal"] = {var: all(result["variables"][var][str(h)].get("beats_persistence")
                                and result["variables"][var][str(h)].get("beats_climatology")
                                for h in range(1, leads + 1)) for var in ("aqi", "o3_8h")}
     if met is not None:
-        plain = rolling(frames, unit, start, end, leads, None, model)
+        plain = rolling(frames, unit, start, end, leads, None, model, region=region)
         gain = {}
         for var in plain:
             gain[var] = {}
@@ -186,4 +202,22 @@ def evaluate(frames: dict[str, pd.DataFrame], unit: str, start: dt.date, end: dt
                                      "gain": _r(without["mae"] - with_["mae"]) if without["mae"] is not None
                                      and with_["mae"] is not None else None}
         result["met_gain"] = gain
+    if region is not None and used.get("forecasts"):
+        plain = rolling(frames, unit, start, end, leads, met, model)
+        result["region_gain"] = _gain(plain, result, "region")
+        result["region"] = {"cities": region.cities(), "neighbour_km": regional.pooling.NEIGHBOUR_KM,
+                            "forecasts_using_it": used["forecasts"]}
     return result
+
+
+def _gain(plain: dict, result: dict, what: str) -> dict:
+    """var → lead → the MAE without and with ``what`` and their difference (> 0: it helped)."""
+    gain = {}
+    for var in plain:
+        gain[var] = {}
+        for h in plain[var]:
+            without = _table(var, plain[var][h])["mae"]
+            with_ = result["variables"][var][str(h)]["mae"]
+            gain[var][str(h)] = {f"mae_without_{what}": without, f"mae_with_{what}": with_,
+                                 "gain": _r(without - with_) if without is not None and with_ is not None else None}
+    return gain

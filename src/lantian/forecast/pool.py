@@ -95,12 +95,6 @@ def from_registry(url: str, pool: str, unit: str | None = None, stations: list[s
     return Pool({u: sorted(set(ss)) for u, ss in groups.items()}, coords, pool)
 
 
-def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
-
-
 def neighbour_anomalies(frames: dict[str, pd.DataFrame], coords: dict[str, tuple[float, float]],
                         var: str) -> dict[str, pd.Series]:
     """unit → the mean, over the pool's other units within ``NEIGHBOUR_KM``, of their value minus
@@ -108,13 +102,12 @@ def neighbour_anomalies(frames: dict[str, pd.DataFrame], coords: dict[str, tuple
     All-NaN for a unit without neighbours (the fit then reads it as the pool's mean)."""
     units = list(frames)
     index = next(iter(frames.values())).index
-    A = pd.DataFrame({u: frames[u][var].astype(float) - frames[u][var].astype(float).rolling(30, min_periods=10).mean()
-                      for u in units}, index=index)
+    A = pd.DataFrame({u: series.trailing_anomaly(frames[u][var]) for u in units}, index=index)
     n = len(units)
     M = np.zeros((n, n))
     for i, u in enumerate(units):
         for j, v in enumerate(units):
-            if i != j and u in coords and v in coords and _distance_km(coords[u], coords[v]) <= NEIGHBOUR_KM:
+            if i != j and u in coords and v in coords and series.distance_km(coords[u], coords[v]) <= NEIGHBOUR_KM:
                 M[i, j] = 1.0
     vals = A.to_numpy()
     have = np.isfinite(vals)

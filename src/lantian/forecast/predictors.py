@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 VARIABLES = ("aqi", "pm25", "pm10", "o3_8h")
+REGION_COLUMNS = ("region", "region_upwind")    # lantian.forecast.region.features
 MET_COLUMNS = ("temperature", "humidity", "wind_speed", "wind_u", "wind_v", "precipitation", "blh")
 HALF_LIFE = 120.0          # days: a row this old weighs half
 RIDGE = 100.0              # on standardised features (chosen on Changzhi 2019, docs/forecast.md)
@@ -102,8 +103,10 @@ class Frame:
 
 
 def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | None = None,
-           met: pd.DataFrame | None = None) -> Frame:
-    """Features of ``var`` at ``lead`` for every base day of ``frame`` (daily index, columns VARIABLES)."""
+           met: pd.DataFrame | None = None, region: pd.DataFrame | None = None) -> Frame:
+    """Features of ``var`` at ``lead`` for every base day of ``frame`` (daily index, columns VARIABLES).
+    ``region``: the regional anomalies of the base day (:func:`lantian.forecast.region.features`:
+    columns ``region``, ``region_upwind``), each a feature when it has a value on some day."""
     v = frame[var].astype(float)
     doy, trailing = climatology(v)
     idx = v.index
@@ -116,6 +119,11 @@ def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | 
     if neighbours is not None and not neighbours.empty:
         nb = neighbours.reindex(idx)
         cols["neighbours"] = nb.to_numpy(dtype=float)
+    if region is not None:
+        r = region.reindex(idx)
+        for c in REGION_COLUMNS:
+            if c in r and r[c].notna().any():
+                cols[c] = r[c].to_numpy(dtype=float)
     target_day = idx + pd.Timedelta(days=lead)
     for d in range(6):
         cols[f"dow{d}"] = (target_day.day_of_week == d).astype(float)
@@ -140,7 +148,7 @@ def design(frame: pd.DataFrame, var: str, lead: int, neighbours: pd.DataFrame | 
         scale = np.where(np.isfinite(base) & (base > 1.0), base, np.nan)
         y = y / scale
         for j, n in enumerate(names):
-            if n in ("a0", "a1", "a2", "a7", "level", "neighbours"):
+            if n in ("a0", "a1", "a2", "a7", "level", "neighbours", *REGION_COLUMNS):
                 X[:, j] = X[:, j] / np.where(np.isfinite(scale), scale, 1.0)
     return Frame(X, y, base, v.to_numpy(dtype=float), names, idx, scale, var)
 

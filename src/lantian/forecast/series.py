@@ -5,6 +5,7 @@ figure the rankings use), as one pandas frame per unit on a complete calendar.""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,6 +75,19 @@ def until(frame: pd.DataFrame, day: dt.date, days_after: int = 0) -> pd.DataFram
     return cut.reindex(index)
 
 
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The great-circle distance between two (lon, lat) places."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def trailing_anomaly(values: pd.Series) -> pd.Series:
+    """Each day's value minus its trailing 30-day mean (at least 10 valid days; causal: day d reads ≤ d)."""
+    v = values.astype(float)
+    return v - v.rolling(30, min_periods=10).mean()
+
+
 def neighbour_anomaly(frames: dict[str, pd.DataFrame], unit: str, var: str) -> pd.Series | None:
     """The mean over the other units of their value minus their trailing 30-day mean on each day
     (what the units around look like today); causal: day d uses values on or before d."""
@@ -81,8 +95,7 @@ def neighbour_anomaly(frames: dict[str, pd.DataFrame], unit: str, var: str) -> p
     for other, f in frames.items():
         if other == unit:
             continue
-        v = f[var].astype(float)
-        parts.append(v - v.rolling(30, min_periods=10).mean())
+        parts.append(trailing_anomaly(f[var]))
     if not parts:
         return None
     return pd.concat(parts, axis=1).mean(axis=1, skipna=True)

@@ -15,6 +15,7 @@ from lantian.accounts.scope import Scope
 from lantian.errors import Forbidden, NotFound, UsageError
 from lantian.forecast import predictors as P
 from lantian.forecast import series
+from lantian.forecast import region as regional
 from lantian.forecast.models import ForecastDay, ForecastRun
 from lantian.standards import aqi as hj633
 from lantian.assessment.service import latest_data_day
@@ -24,6 +25,9 @@ from lantian.forecast.models import MetRow
 from lantian import geography
 
 MANAGE = ("admin", "city")
+#: the regional feature (lantian.forecast.region): off by default — measured on Changzhi with the national
+#: January and July 2019 in the store, it gained nothing on AQI and O3-8h (docs/forecast.md); --region
+USE_REGION = False
 #: forecast variable → HJ 633 item (the daily IAQI of the forecast concentration)
 ITEMS = {"pm25": "PM2_5_24h", "pm10": "PM10_24h", "o3_8h": "O3_8h"}
 PRIMARY_NAMES = {"pm25": "PM2.5", "pm10": "PM10", "o3_8h": "O3_8h"}
@@ -58,18 +62,21 @@ def primary(values: dict[str, float | None], aqi_value: float | None) -> str | N
 
 
 def make(frames: dict[str, pd.DataFrame], unit: str, base: dt.date, days: int = 3, met: pd.DataFrame | None = None,
-         model: str = "wls") -> list[dict]:
+         model: str = "wls", region: "regional.Region | None" = None) -> list[dict]:
     """The forecast of ``unit`` made on ``base`` for base+1 … base+days. Every frame is cut at
-    ``base`` first (:func:`series.until`): nothing after the base day is read."""
+    ``base`` first (:func:`series.until`): nothing after the base day is read. ``region``: the
+    cities of the national feed around the unit (:mod:`lantian.forecast.region`), cut the same way."""
     cut = {u: series.until(f, base, days) for u, f in frames.items()}
     f = cut[unit]
     at = len(f) - 1 - days
     metf = None if met is None else met.loc[:pd.Timestamp(base) + pd.Timedelta(days=days)]
+    near = None if region is None else region.until(base, days)
     out = [{"day": base + dt.timedelta(days=h), "lead": h, "values": {}} for h in range(1, days + 1)]
     for var in P.VARIABLES:
         nb = series.neighbour_anomaly(cut, unit, var)
+        feat = None if near is None else regional.columns_at(regional.features(near, f.index, var, metf), at)
         for h in range(1, days + 1):
-            F = P.design(f, var, h, nb, metf)
+            F = P.design(f, var, h, nb, metf, feat)
             pt = P.predict(F, at, h, model)
             out[h - 1]["values"][var] = None if pt is None else {
                 "value": pt.value, "lower": None if math.isnan(pt.lower) else pt.lower,
@@ -100,7 +107,8 @@ def _window(frame: pd.DataFrame, base: dt.date) -> tuple[dt.date, dt.date, int]:
 
 
 def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, days: int = 3,
-        stations: list[str] | None = None, model: str = "wls", pool: str | None = None) -> tuple[list[int], list[str]]:
+        stations: list[str] | None = None, model: str = "wls", pool: str | None = None,
+        use_region: bool = USE_REGION) -> tuple[list[int], list[str]]:
     """Forecast ``unit`` (and, for the city, each county with stations) from ``base`` (default: the
     latest day with data) and store each as a record. Returns the run ids and the counties skipped
     for want of data on the base day or the two days before. ``pool`` (``national`` or a province):
@@ -123,6 +131,7 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
         start = base - dt.timedelta(days=series.LOOKBACK_DAYS)
     frames = series.load(store, con, units, start, base)
     targets = units.order if unit == units.city else [unit]
+    near = regional.load(scope.url, store, con, units, targets, start, base) if use_region and not pool else {}
     made_all, skipped = [], []
     for u in targets:
         f = frames[u]
@@ -137,7 +146,7 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
             met_source, made = None, pooling.make(frames, pl.coords, u, base, days)
         else:
             met, met_source = metfile.frame(scope.url, u)
-            made = make(frames, u, base, days, met, model)
+            made = make(frames, u, base, days, met, model, near.get(u))
         if _model_of(made) == "none":           # too short a history: no forecast stored, said so
             if u != unit:
                 skipped.append(f"{u} {units.names.get(u, u)}（历史数据不足）")
@@ -146,13 +155,16 @@ def run(scope: Scope, ws, store, con, unit: str, base: dt.date | None = None, da
                              f"({first}…{last}); a forecast needs at least {P.TRAILING_MIN} valid days "
                              f"in the {P.TRAILING} days to {base}, or a year of earlier data")
         text = units.stations_text.get(u) or units.membership.describe(u, first, last)
-        made_all.append((u, first, last, n, met_source, made, text))
+        cities = _region_used(near.get(u), base)
+        made_all.append((u, first, last, n, met_source, made, text, cities))
     ids = []
     with db.session(scope.url) as s:        # every unit's forecast or none
-        for u, first, last, n, met_source, made, text in made_all:
+        for u, first, last, n, met_source, made, text, cities in made_all:
             r = ForecastRun(unit_code=u, unit_name=units.names.get(u, u), base_day=base,
                             model=_model_of(made), data_from=first, data_to=last, data_days=n, stations=text,
-                            met_source=met_source, settings=json.dumps(_settings(model, pool), ensure_ascii=False),
+                            met_source=met_source,
+                            settings=json.dumps(_settings(model, pool, cities, use_region and not pool),
+                                                ensure_ascii=False),
                             made_by=scope.who.username, made_at=db.now_utc())
             s.add(r)
             s.flush()
@@ -173,11 +185,23 @@ def _model_of(made: list[dict]) -> str:
     return "wls" if models == {"wls"} else "+".join(sorted(models)) or "none"
 
 
-def _settings(model: str, pool: str | None = None) -> dict:
+def _region_used(near: "regional.Region | None", base: dt.date) -> list[str]:
+    """The cities of the region whose anomaly the forecast made on ``base`` read (a value on ``base``)."""
+    if near is None:
+        return []
+    day = pd.Timestamp(base)
+    return [c for c in near.cities()
+            if any(pd.notna(series.trailing_anomaly(near.frames[c][v].loc[:day]).get(day)) for v in P.VARIABLES)]
+
+
+def _settings(model: str, pool: str | None = None, region_cities: list[str] | None = None,
+              use_region: bool = False) -> dict:
     extra = {}
+    if use_region:            # the regional feature (lantian.forecast.region): the cities read on the base day
+        extra = {"region": {"cities": region_cities or [], "neighbour_km": regional.pooling.NEIGHBOUR_KM}}
     if pool:
         from lantian.forecast import pool as pooling          # cycle: pool ↔ service
-        extra = {"pool": pool, "pool_lookback_days": pooling.POOL_LOOKBACK, "pool_holdout_days": pooling.POOL_HOLDOUT,
+        extra = {**extra, "pool": pool, "pool_lookback_days": pooling.POOL_LOOKBACK, "pool_holdout_days": pooling.POOL_HOLDOUT,
                  "neighbour_km": pooling.NEIGHBOUR_KM, "pool_features_left_out": list(pooling.DROPPED)}
     return {**extra, "model": model, "half_life_days": P.HALF_LIFE, "ridge": P.RIDGE, "climatology_window": P.CLIM_WINDOW,
             "climatology_min": P.CLIM_MIN, "trailing_days": P.TRAILING, "interval": [P.LOWER_Q, P.UPPER_Q],
@@ -237,7 +261,7 @@ def aqi_values(run: dict) -> list[int]:
 
 
 def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date, stations: list[str] | None = None,
-           model: str = "wls", use_met: bool = True, pool: str | None = None) -> dict:
+           model: str = "wls", use_met: bool = True, pool: str | None = None, use_region: bool = USE_REGION) -> dict:
     """The rolling-origin verification of ``unit`` over the target days ``start``…``end``
     (:func:`lantian.forecast.evaluate.evaluate`), with the unit, its stations and the data used.
     ``pool``: the pooled model (:func:`verify_pool`)."""
@@ -256,7 +280,8 @@ def verify(scope: Scope, ws, store, con, unit: str, start: dt.date, end: dt.date
     first = start - dt.timedelta(days=series.LOOKBACK_DAYS)
     frames = series.load(store, con, units, first, end)
     met, met_source = metfile.frame(scope.url, unit) if use_met else (None, None)
-    result = ev.evaluate(frames, unit, start, end, 3, met, model)
+    near = regional.load(scope.url, store, con, units, [unit], first, end).get(unit) if use_region else None
+    result = ev.evaluate(frames, unit, start, end, 3, met, model, near)
     data_from, data_to, n = _window(frames[unit], end)
     return {"unit": unit, "unit_name": units.names.get(unit, unit), "from": start.isoformat(), "to": end.isoformat(),
             "model": model, "met_source": met_source,
