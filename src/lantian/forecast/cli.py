@@ -121,16 +121,21 @@ def _print_overview(v: dict) -> None:
         out.print(f"goal {var}: {g['met']} of {g['units']} cities beat persistence and climatology at every lead",
                   markup=False)
     out.print(f"goal aqi and o3_8h: {o['goal']['both']} cities", markup=False)
+    out.print(_lead_table(o["mae"], ("cities", "median MAE", "persistence", "climatology", "mean MAE", "persistence",
+                                     "climatology", "beat pers.", "beat clim."),
+                          ("units", "median_mae", "median_mae_persistence", "median_mae_climatology", "mean_mae",
+                           "mean_mae_persistence", "mean_mae_climatology", "beats_persistence", "beats_climatology")))
+
+
+def _lead_table(variables: dict, headers: tuple[str, ...], keys: tuple[str, ...]) -> Table:
+    """One row per variable and lead day: ``keys`` of each lead's scores under ``headers``."""
     t = Table(title_justify="left")
-    for c in ("variable", "lead", "cities", "median MAE", "persistence", "climatology", "mean MAE", "persistence",
-              "climatology", "beat pers.", "beat clim."):
+    for c in ("variable", "lead", *headers):
         t.add_column(c, justify="right")
-    for var, leads in o["mae"].items():
+    for var, leads in variables.items():
         for h, r in leads.items():
-            t.add_row(var, f"D+{h}", str(r["units"]), *(str(r[k]) for k in (
-                "median_mae", "median_mae_persistence", "median_mae_climatology", "mean_mae", "mean_mae_persistence",
-                "mean_mae_climatology", "beats_persistence", "beats_climatology")))
-    out.print(t)
+            t.add_row(var, f"D+{h}", *(str(r.get(k)) for k in keys))
+    return t
 
 
 def _print_verification(v: dict) -> None:
@@ -139,16 +144,10 @@ def _print_verification(v: dict) -> None:
         return
     out.print(f"{v['unit_name']}（{v['unit']}）{v['from']}…{v['to']} 滚动检验，模型 {v['model']}"
               + (f"，气象 {v['met_source']}" if v["met_source"] else "，无气象预报"), markup=False)
-    t = Table(title_justify="left")
-    for c in ("variable", "lead", "n", "MAE", "RMSE", "MAE persistence", "MAE climatology", "skill vs pers.",
-              "skill vs clim.", "category acc.", "80% interval"):
-        t.add_column(c, justify="right")
-    for var, leads in v["variables"].items():
-        for h, s in leads.items():
-            t.add_row(var, f"D+{h}", str(s["n"]), *(str(s.get(k)) for k in (
-                "mae", "rmse", "mae_persistence", "mae_climatology", "skill_persistence", "skill_climatology",
-                "category_accuracy", "interval_coverage")))
-    out.print(t)
+    out.print(_lead_table(v["variables"], ("n", "MAE", "RMSE", "MAE persistence", "MAE climatology", "skill vs pers.",
+                                           "skill vs clim.", "category acc.", "80% interval"),
+                          ("n", "mae", "rmse", "mae_persistence", "mae_climatology", "skill_persistence",
+                           "skill_climatology", "category_accuracy", "interval_coverage")))
     for var, key in (("aqi", "aqi_above_200"), ("o3_8h", "o3_8h_above_160")):
         for h, s in v["variables"][var].items():
             e = s.get(key, {}).get("forecast")
