@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from lantian.errors import UsageError
 from lantian.assessment.networks import fixed, official_stations
@@ -49,21 +50,59 @@ def resolve(url: str, config, unit: str, stations: list[str] | None = None) -> U
 
 def load(store, con, units: Units, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
     """unit → frame indexed by every day ``start``…``end`` (NaN where no valid value), columns
-    aqi, pm25, pm10, o3_8h (float) and primary (text)."""
-    d = area_daily_units(store, units.membership, start, end, con)
-    t = d.table.select(["unit", "date", *COLUMNS.values(), "primary"]).to_pandas()
+    aqi, pm25, pm10, o3_8h (float) and primary (text).
+
+    Only the days the store may hold a value for are read (:func:`held_spans`: its months, a margin
+    either side), one :func:`area_daily_units` call per run of them; the other days of the calendar
+    have no hourly value, so their daily values are missing whether read or not (the frames equal
+    one read of the whole window: ``tests/forecast/test_load.py``)."""
+    spans = held_spans(store, start, end)
+    parts = [area_daily_units(store, units.membership, a, b, con).table.select(["unit", "date", *COLUMNS.values(), "primary"])
+             for a, b in spans]
+    t = (pa.concat_tables(parts) if parts else None)
     index = pd.date_range(start, end, freq="D")
+    groups = {}
+    if t is not None and t.num_rows:
+        t = t.to_pandas()
+        t["date"] = pd.to_datetime(t["date"])
+        groups = {u: g for u, g in t.groupby("unit", sort=False)}
     out = {}
     for unit in units.order:
-        part = t[t["unit"] == unit].copy()
-        part["date"] = pd.to_datetime(part["date"])
-        part = part.set_index("date").sort_index()
+        part = groups.get(unit)
         frame = pd.DataFrame(index=index)
-        for var, col in COLUMNS.items():
-            frame[var] = part[col].astype(float).reindex(index) if len(part) else np.nan
-        frame["primary"] = part["primary"].reindex(index) if len(part) else None
+        if part is None or not len(part):
+            for var in COLUMNS:
+                frame[var] = np.nan
+            frame["primary"] = None
+        else:
+            part = part.set_index("date").sort_index()
+            for var, col in COLUMNS.items():
+                frame[var] = part[col].astype(float).reindex(index)
+            frame["primary"] = part["primary"].reindex(index)
         out[unit] = frame
     return out
+
+
+#: days read either side of the store's months (a day's hours end at 00:00 of the next day)
+HELD_MARGIN = 2
+
+
+def held_spans(store, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The runs of days within ``start``…``end`` the store may hold an hourly value for: each month
+    it holds (:meth:`Store.months`, every source), ``HELD_MARGIN`` days either side, joined when they
+    touch. A store without months: the whole window (read as before)."""
+    months = store.months()
+    if not months:
+        return [(start, end)]
+    runs: list[list[dt.date]] = []
+    for y, m in months:
+        a = dt.date(y, m, 1) - dt.timedelta(days=HELD_MARGIN)
+        b = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1) + dt.timedelta(days=HELD_MARGIN)
+        if runs and a <= runs[-1][1] + dt.timedelta(days=1):
+            runs[-1][1] = max(runs[-1][1], b)
+        else:
+            runs.append([a, b])
+    return [(max(a, start), min(b, end)) for a, b in runs if b >= start and a <= end]
 
 
 def until(frame: pd.DataFrame, day: dt.date, days_after: int = 0) -> pd.DataFrame:
