@@ -40,3 +40,18 @@ def fresh_database(kind: str, folder):
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def database_url(url: str):
+    """``LANTIAN_DATABASE_URL`` set to ``url`` while a workspace and its app are built, then as it was
+    (the app keeps its URL: the variable must not outlive it)."""
+    old = os.environ.get("LANTIAN_DATABASE_URL")
+    os.environ["LANTIAN_DATABASE_URL"] = url
+    try:
+        yield url
+    finally:
+        if old is None:
+            os.environ.pop("LANTIAN_DATABASE_URL", None)
+        else:
+            os.environ["LANTIAN_DATABASE_URL"] = old

@@ -5,14 +5,13 @@ seasonal cycle, for the deseasonalised trend. A met file of UCI Beijing's Aotizh
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from databases import KINDS, fresh_database
+from databases import KINDS, fresh_database, database_url
 
 SYNTHETIC_STATION = "3568A"
 SYNTHETIC_SLOPE = -4.0
@@ -58,14 +57,7 @@ def analysis_app(request, tmp_path_factory, data_dir):
         return
     folder = tmp_path_factory.mktemp("analysis-pg")
     with fresh_database("postgresql", folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = build(folder / "ws", data_dir)
             app = create_app(ws.root)
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
         yield app

@@ -10,13 +10,12 @@ so it is today).
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import docx
 import pytest
 from typer.testing import CliRunner
 
-from databases import KINDS, fresh_database
+from databases import KINDS, fresh_database, database_url
 from lantian import db
 from lantian.assessment.coverage import coverage, required
 from lantian.cli import app
@@ -51,9 +50,7 @@ def half_year(tmp_path_factory, data_dir):
 def ws(request, tmp_path_factory, data_dir, half_year):
     folder = tmp_path_factory.mktemp(f"coverage-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             w = registry_workspace(folder / "ws", data_dir)
             demo_plan(w.database_url, data_dir)
             demo_targets(w.database_url)
@@ -61,11 +58,6 @@ def ws(request, tmp_path_factory, data_dir, half_year):
             w.config_path.write_text(w.config_path.read_text(encoding="utf-8") + RULE, encoding="utf-8")
             assert "as_of" not in w.config.get("workspace", {})            # the wall clock, as in the issue
             yield w
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def cli(ws, *args):

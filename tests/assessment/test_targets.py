@@ -4,13 +4,12 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-import os
 
 import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from databases import KINDS, fresh_database
+from databases import KINDS, fresh_database, database_url
 from lantian import db
 from lantian.assessment import targetfile
 from lantian.assessment.targets import checked_value, indicator_name, set_target, targets
@@ -86,15 +85,8 @@ def test_cli_import_all_or_nothing_and_set_checked(kind, tmp_path, data_dir):
     from tests.web.conftest import registry_workspace
     with fresh_database(kind, tmp_path) as url:
         env = {"LANTIAN_DATABASE_URL": url}
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = registry_workspace(tmp_path / "ws", data_dir)
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
         def run(*args):
             return runner.invoke(app, [str(a) for a in args] + ["-w", str(ws.root)], env=env)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 import typer
 from typer.testing import CliRunner
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.assessment.demo import demo_targets
@@ -40,9 +39,7 @@ def bulletin(request, tmp_path_factory, data_dir):
     (without the slow PDF)."""
     folder = tmp_path_factory.mktemp(f"monthly-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = build_workspace(folder / "ws", data_dir)
             import_files(ws.measurements, "cnemc", sorted((data_dir / "cnemc" / "2019-01").glob("*.csv.gz")))
             demo_targets(ws.database_url)
@@ -54,11 +51,6 @@ def bulletin(request, tmp_path_factory, data_dir):
                 data = monthly(ws, "2019-01")
                 docx_path, pdf = monthly_docx(data, folder / "out", workspace=ws, pdf=False)
             yield ws, data, docx_path, pdf
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def _cli(ws, args: list[str]):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.accounts.models import User
 from lantian.accounts.scope import Scope
@@ -46,19 +45,12 @@ def _reports(ws) -> None:
 def review(request, tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp(f"quarterly-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = build_workspace(folder / "ws", data_dir)
             _reports(ws)
             data = quarterly(ws, "2023Q2")
             path, pdf = quarterly_docx(data, folder / "out", workspace=ws, pdf=request.param == "sqlite")
             yield ws, data, path, pdf
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def _plan_status(ws) -> list[dict]:

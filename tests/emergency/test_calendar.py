@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.accounts import service as accounts
 from lantian.accounts.models import User
@@ -40,19 +39,12 @@ def run(ws, *args):
 def ws(request, tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp(f"calendar-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             w = registry_workspace(folder / "ws", data_dir)
             demo_ledger(url)
             demo_reduction(url)
             w.set_as_of(dt.date(2023, 10, 20))
             yield w
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def scope_of(url: str, username: str) -> Scope:

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from databases import KINDS, fresh_database
+from databases import KINDS, fresh_database, database_url
 from lantian import db
 from lantian.cli import app
 from lantian.emergency import listfile
@@ -89,15 +89,8 @@ def test_template_and_round_trip(tmp_path):
 @pytest.fixture(params=KINDS)
 def ws(request, tmp_path, data_dir):
     with fresh_database(request.param, tmp_path) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             yield registry_workspace(tmp_path / "ws", data_dir)
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def run(ws, *args, ok=True):

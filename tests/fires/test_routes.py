@@ -4,12 +4,11 @@ form stores photos through the evidence service, the map and statistics render."
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 from fastapi.testclient import TestClient
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.fires import service
@@ -27,9 +26,7 @@ def fires_app(request, tmp_path_factory, data_dir):
     from lantian.web.app import create_app
     folder = tmp_path_factory.mktemp(f"fires-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = init(folder / "ws")                   # the counties and an account per role suffice here
             db.upgrade(ws.database_url)
             stations.load_boundaries(ws.database_url, data_dir / "boundaries" / "140400_full.json", changed_by="test")
@@ -37,11 +34,6 @@ def fires_app(request, tmp_path_factory, data_dir):
             demo_fires(ws.database_url, data_dir)
             ws.set_as_of(dt.date(2023, 6, 30))
             app = create_app(folder / "ws")
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
         yield app
 
 

@@ -4,19 +4,32 @@ a stored forecast of the city and its counties. Built once per session."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from types import SimpleNamespace
 
 import pytest
 
-from databases import KINDS, fresh_database
+from databases import KINDS, fresh_database, database_url
 from lantian.accounts.scope import Scope
 from lantian.measurements.importer import import_files
 from tests.web.conftest import registry_workspace
 
 CITY, LUZHOU = "140400", "140403"
 BASE = dt.date(2019, 12, 28)
+
+
+def national_workspace(root, data_dir, files) -> None:
+    """A fresh workspace at ``root`` as an office would make one: ``lantian init``, the national site
+    list, then ``files`` of the national feed (``import cnemc --lenient``)."""
+    from typer.testing import CliRunner
+    from lantian.cli import app
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", str(root)]).exit_code == 0
+    r = runner.invoke(app, ["import", "stations", str(data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv"),
+                            "-w", str(root)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["import", "cnemc", "--lenient", *map(str, files), "-w", str(root)])
+    assert r.exit_code == 0, r.output
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +65,7 @@ def site(request, tmp_path_factory, data_dir, changzhi):
     from lantian.web.app import create_app
     folder = tmp_path_factory.mktemp(f"forecast-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = registry_workspace(folder / "ws", data_dir)
             shutil.rmtree(ws.measurements)
             shutil.copytree(changzhi.measurements, ws.measurements)
@@ -62,9 +73,4 @@ def site(request, tmp_path_factory, data_dir, changzhi):
             ids, skipped = service.run(Scope.office(url, "test"), ws, Store(ws.measurements),
                                        connect(None, ws.config), CITY, BASE)
             app = create_app(folder / "ws")
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
         yield SimpleNamespace(app=app, url=url, ws=ws, ids=ids, skipped=skipped)

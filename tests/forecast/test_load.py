@@ -10,12 +10,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from lantian.assessment.statistics import area_daily_units
 from lantian.forecast import pool, series
+from tests.forecast.conftest import national_workspace
 
-runner = CliRunner()
 FIRST, END = dt.date(2018, 10, 1), dt.date(2019, 7, 3)
 OTHERS = ("北京市", "上海市", "广州市", "乌鲁木齐市", "拉萨市")
 
@@ -40,19 +39,13 @@ def whole_window(store, con, units, start, end):
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory, data_dir):
-    from lantian.cli import app
     from lantian.measurements.engine import connect
     from lantian.measurements.store import Store
     from lantian.workspace import open_workspace
     root = tmp_path_factory.mktemp("load") / "ws"
-    assert runner.invoke(app, ["init", str(root)]).exit_code == 0
-    r = runner.invoke(app, ["import", "stations", str(data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv"),
-                            "-w", str(root)])
-    assert r.exit_code == 0, r.output
     files = [data_dir / "cnemc" / "2019-01" / f"china_sites_201901{d}.csv.gz" for d in ("29", "30", "31")]
     files += [data_dir / "cnemc" / "2019-07" / f"china_sites_201907{d}.csv.gz" for d in ("01", "02", "03")]
-    r = runner.invoke(app, ["import", "cnemc", "--lenient", *map(str, files), "-w", str(root)])
-    assert r.exit_code == 0, r.output
+    national_workspace(root, data_dir, files)
     ws = open_workspace(root)
     national = pool.from_registry(ws.database_url, "national")
     shanxi = pool.from_registry(ws.database_url, "山西省")

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from lantian.forecast import pool, service
 from lantian.forecast import predictors as P
+from tests.forecast.conftest import national_workspace
 
 START = dt.date(2019, 6, 1)
 DAYS = 60
@@ -136,15 +137,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def national(tmp_path_factory, data_dir):
     """A fresh workspace: the national site list and 1–24 July 2019 of the national feed."""
-    from lantian.cli import app
     root = tmp_path_factory.mktemp("pool") / "ws"
-    assert runner.invoke(app, ["init", str(root)]).exit_code == 0
-    r = runner.invoke(app, ["import", "stations", str(data_dir / "cnemc" / "stations" / "NewSiteList_utf8.csv"),
-                            "-w", str(root)])
-    assert r.exit_code == 0, r.output
     files = sorted((data_dir / "cnemc" / "2019-07").glob("china_sites_201907*.csv.gz"))[:22]     # 1–24 July
-    r = runner.invoke(app, ["import", "cnemc", "--lenient", *map(str, files), "-w", str(root)])
-    assert r.exit_code == 0, r.output
+    national_workspace(root, data_dir, files)
     return root
 
 

@@ -5,7 +5,6 @@ SQLite and on the real PostgreSQL. Built once per database kind."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.enterprises.demo import demo_credit_code
@@ -27,15 +26,8 @@ YEAR = 2023
 @contextmanager
 def database_url(url: str):
     """$LANTIAN_DATABASE_URL set to ``url`` for the block only (workspaces read it when opened)."""
-    old = os.environ.get("LANTIAN_DATABASE_URL")
-    os.environ["LANTIAN_DATABASE_URL"] = url
-    try:
+    with database_url(url):
         yield
-    finally:
-        if old is None:
-            os.environ.pop("LANTIAN_DATABASE_URL", None)
-        else:
-            os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def ledger_batch() -> SimpleNamespace:

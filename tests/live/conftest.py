@@ -3,7 +3,6 @@ enterprise with a boiler, an account per role, and three devices — on SQLite a
 from __future__ import annotations
 
 import json
-import os
 import socket
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.live import devices, hj212
@@ -27,15 +26,8 @@ PW = "123456"
 
 @contextmanager
 def database_env(url: str):
-    old = os.environ.get("LANTIAN_DATABASE_URL")
-    os.environ["LANTIAN_DATABASE_URL"] = url
-    try:
+    with database_url(url):
         yield
-    finally:
-        if old is None:
-            os.environ.pop("LANTIAN_DATABASE_URL", None)
-        else:
-            os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 @dataclass

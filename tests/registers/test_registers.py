@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.accounts import service as accounts
 from lantian.accounts.models import User
@@ -37,20 +36,13 @@ runner = CliRunner()
 def ws(request, tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp(f"registers-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             w = registry_workspace(folder / "ws", data_dir)
             w.set_as_of(ON)
             demo_plan(url, data_dir)
             demo_ledger(url)
             stored = demo_registers(url, data_dir)
             yield w, url, stored
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def scope_of(url: str, username: str) -> Scope:

@@ -3,13 +3,12 @@ template download, the import (422 listing each bad row; 403 for a caller who ma
 from __future__ import annotations
 
 import io
-import os
 
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian.registers.demo import demo_registers
 from tests.web.conftest import bearer, build_workspace, page_session
 
@@ -19,17 +18,10 @@ def app(request, tmp_path_factory, data_dir):
     from lantian.web.app import create_app
     folder = tmp_path_factory.mktemp(f"register-routes-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             build_workspace(folder / "ws", data_dir)
             demo_registers(url, data_dir)
             yield create_app(folder / "ws")
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 
 import pytest
 from typer.testing import CliRunner
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian.cli import app
 from lantian.enterprises.demo import demo_credit_code
 from lantian.plan.demo import seed_plan
@@ -40,9 +39,7 @@ def write_csv(path, header: str, *lines: str):
 def office(request, tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp(f"tasks-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = registry_workspace(folder / "ws", data_dir)
             ws.set_as_of(dt.date(2023, 6, 30))
             zone = _luzhou(data_dir)
@@ -72,11 +69,6 @@ def office(request, tmp_path_factory, data_dir):
                 f"{E1},潞州区,示例焦化甲（合成）,焦化,JL-1,1#焦炉,脱硫脱硝深度治理,已完成,2023-05-31,2023-05-20"))
             cli(ws, "plan", "import", seed_plan(data_dir))
             yield ws, folder
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 def _check(ws) -> dict:

@@ -3,12 +3,11 @@ the push endpoint with a gate token bound to its enterprise, and resolutions."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 from fastapi.testclient import TestClient
 
-from databases import KINDS, fresh_database
+from databases import KINDS, fresh_database, database_url
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.emergency.demo import demo_reduction
@@ -29,20 +28,13 @@ def app(request, tmp_path_factory, data_dir):
     from lantian.web.app import create_app
     folder = tmp_path_factory.mktemp(f"vehicles-web-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = registry_workspace(folder / "ws", data_dir)
             demo_ledger(url)
             demo_reduction(url)
             demo_vehicles(url, ws.root)
             ws.set_as_of(dt.date(2023, 6, 30))
             web = create_app(folder / "ws")
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
         yield web
 
 

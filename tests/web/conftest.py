@@ -3,12 +3,11 @@ year in the store, an account per role — on SQLite and on the real PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 from fastapi.testclient import TestClient
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.demo import PASSWORD, demo_accounts
 from lantian.dustfall.demo import demo_dustfall
@@ -55,16 +54,9 @@ def web_app(request, tmp_path_factory, data_dir):
     from lantian.web.app import create_app
     folder = tmp_path_factory.mktemp(f"web-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:                                   # the app keeps its URL: the variable must not outlive it
+        with database_url(url):
             build_workspace(folder / "ws", data_dir)
             app = create_app(folder / "ws")
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
         yield app
 
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 import pytest
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from tests.web.conftest import bearer, build_workspace
 from tests.web.test_viewcache import plan_app  # noqa: F401  (the module's workspace: registry, accounts, plan)
 
@@ -154,21 +154,12 @@ def test_schemathesis_all_checks_on_every_get(web_app, client):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def write_app(request, tmp_path_factory, data_dir):
     """A workspace of its own for the writes (the session's web_app is read by the other tests)."""
-    import os
-
     from lantian.web.app import create_app
     folder = tmp_path_factory.mktemp(f"contract-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             build_workspace(folder / "ws", data_dir)
             app = create_app(folder / "ws")
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
         yield app
 
 

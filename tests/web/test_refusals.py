@@ -5,14 +5,13 @@ the uploaded file, never the server's temporary path; a browser's failed upload 
 from __future__ import annotations
 
 import io
-import os
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from databases import fresh_database
+from databases import fresh_database, database_url
 from lantian import db
 from lantian.accounts.models import Enterprise
 from lantian.enterprises.demo import demo_ledger
@@ -26,18 +25,11 @@ def app(request, tmp_path_factory, data_dir):
     from lantian.web.app import create_app
     folder = tmp_path_factory.mktemp(f"refusals-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = registry_workspace(folder / "ws", data_dir)
             demo_plan(url, data_dir)
             demo_ledger(url)
             yield create_app(folder / "ws", warm=False)
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
 
 
 @pytest.fixture(scope="module")

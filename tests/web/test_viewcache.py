@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from databases import KINDS, fresh_database
+from databases import KINDS, fresh_database, database_url
 from lantian import db
 from lantian.plan.demo import demo_plan
 from lantian.web.viewcache import ViewCache, data_version
@@ -23,21 +23,13 @@ from tests.web.conftest import bearer, registry_workspace
 @pytest.fixture(scope="module", params=KINDS)
 def plan_app(request, tmp_path_factory, data_dir):
     """A workspace with the registry, an account per role and the plan (no measurements)."""
-    import os
     from lantian.web.app import create_app
     folder = tmp_path_factory.mktemp(f"viewcache-{request.param}")
     with fresh_database(request.param, folder) as url:
-        old = os.environ.get("LANTIAN_DATABASE_URL")
-        os.environ["LANTIAN_DATABASE_URL"] = url
-        try:
+        with database_url(url):
             ws = registry_workspace(folder / "ws", data_dir)
             demo_plan(ws.database_url, data_dir)
             app = create_app(folder / "ws")
-        finally:
-            if old is None:
-                os.environ.pop("LANTIAN_DATABASE_URL", None)
-            else:
-                os.environ["LANTIAN_DATABASE_URL"] = old
         yield app
 
 
