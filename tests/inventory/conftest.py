@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,13 +20,6 @@ from tests.web.conftest import registry_workspace
 A, B = demo_credit_code(501), demo_credit_code(502)
 LUZHOU, TUNLIU = "140403", "140405"
 YEAR = 2023
-
-
-@contextmanager
-def database_url(url: str):
-    """$LANTIAN_DATABASE_URL set to ``url`` for the block only (workspaces read it when opened)."""
-    with database_url(url):
-        yield
 
 
 def ledger_batch() -> SimpleNamespace:

@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from lantian import db
 from lantian.accounts.scope import Scope
 from lantian.apportionment import service as pmf
-from tests.inventory.conftest import LUZHOU, TUNLIU, YEAR, database_url
+from databases import database_url
+from tests.inventory.conftest import LUZHOU, TUNLIU, YEAR
 from tests.web.conftest import bearer, page_session
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
